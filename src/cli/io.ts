@@ -1,0 +1,19 @@
+/**
+ * Everything a command may touch of the outside world. main.ts builds the
+ * real one; tests pass a recording fake, so no command needs spawning to be
+ * tested.
+ */
+import type { ConfigFs } from "../config/load.ts";
+import type { Clock } from "../lib/clock.ts";
+
+export interface Io {
+  /** Writes text to standard output (a newline is added). */
+  out(text: string): void;
+  /** Writes text to standard error (a newline is added). */
+  err(text: string): void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdoutIsTTY: boolean;
+  readonly stderrIsTTY: boolean;
+  readonly fs: ConfigFs;
+  readonly clock: Clock;
+}

@@ -1,0 +1,55 @@
+/**
+ * The CLI: run(argv, io) → exit code. commander parses; every subcommand is
+ * a module in cli/commands registered from one table. Nothing here exits the
+ * process or reads globals: main.ts does that with the returned code.
+ */
+import { Command, CommanderError } from "commander";
+import type { CliCommand, CliContext } from "./command.ts";
+import { configCommand } from "./commands/config.ts";
+import { EXIT, type ExitCode } from "./exit-codes.ts";
+import type { Io } from "./io.ts";
+import { versionLine } from "./version.ts";
+import { describeError } from "../lib/errors.ts";
+
+/** Every subcommand that exists, in the order `--help` lists them. */
+export const COMMANDS: readonly CliCommand[] = [configCommand];
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command("siprec")
+    .description("SIPREC recording client (RFC 7866/7865) for FreeSWITCH")
+    .version(versionLine(), "-V, --version", "print the version and build commit")
+    .helpOption("-h, --help", "show help for a command")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.io.out(s.replace(/\n$/, "")),
+      writeErr: (s) => ctx.io.err(s.replace(/\n$/, "")),
+      outputError: (s, write) => write(s),
+    });
+  for (const c of COMMANDS) c.register(program, ctx);
+  for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
+  return program;
+}
+
+export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
+  let code: ExitCode = EXIT.OK;
+  const ctx: CliContext = { io, setExit: (c) => (code = c) };
+  const program = buildProgram(ctx);
+  if (argv.length === 0) {
+    io.err(program.helpInformation().replace(/\n$/, ""));
+    return EXIT.USAGE;
+  }
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.OK;
+      // A command group without a subcommand ("siprec config") prints its help.
+      if (e.code === "commander.executeSubCommandAsync") return EXIT.USAGE;
+      return EXIT.USAGE;
+    }
+    io.err(`siprec: internal error: ${describeError(e)}`);
+    return EXIT.FAILURE;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * `[recording]` (how a call is recorded), `[[trigger]]` (which calls are
+ * recorded) and `[metadata]` (what extra call data goes into RFC 7865
+ * <extensiondata>).
+ */
+import { z } from "zod";
+import { millis, name, port, regex, xmlName } from "./fields.ts";
+
+export const CODECS = ["PCMU", "PCMA", "G722"] as const;
+export const SRTP_SUITES = ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32"] as const;
+
+export const recordingSchema = z
+  .strictObject({
+    /** separate: one labelled stream per direction; mixed: one stream with both parties summed. */
+    streams: z.enum(["separate", "mixed"]).default("separate"),
+    /** Codecs offered to the SRS, in preference order. */
+    codecs: z.array(z.enum(CODECS)).min(1).max(CODECS.length).default(["PCMU", "PCMA"]),
+    ptime: z.literal([10, 20, 30]).default(20),
+    srtp: z.enum(["off", "offer", "require"]).default("off"),
+    srtp_suites: z.array(z.enum(SRTP_SUITES)).min(1).default(["AES_CM_128_HMAC_SHA1_80"]),
+    rtcp_mux: z.boolean().default(false),
+    dtmf: z.enum(["forward", "drop"]).default("forward"),
+    on_failure: z.enum(["continue", "hangup"]).default("continue"),
+    record_early_media: z.boolean().default(false),
+    pause_mode: z.enum(["inactive", "drop", "silence"]).default("inactive"),
+    setup_timeout_ms: millis(500, 120_000).default(10_000),
+    /** SIP responses (or classes "4xx"/"5xx"/"6xx") that move on to the next server of a group. */
+    failover_on: z
+      .array(z.union([z.number().int().min(300).max(699), z.enum(["4xx", "5xx", "6xx"])]))
+      .default([408, 420, 480, 488, "5xx", "6xx"]),
+    rtp_address: z.string().min(1).default("0.0.0.0"),
+    rtp_port_min: port.default(20000),
+    rtp_port_max: port.default(29999),
+  })
+  .superRefine((r, ctx) => {
+    if (new Set(r.codecs).size !== r.codecs.length) ctx.addIssue({ code: "custom", path: ["codecs"], message: "lists a codec twice", input: r.codecs });
+    if (r.rtp_port_min > r.rtp_port_max) {
+      ctx.addIssue({ code: "custom", path: ["rtp_port_min"], message: `must not exceed rtp_port_max (${r.rtp_port_max}), got ${r.rtp_port_min}`, input: r.rtp_port_min });
+    }
+  });
+
+const matchSchema = z.strictObject({
+  context: regex.optional(),
+  destination: regex.optional(),
+  caller: regex.optional(),
+  direction: z.enum(["inbound", "outbound"]).optional(),
+  profile: regex.optional(),
+});
+
+const common = {
+  /** Groups of [[srs]] to record to; each group records in parallel. */
+  srs_groups: z.array(name).min(1).default(["default"]),
+  streams: z.enum(["separate", "mixed"]).optional(),
+};
+
+export const triggerSchema = z.discriminatedUnion("kind", [
+  /** CUSTOM events siprec::start|pause|resume|stop fired by the dialplan `event` app. */
+  z.strictObject({ kind: z.literal("event"), ...common }),
+  /** A channel variable present at answer or bridge (its value names the SRS group). */
+  z.strictObject({
+    kind: z.literal("variable"),
+    variable: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, { message: "expected a channel variable name" }).default("siprec_srs"),
+    on: z.enum(["answer", "bridge"]).default("answer"),
+    ...common,
+  }),
+  /** Call fields matched against regular expressions (all given fields must match). */
+  z.strictObject({ kind: z.literal("rule"), match: matchSchema, ...common }),
+]);
+
+export const metadataSchema = z
+  .strictObject({
+    namespace: z.string().min(1).max(1024).default("urn:x-siprec:extension:1"),
+    map: z
+      .array(
+        z.strictObject({
+          from: z.enum(["header", "variable"]),
+          name: z.string().min(1).max(128),
+          element: xmlName,
+        }),
+      )
+      .default([]),
+  })
+  .superRefine((m, ctx) => {
+    const seen = new Map<string, number>();
+    m.map.forEach((entry, i) => {
+      const first = seen.get(entry.element);
+      if (first !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["map", i, "element"], message: `duplicate element "${entry.element}" (already used by metadata.map[${first}])`, input: entry.element });
+      } else seen.set(entry.element, i);
+    });
+  });
