@@ -14,5 +14,13 @@ const io: Io = {
   clock: systemClock,
 };
 
-const code = await run(process.argv.slice(2), io);
-process.exitCode = code;
+// No top-level await: --bytecode builds compile to CommonJS.
+run(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`siprec: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

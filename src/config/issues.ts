@@ -77,8 +77,14 @@ export function issuesFromZod(raw: readonly ZodIssue[], knownKeys: ReadonlySet<s
   return out;
 }
 
+/** zod's own messages start like this; anything else was written in our schema. */
+const DEFAULT_MESSAGE = /^(Invalid|Too (small|big)|Unrecognized)/;
+
 function messageOf(i: ZodIssue): string {
   const input = (i as { input?: unknown }).input;
+  if (!DEFAULT_MESSAGE.test(i.message)) {
+    return i.code === "invalid_format" && input !== undefined ? `${i.message}, got ${describeValue(input)}` : i.message;
+  }
   switch (i.code) {
     case "invalid_value":
       return `expected one of ${i.values.map((v) => String(v)).join("|")}, got ${describeValue(input)}`;
@@ -102,8 +108,6 @@ function messageOf(i: ZodIssue): string {
       }
       return `${i.message}, got ${describeValue(input)}`;
     }
-    case "invalid_format":
-      return `${i.message}, got ${describeValue(input)}`;
     default:
       return i.message;
   }

@@ -120,21 +120,20 @@ export async function readTextFile(path: string, fs: ConfigFs, maxBytes = MAX_CO
   }
 }
 
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  let lo = 0;
-  let hi = bytes.byteLength;
-  const dec = new TextDecoder("utf-8", { fatal: true });
-  // Binary search for the shortest prefix that fails to decode (within a code point).
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    try {
-      dec.decode(bytes.subarray(0, mid + 1), { stream: true });
-      lo = mid + 1;
-    } catch {
-      hi = mid;
-    }
+/** Offset of the first byte that starts an invalid UTF-8 sequence (RFC 3629 §4). */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i] as number;
+    const need = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (need < 0 || i + need >= b.length + (need === 0 ? 1 : 0)) return i;
+    for (let k = 1; k <= need; k++) if (((b[i + k] as number) & 0xc0) !== 0x80) return i;
+    // Overlong 3/4-byte forms, surrogates and code points above U+10FFFF.
+    const c1 = b[i + 1] as number;
+    if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 > 0x9f) || (c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 > 0x8f)) return i;
+    i += need + 1;
   }
-  return lo;
+  return b.length;
 }
 
 export async function findConfigFile(opts: LoadOptions): Promise<Result<string, ConfigError>> {

@@ -71,11 +71,13 @@ const logSchema = z.strictObject({
   format: z.enum(["auto", "json", "text"]).default("auto"),
 });
 
+const NO_SRS = "at least one [[srs]] server is required";
+
 const rootSchema = z
   .strictObject({
     freeswitch: freeswitchSchema.prefault({}),
     tap: tapSchema.prefault({}),
-    srs: z.array(srsSchema).min(1, { message: "at least one [[srs]] server is required" }),
+    srs: z.array(srsSchema, { error: (i) => (i.input === undefined ? NO_SRS : undefined) }).min(1, { message: NO_SRS }),
     recording: recordingSchema.prefault({}),
     trigger: z.array(triggerSchema).default([{ kind: "event", srs_groups: ["default"] }]),
     metadata: metadataSchema.prefault({}),
@@ -112,7 +114,7 @@ function collectKeys(schema: unknown, into = new Set<string>(), seen = new Set<u
   return into;
 }
 
-const KNOWN_KEYS: ReadonlySet<string> = collectKeys(rootSchema);
+export const KNOWN_KEYS: ReadonlySet<string> = collectKeys(rootSchema);
 
 /** Non-fatal advice about a valid config (printed by `config check`, logged at start). */
 export function configWarnings(c: ConfigDraft): ConfigIssue[] {

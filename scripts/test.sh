@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The README's second command: everything CI runs. Installs what it needs,
+# type-checks, builds the binary, runs every test, and ends with a plain
+# "N passed, N failed" line.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+ensure_npm_packages || exit 1
+# Debian test peers (real third-party implementations) join this list as
+# the issues that use them land: e.g. sipp:sip-tester, xmllint:libxml2-utils.
+ensure_debian_packages || exit 1
+
+failed_steps=0
+echo "==> tsc --noEmit"
+if ! "$TSC" --noEmit -p .; then failed_steps=$((failed_steps + 1)); echo "tsc: FAILED"; fi
+
+echo "==> build dist/siprec"
+if ! bash scripts/build.sh; then failed_steps=$((failed_steps + 1)); echo "build: FAILED"; fi
+
+echo "==> bun test"
+log="$(mktemp)"
+SIPREC_BIN="$ROOT/dist/siprec" TEST_INTEGRATION=1 "$BUN" test "$@" 2>&1 | tee "$log"
+bun_rc=${PIPESTATUS[0]}
+pass=$(grep -E '^ *[0-9]+ pass$' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+fail=$(grep -E '^ *[0-9]+ fail$' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+rm -f "$log"
+if [[ $bun_rc -ne 0 && $fail -eq 0 ]]; then fail=1; fi   # a crash or load error counts as a failure
+fail=$((fail + failed_steps))
+echo "${pass} passed, ${fail} failed"
+[[ $fail -eq 0 ]]

@@ -1,0 +1,70 @@
+/**
+ * Smoke tests of the compiled executable: what an operator runs, with real
+ * files on disk. scripts/test.sh builds dist/siprec first and passes it as
+ * SIPREC_BIN; run alone, this file builds it.
+ */
+import { beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, mkdirSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const BIN = resolve(process.env["SIPREC_BIN"] ?? join(ROOT, "dist/siprec"));
+const TMP = mkdtempSync(join(tmpdir(), "siprec-bin-"));
+
+beforeAll(() => {
+  if (!existsSync(BIN)) {
+    const b = Bun.spawnSync(["bash", join(ROOT, "scripts/build.sh")], { stderr: "pipe" });
+    if (b.exitCode !== 0) throw new Error(`build failed: ${b.stderr.toString()}`);
+  }
+});
+
+function siprec(...args: string[]): { code: number; out: string; err: string } {
+  const r = Bun.spawnSync([BIN, ...args], { cwd: TMP, env: { PATH: process.env["PATH"] ?? "/usr/bin" }, stdout: "pipe", stderr: "pipe" });
+  return { code: r.exitCode ?? -1, out: r.stdout.toString(), err: r.stderr.toString() };
+}
+
+describe("dist/siprec", () => {
+  test("--version names the build commit", () => {
+    const r = siprec("--version");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^siprec \d+\.\d+\.\d+ \(commit [0-9a-f]{7,}(-dirty)?, bun \d/);
+  });
+
+  test("--help lists the subcommands", () => {
+    const r = siprec("--help");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("config");
+  });
+
+  test("config check on the shipped example", () => {
+    const r = siprec("config", "check", "-c", join(ROOT, "conf/siprec.toml"));
+    expect(r.code).toBe(0);
+    expect(r.err).toContain("ok (1 recording server");
+  });
+
+  test("usage errors exit 2", () => {
+    expect(siprec("no-such-command").code).toBe(2);
+    expect(siprec("config", "check", "--no-such-flag").code).toBe(2);
+  });
+
+  const bad: [string, () => string, string][] = [
+    ["missing file", () => join(TMP, "nope.toml"), "no such file"],
+    ["directory", () => (mkdirSync(join(TMP, "d.toml"), { recursive: true }), join(TMP, "d.toml")), "is a directory"],
+    ["empty file", () => (writeFileSync(join(TMP, "e.toml"), ""), join(TMP, "e.toml")), "empty"],
+    ["binary garbage", () => (writeFileSync(join(TMP, "g.toml"), new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2])), join(TMP, "g.toml")), "not a text file"],
+    ["50 MB file", () => (writeFileSync(join(TMP, "big.toml"), ""), truncateSync(join(TMP, "big.toml"), 50 * 1024 * 1024), join(TMP, "big.toml")), "the limit is"],
+    ["misspelled key", () => (writeFileSync(join(TMP, "k.toml"), '[[srs]]\nname = "a"\nuri = "sip:a@127.0.0.1"\nprioirty = 1\n'), join(TMP, "k.toml")), "k.toml:4:1: srs[0].prioirty: unknown key"],
+    ["syntax error", () => (writeFileSync(join(TMP, "s.toml"), '[[srs]]\nname = "a\n'), join(TMP, "s.toml")), "s.toml:2:"],
+    ["path under a file", () => join(ROOT, "package.json", "x.toml"), "not a directory"],
+  ];
+  for (const [what, make, expected] of bad) {
+    test(`bad input: ${what} → one clear line, exit 1`, () => {
+      const r = siprec("config", "check", "-c", make());
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(expected);
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      expect(r.err).not.toMatch(/\n\s+at |error: .*\n.*\^/);
+    });
+  }
+});

@@ -1,0 +1,54 @@
+/** An Io for CLI tests: captured output, an in-memory file system, a manual clock. */
+import type { Io } from "../../src/cli/io.ts";
+import type { ConfigFs, FileStat } from "../../src/config/load.ts";
+import { ManualClock } from "./manual-clock.ts";
+
+export type MemoryEntry = string | Uint8Array | { dir: true } | { error: string; code: string };
+
+export class MemoryFs implements ConfigFs {
+  readonly files = new Map<string, MemoryEntry>();
+
+  constructor(entries: Record<string, MemoryEntry> = {}) {
+    for (const [k, v] of Object.entries(entries)) this.files.set(k, v);
+  }
+
+  async stat(path: string): Promise<FileStat> {
+    const e = this.files.get(path);
+    if (e === undefined) return { kind: "missing" };
+    if (typeof e === "string" || e instanceof Uint8Array) return { kind: "file", size: typeof e === "string" ? Buffer.byteLength(e) : e.byteLength };
+    if ("dir" in e) return { kind: "directory" };
+    return { kind: "error", reason: e.error };
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    const e = this.files.get(path);
+    if (typeof e === "string") return new TextEncoder().encode(e);
+    if (e instanceof Uint8Array) return e;
+    throw Object.assign(new Error(`cannot read ${path}`), { code: e !== undefined && "code" in e ? e.code : "ENOENT" });
+  }
+}
+
+export interface MemoryIo extends Io {
+  readonly stdout: string[];
+  readonly stderr: string[];
+  readonly fs: MemoryFs;
+  readonly clock: ManualClock;
+  text(): string;
+}
+
+export function memoryIo(opts: { env?: Record<string, string>; files?: Record<string, MemoryEntry>; tty?: boolean } = {}): MemoryIo {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    env: opts.env ?? {},
+    stdoutIsTTY: opts.tty ?? false,
+    stderrIsTTY: opts.tty ?? false,
+    fs: new MemoryFs(opts.files ?? {}),
+    clock: new ManualClock(),
+    text: () => [...stdout, ...stderr].join("\n"),
+  };
+}
