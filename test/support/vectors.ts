@@ -1,0 +1,49 @@
+/**
+ * Access to the shared, read-only reference data beside the repository
+ * (../shared/reference and ../shared/fixtures), with the header conventions
+ * of ../shared/reference/README.md undone.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+export const SHARED = join(new URL("../..", import.meta.url).pathname, "..", "shared");
+export const REFERENCE = join(SHARED, "reference");
+
+export function readShared(rel: string): string {
+  return readFileSync(join(SHARED, rel), "utf8");
+}
+
+export function readReference(rel: string): string {
+  return readFileSync(join(REFERENCE, rel), "utf8");
+}
+
+export function listReference(dir: string, suffix: string): string[] {
+  return readdirSync(join(REFERENCE, dir))
+    .filter((f) => f.endsWith(suffix))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Drops the leading "# " provenance lines of the SIP/SDP text examples. */
+export function stripHashHeader(text: string): string {
+  const lines = text.split("\n");
+  while (lines[0]?.startsWith("# ")) lines.shift();
+  return lines.join("\n");
+}
+
+/** Joins RFC <allOneLine> blocks into one line, as the RFC convention says. */
+export function unfoldAllOneLine(text: string): string {
+  return text.replace(/<allOneLine>\n([\s\S]*?)\n<\/allOneLine>/g, (_, body: string) => body.split("\n").map((l) => l.trim()).join(""));
+}
+
+/** Drops line 2 (the inserted provenance comment) of the XML examples and the XSD. */
+export function stripXmlProvenance(text: string): string {
+  const lines = text.split("\n");
+  if (lines[1]?.startsWith("<!-- Source:")) lines.splice(1, 1);
+  return lines.join("\n");
+}
+
+/** LF → CRLF for SIP text from RFC figures. */
+export function toCrlf(text: string): string {
+  return text.replace(/\r?\n/g, "\r\n");
+}
