@@ -10,6 +10,11 @@
  * Text from calls (display names, headers) can hold characters XML 1.0
  * forbids (C0 controls, U+FFFE/U+FFFF, lone surrogates); they become U+FFFD
  * so the document stays well-formed whatever a caller sends.
+ *
+ * xmlbuilder2 escapes only a bare "&": text that already looks like an
+ * entity reference ("&amp;", "&#65;", "&foo;") passes through unescaped, which
+ * would change the data or make the document malformed. So every "&" is
+ * escaped here first; xmlbuilder2 then leaves the resulting "&amp;" alone.
  */
 import { create } from "xmlbuilder2";
 import type { XMLBuilder } from "xmlbuilder2/lib/interfaces";
@@ -21,8 +26,13 @@ export function xmlSafe(s: string): string {
   return s.replace(NOT_XML_CHAR, "\uFFFD");
 }
 
+/** Text or attribute value ready for xmlbuilder2. */
+function v(s: string): string {
+  return xmlSafe(s).replaceAll("&", "&amp;");
+}
+
 function text(parent: XMLBuilder, name: string, value: string | undefined): void {
-  if (value !== undefined) parent.ele(name).txt(xmlSafe(value));
+  if (value !== undefined) parent.ele(name).txt(v(value));
 }
 
 function times(parent: XMLBuilder, t: Times): void {
@@ -32,12 +42,12 @@ function times(parent: XMLBuilder, t: Times): void {
 
 function tree(parent: XMLBuilder, t: XmlTree): void {
   const e = parent.ele(t.ns === "" ? null : t.ns, t.name);
-  for (const [k, v] of Object.entries(t.attrs)) {
-    if (k.startsWith("xml:")) e.att(XML_NS, k, xmlSafe(v));
-    else e.att(k, xmlSafe(v));
+  for (const [k, value] of Object.entries(t.attrs)) {
+    if (k.startsWith("xml:")) e.att(XML_NS, k, v(value));
+    else e.att(k, v(value));
   }
   for (const c of t.children) {
-    if (typeof c === "string") e.txt(xmlSafe(c));
+    if (typeof c === "string") e.txt(v(c));
     else tree(e, c);
   }
 }
@@ -51,17 +61,17 @@ export function buildMetadataXml(m: RecordingMetadata, opts: { pretty?: boolean 
   const r = doc.ele(RECORDING_NS, "recording");
   text(r, "datamode", m.datamode);
   for (const g of m.groups) {
-    const e = r.ele("group").att("group_id", g.id);
+    const e = r.ele("group").att("group_id", v(g.id));
     times(e, g);
     extensions(e, g.extensions);
   }
   for (const s of m.sessions) {
-    const e = r.ele("session").att("session_id", s.id);
+    const e = r.ele("session").att("session_id", v(s.id));
     for (const id of s.sipSessionIds) text(e, "sipSessionID", id);
     for (const reason of s.reasons) {
       const re = e.ele("reason").att("cause", String(reason.cause));
-      if (reason.protocol !== undefined) re.att("protocol", xmlSafe(reason.protocol));
-      re.txt(xmlSafe(reason.text));
+      if (reason.protocol !== undefined) re.att("protocol", v(reason.protocol));
+      re.txt(v(reason.text));
     }
     text(e, "group-ref", s.groupRef);
     text(e, "start-time", s.startTime);
@@ -69,36 +79,36 @@ export function buildMetadataXml(m: RecordingMetadata, opts: { pretty?: boolean 
     extensions(e, s.extensions);
   }
   for (const p of m.participants) {
-    const e = r.ele("participant").att("participant_id", p.id);
+    const e = r.ele("participant").att("participant_id", v(p.id));
     for (const n of p.nameIds) {
-      const ne = e.ele("nameID").att("aor", xmlSafe(n.aor));
+      const ne = e.ele("nameID").att("aor", v(n.aor));
       if (n.name !== undefined) {
         const name = ne.ele("name");
-        if (n.name.lang !== undefined) name.att(XML_NS, "xml:lang", xmlSafe(n.name.lang));
-        name.txt(xmlSafe(n.name.text));
+        if (n.name.lang !== undefined) name.att(XML_NS, "xml:lang", v(n.name.lang));
+        name.txt(v(n.name.text));
       }
     }
     extensions(e, p.extensions);
   }
   for (const s of m.streams) {
-    const e = r.ele("stream").att("stream_id", s.id);
-    if (s.sessionId !== undefined) e.att("session_id", s.sessionId);
+    const e = r.ele("stream").att("stream_id", v(s.id));
+    if (s.sessionId !== undefined) e.att("session_id", v(s.sessionId));
     text(e, "label", s.label);
     extensions(e, s.extensions);
   }
   for (const a of m.sessionRecordingAssocs) {
-    const e = r.ele("sessionrecordingassoc").att("session_id", a.sessionId);
+    const e = r.ele("sessionrecordingassoc").att("session_id", v(a.sessionId));
     times(e, a);
     extensions(e, a.extensions);
   }
   for (const a of m.participantSessionAssocs) {
-    const e = r.ele("participantsessionassoc").att("participant_id", a.participantId).att("session_id", a.sessionId);
+    const e = r.ele("participantsessionassoc").att("participant_id", v(a.participantId)).att("session_id", v(a.sessionId));
     times(e, a);
-    for (const p of a.params) e.ele("param").att("pname", xmlSafe(p.name)).att("pval", xmlSafe(p.value));
+    for (const p of a.params) e.ele("param").att("pname", v(p.name)).att("pval", v(p.value));
     extensions(e, a.extensions);
   }
   for (const a of m.participantStreamAssocs) {
-    const e = r.ele("participantstreamassoc").att("participant_id", a.participantId);
+    const e = r.ele("participantstreamassoc").att("participant_id", v(a.participantId));
     for (const id of a.send) text(e, "send", id);
     for (const id of a.recv) text(e, "recv", id);
     times(e, a);
