@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { buildMetadataXml, xmlSafe } from "./build.ts";
 import { type Libxml, loadLibxml } from "./libxml.ts";
 import { RECORDING_NS, emptyMetadata, metadataTime, newMetadataId, type RecordingMetadata } from "./model.ts";
-import { parseMetadataXml } from "./parse.ts";
+import { parseMetadataXml, parseSnapshotRequest } from "./parse.ts";
 import { validateMetadataXsd, XML_XSD_URL } from "./xsd.ts";
 import recordingXsd from "./rfc7865-recording.xsd" with { type: "text" };
 import xmlXsd from "./xml.xsd" with { type: "text" };
@@ -225,5 +225,13 @@ describe("extension trees", () => {
     const xml = buildMetadataXml(m);
     expect(validateMetadataXsd(lib, xml)).toEqual([]);
     expect(parsed(xml)).toEqual(m);
+  });
+});
+
+describe("snapshot requests (RFC 7866 §9.2)", () => {
+  test("the RFC 7865 example reads with its reason", () => {
+    const r = parseSnapshotRequest(lib, readReference("examples/rfc7865-requestsnapshot-example.xml"));
+    expect(r).toEqual({ ok: true, value: { reason: "SRS internal error" } });
+    expect(parseSnapshotRequest(lib, readReference("examples/rfc7865-metadata-example-1.xml"))).toMatchObject({ ok: false, error: { code: "XML_WRONG_ROOT" } });
   });
 });

@@ -196,3 +196,26 @@ export function parseMetadataXml(lib: Lib, text: string): Result<RecordingMetada
     doc.value.dispose();
   }
 }
+
+export interface SnapshotRequest {
+  /** RFC 7865 §7: the optional <requestreason>. */
+  readonly reason?: string;
+}
+
+/**
+ * RFC 7866 §9.2: an SRS asks for a full snapshot with a <requestsnapshot>
+ * document (global element of the RFC 7865 schema) in an UPDATE.
+ */
+export function parseSnapshotRequest(lib: Lib, text: string): Result<SnapshotRequest, MetadataParseError> {
+  const doc = readXml(lib, text);
+  if (!doc.ok) return doc;
+  try {
+    const root = doc.value.root;
+    if (root.name !== "requestsnapshot") return err({ code: "XML_WRONG_ROOT", message: `the root element is <${root.name}>, expected <requestsnapshot>`, line: root.line });
+    if (root.namespaceUri !== RECORDING_NS) return err({ code: "XML_WRONG_NAMESPACE", message: `<requestsnapshot> is in namespace "${root.namespaceUri}", expected "${RECORDING_NS}"`, line: root.line });
+    const reason = elements(lib, root).find((e) => e.name === "requestreason" && e.namespaceUri === RECORDING_NS)?.content;
+    return ok(reason === undefined ? {} : { reason });
+  } finally {
+    doc.value.dispose();
+  }
+}
