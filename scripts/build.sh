@@ -8,7 +8,7 @@ commit="$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
 if [[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]]; then commit="$commit-dirty"; fi
 mkdir -p dist
 "$BUN" build src/main.ts --compile --minify --bytecode \
-  --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
+  --format=esm --no-compile-autoload-dotenv --no-compile-autoload-bunfig \
   --define "SIPREC_BUILD_COMMIT=\"$commit\"" \
   --outfile dist/siprec >&2
 echo "==> built dist/siprec ($commit, $(du -h dist/siprec | cut -f1))" >&2

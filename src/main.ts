@@ -2,6 +2,7 @@
 import { nodeConfigFs } from "./config/load.ts";
 import type { Io } from "./cli/io.ts";
 import { run } from "./cli/run.ts";
+import { readStdinBounded } from "./cli/stdin.ts";
 import { systemClock } from "./platform/system-clock.ts";
 
 const io: Io = {
@@ -12,6 +13,7 @@ const io: Io = {
   stderrIsTTY: process.stderr.isTTY === true,
   fs: nodeConfigFs,
   clock: systemClock,
+  readStdin: readStdinBounded,
 };
 
 // No top-level await: --bytecode builds compile to CommonJS.

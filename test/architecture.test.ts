@@ -8,7 +8,7 @@ const ROOT = new URL("..", import.meta.url).pathname;
 function sources(): SourceFile[] {
   const files: SourceFile[] = [];
   for (const path of new Glob("src/**/*.ts").scanSync({ cwd: ROOT })) {
-    if (path.endsWith(".test.ts")) continue;
+    if (path.endsWith(".test.ts") || path.endsWith(".d.ts")) continue;
     files.push({ path, text: readFileSync(`${ROOT}/${path}`, "utf8") });
   }
   return files.sort((a, b) => a.path.localeCompare(b.path));

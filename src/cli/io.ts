@@ -16,4 +16,6 @@ export interface Io {
   readonly stderrIsTTY: boolean;
   readonly fs: ConfigFs;
   readonly clock: Clock;
+  /** Reads standard input up to `maxBytes`; `truncated` when there was more. */
+  readStdin(maxBytes: number): Promise<{ bytes: Uint8Array; truncated: boolean }>;
 }

@@ -6,13 +6,14 @@
 import { Command, CommanderError } from "commander";
 import type { CliCommand, CliContext } from "./command.ts";
 import { configCommand } from "./commands/config.ts";
+import { validateCommand } from "./commands/validate.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 import type { Io } from "./io.ts";
 import { versionLine } from "./version.ts";
 import { describeError } from "../lib/errors.ts";
 
 /** Every subcommand that exists, in the order `--help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [configCommand];
+export const COMMANDS: readonly CliCommand[] = [validateCommand, configCommand];
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("siprec")

@@ -36,7 +36,7 @@ export interface MemoryIo extends Io {
   text(): string;
 }
 
-export function memoryIo(opts: { env?: Record<string, string>; files?: Record<string, MemoryEntry>; tty?: boolean } = {}): MemoryIo {
+export function memoryIo(opts: { env?: Record<string, string>; files?: Record<string, MemoryEntry>; tty?: boolean; stdin?: string | Uint8Array } = {}): MemoryIo {
   const stdout: string[] = [];
   const stderr: string[] = [];
   return {
@@ -49,6 +49,10 @@ export function memoryIo(opts: { env?: Record<string, string>; files?: Record<st
     stderrIsTTY: opts.tty ?? false,
     fs: new MemoryFs(opts.files ?? {}),
     clock: new ManualClock(),
+    readStdin: async (max) => {
+      const all = typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : (opts.stdin ?? new Uint8Array());
+      return { bytes: all.subarray(0, max), truncated: all.length > max };
+    },
     text: () => [...stdout, ...stderr].join("\n"),
   };
 }

@@ -189,7 +189,7 @@ export function parseMetadataXml(lib: Lib, text: string): Result<RecordingMetada
     const root = doc.value.root;
     if (root.name !== "recording") return err({ code: "XML_WRONG_ROOT", message: `the root element is <${root.name}>, expected <recording>`, line: root.line });
     if (root.namespaceUri !== RECORDING_NS) {
-      return err({ code: "XML_WRONG_NAMESPACE", message: `<recording> is in namespace "${root.namespaceUri}", expected "${RECORDING_NS}" (RFC 7865 §6.11)`, line: root.line });
+      return err({ code: "XML_WRONG_NAMESPACE", message: `<recording> is in namespace "${root.namespaceUri}", expected "${RECORDING_NS}"`, line: root.line });
     }
     return ok(new Reader(lib).recording(root));
   } finally {

@@ -1,0 +1,25 @@
+/** Standard input, read to a byte cap: a huge pipe never fills memory. */
+export async function readStdinBounded(maxBytes: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Uint8Array>) {
+    const room = maxBytes - total;
+    if (chunk.length > room) {
+      if (room > 0) chunks.push(chunk.subarray(0, room));
+      return { bytes: concat(chunks, maxBytes), truncated: true };
+    }
+    chunks.push(chunk);
+    total += chunk.length;
+  }
+  return { bytes: concat(chunks, total), truncated: false };
+}
+
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
