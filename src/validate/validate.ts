@@ -24,7 +24,7 @@ export function detectKind(bytes: Uint8Array): InputKind {
   if (start.startsWith("<")) return "metadata";
   if (/^v=0\r?\n/.test(start)) return "sdp";
   if (/^--[^\r\n]+\r?\n/.test(head)) return "multipart";
-  if (/^(SIP\/2\.0 \d{3}|[A-Za-z]+ [a-zA-Z][a-zA-Z0-9+.-]*:\S+ SIP\/2\.0)\r?\n/.test(head)) return "sip";
+  if (/^(SIP\/2\.0 \d{3}[^\r\n]*|[A-Za-z]+ [a-zA-Z][a-zA-Z0-9+.-]*:\S+ SIP\/2\.0)\r?\n/.test(head)) return "sip";
   return "unknown";
 }
 

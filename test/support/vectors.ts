@@ -47,3 +47,17 @@ export function stripXmlProvenance(text: string): string {
 export function toCrlf(text: string): string {
   return text.replace(/\r?\n/g, "\r\n");
 }
+
+/**
+ * A SIP message from an RFC figure: "# " header lines dropped, CRLF line
+ * ends, and the "Content-Length: [length]" placeholder replaced by the real
+ * body length. Everything else is left as printed.
+ */
+export function sipFromFigure(figure: string): Uint8Array {
+  const text = toCrlf(stripHashHeader(figure));
+  const split = text.indexOf("\r\n\r\n");
+  const head = text.slice(0, split);
+  const body = text.slice(split + 4);
+  const len = new TextEncoder().encode(body).length;
+  return new TextEncoder().encode(`${head.replace("Content-Length: [length]", `Content-Length: ${len}`)}\r\n\r\n${body}`);
+}

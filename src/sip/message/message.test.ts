@@ -4,17 +4,13 @@ import { buildMultipart, chooseBoundary, parseMultipart, partContentType, partDi
 import { MAX_HEADERS, parseMessage } from "./parse.ts";
 import { serializeMessage } from "./serialize.ts";
 import type { SipMessage } from "./types.ts";
-import { readReference, stripHashHeader, toCrlf } from "../../../test/support/vectors.ts";
+import { readReference, sipFromFigure } from "../../../test/support/vectors.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
 /** The RFC 7866 Figure 12 INVITE with CRLF and its real Content-Length. */
-export function rfc7866Invite(): Uint8Array {
-  const text = toCrlf(stripHashHeader(readReference("examples/rfc7866-invite-example.txt")));
-  const [head, body] = [text.slice(0, text.indexOf("\r\n\r\n")), text.slice(text.indexOf("\r\n\r\n") + 4)];
-  return enc(`${head.replace("Content-Length: [length]", `Content-Length: ${enc(body).length}`)}\r\n\r\n${body}`);
-}
+const rfc7866Invite = (): Uint8Array => sipFromFigure(readReference("examples/rfc7866-invite-example.txt"));
 
 function parsed(b: Uint8Array, framing: "datagram" | "stream" = "datagram"): SipMessage {
   const r = parseMessage(b, { framing });
