@@ -43,6 +43,21 @@ describe("dist/siprec", () => {
     expect(r.err).toContain("ok (1 recording server");
   });
 
+  test("validate: the embedded libxml2 and RFC 7865 schema work in the binary", () => {
+    const ref = join(ROOT, "..", "shared", "reference", "examples");
+    const good = siprec("validate", join(ref, "rfc7865-metadata-example-1.xml"), join(ref, "rfc8068-3.2.2-01-hold-partial.xml"));
+    expect([good.code, good.out.trim()]).toEqual([0, "2 inputs: 2 valid, 0 errors, 0 warnings"]);
+    const bad = siprec("validate", "--format", "json", join(ref, "constructed", "neg-participant-without-nameID.xml"));
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.out).files[0].findings[0].rule).toBe("metadata-participant-nameid");
+  });
+
+  test("validate reads standard input", () => {
+    const xml = Bun.file(join(ROOT, "..", "shared", "reference", "examples", "rfc7865-metadata-example-2.xml"));
+    const r = Bun.spawnSync([BIN, "validate", "-"], { stdin: xml, stdout: "pipe", stderr: "pipe" });
+    expect([r.exitCode, r.stdout.toString().trim()]).toEqual([0, "1 input: 1 valid, 0 errors, 0 warnings"]);
+  });
+
   test("usage errors exit 2", () => {
     expect(siprec("no-such-command").code).toBe(2);
     expect(siprec("config", "check", "--no-such-flag").code).toBe(2);

@@ -6,8 +6,9 @@
 import type { FindingSink, RuleId } from "./rules.ts";
 import type { Libxml } from "../siprec/metadata/libxml.ts";
 import type { RecordingMetadata } from "../siprec/metadata/model.ts";
-import { parseMetadataXml } from "../siprec/metadata/parse.ts";
-import { type XsdIssue, validateMetadataXsd } from "../siprec/metadata/xsd.ts";
+import { metadataFromDocument } from "../siprec/metadata/parse.ts";
+import { readXml } from "../siprec/metadata/read-xml.ts";
+import { type XsdIssue, validateDocumentXsd } from "../siprec/metadata/xsd.ts";
 
 export interface MetadataContext {
   /** True for the first metadata of a recording session (an initial INVITE, a bare file). */
@@ -40,19 +41,31 @@ export function checkMetadata(lib: Libxml, text: string, ctx: MetadataContext, s
   if (decl === null) sink.add("metadata-xml-declaration", /^\s+<\?xml/.test(text) ? "text comes before the XML declaration" : "the document has no XML declaration", { line: 1 });
   else if (!/encoding\s*=\s*["']utf-8["']/i.test(decl[0])) sink.add("metadata-xml-declaration", "the XML declaration does not name encoding UTF-8", { line: 1 });
 
-  const parsed = parseMetadataXml(lib, text);
+  const doc = readXml(lib, text);
+  if (!doc.ok) {
+    sink.add("metadata-well-formed", doc.error.message, doc.error);
+    return undefined;
+  }
+  try {
+    return checkDocument(lib, doc.value, text, ctx, sink);
+  } finally {
+    doc.value.dispose();
+  }
+}
+
+function checkDocument(lib: Libxml, doc: Parameters<typeof validateDocumentXsd>[1], text: string, ctx: MetadataContext, sink: FindingSink): RecordingMetadata | undefined {
+  const parsed = metadataFromDocument(lib, doc);
   if (!parsed.ok) {
     const e = parsed.error;
     const at = { line: e.line, column: "column" in e ? e.column : undefined };
     if (e.code === "XML_WRONG_NAMESPACE") sink.add("metadata-namespace", e.message, at);
-    else if (e.code === "XML_WRONG_ROOT") {
+    else if (e.code === "XML_WRONG_ROOT" && doc.root.name === "requestsnapshot") {
       // A snapshot request (RFC 7865 §7) is the schema's other global element.
-      if (!/<(\w+:)?requestsnapshot[\s>]/.test(text)) sink.add("metadata-namespace", e.message, at);
-      else for (const i of validateMetadataXsd(lib, text)) sink.add(classifyXsdIssue(i), i.message, i);
-    } else sink.add("metadata-well-formed", e.message, at);
+      for (const i of validateDocumentXsd(lib, doc)) sink.add(classifyXsdIssue(i), i.message, i);
+    } else sink.add("metadata-namespace", e.message, at);
     return undefined;
   }
-  for (const i of validateMetadataXsd(lib, text)) sink.add(classifyXsdIssue(i), i.message, i);
+  for (const i of validateDocumentXsd(lib, doc)) sink.add(classifyXsdIssue(i), i.message, i);
   const m = parsed.value;
   const complete = m.datamode !== "partial";
   if (ctx.initial && !complete) sink.add("metadata-initial-partial", "the first metadata of a recording session is partial; send a complete snapshot first", { line: lineOf(text, "<datamode") });

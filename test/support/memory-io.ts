@@ -3,7 +3,8 @@ import type { Io } from "../../src/cli/io.ts";
 import type { ConfigFs, FileStat } from "../../src/config/load.ts";
 import { ManualClock } from "./manual-clock.ts";
 
-export type MemoryEntry = string | Uint8Array | { dir: true } | { error: string; code: string };
+/** A file, a directory, an unreadable path, or a large file that only has a size (never read). */
+export type MemoryEntry = string | Uint8Array | { dir: true } | { error: string; code: string } | { size: number };
 
 export class MemoryFs implements ConfigFs {
   readonly files = new Map<string, MemoryEntry>();
@@ -17,6 +18,7 @@ export class MemoryFs implements ConfigFs {
     if (e === undefined) return { kind: "missing" };
     if (typeof e === "string" || e instanceof Uint8Array) return { kind: "file", size: typeof e === "string" ? Buffer.byteLength(e) : e.byteLength };
     if ("dir" in e) return { kind: "directory" };
+    if ("size" in e) return { kind: "file", size: e.size };
     return { kind: "error", reason: e.error };
   }
 
@@ -24,6 +26,7 @@ export class MemoryFs implements ConfigFs {
     const e = this.files.get(path);
     if (typeof e === "string") return new TextEncoder().encode(e);
     if (e instanceof Uint8Array) return e;
+    if (e !== undefined && "size" in e) throw new Error(`test bug: ${path} (${e.size} bytes) was read although its size is over every limit`);
     throw Object.assign(new Error(`cannot read ${path}`), { code: e !== undefined && "code" in e ? e.code : "ENOENT" });
   }
 }

@@ -20,13 +20,14 @@ interface Options {
   listRules?: boolean;
 }
 
-async function readInput(ctx: CliContext, file: string): Promise<{ bytes?: Uint8Array; tooLarge?: number; error?: string }> {
+/** `tooLarge`: how the input's size is described when over the limit. */
+async function readInput(ctx: CliContext, file: string): Promise<{ bytes?: Uint8Array; tooLarge?: string; error?: string }> {
   if (file === "-") {
     const r = await ctx.io.readStdin(MAX_VALIDATE_BYTES);
-    return r.truncated ? { tooLarge: MAX_VALIDATE_BYTES + 1 } : { bytes: r.bytes };
+    return r.truncated ? { tooLarge: `more than ${MAX_VALIDATE_BYTES}` } : { bytes: r.bytes };
   }
   const s = await ctx.io.fs.stat(file);
-  if (s.kind === "file" && s.size > MAX_VALIDATE_BYTES) return { tooLarge: s.size };
+  if (s.kind === "file" && s.size > MAX_VALIDATE_BYTES) return { tooLarge: String(s.size) };
   if (s.kind !== "file") {
     // Same wording as config files for missing paths and directories.
     const r = await readTextFile(file, ctx.io.fs);
@@ -71,7 +72,7 @@ export const validateCommand: CliCommand = {
           const input = await readInput(ctx, file);
           if (input.error !== undefined) results.push({ file, findings: [], readError: input.error });
           else if (input.tooLarge !== undefined) {
-            results.push({ file, findings: [{ rule: "input-too-large", severity: "error", file, message: `input is ${input.tooLarge > MAX_VALIDATE_BYTES ? `more than ${MAX_VALIDATE_BYTES}` : input.tooLarge} bytes; the limit is ${MAX_VALIDATE_BYTES}` }] });
+            results.push({ file, findings: [{ rule: "input-too-large", severity: "error", file, message: `input is ${input.tooLarge} bytes; the limit is ${MAX_VALIDATE_BYTES}` }] });
           } else results.push({ file, findings: validateBytes(lib, file, input.bytes ?? new Uint8Array()).map((f) => withStrict(f, opts.strict === true)) });
         }
         if (opts.format === "json") io.out(formatJson(results));

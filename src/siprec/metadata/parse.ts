@@ -182,16 +182,23 @@ class Reader {
   }
 }
 
+type Doc = InstanceType<Lib["XmlDocument"]>;
+
+/** The model of an already parsed document (the caller keeps ownership of `doc`). */
+export function metadataFromDocument(lib: Lib, doc: Doc): Result<RecordingMetadata, MetadataParseError> {
+  const root = doc.root;
+  if (root.name !== "recording") return err({ code: "XML_WRONG_ROOT", message: `the root element is <${root.name}>, expected <recording>`, line: root.line });
+  if (root.namespaceUri !== RECORDING_NS) {
+    return err({ code: "XML_WRONG_NAMESPACE", message: `<recording> is in namespace "${root.namespaceUri}", expected "${RECORDING_NS}"`, line: root.line });
+  }
+  return ok(new Reader(lib).recording(root));
+}
+
 export function parseMetadataXml(lib: Lib, text: string): Result<RecordingMetadata, MetadataParseError> {
   const doc = readXml(lib, text);
   if (!doc.ok) return doc;
   try {
-    const root = doc.value.root;
-    if (root.name !== "recording") return err({ code: "XML_WRONG_ROOT", message: `the root element is <${root.name}>, expected <recording>`, line: root.line });
-    if (root.namespaceUri !== RECORDING_NS) {
-      return err({ code: "XML_WRONG_NAMESPACE", message: `<recording> is in namespace "${root.namespaceUri}", expected "${RECORDING_NS}"`, line: root.line });
-    }
-    return ok(new Reader(lib).recording(root));
+    return metadataFromDocument(lib, doc.value);
   } finally {
     doc.value.dispose();
   }

@@ -33,17 +33,26 @@ function validatorFor(lib: Libxml): Validator {
   return v;
 }
 
-/** Every schema violation of `text` (empty when valid). */
-export function validateMetadataXsd(lib: Libxml, text: string): XsdIssue[] {
-  const doc = readXml(lib, text);
-  if (!doc.ok) return [{ kind: doc.error.code, message: doc.error.message, ...(doc.error.line === undefined ? {} : { line: doc.error.line, column: doc.error.column }) }];
+type Doc = InstanceType<Libxml["XmlDocument"]>;
+
+/** Schema violations of an already parsed document (empty when valid). */
+export function validateDocumentXsd(lib: Libxml, doc: Doc): XsdIssue[] {
   try {
-    validatorFor(lib).validate(doc.value);
+    validatorFor(lib).validate(doc);
     return [];
   } catch (e) {
     const details = (e as { details?: { message: string; line: number; col: number }[] }).details ?? [];
     if (details.length === 0) return [{ kind: "schema", message: e instanceof Error ? e.message : String(e) }];
     return details.map((d) => ({ kind: "schema" as const, message: d.message.trim(), line: d.line, ...(d.col > 0 ? { column: d.col } : {}) }));
+  }
+}
+
+/** Every schema violation of `text` (empty when valid). */
+export function validateMetadataXsd(lib: Libxml, text: string): XsdIssue[] {
+  const doc = readXml(lib, text);
+  if (!doc.ok) return [{ kind: doc.error.code, message: doc.error.message, ...(doc.error.line === undefined ? {} : { line: doc.error.line, column: doc.error.column }) }];
+  try {
+    return validateDocumentXsd(lib, doc.value);
   } finally {
     doc.value.dispose();
   }
