@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { parseConfigText } from "./parse.ts";
 import { configWarnings, KNOWN_KEYS } from "./schema.ts";
 import type { ConfigIssue } from "./issues.ts";
+import { textMutations } from "../../test/support/mutate.ts";
 
 const EXAMPLE = readFileSync(new URL("../../conf/siprec.toml", import.meta.url), "utf8");
 const MIN = `[[srs]]\nname = "a"\nuri = "sip:srs@127.0.0.1:5070"\n`;
@@ -166,21 +167,8 @@ describe("warnings", () => {
 
 describe("hostile input never throws", () => {
   test("seeded mutations of the example", () => {
-    let seed = 12345;
-    const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed % n;
-    };
-    for (let round = 0; round < 300; round++) {
-      const chars = [...EXAMPLE];
-      for (let k = 0; k < 1 + rnd(8); k++) {
-        const at = rnd(chars.length);
-        const op = rnd(3);
-        if (op === 0) chars.splice(at, 1);
-        else if (op === 1) chars.splice(at, 0, String.fromCharCode(rnd(128)));
-        else chars.splice(at, rnd(40));
-      }
-      const r = parseConfigText(chars.join(""));
+    for (const text of textMutations(EXAMPLE, 12345, 300)) {
+      const r = parseConfigText(text);
       if (!r.ok) for (const i of r.error) expect(typeof i.message).toBe("string");
     }
   });

@@ -5,6 +5,7 @@ import { MAX_HEADERS, parseMessage } from "./parse.ts";
 import { serializeMessage } from "./serialize.ts";
 import type { SipMessage } from "./types.ts";
 import { readReference, sipFromFigure } from "../../../test/support/vectors.ts";
+import { byteMutations } from "../../../test/support/mutate.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -87,17 +88,8 @@ describe("SIP message codec", () => {
   });
 
   test("seeded mutations never throw", () => {
-    const base = rfc7866Invite();
-    let seed = 5;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
-    for (let i = 0; i < 500; i++) {
-      const b = [...base];
-      for (let k = 0; k < 1 + rnd(5); k++) {
-        const at = rnd(b.length);
-        if (rnd(2) === 0) b.splice(at, 1 + rnd(20));
-        else b.splice(at, 0, rnd(256));
-      }
-      const r = parseMessage(Uint8Array.from(b));
+    for (const b of byteMutations(rfc7866Invite(), 5, 500)) {
+      const r = parseMessage(b);
       if (r.ok) expect(() => parseMultipart(r.value.body, "foobar")).not.toThrow();
     }
   });

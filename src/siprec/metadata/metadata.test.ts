@@ -12,6 +12,7 @@ import xmlXsd from "./xml.xsd" with { type: "text" };
 import { FixedIds } from "../../../test/support/fixed-ids.ts";
 import { randomMetadata } from "../../../test/support/random-metadata.ts";
 import { listReference, readReference, stripXmlProvenance } from "../../../test/support/vectors.ts";
+import { textMutations } from "../../../test/support/mutate.ts";
 
 let lib: Libxml;
 beforeAll(async () => {
@@ -200,16 +201,7 @@ describe("hostile XML", () => {
 
   test("seeded mutations of a real document never throw", () => {
     const base = stripXmlProvenance(readReference("examples/rfc8068-3.2.1-00-basic-call-complete.xml"));
-    let seed = 99;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
-    for (let i = 0; i < 300; i++) {
-      const b = [...base];
-      for (let k = 0; k < 1 + rnd(5); k++) {
-        const at = rnd(b.length);
-        if (rnd(2) === 0) b.splice(at, 1 + rnd(20));
-        else b.splice(at, 0, String.fromCharCode(rnd(256)));
-      }
-      const text = b.join("");
+    for (const text of textMutations(base, 99, 300)) {
       expect(() => parseMetadataXml(lib, text)).not.toThrow();
       expect(() => validateMetadataXsd(lib, text)).not.toThrow();
     }
