@@ -1,0 +1,70 @@
+/**
+ * Building a response to a request (RFC 3261 §8.2.6.2): "the From field ...
+ * MUST equal the From header field of the request. The Call-ID ... MUST
+ * equal ... The CSeq ... MUST equal ... The Via header field values ... MUST
+ * equal the Via header field values in the request and MUST maintain the
+ * same ordering." A To tag is added unless the request already had one or
+ * the response is 100 (§8.2.6.2: "... a UAS MUST add a tag to the To header
+ * field in the response (with the exception of the 100 (Trying) response").
+ */
+import { canonicalName } from "./headers.ts";
+import type { HeaderField, SipRequest, SipResponse } from "./types.ts";
+
+export const REASONS: Readonly<Record<number, string>> = {
+  100: "Trying",
+  180: "Ringing",
+  183: "Session Progress",
+  200: "OK",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  407: "Proxy Authentication Required",
+  408: "Request Timeout",
+  415: "Unsupported Media Type",
+  420: "Bad Extension",
+  480: "Temporarily Unavailable",
+  481: "Call/Transaction Does Not Exist",
+  486: "Busy Here",
+  487: "Request Terminated",
+  488: "Not Acceptable Here",
+  491: "Request Pending",
+  500: "Server Internal Error",
+  501: "Not Implemented",
+  503: "Service Unavailable",
+  504: "Server Time-out",
+  603: "Decline",
+};
+
+export interface ResponseOptions {
+  readonly reason?: string;
+  /** To tag to add when the request's To has none (not used for 100). */
+  readonly toTag?: string;
+  readonly headers?: readonly HeaderField[];
+  readonly body?: Uint8Array;
+}
+
+const COPIED = new Set(["via", "from", "call-id", "cseq"]);
+
+export function buildResponse(req: SipRequest, status: number, opts: ResponseOptions = {}): SipResponse {
+  const headers: HeaderField[] = [];
+  for (const h of req.headers) {
+    const n = canonicalName(h.name);
+    if (COPIED.has(n)) headers.push(h);
+    else if (n === "to") {
+      const hasTag = /;\s*tag=/i.test(h.value);
+      headers.push(!hasTag && status !== 100 && opts.toTag !== undefined ? { name: h.name, value: `${h.value};tag=${opts.toTag}` } : h);
+    }
+  }
+  // RFC 3261 §8.2.6.1: a 100 copies the request's Timestamp.
+  if (status === 100) for (const h of req.headers) if (canonicalName(h.name) === "timestamp") headers.push(h);
+  return {
+    kind: "response",
+    status,
+    reason: opts.reason ?? REASONS[status] ?? "Unknown",
+    headers: [...headers, ...(opts.headers ?? [])],
+    body: opts.body ?? new Uint8Array(),
+    bodyOffset: 0,
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The transport port the SIP transaction layer needs (conventions.md: ports
+ * belong to their consumer). Adapters: udp-transport.ts, tcp-transport.ts
+ * (TCP and TLS); tests use an in-memory pair.
+ */
+export type TransportProtocol = "udp" | "tcp" | "tls";
+
+export interface Peer {
+  readonly protocol: TransportProtocol;
+  readonly host: string;
+  readonly port: number;
+  /** For stream transports: the connection a request arrived on, so responses use it (RFC 3261 §18.2.2). */
+  readonly connectionId?: number;
+}
+
+export interface LocalAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export type TransportErrorCode = "TRANSPORT_CONNECT" | "TRANSPORT_TLS" | "TRANSPORT_CLOSED" | "TRANSPORT_SEND" | "TRANSPORT_TOO_LARGE";
+
+export class TransportError extends Error {
+  override readonly name = "TransportError";
+  constructor(
+    readonly code: TransportErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface InboundHandler {
+  /** A whole message: a datagram, or one message framed out of a stream. */
+  (bytes: Uint8Array, from: Peer): void;
+}
+
+export interface SipTransport {
+  readonly protocol: TransportProtocol;
+  /** Reliable transports (TCP, TLS) turn off retransmission timers (RFC 3261 §17). */
+  readonly reliable: boolean;
+  readonly local: LocalAddress;
+  /** Sends one message; rejects with a TransportError. */
+  send(bytes: Uint8Array, to: Peer): Promise<void>;
+  close(): void;
+}
+
+export function peerKey(p: Peer): string {
+  return `${p.protocol}:${p.host}:${p.port}`;
+}
