@@ -1,0 +1,277 @@
+/**
+ * SIP over TCP and TLS (Bun.listen / Bun.connect), client and server.
+ *
+ * - One connection per destination is reused for every message to it;
+ *   responses go back on the connection the request came in on (RFC 3261
+ *   §18.2.2) and fall back to a new connection if it is gone.
+ * - Each connection frames its byte stream (stream-framer.ts); a framing
+ *   error closes that connection only.
+ * - TLS verifies the server certificate and name by default; a failure is a
+ *   TransportError with the reason. Client certificates for mutual TLS.
+ * - Bounded: at most `maxConnections` at once (others are closed on
+ *   arrival), idle connections are closed, writes queue until drained.
+ */
+import type { Socket, TCPSocketListener } from "bun";
+import { StreamFramer } from "./message/stream-framer.ts";
+import { type InboundHandler, type LocalAddress, type Peer, type SipTransport, TransportError } from "./transport.ts";
+import type { Clock, TimerId } from "../lib/clock.ts";
+import { type Logger, silentLogger } from "../lib/log.ts";
+
+export interface TlsSettings {
+  /** PEM of this side's certificate and key (a server always, a client for mutual TLS). */
+  readonly cert?: string;
+  readonly key?: string;
+  /** PEM trust anchors; the system store when absent. */
+  readonly ca?: string;
+  /** Verify the peer's certificate and name (default true). */
+  readonly verify?: boolean;
+  readonly serverName?: string;
+  /** Listening side: require a client certificate signed by `ca` (mutual TLS). */
+  readonly requireClientCert?: boolean;
+}
+
+export interface StreamOptions {
+  readonly protocol: "tcp" | "tls";
+  readonly host: string;
+  readonly port: number;
+  /** Listen for connections (a UAS); a client-only transport connects out only. */
+  readonly listen: boolean;
+  readonly onMessage: InboundHandler;
+  readonly clock: Clock;
+  readonly tls?: TlsSettings;
+  readonly maxConnections?: number;
+  readonly idleMs?: number;
+  readonly connectTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+interface Conn {
+  readonly id: number;
+  readonly key: string;
+  socket?: Socket<Conn>;
+  readonly framer: StreamFramer;
+  readonly queue: Uint8Array[];
+  ready: boolean;
+  closed: boolean;
+  lastActive: number;
+  readonly waiters: { resolve: () => void; reject: (e: TransportError) => void }[];
+}
+
+let nextId = 1;
+
+export class StreamTransport implements SipTransport {
+  readonly reliable = true;
+  readonly #byKey = new Map<string, Conn>();
+  readonly #byId = new Map<number, Conn>();
+  #listener?: TCPSocketListener<Conn>;
+  #sweep?: TimerId;
+  #closed = false;
+  readonly #log: Logger;
+
+  private constructor(
+    private readonly o: StreamOptions,
+    readonly local: LocalAddress,
+  ) {
+    this.#log = o.logger ?? silentLogger;
+  }
+
+  get protocol(): "tcp" | "tls" {
+    return this.o.protocol;
+  }
+
+  get connectionCount(): number {
+    return this.#byId.size;
+  }
+
+  static async open(o: StreamOptions): Promise<StreamTransport> {
+    if (!o.listen) {
+      const t = new StreamTransport(o, { host: o.host, port: 0 });
+      t.#scheduleSweep();
+      return t;
+    }
+    let self: StreamTransport | undefined;
+    const mutual = o.tls?.requireClientCert === true;
+    const tls =
+      o.protocol === "tls"
+        ? { cert: o.tls?.cert, key: o.tls?.key, requestCert: mutual, rejectUnauthorized: mutual, ...(o.tls?.ca === undefined ? {} : { ca: o.tls.ca }) }
+        : undefined;
+    const listener = Bun.listen<Conn>({
+      hostname: o.host,
+      port: o.port,
+      ...(tls === undefined ? {} : { tls }),
+      socket: {
+        open: (s) => self?.acceptConn(s),
+        data: (s, d) => self?.onData(s.data, d),
+        drain: (s) => self?.flush(s.data),
+        close: (s) => self?.dropConn(s.data, "closed by peer"),
+        error: (s, e) => self?.dropConn(s.data, e.message),
+      },
+    });
+    self = new StreamTransport(o, { host: o.host, port: listener.port });
+    self.#listener = listener;
+    self.#scheduleSweep();
+    return self;
+  }
+
+  private acceptConn(s: Socket<Conn>): void {
+    if (this.#closed || this.#byId.size >= (this.o.maxConnections ?? 1024)) {
+      this.#log.warn("sip connection refused: limit reached", { peer: `${s.remoteAddress}:${s.remotePort}`, limit: this.o.maxConnections ?? 1024 });
+      s.end();
+      return;
+    }
+    const conn = this.#newConn(`${s.remoteAddress}:${s.remotePort}`);
+    conn.socket = s;
+    conn.ready = true;
+    s.data = conn;
+  }
+
+  #newConn(key: string): Conn {
+    const conn: Conn = { id: nextId++, key, framer: new StreamFramer(), queue: [], ready: false, closed: false, lastActive: this.o.clock.now(), waiters: [] };
+    this.#byId.set(conn.id, conn);
+    if (!this.#byKey.has(key)) this.#byKey.set(key, conn);
+    return conn;
+  }
+
+  private onData(conn: Conn | undefined, data: Uint8Array): void {
+    if (conn === undefined || conn.closed || conn.socket === undefined) return;
+    conn.lastActive = this.o.clock.now();
+    const r = conn.framer.push(data);
+    if (!r.ok) {
+      this.#log.warn("sip stream closed: bad framing", { peer: conn.key, reason: r.error.message });
+      conn.socket.end();
+      this.dropConn(conn, r.error.message);
+      return;
+    }
+    const [host, port] = splitKey(conn.key);
+    for (const m of r.value) this.o.onMessage(m, { protocol: this.o.protocol, host, port, connectionId: conn.id });
+  }
+
+  private flush(conn: Conn | undefined): void {
+    if (conn === undefined || conn.socket === undefined || !conn.ready) return;
+    while (conn.queue.length > 0) {
+      const head = conn.queue[0] as Uint8Array;
+      const n = conn.socket.write(head);
+      if (n < head.length) {
+        conn.queue[0] = head.subarray(Math.max(0, n));
+        return;
+      }
+      conn.queue.shift();
+    }
+    for (const w of conn.waiters.splice(0)) w.resolve();
+  }
+
+  private dropConn(conn: Conn | undefined, why: string): void {
+    if (conn === undefined || conn.closed) return;
+    conn.closed = true;
+    this.#byId.delete(conn.id);
+    if (this.#byKey.get(conn.key) === conn) this.#byKey.delete(conn.key);
+    for (const w of conn.waiters.splice(0)) w.reject(new TransportError("TRANSPORT_CLOSED", `connection to ${conn.key} closed: ${why}`));
+  }
+
+  async send(bytes: Uint8Array, to: Peer): Promise<void> {
+    if (this.#closed) throw new TransportError("TRANSPORT_CLOSED", `the ${this.o.protocol} transport is closed`);
+    const host = to.host.replace(/^\[|\]$/g, "");
+    let conn = to.connectionId === undefined ? undefined : this.#byId.get(to.connectionId);
+    conn ??= this.#byKey.get(`${host}:${to.port}`);
+    if (conn === undefined || conn.closed) conn = this.#connect(host, to.port);
+    conn.lastActive = this.o.clock.now();
+    conn.queue.push(bytes);
+    const c = conn;
+    const done = new Promise<void>((resolve, reject) => c.waiters.push({ resolve, reject }));
+    this.flush(c);
+    return done;
+  }
+
+  #connect(host: string, port: number): Conn {
+    const conn = this.#newConn(`${host}:${port}`);
+    const t = this.o.tls;
+    const tls =
+      this.o.protocol === "tls"
+        ? {
+            rejectUnauthorized: t?.verify !== false,
+            serverName: t?.serverName ?? host,
+            ...(t?.ca === undefined ? {} : { ca: t.ca }),
+            ...(t?.cert === undefined ? {} : { cert: t.cert }),
+            ...(t?.key === undefined ? {} : { key: t.key }),
+          }
+        : undefined;
+    const timeout = this.o.clock.setTimer(this.o.connectTimeoutMs ?? 10_000, () => {
+      if (!conn.ready) {
+        conn.socket?.end();
+        this.dropConn(conn, "connect timed out");
+      }
+    });
+    Bun.connect<Conn>({
+      hostname: host,
+      port,
+      data: conn,
+      ...(tls === undefined ? {} : { tls }),
+      socket: {
+        open: (s) => {
+          conn.socket = s;
+          if (this.o.protocol === "tcp") this.#ready(conn, timeout);
+        },
+        // With TLS, write only after the handshake (writes in open() are lost on this Bun).
+        handshake: (s, success, authError) => {
+          if (!success || (authError !== null && t?.verify !== false)) {
+            this.#fail(conn, timeout, "TRANSPORT_TLS", `TLS to ${host}:${port} failed: ${authError?.message ?? "handshake failed"}`);
+            s.end();
+            return;
+          }
+          this.#ready(conn, timeout);
+        },
+        data: (_s, d) => this.onData(conn, d),
+        drain: () => this.flush(conn),
+        close: () => this.dropConn(conn, "closed by peer"),
+        error: (_s, e) => this.#fail(conn, timeout, "TRANSPORT_SEND", e.message),
+        connectError: (_s, e) => this.#fail(conn, timeout, "TRANSPORT_CONNECT", `cannot connect to ${host}:${port}: ${e.message}`),
+      },
+    }).catch((e: unknown) => this.#fail(conn, timeout, "TRANSPORT_CONNECT", `cannot connect to ${host}:${port}: ${e instanceof Error ? e.message : String(e)}`));
+    return conn;
+  }
+
+  #ready(conn: Conn, timeout: TimerId): void {
+    this.o.clock.clearTimer(timeout);
+    conn.ready = true;
+    this.flush(conn);
+  }
+
+  #fail(conn: Conn, timeout: TimerId, code: TransportError["code"], message: string): void {
+    this.o.clock.clearTimer(timeout);
+    if (conn.closed) return;
+    conn.closed = true;
+    this.#byId.delete(conn.id);
+    if (this.#byKey.get(conn.key) === conn) this.#byKey.delete(conn.key);
+    for (const w of conn.waiters.splice(0)) w.reject(new TransportError(code, message));
+  }
+
+  #scheduleSweep(): void {
+    const idle = this.o.idleMs ?? 300_000;
+    this.#sweep = this.o.clock.setTimer(Math.max(1000, idle / 4), () => {
+      const now = this.o.clock.now();
+      for (const c of [...this.#byId.values()]) {
+        if (now - c.lastActive >= idle && c.queue.length === 0) {
+          c.socket?.end();
+          this.dropConn(c, "idle");
+        }
+      }
+      if (!this.#closed) this.#scheduleSweep();
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#sweep !== undefined) this.o.clock.clearTimer(this.#sweep);
+    for (const c of [...this.#byId.values()]) {
+      c.socket?.end();
+      this.dropConn(c, "transport closed");
+    }
+    this.#listener?.stop(true);
+  }
+}
+
+function splitKey(key: string): [string, number] {
+  const i = key.lastIndexOf(":");
+  return [key.slice(0, i), Number(key.slice(i + 1))];
+}
