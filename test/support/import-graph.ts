@@ -16,6 +16,8 @@ export const LAYER_RULES: readonly [RegExp, Layer][] = [
   [/^src\/[a-z-]+\/(udp|tcp|tls|http|file)-[a-z-]+\.ts$/, 3],
   [/^src\/[a-z-]+\/[a-z-]+\/(udp|tcp|tls|http|file)-[a-z-]+\.ts$/, 3],
   [/^src\/sip\/(transaction|dialog|ua)\//, 2],
+  [/^src\/sip\/transport\.ts$/, 2],
+  [/^src\/sip\/auth\//, 1],
   [/^src\/esl\/client(\/|\.ts$)/, 2],
   [/^src\/rtp\/(forker|pacer|sources)(\/|\.ts$)/, 2],
   [/^src\/pcap\/replay(\/|\.ts$)/, 2],
@@ -46,7 +48,7 @@ export const BANNED: readonly Banned[] = [
   { re: /\bMath\.random\s*\(|\bcrypto\.(getRandomValues|randomUUID)\s*\(/, what: "randomness (use the injected IdSource)", maxLayer: 2 },
   { re: /\bconsole\s*\./, what: "console (use the injected Logger)", maxLayer: 3 },
   { re: /from\s+["']node:(?!crypto["'])[a-z_/]+["']|from\s+["'](fs|net|dgram|tls|child_process|os)["']/, what: "node I/O modules", maxLayer: 2 },
-  { re: /from\s+["']node:crypto["']/, what: "node:crypto (only rtp/srtp may compute with it)", maxLayer: 2, except: /^src\/rtp\/srtp\// },
+  { re: /from\s+["']node:crypto["']/, what: "node:crypto (only rtp/srtp and sip/auth may compute with it)", maxLayer: 2, except: /^src\/(rtp\/srtp|sip\/auth)\// },
 ];
 
 export interface SourceFile {
