@@ -174,17 +174,24 @@ describe("user agent: inside the dialog", () => {
     expect(firstLines(p.net).filter((l) => l === "SIP/2.0 491 Request Pending").length).toBeGreaterThan(0);
   });
 
-  test("a request for an unknown dialog gets 481; an old CSeq gets 500", async () => {
+  test("a request for an unknown dialog gets 481", async () => {
     const { p, src } = await established();
     const d = src.dialog;
     src.dialog = { ...d, remoteTag: "nope", remoteUri: "<sip:srs@127.0.0.1>;tag=nope" };
     const r = src.request("INFO");
     await run(p.clock, 100);
     expect(await r).toMatchObject({ kind: "final", res: { status: 481 } });
-    src.dialog = { ...d, localSeq: 0 };
+    // RFC 3261 §12.2.1.2: a 481 ends the dialog on our side too.
+    expect(src.ended).toBe(true);
+  });
+
+  test("a request with an old CSeq gets 500 and the dialog survives", async () => {
+    const { p, src } = await established();
+    src.dialog = { ...src.dialog, localSeq: 0 };
     const old = src.request("INFO");
     await run(p.clock, 100);
     expect(await old).toMatchObject({ kind: "final", res: { status: 500, reason: "Out of Order" } });
+    expect(src.ended).toBe(false);
   });
 
   test("session timers: as refresher (Session-Expires ;refresher=uac) we send UPDATE at half the interval", async () => {
