@@ -8,7 +8,7 @@ cd "$ROOT"
 ensure_npm_packages || exit 1
 # Debian test peers (real third-party implementations) join this list as
 # the issues that use them land: e.g. sipp:sip-tester, xmllint:libxml2-utils.
-ensure_debian_packages xmllint:libxml2-utils || exit 1
+ensure_debian_packages xmllint:libxml2-utils sipp:sip-tester openssl:openssl || exit 1
 
 failed_steps=0
 echo "==> tsc --noEmit"

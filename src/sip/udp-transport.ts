@@ -18,6 +18,8 @@ export interface UdpOptions {
   readonly onMessage: InboundHandler;
   /** Send requests above 1300 bytes anyway (the operator chose UDP knowingly). */
   readonly allowLargeRequests?: boolean;
+  /** ICMP errors (port unreachable) surface here; UDP carries on regardless. */
+  readonly onError?: (e: Error) => void;
 }
 
 export class UdpTransport implements SipTransport {
@@ -41,6 +43,11 @@ export class UdpTransport implements SipTransport {
           // Keep-alive datagrams (CRLF) carry no message.
           if (buf.length <= 4 && buf.every((b) => b === 0x0d || b === 0x0a)) return;
           o.onMessage(new Uint8Array(buf), { protocol: "udp", host: address, port });
+        },
+        // An ICMP "port unreachable" for an earlier datagram arrives as ECONNREFUSED on a later receive.
+        // Without a handler the runtime throws it; for UDP it only means that peer is not there (yet).
+        error(_s, e) {
+          o.onError?.(e);
         },
       },
     });

@@ -1,0 +1,140 @@
+/**
+ * Our SIP stack against SIPp, a real third-party implementation, on
+ * 127.0.0.1 (scenarios in test/integration/sipp/). Runs when
+ * TEST_INTEGRATION=1 (scripts/test.sh sets it and installs sip-tester).
+ */
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { invite } from "../../src/sip/ua/uac-invite.ts";
+import { header } from "../../src/sip/message/headers.ts";
+import { freePort, sipStack } from "../support/sip-stack.ts";
+import { hasSipp, sipp } from "../support/sipp.ts";
+
+const ON = process.env["TEST_INTEGRATION"] === "1";
+const SDP = new TextEncoder().encode("v=0\r\no=siprec 1 1 IN IP4 127.0.0.1\r\ns=siprec\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=label:1\r\na=sendonly\r\n");
+
+async function callSipp(scenario: string, transport: "udp" | "tcp", extra: { credentials?: { username: string; password: string } } = {}) {
+  const port = await freePort();
+  const run = sipp({ scenario, port, transport });
+  await Bun.sleep(500);
+  const stack = await sipStack(transport);
+  try {
+    const out = await invite(stack.ua, {
+      uri: `sip:srs@127.0.0.1:${port}`,
+      peer: stack.peer(port),
+      from: "<sip:siprec@127.0.0.1>",
+      to: `<sip:srs@127.0.0.1:${port}>`,
+      headers: [{ name: "Require", value: "siprec" }],
+      body: SDP,
+      contentType: "application/sdp",
+      timeoutMs: 10_000,
+      ...extra,
+    });
+    return { out, stack, run };
+  } catch (e) {
+    run.kill();
+    stack.close();
+    throw e;
+  }
+}
+
+describe.if(ON)("SIPp interop on 127.0.0.1", () => {
+  setDefaultTimeout(30_000);
+
+  test("sipp is installed (sip-tester)", () => {
+    expect(hasSipp()).toBe(true);
+  });
+
+  for (const transport of ["udp", "tcp"] as const) {
+    test(`${transport}: SIPp UAS answers our INVITE; we ACK and BYE`, async () => {
+      const { out, stack, run } = await callSipp("uas-answer-200.xml", transport);
+      try {
+        expect(out.ok).toBe(true);
+        if (!out.ok) return;
+        expect(header(out.response, "content-type")).toBe("application/sdp");
+        const bye = await out.session.bye();
+        expect(bye.kind === "final" && bye.res.status).toBe(200);
+        expect(await run.exited).toMatchObject({ code: 0 });
+      } finally {
+        stack.close();
+      }
+    });
+  }
+
+  test("udp: SIPp ignores our first INVITE for 1.2 s; we retransmit (Timer A) and complete", async () => {
+    const { out, stack, run } = await callSipp("uas-delay-answer-200.xml", "udp");
+    try {
+      expect(out.ok).toBe(true);
+      expect(stack.sent.filter((l) => l.startsWith("INVITE")).length).toBeGreaterThanOrEqual(2);
+      if (out.ok) await out.session.bye();
+      expect((await run.exited).code).toBe(0);
+    } finally {
+      stack.close();
+    }
+  });
+
+  test("udp: SIPp challenges with 401; our digest passes its verifyauth", async () => {
+    const { out, stack, run } = await callSipp("uas-challenge-401.xml", "udp", { credentials: { username: "rec", password: "s3cret" } });
+    try {
+      expect(out).toMatchObject({ ok: true });
+      if (out.ok) await out.session.bye();
+      expect((await run.exited).code).toBe(0);
+    } finally {
+      stack.close();
+    }
+  });
+
+  test("tcp: SIPp answers 503; we report it and ACK", async () => {
+    const { out, stack, run } = await callSipp("uas-reject-503.xml", "tcp");
+    try {
+      expect(out).toMatchObject({ ok: false, status: 503 });
+      expect((await run.exited).code).toBe(0);
+    } finally {
+      stack.close();
+    }
+  });
+
+  for (const transport of ["udp", "tcp"] as const) {
+    test(`${transport}: SIPp sends a re-INVITE and a BYE inside the dialog; we answer both`, async () => {
+      const { out, stack, run } = await callSipp("uas-reinvite-bye.xml", transport);
+      try {
+        expect(out.ok).toBe(true);
+        if (!out.ok) return;
+        const seen: string[] = [];
+        out.session.onRequest = (r) => {
+          seen.push(r.request.method);
+          r.respond({ status: 200, body: SDP, contentType: "application/sdp" });
+        };
+        const ended = new Promise<string>((resolve) => (out.session.onTerminated = resolve));
+        expect(await ended).toBe("remote-bye");
+        expect(seen).toEqual(["INVITE"]);
+        expect((await run.exited).code).toBe(0);
+      } finally {
+        stack.close();
+      }
+    });
+  }
+
+  for (const transport of ["udp", "tcp"] as const) {
+    test(`${transport}: SIPp calls our UAS (tap-leg shape); we answer, it ACKs and BYEs`, async () => {
+      const stack = await sipStack(transport, "");
+      const invites: string[] = [];
+      const ended = new Promise<string>((resolve) => {
+        stack.ua.onInvite = (inv) => {
+          invites.push(header(inv.request, "x-siprec-token") ?? "");
+          const s = inv.accept({ body: SDP, contentType: "application/sdp" });
+          if (s) s.onTerminated = resolve;
+        };
+      });
+      const port = await freePort();
+      const run = sipp({ scenario: "uac-call-bye.xml", port, transport, remote: `127.0.0.1:${stack.transport.local.port}` });
+      try {
+        expect(await ended).toBe("remote-bye");
+        expect(invites).toEqual(["t0k3n"]);
+        expect((await run.exited).code).toBe(0);
+      } finally {
+        run.kill();
+        stack.close();
+      }
+    });
+  }
+});
