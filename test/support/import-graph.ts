@@ -13,7 +13,7 @@ export const LAYER_RULES: readonly [RegExp, Layer][] = [
   [/^src\/(cli|daemon)\//, 4],
   [/^src\/platform\//, 3],
   [/^src\/config\/load\.ts$/, 3],
-  [/^src\/[a-z-]+\/(udp|tcp|tls|http|file)-[a-z-]+\.ts$/, 3],
+  [/^src\/[a-z-]+\/(udp|tcp|tls|http|file|dns)-[a-z-]+\.ts$/, 3],
   [/^src\/[a-z-]+\/[a-z-]+\/(udp|tcp|tls|http|file)-[a-z-]+\.ts$/, 3],
   [/^src\/sip\/(transaction|dialog|ua)\//, 2],
   [/^src\/sip\/transport\.ts$/, 2],
