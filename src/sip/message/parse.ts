@@ -51,10 +51,12 @@ function headerEnd(b: Uint8Array): { end: number; sep: number } | undefined {
 const METHOD = /^[A-Za-z0-9.!%*_+`'~-]+$/;
 
 function startLine(line: string): Result<{ kind: "request"; method: string; uri: string } | { kind: "response"; status: number; reason: string }, SipParseError> {
-  const resp = /^SIP\/2\.0 ([1-6]\d\d) ?(.*)$/.exec(line);
-  if (resp !== null) return ok({ kind: "response", status: Number(resp[1]), reason: resp[2] as string });
+  const resp = /^SIP\/2\.0 ([1-6]\d\d)(?: (.*))?$/.exec(line);
+  if (resp !== null) return ok({ kind: "response", status: Number(resp[1]), reason: resp[2] ?? "" });
   const parts = line.split(" ");
   if (parts.length === 3 && METHOD.test(parts[0] as string) && parts[2] === "SIP/2.0" && /^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(parts[1] as string)) {
+    // RFC 3261 §19.1.1 / RFC 4475 §3.1.2.10: headers ("?...") are not allowed in a SIP Request-URI.
+    if (/^sips?:[^?]*\?/i.test(parts[1] as string)) return fail("SIP_BAD_START_LINE", "the Request-URI carries URI headers (?...), which a request line may not", 0);
     return ok({ kind: "request", method: parts[0] as string, uri: parts[1] as string });
   }
   return fail("SIP_BAD_START_LINE", `expected "METHOD uri SIP/2.0" or "SIP/2.0 code reason", got ${JSON.stringify(line.slice(0, 80))}`, 0);
