@@ -34,6 +34,8 @@ export interface ParseOptions {
    * exactly Content-Length bytes, which is then mandatory.
    */
   readonly framing?: "datagram" | "stream";
+  /** Read the start line and headers only (to answer 400 to a request whose body is cut short). */
+  readonly headOnly?: boolean;
 }
 
 const fail = (code: SipParseErrorCode, message: string, offset: number) => err<SipParseError>({ code, message, offset });
@@ -99,10 +101,10 @@ export function parseMessage(bytes: Uint8Array, opts: ParseOptions = {}): Result
   const headers = firstBreak < 0 ? ok<HeaderField[]>([]) : parseHeaders(head.slice(firstBreak).replace(/^\r?\n/, ""), new TextEncoder().encode(head.slice(0, firstBreak)).length + (head[firstBreak] === "\r" ? 2 : 1));
   if (!headers.ok) return headers;
   const bodyOffset = he.end + he.sep;
-  const rest = bytes.subarray(bodyOffset);
+  const rest = opts.headOnly === true ? new Uint8Array() : bytes.subarray(bodyOffset);
   const cl = headers.value.filter((h) => canonicalName(h.name) === "content-length");
   let body = rest;
-  if (cl.length > 0) {
+  if (cl.length > 0 && opts.headOnly !== true) {
     const values = new Set(cl.map((h) => h.value));
     const v = cl[0]?.value ?? "";
     if (values.size > 1 || !/^\d{1,9}$/.test(v)) return fail("SIP_BAD_CONTENT_LENGTH", `Content-Length must be one decimal number, got ${JSON.stringify([...values].join(", "))}`, bodyOffset);

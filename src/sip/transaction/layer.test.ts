@@ -4,6 +4,7 @@ import { buildResponse } from "../message/response.ts";
 import type { SipRequest, SipResponse } from "../message/types.ts";
 import type { Peer } from "../transport.ts";
 import { ManualClock } from "../../../test/support/manual-clock.ts";
+import { silentLogger } from "../../lib/log.ts";
 import { MemoryNetwork } from "../../../test/support/memory-transport.ts";
 
 function setup(protocol: "udp" | "tcp" = "udp") {
@@ -145,6 +146,23 @@ describe("transaction layer over UDP with a manual clock", () => {
     clock.advance(10);
     expect(net.log[0]?.text).toStartWith("SIP/2.0 400 Bad Request (no Call-ID)");
     expect(b.size.servers).toBe(0);
+  });
+
+  test("a UDP request whose body is cut short gets 400 (RFC 3261 §18.3)", () => {
+    const { b, net, clock } = setup();
+    const cut = "OPTIONS sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKcut\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\nCall-ID: cut\r\nCSeq: 1 OPTIONS\r\nContent-Length: 500\r\n\r\nshort";
+    b.receive(new TextEncoder().encode(cut), { protocol: "udp", host: "127.0.0.1", port: 5060 });
+    clock.advance(10);
+    expect(net.log[0]?.text).toStartWith("SIP/2.0 400 Bad Request (body shorter than Content-Length)");
+  });
+
+  test("a flood of garbage from one peer is logged once", () => {
+    const clock = new ManualClock();
+    const lines: string[] = [];
+    const layer = new TransactionLayer({ clock, transports: new Map(), logger: { ...silentLogger, warn: (m, f) => lines.push(`${m} ${JSON.stringify(f)}`) } });
+    for (let i = 0; i < 1000; i++) layer.receive(new TextEncoder().encode(`junk ${i}\r\n\r\n`), { protocol: "udp", host: "127.0.0.1", port: 9999 });
+    expect(lines.length).toBe(1);
+    expect(lines[0]).toContain('"peer":"127.0.0.1:9999"');
   });
 
   test("garbage and unmatched responses are dropped quietly", () => {

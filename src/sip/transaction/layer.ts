@@ -65,6 +65,8 @@ export class TransactionLayer {
   readonly #servers = new Map<string, Tx>();
   readonly #timers: TimerConfig;
   readonly #log: Logger;
+  /** Peers and reasons already logged, so a flood of garbage is logged once (bounded). */
+  readonly #logged = new Set<string>();
   #closed = false;
 
   constructor(private readonly opts: LayerOptions) {
@@ -114,7 +116,14 @@ export class TransactionLayer {
     if (this.#closed) return;
     const parsed = parseMessage(bytes, { framing: from.protocol === "udp" ? "datagram" : "stream" });
     if (!parsed.ok) {
-      this.#log.debug("sip message dropped", { peer: `${from.host}:${from.port}`, reason: parsed.error.message });
+      // RFC 3261 §18.3: a datagram request that ends before its body does "SHOULD generate a 400".
+      if (parsed.error.code === "SIP_BODY_TRUNCATED") {
+        const head = parseMessage(bytes, { headOnly: true });
+        if (head.ok && head.value.kind === "request" && head.value.method !== "ACK" && essentials(head.value).ok) {
+          void this.sendStateless(buildResponse(head.value, 400, { reason: "Bad Request (body shorter than Content-Length)", toTag: "bad" }), from).catch(() => {});
+        }
+      }
+      this.#dropped(from, parsed.error.code, parsed.error.message);
       return;
     }
     const e = essentials(parsed.value);
@@ -123,11 +132,19 @@ export class TransactionLayer {
         // RFC 3261 §8.2: a request missing mandatory headers gets 400 when we can still route a response.
         void this.sendStateless(buildResponse(parsed.value, 400, { reason: `Bad Request (${e.error})`, toTag: "bad" }), from).catch(() => {});
       }
-      this.#log.debug("sip message dropped", { peer: `${from.host}:${from.port}`, reason: e.error });
+      this.#dropped(from, e.error.split(" ")[0] ?? "invalid", e.error);
       return;
     }
     if (parsed.value.kind === "response") this.#onResponse(parsed.value, e.value.branch, e.value.cseq.method, from);
     else this.#onRequest(withReceived(parsed.value, from), from, e.value);
+  }
+
+  #dropped(from: Peer, code: string, reason: string): void {
+    const key = `${from.host}:${from.port}|${code}`;
+    if (this.#logged.has(key)) return;
+    if (this.#logged.size >= 1000) this.#logged.clear();
+    this.#logged.add(key);
+    this.#log.warn("sip message dropped", { peer: `${from.host}:${from.port}`, protocol: from.protocol, code, reason });
   }
 
   #onResponse(res: SipResponse, branch: string, method: string, from: Peer): void {
