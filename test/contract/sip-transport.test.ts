@@ -4,6 +4,7 @@ import { StreamTransport, type TlsSettings } from "../../src/sip/tcp-transport.t
 import type { Peer, SipTransport } from "../../src/sip/transport.ts";
 import { UdpTransport } from "../../src/sip/udp-transport.ts";
 import { systemClock } from "../../src/platform/system-clock.ts";
+import { ManualClock } from "../support/manual-clock.ts";
 import { MemoryNetwork } from "../support/memory-transport.ts";
 import { testPki } from "../support/tls-certs.ts";
 
@@ -117,6 +118,26 @@ describe("stream transport limits", () => {
     await Bun.sleep(50);
     expect(closed).toBe(true);
     expect(b.connectionCount).toBe(0);
+    b.close();
+  });
+});
+
+describe("idle connections", () => {
+  test("are closed by the sweep once idle for idleMs", async () => {
+    const clock = new ManualClock();
+    const atB: Pair["atB"] = [];
+    const b = await StreamTransport.open({ protocol: "tcp", host: "127.0.0.1", port: 0, listen: true, clock, onMessage: collect(atB), idleMs: 60_000 });
+    const a = await StreamTransport.open({ protocol: "tcp", host: "127.0.0.1", port: 0, listen: false, clock, onMessage: () => {}, idleMs: 60_000 });
+    await a.send(new TextEncoder().encode(sipMessage("OPTIONS sip:b@127.0.0.1 SIP/2.0")), { protocol: "tcp", host: "127.0.0.1", port: b.local.port });
+    const end = Date.now() + 2000;
+    while (atB.length === 0 && Date.now() < end) await Bun.sleep(5);
+    expect([a.connectionCount, b.connectionCount]).toEqual([1, 1]);
+    clock.advance(30_000);
+    expect(a.connectionCount).toBe(1);
+    clock.advance(60_000);
+    await Bun.sleep(50);
+    expect([a.connectionCount, b.connectionCount]).toEqual([0, 0]);
+    a.close();
     b.close();
   });
 });

@@ -163,3 +163,19 @@ async function established(ua: UserAgent, inv: SipRequest, res: SipResponse, pee
   if (se !== null) s.startSessionTimer(Number(se[1]), (se[2] ?? "uac").toLowerCase() === "uac");
   return { ok: true, session: s, response: res };
 }
+
+/**
+ * RFC 3263 §4.3: "If ... a transport error or a timeout occurs, the client
+ * SHOULD try the next element" of the resolved list. A 503 from a server is
+ * treated the same (it cannot serve us now); any other answer is final.
+ */
+export async function inviteFirstReachable(ua: UserAgent, r: Omit<InviteRequest, "peer">, peers: readonly Peer[]): Promise<InviteOutcome & { tried: readonly Peer[] }> {
+  const tried: Peer[] = [];
+  let last: InviteOutcome = { ok: false, status: 503, reason: "no target to try" };
+  for (const peer of peers) {
+    tried.push(peer);
+    last = await invite(ua, { ...r, peer });
+    if (last.ok || (last.status !== 408 && last.status !== 503)) break;
+  }
+  return { ...last, tried };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { invite, type InviteOutcome } from "./uac-invite.ts";
+import { invite, inviteFirstReachable, type InviteOutcome } from "./uac-invite.ts";
 import type { IncomingInvite } from "./user-agent.ts";
 import { digestResponse, parseChallenge } from "../auth/digest.ts";
 import { header } from "../message/headers.ts";
@@ -219,5 +219,20 @@ describe("user agent: out of dialog", () => {
     await settle();
     const res = await r;
     expect(res.kind === "final" && [res.res.status, header(res.res, "allow"), header(res.res, "supported")]).toEqual([200, "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO", "siprec"]);
+  });
+});
+
+describe("fail-over across resolved targets (RFC 3263 §4.3)", () => {
+  test("a dead first target (timeout) is skipped; the second answers", async () => {
+    const p = uaPair();
+    p.srs.ua.onInvite = (inv) => void inv.accept({ body: SDP, contentType: "application/sdp" });
+    const dead = { protocol: "udp" as const, host: "127.0.0.1", port: 5999 };
+    const out = inviteFirstReachable(p.src.ua, { uri: "sip:srs@127.0.0.1", from: "<sip:siprec@127.0.0.1>", to: "<sip:srs@127.0.0.1>" }, [dead, p.srs.peer]);
+    let done = false;
+    void out.then(() => (done = true));
+    for (let i = 0; i < 200 && !done; i++) await run(p.clock, 500, 100);
+    const r = await out;
+    expect(r.ok).toBe(true);
+    expect(r.tried.map((x) => x.port)).toEqual([5999, 5070]);
   });
 });
