@@ -1,0 +1,216 @@
+/**
+ * SRTP and SRTCP (RFC 3711) for one master key: protect on the sending
+ * side, unprotect with rollover-counter estimation and a replay window on
+ * the receiving side.
+ *
+ * Security ordering (pion/srtp habit): the authentication tag is checked
+ * before anything is decrypted and before any per-SSRC state is created, so
+ * forged packets neither yield garbage audio nor grow memory. Errors never
+ * contain key material.
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { AesCm } from "./aes-cm.ts";
+import { deriveSessionKeys, type SessionKeys } from "./kdf.ts";
+import { SUITES, type SrtpSuite, type SuiteParams } from "./profiles.ts";
+import { type Result, err, ok } from "../../lib/result.ts";
+
+export type SrtpErrorCode = "SRTP_SHORT" | "SRTP_BAD_HEADER" | "SRTP_AUTH" | "SRTP_REPLAY" | "SRTP_TOO_MANY_SSRCS";
+
+export interface SrtpError {
+  readonly code: SrtpErrorCode;
+  readonly message: string;
+}
+
+interface Keys {
+  readonly cm: AesCm;
+  readonly auth: Uint8Array;
+  readonly salt: Uint8Array;
+}
+
+interface RecvState {
+  roc: number;
+  /** Highest sequence number seen (s_l). */
+  sl: number;
+  highest: number;
+  readonly seen: Float64Array;
+}
+
+export interface SrtpOptions {
+  readonly suite: SrtpSuite;
+  readonly masterKey: Uint8Array;
+  readonly masterSalt: Uint8Array;
+  /** Replay window in packets (RFC 3711 §3.3.2: at least 64). */
+  readonly replayWindow?: number;
+  /** Receive-side streams kept at most (others are refused). */
+  readonly maxSsrcs?: number;
+}
+
+const fail = (code: SrtpErrorCode, message: string) => err<SrtpError>({ code, message });
+
+function keys(k: SessionKeys): Keys {
+  return { cm: new AesCm(k.enc), auth: k.auth, salt: k.salt };
+}
+
+/** RTP header length including CSRCs and extension, or -1 when it does not fit. */
+export function rtpHeaderLength(b: Uint8Array): number {
+  if (b.length < 12 || (b[0] as number) >> 6 !== 2) return -1;
+  let n = 12 + ((b[0] as number) & 0x0f) * 4;
+  if (((b[0] as number) & 0x10) !== 0) {
+    if (n + 4 > b.length) return -1;
+    n += 4 + (((b[n + 2] as number) << 8) | (b[n + 3] as number)) * 4;
+  }
+  return n <= b.length ? n : -1;
+}
+
+/** RFC 3711 §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16). */
+function iv(salt: Uint8Array, ssrc: number, indexHi: number, indexLo: number): Uint8Array {
+  const v = new Uint8Array(16);
+  v.set(salt, 0);
+  v[4] = (v[4] as number) ^ (ssrc >>> 24);
+  v[5] = (v[5] as number) ^ ((ssrc >>> 16) & 0xff);
+  v[6] = (v[6] as number) ^ ((ssrc >>> 8) & 0xff);
+  v[7] = (v[7] as number) ^ (ssrc & 0xff);
+  // index is 48 bits: the 32-bit high part (ROC for SRTP) then 16 low bits.
+  v[8] = (v[8] as number) ^ (indexHi >>> 24);
+  v[9] = (v[9] as number) ^ ((indexHi >>> 16) & 0xff);
+  v[10] = (v[10] as number) ^ ((indexHi >>> 8) & 0xff);
+  v[11] = (v[11] as number) ^ (indexHi & 0xff);
+  v[12] = (v[12] as number) ^ (indexLo >>> 8);
+  v[13] = (v[13] as number) ^ (indexLo & 0xff);
+  return v;
+}
+
+function tag(authKey: Uint8Array, parts: readonly Uint8Array[], length: number): Uint8Array {
+  const h = createHmac("sha1", authKey);
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest()).subarray(0, length);
+}
+
+const u32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+
+export class SrtpContext {
+  readonly #p: SuiteParams;
+  readonly #rtp: Keys;
+  readonly #rtcp: Keys;
+  readonly #sendRoc = new Map<number, { roc: number; last: number }>();
+  readonly #recv = new Map<number, RecvState>();
+  readonly #rtcpRecv = new Map<number, RecvState>();
+  readonly #window: number;
+  readonly #maxSsrcs: number;
+  #rtcpIndex = 0;
+
+  constructor(o: SrtpOptions) {
+    this.#p = SUITES[o.suite];
+    const k = deriveSessionKeys(o.suite, o.masterKey, o.masterSalt);
+    this.#rtp = keys(k.rtp);
+    this.#rtcp = keys(k.rtcp);
+    this.#window = Math.max(64, o.replayWindow ?? 128);
+    this.#maxSsrcs = o.maxSsrcs ?? 64;
+  }
+
+  /** Sets the sender's rollover counter for an SSRC (tests, resumed streams). */
+  setSendRoc(ssrc: number, roc: number, lastSeq = 0): void {
+    this.#sendRoc.set(ssrc >>> 0, { roc, last: lastSeq });
+  }
+
+  /** Encrypts an RTP packet and appends its tag; the ROC advances when the sequence wraps. */
+  protectRtp(packet: Uint8Array): Result<Uint8Array, SrtpError> {
+    const hl = rtpHeaderLength(packet);
+    if (hl < 0) return fail("SRTP_BAD_HEADER", "not a well-formed RTP packet");
+    const dv = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+    const seq = dv.getUint16(2);
+    const ssrc = dv.getUint32(8);
+    let st = this.#sendRoc.get(ssrc);
+    if (st === undefined) {
+      st = { roc: 0, last: seq };
+      this.#sendRoc.set(ssrc, st);
+    } else {
+      if (seq < st.last && st.last - seq > 0x8000) st.roc = (st.roc + 1) >>> 0;
+      st.last = seq;
+    }
+    const out = new Uint8Array(packet.length + this.#p.rtpTagLength);
+    out.set(packet);
+    this.#rtp.cm.xorInPlace(iv(this.#rtp.salt, ssrc, st.roc, seq), out.subarray(hl, packet.length));
+    out.set(tag(this.#rtp.auth, [out.subarray(0, packet.length), u32(st.roc)], this.#p.rtpTagLength), packet.length);
+    return ok(out);
+  }
+
+  /** Checks the tag, the replay window, then decrypts. */
+  unprotectRtp(packet: Uint8Array): Result<Uint8Array, SrtpError> {
+    const t = this.#p.rtpTagLength;
+    if (packet.length < 12 + t) return fail("SRTP_SHORT", `${packet.length} bytes cannot hold an SRTP packet`);
+    const body = packet.subarray(0, packet.length - t);
+    const hl = rtpHeaderLength(body);
+    if (hl < 0) return fail("SRTP_BAD_HEADER", "the SRTP header is malformed");
+    const dv = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+    const seq = dv.getUint16(2);
+    const ssrc = dv.getUint32(8);
+    const st = this.#recv.get(ssrc);
+    // RFC 3711 Appendix A: estimate the ROC from the highest sequence seen.
+    let v = st?.roc ?? 0;
+    if (st !== undefined) {
+      if (st.sl < 32768) v = seq - st.sl > 32768 ? st.roc - 1 : st.roc;
+      else v = st.sl - 32768 > seq ? st.roc + 1 : st.roc;
+    }
+    if (v < 0) return fail("SRTP_REPLAY", "packet from before the stream's first rollover");
+    const expected = tag(this.#rtp.auth, [body, u32(v >>> 0)], t);
+    if (!timingSafeEqual(expected, packet.subarray(packet.length - t))) return fail("SRTP_AUTH", "authentication tag mismatch");
+    const index = v * 65536 + seq;
+    const state = this.#replayCheck(this.#recv, ssrc, index);
+    if (!state.ok) return state;
+    const out = body.slice();
+    this.#rtp.cm.xorInPlace(iv(this.#rtp.salt, ssrc, v >>> 0, seq), out.subarray(hl));
+    const s = state.value;
+    if (v > s.roc) {
+      s.roc = v;
+      s.sl = seq;
+    } else if (v === s.roc && seq > s.sl) s.sl = seq;
+    return ok(out);
+  }
+
+  /** RFC 3711 §3.4: encrypts after the first 8 octets, appends E || SRTCP index, then the tag. */
+  protectRtcp(packet: Uint8Array, index = this.#rtcpIndex): Result<Uint8Array, SrtpError> {
+    if (packet.length < 8 || (packet[0] as number) >> 6 !== 2) return fail("SRTP_BAD_HEADER", "not a well-formed RTCP packet");
+    this.#rtcpIndex = (index + 1) & 0x7fffffff;
+    const ssrc = new DataView(packet.buffer, packet.byteOffset, packet.byteLength).getUint32(4);
+    const out = new Uint8Array(packet.length + 4 + this.#p.rtcpTagLength);
+    out.set(packet);
+    this.#rtcp.cm.xorInPlace(iv(this.#rtcp.salt, ssrc, (index >>> 16) & 0x7fff, index & 0xffff), out.subarray(8, packet.length));
+    out.set(u32((0x80000000 | index) >>> 0), packet.length);
+    out.set(tag(this.#rtcp.auth, [out.subarray(0, packet.length + 4)], this.#p.rtcpTagLength), packet.length + 4);
+    return ok(out);
+  }
+
+  unprotectRtcp(packet: Uint8Array): Result<Uint8Array, SrtpError> {
+    const t = this.#p.rtcpTagLength;
+    if (packet.length < 8 + 4 + t) return fail("SRTP_SHORT", `${packet.length} bytes cannot hold an SRTCP packet`);
+    const authed = packet.subarray(0, packet.length - t);
+    const expected = tag(this.#rtcp.auth, [authed], t);
+    if (!timingSafeEqual(expected, packet.subarray(packet.length - t))) return fail("SRTP_AUTH", "authentication tag mismatch");
+    const dv = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+    const word = dv.getUint32(authed.length - 4);
+    const index = word & 0x7fffffff;
+    const ssrc = dv.getUint32(4);
+    const state = this.#replayCheck(this.#rtcpRecv, ssrc, index);
+    if (!state.ok) return state;
+    const out = authed.slice(0, authed.length - 4);
+    if ((word & 0x80000000) !== 0) this.#rtcp.cm.xorInPlace(iv(this.#rtcp.salt, ssrc, (index >>> 16) & 0x7fff, index & 0xffff), out.subarray(8));
+    return ok(out);
+  }
+
+  /** RFC 3711 §3.3.2: refuses indices seen before or older than the window; records the new one. */
+  #replayCheck(map: Map<number, RecvState>, ssrc: number, index: number): Result<RecvState, SrtpError> {
+    let s = map.get(ssrc);
+    if (s === undefined) {
+      if (map.size >= this.#maxSsrcs) return fail("SRTP_TOO_MANY_SSRCS", `more than ${this.#maxSsrcs} SSRCs on one key`);
+      s = { roc: Math.floor(index / 65536), sl: index % 65536, highest: -1, seen: new Float64Array(this.#window).fill(-1) };
+      map.set(ssrc, s);
+    }
+    if (s.highest >= 0 && index <= s.highest - this.#window) return fail("SRTP_REPLAY", "packet older than the replay window");
+    const slot = index % this.#window;
+    if (s.seen[slot] === index) return fail("SRTP_REPLAY", "packet already received");
+    s.seen[slot] = index;
+    if (index > s.highest) s.highest = index;
+    return ok(s);
+  }
+}
