@@ -1,0 +1,265 @@
+/**
+ * The forker: every incoming stream (a tap leg) feeds one or more outgoing
+ * streams (one per recording server that records it). Each outgoing stream
+ * is our own RTP stream (stream-rewriter.ts), carries the codec its SRS
+ * chose (PCMU↔PCMA transcoded by table), maps or drops telephone-events by
+ * policy, optionally goes through SRTP, and passes a per-recording gate.
+ *
+ * The pause gate (PCI): closing it drops every packet of that recording
+ * from that instant; nothing is buffered, so nothing leaks out late on
+ * resume. Resume continues the same SSRC with the next sequence number and a
+ * timestamp advanced by the paused time (the rewriter re-anchors).
+ */
+import { ALAW_TO_MULAW, MULAW_TO_ALAW } from "../media/g711.ts";
+import { type RtpPacket, encodeRtpInto, parseRtp, rtpLength } from "./packet.ts";
+import { StreamRewriter } from "./stream-rewriter.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { IdSource } from "../lib/ids.ts";
+import { type Logger, silentLogger } from "../lib/log.ts";
+import type { Result } from "../lib/result.ts";
+
+export interface OutputPort {
+  /** Hands one packet to the network; throws (or returns false) on failure. */
+  send(packet: Uint8Array): boolean | void;
+}
+
+export interface InputSpec {
+  readonly id: string;
+  readonly codec: string;
+  readonly clockRate: number;
+  readonly telephoneEventPt?: number;
+}
+
+export interface OutputSpec {
+  readonly id: string;
+  /** The recording this stream belongs to; the pause gate works per group. */
+  readonly group: string;
+  readonly payloadType: number;
+  readonly codec: string;
+  readonly clockRate: number;
+  readonly ptimeMs: number;
+  readonly telephoneEventPt?: number;
+  readonly dtmf: "forward" | "drop";
+  readonly protect?: (rtp: Uint8Array) => Result<Uint8Array, { message: string }>;
+  readonly port: OutputPort;
+}
+
+export interface StreamCounters {
+  packetsIn: number;
+  bytesIn: number;
+  packetsOut: number;
+  /** Payload octets sent (RTCP SR sender's octet count). */
+  octetsOut: number;
+  bytesOut: number;
+  droppedPaused: number;
+  droppedDtmf: number;
+  droppedCodec: number;
+  transcoded: number;
+  sendErrors: number;
+  gaps: number;
+}
+
+export interface InputCounters {
+  packetsIn: number;
+  bytesIn: number;
+  malformed: number;
+  ssrcChanges: number;
+  seqJumps: number;
+}
+
+interface Output {
+  readonly spec: OutputSpec;
+  readonly rewriter: StreamRewriter;
+  readonly counters: StreamCounters;
+}
+
+interface Input {
+  readonly spec: InputSpec;
+  readonly outputs: Map<string, Output>;
+  readonly counters: InputCounters;
+  lastSsrc: number;
+  lastSeq: number;
+}
+
+const newCounters = (): StreamCounters => ({ packetsIn: 0, bytesIn: 0, packetsOut: 0, octetsOut: 0, bytesOut: 0, droppedPaused: 0, droppedDtmf: 0, droppedCodec: 0, transcoded: 0, sendErrors: 0, gaps: 0 });
+
+export class Forker {
+  readonly #inputs = new Map<string, Input>();
+  readonly #outputs = new Map<string, Output>();
+  readonly #closedGroups = new Set<string>();
+  readonly #log: Logger;
+
+  constructor(private readonly o: { clock: Clock; ids: IdSource; logger?: Logger }) {
+    this.#log = o.logger ?? silentLogger;
+  }
+
+  addInput(spec: InputSpec): void {
+    if (this.#inputs.has(spec.id)) throw new Error(`input ${spec.id} exists`);
+    this.#inputs.set(spec.id, { spec, outputs: new Map(), counters: { packetsIn: 0, bytesIn: 0, malformed: 0, ssrcChanges: 0, seqJumps: 0 }, lastSsrc: -1, lastSeq: -1 });
+  }
+
+  removeInput(id: string): void {
+    const i = this.#inputs.get(id);
+    if (i === undefined) return;
+    for (const out of i.outputs.keys()) this.#outputs.delete(out);
+    this.#inputs.delete(id);
+  }
+
+  addOutput(inputId: string, spec: OutputSpec): void {
+    const input = this.#inputs.get(inputId);
+    if (input === undefined) throw new Error(`no input ${inputId}`);
+    if (this.#outputs.has(spec.id)) throw new Error(`output ${spec.id} exists`);
+    const ids = this.o.ids;
+    const out: Output = {
+      spec,
+      rewriter: new StreamRewriter(ids.uint32(), ids.uint32() & 0xffff, ids.uint32(), spec.clockRate, (spec.clockRate * spec.ptimeMs) / 1000),
+      counters: newCounters(),
+    };
+    input.outputs.set(spec.id, out);
+    this.#outputs.set(spec.id, out);
+  }
+
+  removeOutput(id: string): void {
+    for (const i of this.#inputs.values()) i.outputs.delete(id);
+    this.#outputs.delete(id);
+  }
+
+  /** Opens or closes the gate of a recording: closed means not one more packet leaves. */
+  setGate(group: string, open: boolean): void {
+    if (open) {
+      if (!this.#closedGroups.delete(group)) return;
+      for (const out of this.#outputs.values()) if (out.spec.group === group) out.rewriter.markDiscontinuity();
+    } else this.#closedGroups.add(group);
+  }
+
+  isOpen(group: string): boolean {
+    return !this.#closedGroups.has(group);
+  }
+
+  counters(outputId: string): Readonly<StreamCounters> | undefined {
+    return this.#outputs.get(outputId)?.counters;
+  }
+
+  inputCounters(inputId: string): Readonly<InputCounters> | undefined {
+    return this.#inputs.get(inputId)?.counters;
+  }
+
+  /** SSRC and timing of an output, for its RTCP sender reports. */
+  outputInfo(outputId: string): { ssrc: number; timestampNow: number; packets: number; octets: number } | undefined {
+    const o = this.#outputs.get(outputId);
+    if (o === undefined) return undefined;
+    return { ssrc: o.rewriter.ssrc, timestampNow: o.rewriter.timestampAt(this.o.clock.now()), packets: o.counters.packetsOut, octets: o.counters.octetsOut };
+  }
+
+  /** Hot path: one packet from an input stream, fanned out to its outputs. */
+  receive(inputId: string, bytes: Uint8Array): void {
+    const input = this.#inputs.get(inputId);
+    if (input === undefined) return;
+    const ic = input.counters;
+    ic.packetsIn++;
+    ic.bytesIn += bytes.length;
+    const r = parseRtp(bytes);
+    if (!r.ok) {
+      ic.malformed++;
+      return;
+    }
+    const p = r.value;
+    if (input.lastSsrc >= 0 && p.ssrc !== input.lastSsrc) ic.ssrcChanges++;
+    else if (input.lastSeq >= 0 && ((p.sequence - input.lastSeq) & 0xffff) > 1000 && ((input.lastSeq - p.sequence) & 0xffff) > 1000) ic.seqJumps++;
+    input.lastSsrc = p.ssrc;
+    input.lastSeq = p.sequence;
+    const now = this.o.clock.now();
+    const isEvent = input.spec.telephoneEventPt !== undefined && p.payloadType === input.spec.telephoneEventPt;
+    for (const out of input.outputs.values()) this.#forward(input, out, p, isEvent, now);
+  }
+
+  #forward(input: Input, out: Output, p: RtpPacket, isEvent: boolean, now: number): void {
+    const c = out.counters;
+    const s = out.spec;
+    c.packetsIn++;
+    c.bytesIn += p.payload.length;
+    if (this.#closedGroups.has(s.group)) {
+      c.droppedPaused++;
+      return;
+    }
+    let payloadType = s.payloadType;
+    let payload = p.payload;
+    if (isEvent) {
+      if (s.dtmf === "drop" || s.telephoneEventPt === undefined) {
+        c.droppedDtmf++;
+        return;
+      }
+      payloadType = s.telephoneEventPt;
+    } else if (input.spec.codec !== s.codec) {
+      const table = input.spec.codec === "PCMU" && s.codec === "PCMA" ? MULAW_TO_ALAW : input.spec.codec === "PCMA" && s.codec === "PCMU" ? ALAW_TO_MULAW : undefined;
+      if (table === undefined) {
+        c.droppedCodec++;
+        return;
+      }
+      const t = new Uint8Array(payload.length);
+      for (let i = 0; i < t.length; i++) t[i] = table[payload[i] as number] as number;
+      payload = t;
+      c.transcoded++;
+    }
+    const n = out.rewriter.next(p, now);
+    if (n.gap) c.gaps++;
+    const pkt = { marker: n.marker, payloadType, sequence: n.sequence, timestamp: n.timestamp, ssrc: out.rewriter.ssrc, csrcs: [], payload, paddingLength: 0 };
+    let wire: Uint8Array = new Uint8Array(rtpLength(pkt));
+    encodeRtpInto(pkt, wire);
+    if (s.protect !== undefined) {
+      const pr = s.protect(wire);
+      if (!pr.ok) {
+        c.sendErrors++;
+        return;
+      }
+      wire = pr.value;
+    }
+    this.#send(out, wire, payload.length);
+  }
+
+  /** Sends a packet we made ourselves (DTMF events) on an output's stream. */
+  sendGenerated(outputId: string, payloadType: number, marker: boolean, timestamp: number, payload: Uint8Array): boolean {
+    const out = this.#outputs.get(outputId);
+    if (out === undefined || this.#closedGroups.has(out.spec.group)) return false;
+    const pkt = { marker, payloadType, sequence: out.rewriter.take(), timestamp: timestamp >>> 0, ssrc: out.rewriter.ssrc, csrcs: [], payload, paddingLength: 0 };
+    let wire: Uint8Array = new Uint8Array(rtpLength(pkt));
+    encodeRtpInto(pkt, wire);
+    if (out.spec.protect !== undefined) {
+      const pr = out.spec.protect(wire);
+      if (!pr.ok) return false;
+      wire = pr.value;
+    }
+    return this.#send(out, wire, payload.length);
+  }
+
+  /** The output's media timestamp now (DTMF events start here). */
+  timestampNow(outputId: string): number | undefined {
+    return this.#outputs.get(outputId)?.rewriter.timestampAt(this.o.clock.now());
+  }
+
+  outputsOf(group: string): string[] {
+    return [...this.#outputs.values()].filter((o) => o.spec.group === group).map((o) => o.spec.id);
+  }
+
+  spec(outputId: string): OutputSpec | undefined {
+    return this.#outputs.get(outputId)?.spec;
+  }
+
+  #send(out: Output, wire: Uint8Array, payloadBytes: number): boolean {
+    const c = out.counters;
+    try {
+      if (out.spec.port.send(wire) === false) {
+        c.sendErrors++;
+        return false;
+      }
+    } catch (e) {
+      c.sendErrors++;
+      if (c.sendErrors === 1) this.#log.warn("rtp send failed", { output: out.spec.id, error: e });
+      return false;
+    }
+    c.packetsOut++;
+    c.octetsOut += payloadBytes;
+    c.bytesOut += wire.length;
+    return true;
+  }
+}
