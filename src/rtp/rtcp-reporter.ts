@@ -1,0 +1,153 @@
+/**
+ * RTCP for the outgoing streams of one recording (RFC 3550 §6):
+ * - a Sender Report + SDES CNAME per stream at a randomized interval
+ *   (§6.3.1: between 0.5 and 1.5 times the deterministic interval);
+ * - every stream of the recording shares one CNAME and its SRs pair the
+ *   same wall-clock instant with each stream's RTP timestamp, so the SRS can
+ *   align the streams (§6.4.1: "the NTP timestamp ... in conjunction with the
+ *   RTP timestamp ... may be used for intra- and inter-media synchronization");
+ * - a BYE when the recording ends (§6.6);
+ * - Receiver Reports from the SRS about our SSRCs become loss, jitter and
+ *   round-trip figures (§6.4.1, A.8).
+ */
+import { type ReportBlock, type RtcpPacket, SDES_CNAME, parseRtcpCompound, serializeRtcpCompound } from "./rtcp.ts";
+import type { Clock, TimerId } from "../lib/clock.ts";
+import type { IdSource } from "../lib/ids.ts";
+
+/** Seconds between 1900 (NTP epoch) and 1970 (Unix epoch). */
+const NTP_UNIX_OFFSET = 2_208_988_800;
+
+export function ntpFromUnixMs(ms: number): { sec: number; frac: number } {
+  const sec = Math.floor(ms / 1000);
+  return { sec: (sec + NTP_UNIX_OFFSET) >>> 0, frac: Math.floor(((ms - sec * 1000) / 1000) * 0x100000000) >>> 0 };
+}
+
+export interface ReportedStream {
+  readonly id: string;
+  /** Current SSRC, RTP timestamp "now", packets and payload octets sent. */
+  info(): { ssrc: number; timestampNow: number; packets: number; octets: number } | undefined;
+  /** Sends one compound RTCP packet for this stream (SRTCP protection is the sender's job). */
+  send(packet: Uint8Array): void;
+}
+
+export interface ReceptionFigures {
+  readonly fractionLost: number;
+  readonly cumulativeLost: number;
+  readonly jitterMs: number;
+  readonly rttMs?: number;
+  readonly reports: number;
+}
+
+export interface ReporterOptions {
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly cname: string;
+  /** Deterministic interval T (RFC 3550 §6.2 minimum: 5 s). */
+  readonly intervalMs?: number;
+  readonly clockRate?: number;
+}
+
+export class RtcpReporter {
+  readonly #streams = new Map<string, ReportedStream>();
+  readonly #figures = new Map<number, ReceptionFigures>();
+  #timer?: TimerId;
+  #stopped = false;
+
+  constructor(private readonly o: ReporterOptions) {}
+
+  add(s: ReportedStream): void {
+    this.#streams.set(s.id, s);
+  }
+
+  remove(id: string): void {
+    this.#streams.delete(id);
+  }
+
+  start(): void {
+    if (this.#stopped || this.#timer !== undefined) return;
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    const t = this.o.intervalMs ?? 5000;
+    // §6.3.1: "the calculated interval ... is multiplied by a random factor uniformly distributed between 0.5 and 1.5".
+    const ms = Math.round(t * (0.5 + (this.o.ids.uint32() % 10_001) / 10_000));
+    this.#timer = this.o.clock.setTimer(ms, () => {
+      this.sendReports();
+      if (!this.#stopped) this.#schedule();
+    });
+  }
+
+  #compound(s: ReportedStream, extra: RtcpPacket[] = []): Uint8Array | undefined {
+    const i = s.info();
+    if (i === undefined) return undefined;
+    const ntp = ntpFromUnixMs(this.o.clock.wallNow());
+    return serializeRtcpCompound([
+      { type: "sr", ssrc: i.ssrc, ntpSec: ntp.sec, ntpFrac: ntp.frac, rtpTimestamp: i.timestampNow, packetCount: i.packets >>> 0, octetCount: i.octets >>> 0, reports: [] },
+      { type: "sdes", chunks: [{ ssrc: i.ssrc, items: [{ type: SDES_CNAME, text: this.o.cname }] }] },
+      ...extra,
+    ]);
+  }
+
+  /** One SR + SDES per stream, now (also used right after a stream starts). */
+  sendReports(): void {
+    for (const s of this.#streams.values()) {
+      const c = this.#compound(s);
+      if (c !== undefined) s.send(c);
+    }
+  }
+
+  /** SR + SDES + BYE for every stream, then stops (idempotent). */
+  bye(reason = "recording ended"): void {
+    if (this.#stopped) return;
+    for (const s of this.#streams.values()) {
+      const ssrc = s.info()?.ssrc;
+      const c = ssrc === undefined ? undefined : this.#compound(s, [{ type: "bye", ssrcs: [ssrc], reason }]);
+      if (c !== undefined) s.send(c);
+    }
+    this.stop();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.o.clock.clearTimer(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Incoming RTCP from the SRS (already SRTCP-unprotected). Returns false when it does not parse. */
+  receive(bytes: Uint8Array): boolean {
+    const r = parseRtcpCompound(bytes);
+    if (!r.ok) return false;
+    const ours = new Set([...this.#streams.values()].map((s) => s.info()?.ssrc));
+    for (const p of r.value) {
+      if (p.type !== "rr" && p.type !== "sr") continue;
+      for (const b of p.reports) if (ours.has(b.ssrc)) this.#record(b);
+    }
+    return true;
+  }
+
+  #record(b: ReportBlock): void {
+    const rate = this.o.clockRate ?? 8000;
+    const prev = this.#figures.get(b.ssrc);
+    let rttMs: number | undefined;
+    if (b.lsr !== 0) {
+      // RFC 3550 §6.4.1: RTT = A - LSR - DLSR in 1/65536 s, A being now in the middle 32 bits of NTP.
+      const n = ntpFromUnixMs(this.o.clock.wallNow());
+      const a = (((n.sec & 0xffff) << 16) | (n.frac >>> 16)) >>> 0;
+      const rtt = (a - b.lsr - b.dlsr) >>> 0;
+      if (rtt < 0x80000000) rttMs = (rtt / 65536) * 1000;
+    }
+    this.#figures.set(b.ssrc, {
+      fractionLost: b.fractionLost / 256,
+      cumulativeLost: b.cumulativeLost,
+      jitterMs: (b.jitter / rate) * 1000,
+      ...(rttMs === undefined ? {} : { rttMs }),
+      reports: (prev?.reports ?? 0) + 1,
+    });
+  }
+
+  /** What the SRS last reported about a stream's SSRC. */
+  figures(ssrc: number): ReceptionFigures | undefined {
+    return this.#figures.get(ssrc);
+  }
+}
