@@ -5,7 +5,9 @@
  * key-info = key-salt ["|" lifetime] ["|" mki ":" mki-length]
  * where key-salt is base64 of the concatenated master key and salt.
  */
+import type { IdSource } from "../lib/ids.ts";
 import { type Result, err, ok } from "../lib/result.ts";
+import type { CryptoAttr } from "./types.ts";
 
 export interface InlineKey {
   /** master key || master salt */
@@ -65,4 +67,20 @@ export function serializeInlineKey(k: InlineKey): string {
   }
   if (k.mki !== undefined) out += `|${k.mki.value}:${k.mki.length}`;
   return out;
+}
+
+/**
+ * A fresh SDES key for an offer (RFC 4568 §6.1): random master key and salt
+ * from the id source, never derived from the recorded call's own keys.
+ */
+export function newCryptoAttr(tag: number, suite: CryptoSuite, ids: IdSource): { attr: CryptoAttr; keySalt: Uint8Array } {
+  const sizes = SUITE_KEY_SALT_BYTES[suite];
+  const keySalt = ids.bytes(sizes.key + sizes.salt);
+  return { attr: { tag, suite, keyParams: serializeInlineKey({ keySalt }) }, keySalt };
+}
+
+/** Splits key||salt into the SRTP master key and salt. */
+export function splitKeySalt(suite: CryptoSuite, keySalt: Uint8Array): { masterKey: Uint8Array; masterSalt: Uint8Array } {
+  const k = SUITE_KEY_SALT_BYTES[suite].key;
+  return { masterKey: keySalt.slice(0, k), masterSalt: keySalt.slice(k) };
 }

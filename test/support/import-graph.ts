@@ -19,7 +19,7 @@ export const LAYER_RULES: readonly [RegExp, Layer][] = [
   [/^src\/sip\/transport\.ts$/, 2],
   [/^src\/sip\/auth\//, 1],
   [/^src\/esl\/client(\/|\.ts$)/, 2],
-  [/^src\/rtp\/(forker|pacer|sources)(\/|\.ts$)/, 2],
+  [/^src\/rtp\/(forker|pacer|sources|dtmf|rtcp-reporter|port-allocator)(\/|\.ts$)/, 2],
   [/^src\/pcap\/replay(\/|\.ts$)/, 2],
   [/^src\/siprec\/(recording-session|session)(\/|\.ts$)/, 2],
   [/^src\/validate\//, 2],

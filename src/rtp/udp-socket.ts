@@ -1,0 +1,78 @@
+/**
+ * RTP/RTCP sockets on Bun.udpSocket. Sends are queued and flushed once per
+ * event-loop turn with sendMany: the machine note for this box is that
+ * batching forwards several times more packets than one send per packet.
+ */
+import type { udp } from "bun";
+
+export interface RtpEndpoint {
+  readonly port: number;
+  /** Queues a datagram; flushed with the others of this turn. */
+  send(data: Uint8Array, port: number, host: string): boolean;
+  close(): void;
+}
+
+export interface RtpSocketOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly onPacket: (data: Uint8Array, fromHost: string, fromPort: number) => void;
+  readonly onError?: (e: Error) => void;
+}
+
+/** Datagrams waiting for the end of this event-loop turn, per socket. */
+class Batch {
+  readonly items: (Uint8Array | number | string)[] = [];
+  scheduled = false;
+}
+
+export async function openRtpSocket(o: RtpSocketOptions): Promise<RtpEndpoint> {
+  const batch = new Batch();
+  const socket: udp.Socket<"buffer"> = await Bun.udpSocket({
+    hostname: o.host,
+    port: o.port,
+    socket: {
+      data: (_s, buf, port, address) => o.onPacket(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), address, port),
+      // ICMP port-unreachable from a stopped SRS arrives here; RTP carries on.
+      error: (_s, e) => o.onError?.(e),
+    },
+  });
+  let closed = false;
+  const flush = () => {
+    batch.scheduled = false;
+    if (closed || batch.items.length === 0) return;
+    const items = batch.items.splice(0);
+    if (items.length === 3) socket.send(items[0] as Uint8Array, items[1] as number, items[2] as string);
+    else socket.sendMany(items as unknown as Parameters<typeof socket.sendMany>[0]);
+  };
+  return {
+    port: socket.port,
+    send(data, port, host) {
+      if (closed) return false;
+      batch.items.push(data, port, host);
+      if (!batch.scheduled) {
+        batch.scheduled = true;
+        queueMicrotask(flush);
+      }
+      return true;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      socket.close();
+    },
+  };
+}
+
+/** Opens a socket on a port from `take`, skipping ports the OS refuses (bounded tries). */
+export async function openOnFreePort(take: () => number | undefined, release: (p: number) => void, o: Omit<RtpSocketOptions, "port">): Promise<RtpEndpoint | undefined> {
+  for (let tries = 0; tries < 32; tries++) {
+    const port = take();
+    if (port === undefined) return undefined;
+    try {
+      return await openRtpSocket({ ...o, port });
+    } catch {
+      release(port);
+    }
+  }
+  return undefined;
+}
