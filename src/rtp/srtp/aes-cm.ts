@@ -17,7 +17,7 @@ export class AesCm {
     this.#ecb.setAutoPadding(false);
   }
 
-  /** `n` keystream bytes for the 16-byte IV. */
+  /** `n` keystream bytes for the 16-byte IV (a view valid until the next call). */
   keystream(iv: Uint8Array, n: number): Uint8Array {
     const blocks = Math.ceil(n / 16);
     if (this.#counters.length < blocks * 16) this.#counters = new Uint8Array(blocks * 16);
@@ -36,10 +36,11 @@ export class AesCm {
         }
       }
     }
-    return new Uint8Array(this.#ecb.update(c.subarray(0, blocks * 16))).subarray(0, n);
+    const ks = this.#ecb.update(c.subarray(0, blocks * 16));
+    return new Uint8Array(ks.buffer, ks.byteOffset, n);
   }
 
-  /** XORs the keystream into `data` in place. */
+  /** XORs the keystream into `data` in place (one ECB call per packet; measured faster than a CTR cipher per packet). */
   xorInPlace(iv: Uint8Array, data: Uint8Array): void {
     const ks = this.keystream(iv, data.length);
     for (let i = 0; i < data.length; i++) data[i] = (data[i] as number) ^ (ks[i] as number);

@@ -23,7 +23,7 @@ export interface SrtpError {
 
 interface Keys {
   readonly cm: AesCm;
-  readonly auth: Uint8Array;
+  readonly auth: HmacSha1;
   readonly salt: Uint8Array;
 }
 
@@ -48,7 +48,7 @@ export interface SrtpOptions {
 const fail = (code: SrtpErrorCode, message: string) => err<SrtpError>({ code, message });
 
 function keys(k: SessionKeys): Keys {
-  return { cm: new AesCm(k.enc), auth: k.auth, salt: k.salt };
+  return { cm: new AesCm(k.enc), auth: new HmacSha1(k.auth), salt: k.salt };
 }
 
 /** RTP header length including CSRCs and extension, or -1 when it does not fit. */
@@ -80,13 +80,26 @@ function iv(salt: Uint8Array, ssrc: number, indexHi: number, indexLo: number): U
   return v;
 }
 
-function tag(authKey: Uint8Array, parts: readonly Uint8Array[], length: number): Uint8Array {
-  const h = createHmac("sha1", authKey);
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest()).subarray(0, length);
+/** HMAC-SHA1 with one update per packet (measured faster here than reusing pad states via hash.copy()). */
+class HmacSha1 {
+  constructor(private readonly key: Uint8Array) {}
+
+  tag(data: Uint8Array, length: number): Uint8Array {
+    const d = createHmac("sha1", this.key).update(data).digest();
+    return new Uint8Array(d.buffer, d.byteOffset, length);
+  }
 }
 
-const u32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+function tag(mac: HmacSha1, data: Uint8Array, length: number): Uint8Array {
+  return mac.tag(data, length);
+}
+
+function putU32(b: Uint8Array, at: number, n: number): void {
+  b[at] = n >>> 24;
+  b[at + 1] = (n >>> 16) & 0xff;
+  b[at + 2] = (n >>> 8) & 0xff;
+  b[at + 3] = n & 0xff;
+}
 
 export class SrtpContext {
   readonly #p: SuiteParams;
@@ -128,11 +141,13 @@ export class SrtpContext {
       if (seq < st.last && st.last - seq > 0x8000) st.roc = (st.roc + 1) >>> 0;
       st.last = seq;
     }
-    const out = new Uint8Array(packet.length + this.#p.rtpTagLength);
+    // Room for the ROC (authenticated, RFC 3711 §4.2) and then the tag that replaces it.
+    const out = new Uint8Array(packet.length + Math.max(4, this.#p.rtpTagLength));
     out.set(packet);
     this.#rtp.cm.xorInPlace(iv(this.#rtp.salt, ssrc, st.roc, seq), out.subarray(hl, packet.length));
-    out.set(tag(this.#rtp.auth, [out.subarray(0, packet.length), u32(st.roc)], this.#p.rtpTagLength), packet.length);
-    return ok(out);
+    putU32(out, packet.length, st.roc);
+    out.set(tag(this.#rtp.auth, out.subarray(0, packet.length + 4), this.#p.rtpTagLength), packet.length);
+    return ok(out.subarray(0, packet.length + this.#p.rtpTagLength));
   }
 
   /** Checks the tag, the replay window, then decrypts. */
@@ -153,19 +168,21 @@ export class SrtpContext {
       else v = st.sl - 32768 > seq ? st.roc + 1 : st.roc;
     }
     if (v < 0) return fail("SRTP_REPLAY", "packet from before the stream's first rollover");
-    const expected = tag(this.#rtp.auth, [body, u32(v >>> 0)], t);
+    const out = new Uint8Array(body.length + 4);
+    out.set(body);
+    putU32(out, body.length, v >>> 0);
+    const expected = tag(this.#rtp.auth, out, t);
     if (!timingSafeEqual(expected, packet.subarray(packet.length - t))) return fail("SRTP_AUTH", "authentication tag mismatch");
     const index = v * 65536 + seq;
     const state = this.#replayCheck(this.#recv, ssrc, index);
     if (!state.ok) return state;
-    const out = body.slice();
-    this.#rtp.cm.xorInPlace(iv(this.#rtp.salt, ssrc, v >>> 0, seq), out.subarray(hl));
+    this.#rtp.cm.xorInPlace(iv(this.#rtp.salt, ssrc, v >>> 0, seq), out.subarray(hl, body.length));
     const s = state.value;
     if (v > s.roc) {
       s.roc = v;
       s.sl = seq;
     } else if (v === s.roc && seq > s.sl) s.sl = seq;
-    return ok(out);
+    return ok(out.subarray(0, body.length));
   }
 
   /** RFC 3711 §3.4: encrypts after the first 8 octets, appends E || SRTCP index, then the tag. */
@@ -176,8 +193,8 @@ export class SrtpContext {
     const out = new Uint8Array(packet.length + 4 + this.#p.rtcpTagLength);
     out.set(packet);
     this.#rtcp.cm.xorInPlace(iv(this.#rtcp.salt, ssrc, (index >>> 16) & 0x7fff, index & 0xffff), out.subarray(8, packet.length));
-    out.set(u32((0x80000000 | index) >>> 0), packet.length);
-    out.set(tag(this.#rtcp.auth, [out.subarray(0, packet.length + 4)], this.#p.rtcpTagLength), packet.length + 4);
+    putU32(out, packet.length, (0x80000000 | index) >>> 0);
+    out.set(tag(this.#rtcp.auth, out.subarray(0, packet.length + 4), this.#p.rtcpTagLength), packet.length + 4);
     return ok(out);
   }
 
@@ -185,7 +202,7 @@ export class SrtpContext {
     const t = this.#p.rtcpTagLength;
     if (packet.length < 8 + 4 + t) return fail("SRTP_SHORT", `${packet.length} bytes cannot hold an SRTCP packet`);
     const authed = packet.subarray(0, packet.length - t);
-    const expected = tag(this.#rtcp.auth, [authed], t);
+    const expected = tag(this.#rtcp.auth, authed, t);
     if (!timingSafeEqual(expected, packet.subarray(packet.length - t))) return fail("SRTP_AUTH", "authentication tag mismatch");
     const dv = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
     const word = dv.getUint32(authed.length - 4);
