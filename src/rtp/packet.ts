@@ -136,3 +136,28 @@ export function serializeRtp(p: RtpPacket): Uint8Array {
 export function seqNewer(a: number, b: number): boolean {
   return a !== b && ((a - b) & 0xffff) < 0x8000;
 }
+
+/**
+ * Hot-path header check without allocating: the offset of the payload
+ * (after CSRCs and extension), or -1 when the bytes are not a well-formed
+ * RTP packet (same rules as parseRtp, padding included).
+ */
+export function rtpPayloadOffset(b: Uint8Array): number {
+  if (b.length < RTP_HEADER_LENGTH || (b[0] as number) >> 6 !== 2) return -1;
+  let n = RTP_HEADER_LENGTH + ((b[0] as number) & 0x0f) * 4;
+  if (((b[0] as number) & 0x10) !== 0) {
+    if (n + 4 > b.length) return -1;
+    n += 4 + (((b[n + 2] as number) << 8) | (b[n + 3] as number)) * 4;
+  }
+  if (n > b.length) return -1;
+  if (((b[0] as number) & 0x20) !== 0) {
+    const pad = b[b.length - 1] as number;
+    if (pad === 0 || n + pad > b.length) return -1;
+  }
+  return n;
+}
+
+/** Payload end (before padding) of a packet that passed rtpPayloadOffset. */
+export function rtpPayloadEnd(b: Uint8Array): number {
+  return ((b[0] as number) & 0x20) !== 0 ? b.length - (b[b.length - 1] as number) : b.length;
+}

@@ -17,13 +17,9 @@ export interface RewriteInput {
   readonly marker: boolean;
 }
 
-export interface Rewritten {
-  readonly sequence: number;
-  readonly timestamp: number;
-  readonly marker: boolean;
-  /** A gap (loss, pause, discontinuity) precedes this packet. */
-  readonly gap: boolean;
-}
+/** Flags returned by next(): the packet gets the marker bit / a gap precedes it. */
+export const MARKER = 1;
+export const GAP = 2;
 
 /** Input jumps bigger than this (vs the wall clock) re-anchor the timestamp. */
 const MAX_SKEW_MS = 300;
@@ -68,7 +64,15 @@ export class StreamRewriter {
     return (this.#lastTs + Math.round(((wallMs - this.#lastWall) * this.clockRate) / 1000)) >>> 0;
   }
 
-  next(p: RewriteInput, wallMs: number): Rewritten {
+  /**
+   * Numbers the next packet; read lastSequence/lastTimestamp afterwards.
+   * Returns MARKER | GAP flags (no allocation on the hot path).
+   */
+  next(p: RewriteInput, wallMs: number): number {
+    return this.nextRaw(p.ssrc, p.sequence, p.timestamp, p.marker, wallMs);
+  }
+
+  nextRaw(inSsrc: number, inSeq: number, inTs: number, inMarker: boolean, wallMs: number): number {
     let ts: number;
     let gap = false;
     if (this.#first) {
@@ -76,10 +80,10 @@ export class StreamRewriter {
       gap = true;
     } else {
       const wallDelta = wallMs - this.#lastWall;
-      const tsDelta = (p.timestamp - this.#inTs) | 0;
-      const seqDelta = (p.sequence - this.#inSeq) & 0xffff;
+      const tsDelta = (inTs - this.#inTs) | 0;
+      const seqDelta = (inSeq - this.#inSeq) & 0xffff;
       const skewMs = Math.abs((tsDelta * 1000) / this.clockRate - wallDelta);
-      const jumped = this.#reanchor || p.ssrc !== this.#inSsrc || tsDelta <= 0 || skewMs > MAX_SKEW_MS || seqDelta > 1000;
+      const jumped = this.#reanchor || inSsrc !== this.#inSsrc || tsDelta <= 0 || skewMs > MAX_SKEW_MS || seqDelta > 1000;
       if (jumped) {
         // Keep the real elapsed time, rounded to whole packets, and never go backwards.
         const samples = Math.max(this.ptimeSamples, Math.round((wallDelta * this.clockRate) / 1000 / this.ptimeSamples) * this.ptimeSamples);
@@ -95,10 +99,10 @@ export class StreamRewriter {
     this.#seq = (this.#seq + 1) & 0xffff;
     this.#lastTs = ts;
     this.#lastWall = wallMs;
-    this.#inSsrc = p.ssrc;
-    this.#inTs = p.timestamp;
-    this.#inSeq = p.sequence;
-    return { sequence: this.#seq, timestamp: ts, marker: gap || p.marker, gap };
+    this.#inSsrc = inSsrc;
+    this.#inTs = inTs;
+    this.#inSeq = inSeq;
+    return (gap || inMarker ? MARKER : 0) | (gap ? GAP : 0);
   }
 
   /** Advances for a packet we generate ourselves (silence, DTMF) at `ts`. */

@@ -1,7 +1,9 @@
 /**
  * RTP/RTCP sockets on Bun.udpSocket. Sends are queued and flushed once per
- * event-loop turn with sendMany: the machine note for this box is that
- * batching forwards several times more packets than one send per packet.
+ * event-loop iteration (setImmediate, after the iteration's I/O callbacks)
+ * with sendMany: the machine note for this box is that batching forwards
+ * several times more packets than one send per packet. A microtask flush
+ * would run after every receive callback and batch nothing.
  */
 import type { udp } from "bun";
 
@@ -51,7 +53,7 @@ export async function openRtpSocket(o: RtpSocketOptions): Promise<RtpEndpoint> {
       batch.items.push(data, port, host);
       if (!batch.scheduled) {
         batch.scheduled = true;
-        queueMicrotask(flush);
+        setImmediate(flush);
       }
       return true;
     },

@@ -52,7 +52,7 @@ function keys(k: SessionKeys): Keys {
 }
 
 /** RTP header length including CSRCs and extension, or -1 when it does not fit. */
-export function rtpHeaderLength(b: Uint8Array): number {
+function rtpHeaderLength(b: Uint8Array): number {
   if (b.length < 12 || (b[0] as number) >> 6 !== 2) return -1;
   let n = 12 + ((b[0] as number) & 0x0f) * 4;
   if (((b[0] as number) & 0x10) !== 0) {
