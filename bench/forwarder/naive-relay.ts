@@ -1,9 +1,12 @@
-export {};
 /**
- * Baseline: the simplest Bun relay, one send per packet, no batching, no RTP work.
+ * Baseline: the simplest Bun relay, one send per packet, no batching, no RTP
+ * work (same 4 MiB receive buffer as the forker relay).
  * Usage: bun naive-relay.ts <listen-port> <sink-port>
  */
+import dgram from "node:dgram";
+
 const [listen, sink] = process.argv.slice(2).map(Number) as [number, number];
 const out = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
-await Bun.udpSocket({ hostname: "127.0.0.1", port: listen, socket: { data: (_s, buf) => void out.send(buf, sink, "127.0.0.1") } });
-process.stdout.write("ready\n");
+const rx = dgram.createSocket({ type: "udp4", recvBufferSize: 4 << 20 });
+rx.on("message", (d: Uint8Array) => void out.send(d, sink, "127.0.0.1"));
+rx.bind(listen, "127.0.0.1", () => process.stdout.write("ready\n"));
