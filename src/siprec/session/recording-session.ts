@@ -1,0 +1,345 @@
+/**
+ * One recording session (RS) toward one group of recording servers, SRC
+ * side (RFC 7866): failover across the group, the recording INVITE, media
+ * start per accepted label, PCI pause/resume, metadata updates, snapshot
+ * requests, SRS-initiated requests, stop, and a delivery report. A failure
+ * never throws into the caller: it ends in a report with a reason.
+ */
+import { type StreamOutcome, analyzeAnswer } from "../answer.ts";
+import { buildRecordingBody, splitRecordingBody } from "../body.ts";
+import { buildMetadataXml } from "../metadata/build.ts";
+import type { RecordingMetadata } from "../metadata/model.ts";
+import { buildSnapshot, diffMetadata, isEmptyUpdate } from "../metadata/snapshot.ts";
+import { buildRecordingOffer, reofferDirection } from "../offer.ts";
+import { type ActiveStream, type Attempt, type LocalStream, type MediaDriver, type MetadataSource, type SessionConfig, type SessionReport, type SessionState, type SipEvent, type SrsTarget, type StreamFigures } from "./types.ts";
+import { newCryptoAttr } from "../../sdp/crypto-attr.ts";
+import { parseSdp } from "../../sdp/parse.ts";
+import { serializeSdp } from "../../sdp/serialize.ts";
+import type { Sdp } from "../../sdp/types.ts";
+import { header } from "../../sip/message/headers.ts";
+import { statusOf } from "../../sip/ua/client-request.ts";
+import type { DialogSession, IncomingDialogRequest } from "../../sip/ua/dialog-session.ts";
+import { inviteFirstReachable } from "../../sip/ua/uac-invite.ts";
+import type { UserAgent } from "../../sip/ua/user-agent.ts";
+import type { Clock } from "../../lib/clock.ts";
+import { describeError } from "../../lib/errors.ts";
+import type { IdSource } from "../../lib/ids.ts";
+import { type Logger, silentLogger } from "../../lib/log.ts";
+
+export interface RecordingSessionOptions {
+  readonly ua: UserAgent;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly logger?: Logger;
+  readonly config: SessionConfig;
+  readonly servers: readonly SrsTarget[];
+  readonly isUsable?: (name: string) => boolean;
+  readonly media: MediaDriver;
+  readonly metadata: MetadataSource;
+  readonly labels: readonly string[];
+  /** Groups the media of this RS (the pause gate). */
+  readonly group: string;
+}
+
+const ACCEPT = "application/sdp, application/rs-metadata+xml, application/rs-metadata-request";
+
+export function failsOver(status: number, list: readonly (number | string)[]): boolean {
+  // Transport errors and timeouts always move on (RFC 3263 §4.3).
+  if (status === 408 || status === 503) return true;
+  return list.some((x) => x === status || (typeof x === "string" && x.length === 3 && x.endsWith("xx") && Math.floor(status / 100) === Number(x[0])));
+}
+
+export class RecordingSession {
+  onEnded: (r: SessionReport) => void = () => {};
+  #state: SessionState = "idle";
+  #dialog?: DialogSession;
+  #sdp?: Sdp;
+  #sent?: RecordingMetadata;
+  #srs?: string;
+  #reason?: string;
+  #endedBy?: "local" | "srs" | "error";
+  #startedAt?: number;
+  #endedAt?: number;
+  #figures: StreamFigures[] = [];
+  #snapshots = 0;
+  readonly #attempts: Attempt[] = [];
+  readonly #ladder: SipEvent[] = [];
+  readonly #warnings: string[] = [];
+  readonly #pauses: { fromMs: number; toMs?: number; signalled: boolean }[] = [];
+  #streams: SessionReport["streams"] = [];
+  readonly #log: Logger;
+
+  constructor(private readonly o: RecordingSessionOptions) {
+    this.#log = o.logger ?? silentLogger;
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  #event(dir: "out" | "in", what: string): void {
+    this.#ladder.push({ atMs: this.o.clock.wallNow(), dir, what });
+  }
+
+  report(): SessionReport {
+    return {
+      state: this.#state,
+      ...(this.#reason === undefined ? {} : { reason: this.#reason }),
+      ...(this.#srs === undefined ? {} : { srs: this.#srs }),
+      attempts: [...this.#attempts],
+      ...(this.#startedAt === undefined ? {} : { startedAt: this.#startedAt }),
+      ...(this.#endedAt === undefined ? {} : { endedAt: this.#endedAt }),
+      ...(this.#endedBy === undefined ? {} : { endedBy: this.#endedBy }),
+      streams: this.#streams,
+      figures: this.#figures,
+      pauses: this.#pauses.map((p) => ({ ...p })),
+      ladder: [...this.#ladder],
+      warnings: [...this.#warnings],
+      snapshotsSent: this.#snapshots,
+    };
+  }
+
+  /** Tries the servers in order until one records; resolves with the report either way. */
+  async start(): Promise<SessionReport> {
+    if (this.#state !== "idle") return this.report();
+    this.#state = "starting";
+    const deadline = this.o.clock.now() + this.o.config.setupTimeoutMs;
+    try {
+      const usable = this.o.servers.filter((s) => this.o.isUsable?.(s.name) ?? true);
+      if (usable.length === 0) return this.#fail(`every server of the group is marked down (${this.o.servers.map((s) => s.name).join(", ")})`);
+      for (const srs of usable) {
+        if (this.o.clock.now() >= deadline) return this.#fail(`setup deadline of ${this.o.config.setupTimeoutMs} ms passed`);
+        const done = await this.#tryServer(srs, deadline, this.o.config.srtp !== "off");
+        if (done === "established") return this.report();
+        if (done === "stop") break;
+      }
+      return this.#fail(`no server recorded: ${this.#attempts.map((a) => `${a.srs} ${a.status} ${a.reason}`).join("; ")}`);
+    } catch (e) {
+      return this.#fail(`internal error: ${describeError(e)}`);
+    }
+  }
+
+  #fail(reason: string): SessionReport {
+    this.#state = "failed";
+    this.#reason = reason;
+    this.#endedBy = "error";
+    this.#endedAt = this.o.clock.wallNow();
+    this.#log.warn("recording failed", { group: this.o.group, reason });
+    return this.report();
+  }
+
+  async #tryServer(srs: SrsTarget, deadline: number, srtp: boolean): Promise<"established" | "next" | "stop"> {
+    const c = this.o.config;
+    const locals = await this.o.media.prepare(this.o.labels);
+    const keys = new Map<string, { suite: string; keySalt: Uint8Array }>();
+    const offer = buildRecordingOffer({
+      sessionId: String(this.o.ids.uint32()),
+      sessionVersion: 1n,
+      address: c.localAddress,
+      addrType: c.localAddress.includes(":") ? "IP6" : "IP4",
+      codecs: c.codecs,
+      telephoneEvent: c.telephoneEvent,
+      ptime: c.ptime,
+      rtcpMux: c.rtcpMux,
+      srtp,
+      streams: locals.map((l) => {
+        const crypto = srtp ? c.srtpSuites.map((suite, i) => newCryptoAttr(i + 1, suite as "AES_CM_128_HMAC_SHA1_80", this.o.ids)) : [];
+        crypto.forEach((k) => keys.set(`${l.label}/${k.attr.tag}`, { suite: k.attr.suite, keySalt: k.keySalt }));
+        return { label: l.label, port: l.port, ...(l.rtcpPort === undefined ? {} : { rtcpPort: l.rtcpPort }), crypto: crypto.map((k) => k.attr) };
+      }),
+    });
+    const snapshot = buildSnapshot(this.o.metadata());
+    const body = buildRecordingBody({ sdp: serializeSdp(offer), metadata: buildMetadataXml(snapshot) }, this.o.ids);
+    const peers = await srs.peers();
+    this.#event("out", `INVITE ${srs.uri} (${srs.name}, ${locals.length} streams${srtp ? ", SRTP" : ""})`);
+    const out = await inviteFirstReachable(
+      this.o.ua,
+      {
+        uri: srs.uri,
+        from: `<${c.fromUri}>`,
+        to: `<${srs.uri}>`,
+        headers: [{ name: "Require", value: "siprec" }, { name: "Accept", value: ACCEPT }],
+        body: body.body,
+        contentType: body.contentType,
+        timeoutMs: Math.max(1, Math.min(c.inviteTimeoutMs, deadline - this.o.clock.now())),
+        ...(srs.credentials === undefined ? {} : { credentials: srs.credentials }),
+      },
+      peers,
+    );
+    if (!out.ok) {
+      this.#event("in", `${out.status} ${out.reason}`);
+      this.#attempts.push({ srs: srs.name, status: out.status, reason: out.reason });
+      this.o.media.release(locals);
+      // SRTP offered but refused: the same server once more with RTP (srtp = "offer").
+      if (srtp && c.srtp === "offer" && out.status === 488) return this.#tryServer(srs, deadline, false);
+      return failsOver(out.status, c.failoverOn) ? "next" : "stop";
+    }
+    this.#event("in", `200 OK from ${srs.name}`);
+    this.#event("out", "ACK");
+    const split = splitRecordingBody(header(out.response, "content-type"), out.response.body);
+    const answer = split.ok && split.value.sdp !== undefined ? parseSdp(split.value.sdp) : undefined;
+    const analysis = answer?.ok === true ? analyzeAnswer(offer, answer.value) : undefined;
+    const accepted = analysis?.ok === true ? analysis.value.streams.filter((s) => s.status === "accepted" || s.status === "inactive") : [];
+    if (analysis === undefined || !analysis.ok || accepted.length === 0) {
+      const why = !split.ok ? split.error.message : answer === undefined ? "the 200 OK has no SDP answer" : !answer.ok ? `bad SDP answer: ${answer.error.message}` : !analysis?.ok ? (analysis as { error: { message: string } }).error.message : `no stream accepted (${analysis.value.streams.map((s) => `${s.label}:${s.status}${s.status === "unusable" ? ` ${s.reason}` : ""}`).join(", ")})`;
+      this.#attempts.push({ srs: srs.name, status: 488, reason: `unusable answer: ${why}` });
+      this.#event("out", "BYE (unusable answer)");
+      await out.session.bye();
+      this.o.media.release(locals);
+      return "next";
+    }
+    this.#warnings.push(...analysis.value.warnings);
+    this.#establish(srs, out.session, offer, snapshot, analysis.value.streams, locals, keys);
+    return "established";
+  }
+
+  #establish(srs: SrsTarget, dialog: DialogSession, offer: Sdp, snapshot: RecordingMetadata, outcomes: readonly StreamOutcome[], locals: readonly LocalStream[], keys: Map<string, { suite: string; keySalt: Uint8Array }>): void {
+    this.#dialog = dialog;
+    this.#sdp = offer;
+    this.#sent = snapshot;
+    this.#srs = srs.name;
+    this.#state = "recording";
+    this.#startedAt = this.o.clock.wallNow();
+    this.#attempts.push({ srs: srs.name, status: 200, reason: "recording" });
+    this.#streams = outcomes.map((s) => ({
+      label: s.label,
+      status: s.status,
+      ...(s.status === "accepted" || s.status === "inactive" ? { codec: s.codec, remote: `${s.connection.address}:${s.port}` } : {}),
+      ...(s.status === "unusable" ? { reason: s.reason } : {}),
+    }));
+    const active: ActiveStream[] = [];
+    for (const s of outcomes) {
+      if (s.status !== "accepted" && s.status !== "inactive") continue;
+      const local = locals.find((l) => l.label === s.label) as LocalStream;
+      const key = s.crypto === undefined ? undefined : keys.get(`${s.label}/${s.crypto.tag}`);
+      active.push({ outcome: s, local, ...(key === undefined ? {} : { sendKey: key }) });
+    }
+    // Ports of rejected streams go back at once.
+    this.o.media.release(locals.filter((l) => !active.some((a) => a.local.label === l.label)));
+    this.o.media.start(active, this.o.group);
+    dialog.onRequest = (r) => this.#onSrsRequest(r);
+    dialog.onTerminated = (reason) => {
+      if (reason === "remote-bye") {
+        this.#event("in", "BYE from the SRS");
+        this.#figures = this.o.media.stop();
+        this.#finish("srs", "the SRS ended the recording (BYE)");
+      } else if (this.#state !== "stopping" && this.#state !== "stopped") {
+        this.#figures = this.o.media.stop();
+        this.#finish("error", `dialog ended: ${reason}`);
+      }
+    };
+  }
+
+  #finish(by: "local" | "srs" | "error", reason?: string): void {
+    if (this.#state === "stopped") return;
+    for (const p of this.#pauses) p.toMs ??= this.o.clock.wallNow();
+    this.#state = "stopped";
+    this.#endedBy = by;
+    this.#endedAt = this.o.clock.wallNow();
+    if (reason !== undefined) this.#reason = reason;
+    this.onEnded(this.report());
+  }
+
+  #onSrsRequest(r: IncomingDialogRequest): void {
+    const req = r.request;
+    const text = new TextDecoder().decode(req.body);
+    this.#event("in", `${req.method} from the SRS${text.includes("requestsnapshot") ? " (snapshot request)" : ""}`);
+    if (/<(\w+:)?requestsnapshot[\s>]/.test(text)) {
+      // RFC 7866 §9.2: answer the request, then send a full snapshot in a separate transaction.
+      r.respond({ status: 200 });
+      this.o.clock.setTimer(0, () => void this.#sendSnapshot());
+      return;
+    }
+    if (req.method === "INVITE" && this.#sdp !== undefined) {
+      // An SRS re-INVITE (refresh, hold): answer with our current streams, version bumped.
+      this.#sdp = { ...this.#sdp, origin: { ...this.#sdp.origin, sessionVersion: this.#sdp.origin.sessionVersion + 1n } };
+      r.respond({ status: 200, body: new TextEncoder().encode(serializeSdp(this.#sdp)), contentType: "application/sdp" });
+      return;
+    }
+    r.respond({ status: 200 });
+  }
+
+  async #sendSnapshot(): Promise<boolean> {
+    const snapshot = buildSnapshot(this.o.metadata());
+    const ok = await this.#sendMetadata(snapshot, "complete snapshot");
+    if (ok) this.#sent = snapshot;
+    return ok;
+  }
+
+  async #sendMetadata(m: RecordingMetadata, what: string): Promise<boolean> {
+    if (this.#dialog === undefined) return false;
+    const body = buildRecordingBody({ metadata: buildMetadataXml(m) }, this.o.ids);
+    this.#event("out", `UPDATE (${what})`);
+    const r = await this.#dialog.request("UPDATE", { body: body.body, contentType: body.contentType, headers: [{ name: "Content-Disposition", value: "recording-session" }] });
+    const status = statusOf(r);
+    this.#event("in", `${status} to UPDATE`);
+    if (status >= 300) this.#warnings.push(`metadata ${what} refused: ${status}`);
+    else if (what === "complete snapshot") this.#snapshots++;
+    return status < 300;
+  }
+
+  /** Sends what changed in the call since the last metadata as a partial update (RFC 7866 §9.1). */
+  async updateMetadata(): Promise<boolean> {
+    if (this.#state !== "recording" && this.#state !== "paused") return false;
+    const next = buildSnapshot(this.o.metadata());
+    const partial = diffMetadata(this.#sent as RecordingMetadata, next);
+    if (isEmptyUpdate(partial)) return true;
+    const ok = await this.#sendMetadata(partial, "partial update");
+    if (ok) this.#sent = next;
+    return ok;
+  }
+
+  async #reinvite(direction: "inactive" | "sendonly"): Promise<number> {
+    const sdp = reofferDirection(this.#sdp as Sdp, direction);
+    this.#sdp = sdp;
+    this.#event("out", `re-INVITE (${direction === "inactive" ? "pause" : "resume"})`);
+    const r = await (this.#dialog as DialogSession).request("INVITE", { body: new TextEncoder().encode(serializeSdp(sdp)), contentType: "application/sdp" });
+    const status = statusOf(r);
+    this.#event("in", `${status} to re-INVITE`);
+    return status;
+  }
+
+  /**
+   * PCI pause: the media gate closes first (no packet after this call), then
+   * the re-INVITE with every stream inactive. If signalling fails the gate
+   * stays closed and the state stays paused.
+   */
+  async pause(): Promise<boolean> {
+    if (this.#state !== "recording") return false;
+    this.o.media.gate(false);
+    this.#state = "paused";
+    const span = { fromMs: this.o.clock.wallNow(), signalled: false };
+    this.#pauses.push(span);
+    const status = await this.#reinvite("inactive");
+    span.signalled = status < 300;
+    if (status >= 300) this.#warnings.push(`pause re-INVITE failed with ${status}; audio stays stopped`);
+    return status < 300;
+  }
+
+  /** Resumes only when the SRS accepted the sendonly re-INVITE; otherwise stays paused. */
+  async resume(): Promise<boolean> {
+    if (this.#state !== "paused") return false;
+    const status = await this.#reinvite("sendonly");
+    if (status >= 300) {
+      this.#warnings.push(`resume re-INVITE failed with ${status}; the recording stays paused`);
+      return false;
+    }
+    const span = this.#pauses.at(-1);
+    if (span !== undefined) span.toMs = this.o.clock.wallNow();
+    this.#state = "recording";
+    this.o.media.gate(true);
+    return true;
+  }
+
+  /** BYE, final RTCP BYE, ports released; idempotent. */
+  async stop(): Promise<SessionReport> {
+    if (this.#state !== "recording" && this.#state !== "paused") return this.report();
+    this.#state = "stopping";
+    this.#figures = this.o.media.stop();
+    this.#event("out", "BYE");
+    const r = await (this.#dialog as DialogSession).bye();
+    this.#event("in", `${statusOf(r)} to BYE`);
+    this.#finish("local");
+    return this.report();
+  }
+}
