@@ -1,0 +1,46 @@
+/** A SIP stack for the apps: transports on one host, the transaction layer, a user agent. */
+import type { Clock } from "../lib/clock.ts";
+import type { IdSource } from "../lib/ids.ts";
+import type { Logger } from "../lib/log.ts";
+import { StreamTransport } from "../sip/tcp-transport.ts";
+import { TransactionLayer } from "../sip/transaction/layer.ts";
+import type { Peer, SipTransport, TransportProtocol } from "../sip/transport.ts";
+import { UdpTransport } from "../sip/udp-transport.ts";
+import { UserAgent } from "../sip/ua/user-agent.ts";
+import { VERSION } from "./version.ts";
+
+export interface AppStack {
+  readonly ua: UserAgent;
+  readonly layer: TransactionLayer;
+  readonly transports: ReadonlyMap<TransportProtocol, SipTransport>;
+  close(): void;
+}
+
+export async function openAppStack(o: { host: string; protocols: readonly ("udp" | "tcp")[]; clock: Clock; ids: IdSource; logger?: Logger; contactParams?: string }): Promise<AppStack> {
+  let layer!: TransactionLayer;
+  const onMessage = (b: Uint8Array, from: Peer) => layer.receive(b, from);
+  const transports = new Map<TransportProtocol, SipTransport>();
+  for (const p of o.protocols) {
+    transports.set(p, p === "udp" ? await UdpTransport.open({ host: o.host, port: 0, onMessage }) : await StreamTransport.open({ protocol: "tcp", host: o.host, port: 0, listen: true, clock: o.clock, onMessage }));
+  }
+  layer = new TransactionLayer({ clock: o.clock, transports, ...(o.logger === undefined ? {} : { logger: o.logger }) });
+  const ua = new UserAgent({
+    layer,
+    clock: o.clock,
+    ids: o.ids,
+    local: (p) => transports.get(p)?.local ?? { host: o.host, port: 0 },
+    contactParams: o.contactParams ?? ";+sip.src",
+    supported: ["siprec"],
+    userAgent: `siprec/${VERSION}`,
+    ...(o.logger === undefined ? {} : { logger: o.logger }),
+  });
+  return {
+    ua,
+    layer,
+    transports,
+    close: () => {
+      layer.close();
+      for (const t of transports.values()) t.close();
+    },
+  };
+}

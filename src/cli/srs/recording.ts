@@ -1,0 +1,119 @@
+/**
+ * One recording received by the reference SRS: per-label receivers that
+ * rebuild each stream's audio on a true timeline, metadata versions, SIP
+ * events and pause spans, written to a folder when the recording ends.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { G711 } from "../../media/g711.ts";
+import { Timeline } from "../../media/timeline.ts";
+import { buildWav } from "../../media/wav.ts";
+import { parseRtp } from "../../rtp/packet.ts";
+import { SrtpContext } from "../../rtp/srtp/context.ts";
+import type { RtpEndpoint } from "../../rtp/udp-socket.ts";
+import { parseInlineKey, splitKeySalt } from "../../sdp/crypto-attr.ts";
+import type { AnsweredStream } from "../../siprec/srs-answer.ts";
+
+export interface ReceivedStream {
+  readonly label: string;
+  readonly codec: G711;
+  readonly payloadType: number;
+  readonly telephoneEventPt?: number;
+  readonly socket: RtpEndpoint;
+  readonly timeline: Timeline;
+  readonly srtp?: SrtpContext;
+  packets: number;
+  bytes: number;
+  dtmfPackets: number;
+  rtcpPackets: number;
+  rejected: number;
+  firstAtMs?: number;
+  lastAtMs?: number;
+}
+
+export class Recording {
+  readonly streams = new Map<string, ReceivedStream>();
+  readonly metadata: string[] = [];
+  readonly events: { atMs: number; what: string }[] = [];
+  readonly pauses: { fromMs: number; toMs?: number }[] = [];
+  readonly warnings: string[] = [];
+  endedBy?: "client" | "srs";
+  endedAtMs?: number;
+
+  constructor(
+    readonly dir: string,
+    readonly callId: string,
+    readonly startedAtMs: number,
+  ) {}
+
+  addStream(a: AnsweredStream, socket: RtpEndpoint): ReceivedStream {
+    let srtp: SrtpContext | undefined;
+    if (a.srtp !== undefined) {
+      const k = parseInlineKey(a.srtp.theirKeyParams.split(";")[0] as string, a.srtp.suite);
+      if (k.ok) srtp = new SrtpContext({ suite: a.srtp.suite, ...splitKeySalt(a.srtp.suite, k.value.keySalt) });
+    }
+    const s: ReceivedStream = { label: a.label, codec: a.codec as G711, payloadType: a.payloadType as number, ...(a.telephoneEventPt === undefined ? {} : { telephoneEventPt: a.telephoneEventPt }), socket, timeline: new Timeline(), ...(srtp === undefined ? {} : { srtp }), packets: 0, bytes: 0, dtmfPackets: 0, rtcpPackets: 0, rejected: 0 };
+    this.streams.set(a.label, s);
+    return s;
+  }
+
+  /** A datagram on a stream's port: RTP (or RTCP when muxed), SRTP-unprotected when keyed. */
+  receive(s: ReceivedStream, d: Uint8Array, nowMs: number): void {
+    const pt = (d[1] as number) & 0x7f;
+    if (d.length >= 2 && (d[1] as number) >= 200 && (d[1] as number) <= 207) {
+      s.rtcpPackets++;
+      return;
+    }
+    let bytes = d;
+    if (s.srtp !== undefined) {
+      const r = s.srtp.unprotectRtp(d);
+      if (!r.ok) {
+        s.rejected++;
+        return;
+      }
+      bytes = r.value;
+    }
+    const p = parseRtp(bytes);
+    if (!p.ok) {
+      s.rejected++;
+      return;
+    }
+    s.packets++;
+    s.bytes += p.value.payload.length;
+    s.firstAtMs ??= nowMs;
+    s.lastAtMs = nowMs;
+    if (s.telephoneEventPt !== undefined && pt === s.telephoneEventPt) {
+      s.dtmfPackets++;
+      return;
+    }
+    if (p.value.payloadType !== s.payloadType) {
+      s.rejected++;
+      return;
+    }
+    s.timeline.add(p.value.timestamp, s.codec, p.value.payload);
+  }
+
+  event(what: string, nowMs: number): void {
+    this.events.push({ atMs: nowMs, what });
+  }
+
+  /** Writes WAVs (16-bit PCM, 8 kHz), metadata versions and report.json; returns the report. */
+  finish(nowMs: number, by: "client" | "srs"): Record<string, unknown> {
+    this.endedBy ??= by;
+    this.endedAtMs ??= nowMs;
+    for (const p of this.pauses) p.toMs ??= nowMs;
+    mkdirSync(this.dir, { recursive: true });
+    this.metadata.forEach((m, i) => writeFileSync(join(this.dir, `metadata-${i + 1}.xml`), m));
+    const streams = [...this.streams.values()].map((s) => {
+      // A pause at the end leaves no packets: extend to the wall time the stream was recorded.
+      if (s.firstAtMs !== undefined) s.timeline.padTo(Math.round(((this.endedAtMs as number) - s.firstAtMs) * 8));
+      const file = `label-${s.label.replace(/[^A-Za-z0-9_.-]/g, "_")}.wav`;
+      writeFileSync(join(this.dir, file), buildWav(s.timeline.pcm()));
+      s.socket.close();
+      return { label: s.label, codec: s.codec, wav: file, packets: s.packets, payloadBytes: s.bytes, dtmfPackets: s.dtmfPackets, rtcpPackets: s.rtcpPackets, rejected: s.rejected, late: s.timeline.late, durationMs: Math.round(s.timeline.length / 8), srtp: s.srtp !== undefined };
+    });
+    const report = { callId: this.callId, folder: this.dir, startedAt: new Date(this.startedAtMs).toISOString(), endedAt: new Date(this.endedAtMs as number).toISOString(), endedBy: this.endedBy, streams, pauses: this.pauses, metadataVersions: this.metadata.length, events: this.events, warnings: this.warnings };
+    writeFileSync(join(this.dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+    return report;
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * `siprec srs`: a small reference recording server. It checks each
+ * recording INVITE with the rules of `siprec validate` (400/415/488 with the
+ * rule that failed, or accepts with warnings when lenient), answers one
+ * recvonly stream per label, receives RTP/SRTP, follows pause/resume
+ * re-INVITEs and metadata UPDATEs, and writes one folder per recording.
+ * Fault options make it a test peer (--reject, --bye-after,
+ * --request-snapshot-after).
+ */
+import { join } from "node:path";
+import { Recording } from "./recording.ts";
+import type { Clock, TimerId } from "../../lib/clock.ts";
+import type { IdSource } from "../../lib/ids.ts";
+import { type Logger, silentLogger } from "../../lib/log.ts";
+import { openRtpSocket } from "../../rtp/udp-socket.ts";
+import { parseSdp } from "../../sdp/parse.ts";
+import { serializeSdp } from "../../sdp/serialize.ts";
+import type { Sdp } from "../../sdp/types.ts";
+import { splitRecordingBody } from "../../siprec/body.ts";
+import type { Libxml } from "../../siprec/metadata/libxml.ts";
+import { buildSrsAnswer } from "../../siprec/srs-answer.ts";
+import { header } from "../../sip/message/headers.ts";
+import { serializeMessage } from "../../sip/message/serialize.ts";
+import { StreamTransport } from "../../sip/tcp-transport.ts";
+import { TransactionLayer } from "../../sip/transaction/layer.ts";
+import type { Peer, SipTransport, TransportProtocol } from "../../sip/transport.ts";
+import { UdpTransport } from "../../sip/udp-transport.ts";
+import type { DialogSession } from "../../sip/ua/dialog-session.ts";
+import { type IncomingInvite, UserAgent } from "../../sip/ua/user-agent.ts";
+import { validateBytes } from "../../validate/validate.ts";
+
+export interface SrsServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly transports: readonly ("udp" | "tcp")[];
+  readonly dir: string;
+  readonly lenient: boolean;
+  readonly reject?: number;
+  readonly byeAfterMs?: number;
+  readonly requestSnapshotAfterMs?: number;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly lib: Libxml;
+  readonly logger?: Logger;
+}
+
+const SNAPSHOT_REQUEST = '<?xml version="1.0" encoding="UTF-8"?>\n<requestsnapshot xmlns="urn:ietf:params:xml:ns:recording:1">\n  <requestreason xml:lang="en">siprec srs test request</requestreason>\n</requestsnapshot>\n';
+
+function statusFor(rule: string): number {
+  if (rule.startsWith("sdp-")) return 488;
+  if (rule === "body-multipart" || rule === "metadata-media-type" || rule === "body-parse") return 415;
+  return 400;
+}
+
+export class SrsServer {
+  onRecordingDone: (report: Record<string, unknown>) => void = () => {};
+  readonly finished: Record<string, unknown>[] = [];
+  readonly #active = new Map<Recording, { session: DialogSession; timers: TimerId[] }>();
+  readonly #log: Logger;
+
+  private constructor(
+    private readonly o: SrsServerOptions,
+    readonly ua: UserAgent,
+    private readonly layer: TransactionLayer,
+    readonly transports: ReadonlyMap<TransportProtocol, SipTransport>,
+  ) {
+    this.#log = o.logger ?? silentLogger;
+    ua.onInvite = (inv) => void this.#onInvite(inv).catch((e: unknown) => {
+      this.#log.error("srs failed to handle an INVITE", { error: e });
+      inv.reject({ status: 500 });
+    });
+  }
+
+  static async start(o: SrsServerOptions): Promise<SrsServer> {
+    let layer!: TransactionLayer;
+    const onMessage = (b: Uint8Array, from: Peer) => layer.receive(b, from);
+    const transports = new Map<TransportProtocol, SipTransport>();
+    let port = o.port;
+    for (const t of o.transports) {
+      const tr = t === "udp" ? await UdpTransport.open({ host: o.host, port, onMessage, allowLargeRequests: true }) : await StreamTransport.open({ protocol: "tcp", host: o.host, port, listen: true, clock: o.clock, onMessage, ...(o.logger === undefined ? {} : { logger: o.logger }) });
+      transports.set(t, tr);
+      port = tr.local.port;
+    }
+    layer = new TransactionLayer({ clock: o.clock, transports, ...(o.logger === undefined ? {} : { logger: o.logger }) });
+    const ua = new UserAgent({ layer, clock: o.clock, ids: o.ids, local: (p) => transports.get(p)?.local ?? { host: o.host, port }, contactParams: ";+sip.srs", supported: ["siprec"], accept: ["application/sdp", "application/rs-metadata+xml", "application/rs-metadata"], userAgent: "siprec-srs", ...(o.logger === undefined ? {} : { logger: o.logger }) });
+    return new SrsServer(o, ua, layer, transports);
+  }
+
+  get port(): number {
+    return [...this.transports.values()][0]?.local.port ?? 0;
+  }
+
+  async #onInvite(inv: IncomingInvite): Promise<void> {
+    const req = inv.request;
+    if (this.o.reject !== undefined) return inv.reject({ status: this.o.reject });
+    const findings = validateBytes(this.o.lib, "invite", serializeMessage(req));
+    const errors = findings.filter((f) => f.severity === "error");
+    if (errors.length > 0 && !this.o.lenient) {
+      const e = errors[0] as (typeof errors)[number];
+      return inv.reject({ status: statusFor(e.rule), reason: `${e.rule}: ${e.message}`.replace(/[\r\n]+/g, " ").slice(0, 160) });
+    }
+    const body = splitRecordingBody(header(req, "content-type"), req.body);
+    if (!body.ok || body.value.sdp === undefined) return inv.reject({ status: 488, reason: "no SDP offer (offerless recording INVITEs are not supported here)" });
+    const offer = parseSdp(body.value.sdp);
+    if (!offer.ok) return inv.reject({ status: 488, reason: `bad SDP: ${offer.error.message}` });
+    const callId = header(req, "call-id") ?? "unknown";
+    const started = this.o.clock.wallNow();
+    const folder = join(this.o.dir, `${new Date(started).toISOString().replace(/[:.]/g, "-")}-${callId.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 60)}`);
+    const rec = new Recording(folder, callId, started);
+    rec.warnings.push(...findings.map((f) => `${f.severity} [${f.rule}] ${f.message}`));
+    if (body.value.metadata !== undefined) rec.metadata.push(body.value.metadata);
+    rec.event("INVITE received", started);
+    // A socket per offered label; the answer decides which stay open.
+    const sockets = new Map<string, Awaited<ReturnType<typeof openRtpSocket>>>();
+    const handlers = new Map<string, (d: Uint8Array) => void>();
+    for (const [i, m] of offer.value.media.entries()) {
+      if (m.port === 0) continue;
+      const label = m.label ?? String(i + 1);
+      sockets.set(label, await openRtpSocket({ host: this.o.host, port: 0, onPacket: (d) => handlers.get(label)?.(d) }));
+    }
+    const answer = buildSrsAnswer(offer.value, new Map([...sockets].map(([l, s]) => [l, s.port])), this.o.host, this.o.ids);
+    for (const a of answer.streams) {
+      const sock = sockets.get(a.label);
+      if (!a.accepted || sock === undefined) {
+        sock?.close();
+        rec.warnings.push(`label ${a.label} rejected: ${a.reason ?? ""}`);
+        continue;
+      }
+      const s = rec.addStream(a, sock);
+      handlers.set(a.label, (d) => rec.receive(s, d, this.o.clock.wallNow()));
+    }
+    let current = answer.sdp;
+    const session = inv.accept({ body: new TextEncoder().encode(serializeSdp(current)), contentType: "application/sdp" });
+    if (session === undefined) return;
+    rec.event("200 OK sent", this.o.clock.wallNow());
+    const timers: TimerId[] = [];
+    this.#active.set(rec, { session, timers });
+    session.onRequest = (r) => {
+      const now = this.o.clock.wallNow();
+      const split = splitRecordingBody(header(r.request, "content-type"), r.request.body);
+      if (split.ok && split.value.metadata !== undefined) rec.metadata.push(split.value.metadata);
+      const sdp = split.ok && split.value.sdp !== undefined ? parseSdp(split.value.sdp) : undefined;
+      if (r.request.method === "INVITE" && sdp?.ok === true) {
+        const paused = sdp.value.media.filter((m) => m.port !== 0).every((m) => (m.direction ?? sdp.value.direction) === "inactive");
+        const last = rec.pauses.at(-1);
+        if (paused && (last === undefined || last.toMs !== undefined)) rec.pauses.push({ fromMs: now });
+        if (!paused && last !== undefined && last.toMs === undefined) last.toMs = now;
+        rec.event(`re-INVITE (${paused ? "pause" : "resume"})`, now);
+        current = mirror(current, paused);
+        return r.respond({ status: 200, body: new TextEncoder().encode(serializeSdp(current)), contentType: "application/sdp" });
+      }
+      rec.event(`${r.request.method}${split.ok && split.value.metadata !== undefined ? " (metadata)" : ""}`, now);
+      r.respond({ status: 200 });
+    };
+    session.onTerminated = (reason) => this.#finish(rec, reason === "remote-bye" ? "client" : "srs");
+    if (this.o.requestSnapshotAfterMs !== undefined) {
+      timers.push(this.o.clock.setTimer(this.o.requestSnapshotAfterMs, () => {
+        rec.event("UPDATE with <requestsnapshot> sent", this.o.clock.wallNow());
+        void session.request("UPDATE", { body: new TextEncoder().encode(SNAPSHOT_REQUEST), contentType: "application/rs-metadata+xml", headers: [{ name: "Content-Disposition", value: "recording-session" }] });
+      }));
+    }
+    if (this.o.byeAfterMs !== undefined) {
+      timers.push(this.o.clock.setTimer(this.o.byeAfterMs, () => {
+        rec.endedBy = "srs";
+        rec.event("BYE sent (--bye-after)", this.o.clock.wallNow());
+        void session.bye();
+      }));
+    }
+  }
+
+  #finish(rec: Recording, by: "client" | "srs"): void {
+    const a = this.#active.get(rec);
+    if (a === undefined) return;
+    this.#active.delete(rec);
+    for (const t of a.timers) this.o.clock.clearTimer(t);
+    rec.event(by === "client" ? "BYE received" : "ended", this.o.clock.wallNow());
+    const report = rec.finish(this.o.clock.wallNow(), by);
+    this.finished.push(report);
+    this.#log.info("recording written", { folder: rec.dir, streams: (report["streams"] as unknown[]).length });
+    this.onRecordingDone(report);
+  }
+
+  /** Ends open recordings, writes them, closes the listeners. */
+  async stop(): Promise<void> {
+    for (const [rec, a] of [...this.#active]) {
+      rec.endedBy = "srs";
+      await a.session.bye();
+      this.#finish(rec, "srs");
+    }
+    this.layer.close();
+    for (const t of this.transports.values()) t.close();
+  }
+}
+
+/** Our side of a pause/resume re-INVITE: inactive when the client pauses, recvonly otherwise. */
+function mirror(ours: Sdp, paused: boolean): Sdp {
+  return {
+    ...ours,
+    origin: { ...ours.origin, sessionVersion: ours.origin.sessionVersion + 1n },
+    media: ours.media.map((m) => (m.port === 0 ? m : { ...m, direction: paused ? "inactive" : "recvonly" })),
+  };
+}

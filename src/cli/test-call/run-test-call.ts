@@ -1,0 +1,121 @@
+/**
+ * One synthetic recording to an SRS, as an operator onboarding a recorder
+ * runs it: place the recording INVITE, play a tone per stream, optionally
+ * pause and resume, hang up, and judge the outcome with a checklist.
+ */
+import { ToneMediaDriver } from "./tone-driver.ts";
+import { openAppStack } from "../sip-stack.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { IdSource } from "../../lib/ids.ts";
+import type { Logger } from "../../lib/log.ts";
+import { metadataTime, newMetadataId } from "../../siprec/metadata/model.ts";
+import type { CallView } from "../../siprec/metadata/snapshot.ts";
+import type { OfferCodec } from "../../siprec/offer.ts";
+import { RecordingSession } from "../../siprec/session/recording-session.ts";
+import type { SessionReport } from "../../siprec/session/types.ts";
+import { locate } from "../../sip/ua/locate.ts";
+import { systemResolver } from "../../sip/dns-resolver.ts";
+
+export interface TestCallOptions {
+  readonly srsUri: string;
+  readonly transport: "udp" | "tcp";
+  readonly streams: 1 | 2;
+  readonly durationMs: number;
+  readonly codecs: readonly OfferCodec[];
+  readonly srtp: boolean;
+  readonly wav?: Int16Array;
+  readonly pauseAtMs?: number;
+  readonly resumeAtMs?: number;
+  readonly participants: readonly { readonly name: string; readonly aor: string }[];
+  readonly localHost: string;
+  readonly credentials?: { readonly username: string; readonly password: string };
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly logger?: Logger;
+}
+
+export interface Check {
+  readonly name: string;
+  /** undefined: informational (not applicable or not required). */
+  readonly ok: boolean | undefined;
+  readonly detail?: string;
+}
+
+export interface TestCallResult {
+  readonly ok: boolean;
+  readonly report: SessionReport;
+  readonly checks: readonly Check[];
+  readonly rtcpReceived: number;
+}
+
+const sleep = (clock: Clock, ms: number) => new Promise<void>((r) => clock.setTimer(Math.max(0, ms), r));
+
+function callView(o: TestCallOptions, ids: IdSource, startMs: number): CallView {
+  const [a, b] = [newMetadataId(ids), newMetadataId(ids)];
+  const t = metadataTime(startMs);
+  const parts = o.participants.length >= 2 ? o.participants : [{ name: "Caller", aor: "sip:caller@example.com" }, { name: "Callee", aor: "sip:callee@example.com" }];
+  const s1 = newMetadataId(ids);
+  const s2 = newMetadataId(ids);
+  return {
+    groupId: newMetadataId(ids),
+    sessionId: newMetadataId(ids),
+    sipSessionIds: [],
+    startTime: t,
+    participants: [
+      { id: a, aor: parts[0]?.aor ?? "", name: parts[0]?.name ?? "", joinTime: t },
+      { id: b, aor: parts[1]?.aor ?? "", name: parts[1]?.name ?? "", joinTime: t },
+    ],
+    streams: o.streams === 2 ? [{ id: s1, label: "1", senders: [a], receivers: [b] }, { id: s2, label: "2", senders: [b], receivers: [a] }] : [{ id: s1, label: "1", senders: [a, b], receivers: [] }],
+    recordingAssociateTime: t,
+  };
+}
+
+export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
+  const stack = await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.logger === undefined ? {} : { logger: o.logger }) });
+  const driver = new ToneMediaDriver({ clock: o.clock, ids: o.ids, host: o.localHost, ptimeMs: 20, rtcpMux: false, cname: `test-call@${o.localHost}`, ...(o.wav === undefined ? {} : { wav: o.wav }) });
+  const view = callView(o, o.ids, o.clock.wallNow());
+  const session = new RecordingSession({
+    ua: stack.ua,
+    clock: o.clock,
+    ids: o.ids,
+    ...(o.logger === undefined ? {} : { logger: o.logger }),
+    config: { codecs: o.codecs, ptime: 20, telephoneEvent: true, rtcpMux: false, srtp: o.srtp ? "require" : "off", srtpSuites: ["AES_CM_128_HMAC_SHA1_80"], transport: o.transport, failoverOn: [408, 420, 480, 488, "5xx", "6xx"], setupTimeoutMs: 10_000, inviteTimeoutMs: 8_000, fromUri: `sip:test-call@${o.localHost}`, localAddress: o.localHost },
+    servers: [{ name: "srs", uri: o.srsUri, peers: async () => { const r = await locate(o.srsUri, o.transport, systemResolver); return r.ok ? r.value : []; }, ...(o.credentials === undefined ? {} : { credentials: o.credentials }) }],
+    media: driver,
+    metadata: () => view,
+    labels: o.streams === 2 ? ["1", "2"] : ["1"],
+    group: "test-call",
+  });
+  const checks: Check[] = [];
+  try {
+    const started = await session.start();
+    checks.push({ name: "SRS accepted the recording INVITE", ok: started.state === "recording", ...(started.reason === undefined ? {} : { detail: started.reason }) });
+    if (started.state !== "recording") return { ok: false, report: started, checks, rtcpReceived: 0 };
+    const notAccepted = started.streams.filter((s) => s.status !== "accepted");
+    checks.push({ name: "SRS answered every label recvonly", ok: notAccepted.length === 0, ...(notAccepted.length === 0 ? {} : { detail: notAccepted.map((s) => `label ${s.label}: ${s.status}${s.reason === undefined ? "" : ` (${s.reason})`}`).join(", ") }) });
+    const t0 = o.clock.now();
+    let pausedOk: boolean | undefined;
+    let resumedOk: boolean | undefined;
+    if (o.pauseAtMs !== undefined && o.pauseAtMs < o.durationMs) {
+      await sleep(o.clock, o.pauseAtMs - (o.clock.now() - t0));
+      pausedOk = await session.pause();
+      if (o.resumeAtMs !== undefined && o.resumeAtMs < o.durationMs) {
+        await sleep(o.clock, o.resumeAtMs - (o.clock.now() - t0));
+        resumedOk = await session.resume();
+      }
+    }
+    await sleep(o.clock, o.durationMs - (o.clock.now() - t0));
+    if (session.state === "recording" || session.state === "paused") await session.stop();
+    const report = session.report();
+    if (pausedOk !== undefined) checks.push({ name: "pause re-INVITE accepted", ok: pausedOk });
+    if (resumedOk !== undefined) checks.push({ name: "resume re-INVITE accepted", ok: resumedOk });
+    const silent = report.figures.filter((f) => f.packets === 0);
+    checks.push({ name: "audio sent on every stream", ok: report.figures.length > 0 && silent.length === 0, detail: report.figures.map((f) => `label ${f.label}: ${f.packets} packets`).join(", ") });
+    checks.push({ name: "recording ended by our BYE (200)", ok: report.endedBy === "local" && report.ladder.some((e) => e.what === "200 to BYE"), ...(report.endedBy === "local" ? {} : { detail: report.reason ?? "" }) });
+    checks.push({ name: "RTCP receiver reports from the SRS", ok: driver.rtcpReceived > 0 ? true : undefined, detail: `${driver.rtcpReceived} received` });
+    return { ok: checks.every((c) => c.ok !== false), report, checks, rtcpReceived: driver.rtcpReceived };
+  } finally {
+    await new Promise((r) => setTimeout(r, 60));
+    stack.close();
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Media for test calls: each stream plays its own tone (or a WAV), paced
+ * on absolute deadlines, through the real forker (pause gate, own
+ * SSRC/sequence/timestamps, counters), SRTP when negotiated, RTCP sender
+ * reports out and receiver reports in.
+ */
+import { encodeG711 } from "../../media/g711.ts";
+import { STREAM_TONES, ToneSource } from "../../media/tone.ts";
+import { Forker } from "../../rtp/forker.ts";
+import { serializeRtp } from "../../rtp/packet.ts";
+import { Pacer } from "../../rtp/pacer.ts";
+import { RtcpReporter } from "../../rtp/rtcp-reporter.ts";
+import { SrtpContext } from "../../rtp/srtp/context.ts";
+import { type RtpEndpoint, openRtpSocket } from "../../rtp/udp-socket.ts";
+import { parseInlineKey, splitKeySalt } from "../../sdp/crypto-attr.ts";
+import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../../siprec/session/types.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { IdSource } from "../../lib/ids.ts";
+
+export interface ToneDriverOptions {
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly host: string;
+  readonly ptimeMs: number;
+  readonly rtcpMux: boolean;
+  readonly cname: string;
+  /** 8 kHz linear audio to loop instead of tones (same for every stream). */
+  readonly wav?: Int16Array;
+}
+
+interface Leg {
+  readonly local: LocalStream;
+  readonly rtp: RtpEndpoint;
+  readonly rtcp?: RtpEndpoint;
+}
+
+export class ToneMediaDriver implements MediaDriver {
+  readonly #legs = new Map<string, Leg>();
+  #forker: Forker;
+  #pacer?: Pacer;
+  #reporter?: RtcpReporter;
+  #group = "";
+  #active: ActiveStream[] = [];
+  #srtp = new Map<string, SrtpContext>();
+  #inbound = new Map<string, SrtpContext>();
+  rtcpReceived = 0;
+
+  constructor(private readonly o: ToneDriverOptions) {
+    this.#forker = new Forker({ clock: o.clock, ids: o.ids });
+  }
+
+  async prepare(labels: readonly string[]): Promise<LocalStream[]> {
+    const out: LocalStream[] = [];
+    for (const label of labels) {
+      const onRtcp = (d: Uint8Array) => this.#onRtcp(label, d);
+      const rtp = await openRtpSocket({ host: this.o.host, port: 0, onPacket: (d) => (this.o.rtcpMux && (d[1] as number) >= 200 && (d[1] as number) <= 207 ? onRtcp(d) : undefined) });
+      const rtcp = this.o.rtcpMux ? undefined : await openRtpSocket({ host: this.o.host, port: 0, onPacket: onRtcp });
+      const local: LocalStream = { label, port: rtp.port, ...(rtcp === undefined ? {} : { rtcpPort: rtcp.port }) };
+      this.#legs.set(label, { local, rtp, ...(rtcp === undefined ? {} : { rtcp }) });
+      out.push(local);
+    }
+    return out;
+  }
+
+  #onRtcp(label: string, d: Uint8Array): void {
+    const ctx = this.#inbound.get(label);
+    const plain = ctx === undefined ? d : ctx.unprotectRtcp(d);
+    const bytes = plain instanceof Uint8Array ? plain : plain.ok ? plain.value : undefined;
+    if (bytes !== undefined && this.#reporter?.receive(bytes) === true) this.rtcpReceived++;
+  }
+
+  start(streams: readonly ActiveStream[], group: string): void {
+    this.#group = group;
+    this.#active = streams.filter((s) => s.outcome.status === "accepted");
+    this.#reporter = new RtcpReporter({ clock: this.o.clock, ids: this.o.ids, cname: this.o.cname });
+    const sources = new Map<string, () => Int16Array>();
+    let wavAt = 0;
+    this.#active.forEach((s, i) => {
+      const label = s.local.label;
+      const leg = this.#legs.get(label) as Leg;
+      const o = s.outcome;
+      const codec = o.codec === "PCMA" ? "PCMA" : "PCMU";
+      if (s.sendKey !== undefined) {
+        const k = splitKeySalt(s.sendKey.suite as "AES_CM_128_HMAC_SHA1_80", s.sendKey.keySalt);
+        this.#srtp.set(label, new SrtpContext({ suite: s.sendKey.suite as "AES_CM_128_HMAC_SHA1_80", ...k }));
+        const theirs = o.crypto === undefined ? undefined : parseInlineKey(o.crypto.keyParams.split("|")[0] as string, o.crypto.suite as "AES_CM_128_HMAC_SHA1_80");
+        if (theirs?.ok === true) this.#inbound.set(label, new SrtpContext({ suite: o.crypto?.suite as "AES_CM_128_HMAC_SHA1_80", ...splitKeySalt(o.crypto?.suite as "AES_CM_128_HMAC_SHA1_80", theirs.value.keySalt) }));
+      }
+      const ctx = this.#srtp.get(label);
+      this.#forker.addInput({ id: label, codec, clockRate: 8000 });
+      this.#forker.addOutput(label, {
+        id: label,
+        group,
+        payloadType: o.payloadType,
+        codec,
+        clockRate: 8000,
+        ptimeMs: this.o.ptimeMs,
+        dtmf: "drop",
+        ...(ctx === undefined ? {} : { protect: (b: Uint8Array) => ctx.protectRtp(b) }),
+        port: { send: (b) => leg.rtp.send(b, o.port, o.connection.address) },
+      });
+      const rtcpTo = o.rtcp === "mux" ? { port: o.port, host: o.connection.address, via: leg.rtp } : { port: o.rtcp.port, host: o.rtcp.address, via: leg.rtcp ?? leg.rtp };
+      this.#reporter?.add({
+        id: label,
+        info: () => this.#forker.outputInfo(label),
+        send: (b) => {
+          const p = ctx === undefined ? b : (ctx.protectRtcp(b) as { ok: true; value: Uint8Array }).value;
+          rtcpTo.via.send(p, rtcpTo.port, rtcpTo.host);
+        },
+      });
+      const tone = new ToneSource(STREAM_TONES[i % STREAM_TONES.length] as number);
+      const frame = (this.o.ptimeMs * 8000) / 1000;
+      sources.set(label, () => {
+        if (this.o.wav === undefined) return tone.next(this.o.ptimeMs);
+        const out = new Int16Array(frame);
+        for (let k = 0; k < frame; k++) out[k] = this.o.wav[(wavAt + k) % Math.max(1, this.o.wav.length)] as number;
+        return out;
+      });
+    });
+    this.#pacer = new Pacer({ clock: this.o.clock, ptimeMs: this.o.ptimeMs }, (n) => {
+      for (const s of this.#active) {
+        const label = s.local.label;
+        const codec = (s.outcome as { codec: string }).codec === "PCMA" ? "PCMA" : "PCMU";
+        const pcm = (sources.get(label) as () => Int16Array)();
+        this.#forker.receive(label, serializeRtp({ marker: n === 0, payloadType: 0, sequence: n & 0xffff, timestamp: (n * pcm.length) >>> 0, ssrc: 1, csrcs: [], payload: encodeG711(codec, pcm), paddingLength: 0 }));
+      }
+      wavAt += (this.o.ptimeMs * 8000) / 1000;
+    });
+    this.#pacer.start();
+    this.#reporter.start();
+    this.#reporter.sendReports();
+  }
+
+  gate(open: boolean): void {
+    this.#forker.setGate(this.#group, open);
+  }
+
+  stop(): StreamFigures[] {
+    this.#pacer?.stop();
+    this.#reporter?.bye();
+    const figures = this.#active.map((s): StreamFigures => {
+      const c = this.#forker.counters(s.local.label);
+      const ssrc = this.#forker.outputInfo(s.local.label)?.ssrc;
+      const rtcp = ssrc === undefined ? undefined : this.#reporter?.figures(ssrc);
+      return {
+        label: s.local.label,
+        packets: c?.packetsOut ?? 0,
+        octets: c?.octetsOut ?? 0,
+        gaps: c?.gaps ?? 0,
+        droppedPaused: c?.droppedPaused ?? 0,
+        ...(rtcp === undefined ? {} : { rtcp: { fractionLost: rtcp.fractionLost, cumulativeLost: rtcp.cumulativeLost, jitterMs: rtcp.jitterMs, ...(rtcp.rttMs === undefined ? {} : { rttMs: rtcp.rttMs }) } }),
+      };
+    });
+    // Let the final RTCP BYE leave before the sockets close.
+    const legs = [...this.#legs.values()];
+    this.#legs.clear();
+    setTimeout(() => legs.forEach((l) => (l.rtp.close(), l.rtcp?.close())), 50);
+    return figures;
+  }
+
+  release(local: readonly LocalStream[]): void {
+    for (const l of local) {
+      const leg = this.#legs.get(l.label);
+      if (leg === undefined || this.#active.some((a) => a.local.label === l.label)) continue;
+      leg.rtp.close();
+      leg.rtcp?.close();
+      this.#legs.delete(l.label);
+    }
+  }
+}

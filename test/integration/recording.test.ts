@@ -1,0 +1,140 @@
+/**
+ * End to end on 127.0.0.1: siprec test-call → siprec srs (in process, real
+ * sockets and clock). Each stream's WAV holds its own tone, the paused span
+ * is silence of the right length, the WAV covers the wall time.
+ */
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SrsServer } from "../../src/cli/srs/server.ts";
+import { runTestCall, type TestCallOptions } from "../../src/cli/test-call/run-test-call.ts";
+import { STREAM_TONES, dominantFrequency } from "../../src/media/tone.ts";
+import { parseWav } from "../../src/media/wav.ts";
+import { cryptoIds } from "../../src/platform/crypto-ids.ts";
+import { systemClock } from "../../src/platform/system-clock.ts";
+import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
+import { validateMetadataXsd } from "../../src/siprec/metadata/xsd.ts";
+
+setDefaultTimeout(30_000);
+
+async function srs(extra: Partial<ConstructorParameters<typeof Object>[0]> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "siprec-srs-"));
+  const server = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp", "udp"], dir, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml(), ...extra });
+  return { server, dir };
+}
+
+function call(port: number, o: Partial<TestCallOptions> = {}) {
+  return runTestCall({ srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp", streams: 2, durationMs: 3000, codecs: ["PCMU", "PCMA"], srtp: false, participants: [], localHost: "127.0.0.1", clock: systemClock, ids: cryptoIds, ...o });
+}
+
+function wav(folder: string, file: string): Int16Array {
+  const w = parseWav(new Uint8Array(readFileSync(join(folder, file))));
+  if (!w.ok) throw new Error(w.error.message);
+  return w.value.samples8k;
+}
+
+function rms(x: Int16Array): number {
+  let s = 0;
+  for (const v of x) s += v * v;
+  return Math.sqrt(s / Math.max(1, x.length));
+}
+
+describe("test-call → srs", () => {
+  test("two labelled streams with their own tones; pause is silence of the right length; length matches wall time", async () => {
+    const { server } = await srs();
+    try {
+      const r = await call(server.port, { pauseAtMs: 1000, resumeAtMs: 1800 });
+      expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
+      await Bun.sleep(200);
+      const rep = server.finished[0] as { folder: string; streams: { label: string; wav: string; packets: number }[]; pauses: { fromMs: number; toMs: number }[]; metadataVersions: number };
+      expect(rep.streams.map((s) => s.label)).toEqual(["1", "2"]);
+      expect(rep.metadataVersions).toBe(1);
+      for (const [i, s] of rep.streams.entries()) {
+        const pcm = wav(rep.folder, s.wav);
+        expect(Math.abs(pcm.length / 8 - 3000)).toBeLessThan(120);
+        expect(dominantFrequency(pcm.subarray(0, 7000), 8000, STREAM_TONES)).toBe(STREAM_TONES[i] as number);
+        // The paused span: find the silent run and measure it.
+        let start = -1;
+        let longest = 0;
+        for (let k = 0; k < pcm.length; k += 40) {
+          const quiet = rms(pcm.subarray(k, k + 40)) < 50;
+          if (quiet && start < 0) start = k;
+          if (!quiet && start >= 0) {
+            longest = Math.max(longest, k - start);
+            start = -1;
+          }
+        }
+        const pausedMs = longest / 8;
+        const signalled = rep.pauses[0] as { fromMs: number; toMs: number };
+        expect(Math.abs(pausedMs - (signalled.toMs - signalled.fromMs))).toBeLessThan(60);
+        expect(pausedMs).toBeGreaterThan(700);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("SRTP (SDES) over TCP: the SRS decrypts every packet", async () => {
+    const { server } = await srs();
+    try {
+      const r = await call(server.port, { srtp: true, streams: 1, durationMs: 1500 });
+      expect(r.ok).toBe(true);
+      await Bun.sleep(200);
+      const rep = server.finished[0] as { folder: string; streams: { wav: string; packets: number; rejected: number; srtp: boolean }[] };
+      expect(rep.streams[0]).toMatchObject({ srtp: true, rejected: 0 });
+      expect(rep.streams[0]?.packets).toBeGreaterThan(60);
+      expect(dominantFrequency(wav(rep.folder, rep.streams[0]?.wav ?? ""), 8000, STREAM_TONES)).toBe(440);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("the metadata the SRS received is schema-valid", async () => {
+    const { server } = await srs();
+    try {
+      await call(server.port, { streams: 1, durationMs: 500 });
+      await Bun.sleep(200);
+      const rep = server.finished[0] as { folder: string };
+      const xml = readFileSync(join(rep.folder, "metadata-1.xml"), "utf8");
+      expect(validateMetadataXsd(await loadLibxml(), xml)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("the SRS rejects: the report says why; the SRS hangs up mid-call: reported", async () => {
+    const rejecting = await srs({ reject: 503 });
+    try {
+      const r = await call(rejecting.server.port, { durationMs: 500 });
+      expect(r.ok).toBe(false);
+      expect(r.report.attempts[0]).toMatchObject({ srs: "srs", status: 503 });
+    } finally {
+      await rejecting.server.stop();
+    }
+    const hanging = await srs({ byeAfterMs: 500 });
+    try {
+      const r = await call(hanging.server.port, { durationMs: 1500 });
+      expect(r.report.endedBy).toBe("srs");
+      expect(r.checks.find((c) => c.name.startsWith("recording ended by our BYE"))?.ok).toBe(false);
+    } finally {
+      await hanging.server.stop();
+    }
+  });
+
+  test("an SRS snapshot request is answered with a complete snapshot", async () => {
+    const { server } = await srs({ requestSnapshotAfterMs: 300 });
+    try {
+      const r = await call(server.port, { streams: 2, durationMs: 1200 });
+      expect(r.report.snapshotsSent).toBe(1);
+      await Bun.sleep(200);
+      const rep = server.finished[0] as { folder: string; metadataVersions: number };
+      expect(rep.metadataVersions).toBe(2);
+      const second = readFileSync(join(rep.folder, "metadata-2.xml"), "utf8");
+      expect(second).toContain("<datamode>complete</datamode>");
+      expect(validateMetadataXsd(await loadLibxml(), second)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+});
