@@ -14,6 +14,10 @@ const io: Io = {
   fs: nodeConfigFs,
   clock: systemClock,
   readStdin: readStdinBounded,
+  stopSignal: () => new Promise((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  }),
 };
 
 // No top-level await: --bytecode builds compile to CommonJS.

@@ -18,4 +18,6 @@ export interface Io {
   readonly clock: Clock;
   /** Reads standard input up to `maxBytes`; `truncated` when there was more. */
   readStdin(maxBytes: number): Promise<{ bytes: Uint8Array; truncated: boolean }>;
+  /** Resolves with the signal name when the process is asked to stop (SIGINT/SIGTERM). */
+  stopSignal(): Promise<string>;
 }

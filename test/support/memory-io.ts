@@ -56,6 +56,7 @@ export function memoryIo(opts: { env?: Record<string, string>; files?: Record<st
       const all = typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : (opts.stdin ?? new Uint8Array());
       return { bytes: all.subarray(0, max), truncated: all.length > max };
     },
+    stopSignal: () => new Promise<string>(() => {}),
     text: () => [...stdout, ...stderr].join("\n"),
   };
 }

@@ -1,0 +1,83 @@
+/**
+ * `siprec srs`: the reference recording server (demos, onboarding, tests).
+ * Writes one folder per recording: label-N.wav, metadata-N.xml, report.json.
+ */
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import type { CliCommand } from "../command.ts";
+import { EXIT } from "../exit-codes.ts";
+import { loggerFor } from "../logger.ts";
+import { SrsServer } from "../srs/server.ts";
+import { cryptoIds } from "../../platform/crypto-ids.ts";
+import { loadLibxml } from "../../siprec/metadata/libxml.ts";
+
+interface Options {
+  listen: string;
+  transport: string;
+  dir: string;
+  lenient?: boolean;
+  reject?: string;
+  byeAfter?: string;
+  requestSnapshotAfter?: string;
+  duration?: string;
+  logLevel: string;
+}
+
+function hostPort(s: string): { host: string; port: number } | undefined {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(s);
+  const port = Number(m?.[2]);
+  if (m === null || port > 65535) return undefined;
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port };
+}
+
+const seconds = (v: string | undefined): number | undefined | null => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 ? Math.round(n * 1000) : null;
+};
+
+export const srsCommand: CliCommand = {
+  name: "srs",
+  summary: "run a reference recording server that writes one WAV per stream plus the metadata",
+  register(program, ctx) {
+    program
+      .command("srs")
+      .description(this.summary)
+      .option("--listen <host:port>", "SIP address to listen on", "127.0.0.1:5070")
+      .option("--transport <list>", "udp, tcp or both (comma-separated)", "udp,tcp")
+      .option("--dir <folder>", "where recordings are written", "./recordings")
+      .option("--lenient", "accept INVITEs that fail validation (warnings go to the report)")
+      .option("--reject <code>", "answer every INVITE with this status (fault testing)")
+      .option("--bye-after <seconds>", "hang up each recording after this long (fault testing)")
+      .option("--request-snapshot-after <seconds>", "send <requestsnapshot> after this long (RFC 7866 §9.2)")
+      .option("--duration <seconds>", "stop after this long (default: until SIGINT/SIGTERM)")
+      .option("--log-level <level>", "trace, debug, info, warn, error", "info")
+      .action(async (o: Options) => {
+        const { io } = ctx;
+        const at = hostPort(o.listen);
+        const transports = o.transport.split(",").map((t) => t.trim());
+        const reject = o.reject === undefined ? undefined : Number(o.reject);
+        const times = [seconds(o.byeAfter), seconds(o.requestSnapshotAfter), seconds(o.duration)];
+        if (at === undefined || transports.some((t) => t !== "udp" && t !== "tcp") || (reject !== undefined && !(reject >= 300 && reject <= 699)) || times.includes(null) || !["trace", "debug", "info", "warn", "error"].includes(o.logLevel)) {
+          io.err("siprec srs: bad option (--listen host:port, --transport udp,tcp, --reject 300-699, times in seconds)");
+          return ctx.setExit(EXIT.USAGE);
+        }
+        const dir = resolve(o.dir);
+        mkdirSync(dir, { recursive: true });
+        const logger = loggerFor(io, { level: o.logLevel as "info", format: "auto" });
+        const [byeAfterMs, snapshotMs, durationMs] = times as (number | undefined)[];
+        let server: SrsServer;
+        try {
+          server = await SrsServer.start({ host: at.host, port: at.port, transports: transports as ("udp" | "tcp")[], dir, lenient: o.lenient === true, ...(reject === undefined ? {} : { reject }), ...(byeAfterMs === undefined ? {} : { byeAfterMs }), ...(snapshotMs === undefined ? {} : { requestSnapshotAfterMs: snapshotMs }), clock: io.clock, ids: cryptoIds, lib: await loadLibxml(), logger });
+        } catch (e) {
+          io.err(`siprec srs: cannot listen on ${o.listen}: ${e instanceof Error ? e.message : String(e)}`);
+          return ctx.setExit(EXIT.FAILURE);
+        }
+        server.onRecordingDone = (r) => io.out(`recording ${String(r["callId"])}: ${String(r["folder"])} (${(r["streams"] as { wav: string; durationMs: number }[]).map((s) => `${s.wav} ${s.durationMs} ms`).join(", ")})`);
+        io.out(`siprec srs listening on ${transports.map((t) => `${t} ${at.host}:${server.port}`).join(", ")}; recordings in ${dir}`);
+        await Promise.race([io.stopSignal(), ...(durationMs === undefined ? [] : [new Promise((r) => io.clock.setTimer(durationMs, () => r("duration")))])]);
+        await server.stop();
+        ctx.setExit(EXIT.OK);
+      });
+  },
+};

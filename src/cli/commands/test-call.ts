@@ -1,0 +1,135 @@
+/**
+ * `siprec test-call`: one synthetic recording to an SRS with a pass/fail
+ * checklist, the SIP ladder, the negotiated answer per label and per-stream
+ * figures. Exit 0 all checks pass, 1 a check failed, 2 usage error.
+ */
+import type { CliCommand } from "../command.ts";
+import { EXIT } from "../exit-codes.ts";
+import { type TestCallResult, runTestCall } from "../test-call/run-test-call.ts";
+import { loadConfig } from "../../config/load.ts";
+import { parseWav } from "../../media/wav.ts";
+import { cryptoIds } from "../../platform/crypto-ids.ts";
+import type { OfferCodec } from "../../siprec/offer.ts";
+
+interface Options {
+  srs: string;
+  config?: string;
+  transport?: string;
+  streams: string;
+  duration: string;
+  codec: string;
+  wav?: string;
+  srtp?: boolean;
+  pauseAt?: string;
+  resumeAt?: string;
+  caller: string;
+  callee: string;
+  local: string;
+  json?: boolean;
+}
+
+function party(s: string): { name: string; aor: string } | undefined {
+  const m = /^\s*(.*?)\s*<(sips?:[^>]+)>\s*$/.exec(s);
+  return m === null ? undefined : { name: m[1] as string, aor: m[2] as string };
+}
+
+function print(r: TestCallResult, out: (s: string) => void): void {
+  const t0 = r.report.ladder[0]?.atMs ?? 0;
+  out("SIP ladder:");
+  for (const e of r.report.ladder) out(`  ${String(e.atMs - t0).padStart(6)} ms  ${e.dir === "out" ? "→" : "←"} ${e.what}`);
+  if (r.report.streams.length > 0) {
+    out("Answer per label:");
+    for (const s of r.report.streams) out(`  label ${s.label}: ${s.status}${s.codec === undefined ? "" : ` ${s.codec} to ${s.remote}`}${s.reason === undefined ? "" : ` (${s.reason})`}`);
+  }
+  if (r.report.figures.length > 0) {
+    out("Streams:");
+    for (const f of r.report.figures) out(`  label ${f.label}: ${f.packets} packets, ${f.octets} payload bytes, ${f.gaps} gaps, ${f.droppedPaused} held back while paused${f.rtcp === undefined ? "" : `, SRS reports ${f.rtcp.cumulativeLost} lost, jitter ${f.rtcp.jitterMs.toFixed(1)} ms`}`);
+  }
+  for (const w of r.report.warnings) out(`warning: ${w}`);
+  out("Checks:");
+  for (const c of r.checks) out(`  [${c.ok === true ? "pass" : c.ok === false ? "FAIL" : "info"}] ${c.name}${c.detail === undefined ? "" : ` — ${c.detail}`}`);
+  out(r.ok ? "test-call passed" : "test-call FAILED");
+}
+
+export const testCallCommand: CliCommand = {
+  name: "test-call",
+  summary: "place one synthetic recording to an SRS and print a pass/fail report",
+  register(program, ctx) {
+    program
+      .command("test-call")
+      .description(`${this.summary}; exit 0 all checks pass, 1 a check failed, 2 usage`)
+      .requiredOption("--srs <uri|name>", "SRS URI (sip:srs@host:port) or a [[srs]] name from the config")
+      .option("-c, --config <file>", "config file (needed for --srs NAME)")
+      .option("--transport <t>", "udp or tcp (default: the server's, else tcp)")
+      .option("--streams <n>", "1 (mixed) or 2 (one per direction)", "2")
+      .option("--duration <seconds>", "how long to record", "5")
+      .option("--codec <codec>", "PCMU or PCMA, offered first", "PCMU")
+      .option("--wav <file>", "play this WAV (16-bit PCM 8/16 kHz or G.711) instead of tones")
+      .option("--srtp", "SRTP with SDES keys (RTP/SAVP)")
+      .option("--pause-at <seconds>", "pause (PCI) at this time")
+      .option("--resume-at <seconds>", "resume at this time")
+      .option("--caller <party>", "caller as 'Name <sip:aor>'", "Alice <sip:alice@example.com>")
+      .option("--callee <party>", "callee as 'Name <sip:aor>'", "Bob <sip:bob@example.com>")
+      .option("--local <address>", "local address for SIP and RTP", "127.0.0.1")
+      .option("--json", "print the report as JSON")
+      .action(async (o: Options) => {
+        const { io } = ctx;
+        const usage = (m: string) => {
+          io.err(`siprec test-call: ${m}`);
+          ctx.setExit(EXIT.USAGE);
+        };
+        const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+        const [streams, duration, pauseAt, resumeAt] = [num(o.streams), num(o.duration), num(o.pauseAt), num(o.resumeAt)];
+        if (streams !== 1 && streams !== 2) return usage("--streams must be 1 or 2");
+        if (duration === undefined || !(duration > 0 && duration <= 3600)) return usage("--duration must be 0-3600 seconds");
+        if ([pauseAt, resumeAt].some((x) => x !== undefined && !(x >= 0))) return usage("--pause-at/--resume-at are seconds");
+        if (o.codec !== "PCMU" && o.codec !== "PCMA") return usage("--codec must be PCMU or PCMA");
+        const caller = party(o.caller);
+        const callee = party(o.callee);
+        if (caller === undefined || callee === undefined) return usage("--caller/--callee look like 'Name <sip:user@host>'");
+        let uri = o.srs;
+        let transport = o.transport;
+        let credentials: { username: string; password: string } | undefined;
+        if (!/^sips?:/i.test(o.srs)) {
+          const cfg = await loadConfig({ explicitPath: o.config, env: io.env, fs: io.fs });
+          if (!cfg.ok) {
+            io.err(cfg.error.message);
+            return ctx.setExit(EXIT.FAILURE);
+          }
+          const s = cfg.value.config.srs.find((x) => x.name === o.srs);
+          if (s === undefined) return usage(`no [[srs]] named ${JSON.stringify(o.srs)} in ${cfg.value.path}`);
+          uri = s.uri;
+          transport ??= s.transport === "udp" ? "udp" : "tcp";
+          if (s.auth_username !== undefined && s.auth_password !== undefined) credentials = { username: s.auth_username, password: s.auth_password.reveal() };
+        }
+        transport ??= "tcp";
+        if (transport !== "udp" && transport !== "tcp") return usage("--transport must be udp or tcp (TLS to an SRS comes with the daemon's config)");
+        let wav: Int16Array | undefined;
+        if (o.wav !== undefined) {
+          const bytes = await io.fs.readFile(o.wav).catch(() => undefined);
+          const w = bytes === undefined ? undefined : parseWav(bytes);
+          if (w === undefined || !w.ok) return usage(`--wav ${o.wav}: ${w === undefined ? "cannot read" : w.error.message}`);
+          wav = w.value.samples8k;
+        }
+        const result = await runTestCall({
+          srsUri: uri,
+          transport,
+          streams,
+          durationMs: duration * 1000,
+          codecs: (o.codec === "PCMA" ? ["PCMA", "PCMU"] : ["PCMU", "PCMA"]) as OfferCodec[],
+          srtp: o.srtp === true,
+          ...(wav === undefined ? {} : { wav }),
+          ...(pauseAt === undefined ? {} : { pauseAtMs: pauseAt * 1000 }),
+          ...(resumeAt === undefined ? {} : { resumeAtMs: resumeAt * 1000 }),
+          participants: [caller, callee],
+          localHost: o.local,
+          ...(credentials === undefined ? {} : { credentials }),
+          clock: io.clock,
+          ids: cryptoIds,
+        });
+        if (o.json) io.out(JSON.stringify({ ok: result.ok, checks: result.checks, report: result.report }));
+        else print(result, (s) => io.out(s));
+        ctx.setExit(result.ok ? EXIT.OK : EXIT.FAILURE);
+      });
+  },
+};
