@@ -58,9 +58,28 @@ describe("dist/siprec", () => {
     expect([r.exitCode, r.stdout.toString().trim()]).toEqual([0, "1 input: 1 valid, 0 errors, 0 warnings"]);
   });
 
+  test("test-call → srs as compiled binaries: two WAVs with the recorded length, exit 0", async () => {
+    const rec = join(TMP, "rec");
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const srs = Bun.spawn([BIN, "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", rec, "--duration", "20"], { stdout: "pipe", stderr: "pipe" });
+    const reader = srs.stdout.getReader();
+    let out = "";
+    while (!out.includes("listening")) out += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array());
+    const call = Bun.spawnSync([BIN, "test-call", "--srs", `sip:srs@127.0.0.1:${port}`, "--duration", "2", "--json"], { stdout: "pipe", stderr: "pipe" });
+    expect(call.exitCode).toBe(0);
+    const j = JSON.parse(call.stdout.toString());
+    expect(j.ok).toBe(true);
+    while (!out.includes("recording ")) out += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array());
+    srs.kill("SIGINT");
+    expect(await srs.exited).toBe(0);
+    expect(out).toMatch(/label-1\.wav (19|20|21)\d\d ms, label-2\.wav (19|20|21)\d\d ms/);
+  }, 30_000);
+
   test("usage errors exit 2", () => {
     expect(siprec("no-such-command").code).toBe(2);
     expect(siprec("config", "check", "--no-such-flag").code).toBe(2);
+    expect(siprec("test-call", "--srs", "sip:x@127.0.0.1", "--streams", "3").code).toBe(2);
+    expect(siprec("srs", "--listen", "nowhere").code).toBe(2);
   });
 
   const bad: [string, () => string, string][] = [

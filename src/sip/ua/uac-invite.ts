@@ -94,6 +94,8 @@ export async function invite(ua: UserAgent, r: InviteRequest): Promise<InviteOut
     if (result.kind !== "final") return { ok: false, status: statusOf(result), reason: result.kind === "timeout" ? "no final response (timeout)" : `transport: ${result.reason}` };
     const res = result.res;
     if (res.status >= 200 && res.status < 300) return established(ua, inv, res, a.peer, result.cancelled);
+    // The 487 that answers our own deadline CANCEL means "no answer in time" to the caller.
+    if (res.status === 487 && result.cancelled === true) return { ok: false, status: 408, reason: "no final response before the deadline (CANCELled)", response: res };
     if ((res.status === 401 || res.status === 407) && r.credentials !== undefined) {
       const ch = pickChallenge(headerValues(res, res.status === 401 ? "www-authenticate" : "proxy-authenticate"));
       // Retry once with credentials, and again only when the server says the nonce went stale.

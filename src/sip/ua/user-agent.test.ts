@@ -108,7 +108,7 @@ describe("user agent: failures and retries", () => {
       inv.onCancel = () => (cancelled = true);
     };
     const out = await call(p, { timeoutMs: 2000 });
-    expect(out).toMatchObject({ ok: false, status: 487 });
+    expect(out).toMatchObject({ ok: false, status: 408, response: { status: 487 } });
     expect(cancelled).toBe(true);
     expect(firstLines(p.net)).toContain("CANCEL sip:srs@127.0.0.1:5070 SIP/2.0");
   });

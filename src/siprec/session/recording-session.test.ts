@@ -1,0 +1,246 @@
+import { describe, expect, test } from "bun:test";
+import { RecordingSession, failsOver } from "./recording-session.ts";
+import type { ActiveStream, LocalStream, MediaDriver, SessionConfig, StreamFigures } from "./types.ts";
+import { splitRecordingBody } from "../body.ts";
+import { newMetadataId } from "../metadata/model.ts";
+import { buildSrsAnswer } from "../srs-answer.ts";
+import { parseSdp } from "../../sdp/parse.ts";
+import { serializeSdp } from "../../sdp/serialize.ts";
+import { header } from "../../sip/message/headers.ts";
+import { TransactionLayer } from "../../sip/transaction/layer.ts";
+import type { Peer } from "../../sip/transport.ts";
+import type { DialogSession } from "../../sip/ua/dialog-session.ts";
+import { type IncomingInvite, UserAgent } from "../../sip/ua/user-agent.ts";
+import { FixedIds } from "../../../test/support/fixed-ids.ts";
+import { ManualClock } from "../../../test/support/manual-clock.ts";
+import { MemoryNetwork } from "../../../test/support/memory-transport.ts";
+import { settle } from "../../../test/support/ua-pair.ts";
+
+class FakeMedia implements MediaDriver {
+  readonly log: string[] = [];
+  #port = 40000;
+  async prepare(labels: readonly string[]): Promise<LocalStream[]> {
+    return labels.map((label) => ({ label, port: (this.#port += 2), rtcpPort: this.#port + 1 }));
+  }
+  start(streams: readonly ActiveStream[]): void {
+    this.log.push(`start ${streams.map((s) => s.local.label).join(",")}`);
+  }
+  gate(open: boolean): void {
+    this.log.push(open ? "gate open" : "gate closed");
+  }
+  stop(): StreamFigures[] {
+    this.log.push("stop");
+    return [{ label: "1", packets: 10, octets: 1600, gaps: 0, droppedPaused: 0 }];
+  }
+  release(local: readonly LocalStream[]): void {
+    if (local.length > 0) this.log.push(`release ${local.map((l) => l.port).join(",")}`);
+  }
+}
+
+const CONFIG: SessionConfig = { codecs: ["PCMU", "PCMA"], ptime: 20, telephoneEvent: true, rtcpMux: false, srtp: "off", srtpSuites: ["AES_CM_128_HMAC_SHA1_80"], transport: "tcp", failoverOn: [408, 420, 480, 488, "5xx", "6xx"], setupTimeoutMs: 30_000, inviteTimeoutMs: 4000, fromUri: "sip:siprec@127.0.0.1", localAddress: "127.0.0.1" };
+
+function rig() {
+  const clock = new ManualClock();
+  const net = new MemoryNetwork();
+  const ids = new FixedIds(3);
+  const node = (port: number, params: string) => {
+    let layer!: TransactionLayer;
+    const t = net.endpoint("tcp", "127.0.0.1", port, (b, from) => layer.receive(b, from));
+    layer = new TransactionLayer({ clock, transports: new Map([["tcp", t]]) });
+    const ua = new UserAgent({ layer, clock, ids: new FixedIds(port), local: () => ({ host: "127.0.0.1", port }), contactParams: params, supported: ["siprec"] });
+    return { ua, peer: { protocol: "tcp", host: "127.0.0.1", port } as Peer };
+  };
+  const src = node(5060, ";+sip.src");
+  const a = node(5070, ";+sip.srs");
+  const b = node(5080, ";+sip.srs");
+  const media = new FakeMedia();
+  const [p1, p2, s1, s2] = Array.from({ length: 4 }, () => newMetadataId(ids));
+  const session = (over: Partial<ConstructorParameters<typeof RecordingSession>[0]> = {}) =>
+    new RecordingSession({
+      ua: src.ua,
+      clock,
+      ids,
+      config: CONFIG,
+      servers: [
+        { name: "A", uri: "sip:srs@127.0.0.1:5070", peers: async () => [a.peer] },
+        { name: "B", uri: "sip:srs@127.0.0.1:5080", peers: async () => [b.peer] },
+      ],
+      media,
+      metadata: () => ({
+        groupId: newMetadataId(new FixedIds(1)),
+        sessionId: newMetadataId(new FixedIds(2)),
+        sipSessionIds: [],
+        startTime: "2026-11-26T12:00:00Z",
+        participants: [
+          { id: p1 as string, aor: "sip:alice@example.com", joinTime: "2026-11-26T12:00:00Z" },
+          { id: p2 as string, aor: "sip:bob@example.com", joinTime: "2026-11-26T12:00:00Z" },
+        ],
+        streams: [
+          { id: s1 as string, label: "1", senders: [p1 as string], receivers: [p2 as string] },
+          { id: s2 as string, label: "2", senders: [p2 as string], receivers: [p1 as string] },
+        ],
+        recordingAssociateTime: "2026-11-26T12:00:00Z",
+      }),
+      labels: ["1", "2"],
+      group: "rec1",
+      ...over,
+    });
+  /** An SRS that answers recvonly per label (the reference SRS's own answer builder). */
+  const answer = (inv: IncomingInvite, tweak: (sdp: string) => string = (x) => x): DialogSession | undefined => {
+    const body = splitRecordingBody(header(inv.request, "content-type"), inv.request.body);
+    const offer = parseSdp(body.ok ? (body.value.sdp ?? "") : "");
+    if (!offer.ok) throw new Error("no offer");
+    const ans = buildSrsAnswer(offer.value, new Map([["1", 6000], ["2", 6002]]), "127.0.0.1", ids);
+    return inv.accept({ body: new TextEncoder().encode(tweak(serializeSdp(ans.sdp))), contentType: "application/sdp" });
+  };
+  const run = async <T>(p: Promise<T>, ms = 40_000): Promise<T> => {
+    let done = false;
+    void p.then(() => (done = true));
+    for (let t = 0; t < ms && !done; t += 50) {
+      clock.advance(50);
+      await settle();
+    }
+    return p;
+  };
+  return { clock, net, src, a, b, media, session, answer, run };
+}
+
+describe("failover across a group", () => {
+  test("the first server answers 503: the second records; the first's ports are released", async () => {
+    const r = rig();
+    r.a.ua.onInvite = (inv) => inv.reject({ status: 503 });
+    r.b.ua.onInvite = (inv) => void r.answer(inv);
+    const rep = await r.run(r.session().start());
+    expect(rep.state).toBe("recording");
+    expect(rep.srs).toBe("B");
+    expect(rep.attempts.map((x) => `${x.srs}:${x.status}`)).toEqual(["A:503", "B:200"]);
+    expect(r.media.log).toEqual(["release 40002,40004", "start 1,2"]);
+  });
+
+  test("the first server is silent: CANCEL at the INVITE deadline, the second answers within the setup deadline", async () => {
+    const r = rig();
+    r.a.ua.onInvite = () => {};
+    r.b.ua.onInvite = (inv) => void r.answer(inv);
+    const rep = await r.run(r.session().start());
+    expect(rep.attempts.map((x) => `${x.srs}:${x.status}`)).toEqual(["A:408", "B:200"]);
+    expect(r.net.log.some((m) => m.text.startsWith("CANCEL sip:srs@127.0.0.1:5070"))).toBe(true);
+  });
+
+  test("an unusable answer (sendrecv) counts as a failure: BYE, next server", async () => {
+    const r = rig();
+    r.a.ua.onInvite = (inv) => void r.answer(inv, (s) => s.replaceAll("a=recvonly", "a=sendrecv"));
+    r.b.ua.onInvite = (inv) => void r.answer(inv);
+    const rep = await r.run(r.session().start());
+    expect(rep.srs).toBe("B");
+    expect(rep.attempts[0]?.reason).toContain("unusable answer");
+    expect(r.net.log.some((m) => m.text.startsWith("BYE ") && m.to === "127.0.0.1:5070")).toBe(true);
+  });
+
+  test("a 200 without a body and a garbage SDP are unusable too", async () => {
+    const r = rig();
+    r.a.ua.onInvite = (inv) => void inv.accept({});
+    r.b.ua.onInvite = (inv) => void r.answer(inv, () => "v=0\r\nthis is not sdp\r\n");
+    const rep = await r.run(r.session().start());
+    expect(rep.state).toBe("failed");
+    expect(rep.attempts.map((x) => x.reason)).toEqual(["unusable answer: the 200 OK has no SDP answer", expect.stringContaining("unusable answer: bad SDP answer")]);
+  });
+
+  test("420 (not a recording server) moves on; a status not in the list (403) stops", async () => {
+    const r = rig();
+    r.a.ua.onInvite = (inv) => inv.reject({ status: 420 });
+    r.b.ua.onInvite = (inv) => void r.answer(inv);
+    expect((await r.run(r.session().start())).srs).toBe("B");
+    const q = rig();
+    q.a.ua.onInvite = (inv) => inv.reject({ status: 403 });
+    q.b.ua.onInvite = (inv) => void q.answer(inv);
+    const rep = await q.run(q.session().start());
+    expect(rep.state).toBe("failed");
+    expect(rep.attempts.map((x) => x.srs)).toEqual(["A"]);
+  });
+
+  test("servers marked down are skipped; all down fails at once", async () => {
+    const r = rig();
+    r.b.ua.onInvite = (inv) => void r.answer(inv);
+    expect((await r.run(r.session({ isUsable: (n) => n !== "A" }).start())).attempts.map((x) => x.srs)).toEqual(["B"]);
+    const rep = await r.run(r.session({ isUsable: () => false }).start());
+    expect(rep).toMatchObject({ state: "failed", reason: expect.stringContaining("marked down") });
+  });
+
+  test("skip codes: classes and numbers", () => {
+    expect([failsOver(503, ["5xx"]), failsOver(486, [488]), failsOver(408, []), failsOver(603, ["6xx"])]).toEqual([true, false, true, true]);
+  });
+});
+
+describe("an established recording", () => {
+  async function established() {
+    const r = rig();
+    let srsDialog: DialogSession | undefined;
+    r.a.ua.onInvite = (inv) => (srsDialog = r.answer(inv));
+    const s = r.session();
+    await r.run(s.start());
+    if (srsDialog === undefined) throw new Error("not established");
+    return { ...r, s, srsDialog: srsDialog as DialogSession };
+  }
+
+  test("PCI pause: the gate closes before the re-INVITE leaves; 491 is backed off and retried", async () => {
+    const r = await established();
+    let seen = 0;
+    const gateAtReinvite: string[] = [];
+    r.srsDialog.onRequest = (req) => {
+      gateAtReinvite.push(r.media.log.at(-1) ?? "");
+      const inactive = "v=0\r\no=s 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=label:1\r\na=inactive\r\nm=audio 6002 RTP/AVP 0\r\na=label:2\r\na=inactive\r\n";
+      req.respond(seen++ === 0 ? { status: 491 } : { status: 200, body: new TextEncoder().encode(inactive), contentType: "application/sdp" });
+    };
+    expect(await r.run(r.s.pause(), 10_000)).toBe(true);
+    expect(gateAtReinvite).toEqual(["gate closed", "gate closed"]);
+    expect(r.s.state).toBe("paused");
+    // In-dialog requests go to the SRS's Contact (its remote target), at 127.0.0.1:5070.
+    const reinvites = r.net.log.filter((m) => m.text.startsWith("INVITE ") && m.to === "127.0.0.1:5070" && m.text.includes("a=inactive"));
+    expect(reinvites.length).toBe(2);
+    // The retry after 491 re-sends the same offer (it never took effect): o= version 2 both times, CSeq moves on.
+    const o = (t: string | undefined) => /o=siprec \d+ (\d+) /.exec(t ?? "")?.[1];
+    expect([o(reinvites[0]?.text), o(reinvites[1]?.text)]).toEqual(["2", "2"]);
+    expect(reinvites[1]?.text).toContain("CSeq: 3 INVITE");
+  });
+
+  test("a rejected resume (500) keeps the recording paused and the gate closed", async () => {
+    const r = await established();
+    r.srsDialog.onRequest = (req) => req.respond({ status: req.request.body.length > 0 && new TextDecoder().decode(req.request.body).includes("a=sendonly") ? 500 : 200 });
+    expect(await r.run(r.s.pause(), 5000)).toBe(true);
+    expect(await r.run(r.s.resume(), 5000)).toBe(false);
+    expect(r.s.state).toBe("paused");
+    expect(r.media.log.filter((l) => l.startsWith("gate"))).toEqual(["gate closed"]);
+    expect(r.s.report().warnings.some((w) => w.includes("stays paused"))).toBe(true);
+  });
+
+  test("the SRS hangs up: media stops at once and the report says so", async () => {
+    const r = await established();
+    let ended = "";
+    r.s.onEnded = (rep) => (ended = `${rep.endedBy}:${rep.state}`);
+    await r.run(r.srsDialog.bye(), 2000);
+    expect(ended).toBe("srs:stopped");
+    expect(r.media.log.at(-1)).toBe("stop");
+  });
+
+  test("a snapshot request (UPDATE with <requestsnapshot>) is answered with a complete snapshot in a new UPDATE", async () => {
+    const r = await established();
+    const got: string[] = [];
+    r.srsDialog.onRequest = (req) => {
+      got.push(new TextDecoder().decode(req.request.body));
+      req.respond({ status: 200 });
+    };
+    const ask = r.srsDialog.request("UPDATE", { body: new TextEncoder().encode('<?xml version="1.0" encoding="UTF-8"?><requestsnapshot xmlns="urn:ietf:params:xml:ns:recording:1"/>'), contentType: "application/rs-metadata+xml", headers: [{ name: "Content-Disposition", value: "recording-session" }] });
+    await r.run(ask, 2000);
+    await r.run(Promise.resolve(), 200);
+    expect(got.length).toBe(1);
+    expect(got[0]).toContain("<datamode>complete</datamode>");
+    expect(r.s.report().snapshotsSent).toBe(1);
+  });
+
+  test("stop: BYE, media stopped, report with figures; stop twice is fine", async () => {
+    const r = await established();
+    const rep = await r.run(r.s.stop(), 2000);
+    expect(rep).toMatchObject({ state: "stopped", endedBy: "local", figures: [{ label: "1", packets: 10 }] });
+    expect((await r.s.stop()).state).toBe("stopped");
+  });
+});
