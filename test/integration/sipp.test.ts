@@ -4,6 +4,12 @@
  * TEST_INTEGRATION=1 (scripts/test.sh sets it and installs sip-tester).
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runTestCall } from "../../src/cli/test-call/run-test-call.ts";
+import { cryptoIds } from "../../src/platform/crypto-ids.ts";
+import { systemClock } from "../../src/platform/system-clock.ts";
 import { invite } from "../../src/sip/ua/uac-invite.ts";
 import { header } from "../../src/sip/message/headers.ts";
 import { freePort, sipStack } from "../support/sip-stack.ts";
@@ -137,4 +143,35 @@ describe.if(ON)("SIPp interop on 127.0.0.1", () => {
       }
     });
   }
+});
+
+describe.if(ON)("test-call against SIPp as a strict SRS", () => {
+  setDefaultTimeout(60_000);
+  test("SIPp's <ereg> checks pass on our recording INVITE; tshark sees both RTP streams with 0 loss", async () => {
+    const port = await freePort();
+    const mp = 30000 + 2 * Math.floor(Math.random() * 5000);
+    const pcap = join(mkdtempSync(join(tmpdir(), "siprec-strict-")), "rtp.pcap");
+    const cap = Bun.spawn(["tshark", "-i", "lo", "-f", `udp dst portrange ${mp}-${mp + 3}`, "-w", pcap, "-q"], { stdout: "ignore", stderr: "pipe" });
+    const reader = cap.stderr.getReader();
+    for (let seen = ""; !seen.includes("Capturing on"); ) seen += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array());
+    await Bun.sleep(1000);
+    const run = sipp({ scenario: "uas-strict-srs.xml", port, transport: "tcp", mediaPort: mp });
+    await Bun.sleep(500);
+    // SIPp's -mp sets [media_port]; the scenario answers on it and +2.
+    const result = await runTestCall({ srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp", streams: 2, durationMs: 3000, codecs: ["PCMU"], srtp: false, participants: [], localHost: "127.0.0.1", clock: systemClock, ids: cryptoIds });
+    expect(result.checks.filter((c) => c.ok === false)).toEqual([]);
+    const done = await run.exited;
+    await Bun.sleep(300);
+    cap.kill("SIGINT");
+    await cap.exited;
+    expect(done.code).toBe(0);
+    const stats = Bun.spawnSync(["tshark", "-r", pcap, "-q", "-d", `udp.port==${mp},rtp`, "-d", `udp.port==${mp + 2},rtp`, "-z", "rtp,streams"], { stdout: "pipe" }).stdout.toString();
+    const rows = stats.split("\n").filter((l) => /127\.0\.0\.1\s+\d+\s+127\.0\.0\.1\s+\d+\s+0x/.test(l));
+    expect(rows.length).toBe(2);
+    for (const row of rows) {
+      expect(row).toMatch(/\s0 \(0\.0%\)\s/);
+      const cols = row.trim().split(/\s+/);
+      expect(Number(cols[cols.findIndex((c) => c.startsWith("0x")) + 2])).toBeGreaterThan(140);
+    }
+  });
 });
