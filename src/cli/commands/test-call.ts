@@ -5,7 +5,7 @@
  */
 import type { CliCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
-import { type TestCallResult, runTestCall } from "../test-call/run-test-call.ts";
+import { type TestCallOptions, type TestCallResult, runLoad, runTestCall } from "../test-call/run-test-call.ts";
 import { loadConfig } from "../../config/load.ts";
 import { parseWav } from "../../media/wav.ts";
 import { cryptoIds } from "../../platform/crypto-ids.ts";
@@ -26,6 +26,8 @@ interface Options {
   callee: string;
   local: string;
   json?: boolean;
+  count: string;
+  concurrency: string;
 }
 
 function party(s: string): { name: string; aor: string } | undefined {
@@ -72,6 +74,8 @@ export const testCallCommand: CliCommand = {
       .option("--callee <party>", "callee as 'Name <sip:aor>'", "Bob <sip:bob@example.com>")
       .option("--local <address>", "local address for SIP and RTP", "127.0.0.1")
       .option("--json", "print the report as JSON")
+      .option("--count <n>", "load mode: this many calls", "1")
+      .option("--concurrency <n>", "load mode: calls at a time", "1")
       .action(async (o: Options) => {
         const { io } = ctx;
         const usage = (m: string) => {
@@ -111,7 +115,10 @@ export const testCallCommand: CliCommand = {
           if (w === undefined || !w.ok) return usage(`--wav ${o.wav}: ${w === undefined ? "cannot read" : w.error.message}`);
           wav = w.value.samples8k;
         }
-        const result = await runTestCall({
+        const count = Number(o.count);
+        const concurrency = Number(o.concurrency);
+        if (!(Number.isInteger(count) && count >= 1 && count <= 1_000_000) || !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 10_000)) return usage("--count and --concurrency are whole numbers ≥ 1");
+        const base: TestCallOptions = {
           srsUri: uri,
           transport,
           streams,
@@ -126,7 +133,21 @@ export const testCallCommand: CliCommand = {
           ...(credentials === undefined ? {} : { credentials }),
           clock: io.clock,
           ids: cryptoIds,
-        });
+        };
+        if (count > 1) {
+          let shown = 0;
+          const load = await runLoad(base, count, concurrency, (done) => {
+            // Progress on a terminal only, at most every 5%.
+            if (io.stderrIsTTY && (done - shown) * 20 >= count) {
+              shown = done;
+              io.err(`  ${done}/${count} calls`);
+            }
+          });
+          if (o.json) io.out(JSON.stringify(load));
+          else io.out(`${load.calls} calls, ${load.passed} passed, ${load.failed} failed in ${load.seconds.toFixed(1)} s (${load.setupsPerSecond.toFixed(1)} calls/s)${load.firstFailure === undefined ? "" : `; first failure: ${load.firstFailure}`}`);
+          return ctx.setExit(load.failed === 0 ? EXIT.OK : EXIT.FAILURE);
+        }
+        const result = await runTestCall(base);
         if (o.json) io.out(JSON.stringify({ ok: result.ok, checks: result.checks, report: result.report }));
         else print(result, (s) => io.out(s));
         ctx.setExit(result.ok ? EXIT.OK : EXIT.FAILURE);

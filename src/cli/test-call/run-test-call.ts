@@ -4,7 +4,7 @@
  * pause and resume, hang up, and judge the outcome with a checklist.
  */
 import { ToneMediaDriver } from "./tone-driver.ts";
-import { openAppStack } from "../sip-stack.ts";
+import { type AppStack, openAppStack } from "../sip-stack.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { IdSource } from "../../lib/ids.ts";
 import type { Logger } from "../../lib/log.ts";
@@ -32,6 +32,10 @@ export interface TestCallOptions {
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly logger?: Logger;
+  /** A SIP stack shared by many calls (load mode); otherwise one is opened and closed here. */
+  readonly stack?: AppStack;
+  /** Called once the recording is established (load mode measures set-up time). */
+  readonly onEstablished?: () => void;
 }
 
 export interface Check {
@@ -71,7 +75,7 @@ function callView(o: TestCallOptions, ids: IdSource, startMs: number): CallView 
 }
 
 export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
-  const stack = await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.logger === undefined ? {} : { logger: o.logger }) });
+  const stack = o.stack ?? (await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.logger === undefined ? {} : { logger: o.logger }) }));
   const driver = new ToneMediaDriver({ clock: o.clock, ids: o.ids, host: o.localHost, ptimeMs: 20, rtcpMux: false, cname: `test-call@${o.localHost}`, ...(o.wav === undefined ? {} : { wav: o.wav }) });
   const view = callView(o, o.ids, o.clock.wallNow());
   const session = new RecordingSession({
@@ -91,6 +95,7 @@ export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
     const started = await session.start();
     checks.push({ name: "SRS accepted the recording INVITE", ok: started.state === "recording", ...(started.reason === undefined ? {} : { detail: started.reason }) });
     if (started.state !== "recording") return { ok: false, report: started, checks, rtcpReceived: 0 };
+    o.onEstablished?.();
     const notAccepted = started.streams.filter((s) => s.status !== "accepted");
     checks.push({ name: "SRS answered every label recvonly", ok: notAccepted.length === 0, ...(notAccepted.length === 0 ? {} : { detail: notAccepted.map((s) => `label ${s.label}: ${s.status}${s.reason === undefined ? "" : ` (${s.reason})`}`).join(", ") }) });
     const t0 = o.clock.now();
@@ -115,7 +120,44 @@ export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
     checks.push({ name: "RTCP receiver reports from the SRS", ok: driver.rtcpReceived > 0 ? true : undefined, detail: `${driver.rtcpReceived} received` });
     return { ok: checks.every((c) => c.ok !== false), report, checks, rtcpReceived: driver.rtcpReceived };
   } finally {
-    await new Promise((r) => setTimeout(r, 60));
-    stack.close();
+    if (o.stack === undefined) {
+      await new Promise((r) => setTimeout(r, 60));
+      stack.close();
+    }
   }
+}
+
+export interface LoadResult {
+  readonly calls: number;
+  readonly passed: number;
+  readonly failed: number;
+  readonly seconds: number;
+  readonly setupsPerSecond: number;
+  readonly firstFailure?: string;
+}
+
+/** `--count N --concurrency C`: N test calls, C at a time, over one shared SIP stack. */
+export async function runLoad(o: TestCallOptions, count: number, concurrency: number, progress?: (done: number) => void): Promise<LoadResult> {
+  const stack = await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.logger === undefined ? {} : { logger: o.logger }) });
+  let next = 0;
+  let passed = 0;
+  let failed = 0;
+  let firstFailure: string | undefined;
+  const t0 = o.clock.now();
+  const worker = async () => {
+    while (next < count) {
+      next++;
+      const r = await runTestCall({ ...o, stack });
+      if (r.ok) passed++;
+      else {
+        failed++;
+        firstFailure ??= r.checks.find((c) => c.ok === false)?.detail ?? r.checks.find((c) => c.ok === false)?.name ?? r.report.reason ?? "failed";
+      }
+      progress?.(passed + failed);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, worker));
+  const seconds = (o.clock.now() - t0) / 1000;
+  stack.close();
+  return { calls: count, passed, failed, seconds, setupsPerSecond: count / Math.max(seconds, 0.001), ...(firstFailure === undefined ? {} : { firstFailure }) };
 }
