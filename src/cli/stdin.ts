@@ -1,3 +1,5 @@
+import { concatBytes } from "../lib/bytes.ts";
+
 /** Standard input, read to a byte cap: a huge pipe never fills memory. */
 export async function readStdinBounded(maxBytes: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
   const chunks: Uint8Array[] = [];
@@ -6,20 +8,10 @@ export async function readStdinBounded(maxBytes: number): Promise<{ bytes: Uint8
     const room = maxBytes - total;
     if (chunk.length > room) {
       if (room > 0) chunks.push(chunk.subarray(0, room));
-      return { bytes: concat(chunks, maxBytes), truncated: true };
+      return { bytes: concatBytes(chunks, maxBytes), truncated: true };
     }
     chunks.push(chunk);
     total += chunk.length;
   }
-  return { bytes: concat(chunks, total), truncated: false };
-}
-
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return { bytes: concatBytes(chunks, total), truncated: false };
 }

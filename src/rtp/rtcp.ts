@@ -14,6 +14,7 @@
  *  | report blocks (24 octets each): SSRC, fraction lost | cumulative lost,
  *  | extended highest sequence, jitter, LSR, DLSR                  |
  */
+import { concatBytes } from "../lib/bytes.ts";
 import { type Result, err, ok } from "../lib/result.ts";
 
 export interface ReportBlock {
@@ -207,12 +208,5 @@ function packetBytes(p: RtcpPacket): Uint8Array {
 }
 
 export function serializeRtcpCompound(packets: readonly RtcpPacket[]): Uint8Array {
-  const parts = packets.map(packetBytes);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(packets.map(packetBytes));
 }

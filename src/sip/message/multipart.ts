@@ -10,6 +10,7 @@
  */
 import { type MediaType, header, parseMediaType } from "./headers.ts";
 import type { HeaderField } from "./types.ts";
+import { concatBytes } from "../../lib/bytes.ts";
 import { type Result, err, ok } from "../../lib/result.ts";
 
 export interface BodyPart {
@@ -142,11 +143,5 @@ export function buildMultipart(parts: readonly NewPart[], boundary: string): Uin
     chunks.push(enc.encode(head), p.body, enc.encode("\r\n"));
   }
   chunks.push(enc.encode(`--${boundary}--\r\n`));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
