@@ -2,7 +2,7 @@
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
 import type { Logger } from "../lib/log.ts";
-import { StreamTransport } from "../sip/tcp-transport.ts";
+import { StreamTransport, type TlsSettings } from "../sip/tcp-transport.ts";
 import { TransactionLayer } from "../sip/transaction/layer.ts";
 import type { Peer, SipTransport, TransportProtocol } from "../sip/transport.ts";
 import { UdpTransport } from "../sip/udp-transport.ts";
@@ -16,12 +16,18 @@ export interface AppStack {
   close(): void;
 }
 
-export async function openAppStack(o: { host: string; protocols: readonly ("udp" | "tcp")[]; clock: Clock; ids: IdSource; logger?: Logger; contactParams?: string }): Promise<AppStack> {
+export async function openAppStack(o: { host: string; protocols: readonly ("udp" | "tcp" | "tls")[]; clock: Clock; ids: IdSource; logger?: Logger; contactParams?: string; tls?: TlsSettings; listenPort?: number }): Promise<AppStack> {
   let layer!: TransactionLayer;
   const onMessage = (b: Uint8Array, from: Peer) => layer.receive(b, from);
   const transports = new Map<TransportProtocol, SipTransport>();
+  let port = o.listenPort ?? 0;
   for (const p of o.protocols) {
-    transports.set(p, p === "udp" ? await UdpTransport.open({ host: o.host, port: 0, onMessage }) : await StreamTransport.open({ protocol: "tcp", host: o.host, port: 0, listen: true, clock: o.clock, onMessage }));
+    const t =
+      p === "udp"
+        ? await UdpTransport.open({ host: o.host, port, onMessage, allowLargeRequests: true })
+        : await StreamTransport.open({ protocol: p, host: o.host, port: p === "tls" && port !== 0 ? port + 1 : port, listen: p === "tcp" || o.tls?.cert !== undefined, clock: o.clock, onMessage, ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.logger === undefined ? {} : { logger: o.logger }) });
+    transports.set(p, t);
+    if (port === 0 && t.local.port !== 0) port = t.local.port;
   }
   layer = new TransactionLayer({ clock: o.clock, transports, ...(o.logger === undefined ? {} : { logger: o.logger }) });
   const ua = new UserAgent({

@@ -15,6 +15,7 @@ import { cryptoIds } from "../../src/platform/crypto-ids.ts";
 import { systemClock } from "../../src/platform/system-clock.ts";
 import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
 import { validateMetadataXsd } from "../../src/siprec/metadata/xsd.ts";
+import { testPki } from "../support/tls-certs.ts";
 
 setDefaultTimeout(30_000);
 
@@ -85,6 +86,35 @@ describe("test-call → srs", () => {
       expect(rep.streams[0]).toMatchObject({ srtp: true, rejected: 0 });
       expect(rep.streams[0]?.packets).toBeGreaterThan(60);
       expect(dominantFrequency(wav(rep.folder, rep.streams[0]?.wav ?? ""), 8000, STREAM_TONES)).toBe(440);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("TLS with certificate verification: the call and its audio arrive", async () => {
+    const pki = testPki();
+    const { server } = await srs({ transports: ["tls"], tls: { cert: pki.serverCert, key: pki.serverKey } });
+    try {
+      const port = server.portOf("tls") as number;
+      const r = await runTestCall({ srsUri: `sip:srs@127.0.0.1:${port};transport=tls`, transport: "tls", tls: { ca: pki.caCert }, streams: 1, durationMs: 1500, codecs: ["PCMU"], srtp: true, participants: [], localHost: "127.0.0.1", clock: systemClock, ids: cryptoIds });
+      expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
+      await Bun.sleep(200);
+      const rep = server.finished[0] as { streams: { packets: number; srtp: boolean; rejected: number }[] };
+      expect(rep.streams[0]).toMatchObject({ srtp: true, rejected: 0 });
+      expect(rep.streams[0]?.packets).toBeGreaterThan(60);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("TLS to a server whose certificate we do not trust fails with a clear reason", async () => {
+    const pki = testPki();
+    const { server } = await srs({ transports: ["tls"], tls: { cert: pki.serverCert, key: pki.serverKey } });
+    try {
+      const port = server.portOf("tls") as number;
+      const r = await runTestCall({ srsUri: `sip:srs@127.0.0.1:${port};transport=tls`, transport: "tls", tls: { ca: pki.otherCaCert }, streams: 1, durationMs: 500, codecs: ["PCMU"], srtp: false, participants: [], localHost: "127.0.0.1", clock: systemClock, ids: cryptoIds });
+      expect(r.ok).toBe(false);
+      expect(r.report.attempts[0]).toMatchObject({ status: 503, reason: expect.stringContaining("TLS") });
     } finally {
       await server.stop();
     }

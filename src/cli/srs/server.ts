@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import { Recording } from "./recording.ts";
+import { openAppStack } from "../sip-stack.ts";
 import type { Clock, TimerId } from "../../lib/clock.ts";
 import type { IdSource } from "../../lib/ids.ts";
 import { type Logger, silentLogger } from "../../lib/log.ts";
@@ -21,10 +22,8 @@ import type { Libxml } from "../../siprec/metadata/libxml.ts";
 import { buildSrsAnswer } from "../../siprec/srs-answer.ts";
 import { header } from "../../sip/message/headers.ts";
 import { serializeMessage } from "../../sip/message/serialize.ts";
-import { StreamTransport } from "../../sip/tcp-transport.ts";
 import { TransactionLayer } from "../../sip/transaction/layer.ts";
-import type { Peer, SipTransport, TransportProtocol } from "../../sip/transport.ts";
-import { UdpTransport } from "../../sip/udp-transport.ts";
+import type { SipTransport, TransportProtocol } from "../../sip/transport.ts";
 import type { DialogSession } from "../../sip/ua/dialog-session.ts";
 import { type IncomingInvite, UserAgent } from "../../sip/ua/user-agent.ts";
 import { validateBytes } from "../../validate/validate.ts";
@@ -32,7 +31,9 @@ import { validateBytes } from "../../validate/validate.ts";
 export interface SrsServerOptions {
   readonly host: string;
   readonly port: number;
-  readonly transports: readonly ("udp" | "tcp")[];
+  readonly transports: readonly ("udp" | "tcp" | "tls")[];
+  /** PEM certificate and key for TLS (listening on port + 1 when TCP or UDP use port). */
+  readonly tls?: { readonly cert: string; readonly key: string };
   readonly dir: string;
   readonly lenient: boolean;
   readonly reject?: number;
@@ -72,22 +73,26 @@ export class SrsServer {
   }
 
   static async start(o: SrsServerOptions): Promise<SrsServer> {
-    let layer!: TransactionLayer;
-    const onMessage = (b: Uint8Array, from: Peer) => layer.receive(b, from);
-    const transports = new Map<TransportProtocol, SipTransport>();
-    let port = o.port;
-    for (const t of o.transports) {
-      const tr = t === "udp" ? await UdpTransport.open({ host: o.host, port, onMessage, allowLargeRequests: true }) : await StreamTransport.open({ protocol: "tcp", host: o.host, port, listen: true, clock: o.clock, onMessage, ...(o.logger === undefined ? {} : { logger: o.logger }) });
-      transports.set(t, tr);
-      port = tr.local.port;
-    }
-    layer = new TransactionLayer({ clock: o.clock, transports, ...(o.logger === undefined ? {} : { logger: o.logger }) });
-    const ua = new UserAgent({ layer, clock: o.clock, ids: o.ids, local: (p) => transports.get(p)?.local ?? { host: o.host, port }, contactParams: ";+sip.srs", supported: ["siprec"], accept: ["application/sdp", "application/rs-metadata+xml", "application/rs-metadata"], userAgent: "siprec-srs", ...(o.logger === undefined ? {} : { logger: o.logger }) });
-    return new SrsServer(o, ua, layer, transports);
+    const stack = await openAppStack({
+      host: o.host,
+      listenPort: o.port,
+      protocols: o.transports,
+      clock: o.clock,
+      ids: o.ids,
+      contactParams: ";+sip.srs",
+      ...(o.tls === undefined ? {} : { tls: { cert: o.tls.cert, key: o.tls.key } }),
+      ...(o.logger === undefined ? {} : { logger: o.logger }),
+    });
+    const ua = new UserAgent({ layer: stack.layer, clock: o.clock, ids: o.ids, local: (p) => stack.transports.get(p)?.local ?? { host: o.host, port: o.port }, contactParams: ";+sip.srs", supported: ["siprec"], accept: ["application/sdp", "application/rs-metadata+xml", "application/rs-metadata"], userAgent: "siprec-srs", ...(o.logger === undefined ? {} : { logger: o.logger }) });
+    return new SrsServer(o, ua, stack.layer, stack.transports);
   }
 
   get port(): number {
     return [...this.transports.values()][0]?.local.port ?? 0;
+  }
+
+  portOf(p: TransportProtocol): number | undefined {
+    return this.transports.get(p)?.local.port;
   }
 
   async #onInvite(inv: IncomingInvite): Promise<void> {

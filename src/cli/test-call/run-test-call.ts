@@ -18,7 +18,9 @@ import { systemResolver } from "../../sip/dns-resolver.ts";
 
 export interface TestCallOptions {
   readonly srsUri: string;
-  readonly transport: "udp" | "tcp";
+  readonly transport: "udp" | "tcp" | "tls";
+  /** TLS toward the SRS: trust anchors, verification, client certificate. */
+  readonly tls?: { readonly ca?: string; readonly verify?: boolean; readonly cert?: string; readonly key?: string; readonly serverName?: string };
   readonly streams: 1 | 2;
   readonly durationMs: number;
   readonly codecs: readonly OfferCodec[];
@@ -75,7 +77,7 @@ function callView(o: TestCallOptions, ids: IdSource, startMs: number): CallView 
 }
 
 export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
-  const stack = o.stack ?? (await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.logger === undefined ? {} : { logger: o.logger }) }));
+  const stack = o.stack ?? (await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.logger === undefined ? {} : { logger: o.logger }) }));
   const driver = new ToneMediaDriver({ clock: o.clock, ids: o.ids, host: o.localHost, ptimeMs: 20, rtcpMux: false, cname: `test-call@${o.localHost}`, ...(o.wav === undefined ? {} : { wav: o.wav }) });
   const view = callView(o, o.ids, o.clock.wallNow());
   const session = new RecordingSession({
@@ -138,7 +140,7 @@ export interface LoadResult {
 
 /** `--count N --concurrency C`: N test calls, C at a time, over one shared SIP stack. */
 export async function runLoad(o: TestCallOptions, count: number, concurrency: number, progress?: (done: number) => void): Promise<LoadResult> {
-  const stack = await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.logger === undefined ? {} : { logger: o.logger }) });
+  const stack = await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.logger === undefined ? {} : { logger: o.logger }) });
   let next = 0;
   let passed = 0;
   let failed = 0;

@@ -114,7 +114,7 @@ export interface InDialogOptions {
 export function buildInDialogRequest(d: Dialog, method: string, o: InDialogOptions): { dialog: Dialog; request: SipRequest } {
   const seq = method === "ACK" || method === "CANCEL" ? (o.cseq ?? d.localSeq) : d.localSeq + 1;
   const headers: HeaderField[] = [
-    { name: "Via", value: `SIP/2.0/${o.viaTransport} ${o.viaHost}:${o.viaPort};branch=${o.branch};rport` },
+    { name: "Via", value: `SIP/2.0/${o.viaTransport} ${o.viaPort === 0 ? o.viaHost : `${o.viaHost}:${o.viaPort}`};branch=${o.branch};rport` },
     { name: "Max-Forwards", value: "70" },
     { name: "From", value: d.localUri },
     { name: "To", value: d.remoteUri },

@@ -189,6 +189,6 @@ describe("over a reliable transport", () => {
     await Promise.resolve();
     await Promise.resolve();
     clock.advance(1);
-    expect(c.got).toEqual(["transport:transport failed"]);
+    expect(c.got).toEqual(["transport:connection refused by 127.0.0.1:9"]);
   });
 });

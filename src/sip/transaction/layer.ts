@@ -44,6 +44,8 @@ interface Tx {
   readonly peer: Peer;
   fsm: Fsm;
   readonly timers: Map<TimerName, TimerId>;
+  /** Why the transport failed (passed to the TU with the 503). */
+  error?: string;
 }
 
 export interface LayerOptions {
@@ -254,7 +256,7 @@ export class TransactionLayer {
           if (tx.fsm.type === "ci" || tx.fsm.type === "cn") tx.fsm.h.onTimeout();
           break;
         case "transportError":
-          if (tx.fsm.type === "ci" || tx.fsm.type === "cn") tx.fsm.h.onTransportError("transport failed");
+          if (tx.fsm.type === "ci" || tx.fsm.type === "cn") tx.fsm.h.onTransportError(tx.error ?? "transport failed");
           break;
         case "terminated":
           for (const id of tx.timers.values()) this.opts.clock.clearTimer(id);
@@ -269,6 +271,7 @@ export class TransactionLayer {
     const t = this.#transport(tx.peer);
     if (t === undefined) return;
     t.send(serializeMessage(msg), tx.peer).catch((err: unknown) => {
+      tx.error = err instanceof Error ? err.message : String(err);
       this.#log.warn("sip send failed", { peer: `${tx.peer.host}:${tx.peer.port}`, error: err });
       this.#input(tx, { kind: "transportError" });
     });

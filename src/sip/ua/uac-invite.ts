@@ -8,7 +8,7 @@
 import { type RequestResult, sendRequest, statusOf } from "./client-request.ts";
 import { DialogSession } from "./dialog-session.ts";
 import { newBranch, newCallId, newTag } from "./ids.ts";
-import { ALLOW, type UserAgent, hostForUri } from "./user-agent.ts";
+import { ALLOW, type UserAgent, hostForUri, sentBy } from "./user-agent.ts";
 import { buildAuthorization, pickChallenge } from "../auth/digest.ts";
 import { buildInDialogRequest, dialogFromResponse } from "../dialog/dialog.ts";
 import { header, headerList, headerValues } from "../message/headers.ts";
@@ -55,7 +55,7 @@ function buildInvite(ua: UserAgent, r: InviteRequest, a: Attempt, callId: string
     method: "INVITE",
     uri: a.uri,
     headers: [
-      { name: "Via", value: `SIP/2.0/${a.peer.protocol.toUpperCase()} ${hostForUri(l.host)}:${l.port};branch=${newBranch(ua.o.ids)};rport` },
+      { name: "Via", value: `SIP/2.0/${a.peer.protocol.toUpperCase()} ${sentBy(l.host, l.port)};branch=${newBranch(ua.o.ids)};rport` },
       { name: "Max-Forwards", value: "70" },
       { name: "From", value: `${r.from};tag=${fromTag}` },
       { name: "To", value: r.to },

@@ -70,7 +70,7 @@ export class UserAgent {
   contact(p: TransportProtocol, user = "siprec"): string {
     const l = this.o.local(p);
     const scheme = p === "tls" ? "sips" : "sip";
-    return `<${scheme}:${user}@${hostForUri(l.host)}:${l.port}${p === "udp" || p === "tls" ? "" : `;transport=${p}`}>${this.o.contactParams ?? ""}`;
+    return `<${scheme}:${user}@${sentBy(l.host, l.port)}${p === "udp" || p === "tls" ? "" : `;transport=${p}`}>${this.o.contactParams ?? ""}`;
   }
 
   dialogContext(peer: Peer): DialogContext {
@@ -192,7 +192,7 @@ export class UserAgent {
       method: "OPTIONS",
       uri,
       headers: [
-        { name: "Via", value: `SIP/2.0/${peer.protocol.toUpperCase()} ${hostForUri(l.host)}:${l.port};branch=${newBranch(this.o.ids)};rport` },
+        { name: "Via", value: `SIP/2.0/${peer.protocol.toUpperCase()} ${sentBy(l.host, l.port)};branch=${newBranch(this.o.ids)};rport` },
         { name: "Max-Forwards", value: "70" },
         { name: "From", value: `<${from}>;tag=${newTag(this.o.ids)}` },
         { name: "To", value: `<${uri}>` },
@@ -227,6 +227,15 @@ export function tagOf(value: string | undefined): string | undefined {
 
 function branchOf(req: SipRequest): string {
   return /;\s*branch=([^;,\s]+)/i.exec(header(req, "via") ?? "")?.[1] ?? "";
+}
+
+/**
+ * host:port for Via sent-by and Contact; a transport that does not listen
+ * (a TLS client without a certificate) has no port and leaves it out: the
+ * peer answers and sends in-dialog requests over the same connection.
+ */
+export function sentBy(host: string, port: number): string {
+  return port === 0 ? hostForUri(host) : `${hostForUri(host)}:${port}`;
 }
 
 export function hostForUri(host: string): string {
