@@ -21,6 +21,8 @@ interface Options {
   requestSnapshotAfter?: string;
   duration?: string;
   logLevel: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 function hostPort(s: string): { host: string; port: number } | undefined {
@@ -44,7 +46,9 @@ export const srsCommand: CliCommand = {
       .command("srs")
       .description(this.summary)
       .option("--listen <host:port>", "SIP address to listen on", "127.0.0.1:5070")
-      .option("--transport <list>", "udp, tcp or both (comma-separated)", "udp,tcp")
+      .option("--transport <list>", "udp, tcp, tls (comma-separated; TLS listens on port + 1 beside the others)", "udp,tcp")
+      .option("--tls-cert <file>", "PEM certificate for TLS")
+      .option("--tls-key <file>", "PEM private key for TLS")
       .option("--dir <folder>", "where recordings are written", "./recordings")
       .option("--lenient", "accept INVITEs that fail validation (warnings go to the report)")
       .option("--reject <code>", "answer every INVITE with this status (fault testing)")
@@ -58,8 +62,17 @@ export const srsCommand: CliCommand = {
         const transports = o.transport.split(",").map((t) => t.trim());
         const reject = o.reject === undefined ? undefined : Number(o.reject);
         const times = [seconds(o.byeAfter), seconds(o.requestSnapshotAfter), seconds(o.duration)];
-        if (at === undefined || transports.some((t) => t !== "udp" && t !== "tcp") || (reject !== undefined && !(reject >= 300 && reject <= 699)) || times.includes(null) || !["trace", "debug", "info", "warn", "error"].includes(o.logLevel)) {
-          io.err("siprec srs: bad option (--listen host:port, --transport udp,tcp, --reject 300-699, times in seconds)");
+        if (at === undefined || transports.some((t) => t !== "udp" && t !== "tcp" && t !== "tls") || (transports.includes("tls") && (o.tlsCert === undefined || o.tlsKey === undefined)) || (reject !== undefined && !(reject >= 300 && reject <= 699)) || times.includes(null) || !["trace", "debug", "info", "warn", "error"].includes(o.logLevel)) {
+          io.err("siprec srs: bad option (--listen host:port, --transport udp,tcp,tls with --tls-cert/--tls-key for tls, --reject 300-699, times in seconds)");
+          return ctx.setExit(EXIT.USAGE);
+        }
+        const pem = async (f: string | undefined) => (f === undefined ? undefined : new TextDecoder().decode(await io.fs.readFile(f)));
+        let tls: { cert: string; key: string } | undefined;
+        try {
+          const [cert, key] = [await pem(o.tlsCert), await pem(o.tlsKey)];
+          if (cert !== undefined && key !== undefined) tls = { cert, key };
+        } catch {
+          io.err("siprec srs: cannot read --tls-cert/--tls-key");
           return ctx.setExit(EXIT.USAGE);
         }
         const dir = resolve(o.dir);
@@ -68,13 +81,13 @@ export const srsCommand: CliCommand = {
         const [byeAfterMs, snapshotMs, durationMs] = times as (number | undefined)[];
         let server: SrsServer;
         try {
-          server = await SrsServer.start({ host: at.host, port: at.port, transports: transports as ("udp" | "tcp")[], dir, lenient: o.lenient === true, ...(reject === undefined ? {} : { reject }), ...(byeAfterMs === undefined ? {} : { byeAfterMs }), ...(snapshotMs === undefined ? {} : { requestSnapshotAfterMs: snapshotMs }), clock: io.clock, ids: cryptoIds, lib: await loadLibxml(), logger });
+          server = await SrsServer.start({ host: at.host, port: at.port, transports: transports as ("udp" | "tcp" | "tls")[], ...(tls === undefined ? {} : { tls }), dir, lenient: o.lenient === true, ...(reject === undefined ? {} : { reject }), ...(byeAfterMs === undefined ? {} : { byeAfterMs }), ...(snapshotMs === undefined ? {} : { requestSnapshotAfterMs: snapshotMs }), clock: io.clock, ids: cryptoIds, lib: await loadLibxml(), logger });
         } catch (e) {
           io.err(`siprec srs: cannot listen on ${o.listen}: ${e instanceof Error ? e.message : String(e)}`);
           return ctx.setExit(EXIT.FAILURE);
         }
         server.onRecordingDone = (r) => io.out(`recording ${String(r["callId"])}: ${String(r["folder"])} (${(r["streams"] as { wav: string; durationMs: number }[]).map((s) => `${s.wav} ${s.durationMs} ms`).join(", ")})`);
-        io.out(`siprec srs listening on ${transports.map((t) => `${t} ${at.host}:${server.port}`).join(", ")}; recordings in ${dir}`);
+        io.out(`siprec srs listening on ${transports.map((t) => `${t} ${at.host}:${server.portOf(t as "udp") ?? server.port}`).join(", ")}; recordings in ${dir}`);
         await Promise.race([io.stopSignal(), ...(durationMs === undefined ? [] : [new Promise((r) => io.clock.setTimer(durationMs, () => r("duration")))])]);
         await server.stop();
         ctx.setExit(EXIT.OK);

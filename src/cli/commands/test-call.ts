@@ -28,6 +28,8 @@ interface Options {
   json?: boolean;
   count: string;
   concurrency: string;
+  tlsCa?: string;
+  tlsNoVerify?: boolean;
 }
 
 function party(s: string): { name: string; aor: string } | undefined {
@@ -62,7 +64,9 @@ export const testCallCommand: CliCommand = {
       .description(`${this.summary}; exit 0 all checks pass, 1 a check failed, 2 usage`)
       .requiredOption("--srs <uri|name>", "SRS URI (sip:srs@host:port) or a [[srs]] name from the config")
       .option("-c, --config <file>", "config file (needed for --srs NAME)")
-      .option("--transport <t>", "udp or tcp (default: the server's, else tcp)")
+      .option("--transport <t>", "udp, tcp or tls (default: the server's, else tcp)")
+      .option("--tls-ca <file>", "PEM trust anchors for the SRS's certificate (TLS)")
+      .option("--tls-no-verify", "do not verify the SRS's certificate (labs only)")
       .option("--streams <n>", "1 (mixed) or 2 (one per direction)", "2")
       .option("--duration <seconds>", "how long to record", "5")
       .option("--codec <codec>", "PCMU or PCMA, offered first", "PCMU")
@@ -107,7 +111,14 @@ export const testCallCommand: CliCommand = {
           if (s.auth_username !== undefined && s.auth_password !== undefined) credentials = { username: s.auth_username, password: s.auth_password.reveal() };
         }
         transport ??= "tcp";
-        if (transport !== "udp" && transport !== "tcp") return usage("--transport must be udp or tcp (TLS to an SRS comes with the daemon's config)");
+        if (transport !== "udp" && transport !== "tcp" && transport !== "tls") return usage("--transport must be udp, tcp or tls");
+        let tls: TestCallOptions["tls"];
+        if (transport === "tls") {
+          const ca = o.tlsCa === undefined ? undefined : await io.fs.readFile(o.tlsCa).catch(() => undefined);
+          if (o.tlsCa !== undefined && ca === undefined) return usage(`--tls-ca ${o.tlsCa}: cannot read`);
+          tls = { ...(ca === undefined ? {} : { ca: new TextDecoder().decode(ca) }), verify: o.tlsNoVerify !== true };
+          if (!/;transport=tls/i.test(uri) && !/^sips:/i.test(uri)) uri = `${uri};transport=tls`;
+        }
         let wav: Int16Array | undefined;
         if (o.wav !== undefined) {
           const bytes = await io.fs.readFile(o.wav).catch(() => undefined);
@@ -121,6 +132,7 @@ export const testCallCommand: CliCommand = {
         const base: TestCallOptions = {
           srsUri: uri,
           transport,
+          ...(tls === undefined ? {} : { tls }),
           streams,
           durationMs: duration * 1000,
           codecs: (o.codec === "PCMA" ? ["PCMA", "PCMU"] : ["PCMU", "PCMA"]) as OfferCodec[],
