@@ -3,6 +3,7 @@ import { RecordingSession, failsOver } from "./recording-session.ts";
 import type { ActiveStream, LocalStream, MediaDriver, SessionConfig, StreamFigures } from "./types.ts";
 import { splitRecordingBody } from "../body.ts";
 import { newMetadataId } from "../metadata/model.ts";
+import type { CallView } from "../metadata/snapshot.ts";
 import { buildSrsAnswer } from "../srs-answer.ts";
 import { parseSdp } from "../../sdp/parse.ts";
 import { serializeSdp } from "../../sdp/serialize.ts";
@@ -55,6 +56,21 @@ function rig() {
   const b = node(5080, ";+sip.srs");
   const media = new FakeMedia();
   const [p1, p2, s1, s2] = Array.from({ length: 4 }, () => newMetadataId(ids));
+  const view = (): CallView => ({
+    groupId: newMetadataId(new FixedIds(1)),
+    sessionId: newMetadataId(new FixedIds(2)),
+    sipSessionIds: [],
+    startTime: "2026-11-26T12:00:00Z",
+    participants: [
+      { id: p1 as string, aor: "sip:alice@example.com", joinTime: "2026-11-26T12:00:00Z" },
+      { id: p2 as string, aor: "sip:bob@example.com", joinTime: "2026-11-26T12:00:00Z" },
+    ],
+    streams: [
+      { id: s1 as string, label: "1", senders: [p1 as string], receivers: [p2 as string] },
+      { id: s2 as string, label: "2", senders: [p2 as string], receivers: [p1 as string] },
+    ],
+    recordingAssociateTime: "2026-11-26T12:00:00Z",
+  });
   const session = (over: Partial<ConstructorParameters<typeof RecordingSession>[0]> = {}) =>
     new RecordingSession({
       ua: src.ua,
@@ -66,21 +82,7 @@ function rig() {
         { name: "B", uri: "sip:srs@127.0.0.1:5080", peers: async () => [b.peer] },
       ],
       media,
-      metadata: () => ({
-        groupId: newMetadataId(new FixedIds(1)),
-        sessionId: newMetadataId(new FixedIds(2)),
-        sipSessionIds: [],
-        startTime: "2026-11-26T12:00:00Z",
-        participants: [
-          { id: p1 as string, aor: "sip:alice@example.com", joinTime: "2026-11-26T12:00:00Z" },
-          { id: p2 as string, aor: "sip:bob@example.com", joinTime: "2026-11-26T12:00:00Z" },
-        ],
-        streams: [
-          { id: s1 as string, label: "1", senders: [p1 as string], receivers: [p2 as string] },
-          { id: s2 as string, label: "2", senders: [p2 as string], receivers: [p1 as string] },
-        ],
-        recordingAssociateTime: "2026-11-26T12:00:00Z",
-      }),
+      metadata: view,
       labels: ["1", "2"],
       group: "rec1",
       ...over,
@@ -102,7 +104,7 @@ function rig() {
     }
     return p;
   };
-  return { clock, net, src, a, b, media, session, answer, run };
+  return { clock, net, src, a, b, media, session, answer, run, view };
 }
 
 describe("failover across a group", () => {
@@ -235,6 +237,34 @@ describe("an established recording", () => {
     expect(got.length).toBe(1);
     expect(got[0]).toContain("<datamode>complete</datamode>");
     expect(r.s.report().snapshotsSent).toBe(1);
+  });
+
+  test("a participant leaves: a partial update (UPDATE) carries only what changed", async () => {
+    const r = rig();
+    let srsDialog: DialogSession | undefined;
+    r.a.ua.onInvite = (inv) => (srsDialog = r.answer(inv));
+    let bobLeft = false;
+    const s = r.session({
+      metadata: () => {
+        const v = r.view();
+        return bobLeft ? { ...v, participants: v.participants.map((p, i) => (i === 1 ? { ...p, leaveTime: "2026-11-26T12:05:00Z" } : p)) } : v;
+      },
+    });
+    await r.run(s.start());
+    const got: string[] = [];
+    (srsDialog as DialogSession).onRequest = (req) => {
+      got.push(`${req.request.method} ${new TextDecoder().decode(req.request.body)}`);
+      req.respond({ status: 200 });
+    };
+    expect(await r.run(s.updateMetadata(), 2000)).toBe(true);
+    expect(got).toEqual([]);
+    bobLeft = true;
+    expect(await r.run(s.updateMetadata(), 2000)).toBe(true);
+    expect(got.length).toBe(1);
+    expect(got[0]).toStartWith("UPDATE ");
+    expect(got[0]).toContain("<datamode>partial</datamode>");
+    expect(got[0]).toContain("<disassociate-time>2026-11-26T12:05:00Z</disassociate-time>");
+    expect(got[0]).not.toContain("<participant ");
   });
 
   test("stop: BYE, media stopped, report with figures; stop twice is fine", async () => {
