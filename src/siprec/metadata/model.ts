@@ -5,7 +5,7 @@
  * Times are RFC 3339 text (§6.9). Elements from other namespaces are kept
  * as generic XML trees so nothing an SRS or another SRC added is lost.
  */
-import type { IdSource } from "../../lib/ids.ts";
+import { type IdSource, uuidV4Bytes } from "../../lib/ids.ts";
 
 export const RECORDING_NS = "urn:ietf:params:xml:ns:recording:1";
 export const XML_NS = "http://www.w3.org/XML/1998/namespace";
@@ -117,11 +117,8 @@ export function emptyMetadata(datamode: "complete" | "partial" = "complete"): Re
  * derives from an AoR or number (the MUST NOT on personal information).
  */
 export function newMetadataId(ids: IdSource): string {
-  const b = ids.bytes(16);
-  b[6] = ((b[6] as number) & 0x0f) | 0x40;
-  b[8] = ((b[8] as number) & 0x3f) | 0x80;
   let s = "";
-  for (const x of b) s += String.fromCharCode(x);
+  for (const x of uuidV4Bytes(ids)) s += String.fromCharCode(x);
   return btoa(s);
 }
 
