@@ -43,6 +43,8 @@ const tapSchema = z
     rtp_port_max: port.default(39999),
     /** Seconds a tap leg may take from originate to first RTP before it counts as failed. */
     answer_timeout_ms: millis(500, 60_000).default(5000),
+    /** The Sofia profile FreeSWITCH places tap legs from (`sofia/<profile>/tap@address:port`). */
+    profile: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: "expected a Sofia profile name" }).default("internal"),
   })
   .superRefine((t, ctx) => {
     if (t.rtp_port_min > t.rtp_port_max) {

@@ -1,19 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { type EslEvent, eventKey, headerArray, parseEventFrame, parseEventJson, parseEventPlain, urlDecode } from "./event.ts";
-import { type EslFixture, eslFrames } from "../../test/support/esl-fixtures.ts";
+import { type EslEvent, eventKey, headerArray, parseEventJson, parseEventPlain, urlDecode } from "./event.ts";
+import type { EslFixture } from "../../test/support/esl-fixtures.ts";
+import { fixtureEvents } from "../../test/support/esl-events.ts";
 
 const A_PLAIN = "327f0dfa-fd7e-4caf-8d4f-7763a90079bb";
 const A_JSON = "51de1bd1-b331-4179-98c2-a3a8cabd93be";
 
-function events(name: EslFixture): EslEvent[] {
-  return eslFrames(name)
-    .filter((f) => f.contentType.startsWith("text/event-"))
-    .map((f) => {
-      const e = parseEventFrame(f);
-      if (!e.ok) throw new Error(e.error.message);
-      return e.value;
-    });
-}
+const events = (name: EslFixture): EslEvent[] => fixtureEvents(name);
 
 const ORDER = [
   "CHANNEL_CREATE", "CHANNEL_ANSWER", "CUSTOM/siprec::start", "CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE",

@@ -23,6 +23,8 @@ export const LAYER_RULES: readonly [RegExp, Layer][] = [
   [/^src\/pcap\/replay(\/|\.ts$)/, 2],
   [/^src\/siprec\/(recording-session|session)(\/|\.ts$)/, 2],
   [/^src\/validate\//, 2],
+  /** The daemon's per-call logic (triggers, call table, tap legs): engines fed by ESL events. */
+  [/^src\/recorder\//, 2],
   [/^src\/(sip\/message|sdp|siprec|rtp|esl|pcap|config|media)\//, 1],
   [/^src\/lib\//, 0],
 ];

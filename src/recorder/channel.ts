@@ -1,0 +1,78 @@
+/**
+ * What the recorder needs to know about one FreeSWITCH channel, read from
+ * the channel data every CHANNEL_* event (and dialplan-fired CUSTOM events)
+ * carries. Events without channel data (a bare `sendevent`) give undefined.
+ */
+import type { EslEvent } from "../esl/event.ts";
+
+export interface ChannelInfo {
+  readonly uuid: string;
+  readonly name: string;
+  readonly direction: "inbound" | "outbound";
+  readonly callerIdName: string;
+  readonly callerIdNumber: string;
+  readonly calleeIdName: string;
+  readonly calleeIdNumber: string;
+  readonly destination: string;
+  readonly context: string;
+  readonly profile: string;
+  /** `user@host[:port]` of the SIP From / To of this leg (no scheme), "" when not SIP. */
+  readonly fromUri: string;
+  readonly toUri: string;
+  readonly sipCallId: string;
+  readonly readCodec: string | undefined;
+  readonly readRate: number | undefined;
+  /** The A-leg's uuid on a B-leg FreeSWITCH originated for a bridge. */
+  readonly originator: string | undefined;
+  readonly otherLegUuid: string | undefined;
+  /** Set on our own tap legs (X-Siprec-Session of the originate): never recorded themselves. */
+  readonly tapOf: string | undefined;
+  readonly answered: boolean;
+  readonly callState: string;
+  /** Microseconds since the epoch (Caller-Channel-Created-Time). */
+  readonly createdUs: number;
+  /** The event's full header map: variables and SIP headers for the extension-data mapping. */
+  readonly headers: ReadonlyMap<string, string>;
+}
+
+export function channelFromEvent(e: EslEvent): ChannelInfo | undefined {
+  const h = e.headers;
+  const uuid = h.get("Unique-ID");
+  if (uuid === undefined || uuid === "" || !h.has("Channel-Name")) return undefined;
+  const get = (k: string): string => h.get(k) ?? "";
+  const num = (k: string): number | undefined => {
+    const v = Number(h.get(k));
+    return Number.isFinite(v) && v > 0 ? v : undefined;
+  };
+  const other = h.get("Other-Leg-Unique-ID");
+  return {
+    uuid,
+    name: get("Channel-Name"),
+    direction: get("Call-Direction") === "outbound" ? "outbound" : "inbound",
+    callerIdName: get("Caller-Caller-ID-Name"),
+    callerIdNumber: get("Caller-Caller-ID-Number"),
+    calleeIdName: get("Caller-Callee-ID-Name"),
+    calleeIdNumber: get("Caller-Callee-ID-Number"),
+    destination: get("Caller-Destination-Number"),
+    context: get("Caller-Context"),
+    profile: h.get("variable_sofia_profile_name") ?? h.get("variable_sip_profile_name") ?? "",
+    fromUri: get("variable_sip_from_uri"),
+    toUri: get("variable_sip_to_uri"),
+    sipCallId: get("variable_sip_call_id"),
+    readCodec: h.get("Channel-Read-Codec-Name") || undefined,
+    readRate: num("Channel-Read-Codec-Rate"),
+    originator: h.get("variable_originator") || undefined,
+    otherLegUuid: other === undefined || other === "" ? undefined : other,
+    tapOf: h.get("variable_sip_h_X-Siprec-Session") || undefined,
+    answered: get("Answer-State") === "answered",
+    callState: get("Channel-Call-State"),
+    createdUs: num("Caller-Channel-Created-Time") ?? num("Event-Date-Timestamp") ?? 0,
+    headers: h,
+  };
+}
+
+/** Event-Date-Timestamp in milliseconds since the epoch (FreeSWITCH sends microseconds). */
+export function eventTimeMs(e: EslEvent): number | undefined {
+  const us = Number(e.headers.get("Event-Date-Timestamp"));
+  return Number.isFinite(us) && us > 0 ? Math.floor(us / 1000) : undefined;
+}
