@@ -44,3 +44,11 @@ export class Secret {
 export function isSecret(v: unknown): v is Secret {
   return v instanceof Secret;
 }
+
+/** Compares two strings in time that depends only on their lengths (tokens, passwords). */
+export function timingSafeEqualText(a: string, b: string): boolean {
+  const len = Math.max(a.length, b.length);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < len; i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
+  return diff === 0;
+}
