@@ -17,7 +17,7 @@ const capturedInvite = dec(tapPcap.find((d) => d.dport === 5090 && dec(d.payload
 const capturedRtp = tapPcap.filter((d) => d.dport === 6000).slice(0, 20).map((d) => d.payload);
 
 let stack: Stack | undefined;
-let fs: Awaited<ReturnType<typeof Bun.udpSocket>> | undefined;
+let fs: Bun.udp.Socket<"buffer"> | undefined;
 afterEach(() => {
   stack?.close();
   fs?.close();
@@ -29,9 +29,10 @@ async function setup() {
   const tap = new TapListener("127.0.0.1", (onPacket) => openRtpSocket({ host: "127.0.0.1", port: 0, onPacket }), silentLogger);
   stack.ua.onInvite = (inv) => void tap.onInvite(inv);
   const inbox: string[] = [];
-  fs = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { data: (_s, d) => void inbox.push(dec(d)) } });
-  const fsPort = fs.port;
-  const send = (text: string): void => void fs!.send(text, stack!.transport.local.port, "127.0.0.1");
+  const sock: Bun.udp.Socket<"buffer"> = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { data: (_s, d) => void inbox.push(dec(d)) } });
+  fs = sock;
+  const fsPort = sock.port;
+  const send = (text: string): void => void sock.send(text, stack!.transport.local.port, "127.0.0.1");
   /** The captured INVITE, with its Contact pointed at our fake FreeSWITCH, a fresh Call-ID/branch, and extra headers. */
   const invite = (n: number, extra: string[] = [], replace: [string, string][] = []): string => {
     let t = capturedInvite
@@ -49,12 +50,13 @@ async function setup() {
     }
   };
   const finals = (): string[] => inbox.map((m) => m.split("\r\n")[0]!).filter((l) => /^SIP\/2.0 [2-6]/.test(l));
-  return { tap, inbox, send, invite, until, finals };
+  const sendRtp = (p: Uint8Array, port: number): void => void sock.send(p, port, "127.0.0.1");
+  return { tap, inbox, send, sendRtp, invite, until, finals };
 }
 
 describe("tap listener", () => {
   test("answers an expected leg with the right token, hands over its RTP byte for byte, refuses a replay, hangs up with BYE", async () => {
-    const { tap, inbox, send, invite, until, finals } = await setup();
+    const { tap, inbox, send, sendRtp, invite, until, finals } = await setup();
     const legs: TapLeg[] = [];
     const packets: Uint8Array[] = [];
     const ended: string[] = [];
@@ -68,7 +70,7 @@ describe("tap listener", () => {
     expect(ok).toContain("m=audio ");
     const rtpPort = Number(/m=audio (\d+) RTP\/AVP 0\r\n/.exec(ok)![1]);
     expect(capturedRtp.length).toBe(20);
-    for (const p of capturedRtp) fs!.send(p, rtpPort, "127.0.0.1");
+    for (const p of capturedRtp) sendRtp(p, rtpPort);
     await until(() => packets.length === capturedRtp.length);
     expect(packets.map((p) => Buffer.from(p).toString("hex"))).toEqual(capturedRtp.map((p) => Buffer.from(p).toString("hex")));
     send(invite(2, ["X-Siprec-Token: s3cr3t"]));
