@@ -1,0 +1,73 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { CallMetadata, labelsFor } from "./call-metadata.ts";
+import { channelFromEvent } from "./channel.ts";
+import { buildSnapshot, diffMetadata } from "../siprec/metadata/snapshot.ts";
+import { buildMetadataXml } from "../siprec/metadata/build.ts";
+import { validateMetadataXsd } from "../siprec/metadata/xsd.ts";
+import { type Libxml, loadLibxml } from "../siprec/metadata/libxml.ts";
+import { FixedIds } from "../../test/support/fixed-ids.ts";
+import { fixtureEvents, withHeaders } from "../../test/support/esl-events.ts";
+
+let lib: Libxml;
+beforeAll(async () => {
+  lib = await loadLibxml();
+});
+
+const ev = fixtureEvents("esl-call-plain");
+const a = channelFromEvent(ev[2]!)!; // siprec::start: full A-leg data with the dialplan's variables
+const b = channelFromEvent(ev[4]!)!;
+const mapping = {
+  namespace: "urn:x-siprec:extension:1",
+  map: [
+    { from: "variable" as const, name: "siprec_tenant", element: "tenant" },
+    { from: "header" as const, name: "Call-ID", element: "call-id" },
+    { from: "variable" as const, name: "absent", element: "absent" },
+  ],
+};
+const T0 = Date.UTC(2026, 10, 26, 21, 40, 46);
+
+describe("call metadata from FreeSWITCH channel data", () => {
+  test("separate streams: caller and callee from the captured call, label 1 = caller speaks, label 2 = callee speaks; schema-valid", () => {
+    const m = new CallMetadata(new FixedIds(), a, "separate", mapping, T0);
+    m.bridgedTo(b, T0 + 500);
+    const v = m.view();
+    expect(v.sipSessionIds).toEqual(["1-5443@127.0.0.1"]);
+    const live = v.participants.filter((p) => p.leaveTime === undefined);
+    expect(live.map((p) => [p.aor, p.name])).toEqual([["sip:1001@127.0.0.1:5070", "Lab UAC"], ["sip:callee@127.0.0.1:5092", undefined]]);
+    const [caller, callee] = live;
+    expect(v.streams.map((s) => [s.label, s.senders, s.receivers])).toEqual([["1", [caller!.id], [callee!.id]], ["2", [callee!.id], [caller!.id]]]);
+    const xml = buildMetadataXml(buildSnapshot(v));
+    expect(validateMetadataXsd(lib, xml)).toEqual([]);
+    expect(xml).toContain("<tenant>lab</tenant>");
+    expect(xml).toContain("<call-id>1-5443@127.0.0.1</call-id>");
+    expect(xml).not.toContain("absent");
+    expect(labelsFor("separate")).toEqual(["1", "2"]);
+  });
+
+  test("mixed: one stream both parties send", () => {
+    const m = new CallMetadata(new FixedIds(), a, "mixed", mapping, T0);
+    const v = m.view();
+    expect(v.streams).toHaveLength(1);
+    expect(v.streams[0]!.senders).toHaveLength(2);
+  });
+
+  test("a transfer to a new leg: the old callee leaves, the new one joins, as a partial update; the same leg twice changes nothing", () => {
+    const m = new CallMetadata(new FixedIds(), a, "separate", mapping, T0);
+    expect(m.bridgedTo(b, T0 + 500)).toBe(true);
+    const before = buildSnapshot(m.view());
+    const c = channelFromEvent(withHeaders(ev[4]!, { "Unique-ID": "0c0c0c0c-0000-4000-8000-000000000001", variable_sip_to_uri: "agent2@127.0.0.1:5094", "Caller-Callee-ID-Name": "Agent Two" }))!;
+    expect(m.bridgedTo(c, T0 + 9000)).toBe(true);
+    expect(m.bridgedTo(c, T0 + 9500)).toBe(false);
+    const after = buildSnapshot(m.view());
+    const partial = diffMetadata(before, after);
+    expect(partial.participants.map((p) => p.nameIds[0]!.aor)).toEqual(["sip:agent2@127.0.0.1:5094"]);
+    expect(partial.participantSessionAssocs.filter((x) => x.disassociateTime !== undefined)).toHaveLength(1);
+    expect(validateMetadataXsd(lib, buildMetadataXml(partial))).toEqual([]);
+    const streams = m.view().streams;
+    expect(streams[1]!.senders).toEqual([after.participants.at(-1)!.id]);
+  });
+
+  test("a group id carried over a restart is kept", () => {
+    expect(new CallMetadata(new FixedIds(), a, "separate", mapping, T0, "AAAAAAAAQACAAAAAAAAAAA==").view().groupId).toBe("AAAAAAAAQACAAAAAAAAAAA==");
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * The RFC 7865 view of a recorded call, from FreeSWITCH's channel data:
+ * one participant per party (the A-leg's caller; the callee from the
+ * bridged leg, or the A-leg's To), one stream per tap direction, the SIP
+ * Call-ID as sipSessionID, and the configured header/variable mapping as
+ * extension data. A re-bridge (transfer) makes the old callee leave and the
+ * new one join, which the session sends as a partial update.
+ */
+import type { IdSource } from "../lib/ids.ts";
+import { metadataTime, newMetadataId } from "../siprec/metadata/model.ts";
+import { type CallParticipant, type CallView, type ExtensionMapping, buildExtensionData } from "../siprec/metadata/snapshot.ts";
+import type { ChannelInfo } from "./channel.ts";
+import type { StreamMode } from "./triggers.ts";
+
+export interface MetadataMapping {
+  readonly namespace: string;
+  readonly map: readonly ExtensionMapping[];
+}
+
+/** Labels of the streams offered to the SRS: separate → 1 (caller speaks), 2 (callee speaks); mixed → 1. */
+export function labelsFor(mode: StreamMode): readonly string[] {
+  return mode === "separate" ? ["1", "2"] : ["1"];
+}
+
+function aor(uri: string, fallbackUser: string, host: string): string {
+  if (uri !== "") return /^[a-z]+:/i.test(uri) ? uri : `sip:${uri}`;
+  const user = fallbackUser.replace(/[^A-Za-z0-9._~+-]/g, "") || "unknown";
+  return `sip:${user}@${host || "invalid"}`;
+}
+
+/** The SIP header a mapping names, as FreeSWITCH exposes it in channel data. */
+function sipHeaders(h: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  const known: Record<string, string> = { "Call-ID": "variable_sip_call_id", From: "variable_sip_full_from", To: "variable_sip_full_to", "User-Agent": "variable_sip_user_agent" };
+  for (const [name, variable] of Object.entries(known)) {
+    const v = h.get(variable);
+    if (v !== undefined) out.set(name, v);
+  }
+  for (const [k, v] of h) {
+    if (k.startsWith("variable_sip_h_")) out.set(k.slice("variable_sip_h_".length), v);
+    else if (k.startsWith("variable_sip_i_")) out.set(k.slice("variable_sip_i_".length).replace(/_/g, "-"), v);
+  }
+  return out;
+}
+
+function variables(h: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of h) if (k.startsWith("variable_")) out.set(k.slice("variable_".length), v);
+  return out;
+}
+
+type Party = CallParticipant & { readonly role: "caller" | "callee"; readonly key: string };
+
+/** Keeps a recorded call's metadata ids stable while its parties change. */
+export class CallMetadata {
+  readonly #groupId: string;
+  readonly #sessionId: string;
+  readonly #streamIds: Map<string, string>;
+  readonly #parties: Party[] = [];
+  readonly #startTime: string;
+  #stopTime: string | undefined;
+  #a: ChannelInfo;
+
+  constructor(
+    private readonly ids: IdSource,
+    a: ChannelInfo,
+    private readonly mode: StreamMode,
+    private readonly mapping: MetadataMapping,
+    startMs: number,
+    /** Kept across a daemon restart so the SRS sees the same call group (RFC 7865 §6.1). */
+    groupId?: string,
+  ) {
+    this.#a = a;
+    this.#groupId = groupId ?? newMetadataId(ids);
+    this.#sessionId = newMetadataId(ids);
+    this.#streamIds = new Map(labelsFor(mode).map((l) => [l, newMetadataId(ids)]));
+    this.#startTime = metadataTime(startMs);
+    this.#join("caller", `${a.uuid}/caller`, aor(a.fromUri, a.callerIdNumber, "invalid"), a.callerIdName, startMs);
+    this.#join("callee", `${a.uuid}/callee`, aor(a.toUri, a.destination, "invalid"), a.calleeIdName === "Outbound Call" ? "" : a.calleeIdName, startMs);
+  }
+
+  get groupId(): string {
+    return this.#groupId;
+  }
+
+  /** The A-leg's data changed (variables set later, codec known): used for extension data. */
+  updateA(a: ChannelInfo): void {
+    this.#a = a;
+  }
+
+  /** The call is bridged to `b` now: a new callee joins (the previous one, if different, leaves). */
+  bridgedTo(b: ChannelInfo, atMs: number): boolean {
+    const key = `${b.uuid}/callee`;
+    const current = this.#current("callee");
+    if (current?.key === key) return false;
+    if (current !== undefined) this.#leave(current, atMs);
+    const uri = b.toUri !== "" ? b.toUri : b.destination !== "" ? `${b.destination}@${b.name.split("@")[1] ?? "invalid"}` : "";
+    this.#join("callee", key, aor(uri, b.calleeIdNumber || b.destination, "invalid"), b.calleeIdName === "Outbound Call" ? "" : b.calleeIdName, atMs);
+    return true;
+  }
+
+  end(atMs: number): void {
+    this.#stopTime ??= metadataTime(atMs);
+  }
+
+  view(): CallView {
+    const caller = this.#current("caller");
+    const callee = this.#current("callee");
+    const speakers: Record<string, (string | undefined)[]> = this.mode === "separate" ? { "1": [caller?.id], "2": [callee?.id] } : { "1": [caller?.id, callee?.id] };
+    const ext = buildExtensionData(this.mapping.namespace, this.mapping.map, sipHeaders(this.#a.headers), variables(this.#a.headers));
+    return {
+      groupId: this.#groupId,
+      sessionId: this.#sessionId,
+      sipSessionIds: this.#a.sipCallId === "" ? [] : [this.#a.sipCallId],
+      startTime: this.#startTime,
+      ...(this.#stopTime === undefined ? {} : { stopTime: this.#stopTime }),
+      participants: this.#parties.map(({ role: _r, key: _k, ...p }) => p),
+      streams: [...this.#streamIds].map(([label, id]) => {
+        const senders = (speakers[label] ?? []).filter((x): x is string => x !== undefined);
+        const others = [caller?.id, callee?.id].filter((x): x is string => x !== undefined && (this.mode === "mixed" || !senders.includes(x)));
+        return { id, label, senders, receivers: this.mode === "mixed" ? [] : others };
+      }),
+      recordingAssociateTime: this.#startTime,
+      ...(ext === undefined ? {} : { extensionData: ext }),
+    };
+  }
+
+  #current(role: "caller" | "callee"): Party | undefined {
+    return this.#parties.find((p) => p.role === role && p.leaveTime === undefined);
+  }
+
+  #join(role: "caller" | "callee", key: string, aorText: string, name: string, atMs: number): void {
+    this.#parties.push({ role, key, id: newMetadataId(this.ids), aor: aorText, ...(name === "" ? {} : { name }), joinTime: metadataTime(atMs) });
+  }
+
+  #leave(p: Party, atMs: number): void {
+    const i = this.#parties.indexOf(p);
+    this.#parties[i] = { ...p, leaveTime: metadataTime(atMs) };
+  }
+}
