@@ -22,7 +22,9 @@ export const recordingSchema = z
     dtmf: z.enum(["forward", "drop"]).default("forward"),
     on_failure: z.enum(["continue", "hangup"]).default("continue"),
     record_early_media: z.boolean().default(false),
-    pause_mode: z.enum(["inactive", "drop", "silence"]).default("inactive"),
+    pause_mode: z.enum(["inactive", "drop", "silence", "detach"]).default("inactive"),
+    /** Q.850 cause for uuid_kill when on_failure = "hangup". */
+    hangup_cause: z.string().regex(/^[A-Z][A-Z0-9_]{2,47}$/, { message: "expected a Q.850 cause name such as NORMAL_TEMPORARY_FAILURE" }).default("NORMAL_TEMPORARY_FAILURE"),
     setup_timeout_ms: millis(500, 120_000).default(10_000),
     /** SIP responses (or classes "4xx"/"5xx"/"6xx") that move on to the next server of a group. */
     failover_on: z

@@ -1,7 +1,8 @@
 /**
  * The RFC 7865 view of a recorded call, from FreeSWITCH's channel data:
  * one participant per party (the A-leg's caller; the callee from the
- * bridged leg, or the A-leg's To), one stream per tap direction, the SIP
+ * bridged leg, or the A-leg's To until the first bridge names it), one
+ * stream per tap direction, the SIP
  * Call-ID as sipSessionID, and the configured header/variable mapping as
  * extension data. A re-bridge (transfer) makes the old callee leave and the
  * new one join, which the session sends as a partial update.
@@ -93,9 +94,17 @@ export class CallMetadata {
     const key = `${b.uuid}/callee`;
     const current = this.#current("callee");
     if (current?.key === key) return false;
-    if (current !== undefined) this.#leave(current, atMs);
     const uri = b.toUri !== "" ? b.toUri : b.destination !== "" ? `${b.destination}@${b.name.split("@")[1] ?? "invalid"}` : "";
-    this.#join("callee", key, aor(uri, b.calleeIdNumber || b.destination, "invalid"), b.calleeIdName === "Outbound Call" ? "" : b.calleeIdName, atMs);
+    const aorText = aor(uri, b.calleeIdNumber || b.destination, "invalid");
+    const name = b.calleeIdName === "Outbound Call" ? "" : b.calleeIdName;
+    if (current !== undefined && current.key === `${this.#a.uuid}/callee`) {
+      // The first bridge names the party the caller dialled: the same participant, now known precisely.
+      const { name: _old, ...rest } = current;
+      this.#parties[this.#parties.indexOf(current)] = { ...rest, key, aor: aorText, ...(name === "" ? {} : { name }) };
+      return true;
+    }
+    if (current !== undefined) this.#leave(current, atMs);
+    this.#join("callee", key, aorText, name, atMs);
     return true;
   }
 

@@ -1,0 +1,88 @@
+/**
+ * What the recorder engine needs from the rest of the daemon. The
+ * composition root (src/daemon) gives it the ESL client, the tap listener,
+ * forker-backed media and real recording sessions; tests give it fakes.
+ */
+import type { Clock } from "../lib/clock.ts";
+import type { IdSource } from "../lib/ids.ts";
+import type { Logger } from "../lib/log.ts";
+import type { Result } from "../lib/result.ts";
+import type { EslCommand } from "../esl/command.ts";
+import type { BgapiResult } from "../esl/client/client.ts";
+import type { EslClientError } from "../esl/client/types.ts";
+import type { CallView } from "../siprec/metadata/snapshot.ts";
+import type { SessionReport, SessionState } from "../siprec/session/types.ts";
+import type { MetadataMapping } from "./call-metadata.ts";
+import type { TapExpectation, TapLeg } from "./tap-listener.ts";
+
+export interface EslPort {
+  bgapi(command: string): Promise<Result<BgapiResult, EslClientError>>;
+  api(command: string): Promise<Result<string, EslClientError>>;
+  command(cmd: EslCommand): Promise<Result<unknown, EslClientError>>;
+}
+
+export interface TapPort {
+  expect(e: TapExpectation): () => void;
+}
+
+/** One recording's audio path: tap legs in, the forker's outputs to every SRS of the recording out. */
+export interface RecordingMedia {
+  attachLeg(label: string, leg: TapLeg): void;
+  packet(label: string, packet: Uint8Array): void;
+  detachLeg(label: string): void;
+  /** Closed: not one more packet leaves, from this call on (PCI). */
+  gate(open: boolean): void;
+  /** An RFC 4733 event on the stream with this label (when its SRS accepted telephone-event). */
+  dtmf(label: string, digit: string, durationSamples: number): void;
+  close(): void;
+}
+
+export interface SessionPort {
+  readonly state: SessionState;
+  start(): Promise<SessionReport>;
+  pause(): Promise<boolean>;
+  resume(): Promise<boolean>;
+  stop(): Promise<SessionReport>;
+  updateMetadata(): Promise<boolean>;
+  report(): SessionReport;
+}
+
+export interface OpenSessionArgs {
+  readonly recordingId: string;
+  readonly group: string;
+  readonly labels: readonly string[];
+  readonly metadata: () => CallView;
+  readonly media: RecordingMedia;
+}
+
+export type PauseMode = "inactive" | "drop" | "silence" | "detach";
+
+export interface RecorderPolicy {
+  readonly onFailure: "continue" | "hangup";
+  /** Q.850 cause name for uuid_kill when recording is required and failed. */
+  readonly hangupCause: string;
+  readonly dtmf: "forward" | "drop";
+  readonly pauseMode: PauseMode;
+  readonly defaultStreams: "separate" | "mixed";
+  readonly metadata: MetadataMapping;
+}
+
+export interface TapTarget {
+  readonly profile: string;
+  readonly host: string;
+  readonly port: number;
+  /** From originate to the first RTP of a leg. */
+  readonly answerTimeoutMs: number;
+}
+
+export interface RecorderDeps {
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly log: Logger;
+  readonly esl: EslPort;
+  readonly tap: TapPort;
+  readonly tapTarget: TapTarget;
+  readonly policy: RecorderPolicy;
+  openMedia(recordingId: string): RecordingMedia;
+  openSession(args: OpenSessionArgs): SessionPort;
+}

@@ -1,0 +1,167 @@
+/** The recorder engine driven by the real events of esl-call-plain, with in-memory surroundings. */
+import { describe, expect, test } from "bun:test";
+import { Recorder } from "./recorder.ts";
+import { Triggers } from "./triggers.ts";
+import type { RecorderPolicy } from "./ports.ts";
+import { RecorderWorld, flush } from "../../test/support/recorder-fakes.ts";
+import { fixtureEvents, withHeaders } from "../../test/support/esl-events.ts";
+
+const A = "327f0dfa-fd7e-4caf-8d4f-7763a90079bb";
+const ev = fixtureEvents("esl-call-plain");
+const GROUPS = new Set(["default", "backup"]);
+
+function setup(policy: Partial<RecorderPolicy> = {}) {
+  const w = new RecorderWorld();
+  const rec = new Recorder(w.deps(policy), new Triggers([{ kind: "event", srs_groups: ["default"] }], GROUPS), GROUPS);
+  const feed = async (from: number, to: number): Promise<void> => {
+    for (const e of ev.slice(from, to)) {
+      rec.onEvent(e);
+      await flush();
+    }
+  };
+  return { w, rec, feed };
+}
+
+describe("recorder on esl-call-plain", () => {
+  test("start → two native taps with a token → INVITE once both carry RTP; pause/resume, DTMF, hold, transfer metadata, stop; events back to FreeSWITCH", async () => {
+    const { w, rec, feed } = setup();
+    await feed(0, 3); // create, answer, siprec::start
+    const originates = w.commands.filter((c) => c.startsWith("bgapi originate"));
+    expect(originates).toHaveLength(2);
+    expect(originates[0]).toMatch(new RegExp(`^bgapi originate \\{origination_uuid=[0-9a-f-]{36},absolute_codec_string=PCMU,ignore_early_media=true,eavesdrop_enable_dtmf=false,sip_h_X-Siprec-Session=[0-9a-f-]{36},sip_h_X-Siprec-Direction=read,sip_h_X-Siprec-Token=[a-z0-9]{32}\\}sofia/internal/tap@127.0.0.1:5090 '&native_eavesdrop\\(${A} read\\)'$`));
+    expect(originates[1]).toContain(`'&native_eavesdrop(${A} write)'`);
+    expect(w.expectations.map((e) => [e.direction, e.token.length])).toEqual([["read", 32], ["write", 32]]);
+    expect(w.sessions).toHaveLength(0); // no INVITE before the taps carry audio
+    w.answerLeg("read");
+    await flush();
+    expect(w.sessions).toHaveLength(0);
+    w.answerLeg("write");
+    await flush();
+    expect(w.sessions.map((s) => [s.args.group, s.args.labels])).toEqual([["default", ["1", "2"]]]);
+    expect(rec.recordings[0]!.status).toBe("recording");
+    expect(w.events.at(-1)).toMatchObject({ "Event-Subclass": "siprec::started", "SIPREC-Target-UUID": A, "SIPREC-Streams": "separate", "SIPREC-SRS": "default" });
+    expect(w.events.at(-1)!["Unique-ID"]).toBeUndefined(); // or FreeSWITCH would not broadcast it
+    expect(w.commands).toContain(`api uuid_setvar_multi ${A} siprec_status=recording;siprec_recording_id=${rec.recordings[0]!.id}`);
+
+    w.journal.length = 0;
+    await feed(3, 8); // B created/answered, bridge, sendevent pause, resume
+    expect(w.journal).toEqual([
+      "UPDATE metadata default",
+      "gate closed", "event siprec::paused", "api uuid_setvar_multi", "re-INVITE inactive default",
+      "re-INVITE sendonly default", "gate open", "event siprec::resumed", "api uuid_setvar_multi",
+    ]);
+    const view = w.sessions[0]!.args.metadata();
+    expect(view.participants.map((p) => p.aor)).toEqual(["sip:1001@127.0.0.1:5070", "sip:callee@127.0.0.1:5092"]);
+
+    w.journal.length = 0;
+    await feed(8, 12); // DTMF, BACKGROUND_JOB, hold, unhold
+    expect(w.journal).toEqual(["dtmf 1 5 1600", "re-INVITE inactive default", "re-INVITE sendonly default"]);
+
+    w.journal.length = 0;
+    await feed(12, 18); // uuid_broadcast pause/resume, stop, unbridge, hangups
+    expect(w.journal.slice(0, 2)).toEqual(["gate closed", "event siprec::paused"]);
+    expect(w.journal).toContain("BYE default");
+    expect(w.journal).toContain("hangup read");
+    expect(w.journal).toContain("hangup write");
+    expect(w.events.at(-1)).toMatchObject({ "Event-Subclass": "siprec::stopped", "SIPREC-Reason": "stop requested (event)" });
+    expect(rec.recordings).toEqual([]);
+    expect(rec.counters).toMatchObject({ started: 1, stopped: 1, failed: 0 });
+  });
+
+  test("codec mismatch: the native leg answers then hangs up without RTP → one mixed eavesdrop leg, one stream, and the report says so", async () => {
+    const { w, rec, feed } = setup();
+    await feed(0, 3);
+    w.answerLeg("read", 0);
+    w.endLeg("read", "remote-bye");
+    await flush();
+    const last = w.commands.filter((c) => c.startsWith("bgapi originate")).at(-1)!;
+    expect(last).toContain(`sip_h_X-Siprec-Direction=both`);
+    expect(last).toMatch(new RegExp(`&eavesdrop\\(${A}\\)$`));
+    w.answerLeg("both");
+    await flush();
+    expect(w.sessions.map((s) => s.args.labels)).toEqual([["1"]]);
+    expect(rec.recordings[0]!.mode).toBe("mixed");
+    expect(w.events.at(-1)!["SIPREC-Fallback"]).toContain("the read tap leg ended before any RTP (remote-bye)");
+    expect(rec.counters.fallbacks).toBe(1);
+  });
+
+  test("no RTP within the answer timeout also falls back; mixed failing too with on_failure=hangup kills the call with the configured cause", async () => {
+    const { w, rec, feed } = setup({ onFailure: "hangup", hangupCause: "RECOVERY_ON_TIMER_EXPIRE" });
+    await feed(0, 3);
+    w.clock.advance(3000);
+    await flush();
+    expect(w.commands.filter((c) => c.startsWith("bgapi originate")).at(-1)).toContain("Direction=both");
+    w.originate = () => "-ERR NORMAL_TEMPORARY_FAILURE\n";
+    w.clock.advance(3000);
+    await flush();
+    expect(w.events.at(-1)).toMatchObject({ "Event-Subclass": "siprec::failed" });
+    expect(w.events.at(-1)!["SIPREC-Reason"]).toContain("no RTP on the both tap leg within 3000 ms");
+    expect(w.commands).toContain(`api uuid_kill ${A} RECOVERY_ON_TIMER_EXPIRE`);
+    expect(rec.recordings).toEqual([]);
+  });
+
+  test("no SRS accepts: siprec::failed, the call is left alone by default", async () => {
+    const { w, feed } = setup();
+    w.sessionOutcome = () => "failed";
+    await feed(0, 3);
+    w.answerLeg("read");
+    w.answerLeg("write");
+    await flush();
+    expect(w.events.at(-1)).toMatchObject({ "Event-Subclass": "siprec::failed", "SIPREC-Reason": "default: all SRS failed (503)" });
+    expect(w.commands.some((c) => c.includes("uuid_kill"))).toBe(false);
+    expect(w.journal).toContain("hangup read");
+  });
+
+  test("a pause that arrives before the SRS answered: the gate is closed from the first packet and the session goes inactive at once", async () => {
+    const { w, feed, rec } = setup();
+    await feed(0, 3);
+    rec.onEvent(ev[6]!); // sendevent pause
+    await flush();
+    w.answerLeg("read");
+    w.answerLeg("write");
+    await flush();
+    const i = w.journal.indexOf("INVITE default labels=1,2");
+    expect(w.journal.indexOf("gate closed")).toBeLessThan(i);
+    expect(w.journal.slice(i + 1)).toContain("re-INVITE inactive default");
+    expect(rec.recordings[0]!.status).toBe("paused");
+  });
+
+  test("pause_mode detach hangs the taps up while paused and re-originates them on resume; dtmf=drop sends nothing", async () => {
+    const { w, feed } = setup({ pauseMode: "detach", dtmf: "drop" });
+    await feed(0, 3);
+    w.answerLeg("read");
+    w.answerLeg("write");
+    await feed(3, 7);
+    expect(w.journal).toContain("hangup read");
+    const before = w.commands.filter((c) => c.startsWith("bgapi originate")).length;
+    await feed(7, 9); // resume, DTMF
+    expect(w.commands.filter((c) => c.startsWith("bgapi originate")).length).toBe(before + 2);
+    expect(w.journal.some((j) => j.startsWith("dtmf"))).toBe(false);
+  });
+
+  test("bad trigger input: an unknown SRS group fires siprec::failed for the call and originates nothing", async () => {
+    const { w, rec } = setup();
+    for (const e of ev.slice(0, 2)) rec.onEvent(e);
+    rec.onEvent(withHeaders(ev[2]!, { "SIPREC-SRS": "nice-prod" }));
+    await flush();
+    expect(w.commands.filter((c) => c.startsWith("bgapi"))).toEqual([]);
+    expect(w.events).toEqual([{ "Event-Subclass": "siprec::failed", "SIPREC-Target-UUID": A, "SIPREC-Reason": "siprec::start names SRS group(s) not in the config: nice-prod", "SIPREC-Error-Code": "TRIGGER_UNKNOWN_GROUP" }]);
+    rec.onEvent(ev[6]!); // pause for a call not being recorded: counted, harmless
+    expect(rec.counters.unknownCalls).toBe(1);
+  });
+
+  test("control API start: unknown call, unknown group, then a real start; drain stops everything and refuses new ones", async () => {
+    const { w, rec } = setup();
+    expect(rec.start(A, ["default"])).toMatchObject({ ok: false, error: { code: "CALL_UNKNOWN" } });
+    rec.onEvent(ev[0]!);
+    expect(rec.start(A, ["default"])).toMatchObject({ ok: false, error: { code: "CALL_NOT_ANSWERED" } });
+    rec.onEvent(ev[1]!);
+    expect(rec.start(A, ["nope"])).toMatchObject({ ok: false, error: { code: "GROUP_UNKNOWN" } });
+    expect(rec.start(A, ["default"], "mixed")).toMatchObject({ ok: true });
+    w.answerLeg("both");
+    await flush();
+    await rec.drain();
+    expect(w.journal).toContain("BYE default");
+    expect(rec.start(A, ["default"])).toMatchObject({ ok: false, error: { code: "DRAINING" } });
+  });
+});

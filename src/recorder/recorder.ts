@@ -1,0 +1,195 @@
+/**
+ * The recorder: ESL events in, recordings out. It keeps the call table,
+ * asks the triggers what to record, runs one Recording per call, mirrors
+ * call changes (bridge, hold, DTMF, hangup) into it, and tells FreeSWITCH
+ * what happened: a CUSTOM `siprec::<started|failed|paused|resumed|stopped>`
+ * event (sent without Unique-ID, so subscribers see it) and the channel
+ * variables `siprec_status` / `siprec_recording_id`. Nothing here waits in
+ * FreeSWITCH's call thread: every command is an ESL request.
+ */
+import { randomToken, uuidV4 } from "../lib/ids.ts";
+import type { EslEvent } from "../esl/event.ts";
+import { CallTable } from "./call-table.ts";
+import type { RecorderDeps } from "./ports.ts";
+import { Recording, type RecordingNotice } from "./recording.ts";
+import type { RecordingIntent, StreamMode, TriggerProblem, Triggers } from "./triggers.ts";
+
+export interface RecorderCounters {
+  started: number;
+  failed: number;
+  stopped: number;
+  fallbacks: number;
+  triggerProblems: number;
+  unknownCalls: number;
+}
+
+export type StartError = { readonly code: "CALL_UNKNOWN" | "CALL_NOT_ANSWERED" | "GROUP_UNKNOWN" | "DRAINING"; readonly message: string };
+
+export class Recorder {
+  readonly table = new CallTable();
+  readonly #byCall = new Map<string, Recording>();
+  readonly #byId = new Map<string, Recording>();
+  readonly counters: RecorderCounters = { started: 0, failed: 0, stopped: 0, fallbacks: 0, triggerProblems: 0, unknownCalls: 0 };
+  #draining = false;
+
+  constructor(
+    private readonly d: RecorderDeps,
+    private triggers: Triggers,
+    private knownGroups: ReadonlySet<string>,
+  ) {}
+
+  /** New triggers and groups after a config reload; running recordings carry on. */
+  reconfigure(triggers: Triggers, knownGroups: ReadonlySet<string>): void {
+    this.triggers = triggers;
+    this.knownGroups = knownGroups;
+  }
+
+  get recordings(): Recording[] {
+    return [...this.#byId.values()];
+  }
+
+  byId(id: string): Recording | undefined {
+    return this.#byId.get(id);
+  }
+
+  onEvent(e: EslEvent): void {
+    const changes = this.table.apply(e);
+    const uuid = e.headers.get("Unique-ID");
+    const rec = uuid === undefined ? undefined : this.#byCall.get(uuid);
+    const info = uuid === undefined ? undefined : this.table.get(uuid)?.info;
+    if (rec !== undefined && info !== undefined) rec.channelChanged(info);
+    const { intents, problems } = this.triggers.evaluate(e);
+    for (const p of problems) this.#problem(p);
+    for (const i of intents) this.#apply(i);
+    for (const c of changes) {
+      const r = this.#byCall.get(c.uuid) ?? this.#recordingOfPeer(c.uuid);
+      if (r === undefined) continue;
+      switch (c.kind) {
+        case "bridge": {
+          const other = this.table.get(c.otherUuid);
+          if (c.uuid === r.callUuid && other !== undefined) r.bridged(other.info);
+          break;
+        }
+        case "hold":
+        case "unhold":
+          if (c.uuid === r.callUuid) void r.hold(c.kind === "hold");
+          break;
+        case "dtmf":
+          r.dtmf(c.uuid, c.digit, c.durationSamples);
+          break;
+        case "hangup":
+          if (c.uuid === r.callUuid) void r.stop(`call hung up (${c.cause})`, true);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  /** Control API / CLI start. */
+  start(callUuid: string, groups: readonly string[], streams?: StreamMode): { ok: true; id: string } | { ok: false; error: StartError } {
+    if (this.#draining) return { ok: false, error: { code: "DRAINING", message: "the daemon is shutting down" } };
+    const unknown = groups.filter((g) => !this.knownGroups.has(g));
+    if (unknown.length > 0) return { ok: false, error: { code: "GROUP_UNKNOWN", message: `SRS group(s) not in the config: ${unknown.join(", ")}` } };
+    const c = this.table.get(callUuid);
+    if (c === undefined) return { ok: false, error: { code: "CALL_UNKNOWN", message: `no channel ${callUuid} is known` } };
+    if (!c.info.answered) return { ok: false, error: { code: "CALL_NOT_ANSWERED", message: `channel ${callUuid} is not answered yet` } };
+    const r = this.#startRecording({ action: "start", callUuid, srsGroups: groups, streams, source: "api" });
+    return r === undefined ? { ok: false, error: { code: "CALL_UNKNOWN", message: `channel ${callUuid} cannot be recorded` } } : { ok: true, id: r.id };
+  }
+
+  /** SIGTERM: no new recordings; every running one is stopped (BYE to every SRS). */
+  async drain(): Promise<void> {
+    this.#draining = true;
+    await Promise.all(this.recordings.map((r) => r.stop("daemon shutting down")));
+  }
+
+  #apply(i: RecordingIntent): void {
+    const rec = this.#byCall.get(i.callUuid);
+    switch (i.action) {
+      case "start":
+        if (rec !== undefined) rec.addGroups(i.srsGroups ?? []);
+        else this.#startRecording(i);
+        return;
+      case "pause":
+        if (rec === undefined) return this.#unknown(i);
+        void rec.pause();
+        return;
+      case "resume":
+        if (rec === undefined) return this.#unknown(i);
+        void rec.resume();
+        return;
+      case "stop":
+        if (rec === undefined) return this.#unknown(i);
+        void rec.stop(`stop requested (${i.source})`);
+        return;
+    }
+  }
+
+  #startRecording(i: RecordingIntent): Recording | undefined {
+    if (this.#draining) return undefined;
+    const c = this.table.get(i.callUuid);
+    if (c === undefined || c.info.tapOf !== undefined) {
+      this.#problem({ code: "TRIGGER_NO_TARGET", message: `start for ${i.callUuid}, a channel siprec does not know (or one of its own tap legs)`, callUuid: i.callUuid });
+      return undefined;
+    }
+    const id = uuidV4(this.d.ids);
+    const rec = new Recording(this.d, id, i.callUuid, randomToken(this.d.ids, 32), c.info, i.streams ?? this.d.policy.defaultStreams, i.srsGroups ?? [], (n) => this.#notice(n));
+    this.#byCall.set(i.callUuid, rec);
+    this.#byId.set(id, rec);
+    this.d.log.info("recording requested", { recordingId: id, callUuid: i.callUuid, groups: i.srsGroups, source: i.source, streams: rec.mode });
+    rec.begin();
+    const peer = this.table.peer(i.callUuid);
+    if (peer !== undefined) rec.bridged(peer.info);
+    return rec;
+  }
+
+  #recordingOfPeer(uuid: string): Recording | undefined {
+    const peer = this.table.get(uuid)?.bridgedTo;
+    return peer === undefined ? undefined : this.#byCall.get(peer);
+  }
+
+  #unknown(i: RecordingIntent): void {
+    this.counters.unknownCalls++;
+    this.d.log.info("siprec event for a call that is not being recorded", { action: i.action, callUuid: i.callUuid });
+  }
+
+  #problem(p: TriggerProblem): void {
+    this.counters.triggerProblems++;
+    this.d.log.warn("trigger refused", { code: p.code, message: p.message, callUuid: p.callUuid });
+    if (p.callUuid !== undefined) void this.#fire("failed", p.callUuid, undefined, { "SIPREC-Reason": p.message, "SIPREC-Error-Code": p.code });
+  }
+
+  #notice(n: RecordingNotice): void {
+    const r = n.recording;
+    if (n.kind === "started") this.counters.started++;
+    if (n.kind === "started" && r.fallback !== undefined) this.counters.fallbacks++;
+    if (n.kind === "failed") this.counters.failed++;
+    if (n.kind === "stopped") this.counters.stopped++;
+    const done = n.kind === "stopped" || (n.kind === "failed" && r.status === "failed");
+    if (done) {
+      if (this.#byCall.get(r.callUuid) === r) this.#byCall.delete(r.callUuid);
+      this.#byId.delete(r.id);
+    }
+    const fields: Record<string, string> = { "SIPREC-Streams": r.mode, "SIPREC-SRS": r.groups.join(",") };
+    if (n.reason !== undefined) fields["SIPREC-Reason"] = n.reason;
+    if (r.fallback !== undefined) fields["SIPREC-Fallback"] = r.fallback;
+    this.d.log.info(`recording ${n.kind}`, { recordingId: r.id, callUuid: r.callUuid, ...fields });
+    void this.#fire(n.kind, r.callUuid, r.id, fields);
+    const status = n.kind === "started" ? "recording" : n.kind === "resumed" ? "recording" : n.kind;
+    void this.d.esl.api(`uuid_setvar_multi ${r.callUuid} siprec_status=${status};siprec_recording_id=${r.id}`);
+    if (n.kind === "failed" && r.status === "failed" && this.d.policy.onFailure === "hangup") {
+      // Recording required: the call may not go on unrecorded.
+      this.d.log.warn("recording required and failed: hanging the call up", { callUuid: r.callUuid, cause: this.d.policy.hangupCause });
+      void this.d.esl.api(`uuid_kill ${r.callUuid} ${this.d.policy.hangupCause}`);
+    }
+  }
+
+  async #fire(kind: string, callUuid: string, recordingId: string | undefined, fields: Record<string, string>): Promise<void> {
+    const headers: [string, string][] = [["Event-Subclass", `siprec::${kind}`], ["SIPREC-Target-UUID", callUuid]];
+    if (recordingId !== undefined) headers.push(["SIPREC-Recording-ID", recordingId]);
+    for (const [k, v] of Object.entries(fields)) headers.push([k, v.replace(/[\r\n]+/g, " ")]);
+    const r = await this.d.esl.command({ kind: "sendevent", name: "CUSTOM", headers });
+    if (!r.ok) this.d.log.warn("could not fire siprec event", { kind, callUuid, code: r.error.code });
+  }
+}
