@@ -18,12 +18,15 @@ const io: Io = {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
   }),
+  onReload: (fn) => void process.on("SIGHUP", fn),
 };
 
 // No top-level await: --bytecode builds compile to CommonJS.
 run(process.argv.slice(2), io).then(
   (code) => {
     process.exitCode = code;
+    // A command is done: whatever handle is still open must not keep the process alive for long.
+    setTimeout(() => process.exit(code), 2000).unref();
   },
   (e: unknown) => {
     process.stderr.write(`siprec: internal error: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -20,4 +20,6 @@ export interface Io {
   readStdin(maxBytes: number): Promise<{ bytes: Uint8Array; truncated: boolean }>;
   /** Resolves with the signal name when the process is asked to stop (SIGINT/SIGTERM). */
   stopSignal(): Promise<string>;
+  /** Calls `fn` on every request to reload the configuration (SIGHUP). */
+  onReload(fn: () => void): void;
 }

@@ -14,7 +14,8 @@ import type { triggerSchema } from "../config/schema-recording.ts";
 import type { EslEvent } from "../esl/event.ts";
 import { channelFromEvent } from "./channel.ts";
 
-export type TriggerConfig = z.output<typeof triggerSchema>;
+type DeepReadonly<T> = T extends readonly (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+export type TriggerConfig = DeepReadonly<z.output<typeof triggerSchema>>;
 export type StreamMode = "separate" | "mixed";
 export type RecordingAction = "start" | "pause" | "resume" | "stop";
 export type TriggerSource = "event" | "variable" | "rule" | "api";

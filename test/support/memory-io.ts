@@ -57,6 +57,7 @@ export function memoryIo(opts: { env?: Record<string, string>; files?: Record<st
       return { bytes: all.subarray(0, max), truncated: all.length > max };
     },
     stopSignal: () => new Promise<string>(() => {}),
+    onReload: () => {},
     text: () => [...stdout, ...stderr].join("\n"),
   };
 }

@@ -10,9 +10,9 @@ import { Forker } from "../../rtp/forker.ts";
 import { serializeRtp } from "../../rtp/packet.ts";
 import { Pacer } from "../../rtp/pacer.ts";
 import { RtcpReporter } from "../../rtp/rtcp-reporter.ts";
-import { SrtpContext } from "../../rtp/srtp/context.ts";
+import type { SrtpContext } from "../../rtp/srtp/context.ts";
+import { sdesContexts } from "../../siprec/session/sdes-keys.ts";
 import { type RtpEndpoint, openRtpSocket } from "../../rtp/udp-socket.ts";
-import { parseInlineKey, splitKeySalt } from "../../sdp/crypto-attr.ts";
 import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../../siprec/session/types.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { IdSource } from "../../lib/ids.ts";
@@ -80,12 +80,9 @@ export class ToneMediaDriver implements MediaDriver {
       const leg = this.#legs.get(label) as Leg;
       const o = s.outcome;
       const codec = o.codec === "PCMA" ? "PCMA" : "PCMU";
-      if (s.sendKey !== undefined) {
-        const k = splitKeySalt(s.sendKey.suite as "AES_CM_128_HMAC_SHA1_80", s.sendKey.keySalt);
-        this.#srtp.set(label, new SrtpContext({ suite: s.sendKey.suite as "AES_CM_128_HMAC_SHA1_80", ...k }));
-        const theirs = o.crypto === undefined ? undefined : parseInlineKey(o.crypto.keyParams.split("|")[0] as string, o.crypto.suite as "AES_CM_128_HMAC_SHA1_80");
-        if (theirs?.ok === true) this.#inbound.set(label, new SrtpContext({ suite: o.crypto?.suite as "AES_CM_128_HMAC_SHA1_80", ...splitKeySalt(o.crypto?.suite as "AES_CM_128_HMAC_SHA1_80", theirs.value.keySalt) }));
-      }
+      const keys = sdesContexts(s);
+      if (keys.outbound !== undefined) this.#srtp.set(label, keys.outbound);
+      if (keys.inbound !== undefined) this.#inbound.set(label, keys.inbound);
       const ctx = this.#srtp.get(label);
       this.#forker.addInput({ id: label, codec, clockRate: 8000 });
       this.#forker.addOutput(label, {

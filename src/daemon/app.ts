@@ -1,0 +1,187 @@
+/**
+ * `siprec daemon`'s composition root: config → ESL client + SIP stack (tap
+ * listener and SRS client on one user agent) + recorder + forker media.
+ * The ESL connection is the only link to FreeSWITCH and nothing here runs
+ * in FreeSWITCH's call path: if siprec stops, calls go on unrecorded.
+ */
+import type { Config } from "../config/secrets.ts";
+import { EslClient } from "../esl/client/client.ts";
+import type { EslClientNotice } from "../esl/client/types.ts";
+import { tcpEslConnector } from "../esl/tcp-connection.ts";
+import { channelUuidsFromShow } from "../recorder/call-table.ts";
+import { Recorder } from "../recorder/recorder.ts";
+import { TapListener } from "../recorder/tap-listener.ts";
+import { Triggers } from "../recorder/triggers.ts";
+import { PortAllocator } from "../rtp/port-allocator.ts";
+import { openOnFreePort } from "../rtp/udp-socket.ts";
+import { OptionsMonitor } from "../sip/ua/options-monitor.ts";
+import { systemResolver } from "../sip/dns-resolver.ts";
+import { locate } from "../sip/ua/locate.ts";
+import { type AppStack, openAppStack } from "../cli/sip-stack.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { IdSource } from "../lib/ids.ts";
+import type { Logger } from "../lib/log.ts";
+import { ForkerRecordingMedia } from "./forker-media.ts";
+import { openSession, transportOf } from "./session-factory.ts";
+
+export const ESL_EVENTS = [
+  "CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HOLD", "CHANNEL_UNHOLD",
+  "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "DTMF", "BACKGROUND_JOB",
+] as const;
+
+export interface DaemonDeps {
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly log: Logger;
+}
+
+export interface DaemonStatus {
+  readonly esl: string;
+  readonly eslConnects: number;
+  readonly eslReconnects: number;
+  readonly channels: number;
+  readonly recordings: readonly { id: string; callUuid: string; status: string; mode: string; groups: string[]; fallback?: string }[];
+  readonly counters: Recorder["counters"];
+  readonly srs: readonly { name: string; health: string }[];
+  readonly tapRejected: Readonly<Record<string, number>>;
+}
+
+export class Daemon {
+  #cfg: Config;
+  readonly esl: EslClient;
+  readonly recorder: Recorder;
+  readonly #stack: AppStack;
+  readonly #monitor: OptionsMonitor;
+  readonly #tap: TapListener;
+  #fatal: ((reason: string) => void) | undefined;
+
+  private constructor(cfg: Config, stack: AppStack, private readonly d: DaemonDeps) {
+    this.#cfg = cfg;
+    this.#stack = stack;
+    const ports = new PortAllocator(cfg.tap.rtp_port_min, cfg.tap.rtp_port_max);
+    this.#tap = new TapListener(cfg.tap.address, async (onPacket) => {
+      const sock = await openOnFreePort(() => ports.take(), (p) => ports.release(p), { host: cfg.tap.address, onPacket });
+      return sock === undefined ? undefined : { port: sock.port, close: () => (sock.close(), ports.release(sock.port)) };
+    }, d.log.child({ part: "tap" }));
+    stack.ua.onInvite = (inv) => void this.#tap.onInvite(inv).catch((e: unknown) => d.log.error("tap listener failed", { error: String(e) }));
+    this.#monitor = new OptionsMonitor({ clock: d.clock, onChange: (name, health) => d.log.info("SRS health changed", { srs: name, health }) });
+    const triggers = new Triggers(cfg.trigger, groupsOf(cfg));
+    const r = cfg.recording;
+    this.recorder = new Recorder(
+      {
+        clock: d.clock,
+        ids: d.ids,
+        log: d.log.child({ part: "recorder" }),
+        esl: { bgapi: (c) => this.esl.bgapi(c), api: (c) => this.esl.api(c), command: (c) => this.esl.command(c) },
+        tap: this.#tap,
+        tapTarget: { profile: cfg.tap.profile, host: cfg.tap.address, port: stack.transports.get("udp")?.local.port ?? cfg.tap.sip_port, answerTimeoutMs: cfg.tap.answer_timeout_ms },
+        policy: { onFailure: r.on_failure, hangupCause: r.hangup_cause, dtmf: r.dtmf, pauseMode: r.pause_mode, defaultStreams: r.streams, metadata: { namespace: cfg.metadata.namespace, map: cfg.metadata.map } },
+        openMedia: () => new ForkerRecordingMedia({ clock: d.clock, ids: d.ids, log: d.log, host: r.rtp_address === "0.0.0.0" ? cfg.tap.address : r.rtp_address, ptimeMs: r.ptime, cname: `siprec@${cfg.tap.address}`, dtmf: r.dtmf }),
+        openSession: (args) => openSession({ ua: stack.ua, clock: d.clock, ids: d.ids, log: d.log, localAddress: cfg.tap.address, isUsable: (n) => this.#monitor.isUsable(n), config: () => this.#cfg }, args),
+      },
+      triggers,
+      groupsOf(cfg),
+    );
+    const f = cfg.freeswitch;
+    this.esl = new EslClient(tcpEslConnector({ host: f.host, port: f.port }), d.clock, d.ids, d.log.child({ part: "esl" }), {
+      password: f.password,
+      format: f.event_format,
+      events: [...ESL_EVENTS],
+      subclasses: triggers.subclasses,
+      commandTimeoutMs: f.command_timeout_ms,
+      backoff: { initialMs: f.reconnect_initial_ms, maxMs: f.reconnect_max_ms },
+    }, (n) => this.#onEsl(n));
+  }
+
+  static async start(cfg: Config, d: DaemonDeps): Promise<Daemon> {
+    const protocols = new Set<"udp" | "tcp" | "tls">(["udp", "tcp"]);
+    for (const s of cfg.srs) protocols.add(transportOf(s));
+    const stack = await openAppStack({ host: cfg.tap.address, protocols: [...protocols], clock: d.clock, ids: d.ids, logger: d.log.child({ part: "sip" }), listenPort: cfg.tap.sip_port });
+    const daemon = new Daemon(cfg, stack, d);
+    daemon.#watchServers();
+    daemon.esl.start();
+    return daemon;
+  }
+
+  /** Resolves with a reason when the daemon cannot go on (wrong ESL password, ACL refusal). */
+  whenFatal(): Promise<string> {
+    return new Promise((resolve) => (this.#fatal = resolve));
+  }
+
+  status(): DaemonStatus {
+    const s = this.esl.stats;
+    return {
+      esl: this.esl.state,
+      eslConnects: s.connects,
+      eslReconnects: s.reconnects,
+      channels: this.recorder.table.size,
+      recordings: this.recorder.recordings.map((r) => ({ id: r.id, callUuid: r.callUuid, status: r.status, mode: r.mode, groups: r.groups, ...(r.fallback === undefined ? {} : { fallback: r.fallback }) })),
+      counters: { ...this.recorder.counters },
+      srs: this.#cfg.srs.map((x) => ({ name: x.name, health: this.#monitor.health(x.name) })),
+      tapRejected: { ...this.#tap.rejected },
+    };
+  }
+
+  /** SIGHUP: new SRS list and triggers; running recordings carry on with what they have. */
+  reload(cfg: Config): void {
+    this.#cfg = cfg;
+    this.recorder.reconfigure(new Triggers(cfg.trigger, groupsOf(cfg)), groupsOf(cfg));
+    this.#watchServers();
+    this.d.log.info("configuration reloaded", { srs: cfg.srs.length, triggers: cfg.trigger.length });
+  }
+
+  /** SIGTERM: no new recordings, BYE to every SRS, ESL closed. */
+  async drain(): Promise<void> {
+    await this.recorder.drain();
+    this.esl.stop();
+    for (const x of this.#cfg.srs) this.#monitor.remove(x.name);
+    this.d.clock.setTimer(100, () => this.#stack.close());
+  }
+
+  #watchServers(): void {
+    for (const s of this.#cfg.srs) {
+      this.#monitor.add({
+        name: s.name,
+        intervalMs: s.options_interval * 1000,
+        probe: async () => {
+          const peers = await locate(s.uri, transportOf(s), systemResolver);
+          const peer = peers.ok ? peers.value[0] : undefined;
+          if (peer === undefined) return 503;
+          const r = await this.#stack.ua.options(s.uri, peer, `sip:siprec@${this.#cfg.tap.address}`);
+          return r.kind === "final" ? r.res.status : r.kind === "timeout" ? 408 : 503;
+        },
+      });
+    }
+  }
+
+  #onEsl(n: EslClientNotice): void {
+    switch (n.type) {
+      case "ready":
+        this.d.log.info("connected to FreeSWITCH", { connects: n.connects });
+        void this.esl.api("show channels as json").then((r) => {
+          const uuids = r.ok ? channelUuidsFromShow(r.value) : undefined;
+          if (uuids === undefined) return this.d.log.warn("could not read FreeSWITCH's channel list", {});
+          for (const gone of this.recorder.table.resync(uuids)) {
+            const rec = this.recorder.recordings.find((x) => x.callUuid === gone);
+            if (rec !== undefined) void rec.stop("call ended while the event socket was down", true);
+          }
+        });
+        return;
+      case "event":
+        this.recorder.onEvent(n.event);
+        return;
+      case "disconnected":
+        this.d.log.warn("FreeSWITCH event socket lost; recordings keep their media", { reason: n.reason, retryInMs: n.retryInMs });
+        return;
+      case "fatal":
+        this.#fatal?.(n.error.message);
+        return;
+      case "protocol-error":
+        return;
+    }
+  }
+}
+
+function groupsOf(cfg: Config): Set<string> {
+  return new Set(cfg.srs.map((s) => s.group));
+}

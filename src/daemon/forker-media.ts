@@ -1,0 +1,210 @@
+/**
+ * The daemon's audio path for one recording: tap-leg RTP in, through the
+ * forker (own SSRC/sequence/timestamps per SRS stream, PCMU↔PCMA, the PCI
+ * gate, SRTP), out to every SRS that records the call. One MediaDriver per
+ * SRS group is handed to that group's RecordingSession; RTCP sender reports
+ * go out and receiver reports come back per stream.
+ */
+import { DtmfEmitter } from "../rtp/dtmf.ts";
+import { Forker } from "../rtp/forker.ts";
+import { RtcpReporter } from "../rtp/rtcp-reporter.ts";
+import type { SrtpContext } from "../rtp/srtp/context.ts";
+import { type RtpEndpoint, openRtpSocket } from "../rtp/udp-socket.ts";
+import type { RecordingMedia } from "../recorder/ports.ts";
+import type { TapLeg } from "../recorder/tap-listener.ts";
+import { sdesContexts } from "../siprec/session/sdes-keys.ts";
+import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../siprec/session/types.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { IdSource } from "../lib/ids.ts";
+import type { Logger } from "../lib/log.ts";
+
+export interface ForkerMediaOptions {
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly log: Logger;
+  readonly host: string;
+  readonly ptimeMs: number;
+  readonly cname: string;
+  readonly dtmf: "forward" | "drop";
+}
+
+export class ForkerRecordingMedia implements RecordingMedia {
+  readonly forker: Forker;
+  readonly #drivers = new Set<GroupDriver>();
+  readonly #attached = new Set<string>();
+
+  constructor(private readonly o: ForkerMediaOptions) {
+    this.forker = new Forker({ clock: o.clock, ids: o.ids, logger: o.log });
+  }
+
+  attachLeg(label: string, leg: TapLeg): void {
+    this.#attached.add(label);
+    if (this.forker.inputCounters(label) === undefined) this.forker.addInput({ id: label, codec: leg.codec, clockRate: leg.clockRate, ...(leg.telephoneEventPt === undefined ? {} : { telephoneEventPt: leg.telephoneEventPt }) });
+  }
+
+  packet(label: string, packet: Uint8Array): void {
+    if (this.#attached.has(label)) this.forker.receive(label, packet);
+  }
+
+  /** The input (and the SRS streams it feeds) stays: a re-attached leg continues the same streams. */
+  detachLeg(label: string): void {
+    this.#attached.delete(label);
+  }
+
+  gate(open: boolean): void {
+    for (const d of this.#drivers) d.gate(open);
+  }
+
+  dtmf(label: string, digit: string, durationSamples: number): void {
+    for (const d of this.#drivers) d.dtmf(label, digit, (durationSamples * 1000) / 8000);
+  }
+
+  close(): void {
+    for (const d of this.#drivers) d.stop();
+    this.#drivers.clear();
+  }
+
+  driverFor(group: string): MediaDriver {
+    const d = new GroupDriver(this, group, this.o);
+    this.#drivers.add(d);
+    return d;
+  }
+
+  forget(d: GroupDriver): void {
+    this.#drivers.delete(d);
+  }
+}
+
+interface Out {
+  readonly local: LocalStream;
+  readonly rtp: RtpEndpoint;
+  readonly rtcp: RtpEndpoint | undefined;
+  inbound?: SrtpContext;
+  dtmf?: DtmfEmitter;
+}
+
+class GroupDriver implements MediaDriver {
+  readonly #outs = new Map<string, Out>();
+  #active: ActiveStream[] = [];
+  #reporter: RtcpReporter | undefined;
+  #stopped = false;
+
+  constructor(
+    private readonly media: ForkerRecordingMedia,
+    private readonly group: string,
+    private readonly o: ForkerMediaOptions,
+  ) {}
+
+  async prepare(labels: readonly string[]): Promise<LocalStream[]> {
+    const out: LocalStream[] = [];
+    for (const label of labels) {
+      const onRtcp = (d: Uint8Array): void => this.#onRtcp(label, d);
+      const rtp = await openRtpSocket({ host: this.o.host, port: 0, onPacket: (d) => ((d[1] as number) >= 200 && (d[1] as number) <= 207 ? onRtcp(d) : undefined) });
+      const rtcp = await openRtpSocket({ host: this.o.host, port: 0, onPacket: onRtcp });
+      const local: LocalStream = { label, port: rtp.port, rtcpPort: rtcp.port };
+      this.#outs.set(label, { local, rtp, rtcp });
+      out.push(local);
+    }
+    return out;
+  }
+
+  start(streams: readonly ActiveStream[], group: string): void {
+    const forker = this.media.forker;
+    this.#active = streams.filter((s) => s.outcome.status === "accepted");
+    this.#reporter ??= new RtcpReporter({ clock: this.o.clock, ids: this.o.ids, cname: this.o.cname });
+    for (const s of this.#active) {
+      const label = s.local.label;
+      const out = this.#outs.get(label);
+      const o = s.outcome;
+      if (out === undefined || forker.inputCounters(label) === undefined) continue;
+      const id = `${group}/${label}`;
+      if (forker.spec(id) !== undefined) forker.removeOutput(id);
+      const keys = sdesContexts(s);
+      const ctx = keys.outbound;
+      if (keys.inbound !== undefined) out.inbound = keys.inbound;
+      const codec = o.codec === "PCMA" ? "PCMA" : o.codec === "G722" ? "G722" : "PCMU";
+      forker.addOutput(label, {
+        id,
+        group,
+        payloadType: o.payloadType,
+        codec,
+        clockRate: 8000,
+        ptimeMs: this.o.ptimeMs,
+        ...(o.telephoneEventPt === undefined ? {} : { telephoneEventPt: o.telephoneEventPt }),
+        dtmf: this.o.dtmf,
+        ...(ctx === undefined ? {} : { protect: (b: Uint8Array) => ctx.protectRtp(b) }),
+        port: { send: (b) => out.rtp.send(b, o.port, o.connection.address) },
+      });
+      if (o.telephoneEventPt !== undefined && this.o.dtmf === "forward") {
+        const pt = o.telephoneEventPt;
+        out.dtmf = new DtmfEmitter({ clock: this.o.clock, clockRate: 8000, intervalMs: this.o.ptimeMs }, (marker, ts, payload) => void forker.sendGenerated(id, pt, marker, ts, payload));
+      }
+      const to = o.rtcp === "mux" ? { port: o.port, host: o.connection.address, via: out.rtp } : { port: o.rtcp.port, host: o.rtcp.address, via: out.rtcp ?? out.rtp };
+      this.#reporter.add({
+        id,
+        info: () => forker.outputInfo(id),
+        send: (b) => {
+          const p = ctx === undefined ? b : ctx.protectRtcp(b);
+          const bytes = p instanceof Uint8Array ? p : p.ok ? p.value : undefined;
+          if (bytes !== undefined) to.via.send(bytes, to.port, to.host);
+        },
+      });
+    }
+    this.#reporter.start();
+  }
+
+  #onRtcp(label: string, d: Uint8Array): void {
+    const ctx = this.#outs.get(label)?.inbound;
+    const plain = ctx === undefined ? d : ctx.unprotectRtcp(d);
+    const bytes = plain instanceof Uint8Array ? plain : plain.ok ? plain.value : undefined;
+    if (bytes !== undefined) this.#reporter?.receive(bytes);
+  }
+
+  gate(open: boolean): void {
+    this.media.forker.setGate(this.group, open);
+  }
+
+  dtmf(label: string, digit: string, durationMs: number): void {
+    const out = this.#outs.get(label);
+    const ts = this.media.forker.timestampNow(`${this.group}/${label}`);
+    if (out?.dtmf !== undefined && ts !== undefined && !out.dtmf.busy) out.dtmf.play(digit, ts, Math.max(40, Math.min(8000, durationMs)));
+  }
+
+  stop(): StreamFigures[] {
+    if (this.#stopped) return [];
+    this.#stopped = true;
+    this.#reporter?.bye();
+    const forker = this.media.forker;
+    const figures = this.#active.map((s): StreamFigures => {
+      const id = `${this.group}/${s.local.label}`;
+      const c = forker.counters(id);
+      const ssrc = forker.outputInfo(id)?.ssrc;
+      const rtcp = ssrc === undefined ? undefined : this.#reporter?.figures(ssrc);
+      return {
+        label: s.local.label,
+        packets: c?.packetsOut ?? 0,
+        octets: c?.octetsOut ?? 0,
+        gaps: c?.gaps ?? 0,
+        droppedPaused: c?.droppedPaused ?? 0,
+        ...(rtcp === undefined ? {} : { rtcp: { fractionLost: rtcp.fractionLost, cumulativeLost: rtcp.cumulativeLost, jitterMs: rtcp.jitterMs, ...(rtcp.rttMs === undefined ? {} : { rttMs: rtcp.rttMs }) } }),
+      };
+    });
+    for (const s of this.#active) forker.removeOutput(`${this.group}/${s.local.label}`);
+    const outs = [...this.#outs.values()];
+    this.#outs.clear();
+    this.media.forget(this);
+    // Let the final RTCP BYE leave before the sockets close.
+    this.o.clock.setTimer(50, () => outs.forEach((x) => (x.rtp.close(), x.rtcp?.close())));
+    return figures;
+  }
+
+  release(local: readonly LocalStream[]): void {
+    for (const l of local) {
+      const out = this.#outs.get(l.label);
+      if (out === undefined || this.#active.some((a) => a.local.label === l.label)) continue;
+      out.rtp.close();
+      out.rtcp?.close();
+      this.#outs.delete(l.label);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * From the config to one RecordingSession per (recording, SRS group): the
+ * group's servers in priority order (config order on ties), each located by
+ * RFC 3263 on use, skipped while its OPTIONS checks say it is down.
+ */
+import type { Config } from "../config/secrets.ts";
+import type { OpenSessionArgs, SessionPort } from "../recorder/ports.ts";
+import type { OfferCodec } from "../siprec/offer.ts";
+import { RecordingSession } from "../siprec/session/recording-session.ts";
+import type { SrsTarget } from "../siprec/session/types.ts";
+import { systemResolver } from "../sip/dns-resolver.ts";
+import { locate } from "../sip/ua/locate.ts";
+import type { UserAgent } from "../sip/ua/user-agent.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { IdSource } from "../lib/ids.ts";
+import type { Logger } from "../lib/log.ts";
+import type { ForkerRecordingMedia } from "./forker-media.ts";
+
+export type SrsConfig = Config["srs"][number];
+
+export function transportOf(s: SrsConfig): "udp" | "tcp" | "tls" {
+  return s.transport ?? (/^sips:/i.test(s.uri) ? "tls" : "tcp");
+}
+
+export function serversOf(cfg: Config, group: string): SrsConfig[] {
+  return cfg.srs
+    .map((s, i) => ({ s, i }))
+    .filter(({ s }) => s.group === group)
+    .sort((a, b) => a.s.priority - b.s.priority || a.i - b.i)
+    .map(({ s }) => s);
+}
+
+export interface SessionFactoryDeps {
+  readonly ua: UserAgent;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly log: Logger;
+  readonly localAddress: string;
+  readonly isUsable: (name: string) => boolean;
+  config(): Config;
+}
+
+export function openSession(d: SessionFactoryDeps, args: OpenSessionArgs): SessionPort {
+  const cfg = d.config();
+  const servers = serversOf(cfg, args.group);
+  const first = servers[0];
+  const targets: SrsTarget[] = servers.map((s) => ({
+    name: s.name,
+    uri: s.uri,
+    peers: async () => {
+      const r = await locate(s.uri, transportOf(s), systemResolver);
+      return r.ok ? r.value : [];
+    },
+    ...(s.auth_username === undefined || s.auth_password === undefined ? {} : { credentials: { username: s.auth_username, password: s.auth_password.reveal() } }),
+  }));
+  const r = cfg.recording;
+  return new RecordingSession({
+    ua: d.ua,
+    clock: d.clock,
+    ids: d.ids,
+    logger: d.log.child({ recordingId: args.recordingId, group: args.group }),
+    config: {
+      codecs: r.codecs as OfferCodec[],
+      ptime: r.ptime,
+      telephoneEvent: r.dtmf === "forward",
+      rtcpMux: r.rtcp_mux,
+      srtp: r.srtp,
+      srtpSuites: r.srtp_suites,
+      transport: first === undefined ? "tcp" : transportOf(first),
+      failoverOn: r.failover_on,
+      setupTimeoutMs: r.setup_timeout_ms,
+      inviteTimeoutMs: Math.min(8_000, r.setup_timeout_ms),
+      fromUri: `sip:siprec@${d.localAddress}`,
+      localAddress: d.localAddress,
+    },
+    servers: targets,
+    isUsable: d.isUsable,
+    media: (args.media as ForkerRecordingMedia).driverFor(args.group),
+    metadata: args.metadata,
+    labels: args.labels,
+    group: args.group,
+  });
+}
