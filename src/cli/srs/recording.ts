@@ -27,6 +27,8 @@ export interface ReceivedStream {
   dtmfPackets: number;
   rtcpPackets: number;
   rejected: number;
+  /** Packets that arrived while the client had the recording paused (a PCI leak if > 0). */
+  whilePaused: number;
   firstAtMs?: number;
   lastAtMs?: number;
 }
@@ -52,7 +54,7 @@ export class Recording {
       const k = parseInlineKey(a.srtp.theirKeyParams.split(";")[0] as string, a.srtp.suite);
       if (k.ok) srtp = new SrtpContext({ suite: a.srtp.suite, ...splitKeySalt(a.srtp.suite, k.value.keySalt) });
     }
-    const s: ReceivedStream = { label: a.label, codec: a.codec as G711, payloadType: a.payloadType as number, ...(a.telephoneEventPt === undefined ? {} : { telephoneEventPt: a.telephoneEventPt }), socket, timeline: new Timeline(), ...(srtp === undefined ? {} : { srtp }), packets: 0, bytes: 0, dtmfPackets: 0, rtcpPackets: 0, rejected: 0 };
+    const s: ReceivedStream = { label: a.label, codec: a.codec as G711, payloadType: a.payloadType as number, ...(a.telephoneEventPt === undefined ? {} : { telephoneEventPt: a.telephoneEventPt }), socket, timeline: new Timeline(), ...(srtp === undefined ? {} : { srtp }), packets: 0, bytes: 0, dtmfPackets: 0, rtcpPackets: 0, rejected: 0, whilePaused: 0 };
     this.streams.set(a.label, s);
     return s;
   }
@@ -79,6 +81,8 @@ export class Recording {
       return;
     }
     s.packets++;
+    const open = this.pauses.at(-1);
+    if (open !== undefined && open.toMs === undefined) s.whilePaused++;
     s.bytes += p.value.payload.length;
     s.firstAtMs ??= nowMs;
     s.lastAtMs = nowMs;
@@ -110,7 +114,7 @@ export class Recording {
       const file = `label-${s.label.replace(/[^A-Za-z0-9_.-]/g, "_")}.wav`;
       writeFileSync(join(this.dir, file), buildWav(s.timeline.pcm()));
       s.socket.close();
-      return { label: s.label, codec: s.codec, wav: file, packets: s.packets, payloadBytes: s.bytes, dtmfPackets: s.dtmfPackets, rtcpPackets: s.rtcpPackets, rejected: s.rejected, late: s.timeline.late, durationMs: Math.round(s.timeline.length / 8), srtp: s.srtp !== undefined };
+      return { label: s.label, codec: s.codec, wav: file, packets: s.packets, payloadBytes: s.bytes, dtmfPackets: s.dtmfPackets, rtcpPackets: s.rtcpPackets, rejected: s.rejected, whilePaused: s.whilePaused, late: s.timeline.late, durationMs: Math.round(s.timeline.length / 8), srtp: s.srtp !== undefined };
     });
     const report = { callId: this.callId, folder: this.dir, startedAt: new Date(this.startedAtMs).toISOString(), endedAt: new Date(this.endedAtMs as number).toISOString(), endedBy: this.endedBy, streams, pauses: this.pauses, metadataVersions: this.metadata.length, events: this.events, warnings: this.warnings };
     writeFileSync(join(this.dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);

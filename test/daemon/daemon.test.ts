@@ -1,0 +1,103 @@
+/**
+ * `siprec daemon` end to end, in process: FreeSWITCH is the emulator (the
+ * captured ESL frames, tap legs placed over real SIP with the captured
+ * RTP), the SRS is `siprec srs` writing WAVs. Everything on 127.0.0.1.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { CALL_A } from "../support/fs-emulator.ts";
+import { type DaemonRig, startRig, wavTone } from "./support.ts";
+
+let rig: DaemonRig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+const subscribed = (r: DaemonRig): boolean => r.fs.commands.some((c) => c.startsWith("event plain "));
+type Stream = { label: string; wav: string; packets: number; whilePaused: number };
+const streamsOf = (r: DaemonRig): Stream[] => (r.srs.finished[0]?.["streams"] as Stream[]) ?? [];
+
+describe("siprec daemon against the FreeSWITCH emulator", () => {
+  test("separate streams: two native taps, label 1 is the caller (440 Hz), label 2 the callee (880 Hz); pause leaks nothing; hangup stops; events and variables back to FreeSWITCH", async () => {
+    rig = await startRig();
+    const r = rig;
+    await r.until(() => subscribed(r), 5000, "the ESL subscription");
+    expect(r.fs.commands.find((c) => c.startsWith("event plain "))).toContain("CUSTOM siprec::start siprec::pause siprec::resume siprec::stop");
+    r.fs.playCallStart();
+    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
+    expect(r.fs.legs.legs.map((l) => [l.plan.direction, l.status])).toEqual([["read", 200], ["write", 200]]);
+    expect(r.fs.legs.legs[0]!.plan.headers["X-Siprec-Token"]).toMatch(/^[a-z0-9]{32}$/);
+    expect(r.fs.commands.some((c) => c.startsWith(`api uuid_setvar_multi ${CALL_A} siprec_status=recording;siprec_recording_id=`))).toBe(true);
+    await Bun.sleep(800);
+    r.fs.fireSiprec("pause");
+    await r.until(() => r.fired("paused").length === 1, 3000, "siprec::paused");
+    await Bun.sleep(500);
+    r.fs.fireSiprec("resume");
+    await r.until(() => r.fired("resumed").length === 1, 3000, "siprec::resumed");
+    await Bun.sleep(800);
+    r.fs.playCallEnd();
+    await r.until(() => r.srs.finished.length === 1 && r.fired("stopped").length === 1, 5000, "the recording to finish");
+    const streams = streamsOf(r);
+    expect(streams.map((s) => s.label)).toEqual(["1", "2"]);
+    for (const s of streams) {
+      expect(s.packets).toBeGreaterThan(40);
+      expect(s.whilePaused).toBe(0);
+    }
+    const folder = r.srs.finished[0]!["folder"] as string;
+    expect(wavTone(join(folder, "label-1.wav")).hz).toBe(440);
+    expect(wavTone(join(folder, "label-2.wav")).hz).toBe(880);
+    expect((r.srs.finished[0]!["pauses"] as unknown[]).length).toBe(1);
+    expect(r.fired("stopped")[0]!.get("SIPREC-Target-UUID")).toBe(CALL_A);
+    r.stop();
+    expect(await r.exit).toBe(0);
+  }, 30_000);
+
+  test("codec mismatch: native taps answer and hang up without RTP → one mixed leg, one stream, the fallback reported", async () => {
+    rig = await startRig({ nativeMismatch: true });
+    const r = rig;
+    await r.until(() => subscribed(r), 5000, "the ESL subscription");
+    r.fs.playCallStart();
+    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
+    expect(r.fs.legs.legs.map((l) => l.plan.direction)).toEqual(["read", "write", "both"]);
+    expect(r.fired("started")[0]!.get("SIPREC-Streams")).toBe("mixed");
+    expect(r.fired("started")[0]!.get("SIPREC-Fallback")).toContain("before any RTP");
+    await Bun.sleep(600);
+    r.fs.playCallEnd();
+    await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
+    expect(streamsOf(r).map((s) => s.label)).toEqual(["1"]);
+    expect(streamsOf(r)[0]!.packets).toBeGreaterThan(10);
+  }, 30_000);
+
+  test("the ESL connection drops mid-recording: media keeps flowing, the daemon reconnects and re-subscribes, the stop still arrives", async () => {
+    rig = await startRig();
+    const r = rig;
+    await r.until(() => subscribed(r), 5000, "the ESL subscription");
+    r.fs.playCallStart();
+    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
+    r.fs.dropEsl();
+    await r.until(() => r.fs.connections === 2 && r.fs.commands.filter((c) => c.startsWith("event plain ")).length === 2, 5000, "the reconnect");
+    await Bun.sleep(400);
+    r.fs.playCallEnd();
+    await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
+    expect(streamsOf(r).every((s) => s.packets > 20)).toBe(true);
+  }, 30_000);
+
+  test("a wrong ESL password is a clear fatal error: exit 1, one connection, no retry loop", async () => {
+    rig = await startRig({ password: "NotClueCon" });
+    const r = rig;
+    expect(await r.exit).toBe(1);
+    expect(r.log.join("\n")).toContain("FreeSWITCH rejected the ESL password (-ERR invalid)");
+    expect(r.fs.connections).toBe(1);
+  }, 15_000);
+
+  test("recording required: when no SRS accepts, the call is killed with the configured cause", async () => {
+    rig = await startRig({ recording: 'on_failure = "hangup"\nhangup_cause = "RECOVERY_ON_TIMER_EXPIRE"\nsetup_timeout_ms = 2000', srsOptions: { reject: 503 } });
+    const r = rig;
+    await r.until(() => subscribed(r), 5000, "the ESL subscription");
+    r.fs.playCallStart();
+    await r.until(() => r.fired("failed").length >= 1, 8000, "siprec::failed");
+    await r.until(() => r.fs.commands.includes(`api uuid_kill ${CALL_A} RECOVERY_ON_TIMER_EXPIRE`), 3000, "uuid_kill");
+    expect(r.fired("failed")[0]!.get("SIPREC-Reason")).toContain("503");
+  }, 30_000);
+});

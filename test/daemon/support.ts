@@ -1,0 +1,88 @@
+/** Runs `siprec daemon` in process against the FreeSWITCH emulator and the reference SRS. */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { run } from "../../src/cli/run.ts";
+import type { Io } from "../../src/cli/io.ts";
+import { nodeConfigFs } from "../../src/config/load.ts";
+import { systemClock } from "../../src/platform/system-clock.ts";
+import { cryptoIds } from "../../src/platform/crypto-ids.ts";
+import { SrsServer } from "../../src/cli/srs/server.ts";
+import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
+import { parseWav } from "../../src/media/wav.ts";
+import { dominantFrequency } from "../../src/media/tone.ts";
+import { FsEmulator, type FsEmulatorOptions } from "../support/fs-emulator.ts";
+
+export interface DaemonRig {
+  readonly fs: FsEmulator;
+  readonly srs: SrsServer;
+  readonly dir: string;
+  readonly log: string[];
+  readonly exit: Promise<number>;
+  stop(signal?: string): void;
+  until(pred: () => boolean, ms?: number, what?: string): Promise<void>;
+  fired(kind: string): Map<string, string>[];
+  close(): Promise<void>;
+}
+
+export async function startRig(o: FsEmulatorOptions & { recording?: string; srsOptions?: { reject?: number } } = {}): Promise<DaemonRig> {
+  const dir = mkdtempSync(join(tmpdir(), "siprec-daemon-"));
+  const fs = await FsEmulator.start(o);
+  const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: join(dir, "recordings"), lenient: false, ...(o.srsOptions ?? {}), clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+  const config = join(dir, "siprec.toml");
+  writeFileSync(config, [
+    "[freeswitch]", 'host = "127.0.0.1"', `port = ${fs.port}`, 'password = "ClueCon"', 'event_format = "plain"', "reconnect_initial_ms = 50", "reconnect_max_ms = 200",
+    "[tap]", 'address = "127.0.0.1"', "sip_port = 0", "answer_timeout_ms = 1500", "rtp_port_min = 41000", "rtp_port_max = 41999",
+    "[[srs]]", 'name = "local"', `uri = "sip:srs@127.0.0.1:${srs.portOf("tcp")}"`, 'transport = "tcp"', "options_interval = 0",
+    "[recording]", 'rtp_address = "127.0.0.1"', o.recording ?? "",
+    "[log]", 'level = "info"', 'format = "json"',
+  ].join("\n"));
+  const log: string[] = [];
+  let signal: (s: string) => void = () => {};
+  const stopped = new Promise<string>((r) => (signal = r));
+  const io: Io = {
+    out: (t) => void log.push(t),
+    err: (t) => void log.push(t),
+    env: {},
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    fs: nodeConfigFs,
+    clock: systemClock,
+    readStdin: async () => ({ bytes: new Uint8Array(0), truncated: false }),
+    stopSignal: () => stopped,
+    onReload: () => {},
+  };
+  const exit = run(["daemon", "-c", config], io);
+  const until = async (pred: () => boolean, ms = 8000, what = "condition"): Promise<void> => {
+    const end = Date.now() + ms;
+    while (!pred()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; daemon log tail:\n${log.slice(-15).join("\n")}`);
+      await Bun.sleep(10);
+    }
+  };
+  return {
+    fs,
+    srs,
+    dir,
+    log,
+    exit,
+    stop: (s = "SIGTERM") => signal(s),
+    until,
+    fired: (kind) => fs.fired.filter((e) => e.get("Event-Subclass") === `siprec::${kind}`),
+    close: async () => {
+      signal("SIGTERM");
+      await exit;
+      await srs.stop();
+      fs.stop();
+    },
+  };
+}
+
+/** The dominant tone (of 440/880 Hz) in a recorded WAV, and its length. */
+export function wavTone(path: string): { hz: number; ms: number } {
+  const w = parseWav(new Uint8Array(readFileSync(path)));
+  if (!w.ok) throw new Error(w.error.message);
+  const s = w.value.samples8k;
+  const voiced = s.subarray(Math.floor(s.length / 4), Math.floor(s.length / 4) + 1600);
+  return { hz: dominantFrequency(voiced, 8000, [440, 880]), ms: w.value.durationMs };
+}

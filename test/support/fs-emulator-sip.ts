@@ -1,0 +1,159 @@
+/**
+ * The SIP and RTP side of the FreeSWITCH emulator: places a tap leg the way
+ * FreeSWITCH 1.10.12 does (its captured INVITE, with the originate's
+ * variables as X-Siprec-* headers), answers BYE, sends BYE when the
+ * recorded call ends, and plays the leg's captured RTP at 20 ms.
+ */
+import { udpDatagrams } from "./pcap-udp.ts";
+
+const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+const pcap = udpDatagrams("esl-tap-legs-tap-only.pcap");
+export const CAPTURED_TAP_INVITE = dec(pcap.find((d) => d.dport === 5090 && dec(d.payload).startsWith("INVITE "))!.payload);
+
+/** FreeSWITCH's RTP of each captured tap leg, by direction (the leg's SDP port names its packets). */
+export const CAPTURED_TAP_RTP: Record<"read" | "write" | "both", Uint8Array[]> = (() => {
+  const out: Record<string, Uint8Array[]> = {};
+  for (const d of pcap) {
+    const t = dec(d.payload);
+    const dir = /X-Siprec-Direction: (\w+)/.exec(t)?.[1];
+    const port = Number(/m=audio (\d+)/.exec(t)?.[1]);
+    if (t.startsWith("INVITE ") && d.dport === 5090 && dir !== undefined) out[dir] = pcap.filter((x) => x.sport === port && x.dport === 6000).map((x) => x.payload);
+  }
+  return out as Record<"read" | "write" | "both", Uint8Array[]>;
+})();
+
+export interface TapLegPlan {
+  readonly legUuid: string;
+  readonly host: string;
+  readonly port: number;
+  readonly headers: Record<string, string>;
+  readonly direction: "read" | "write" | "both";
+  /** FreeSWITCH's codec-mismatch behaviour: answer, then hang up at once without RTP. */
+  readonly hangUpAfterAnswer: boolean;
+}
+
+export interface LiveLeg {
+  readonly plan: TapLegPlan;
+  state: "calling" | "up" | "ended";
+  status: number | undefined;
+  rtpSent: number;
+  endedBy: "us" | "them" | undefined;
+}
+
+type Udp = Bun.udp.Socket<"buffer">;
+
+export class TapLegEmulator {
+  readonly legs: LiveLeg[] = [];
+  #sip!: Udp;
+  #rtp!: Udp;
+  readonly #byCallId = new Map<string, { leg: LiveLeg; invite: string; toTag?: string; remote?: number; timer?: ReturnType<typeof setInterval>; cseq: number; settle: (status: number) => void }>();
+
+  static async open(): Promise<TapLegEmulator> {
+    const e = new TapLegEmulator();
+    e.#sip = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { data: (_s, d) => e.#onSip(dec(d)) } });
+    e.#rtp = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+    return e;
+  }
+
+  /** Places the leg; resolves with the final status FreeSWITCH would see. */
+  place(plan: TapLegPlan): Promise<number> {
+    const n = this.legs.length + 1;
+    const callId = `fs-emu-${n}-${plan.legUuid}`;
+    const leg: LiveLeg = { plan, state: "calling", status: undefined, rtpSent: 0, endedBy: undefined };
+    this.legs.push(leg);
+    let invite = CAPTURED_TAP_INVITE
+      .replace(/^INVITE sip:tap@127\.0\.0\.1:5090/, `INVITE sip:tap@${plan.host}:${plan.port}`)
+      .replace("To: <sip:tap@127.0.0.1:5090>", `To: <sip:tap@${plan.host}:${plan.port}>`)
+      .replace(/Call-ID: \S+/, `Call-ID: ${callId}`)
+      .replace(/branch=\S+/, `branch=z9hG4bKemu${n}`)
+      .replace(/;tag=\S+/, `;tag=emu${n}`)
+      .replace("Via: SIP/2.0/UDP 127.0.0.1;rport", `Via: SIP/2.0/UDP 127.0.0.1:${this.#sip.port};rport`)
+      .replace("<sip:mod_sofia@127.0.0.1:5060>", `<sip:mod_sofia@127.0.0.1:${this.#sip.port}>`)
+      .replace(/X-Siprec-Session: .*\r\nX-Siprec-Direction: .*\r\n/, Object.entries(plan.headers).map(([k, v]) => `${k}: ${v}\r\n`).join(""))
+      .replace(/m=audio \d+/, `m=audio ${this.#rtp.port}`);
+    const [head, body] = invite.split("\r\n\r\n") as [string, string];
+    invite = `${head.replace(/Content-Length: \d+/, `Content-Length: ${Buffer.byteLength(body)}`)}\r\n\r\n${body}`;
+    return new Promise((settle) => {
+      this.#byCallId.set(callId, { leg, invite, cseq: 1, settle });
+      this.#sip.send(invite, plan.port, plan.host);
+    });
+  }
+
+  /** The recorded call ended: FreeSWITCH ends every eavesdrop leg with BYE. */
+  hangupAll(): void {
+    for (const [callId, c] of this.#byCallId) if (c.leg.state === "up") this.#bye(callId);
+  }
+
+  close(): void {
+    for (const c of this.#byCallId.values()) clearInterval(c.timer);
+    this.#sip.close();
+    this.#rtp.close();
+  }
+
+  #onSip(text: string): void {
+    const callId = /Call-ID: (\S+)/i.exec(text)?.[1] ?? "";
+    const c = this.#byCallId.get(callId);
+    if (c === undefined) return;
+    if (text.startsWith("SIP/2.0 ")) {
+      const status = Number(text.slice(8, 11));
+      if (status < 200 || !/CSeq: \d+ INVITE/i.test(text) || c.leg.status !== undefined) return;
+      c.leg.status = status;
+      if (status >= 300) {
+        c.leg.state = "ended";
+        this.#sip.send(this.#request("ACK", callId, c, 1, /To: .*;tag=(\S+)/.exec(text)?.[1]), c.leg.plan.port, c.leg.plan.host);
+        return c.settle(status);
+      }
+      c.toTag = /To: .*;tag=(\S+)/.exec(text)?.[1];
+      c.remote = Number(/m=audio (\d+)/.exec(text)?.[1]);
+      c.leg.state = "up";
+      this.#sip.send(this.#request("ACK", callId, c, 1), c.leg.plan.port, c.leg.plan.host);
+      c.settle(status);
+      if (c.leg.plan.hangUpAfterAnswer) return void setTimeout(() => this.#bye(callId), 30);
+      const packets = CAPTURED_TAP_RTP[c.leg.plan.direction];
+      let i = 0;
+      c.timer = setInterval(() => {
+        if (c.leg.state !== "up") return clearInterval(c.timer);
+        this.#rtp.send(packets[i % packets.length]!, c.remote!, "127.0.0.1");
+        c.leg.rtpSent++;
+        i++;
+      }, 20);
+      return;
+    }
+    if (text.startsWith("BYE ")) {
+      c.leg.state = "ended";
+      c.leg.endedBy ??= "them";
+      clearInterval(c.timer);
+      const via = /Via: .*/i.exec(text)?.[0] ?? "";
+      const pick = (h: string): string => new RegExp(`^${h}: .*$`, "im").exec(text)?.[0] ?? "";
+      this.#sip.send(`SIP/2.0 200 OK\r\n${via}\r\n${pick("From")}\r\n${pick("To")}\r\n${pick("Call-ID")}\r\n${pick("CSeq")}\r\nContent-Length: 0\r\n\r\n`, c.leg.plan.port, c.leg.plan.host);
+    }
+  }
+
+  #bye(callId: string): void {
+    const c = this.#byCallId.get(callId);
+    if (c === undefined || c.leg.state !== "up") return;
+    c.leg.state = "ended";
+    c.leg.endedBy = "us";
+    clearInterval(c.timer);
+    c.cseq++;
+    this.#sip.send(this.#request("BYE", callId, c, c.cseq), c.leg.plan.port, c.leg.plan.host);
+  }
+
+  #request(method: string, callId: string, c: { invite: string; toTag?: string }, cseq: number, toTag = c.toTag): string {
+    const p = c.invite;
+    const line = (h: string): string => new RegExp(`^${h}: .*$`, "m").exec(p)?.[0] ?? "";
+    const branch = method === "ACK" && cseq === 1 && toTag !== c.toTag ? /branch=(\S+)/.exec(p)?.[1] : `z9hG4bK${method}${Math.floor(Math.random() * 1e9)}`;
+    return [
+      `${method} ${/^INVITE (\S+)/.exec(p)?.[1]} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${this.#sip.port};rport;branch=${branch}`,
+      "Max-Forwards: 70",
+      line("From"),
+      `${line("To")}${toTag === undefined ? "" : `;tag=${toTag}`}`,
+      `Call-ID: ${callId}`,
+      `CSeq: ${method === "ACK" ? /CSeq: (\d+)/.exec(p)?.[1] : Number(/CSeq: (\d+)/.exec(p)?.[1]) + cseq} ${method}`,
+      "Content-Length: 0",
+      "",
+      "",
+    ].join("\r\n");
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * A FreeSWITCH stand-in for daemon tests. Its ESL side answers with the
+ * captured frames (auth, subscription, api/bgapi replies, BACKGROUND_JOB,
+ * the call's events from esl-tap-legs) and emulates `originate` of tap legs
+ * with real SIP and the captured RTP (fs-emulator-sip.ts). Events carry the
+ * captured channel data; only a CUSTOM event's subclass/action or a
+ * BACKGROUND_JOB's ids and body are changed, and re-encoded the way
+ * FreeSWITCH encodes plain events.
+ */
+import { type EslEvent, parseEventFrame } from "../../src/esl/event.ts";
+import { EslFramer } from "../../src/esl/frame.ts";
+import { eslFrames } from "./esl-fixtures.ts";
+import { rawFrames } from "./esl-replay-server.ts";
+import { TapLegEmulator } from "./fs-emulator-sip.ts";
+
+const enc = new TextEncoder();
+const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+const TAP_FRAMES = rawFrames("esl-tap-legs");
+const TAP_EVENTS = eslFrames("esl-tap-legs").map((f) => (f.contentType === "text/event-plain" ? parseEventFrame(f) : undefined));
+export const CALL_A = "656b9548-eba2-4e82-bf16-119977caa1fc";
+export const CALL_B = "8d43ac95-d364-4bba-b830-0b1ac2262ebd";
+
+/** Indices (in esl-tap-legs) of the call's own events: A and B, not the lab's tap legs. */
+function callFrames(from: string[], to: string[]): Uint8Array[] {
+  const picked: Uint8Array[] = [];
+  let on = false;
+  TAP_EVENTS.forEach((e, i) => {
+    if (e === undefined || !e.ok) return;
+    const uuid = e.value.headers.get("Unique-ID");
+    const key = e.value.subclass ?? e.value.name;
+    if (from.includes(`${key}/${uuid}`)) on = true;
+    if (on && (uuid === CALL_A || uuid === CALL_B)) picked.push(TAP_FRAMES[i]!);
+    if (to.includes(`${key}/${uuid}`)) on = false;
+  });
+  return picked;
+}
+const CALL_START = callFrames([`CHANNEL_CREATE/${CALL_A}`], [`CHANNEL_BRIDGE/${CALL_A}`]);
+const CALL_END = callFrames([`CHANNEL_HANGUP/${CALL_A}`], [`CHANNEL_HANGUP_COMPLETE/${CALL_A}`]);
+const START_EVENT = (TAP_EVENTS.find((e) => e?.ok === true && e.value.subclass === "siprec::start") as { value: EslEvent }).value;
+const JOB_EVENT = (TAP_EVENTS.find((e) => e?.ok === true && e.value.name === "BACKGROUND_JOB") as { value: EslEvent }).value;
+
+/** FreeSWITCH's plain event encoding: url-encoded values, "/" left as is, inner Content-Length before a body. */
+export function plainEventFrame(headers: ReadonlyMap<string, string>, body?: string): Uint8Array {
+  const lines = [...headers].filter(([k]) => k !== "Content-Length").map(([k, v]) => `${k}: ${encodeURIComponent(v).replace(/%2F/g, "/")}`);
+  if (body !== undefined) lines.push(`Content-Length: ${enc.encode(body).length}`);
+  const inner = `${lines.join("\n")}\n\n${body ?? ""}`;
+  return enc.encode(`Content-Length: ${enc.encode(inner).length}\nContent-Type: text/event-plain\n\n${inner}`);
+}
+
+export interface FsEmulatorOptions {
+  readonly password?: string;
+  /** Native read/write legs answer and hang up without RTP (FreeSWITCH's codec-mismatch case). */
+  readonly nativeMismatch?: boolean;
+}
+
+export class FsEmulator {
+  readonly commands: string[] = [];
+  readonly fired: Map<string, string>[] = [];
+  readonly legs: TapLegEmulator;
+  #socket: { write(b: Uint8Array): number; end(): void } | undefined;
+  #server: Bun.TCPSocketListener<{ framer: EslFramer; inbox: string }> | undefined;
+  #connections = 0;
+  /** Channels up now, for `show channels as json` (FreeSWITCH's column for the id is "uuid"). */
+  #live: string[] = [];
+
+  private constructor(legs: TapLegEmulator, private readonly o: FsEmulatorOptions) {
+    this.legs = legs;
+  }
+
+  static async start(o: FsEmulatorOptions = {}): Promise<FsEmulator> {
+    const fs = new FsEmulator(await TapLegEmulator.open(), o);
+    fs.#server = Bun.listen<{ framer: EslFramer; inbox: string }>({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open: (s) => {
+          fs.#connections++;
+          s.data = { framer: new EslFramer(), inbox: "" };
+          fs.#socket = s;
+          s.write(TAP_FRAMES[0]!); // auth/request
+        },
+        data: (s, d) => {
+          s.data.inbox += dec(d);
+          for (let cut = s.data.inbox.indexOf("\n\n"); cut >= 0; cut = s.data.inbox.indexOf("\n\n")) {
+            const cmd = s.data.inbox.slice(0, cut);
+            s.data.inbox = s.data.inbox.slice(cut + 2);
+            fs.#command(cmd, s);
+          }
+        },
+        close: (s) => {
+          if (fs.#socket === s) fs.#socket = undefined;
+        },
+      },
+    });
+    return fs;
+  }
+
+  get port(): number {
+    return this.#server!.port;
+  }
+
+  get connections(): number {
+    return this.#connections;
+  }
+
+  /** The call up to CHANNEL_BRIDGE, siprec::start included (captured frames). */
+  playCallStart(): void {
+    for (const f of CALL_START) this.#socket?.write(f);
+    this.#live = [CALL_A, CALL_B];
+  }
+
+  /** The caller hangs up: hangup events, siprec::stop, and the tap legs end. */
+  playCallEnd(): void {
+    for (const f of CALL_END) this.#socket?.write(f);
+    this.#live = [];
+    this.legs.hangupAll();
+  }
+
+  /** The captured siprec::start of call A with another action (pause/resume/stop) or extra headers. */
+  fireSiprec(action: string, extra: Record<string, string> = {}): void {
+    const h = new Map(START_EVENT.headers);
+    h.set("Event-Subclass", `siprec::${action}`);
+    h.set("SIPREC-Action", action);
+    for (const [k, v] of Object.entries(extra)) h.set(k, v);
+    this.#socket?.write(plainEventFrame(h));
+  }
+
+  /** Drops the ESL connection (FreeSWITCH restarting its event socket, a network cut). */
+  dropEsl(): void {
+    this.#socket?.end();
+    this.#socket = undefined;
+  }
+
+  stop(): void {
+    this.#socket?.end();
+    this.#server?.stop(true);
+    this.legs.close();
+  }
+
+  #reply(s: { write(b: Uint8Array): number }, text: string): void {
+    s.write(enc.encode(`Content-Type: command/reply\nReply-Text: ${text}\n\n`));
+  }
+
+  #api(s: { write(b: Uint8Array): number }, body: string): void {
+    s.write(enc.encode(`Content-Type: api/response\nContent-Length: ${enc.encode(body).length}\n\n${body}`));
+  }
+
+  #command(cmd: string, s: { write(b: Uint8Array): number; end(): void }): void {
+    this.commands.push(cmd);
+    const [first = "", ...rest] = cmd.split("\n");
+    if (first.startsWith("auth ")) {
+      if (first.slice(5) === (this.o.password ?? "ClueCon")) return this.#reply(s, "+OK accepted");
+      this.#reply(s, "-ERR invalid");
+      s.write(rawFrames("esl-auth-fail")[2]!);
+      return s.end();
+    }
+    if (first.startsWith("event plain ")) return this.#reply(s, "+OK event listener enabled plain");
+    if (first.startsWith("event ")) return this.#reply(s, "-ERR the emulator speaks plain only");
+    if (first === "api show channels as json") {
+      if (this.#live.length === 0) return this.#api(s, '{"row_count": 0}\n');
+      return this.#api(s, `${JSON.stringify({ row_count: this.#live.length, rows: this.#live.map((uuid) => ({ uuid, direction: uuid === CALL_A ? "inbound" : "outbound" })) })}\n`);
+    }
+    if (first.startsWith("api ")) return this.#api(s, "+OK\n");
+    if (first.startsWith("sendevent ")) {
+      this.fired.push(new Map(rest.map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()] as [string, string])));
+      return this.#reply(s, "+OK 00000000-0000-4000-8000-000000000000");
+    }
+    if (first.startsWith("bgapi originate ")) return this.#originate(first.slice(6), rest, s);
+    if (first === "exit") {
+      this.#reply(s, "+OK bye");
+      return s.end();
+    }
+    this.#reply(s, "-ERR command not found");
+  }
+
+  #originate(command: string, rest: string[], s: { write(b: Uint8Array): number }): void {
+    const jobUuid = rest.find((l) => l.startsWith("Job-UUID: "))?.slice(10) ?? "00000000-0000-4000-8000-00000000000f";
+    s.write(enc.encode(`Content-Type: command/reply\nReply-Text: +OK Job-UUID: ${jobUuid}\nJob-UUID: ${jobUuid}\n\n`));
+    const m = /^originate \{([^}]*)\}sofia\/[^/]+\/tap@([^:]+):(\d+) /.exec(command);
+    const vars = new Map((m?.[1] ?? "").split(",").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)] as [string, string]));
+    const job = (body: string): void => {
+      const h = new Map(JOB_EVENT.headers);
+      h.set("Job-UUID", jobUuid);
+      h.set("Job-Command-Arg", command.slice("originate ".length));
+      this.#socket?.write(plainEventFrame(h, body));
+    };
+    if (m === null) return job("-ERR INVALID_GATEWAY\n");
+    const direction = vars.get("sip_h_X-Siprec-Direction") as "read" | "write" | "both";
+    const headers: Record<string, string> = {};
+    for (const [k, v] of vars) if (k.startsWith("sip_h_")) headers[k.slice(6)] = v;
+    void this.legs
+      .place({ legUuid: vars.get("origination_uuid") ?? "", host: m[2]!, port: Number(m[3]), headers, direction, hangUpAfterAnswer: this.o.nativeMismatch === true && direction !== "both" })
+      .then((status) => job(status < 300 ? `+OK ${vars.get("origination_uuid")}\n` : "-ERR CALL_REJECTED\n"));
+  }
+}
+
