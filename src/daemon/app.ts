@@ -44,6 +44,7 @@ export interface DaemonStatus {
   readonly counters: Recorder["counters"];
   readonly srs: readonly { name: string; health: string }[];
   readonly tapRejected: Readonly<Record<string, number>>;
+  readonly rtcpLoss: readonly { recording: string; group: string; label: string; fractionLost: number }[];
 }
 
 export class Daemon {
@@ -54,6 +55,8 @@ export class Daemon {
   readonly #monitor: OptionsMonitor;
   readonly #tap: TapListener;
   #fatal: ((reason: string) => void) | undefined;
+  readonly #medias = new Map<string, ForkerRecordingMedia>();
+  readonly forwarded = { packets: 0, bytes: 0 };
 
   private constructor(cfg: Config, stack: AppStack, private readonly d: DaemonDeps) {
     this.#cfg = cfg;
@@ -76,7 +79,11 @@ export class Daemon {
         tap: this.#tap,
         tapTarget: { profile: cfg.tap.profile, host: cfg.tap.address, port: stack.transports.get("udp")?.local.port ?? cfg.tap.sip_port, answerTimeoutMs: cfg.tap.answer_timeout_ms },
         policy: { onFailure: r.on_failure, hangupCause: r.hangup_cause, dtmf: r.dtmf, pauseMode: r.pause_mode, defaultStreams: r.streams, metadata: { namespace: cfg.metadata.namespace, map: cfg.metadata.map } },
-        openMedia: () => new ForkerRecordingMedia({ clock: d.clock, ids: d.ids, log: d.log, host: r.rtp_address === "0.0.0.0" ? cfg.tap.address : r.rtp_address, ptimeMs: r.ptime, cname: `siprec@${cfg.tap.address}`, dtmf: r.dtmf }),
+        openMedia: (id) => {
+          const m = new ForkerRecordingMedia({ clock: d.clock, ids: d.ids, log: d.log, host: r.rtp_address === "0.0.0.0" ? cfg.tap.address : r.rtp_address, ptimeMs: r.ptime, cname: `siprec@${cfg.tap.address}`, dtmf: r.dtmf, totals: this.forwarded, onClose: () => this.#medias.delete(id) });
+          this.#medias.set(id, m);
+          return m;
+        },
         openSession: (args) => openSession({ ua: stack.ua, clock: d.clock, ids: d.ids, log: d.log, localAddress: cfg.tap.address, isUsable: (n) => this.#monitor.isUsable(n), config: () => this.#cfg }, args),
       },
       triggers,
@@ -119,6 +126,7 @@ export class Daemon {
       counters: { ...this.recorder.counters },
       srs: this.#cfg.srs.map((x) => ({ name: x.name, health: this.#monitor.health(x.name) })),
       tapRejected: { ...this.#tap.rejected },
+      rtcpLoss: [...this.#medias].flatMap(([recording, m]) => m.rtcpLoss().map((l) => ({ recording, ...l }))),
     };
   }
 

@@ -26,6 +26,9 @@ export interface ForkerMediaOptions {
   readonly ptimeMs: number;
   readonly cname: string;
   readonly dtmf: "forward" | "drop";
+  /** Daemon-wide counters of what was sent to recording servers. */
+  readonly totals: { packets: number; bytes: number };
+  readonly onClose?: () => void;
 }
 
 export class ForkerRecordingMedia implements RecordingMedia {
@@ -62,6 +65,12 @@ export class ForkerRecordingMedia implements RecordingMedia {
   close(): void {
     for (const d of this.#drivers) d.stop();
     this.#drivers.clear();
+    this.o.onClose?.();
+  }
+
+  /** Latest RTCP loss per SRS stream of this recording. */
+  rtcpLoss(): { group: string; label: string; fractionLost: number }[] {
+    return [...this.#drivers].flatMap((d) => d.rtcpLoss());
   }
 
   driverFor(group: string): MediaDriver {
@@ -133,7 +142,13 @@ class GroupDriver implements MediaDriver {
         ...(o.telephoneEventPt === undefined ? {} : { telephoneEventPt: o.telephoneEventPt }),
         dtmf: this.o.dtmf,
         ...(ctx === undefined ? {} : { protect: (b: Uint8Array) => ctx.protectRtp(b) }),
-        port: { send: (b) => out.rtp.send(b, o.port, o.connection.address) },
+        port: {
+          send: (b) => {
+            this.o.totals.packets++;
+            this.o.totals.bytes += b.length;
+            return out.rtp.send(b, o.port, o.connection.address);
+          },
+        },
       });
       if (o.telephoneEventPt !== undefined && this.o.dtmf === "forward") {
         const pt = o.telephoneEventPt;
@@ -162,6 +177,14 @@ class GroupDriver implements MediaDriver {
 
   gate(open: boolean): void {
     this.media.forker.setGate(this.group, open);
+  }
+
+  rtcpLoss(): { group: string; label: string; fractionLost: number }[] {
+    return this.#active.flatMap((s) => {
+      const ssrc = this.media.forker.outputInfo(`${this.group}/${s.local.label}`)?.ssrc;
+      const f = ssrc === undefined ? undefined : this.#reporter?.figures(ssrc);
+      return f === undefined ? [] : [{ group: this.group, label: s.local.label, fractionLost: f.fractionLost }];
+    });
   }
 
   dtmf(label: string, digit: string, durationMs: number): void {

@@ -22,10 +22,12 @@ export interface DaemonRig {
   stop(signal?: string): void;
   until(pred: () => boolean, ms?: number, what?: string): Promise<void>;
   fired(kind: string): Map<string, string>[];
+  /** The control API's base URL, once the daemon logged it. */
+  controlUrl(): string | undefined;
   close(): Promise<void>;
 }
 
-export async function startRig(o: FsEmulatorOptions & { recording?: string; srsOptions?: { reject?: number } } = {}): Promise<DaemonRig> {
+export async function startRig(o: FsEmulatorOptions & { recording?: string; extra?: string; srsOptions?: { reject?: number } } = {}): Promise<DaemonRig> {
   const dir = mkdtempSync(join(tmpdir(), "siprec-daemon-"));
   const fs = await FsEmulator.start(o);
   const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: join(dir, "recordings"), lenient: false, ...(o.srsOptions ?? {}), clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
@@ -36,6 +38,7 @@ export async function startRig(o: FsEmulatorOptions & { recording?: string; srsO
     "[[srs]]", 'name = "local"', `uri = "sip:srs@127.0.0.1:${srs.portOf("tcp")}"`, 'transport = "tcp"', "options_interval = 0",
     "[recording]", 'rtp_address = "127.0.0.1"', o.recording ?? "",
     "[log]", 'level = "info"', 'format = "json"',
+    o.extra ?? "",
   ].join("\n"));
   const log: string[] = [];
   let signal: (s: string) => void = () => {};
@@ -69,6 +72,7 @@ export async function startRig(o: FsEmulatorOptions & { recording?: string; srsO
     stop: (s = "SIGTERM") => signal(s),
     until,
     fired: (kind) => fs.fired.filter((e) => e.get("Event-Subclass") === `siprec::${kind}`),
+    controlUrl: () => log.map((l) => /"url":"(http:[^"]+)"/.exec(l)?.[1]).find((u) => u !== undefined),
     close: async () => {
       signal("SIGTERM");
       await exit;

@@ -10,6 +10,8 @@ import { EXIT } from "../exit-codes.ts";
 import { loggerFor } from "../logger.ts";
 import { loadConfig } from "../../config/load.ts";
 import { Daemon } from "../../daemon/app.ts";
+import { startControl } from "../../daemon/http-control.ts";
+import { daemonMetrics } from "../../daemon/metrics.ts";
 import { cryptoIds } from "../../platform/crypto-ids.ts";
 
 interface Options {
@@ -47,6 +49,17 @@ export const daemonCommand: CliCommand = {
           io.err(`siprec daemon: cannot start: ${e instanceof Error ? e.message : String(e)}`);
           return ctx.setExit(EXIT.FAILURE);
         }
+        let control: { port: number; stop(): void } | undefined;
+        if (cfg.control.enabled) {
+          try {
+            control = startControl(daemon, { host: cfg.control.address, port: cfg.control.port, token: cfg.control.token?.reveal(), metrics: daemonMetrics(() => daemon.status(), daemon.forwarded) });
+            log.info("control API listening", { url: `http://${cfg.control.address.includes(":") ? `[${cfg.control.address}]` : cfg.control.address}:${control.port}` });
+          } catch (e) {
+            io.err(`siprec daemon: cannot listen for the control API on ${cfg.control.address}:${cfg.control.port}: ${e instanceof Error ? e.message : String(e)}`);
+            await daemon.drain();
+            return ctx.setExit(EXIT.FAILURE);
+          }
+        }
         log.info("siprec daemon started", { config: loaded.value.path, freeswitch: `${cfg.freeswitch.host}:${cfg.freeswitch.port}`, tap: `${cfg.tap.address}:${cfg.tap.sip_port}`, srs: cfg.srs.map((s) => s.name) });
         io.onReload(() => {
           void loadConfig({ explicitPath: loaded.value.path, env: io.env, fs: io.fs }).then((next) => {
@@ -55,6 +68,7 @@ export const daemonCommand: CliCommand = {
           });
         });
         const outcome = await Promise.race([io.stopSignal().then((s) => ({ kind: "signal" as const, s })), daemon.whenFatal().then((reason) => ({ kind: "fatal" as const, reason }))]);
+        control?.stop();
         if (outcome.kind === "fatal") {
           io.err(`siprec daemon: ${outcome.reason}`);
           await daemon.drain();
