@@ -1,6 +1,11 @@
 /** The daemon's control API and metrics, against the FreeSWITCH emulator and siprec srs. */
 import { afterEach, describe, expect, test } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { run } from "../../src/cli/run.ts";
+import { nodeConfigFs } from "../../src/config/load.ts";
 import { CALL_A } from "../support/fs-emulator.ts";
+import { memoryIo } from "../support/memory-io.ts";
 import { type DaemonRig, startRig } from "./support.ts";
 
 let rig: DaemonRig | undefined;
@@ -40,6 +45,14 @@ describe("control API", () => {
     await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
     const list = (await (await fetch(`${base}/recordings`, { headers: auth })).json()) as { recordings: { id: string; status: string }[] };
     expect(list.recordings).toEqual([expect.objectContaining({ id, status: "recording", mode: "separate" })]);
+    // `siprec status` reads the same through the config's control address and token.
+    const cfgPath = join(r.dir, "status.toml");
+    writeFileSync(cfgPath, readFileSync(join(r.dir, "siprec.toml"), "utf8").replace(/\[control\]\nenabled = true\naddress = "127.0.0.1"\nport = 0/, `[control]\nenabled = true\naddress = "127.0.0.1"\nport = ${new URL(base).port}`));
+    const io = memoryIo();
+    Object.assign(io, { fs: nodeConfigFs });
+    expect(await run(["status", "-c", cfgPath], io)).toBe(0);
+    expect(io.stdout).toContain("FreeSWITCH event socket: ready");
+    expect(io.stdout).toContain(`  ${id}  call ${CALL_A}  recording  separate  -> default`);
 
     await Bun.sleep(300);
     const metrics = await (await fetch(`${base}/metrics`, { headers: auth })).text();
