@@ -67,6 +67,11 @@ const controlSchema = z
   })
   .transform((c) => ({ ...withoutSecretKeys(c, "token"), token: secretRefOf(c, "token") }));
 
+const stateSchema = z.strictObject({
+  /** SQLite file with the active recordings, for recovery after a crash; "" keeps nothing on disk. */
+  path: z.string().max(4096).default("/var/lib/siprec/state.db"),
+});
+
 const logSchema = z.strictObject({
   level: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
   /** auto: readable text on a terminal, JSON lines otherwise. */
@@ -84,6 +89,7 @@ const rootSchema = z
     trigger: z.array(triggerSchema).default([{ kind: "event", srs_groups: ["default"] }]),
     metadata: metadataSchema.prefault({}),
     control: controlSchema.prefault({}),
+    state: stateSchema.prefault({}),
     log: logSchema.prefault({}),
   });
 

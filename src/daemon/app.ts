@@ -22,6 +22,10 @@ import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
 import type { Logger } from "../lib/log.ts";
 import { ForkerRecordingMedia } from "./forker-media.ts";
+import { SqliteRecordingStore } from "./sqlite-store.ts";
+import { parseEventJson } from "../esl/event.ts";
+import type { StoredRecording } from "../recorder/ports.ts";
+import { DialogSession } from "../sip/ua/dialog-session.ts";
 import { openSession, transportOf } from "./session-factory.ts";
 
 export const ESL_EVENTS = [
@@ -58,9 +62,15 @@ export class Daemon {
   readonly #medias = new Map<string, ForkerRecordingMedia>();
   readonly forwarded = { packets: 0, bytes: 0 };
 
+  readonly #store: SqliteRecordingStore | undefined;
+  /** Recordings a previous process left behind, handled once FreeSWITCH is reachable. */
+  #orphans: StoredRecording[] = [];
+
   private constructor(cfg: Config, stack: AppStack, private readonly d: DaemonDeps) {
     this.#cfg = cfg;
     this.#stack = stack;
+    this.#store = openStore(cfg.state.path, d.log);
+    this.#orphans = this.#store?.load() ?? [];
     const ports = new PortAllocator(cfg.tap.rtp_port_min, cfg.tap.rtp_port_max);
     this.#tap = new TapListener(cfg.tap.address, async (onPacket) => {
       const sock = await openOnFreePort(() => ports.take(), (p) => ports.release(p), { host: cfg.tap.address, onPacket });
@@ -84,6 +94,7 @@ export class Daemon {
           this.#medias.set(id, m);
           return m;
         },
+        ...(this.#store === undefined ? {} : { store: this.#store }),
         openSession: (args) => openSession({ ua: stack.ua, clock: d.clock, ids: d.ids, log: d.log, localAddress: cfg.tap.address, isUsable: (n) => this.#monitor.isUsable(n), config: () => this.#cfg }, args),
       },
       triggers,
@@ -105,6 +116,7 @@ export class Daemon {
     for (const s of cfg.srs) protocols.add(transportOf(s));
     const stack = await openAppStack({ host: cfg.tap.address, protocols: [...protocols], clock: d.clock, ids: d.ids, logger: d.log.child({ part: "sip" }), listenPort: cfg.tap.sip_port });
     const daemon = new Daemon(cfg, stack, d);
+    daemon.#endOrphanDialogs();
     daemon.#watchServers();
     daemon.esl.start();
     return daemon;
@@ -142,6 +154,7 @@ export class Daemon {
   async drain(): Promise<void> {
     await this.recorder.drain();
     this.esl.stop();
+    this.#store?.close();
     for (const x of this.#cfg.srs) this.#monitor.remove(x.name);
     this.d.clock.setTimer(100, () => this.#stack.close());
   }
@@ -162,6 +175,33 @@ export class Daemon {
     }
   }
 
+  /** BYE for every SRS dialog a dead process left open: the SRS must not wait for media that will not come. */
+  #endOrphanDialogs(): void {
+    for (const o of this.#orphans) {
+      for (const x of o.dialogs) {
+        const session = new DialogSession(x.dialog, "uac", this.#stack.ua.dialogContext(x.peer));
+        void session.bye().then((r) => this.d.log.info("orphaned SRS dialog ended", { recordingId: o.id, group: x.group, result: r.kind === "final" ? r.res.status : r.kind }));
+      }
+    }
+  }
+
+  /** Once FreeSWITCH answers: hang up the dead process's tap legs, record its calls that are still up. */
+  async #recoverOrphans(live: ReadonlySet<string>): Promise<void> {
+    const orphans = this.#orphans;
+    this.#orphans = [];
+    for (const o of orphans) {
+      for (const leg of o.legUuids) await this.esl.api(`uuid_kill ${leg}`);
+      if (live.has(o.callUuid)) {
+        const dump = await this.esl.api(`uuid_dump ${o.callUuid} json`);
+        const e = dump.ok ? parseEventJson(dump.value) : undefined;
+        if (e?.ok === true) this.recorder.adopt(e.value);
+        const again = this.recorder.recover(o);
+        this.d.log.info("recording from before a restart", { recordingId: o.id, callUuid: o.callUuid, recordedAgain: again });
+      }
+      this.#store?.remove(o.id);
+    }
+  }
+
   #onEsl(n: EslClientNotice): void {
     switch (n.type) {
       case "ready":
@@ -169,6 +209,7 @@ export class Daemon {
         void this.esl.api("show channels as json").then((r) => {
           const uuids = r.ok ? channelUuidsFromShow(r.value) : undefined;
           if (uuids === undefined) return this.d.log.warn("could not read FreeSWITCH's channel list", {});
+          void this.#recoverOrphans(new Set(uuids));
           for (const gone of this.recorder.table.resync(uuids)) {
             const rec = this.recorder.recordings.find((x) => x.callUuid === gone);
             if (rec !== undefined) void rec.stop("call ended while the event socket was down", true);
@@ -187,6 +228,16 @@ export class Daemon {
       case "protocol-error":
         return;
     }
+  }
+}
+
+function openStore(path: string, log: Logger): SqliteRecordingStore | undefined {
+  if (path === "") return undefined;
+  try {
+    return new SqliteRecordingStore(path);
+  } catch (e) {
+    log.warn("crash recovery is off: cannot open the state file", { path, error: e instanceof Error ? e.message : String(e) });
+    return undefined;
   }
 }
 

@@ -14,6 +14,8 @@ import type { CallView } from "../siprec/metadata/snapshot.ts";
 import type { SessionReport, SessionState } from "../siprec/session/types.ts";
 import type { MetadataMapping } from "./call-metadata.ts";
 import type { TapExpectation, TapLeg } from "./tap-listener.ts";
+import type { Dialog } from "../sip/dialog/dialog.ts";
+import type { Peer } from "../sip/transport.ts";
 
 export interface EslPort {
   bgapi(command: string): Promise<Result<BgapiResult, EslClientError>>;
@@ -45,6 +47,26 @@ export interface SessionPort {
   stop(): Promise<SessionReport>;
   updateMetadata(): Promise<boolean>;
   report(): SessionReport;
+  /** The established SRS dialog, kept so a restarted daemon can end it. */
+  dialogState?(): { readonly dialog: Dialog; readonly peer: Peer } | undefined;
+}
+
+/** What survives a crash: enough to BYE the SRS dialogs, kill the tap legs and re-record the call. */
+export interface StoredRecording {
+  readonly id: string;
+  readonly callUuid: string;
+  readonly groupId: string | undefined;
+  readonly groups: readonly string[];
+  readonly mode: "separate" | "mixed";
+  readonly startedMs: number;
+  readonly legUuids: readonly string[];
+  readonly dialogs: readonly { readonly group: string; readonly dialog: Dialog; readonly peer: Peer }[];
+}
+
+export interface RecordingStore {
+  save(r: StoredRecording): void;
+  remove(id: string): void;
+  load(): StoredRecording[];
 }
 
 export interface OpenSessionArgs {
@@ -85,4 +107,5 @@ export interface RecorderDeps {
   readonly policy: RecorderPolicy;
   openMedia(recordingId: string): RecordingMedia;
   openSession(args: OpenSessionArgs): SessionPort;
+  readonly store?: RecordingStore;
 }

@@ -10,7 +10,7 @@
 import { randomToken, uuidV4 } from "../lib/ids.ts";
 import type { EslEvent } from "../esl/event.ts";
 import { CallTable } from "./call-table.ts";
-import type { RecorderDeps } from "./ports.ts";
+import type { RecorderDeps, StoredRecording } from "./ports.ts";
 import { Recording, type RecordingNotice } from "./recording.ts";
 import type { RecordingIntent, StreamMode, TriggerProblem, Triggers } from "./triggers.ts";
 
@@ -98,6 +98,23 @@ export class Recorder {
     return r === undefined ? { ok: false, error: { code: "CALL_UNKNOWN", message: `channel ${callUuid} cannot be recorded` } } : { ok: true, id: r.id };
   }
 
+  /** Channel data learnt outside the event stream (`uuid_dump <uuid> json` after a restart). */
+  adopt(e: EslEvent): void {
+    this.table.apply(e);
+  }
+
+  /**
+   * After a crash: a call the previous process recorded is still up, so it
+   * is recorded again — a fresh RS in the same metadata group (RFC 7865
+   * §6.1), so the SRS can join the pieces.
+   */
+  recover(stored: StoredRecording): boolean {
+    if (this.#byCall.has(stored.callUuid)) return false;
+    const groups = stored.groups.filter((g) => this.knownGroups.has(g));
+    const r = this.#startRecording({ action: "start", callUuid: stored.callUuid, srsGroups: groups, streams: stored.mode, source: "recovery" }, stored.groupId);
+    return r !== undefined;
+  }
+
   /** SIGTERM: no new recordings; every running one is stopped (BYE to every SRS). */
   async drain(): Promise<void> {
     this.#draining = true;
@@ -126,7 +143,7 @@ export class Recorder {
     }
   }
 
-  #startRecording(i: RecordingIntent): Recording | undefined {
+  #startRecording(i: RecordingIntent, groupId?: string): Recording | undefined {
     if (this.#draining) return undefined;
     const c = this.table.get(i.callUuid);
     if (c === undefined || c.info.tapOf !== undefined) {
@@ -134,7 +151,7 @@ export class Recorder {
       return undefined;
     }
     const id = uuidV4(this.d.ids);
-    const rec = new Recording(this.d, id, i.callUuid, randomToken(this.d.ids, 32), c.info, i.streams ?? this.d.policy.defaultStreams, i.srsGroups ?? [], (n) => this.#notice(n));
+    const rec = new Recording(this.d, id, i.callUuid, randomToken(this.d.ids, 32), c.info, i.streams ?? this.d.policy.defaultStreams, i.srsGroups ?? [], (n) => this.#notice(n), groupId);
     this.#byCall.set(i.callUuid, rec);
     this.#byId.set(id, rec);
     this.d.log.info("recording requested", { recordingId: id, callUuid: i.callUuid, groups: i.srsGroups, source: i.source, streams: rec.mode });

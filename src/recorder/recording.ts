@@ -91,6 +91,7 @@ export class Recording {
 
   begin(): void {
     this.#tap();
+    this.persist();
   }
 
   /** More groups for a call already being recorded (a second trigger). */
@@ -107,7 +108,7 @@ export class Recording {
 
   /** The call is bridged to a (new) other leg: participants change, the SRS gets a partial update. */
   bridged(b: ChannelInfo): void {
-    if (this.#metadata?.bridgedTo(b, this.d.clock.wallNow()) === true) for (const s of this.#sessions.values()) void s.updateMetadata();
+    if (this.#metadata?.bridgedTo(b, this.d.clock.wallNow()) === true) void Promise.all([...this.#sessions.values()].map((s) => s.updateMetadata())).then(() => this.persist());
   }
 
   /** PCI pause: the gate closes before anything else happens. */
@@ -119,6 +120,7 @@ export class Recording {
     if (this.d.policy.pauseMode === "detach") this.#dropLegs();
     this.notify({ kind: "paused", recording: this });
     if (this.d.policy.pauseMode !== "drop" && !this.#held) await Promise.all([...this.#sessions.values()].map((s) => s.pause()));
+    this.persist();
   }
 
   async resume(): Promise<void> {
@@ -129,6 +131,7 @@ export class Recording {
     if (this.d.policy.pauseMode !== "drop" && !this.#held) await Promise.all([...this.#sessions.values()].map((s) => s.resume()));
     if (!this.#held) this.#media.gate(true);
     this.notify({ kind: "resumed", recording: this });
+    this.persist();
   }
 
   /** Hold mirrors to the SRS as inactive (no PCI semantics: nothing to drop, no audio flows). */
@@ -137,6 +140,7 @@ export class Recording {
     this.#held = on;
     if (this.#paused) return;
     await Promise.all([...this.#sessions.values()].map((s) => (on ? s.pause() : s.resume())));
+    this.persist();
   }
 
   dtmf(fromUuid: string, digit: string, durationSamples: number): void {
@@ -156,6 +160,7 @@ export class Recording {
     await Promise.all([...this.#sessions.values()].map((s) => s.stop()));
     this.#media.close();
     this.#status = "stopped";
+    this.persist();
     this.notify({ kind: "stopped", recording: this, reason });
   }
 
@@ -226,6 +231,7 @@ export class Recording {
       this.d.log.warn("tap fallback to mixed", { recordingId: this.id, callUuid: this.callUuid, reason });
       this.#mode = "mixed";
       this.#tap();
+      this.persist();
       return;
     }
     void this.#fail(`tap legs failed: ${reason}`);
@@ -256,6 +262,7 @@ export class Recording {
       if (this.#paused) this.#media.gate(false);
       this.notify({ kind: "started", recording: this });
     }
+    this.persist();
   }
 
   async #fail(reason: string): Promise<void> {
@@ -264,6 +271,7 @@ export class Recording {
     this.#dropLegs();
     await Promise.all([...this.#sessions.values()].map((s) => s.stop()));
     this.#media.close();
+    this.persist();
     this.notify({ kind: "failed", recording: this, reason });
   }
 
@@ -275,6 +283,18 @@ export class Recording {
       this.#media.detachLeg(l.label);
     }
     this.#legs = [];
+  }
+
+  /** Saves what a restarted daemon needs (SRS dialogs, tap legs, group id); rows go when the recording ends. */
+  persist(): void {
+    const store = this.d.store;
+    if (store === undefined) return;
+    if (this.#status === "stopped" || this.#status === "failed") return store.remove(this.id);
+    const dialogs = [...this.#sessions].flatMap(([group, s]) => {
+      const st = s.dialogState?.();
+      return st === undefined ? [] : [{ group, ...st }];
+    });
+    store.save({ id: this.id, callUuid: this.callUuid, groupId: this.#metadata?.groupId ?? this.groupId, groups: this.groups, mode: this.#mode, startedMs: this.startedMs, legUuids: this.#legs.map((l) => l.legUuid), dialogs });
   }
 
   #clearTimer(): void {

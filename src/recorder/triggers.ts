@@ -18,7 +18,7 @@ type DeepReadonly<T> = T extends readonly (infer U)[] ? readonly DeepReadonly<U>
 export type TriggerConfig = DeepReadonly<z.output<typeof triggerSchema>>;
 export type StreamMode = "separate" | "mixed";
 export type RecordingAction = "start" | "pause" | "resume" | "stop";
-export type TriggerSource = "event" | "variable" | "rule" | "api";
+export type TriggerSource = "event" | "variable" | "rule" | "api" | "recovery";
 
 export interface RecordingIntent {
   readonly action: RecordingAction;

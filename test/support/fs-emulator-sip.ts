@@ -50,8 +50,9 @@ export class TapLegEmulator {
 
   static async open(): Promise<TapLegEmulator> {
     const e = new TapLegEmulator();
-    e.#sip = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { data: (_s, d) => e.#onSip(dec(d)) } });
-    e.#rtp = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+    // ICMP port-unreachable from a daemon that died comes back as a socket error: FreeSWITCH shrugs, so do we.
+    e.#sip = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { data: (_s, d) => e.#onSip(dec(d)), error: () => {} } });
+    e.#rtp = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { error: () => {} } });
     return e;
   }
 
@@ -77,6 +78,17 @@ export class TapLegEmulator {
       this.#byCallId.set(callId, { leg, invite, cseq: 1, settle });
       this.#sip.send(invite, plan.port, plan.host);
     });
+  }
+
+  /** `uuid_kill <leg>`: that leg ends with BYE. */
+  hangup(legUuid: string): boolean {
+    for (const [callId, c] of this.#byCallId) {
+      if (c.leg.plan.legUuid === legUuid && c.leg.state === "up") {
+        this.#bye(callId);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The recorded call ended: FreeSWITCH ends every eavesdrop leg with BYE. */
@@ -113,7 +125,11 @@ export class TapLegEmulator {
       let i = 0;
       c.timer = setInterval(() => {
         if (c.leg.state !== "up") return clearInterval(c.timer);
-        this.#rtp.send(packets[i % packets.length]!, c.remote!, "127.0.0.1");
+        try {
+          this.#rtp.send(packets[i % packets.length]!, c.remote!, "127.0.0.1");
+        } catch {
+          // the daemon's port is gone (killed): FreeSWITCH keeps sending into the void too
+        }
         c.leg.rtpSent++;
         i++;
       }, 20);

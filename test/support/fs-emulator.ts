@@ -37,6 +37,13 @@ function callFrames(from: string[], to: string[]): Uint8Array[] {
 const CALL_START = callFrames([`CHANNEL_CREATE/${CALL_A}`], [`CHANNEL_BRIDGE/${CALL_A}`]);
 const CALL_END = callFrames([`CHANNEL_HANGUP/${CALL_A}`], [`CHANNEL_HANGUP_COMPLETE/${CALL_A}`]);
 const START_EVENT = (TAP_EVENTS.find((e) => e?.ok === true && e.value.subclass === "siprec::start") as { value: EslEvent }).value;
+/** `uuid_dump <A> json`: A's channel data as its captured CHANNEL_ANSWER carried it, serialized as FreeSWITCH serializes events to JSON. */
+const A_DUMP = (() => {
+  const e = (TAP_EVENTS.find((x) => x?.ok === true && x.value.name === "CHANNEL_ANSWER" && x.value.headers.get("Unique-ID") === CALL_A) as { value: EslEvent }).value;
+  const h = new Map(e.headers);
+  h.set("Event-Name", "CHANNEL_DATA");
+  return JSON.stringify(Object.fromEntries(h));
+})();
 const JOB_EVENT = (TAP_EVENTS.find((e) => e?.ok === true && e.value.name === "BACKGROUND_JOB") as { value: EslEvent }).value;
 
 /** FreeSWITCH's plain event encoding: url-encoded values, "/" left as is, inner Content-Length before a body. */
@@ -125,6 +132,11 @@ export class FsEmulator {
     this.#socket?.write(plainEventFrame(h));
   }
 
+  /** A call already up when a (restarted) daemon connects: channels listed, no events replayed. */
+  callAlreadyUp(): void {
+    this.#live = [CALL_A, CALL_B];
+  }
+
   /** Drops the ESL connection (FreeSWITCH restarting its event socket, a network cut). */
   dropEsl(): void {
     this.#socket?.end();
@@ -160,6 +172,9 @@ export class FsEmulator {
       if (this.#live.length === 0) return this.#api(s, '{"row_count": 0}\n');
       return this.#api(s, `${JSON.stringify({ row_count: this.#live.length, rows: this.#live.map((uuid) => ({ uuid, direction: uuid === CALL_A ? "inbound" : "outbound" })) })}\n`);
     }
+    if (first === `api uuid_dump ${CALL_A} json`) return this.#api(s, this.#live.includes(CALL_A) ? A_DUMP : "-ERR No such channel!\n");
+    const kill = /^api uuid_kill ([0-9a-f-]{36})$/.exec(first);
+    if (kill !== null && kill[1] !== CALL_A) return this.#api(s, this.legs.hangup(kill[1]!) ? "+OK\n" : "-ERR No such channel!\n");
     if (first.startsWith("api ")) return this.#api(s, "+OK\n");
     if (first.startsWith("sendevent ")) {
       this.fired.push(new Map(rest.map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()] as [string, string])));

@@ -64,6 +64,11 @@ export class DialogSession {
     private readonly ctx: DialogContext,
   ) {}
 
+  /** Where in-dialog requests go (kept with the dialog so a restarted process can still send BYE). */
+  get peer(): Peer {
+    return this.ctx.peer;
+  }
+
   get ended(): boolean {
     return this.#ended;
   }

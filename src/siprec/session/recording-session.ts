@@ -19,6 +19,8 @@ import type { Sdp } from "../../sdp/types.ts";
 import { header } from "../../sip/message/headers.ts";
 import { statusOf } from "../../sip/ua/client-request.ts";
 import type { DialogSession, IncomingDialogRequest } from "../../sip/ua/dialog-session.ts";
+import type { Dialog } from "../../sip/dialog/dialog.ts";
+import type { Peer } from "../../sip/transport.ts";
 import { inviteFirstReachable } from "../../sip/ua/uac-invite.ts";
 import type { UserAgent } from "../../sip/ua/user-agent.ts";
 import type { Clock } from "../../lib/clock.ts";
@@ -71,6 +73,12 @@ export class RecordingSession {
 
   constructor(private readonly o: RecordingSessionOptions) {
     this.#log = o.logger ?? silentLogger;
+  }
+
+  /** The SRS dialog once established: what a restarted daemon needs to send BYE for it. */
+  dialogState(): { readonly dialog: Dialog; readonly peer: Peer } | undefined {
+    const d = this.#dialog;
+    return d === undefined || d.ended ? undefined : { dialog: d.dialog, peer: d.peer };
   }
 
   get state(): SessionState {
