@@ -37,6 +37,7 @@ export async function startRig(o: FsEmulatorOptions & { recording?: string; extr
     "[tap]", 'address = "127.0.0.1"', "sip_port = 0", "answer_timeout_ms = 1500", "rtp_port_min = 41000", "rtp_port_max = 41999",
     "[[srs]]", 'name = "local"', `uri = "sip:srs@127.0.0.1:${srs.portOf("tcp")}"`, 'transport = "tcp"', "options_interval = 0",
     "[recording]", 'rtp_address = "127.0.0.1"', o.recording ?? "",
+    "[state]", `path = "${join(dir, "state.db")}"`,
     "[log]", 'level = "info"', 'format = "json"',
     o.extra ?? "",
   ].join("\n"));
@@ -59,7 +60,7 @@ export async function startRig(o: FsEmulatorOptions & { recording?: string; extr
   const until = async (pred: () => boolean, ms = 8000, what = "condition"): Promise<void> => {
     const end = Date.now() + ms;
     while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; daemon log tail:\n${log.slice(-15).join("\n")}`);
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; ESL connections ${fs.connections}, commands ${JSON.stringify(fs.commands.slice(-5))}; daemon log tail:\n${log.slice(-15).join("\n")}`);
       await Bun.sleep(10);
     }
   };
