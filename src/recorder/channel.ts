@@ -76,3 +76,42 @@ export function eventTimeMs(e: EslEvent): number | undefined {
   const us = Number(e.headers.get("Event-Date-Timestamp"));
   return Number.isFinite(us) && us > 0 ? Math.floor(us / 1000) : undefined;
 }
+
+/**
+ * The other leg as the event's Other-Leg-* headers describe it, for a bridge
+ * to a channel siprec has not seen created (it subscribed late, or the leg
+ * came from elsewhere).
+ */
+export function otherLegFromEvent(e: EslEvent): ChannelInfo | undefined {
+  const h = e.headers;
+  const uuid = h.get("Other-Leg-Unique-ID");
+  if (uuid === undefined || uuid === "") return undefined;
+  const get = (k: string): string => h.get(`Other-Leg-${k}`) ?? "";
+  const name = get("Channel-Name");
+  const host = name.split("@")[1] ?? "";
+  const destination = get("Destination-Number");
+  return {
+    uuid,
+    name,
+    direction: get("Direction") === "inbound" ? "inbound" : "outbound",
+    callerIdName: get("Caller-ID-Name"),
+    callerIdNumber: get("Caller-ID-Number"),
+    calleeIdName: get("Callee-ID-Name"),
+    calleeIdNumber: get("Callee-ID-Number"),
+    destination,
+    context: get("Context"),
+    profile: "",
+    fromUri: "",
+    toUri: destination !== "" && host !== "" ? `${destination}@${host}` : "",
+    sipCallId: "",
+    readCodec: undefined,
+    readRate: undefined,
+    originator: undefined,
+    otherLegUuid: h.get("Unique-ID"),
+    tapOf: undefined,
+    answered: true,
+    callState: "ACTIVE",
+    createdUs: 0,
+    headers: new Map(),
+  };
+}

@@ -10,6 +10,7 @@
 import { randomToken, uuidV4 } from "../lib/ids.ts";
 import type { EslEvent } from "../esl/event.ts";
 import { CallTable } from "./call-table.ts";
+import { otherLegFromEvent } from "./channel.ts";
 import type { RecorderDeps, StoredRecording } from "./ports.ts";
 import { Recording, type RecordingNotice } from "./recording.ts";
 import type { RecordingIntent, StreamMode, TriggerProblem, Triggers } from "./triggers.ts";
@@ -66,8 +67,8 @@ export class Recorder {
       if (r === undefined) continue;
       switch (c.kind) {
         case "bridge": {
-          const other = this.table.get(c.otherUuid);
-          if (c.uuid === r.callUuid && other !== undefined) r.bridged(other.info);
+          const other = this.table.get(c.otherUuid)?.info ?? otherLegFromEvent(e);
+          if (c.uuid === r.callUuid && other !== undefined) r.bridged(other);
           break;
         }
         case "hold":

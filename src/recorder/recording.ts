@@ -43,6 +43,8 @@ export class Recording {
   #paused = false;
   #held = false;
   #metadata: CallMetadata | undefined;
+  /** The leg the call is bridged to, remembered for metadata made later (the INVITE waits for the taps). */
+  #peer: ChannelInfo | undefined;
   readonly #sessions = new Map<string, SessionPort>();
   readonly #pendingGroups = new Set<string>();
   readonly #media: RecordingMedia;
@@ -108,6 +110,7 @@ export class Recording {
 
   /** The call is bridged to a (new) other leg: participants change, the SRS gets a partial update. */
   bridged(b: ChannelInfo): void {
+    this.#peer = b;
     if (this.#metadata?.bridgedTo(b, this.d.clock.wallNow()) === true) void Promise.all([...this.#sessions.values()].map((s) => s.updateMetadata())).then(() => this.persist());
   }
 
@@ -238,7 +241,10 @@ export class Recording {
   }
 
   async #startSessions(): Promise<void> {
-    this.#metadata ??= new CallMetadata(this.d.ids, this.a, this.#mode, this.d.policy.metadata, this.startedMs, this.groupId);
+    if (this.#metadata === undefined) {
+      this.#metadata = new CallMetadata(this.d.ids, this.a, this.#mode, this.d.policy.metadata, this.startedMs, this.groupId);
+      if (this.#peer !== undefined) this.#metadata.bridgedTo(this.#peer, this.d.clock.wallNow());
+    }
     const md = this.#metadata;
     const groups = [...this.#pendingGroups];
     this.#pendingGroups.clear();

@@ -4,6 +4,7 @@
  * RTP), the SRS is `siprec srs` writing WAVs. Everything on 127.0.0.1.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CALL_A } from "../support/fs-emulator.ts";
 import { type DaemonRig, startRig, wavTone } from "./support.ts";
@@ -47,6 +48,11 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     const folder = r.srs.finished[0]!["folder"] as string;
     expect(wavTone(join(folder, "label-1.wav")).hz).toBe(440);
     expect(wavTone(join(folder, "label-2.wav")).hz).toBe(880);
+    // Who talked to whom, from FreeSWITCH's channel data: the caller and the bridged callee, Call-ID as sipSessionID.
+    const snapshot = readFileSync(join(folder, "metadata-1.xml"), "utf8");
+    expect(snapshot).toContain('<nameID aor="sip:1001@127.0.0.1:5070">');
+    expect(snapshot).toContain('<nameID aor="sip:callee@127.0.0.1:5092"');
+    expect(snapshot).toMatch(/<sipSessionID>[^<]+@127\.0\.0\.1<\/sipSessionID>/);
     expect((r.srs.finished[0]!["pauses"] as unknown[]).length).toBe(1);
     expect(r.fired("stopped")[0]!.get("SIPREC-Target-UUID")).toBe(CALL_A);
     r.stop();
@@ -99,5 +105,50 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     await r.until(() => r.fired("failed").length >= 1, 8000, "siprec::failed");
     await r.until(() => r.fs.commands.includes(`api uuid_kill ${CALL_A} RECOVERY_ON_TIMER_EXPIRE`), 3000, "uuid_kill");
     expect(r.fired("failed")[0]!.get("SIPREC-Reason")).toContain("503");
+  }, 30_000);
+});
+
+describe("siprec daemon: call changes mirrored to the SRS", () => {
+  test("DTMF forwarded as RFC 4733 events, hold/unhold as inactive/sendonly re-INVITEs, a transfer as a metadata update", async () => {
+    rig = await startRig();
+    const r = rig;
+    await r.until(() => subscribed(r), 5000, "the ESL subscription");
+    r.fs.playCallStart();
+    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
+    await Bun.sleep(300);
+    r.fs.fireFromCallPlain("DTMF");
+    await Bun.sleep(400);
+    r.fs.fireFromCallPlain("CHANNEL_HOLD");
+    await Bun.sleep(300);
+    r.fs.fireFromCallPlain("CHANNEL_UNHOLD");
+    await Bun.sleep(300);
+    r.fs.fireFromCallPlain("CHANNEL_BRIDGE", "0c0c0c0c-0000-4000-8000-0000000000cc");
+    await Bun.sleep(300);
+    r.fs.playCallEnd();
+    await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
+    const report = r.srs.finished[0]!;
+    const streams = report["streams"] as { label: string; dtmfPackets: number }[];
+    // The caller pressed 5 (DTMF-Source RTP on A): the events go on the caller's stream only.
+    expect(streams.find((s) => s.label === "1")!.dtmfPackets).toBeGreaterThanOrEqual(4);
+    expect(streams.find((s) => s.label === "2")!.dtmfPackets).toBe(0);
+    expect((report["pauses"] as unknown[]).length).toBe(1);
+    // The snapshot already had B (bridged before the INVITE); the transfer to another leg is a partial update where B leaves.
+    expect(report["metadataVersions"]).toBe(2);
+    const update = readFileSync(join(report["folder"] as string, "metadata-2.xml"), "utf8");
+    expect(update).toContain("<datamode>partial</datamode>");
+    expect(update).toContain("disassociate-time");
+  }, 30_000);
+
+  test("dtmf = drop sends no telephone-event at all", async () => {
+    rig = await startRig({ recording: 'dtmf = "drop"' });
+    const r = rig;
+    await r.until(() => subscribed(r), 5000, "the ESL subscription");
+    r.fs.playCallStart();
+    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
+    r.fs.fireFromCallPlain("DTMF");
+    await Bun.sleep(500);
+    r.fs.playCallEnd();
+    await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
+    expect((r.srs.finished[0]!["streams"] as { dtmfPackets: number }[]).every((s) => s.dtmfPackets === 0)).toBe(true);
   }, 30_000);
 });

@@ -44,6 +44,9 @@ const A_DUMP = (() => {
   h.set("Event-Name", "CHANNEL_DATA");
   return JSON.stringify(Object.fromEntries(h));
 })();
+const PLAIN_EVENTS = eslFrames("esl-call-plain").map((f) => (f.contentType === "text/event-plain" ? parseEventFrame(f) : undefined));
+const PLAIN_A = "327f0dfa-fd7e-4caf-8d4f-7763a90079bb";
+const PLAIN_B = "f4f5b02e-08df-43f9-a39c-0be47a4b5228";
 const JOB_EVENT = (TAP_EVENTS.find((e) => e?.ok === true && e.value.name === "BACKGROUND_JOB") as { value: EslEvent }).value;
 
 /** FreeSWITCH's plain event encoding: url-encoded values, "/" left as is, inner Content-Length before a body. */
@@ -130,6 +133,18 @@ export class FsEmulator {
     h.set("SIPREC-Action", action);
     for (const [k, v] of Object.entries(extra)) h.set(k, v);
     this.#socket?.write(plainEventFrame(h));
+  }
+
+  /**
+   * An event of the esl-call-plain capture (DTMF, CHANNEL_HOLD, ...) as call A's:
+   * its channel ids replaced by A's and B's (or `otherLeg` for a transfer).
+   */
+  fireFromCallPlain(name: string, otherLeg = CALL_B): void {
+    const e = (PLAIN_EVENTS.find((x) => x?.ok === true && x.value.name === name) as { value: EslEvent } | undefined)?.value;
+    if (e === undefined) throw new Error(`no ${name} in esl-call-plain`);
+    const h = new Map<string, string>();
+    for (const [k, v] of e.headers) h.set(k, v.replaceAll(PLAIN_A, CALL_A).replaceAll(PLAIN_B, otherLeg));
+    this.#socket?.write(plainEventFrame(h, e.body));
   }
 
   /** A call already up when a (restarted) daemon connects: channels listed, no events replayed. */
