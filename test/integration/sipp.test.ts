@@ -13,6 +13,7 @@ import { systemClock } from "../../src/platform/system-clock.ts";
 import { invite } from "../../src/sip/ua/uac-invite.ts";
 import { header } from "../../src/sip/message/headers.ts";
 import { freePort, sipStack } from "../support/sip-stack.ts";
+import { startRig } from "../daemon/support.ts";
 import { hasSipp, sipp } from "../support/sipp.ts";
 
 const ON = process.env["TEST_INTEGRATION"] === "1";
@@ -172,6 +173,29 @@ describe.if(ON)("test-call against SIPp as a strict SRS", () => {
       expect(row).toMatch(/\s0 \(0\.0%\)\s/);
       const cols = row.trim().split(/\s+/);
       expect(Number(cols[cols.findIndex((c) => c.startsWith("0x")) + 2])).toBeGreaterThan(140);
+    }
+  });
+});
+
+describe.if(ON)("siprec daemon against SIPp as a strict SRS", () => {
+  setDefaultTimeout(60_000);
+  test("a FreeSWITCH-driven recording passes SIPp's <ereg> checks and ends with our BYE", async () => {
+    const port = await freePort();
+    const run = sipp({ scenario: "uas-strict-srs.xml", port, transport: "tcp", mediaPort: 30000 + 2 * Math.floor(Math.random() * 5000) });
+    await Bun.sleep(500);
+    const rig = await startRig({ srsUri: `sip:srs@127.0.0.1:${port}` });
+    try {
+      await rig.until(() => rig.fs.commands.some((c) => c.startsWith("event plain ")), 5000, "the ESL subscription");
+      rig.fs.playCallStart();
+      await rig.until(() => rig.fired("started").length === 1, 10_000, "siprec::started");
+      await Bun.sleep(1000);
+      rig.fs.playCallEnd();
+      const done = await run.exited;
+      expect(done.errors).toBe("");
+      expect(done.code).toBe(0);
+    } finally {
+      run.kill();
+      await rig.close();
     }
   });
 });
