@@ -32,6 +32,8 @@ export class Recorder {
   readonly #byId = new Map<string, Recording>();
   readonly counters: RecorderCounters = { started: 0, failed: 0, stopped: 0, fallbacks: 0, triggerProblems: 0, unknownCalls: 0 };
   #draining = false;
+  /** ESL commands telling FreeSWITCH what happened, still waiting for their replies. */
+  readonly #inflight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly d: RecorderDeps,
@@ -120,6 +122,13 @@ export class Recorder {
   async drain(): Promise<void> {
     this.#draining = true;
     await Promise.all(this.recordings.map((r) => r.stop("daemon shutting down")));
+    // Let FreeSWITCH hear the last siprec::stopped events and variables before the socket closes.
+    await Promise.allSettled([...this.#inflight]);
+  }
+
+  #track<T>(p: Promise<T>): void {
+    this.#inflight.add(p);
+    void p.finally(() => this.#inflight.delete(p));
   }
 
   #apply(i: RecordingIntent): void {
@@ -175,7 +184,7 @@ export class Recorder {
   #problem(p: TriggerProblem): void {
     this.counters.triggerProblems++;
     this.d.log.warn("trigger refused", { code: p.code, message: p.message, callUuid: p.callUuid });
-    if (p.callUuid !== undefined) void this.#fire("failed", p.callUuid, undefined, { "SIPREC-Reason": p.message, "SIPREC-Error-Code": p.code });
+    if (p.callUuid !== undefined) this.#track(this.#fire("failed", p.callUuid, undefined, { "SIPREC-Reason": p.message, "SIPREC-Error-Code": p.code }));
   }
 
   #notice(n: RecordingNotice): void {
@@ -193,13 +202,13 @@ export class Recorder {
     if (n.reason !== undefined) fields["SIPREC-Reason"] = n.reason;
     if (r.fallback !== undefined) fields["SIPREC-Fallback"] = r.fallback;
     this.d.log.info(`recording ${n.kind}`, { recordingId: r.id, callUuid: r.callUuid, ...fields });
-    void this.#fire(n.kind, r.callUuid, r.id, fields);
+    this.#track(this.#fire(n.kind, r.callUuid, r.id, fields));
     const status = n.kind === "started" ? "recording" : n.kind === "resumed" ? "recording" : n.kind;
-    void this.d.esl.api(`uuid_setvar_multi ${r.callUuid} siprec_status=${status};siprec_recording_id=${r.id}`);
+    this.#track(this.d.esl.api(`uuid_setvar_multi ${r.callUuid} siprec_status=${status};siprec_recording_id=${r.id}`));
     if (n.kind === "failed" && r.status === "failed" && this.d.policy.onFailure === "hangup") {
       // Recording required: the call may not go on unrecorded.
       this.d.log.warn("recording required and failed: hanging the call up", { callUuid: r.callUuid, cause: this.d.policy.hangupCause });
-      void this.d.esl.api(`uuid_kill ${r.callUuid} ${this.d.policy.hangupCause}`);
+      this.#track(this.d.esl.api(`uuid_kill ${r.callUuid} ${this.d.policy.hangupCause}`));
     }
   }
 

@@ -23,6 +23,8 @@ export const CAPTURED_TAP_RTP: Record<"read" | "write" | "both", Uint8Array[]> =
 })();
 
 export interface TapLegPlan {
+  /** The recorded call the leg eavesdrops on. */
+  readonly callUuid: string;
   readonly legUuid: string;
   readonly host: string;
   readonly port: number;
@@ -76,7 +78,13 @@ export class TapLegEmulator {
     invite = `${head.replace(/Content-Length: \d+/, `Content-Length: ${Buffer.byteLength(body)}`)}\r\n\r\n${body}`;
     return new Promise((settle) => {
       this.#byCallId.set(callId, { leg, invite, cseq: 1, settle });
-      this.#sip.send(invite, plan.port, plan.host);
+      // Timer A (RFC 3261 §17.1.1.2), as sofia-sip does: resend until a response, 500 ms doubling.
+      const send = (interval: number): void => {
+        if (leg.status !== undefined || interval > 16_000) return;
+        this.#sip.send(invite, plan.port, plan.host);
+        setTimeout(() => send(interval * 2), interval);
+      };
+      send(500);
     });
   }
 
@@ -91,9 +99,9 @@ export class TapLegEmulator {
     return false;
   }
 
-  /** The recorded call ended: FreeSWITCH ends every eavesdrop leg with BYE. */
-  hangupAll(): void {
-    for (const [callId, c] of this.#byCallId) if (c.leg.state === "up") this.#bye(callId);
+  /** The recorded call ended: FreeSWITCH ends every eavesdrop leg on it with BYE. */
+  hangupCall(callUuid: string): void {
+    for (const [callId, c] of this.#byCallId) if (c.leg.state === "up" && c.leg.plan.callUuid === callUuid) this.#bye(callId);
   }
 
   close(): void {

@@ -8,7 +8,6 @@
  * FreeSWITCH encodes plain events.
  */
 import { type EslEvent, parseEventFrame } from "../../src/esl/event.ts";
-import { EslFramer } from "../../src/esl/frame.ts";
 import { eslFrames } from "./esl-fixtures.ts";
 import { rawFrames } from "./esl-replay-server.ts";
 import { TapLegEmulator } from "./fs-emulator-sip.ts";
@@ -49,12 +48,50 @@ const PLAIN_A = "327f0dfa-fd7e-4caf-8d4f-7763a90079bb";
 const PLAIN_B = "f4f5b02e-08df-43f9-a39c-0be47a4b5228";
 const JOB_EVENT = (TAP_EVENTS.find((e) => e?.ok === true && e.value.name === "BACKGROUND_JOB") as { value: EslEvent }).value;
 
+/** A captured frame as another call's: the uuids have the same length, so every Content-Length stays right. */
+function renamed(frame: Uint8Array, a: string, b: string): Uint8Array {
+  if (a === CALL_A && b === CALL_B) return frame;
+  return Buffer.from(Buffer.from(frame).toString("latin1").replaceAll(CALL_A, a).replaceAll(CALL_B, b), "latin1");
+}
+
 /** FreeSWITCH's plain event encoding: url-encoded values, "/" left as is, inner Content-Length before a body. */
 export function plainEventFrame(headers: ReadonlyMap<string, string>, body?: string): Uint8Array {
   const lines = [...headers].filter(([k]) => k !== "Content-Length").map(([k, v]) => `${k}: ${encodeURIComponent(v).replace(/%2F/g, "/")}`);
   if (body !== undefined) lines.push(`Content-Length: ${enc.encode(body).length}`);
   const inner = `${lines.join("\n")}\n\n${body ?? ""}`;
   return enc.encode(`Content-Length: ${enc.encode(inner).length}\nContent-Type: text/event-plain\n\n${inner}`);
+}
+
+/** Writes that survive a full kernel buffer: the rest waits for drain, in order (as FreeSWITCH's own socket does). */
+class QueuedWriter {
+  #queue: Uint8Array[] = [];
+  #ending = false;
+
+  constructor(private readonly s: { write(b: Uint8Array): number; end(): void }) {}
+
+  write(b: Uint8Array): number {
+    this.#queue.push(b);
+    this.flush();
+    return b.length;
+  }
+
+  flush(): void {
+    while (this.#queue.length > 0) {
+      const head = this.#queue[0]!;
+      const n = this.s.write(head);
+      if (n < head.length) {
+        this.#queue[0] = head.subarray(Math.max(0, n));
+        return;
+      }
+      this.#queue.shift();
+    }
+    if (this.#ending) this.s.end();
+  }
+
+  end(): void {
+    this.#ending = true;
+    this.flush();
+  }
 }
 
 export interface FsEmulatorOptions {
@@ -68,7 +105,7 @@ export class FsEmulator {
   readonly fired: Map<string, string>[] = [];
   readonly legs: TapLegEmulator;
   #socket: { write(b: Uint8Array): number; end(): void } | undefined;
-  #server: Bun.TCPSocketListener<{ framer: EslFramer; inbox: string }> | undefined;
+  #server: Bun.TCPSocketListener<{ out: QueuedWriter; inbox: string }> | undefined;
   #connections = 0;
   /** Channels up now, for `show channels as json` (FreeSWITCH's column for the id is "uuid"). */
   #live: string[] = [];
@@ -79,26 +116,27 @@ export class FsEmulator {
 
   static async start(o: FsEmulatorOptions = {}): Promise<FsEmulator> {
     const fs = new FsEmulator(await TapLegEmulator.open(), o);
-    fs.#server = Bun.listen<{ framer: EslFramer; inbox: string }>({
+    fs.#server = Bun.listen<{ out: QueuedWriter; inbox: string }>({
       hostname: "127.0.0.1",
       port: 0,
       socket: {
         open: (s) => {
           fs.#connections++;
-          s.data = { framer: new EslFramer(), inbox: "" };
-          fs.#socket = s;
-          s.write(TAP_FRAMES[0]!); // auth/request
+          s.data = { out: new QueuedWriter(s), inbox: "" };
+          fs.#socket = s.data.out;
+          s.data.out.write(TAP_FRAMES[0]!); // auth/request
         },
         data: (s, d) => {
           s.data.inbox += dec(d);
           for (let cut = s.data.inbox.indexOf("\n\n"); cut >= 0; cut = s.data.inbox.indexOf("\n\n")) {
             const cmd = s.data.inbox.slice(0, cut);
             s.data.inbox = s.data.inbox.slice(cut + 2);
-            fs.#command(cmd, s);
+            fs.#command(cmd, s.data.out);
           }
         },
+        drain: (s) => s.data.out.flush(),
         close: (s) => {
-          if (fs.#socket === s) fs.#socket = undefined;
+          if (fs.#socket === s.data.out) fs.#socket = undefined;
         },
       },
     });
@@ -113,17 +151,17 @@ export class FsEmulator {
     return this.#connections;
   }
 
-  /** The call up to CHANNEL_BRIDGE, siprec::start included (captured frames). */
-  playCallStart(): void {
-    for (const f of CALL_START) this.#socket?.write(f);
-    this.#live = [CALL_A, CALL_B];
+  /** The call up to CHANNEL_BRIDGE, siprec::start included (captured frames; other uuids for more calls). */
+  playCallStart(a = CALL_A, b = CALL_B): void {
+    for (const f of CALL_START) this.#socket?.write(renamed(f, a, b));
+    this.#live.push(a, b);
   }
 
-  /** The caller hangs up: hangup events, siprec::stop, and the tap legs end. */
-  playCallEnd(): void {
-    for (const f of CALL_END) this.#socket?.write(f);
-    this.#live = [];
-    this.legs.hangupAll();
+  /** The caller hangs up: hangup events, siprec::stop, and that call's tap legs end. */
+  playCallEnd(a = CALL_A, b = CALL_B): void {
+    for (const f of CALL_END) this.#socket?.write(renamed(f, a, b));
+    this.#live = this.#live.filter((u) => u !== a && u !== b);
+    this.legs.hangupCall(a);
   }
 
   /** The captured siprec::start of call A with another action (pause/resume/stop) or extra headers. */
@@ -219,7 +257,7 @@ export class FsEmulator {
     const headers: Record<string, string> = {};
     for (const [k, v] of vars) if (k.startsWith("sip_h_")) headers[k.slice(6)] = v;
     void this.legs
-      .place({ legUuid: vars.get("origination_uuid") ?? "", host: m[2]!, port: Number(m[3]), headers, direction, hangUpAfterAnswer: this.o.nativeMismatch === true && direction !== "both" })
+      .place({ callUuid: /eavesdrop\(([0-9a-f-]{36})/.exec(command)?.[1] ?? "", legUuid: vars.get("origination_uuid") ?? "", host: m[2]!, port: Number(m[3]), headers, direction, hangUpAfterAnswer: this.o.nativeMismatch === true && direction !== "both" })
       .then((status) => job(status < 300 ? `+OK ${vars.get("origination_uuid")}\n` : "-ERR CALL_REJECTED\n"));
   }
 }
