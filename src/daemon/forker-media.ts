@@ -13,6 +13,7 @@ import { type RtpEndpoint, openRtpSocket } from "../rtp/udp-socket.ts";
 import type { RecordingMedia } from "../recorder/ports.ts";
 import type { TapLeg } from "../recorder/tap-listener.ts";
 import { sdesContexts } from "../siprec/session/sdes-keys.ts";
+import { outputFigures, releaseUnused } from "../siprec/session/stream-figures.ts";
 import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../siprec/session/types.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
@@ -198,20 +199,7 @@ class GroupDriver implements MediaDriver {
     this.#stopped = true;
     this.#reporter?.bye();
     const forker = this.media.forker;
-    const figures = this.#active.map((s): StreamFigures => {
-      const id = `${this.group}/${s.local.label}`;
-      const c = forker.counters(id);
-      const ssrc = forker.outputInfo(id)?.ssrc;
-      const rtcp = ssrc === undefined ? undefined : this.#reporter?.figures(ssrc);
-      return {
-        label: s.local.label,
-        packets: c?.packetsOut ?? 0,
-        octets: c?.octetsOut ?? 0,
-        gaps: c?.gaps ?? 0,
-        droppedPaused: c?.droppedPaused ?? 0,
-        ...(rtcp === undefined ? {} : { rtcp: { fractionLost: rtcp.fractionLost, cumulativeLost: rtcp.cumulativeLost, jitterMs: rtcp.jitterMs, ...(rtcp.rttMs === undefined ? {} : { rttMs: rtcp.rttMs }) } }),
-      };
-    });
+    const figures = this.#active.map((s) => outputFigures(s.local.label, forker, `${this.group}/${s.local.label}`, this.#reporter));
     for (const s of this.#active) forker.removeOutput(`${this.group}/${s.local.label}`);
     const outs = [...this.#outs.values()];
     this.#outs.clear();
@@ -222,12 +210,6 @@ class GroupDriver implements MediaDriver {
   }
 
   release(local: readonly LocalStream[]): void {
-    for (const l of local) {
-      const out = this.#outs.get(l.label);
-      if (out === undefined || this.#active.some((a) => a.local.label === l.label)) continue;
-      out.rtp.close();
-      out.rtcp?.close();
-      this.#outs.delete(l.label);
-    }
+    releaseUnused(local, this.#outs, this.#active);
   }
 }

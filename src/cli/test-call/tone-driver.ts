@@ -12,6 +12,7 @@ import { Pacer } from "../../rtp/pacer.ts";
 import { RtcpReporter } from "../../rtp/rtcp-reporter.ts";
 import type { SrtpContext } from "../../rtp/srtp/context.ts";
 import { sdesContexts } from "../../siprec/session/sdes-keys.ts";
+import { outputFigures, releaseUnused } from "../../siprec/session/stream-figures.ts";
 import { type RtpEndpoint, openRtpSocket } from "../../rtp/udp-socket.ts";
 import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../../siprec/session/types.ts";
 import type { Clock } from "../../lib/clock.ts";
@@ -135,19 +136,7 @@ export class ToneMediaDriver implements MediaDriver {
   stop(): StreamFigures[] {
     this.#pacer?.stop();
     this.#reporter?.bye();
-    const figures = this.#active.map((s): StreamFigures => {
-      const c = this.#forker.counters(s.local.label);
-      const ssrc = this.#forker.outputInfo(s.local.label)?.ssrc;
-      const rtcp = ssrc === undefined ? undefined : this.#reporter?.figures(ssrc);
-      return {
-        label: s.local.label,
-        packets: c?.packetsOut ?? 0,
-        octets: c?.octetsOut ?? 0,
-        gaps: c?.gaps ?? 0,
-        droppedPaused: c?.droppedPaused ?? 0,
-        ...(rtcp === undefined ? {} : { rtcp: { fractionLost: rtcp.fractionLost, cumulativeLost: rtcp.cumulativeLost, jitterMs: rtcp.jitterMs, ...(rtcp.rttMs === undefined ? {} : { rttMs: rtcp.rttMs }) } }),
-      };
-    });
+    const figures = this.#active.map((s) => outputFigures(s.local.label, this.#forker, s.local.label, this.#reporter));
     // Let the final RTCP BYE leave before the sockets close.
     const legs = [...this.#legs.values()];
     this.#legs.clear();
@@ -156,12 +145,6 @@ export class ToneMediaDriver implements MediaDriver {
   }
 
   release(local: readonly LocalStream[]): void {
-    for (const l of local) {
-      const leg = this.#legs.get(l.label);
-      if (leg === undefined || this.#active.some((a) => a.local.label === l.label)) continue;
-      leg.rtp.close();
-      leg.rtcp?.close();
-      this.#legs.delete(l.label);
-    }
+    releaseUnused(local, this.#legs, this.#active);
   }
 }
