@@ -24,6 +24,9 @@ export const recordingSchema = z
     record_early_media: z.boolean().default(false),
     pause_mode: z.enum(["inactive", "drop", "silence", "detach"]).default("inactive"),
     /** Q.850 cause for uuid_kill when on_failure = "hangup". */
+    /** Played (by FreeSWITCH, to both parties) before a recording-required hangup: a path or URL FreeSWITCH can play. */
+    failure_announcement: z.string().regex(/^[^\s'"]{1,1024}$/, { message: "expected a file path or URL FreeSWITCH can play, without spaces or quotes" }).optional(),
+    failure_announcement_seconds: z.number().int().min(1).max(120).default(6),
     hangup_cause: z.string().regex(/^[A-Z][A-Z0-9_]{2,47}$/, { message: "expected a Q.850 cause name such as NORMAL_TEMPORARY_FAILURE" }).default("NORMAL_TEMPORARY_FAILURE"),
     setup_timeout_ms: millis(500, 120_000).default(10_000),
     /** SIP responses (or classes "4xx"/"5xx"/"6xx") that move on to the next server of a group. */

@@ -67,6 +67,13 @@ describe("call metadata from FreeSWITCH channel data", () => {
     expect(streams[1]!.senders).toEqual([after.participants.at(-1)!.id]);
   });
 
+  test("parties named by the dialplan win over channel data, and a bridge does not replace them", () => {
+    const m = new CallMetadata(new FixedIds(), a, "separate", mapping, T0, undefined, { caller: { name: "Jane Doe", aor: "sip:+15551230001@carrier.example" }, callee: { name: "Sales", aor: "sip:queue-sales@pbx.example" } });
+    expect(m.bridgedTo(b, T0 + 500)).toBe(false);
+    expect(m.view().participants.map((p) => [p.name, p.aor])).toEqual([["Jane Doe", "sip:+15551230001@carrier.example"], ["Sales", "sip:queue-sales@pbx.example"]]);
+    expect(validateMetadataXsd(lib, buildMetadataXml(buildSnapshot(m.view())))).toEqual([]);
+  });
+
   test("a group id carried over a restart is kept", () => {
     expect(new CallMetadata(new FixedIds(), a, "separate", mapping, T0, "AAAAAAAAQACAAAAAAAAAAA==").view().groupId).toBe("AAAAAAAAQACAAAAAAAAAAA==");
   });

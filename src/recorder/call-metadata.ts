@@ -11,7 +11,7 @@ import type { IdSource } from "../lib/ids.ts";
 import { metadataTime, newMetadataId } from "../siprec/metadata/model.ts";
 import { type CallParticipant, type CallView, type ExtensionMapping, buildExtensionData } from "../siprec/metadata/snapshot.ts";
 import type { ChannelInfo } from "./channel.ts";
-import type { StreamMode } from "./triggers.ts";
+import type { PartyOverride, StreamMode } from "./triggers.ts";
 
 export interface MetadataMapping {
   readonly namespace: string;
@@ -70,14 +70,17 @@ export class CallMetadata {
     startMs: number,
     /** Kept across a daemon restart so the SRS sees the same call group (RFC 7865 §6.1). */
     groupId?: string,
+    /** Parties the dialplan named (SIPREC-Caller / SIPREC-Callee): they win over channel data, bridges included. */
+    private readonly parties: { readonly caller?: PartyOverride; readonly callee?: PartyOverride } = {},
   ) {
     this.#a = a;
     this.#groupId = groupId ?? newMetadataId(ids);
     this.#sessionId = newMetadataId(ids);
     this.#streamIds = new Map(labelsFor(mode).map((l) => [l, newMetadataId(ids)]));
     this.#startTime = metadataTime(startMs);
-    this.#join("caller", `${a.uuid}/caller`, aor(a.fromUri, a.callerIdNumber, "invalid"), a.callerIdName, startMs);
-    this.#join("callee", `${a.uuid}/callee`, aor(a.toUri, a.destination, "invalid"), a.calleeIdName === "Outbound Call" ? "" : a.calleeIdName, startMs);
+    const { caller, callee } = parties;
+    this.#join("caller", `${a.uuid}/caller`, caller?.aor ?? aor(a.fromUri, a.callerIdNumber, "invalid"), caller?.name ?? a.callerIdName, startMs);
+    this.#join("callee", `${a.uuid}/callee`, callee?.aor ?? aor(a.toUri, a.destination, "invalid"), callee?.name ?? (a.calleeIdName === "Outbound Call" ? "" : a.calleeIdName), startMs);
   }
 
   get groupId(): string {
@@ -91,6 +94,7 @@ export class CallMetadata {
 
   /** The call is bridged to `b` now: a new callee joins (the previous one, if different, leaves). */
   bridgedTo(b: ChannelInfo, atMs: number): boolean {
+    if (this.parties.callee !== undefined) return false;
     const key = `${b.uuid}/callee`;
     const current = this.#current("callee");
     if (current?.key === key) return false;

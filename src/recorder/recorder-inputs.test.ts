@@ -123,6 +123,16 @@ describe("triggers", () => {
     expect(t.evaluate(withHeaders(start, { "SIPREC-SRS": "default,backup", "SIPREC-Streams": "mixed" })).intents[0]).toMatchObject({ srsGroups: ["default", "backup"], streams: "mixed" });
   });
 
+  test("SIPREC-Caller / SIPREC-Callee on siprec::start name the parties; a malformed one is refused", () => {
+    const t = new Triggers([eventTrigger], GROUPS);
+    const start = fixtureEvents("esl-call-plain")[2]!;
+    const ok = t.evaluate(withHeaders(start, { "SIPREC-Caller": '"Jane Doe" <sip:+15551230001@carrier.example>', "SIPREC-Callee": "sip:queue-sales@pbx.example" }));
+    expect(ok.intents[0]?.parties).toEqual({ caller: { name: "Jane Doe", aor: "sip:+15551230001@carrier.example" }, callee: { name: "", aor: "sip:queue-sales@pbx.example" } });
+    const bad = t.evaluate(withHeaders(start, { "SIPREC-Caller": "Jane <javascript:alert(1)>" }));
+    expect(bad.problems[0]?.code).toBe("TRIGGER_BAD_PARTY");
+    expect(bad.intents).toEqual([]);
+  });
+
   test("without an event trigger, CUSTOM siprec events are not subscribed and do nothing", () => {
     const t = new Triggers([{ kind: "rule", match: { context: "^nothing$" }, srs_groups: ["default"] }], GROUPS);
     expect(t.subclasses).toEqual([]);

@@ -100,6 +100,19 @@ describe("recorder on esl-call-plain", () => {
     expect(rec.recordings).toEqual([]);
   });
 
+  test("recording required with an announcement: FreeSWITCH plays it to both parties, then hangs up after the configured time", async () => {
+    const { w, feed } = setup({ onFailure: "hangup", hangupCause: "NORMAL_TEMPORARY_FAILURE", announcement: { file: "/usr/share/freeswitch/sounds/rec-down.wav", seconds: 6 } });
+    w.sessionOutcome = () => "failed";
+    await feed(0, 3);
+    w.answerLeg("read");
+    w.answerLeg("write");
+    await flush();
+    expect(w.commands.filter((c) => /uuid_broadcast|sched_hangup|uuid_kill/.test(c))).toEqual([
+      `api uuid_broadcast ${A} playback::/usr/share/freeswitch/sounds/rec-down.wav both`,
+      `api sched_hangup +6 ${A} NORMAL_TEMPORARY_FAILURE`,
+    ]);
+  });
+
   test("no SRS accepts: siprec::failed, the call is left alone by default", async () => {
     const { w, feed } = setup();
     w.sessionOutcome = () => "failed";

@@ -161,7 +161,7 @@ export class Recorder {
       return undefined;
     }
     const id = uuidV4(this.d.ids);
-    const rec = new Recording(this.d, id, i.callUuid, randomToken(this.d.ids, 32), c.info, i.streams ?? this.d.policy.defaultStreams, i.srsGroups ?? [], (n) => this.#notice(n), groupId);
+    const rec = new Recording(this.d, id, i.callUuid, randomToken(this.d.ids, 32), c.info, i.streams ?? this.d.policy.defaultStreams, i.srsGroups ?? [], (n) => this.#notice(n), groupId, i.parties);
     this.#byCall.set(i.callUuid, rec);
     this.#byId.set(id, rec);
     this.d.log.info("recording requested", { recordingId: id, callUuid: i.callUuid, groups: i.srsGroups, source: i.source, streams: rec.mode });
@@ -208,7 +208,12 @@ export class Recorder {
     if (n.kind === "failed" && r.status === "failed" && this.d.policy.onFailure === "hangup") {
       // Recording required: the call may not go on unrecorded.
       this.d.log.warn("recording required and failed: hanging the call up", { callUuid: r.callUuid, cause: this.d.policy.hangupCause });
-      this.#track(this.d.esl.api(`uuid_kill ${r.callUuid} ${this.d.policy.hangupCause}`));
+      const a = this.d.policy.announcement;
+      if (a === undefined) this.#track(this.d.esl.api(`uuid_kill ${r.callUuid} ${this.d.policy.hangupCause}`));
+      else {
+        this.#track(this.d.esl.api(`uuid_broadcast ${r.callUuid} playback::${a.file} both`));
+        this.#track(this.d.esl.api(`sched_hangup +${a.seconds} ${r.callUuid} ${this.d.policy.hangupCause}`));
+      }
     }
   }
 

@@ -14,7 +14,7 @@ import type { ChannelInfo } from "./channel.ts";
 import { CallMetadata, labelsFor } from "./call-metadata.ts";
 import type { RecorderDeps, RecordingMedia, SessionPort } from "./ports.ts";
 import { type TapDirection, originateOutcome, tapOriginateCommand } from "./tap-command.ts";
-import type { StreamMode } from "./triggers.ts";
+import type { RecordingIntent, StreamMode } from "./triggers.ts";
 
 export type RecordingStatus = "tapping" | "starting" | "recording" | "paused" | "stopping" | "stopped" | "failed";
 
@@ -60,6 +60,7 @@ export class Recording {
     groups: readonly string[],
     private readonly notify: (n: RecordingNotice) => void,
     private readonly groupId?: string,
+    private readonly parties: RecordingIntent["parties"] = {},
   ) {
     this.#mode = mode;
     this.startedMs = d.clock.wallNow();
@@ -242,7 +243,7 @@ export class Recording {
 
   async #startSessions(): Promise<void> {
     if (this.#metadata === undefined) {
-      this.#metadata = new CallMetadata(this.d.ids, this.a, this.#mode, this.d.policy.metadata, this.startedMs, this.groupId);
+      this.#metadata = new CallMetadata(this.d.ids, this.a, this.#mode, this.d.policy.metadata, this.startedMs, this.groupId, this.parties);
       if (this.#peer !== undefined) this.#metadata.bridgedTo(this.#peer, this.d.clock.wallNow());
     }
     const md = this.#metadata;

@@ -13,12 +13,19 @@ import type { z } from "zod";
 import type { triggerSchema } from "../config/schema-recording.ts";
 import type { EslEvent } from "../esl/event.ts";
 import { channelFromEvent } from "./channel.ts";
+import { parseNameAddr } from "../sip/message/name-addr.ts";
 
 type DeepReadonly<T> = T extends readonly (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 export type TriggerConfig = DeepReadonly<z.output<typeof triggerSchema>>;
 export type StreamMode = "separate" | "mixed";
 export type RecordingAction = "start" | "pause" | "resume" | "stop";
 export type TriggerSource = "event" | "variable" | "rule" | "api" | "recovery";
+
+/** A party named by the dialplan instead of the one FreeSWITCH's channel data gives. */
+export interface PartyOverride {
+  readonly name: string;
+  readonly aor: string;
+}
 
 export interface RecordingIntent {
   readonly action: RecordingAction;
@@ -27,9 +34,11 @@ export interface RecordingIntent {
   readonly srsGroups: readonly string[] | undefined;
   readonly streams: StreamMode | undefined;
   readonly source: TriggerSource;
+  /** SIPREC-Caller / SIPREC-Callee of a siprec::start: `Display Name <sip:user@host>`. */
+  readonly parties?: { readonly caller?: PartyOverride; readonly callee?: PartyOverride };
 }
 
-export type TriggerProblemCode = "TRIGGER_NO_TARGET" | "TRIGGER_UNKNOWN_GROUP" | "TRIGGER_BAD_STREAMS";
+export type TriggerProblemCode = "TRIGGER_NO_TARGET" | "TRIGGER_UNKNOWN_GROUP" | "TRIGGER_BAD_STREAMS" | "TRIGGER_BAD_PARTY";
 
 export interface TriggerProblem {
   readonly code: TriggerProblemCode;
@@ -102,7 +111,16 @@ export class Triggers {
       return none({ code: "TRIGGER_BAD_STREAMS", message: `SIPREC-Streams must be "separate" or "mixed", got ${JSON.stringify(streamsText)}`, callUuid });
     }
     const groups = action === "start" ? (named ?? this.#eventGroups) : named;
-    return { intents: [{ action, callUuid, srsGroups: groups, streams: (streamsText as StreamMode | undefined) ?? this.#eventStreams, source: "event" }], problems: [] };
+    const parties: { caller?: PartyOverride; callee?: PartyOverride } = {};
+    for (const [role, headerName] of [["caller", "SIPREC-Caller"], ["callee", "SIPREC-Callee"]] as const) {
+      const text = h.get(headerName);
+      if (text === undefined || action !== "start") continue;
+      const party = parseParty(text);
+      if (party === undefined) return none({ code: "TRIGGER_BAD_PARTY", message: `${headerName} must look like 'Name <sip:user@host>', got ${JSON.stringify(text.slice(0, 120))}`, callUuid });
+      parties[role] = party;
+    }
+    const intent: RecordingIntent = { action, callUuid, srsGroups: groups, streams: (streamsText as StreamMode | undefined) ?? this.#eventStreams, source: "event", ...(Object.keys(parties).length === 0 ? {} : { parties }) };
+    return { intents: [intent], problems: [] };
   }
 
   #channel(e: EslEvent): TriggerResult {
@@ -134,6 +152,13 @@ export class Triggers {
 
 function none(problem: TriggerProblem): TriggerResult {
   return { intents: [], problems: [problem] };
+}
+
+/** `Name <sip:user@host>` or a bare `sip:`/`sips:`/`tel:` URI. */
+function parseParty(text: string): PartyOverride | undefined {
+  const n = parseNameAddr(text.trim());
+  if (!n.ok || !/^(sips?|tel):[^\s<>"]+$/i.test(n.value.uri) || n.value.uri.length > 256) return undefined;
+  return { name: (n.value.displayName ?? "").slice(0, 128), aor: n.value.uri };
 }
 
 function splitGroups(value: string | undefined): string[] | undefined {

@@ -4,7 +4,7 @@
  * RTP), the SRS is `siprec srs` writing WAVs. Everything on 127.0.0.1.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CALL_A } from "../support/fs-emulator.ts";
 import { type DaemonRig, startRig, wavTone } from "./support.ts";
@@ -150,5 +150,30 @@ describe("siprec daemon: call changes mirrored to the SRS", () => {
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
     expect((r.srs.finished[0]!["streams"] as { dtmfPackets: number }[]).every((s) => s.dtmfPackets === 0)).toBe(true);
+  }, 30_000);
+});
+
+describe("siprec daemon: SIGHUP", () => {
+  test("a reload adds an SRS group without touching the running recording", async () => {
+    rig = await startRig();
+    const r = rig;
+    await r.until(() => subscribed(r), 5000, "the ESL subscription");
+    r.fs.playCallStart();
+    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
+    r.fs.fireSiprec("start", { "SIPREC-SRS": "backup" });
+    await r.until(() => r.fired("failed").length === 1, 3000, "the refusal of an unknown group");
+    expect(r.fired("failed")[0]!.get("SIPREC-Error-Code")).toBe("TRIGGER_UNKNOWN_GROUP");
+    const port = /uri = "sip:srs@127\.0\.0\.1:(\d+)"/.exec(readFileSync(r.config, "utf8"))![1];
+    writeFileSync(r.config, `${readFileSync(r.config, "utf8")}\n[[srs]]\nname = "backup-1"\nuri = "sip:srs@127.0.0.1:${port}"\ntransport = "tcp"\ngroup = "backup"\noptions_interval = 0\n`);
+    r.reload();
+    await r.until(() => r.log.some((l) => l.includes("configuration reloaded")), 3000, "the reload");
+    r.fs.fireSiprec("start", { "SIPREC-SRS": "backup" });
+    await Bun.sleep(800);
+    r.fs.playCallEnd();
+    await r.until(() => r.srs.finished.length === 2, 5000, "both recordings to end");
+    for (const rec of r.srs.finished) {
+      expect(rec["endedBy"]).toBe("client");
+      expect((rec["streams"] as { packets: number }[]).every((s) => s.packets > 20)).toBe(true);
+    }
   }, 30_000);
 });

@@ -22,6 +22,9 @@ export interface DaemonRig {
   stop(signal?: string): void;
   until(pred: () => boolean, ms?: number, what?: string): Promise<void>;
   fired(kind: string): Map<string, string>[];
+  readonly config: string;
+  /** What SIGHUP does. */
+  reload(): void;
   /** The control API's base URL, once the daemon logged it. */
   controlUrl(): string | undefined;
   close(): Promise<void>;
@@ -43,6 +46,7 @@ export async function startRig(o: FsEmulatorOptions & { recording?: string; extr
   ].join("\n"));
   const log: string[] = [];
   let signal: (s: string) => void = () => {};
+  let reload: () => void = () => {};
   const stopped = new Promise<string>((r) => (signal = r));
   const io: Io = {
     out: (t) => void log.push(t),
@@ -54,7 +58,9 @@ export async function startRig(o: FsEmulatorOptions & { recording?: string; extr
     clock: systemClock,
     readStdin: async () => ({ bytes: new Uint8Array(0), truncated: false }),
     stopSignal: () => stopped,
-    onReload: () => {},
+    onReload: (fn) => {
+      reload = fn;
+    },
   };
   const exit = run(["daemon", "-c", config], io);
   const until = async (pred: () => boolean, ms = 8000, what = "condition"): Promise<void> => {
@@ -71,6 +77,8 @@ export async function startRig(o: FsEmulatorOptions & { recording?: string; extr
     log,
     exit,
     stop: (s = "SIGTERM") => signal(s),
+    config,
+    reload: () => reload(),
     until,
     fired: (kind) => fs.fired.filter((e) => e.get("Event-Subclass") === `siprec::${kind}`),
     controlUrl: () => log.map((l) => /"url":"(http:[^"]+)"/.exec(l)?.[1]).find((u) => u !== undefined),
