@@ -81,7 +81,7 @@ export class TapLegEmulator {
       // Timer A (RFC 3261 §17.1.1.2), as sofia-sip does: resend until a response, 500 ms doubling.
       const send = (interval: number): void => {
         if (leg.status !== undefined || interval > 16_000) return;
-        this.#sip.send(invite, plan.port, plan.host);
+        this.#sendSip(invite, plan.port, plan.host);
         setTimeout(() => send(interval * 2), interval);
       };
       send(500);
@@ -120,13 +120,13 @@ export class TapLegEmulator {
       c.leg.status = status;
       if (status >= 300) {
         c.leg.state = "ended";
-        this.#sip.send(this.#request("ACK", callId, c, 1, /To: .*;tag=(\S+)/.exec(text)?.[1]), c.leg.plan.port, c.leg.plan.host);
+        this.#sendSip(this.#request("ACK", callId, c, 1, /To: .*;tag=(\S+)/.exec(text)?.[1]), c.leg.plan.port, c.leg.plan.host);
         return c.settle(status);
       }
       c.toTag = /To: .*;tag=(\S+)/.exec(text)?.[1];
       c.remote = Number(/m=audio (\d+)/.exec(text)?.[1]);
       c.leg.state = "up";
-      this.#sip.send(this.#request("ACK", callId, c, 1), c.leg.plan.port, c.leg.plan.host);
+      this.#sendSip(this.#request("ACK", callId, c, 1), c.leg.plan.port, c.leg.plan.host);
       c.settle(status);
       if (c.leg.plan.hangUpAfterAnswer) return void setTimeout(() => this.#bye(callId), 30);
       const packets = CAPTURED_TAP_RTP[c.leg.plan.direction];
@@ -149,7 +149,16 @@ export class TapLegEmulator {
       clearInterval(c.timer);
       const via = /Via: .*/i.exec(text)?.[0] ?? "";
       const pick = (h: string): string => new RegExp(`^${h}: .*$`, "im").exec(text)?.[0] ?? "";
-      this.#sip.send(`SIP/2.0 200 OK\r\n${via}\r\n${pick("From")}\r\n${pick("To")}\r\n${pick("Call-ID")}\r\n${pick("CSeq")}\r\nContent-Length: 0\r\n\r\n`, c.leg.plan.port, c.leg.plan.host);
+      this.#sendSip(`SIP/2.0 200 OK\r\n${via}\r\n${pick("From")}\r\n${pick("To")}\r\n${pick("Call-ID")}\r\n${pick("CSeq")}\r\nContent-Length: 0\r\n\r\n`, c.leg.plan.port, c.leg.plan.host);
+    }
+  }
+
+  /** A datagram to a tap listener; one that died (SIGKILL) makes the kernel refuse later sends, as FreeSWITCH would see. */
+  #sendSip(text: string, port: number, host: string): void {
+    try {
+      this.#sip.send(text, port, host);
+    } catch {
+      // ECONNREFUSED after an ICMP port-unreachable: nobody listens any more.
     }
   }
 
@@ -160,7 +169,7 @@ export class TapLegEmulator {
     c.leg.endedBy = "us";
     clearInterval(c.timer);
     c.cseq++;
-    this.#sip.send(this.#request("BYE", callId, c, c.cseq), c.leg.plan.port, c.leg.plan.host);
+    this.#sendSip(this.#request("BYE", callId, c, c.cseq), c.leg.plan.port, c.leg.plan.host);
   }
 
   #request(method: string, callId: string, c: { invite: string; toTag?: string }, cseq: number, toTag = c.toTag): string {
