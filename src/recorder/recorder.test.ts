@@ -163,6 +163,38 @@ describe("recorder on esl-call-plain", () => {
     expect(rec.counters.unknownCalls).toBe(1);
   });
 
+  test("SIPREC-SRS on pause/stop acts on that server only (as mod_siprec per server); a bare stop ends every one", async () => {
+    const { w, rec, feed } = setup();
+    await feed(0, 2);
+    rec.onEvent(withHeaders(ev[2]!, { "SIPREC-SRS": "default,backup" }));
+    await flush();
+    w.answerLeg("read");
+    w.answerLeg("write");
+    await flush();
+    expect(w.sessions.map((s) => s.args.group)).toEqual(["default", "backup"]);
+    w.journal.length = 0;
+    rec.onEvent(withHeaders(ev[6]!, { "SIPREC-SRS": "backup" })); // pause for backup only
+    await flush();
+    expect(w.journal).toContain("re-INVITE inactive backup");
+    expect(w.journal).not.toContain("re-INVITE inactive default");
+    expect(w.journal).not.toContain("gate closed"); // the session closes its own group's gate; default records on
+    expect(w.events.at(-1)).toMatchObject({ "Event-Subclass": "siprec::paused", "SIPREC-SRS": "backup" });
+    rec.onEvent(ev[7]!); // a bare resume resumes what was paused
+    await flush();
+    expect(w.journal).toContain("re-INVITE sendonly backup");
+    rec.onEvent(withHeaders(ev[14]!, { "SIPREC-SRS": "backup" })); // stop backup only
+    await flush();
+    expect(w.journal).toContain("BYE backup");
+    expect(w.journal).not.toContain("BYE default");
+    expect(rec.recordings).toHaveLength(1);
+    expect(rec.start(A, ["backup"])).toMatchObject({ ok: true, id: rec.recordings[0]!.id }); // the API adds it back to the same recording
+    await flush();
+    rec.onEvent(withHeaders(ev[14]!, { "SIPREC-SRS": undefined })); // a bare stop ends everything
+    await flush();
+    expect(w.journal).toContain("BYE default");
+    expect(rec.recordings).toEqual([]);
+  });
+
   test("control API start: unknown call, unknown group, then a real start; drain stops everything and refuses new ones", async () => {
     const { w, rec } = setup();
     expect(rec.start(A, ["default"])).toMatchObject({ ok: false, error: { code: "CALL_UNKNOWN" } });

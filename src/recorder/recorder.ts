@@ -94,6 +94,12 @@ export class Recorder {
     if (this.#draining) return { ok: false, error: { code: "DRAINING", message: "the daemon is shutting down" } };
     const unknown = groups.filter((g) => !this.knownGroups.has(g));
     if (unknown.length > 0) return { ok: false, error: { code: "GROUP_UNKNOWN", message: `SRS group(s) not in the config: ${unknown.join(", ")}` } };
+    const running = this.#byCall.get(callUuid);
+    if (running !== undefined) {
+      // Already recorded: the API adds servers to the same recording.
+      running.addGroups(groups);
+      return { ok: true, id: running.id };
+    }
     const c = this.table.get(callUuid);
     if (c === undefined) return { ok: false, error: { code: "CALL_UNKNOWN", message: `no channel ${callUuid} is known` } };
     if (!c.info.answered) return { ok: false, error: { code: "CALL_NOT_ANSWERED", message: `channel ${callUuid} is not answered yet` } };
@@ -139,16 +145,14 @@ export class Recorder {
         else this.#startRecording(i);
         return;
       case "pause":
-        if (rec === undefined) return this.#unknown(i);
-        void rec.pause();
-        return;
       case "resume":
-        if (rec === undefined) return this.#unknown(i);
-        void rec.resume();
-        return;
       case "stop":
         if (rec === undefined) return this.#unknown(i);
-        void rec.stop(`stop requested (${i.source})`);
+        // No SIPREC-SRS: every server of the call (the PCI-safe reading of a bare pause or stop).
+        if (i.srsGroups !== undefined) void rec.forGroups(i.action, i.srsGroups, `stop requested (${i.source})`);
+        else if (i.action === "pause") void rec.pause();
+        else if (i.action === "resume") void rec.resume();
+        else void rec.stop(`stop requested (${i.source})`);
         return;
     }
   }
@@ -193,18 +197,19 @@ export class Recorder {
     if (n.kind === "started" && r.fallback !== undefined) this.counters.fallbacks++;
     if (n.kind === "failed") this.counters.failed++;
     if (n.kind === "stopped") this.counters.stopped++;
-    const done = n.kind === "stopped" || (n.kind === "failed" && r.status === "failed");
+    const done = (n.kind === "stopped" && n.groups === undefined) || (n.kind === "failed" && r.status === "failed");
     if (done) {
       if (this.#byCall.get(r.callUuid) === r) this.#byCall.delete(r.callUuid);
       this.#byId.delete(r.id);
     }
-    const fields: Record<string, string> = { "SIPREC-Streams": r.mode, "SIPREC-SRS": r.groups.join(",") };
+    const fields: Record<string, string> = { "SIPREC-Streams": r.mode, "SIPREC-SRS": (n.groups ?? r.groups).join(",") };
     if (n.reason !== undefined) fields["SIPREC-Reason"] = n.reason;
     if (r.fallback !== undefined) fields["SIPREC-Fallback"] = r.fallback;
     this.d.log.info(`recording ${n.kind}`, { recordingId: r.id, callUuid: r.callUuid, ...fields });
     this.#track(this.#fire(n.kind, r.callUuid, r.id, fields));
     const status = n.kind === "started" ? "recording" : n.kind === "resumed" ? "recording" : n.kind;
-    this.#track(this.d.esl.api(`uuid_setvar_multi ${r.callUuid} siprec_status=${status};siprec_recording_id=${r.id}`));
+    // The channel variables describe the whole recording: a change on some servers only leaves them as they are.
+    if (n.groups === undefined) this.#track(this.d.esl.api(`uuid_setvar_multi ${r.callUuid} siprec_status=${status};siprec_recording_id=${r.id}`));
     if (n.kind === "failed" && r.status === "failed" && this.d.policy.onFailure === "hangup") {
       // Recording required: the call may not go on unrecorded.
       this.d.log.warn("recording required and failed: hanging the call up", { callUuid: r.callUuid, cause: this.d.policy.hangupCause });

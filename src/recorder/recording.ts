@@ -8,38 +8,27 @@
  * up without RTP: FreeSWITCH's "Codecs do not match" case) switches the
  * recording to one mixed `eavesdrop` leg, and the report says so.
  */
-import type { TimerId } from "../lib/clock.ts";
-import { uuidV4 } from "../lib/ids.ts";
 import type { ChannelInfo } from "./channel.ts";
 import { CallMetadata, labelsFor } from "./call-metadata.ts";
 import type { RecorderDeps, RecordingMedia, SessionPort } from "./ports.ts";
-import { type TapDirection, originateOutcome, tapOriginateCommand } from "./tap-command.ts";
+import { TapSet } from "./tap-set.ts";
 import type { RecordingIntent, StreamMode } from "./triggers.ts";
 
 export type RecordingStatus = "tapping" | "starting" | "recording" | "paused" | "stopping" | "stopped" | "failed";
-
-interface Leg {
-  readonly direction: TapDirection;
-  readonly label: string;
-  readonly legUuid: string;
-  readonly disarm: () => void;
-  hangup: (() => void) | undefined;
-  rtp: boolean;
-  done: boolean;
-}
 
 export interface RecordingNotice {
   readonly kind: "started" | "failed" | "paused" | "resumed" | "stopped";
   readonly recording: Recording;
   readonly reason?: string;
+  /** Set when only these SRS groups paused/resumed/stopped; the recording goes on for the others. */
+  readonly groups?: readonly string[];
 }
 
 export class Recording {
   #status: RecordingStatus = "tapping";
   #mode: StreamMode;
   #fallback: string | undefined;
-  #legs: Leg[] = [];
-  #timer: TimerId | undefined;
+  readonly #taps: TapSet;
   #paused = false;
   #held = false;
   #metadata: CallMetadata | undefined;
@@ -65,6 +54,10 @@ export class Recording {
     this.#mode = mode;
     this.startedMs = d.clock.wallNow();
     this.#media = d.openMedia(id);
+    this.#taps = new TapSet(d, { recordingId: id, callUuid, token, codec: () => this.a.readCodec ?? "PCMU" }, this.#media, {
+      ready: () => this.#legsReady(),
+      failed: (reason) => this.#legFailed(reason),
+    });
     for (const g of groups) this.#pendingGroups.add(g);
   }
 
@@ -93,7 +86,7 @@ export class Recording {
   }
 
   begin(): void {
-    this.#tap();
+    this.#taps.start(this.#mode);
     this.persist();
   }
 
@@ -121,20 +114,52 @@ export class Recording {
     this.#media.gate(false);
     this.#paused = true;
     if (this.#status === "recording") this.#status = "paused";
-    if (this.d.policy.pauseMode === "detach") this.#dropLegs();
+    if (this.d.policy.pauseMode === "detach") this.#taps.drop();
     this.notify({ kind: "paused", recording: this });
     if (this.d.policy.pauseMode !== "drop" && !this.#held) await Promise.all([...this.#sessions.values()].map((s) => s.pause()));
     this.persist();
   }
 
   async resume(): Promise<void> {
-    if (!this.#paused || this.#status === "stopping" || this.#status === "stopped" || this.#status === "failed") return;
+    if (this.#status === "stopping" || this.#status === "stopped" || this.#status === "failed") return;
+    if (!this.#paused) {
+      // Groups paused one by one (SIPREC-SRS on the pause) resume with a resume for the whole call.
+      const paused = [...this.#sessions].filter(([, s]) => s.state === "paused").map(([g]) => g);
+      if (paused.length > 0 && !this.#held) await this.forGroups("resume", paused);
+      return;
+    }
     this.#paused = false;
-    if (this.d.policy.pauseMode === "detach" && this.#legs.length === 0) this.#originateAll();
+    if (this.d.policy.pauseMode === "detach" && this.#taps.count === 0) this.#taps.start(this.#mode);
     if (this.#status === "paused") this.#status = "recording";
     if (this.d.policy.pauseMode !== "drop" && !this.#held) await Promise.all([...this.#sessions.values()].map((s) => s.resume()));
     if (!this.#held) this.#media.gate(true);
     this.notify({ kind: "resumed", recording: this });
+    this.persist();
+  }
+
+  /**
+   * Pause, resume or stop for some SRS groups only (SIPREC-SRS on the event),
+   * as mod_siprec did per server; naming every group is the same as naming none.
+   * A session's own pause closes its group's gate before its re-INVITE.
+   */
+  async forGroups(action: "pause" | "resume" | "stop", groups: readonly string[], reason = "stop requested"): Promise<void> {
+    const mine = groups.filter((g) => this.#sessions.has(g) || this.#pendingGroups.has(g));
+    if (mine.length === 0 || this.#status === "stopping" || this.#status === "stopped" || this.#status === "failed") return;
+    if (this.groups.every((g) => mine.includes(g)) && (action !== "resume" || this.#paused)) {
+      return action === "pause" ? this.pause() : action === "resume" ? this.resume() : this.stop(reason);
+    }
+    for (const g of mine) {
+      const s = this.#sessions.get(g);
+      if (action === "stop") {
+        this.#pendingGroups.delete(g);
+        this.#sessions.delete(g);
+      }
+      if (s === undefined) continue;
+      if (action === "stop") await s.stop();
+      else if (action === "pause") await s.pause();
+      else await s.resume();
+    }
+    this.notify({ kind: action === "pause" ? "paused" : action === "resume" ? "resumed" : "stopped", recording: this, groups: mine, ...(action === "stop" ? { reason } : {}) });
     this.persist();
   }
 
@@ -156,11 +181,10 @@ export class Recording {
   async stop(reason: string, callGone = false): Promise<void> {
     if (this.#status === "stopping" || this.#status === "stopped" || this.#status === "failed") return;
     this.#status = "stopping";
-    this.#clearTimer();
     this.#metadata?.end(this.d.clock.wallNow());
     // When the call is gone FreeSWITCH ends the eavesdrop legs itself.
-    if (!callGone) this.#dropLegs();
-    else for (const l of this.#legs) l.disarm();
+    if (!callGone) this.#taps.drop();
+    else this.#taps.forget();
     await Promise.all([...this.#sessions.values()].map((s) => s.stop()));
     this.#media.close();
     this.#status = "stopped";
@@ -168,73 +192,19 @@ export class Recording {
     this.notify({ kind: "stopped", recording: this, reason });
   }
 
-  #tap(): void {
-    this.#originateAll();
-    this.#timer = this.d.clock.setTimer(this.d.tapTarget.answerTimeoutMs, () => {
-      this.#timer = undefined;
-      const late = this.#legs.filter((l) => !l.rtp).map((l) => l.direction);
-      if (late.length > 0 && this.#status === "tapping") this.#legFailed(`no RTP on the ${late.join("/")} tap leg within ${this.d.tapTarget.answerTimeoutMs} ms`);
-    });
-  }
-
-  #originateAll(): void {
-    const directions: TapDirection[] = this.#mode === "separate" ? ["read", "write"] : ["both"];
-    this.#legs = directions.map((direction, i) => this.#originate(direction, String(i + 1)));
-  }
-
-  #originate(direction: TapDirection, label: string): Leg {
-    const leg: Leg = { direction, label, legUuid: uuidV4(this.d.ids), disarm: () => {}, hangup: undefined, rtp: false, done: false };
-    (leg as { disarm: () => void }).disarm = this.d.tap.expect({
-      recordingId: this.id,
-      direction,
-      token: this.token,
-      onAnswered: (t) => {
-        if (leg.done) return t.hangup();
-        leg.hangup = () => t.hangup();
-        this.#media.attachLeg(label, t);
-      },
-      onPacket: (p) => {
-        if (!leg.rtp) {
-          leg.rtp = true;
-          this.#legReady();
-        }
-        this.#media.packet(label, p);
-      },
-      onEnded: (why) => {
-        this.#media.detachLeg(label);
-        if (!leg.done && !leg.rtp) this.#legFailed(`the ${direction} tap leg ended before any RTP (${why})`);
-        leg.done = true;
-      },
-    });
-    const cmd = tapOriginateCommand({ callUuid: this.callUuid, legUuid: leg.legUuid, direction, codec: this.a.readCodec ?? "PCMU", profile: this.d.tapTarget.profile, host: this.d.tapTarget.host, port: this.d.tapTarget.port, recordingId: this.id, token: this.token });
-    if (!cmd.ok) {
-      queueFail(() => this.#legFailed(cmd.error.message));
-      return leg;
-    }
-    void this.d.esl.bgapi(cmd.value).then((r) => {
-      if (leg.done) return;
-      const outcome = r.ok ? originateOutcome(r.value.body) : { ok: false as const, cause: r.error.message };
-      if (!outcome.ok) this.#legFailed(`originate of the ${direction} tap leg failed: ${outcome.cause}`);
-    });
-    return leg;
-  }
-
-  #legReady(): void {
-    if (this.#status !== "tapping" || !this.#legs.every((l) => l.rtp)) return;
-    this.#clearTimer();
+  #legsReady(): void {
+    if (this.#status !== "tapping") return;
     this.#status = "starting";
     void this.#startSessions();
   }
 
   #legFailed(reason: string): void {
     if (this.#status !== "tapping") return;
-    this.#clearTimer();
-    this.#dropLegs();
     if (this.#mode === "separate") {
       this.#fallback = `separate streams failed (${reason}); recording one mixed stream`;
       this.d.log.warn("tap fallback to mixed", { recordingId: this.id, callUuid: this.callUuid, reason });
       this.#mode = "mixed";
-      this.#tap();
+      this.#taps.start("mixed");
       this.persist();
       return;
     }
@@ -274,22 +244,11 @@ export class Recording {
 
   async #fail(reason: string): Promise<void> {
     this.#status = "failed";
-    this.#clearTimer();
-    this.#dropLegs();
+    this.#taps.drop();
     await Promise.all([...this.#sessions.values()].map((s) => s.stop()));
     this.#media.close();
     this.persist();
     this.notify({ kind: "failed", recording: this, reason });
-  }
-
-  #dropLegs(): void {
-    for (const l of this.#legs) {
-      l.done = true;
-      l.disarm();
-      l.hangup?.();
-      this.#media.detachLeg(l.label);
-    }
-    this.#legs = [];
   }
 
   /** Saves what a restarted daemon needs (SRS dialogs, tap legs, group id); rows go when the recording ends. */
@@ -301,15 +260,6 @@ export class Recording {
       const st = s.dialogState?.();
       return st === undefined ? [] : [{ group, ...st }];
     });
-    store.save({ id: this.id, callUuid: this.callUuid, groupId: this.#metadata?.groupId ?? this.groupId, groups: this.groups, mode: this.#mode, startedMs: this.startedMs, legUuids: this.#legs.map((l) => l.legUuid), dialogs });
+    store.save({ id: this.id, callUuid: this.callUuid, groupId: this.#metadata?.groupId ?? this.groupId, groups: this.groups, mode: this.#mode, startedMs: this.startedMs, legUuids: this.#taps.legUuids, dialogs });
   }
-
-  #clearTimer(): void {
-    if (this.#timer !== undefined) this.d.clock.clearTimer(this.#timer);
-    this.#timer = undefined;
-  }
-}
-
-function queueFail(fn: () => void): void {
-  void Promise.resolve().then(fn);
 }
