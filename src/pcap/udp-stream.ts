@@ -1,0 +1,105 @@
+/**
+ * Captured packets → UDP datagrams with their capture time, reassembling
+ * fragmented IPv4 (SIPREC INVITEs often exceed the MTU over UDP). Bounded:
+ * at most `maxPending` datagrams in reassembly, each at most 64 KiB, and a
+ * fragment set older than 30 s of capture time is dropped and counted.
+ */
+import type { CapturedPacket } from "./reader.ts";
+import { type IpPacket, type UdpDatagram, linkPayload, parseIp, parseUdp } from "./decode.ts";
+
+export interface TimedDatagram extends UdpDatagram {
+  readonly timeUs: number;
+}
+
+export interface UdpStreamCounters {
+  packets: number;
+  datagrams: number;
+  notIp: number;
+  notUdp: number;
+  fragments: number;
+  reassembled: number;
+  fragmentsDropped: number;
+}
+
+interface Pending {
+  readonly first: IpPacket;
+  readonly startUs: number;
+  readonly parts: { offset: number; bytes: Uint8Array }[];
+  total: number | undefined;
+  size: number;
+}
+
+const MAX_DATAGRAM = 65_535;
+const REASSEMBLY_US = 30e6;
+
+export class UdpStream {
+  readonly counters: UdpStreamCounters = { packets: 0, datagrams: 0, notIp: 0, notUdp: 0, fragments: 0, reassembled: 0, fragmentsDropped: 0 };
+  readonly #pending = new Map<string, Pending>();
+
+  constructor(private readonly maxPending = 1024) {}
+
+  /** The UDP datagram this packet completes, if any. */
+  push(p: CapturedPacket): TimedDatagram | undefined {
+    this.counters.packets++;
+    const link = linkPayload(p.linkType, p.data);
+    const ip = link.ok ? parseIp(link.value.etherType, link.value.bytes) : undefined;
+    if (ip === undefined || !ip.ok) {
+      this.counters.notIp++;
+      return undefined;
+    }
+    const whole = ip.value.fragment === undefined ? ip.value : this.#reassemble(ip.value, p.timeUs);
+    if (whole === undefined) return undefined;
+    const udp = parseUdp(whole);
+    if (!udp.ok) {
+      this.counters.notUdp++;
+      return undefined;
+    }
+    this.counters.datagrams++;
+    return { ...udp.value, timeUs: p.timeUs };
+  }
+
+  #reassemble(ip: IpPacket, timeUs: number): IpPacket | undefined {
+    const f = ip.fragment!;
+    this.counters.fragments++;
+    this.#expire(timeUs);
+    const key = `${ip.src}>${ip.dst}/${ip.protocol}/${f.id}`;
+    let p = this.#pending.get(key);
+    if (p === undefined) {
+      if (this.#pending.size >= this.maxPending) {
+        const oldest = this.#pending.keys().next().value as string;
+        this.counters.fragmentsDropped += this.#pending.get(oldest)?.parts.length ?? 0;
+        this.#pending.delete(oldest);
+      }
+      p = { first: ip, startUs: timeUs, parts: [], total: undefined, size: 0 };
+      this.#pending.set(key, p);
+    }
+    if (f.offset + ip.payload.length > MAX_DATAGRAM) {
+      this.counters.fragmentsDropped += p.parts.length + 1;
+      this.#pending.delete(key);
+      return undefined;
+    }
+    p.parts.push({ offset: f.offset, bytes: ip.payload });
+    p.size += ip.payload.length;
+    if (!f.more) p.total = f.offset + ip.payload.length;
+    if (p.total === undefined || p.size < p.total) return undefined;
+    const out = new Uint8Array(p.total);
+    const covered = new Uint8Array(p.total);
+    for (const part of p.parts) {
+      out.set(part.bytes.subarray(0, Math.max(0, p.total - part.offset)), part.offset);
+      covered.fill(1, part.offset, Math.min(p.total, part.offset + part.bytes.length));
+    }
+    if (covered.includes(0)) return undefined; // overlapping parts filled the count but left a hole
+    this.#pending.delete(key);
+    this.counters.reassembled++;
+    const { fragment: _f, ...rest } = p.first;
+    return { ...rest, payload: out };
+  }
+
+  #expire(nowUs: number): void {
+    for (const [key, p] of this.#pending) {
+      if (nowUs - p.startUs <= REASSEMBLY_US) break; // insertion order: the rest are newer
+      this.counters.fragmentsDropped += p.parts.length;
+      this.#pending.delete(key);
+    }
+  }
+}
