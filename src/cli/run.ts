@@ -8,6 +8,7 @@ import type { CliCommand, CliContext } from "./command.ts";
 import { configCommand } from "./commands/config.ts";
 import { daemonCommand } from "./commands/daemon.ts";
 import { statusCommand } from "./commands/status.ts";
+import { replayCommand } from "./commands/replay.ts";
 import { srsCommand } from "./commands/srs.ts";
 import { testCallCommand } from "./commands/test-call.ts";
 import { validateCommand } from "./commands/validate.ts";
@@ -17,7 +18,7 @@ import { versionLine } from "./version.ts";
 import { describeError } from "../lib/errors.ts";
 
 /** Every subcommand that exists, in the order `--help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [daemonCommand, statusCommand, testCallCommand, srsCommand, validateCommand, configCommand];
+export const COMMANDS: readonly CliCommand[] = [daemonCommand, statusCommand, testCallCommand, srsCommand, validateCommand, replayCommand, configCommand];
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("siprec")
