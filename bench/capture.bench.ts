@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Figure } from "./stats.ts";
 import { CaptureReader } from "../src/pcap/reader.ts";
-import { UdpStream } from "../src/pcap/udp-stream.ts";
+import { UdpStream } from "../src/pcap/datagrams.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const TOTAL = 1024 * 1024 * 1024;

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CaptureReader } from "./reader.ts";
-import { UdpStream } from "./udp-stream.ts";
+import { UdpStream } from "./datagrams.ts";
 import { CallExtractor } from "./calls.ts";
 import { FS_FIXTURES } from "../../test/support/esl-fixtures.ts";
 import { decodeG711 } from "../media/g711.ts";

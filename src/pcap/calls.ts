@@ -15,7 +15,7 @@ import { header } from "../sip/message/headers.ts";
 import { parseMessage } from "../sip/message/parse.ts";
 import type { SipMessage } from "../sip/message/types.ts";
 import { splitRecordingBody } from "../siprec/body.ts";
-import type { TimedDatagram } from "./udp-stream.ts";
+import type { TimedDatagram } from "./datagrams.ts";
 
 export type FlowDirection = "caller" | "callee";
 

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CaptureReader, type CapturedPacket } from "./reader.ts";
 import { LINKTYPE } from "./decode.ts";
-import { type TimedDatagram, UdpStream } from "./udp-stream.ts";
+import { type TimedDatagram, UdpStream } from "./datagrams.ts";
 import { FS_FIXTURES } from "../../test/support/esl-fixtures.ts";
 import { frame, ipv4, ipv6, pcapFile, pcapngFile, udp } from "../../test/support/pcap-writer.ts";
 

@@ -7,7 +7,7 @@
 import type { CliCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { CaptureReader } from "../../pcap/reader.ts";
-import { UdpStream } from "../../pcap/udp-stream.ts";
+import { UdpStream } from "../../pcap/datagrams.ts";
 import { type CapturedCall, CallExtractor } from "../../pcap/calls.ts";
 
 interface Options {
