@@ -6,7 +6,7 @@
 import type { CliCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { type TestCallOptions, type TestCallResult, runLoad, runTestCall } from "../test-call/run-test-call.ts";
-import { loadConfig } from "../../config/load.ts";
+import { resolveSrsTarget } from "../srs-target.ts";
 import { parseWav } from "../../media/wav.ts";
 import { cryptoIds } from "../../platform/crypto-ids.ts";
 import type { OfferCodec } from "../../siprec/offer.ts";
@@ -95,22 +95,16 @@ export const testCallCommand: CliCommand = {
         const caller = party(o.caller);
         const callee = party(o.callee);
         if (caller === undefined || callee === undefined) return usage("--caller/--callee look like 'Name <sip:user@host>'");
-        let uri = o.srs;
-        let transport = o.transport;
-        let credentials: { username: string; password: string } | undefined;
-        if (!/^sips?:/i.test(o.srs)) {
-          const cfg = await loadConfig({ explicitPath: o.config, env: io.env, fs: io.fs });
-          if (!cfg.ok) {
-            io.err(cfg.error.message);
-            return ctx.setExit(EXIT.FAILURE);
-          }
-          const s = cfg.value.config.srs.find((x) => x.name === o.srs);
-          if (s === undefined) return usage(`no [[srs]] named ${JSON.stringify(o.srs)} in ${cfg.value.path}`);
-          uri = s.uri;
-          transport ??= s.transport === "udp" ? "udp" : "tcp";
-          if (s.auth_username !== undefined && s.auth_password !== undefined) credentials = { username: s.auth_username, password: s.auth_password.reveal() };
+        const target = await resolveSrsTarget(o.srs, o.config, io);
+        if (!target.ok) {
+          if (target.error.kind === "usage") return usage(target.error.message);
+          io.err(target.error.message);
+          return ctx.setExit(EXIT.FAILURE);
         }
-        transport ??= "tcp";
+        let uri = target.value.uri;
+        const credentials = target.value.credentials;
+        // A configured server keeps its transport (TLS included); --transport overrides.
+        const transport = o.transport ?? target.value.transport ?? "tcp";
         if (transport !== "udp" && transport !== "tcp" && transport !== "tls") return usage("--transport must be udp, tcp or tls");
         let tls: TestCallOptions["tls"];
         if (transport === "tls") {

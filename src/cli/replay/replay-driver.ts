@@ -1,0 +1,144 @@
+/**
+ * Media for `siprec replay`: each captured flow is played into the forker
+ * at its original inter-packet timing (scaled by `speed`, or as fast as the
+ * loop allows), on absolute deadlines. The forker sees the capture's own
+ * clock (the capture time of the packet it is handed), so the SRS streams
+ * keep the call's real timeline at any speed: gaps stay gaps, nothing is
+ * squeezed. Original payloads go out (PCMU↔PCMA transcoded when the SRS
+ * chose the other), with our own SSRC/sequence, SRTP when negotiated.
+ */
+import { Forker } from "../../rtp/forker.ts";
+import { type RtpEndpoint, openRtpSocket } from "../../rtp/udp-socket.ts";
+import { sdesContexts } from "../../siprec/session/sdes-keys.ts";
+import { outputFigures, releaseUnused } from "../../siprec/session/stream-figures.ts";
+import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../../siprec/session/types.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { IdSource } from "../../lib/ids.ts";
+import type { RtpFlow } from "../../pcap/calls.ts";
+
+export interface ReplayDriverOptions {
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly host: string;
+  /** 1 = the original pace; 0 = as fast as possible. */
+  readonly speed: number;
+  /** Flows by label: "1" the caller's audio, "2" the callee's. */
+  readonly flows: ReadonlyMap<string, RtpFlow>;
+  /** Replay only this much of the call (capture time). */
+  readonly maxDurationMs?: number;
+}
+
+interface Queued {
+  readonly label: string;
+  readonly timeUs: number;
+  readonly bytes: Uint8Array;
+}
+
+export class ReplayMediaDriver implements MediaDriver {
+  readonly #sockets = new Map<string, { readonly rtp: RtpEndpoint; readonly rtcp?: RtpEndpoint }>();
+  #active: ActiveStream[] = [];
+  #captureMs = 0;
+  #group = "";
+  readonly #forker: Forker;
+  #done: () => void = () => {};
+  /** Resolves when every packet has been handed to the forker (or the replay was stopped). */
+  readonly finished: Promise<void>;
+  #stopped = false;
+  sent = 0;
+
+  constructor(private readonly o: ReplayDriverOptions) {
+    // The forker numbers packets on the capture's clock, not the replay's.
+    const captureClock: Clock = { now: () => this.#captureMs, wallNow: () => o.clock.wallNow(), setTimer: (ms, fire) => o.clock.setTimer(ms, fire), clearTimer: (id) => o.clock.clearTimer(id) };
+    this.#forker = new Forker({ clock: captureClock, ids: o.ids });
+    this.finished = new Promise((resolve) => (this.#done = resolve));
+  }
+
+  async prepare(labels: readonly string[]): Promise<LocalStream[]> {
+    const out: LocalStream[] = [];
+    for (const label of labels) {
+      const rtp = await openRtpSocket({ host: this.o.host, port: 0, onPacket: () => {} });
+      const rtcp = await openRtpSocket({ host: this.o.host, port: 0, onPacket: () => {} });
+      this.#sockets.set(label, { rtp, rtcp });
+      out.push({ label, port: rtp.port, rtcpPort: rtcp.port });
+    }
+    return out;
+  }
+
+  start(streams: readonly ActiveStream[], group: string): void {
+    this.#group = group;
+    this.#active = streams.filter((s) => s.outcome.status === "accepted");
+    for (const s of this.#active) {
+      const label = s.local.label;
+      const flow = this.o.flows.get(label);
+      const sock = this.#sockets.get(label);
+      if (flow === undefined || sock === undefined) continue;
+      const o = s.outcome;
+      const ctx = sdesContexts(s).outbound;
+      this.#forker.addInput({ id: label, codec: flow.codec, clockRate: flow.clockRate, ...(flow.telephoneEventPt === undefined ? {} : { telephoneEventPt: flow.telephoneEventPt }) });
+      this.#forker.addOutput(label, {
+        id: label,
+        group,
+        payloadType: o.payloadType,
+        codec: o.codec === "PCMA" ? "PCMA" : o.codec === "G722" ? "G722" : "PCMU",
+        clockRate: 8000,
+        ptimeMs: 20,
+        ...(o.telephoneEventPt === undefined ? {} : { telephoneEventPt: o.telephoneEventPt }),
+        dtmf: "forward",
+        ...(ctx === undefined ? {} : { protect: (b: Uint8Array) => ctx.protectRtp(b) }),
+        port: { send: (b) => sock.rtp.send(b, o.port, o.connection.address) },
+      });
+    }
+    this.#play();
+  }
+
+  /** All flows merged in capture order, each handed over at its deadline. */
+  #play(): void {
+    const queue: Queued[] = this.#active.flatMap((s) => (this.o.flows.get(s.local.label)?.kept ?? []).map((p) => ({ label: s.local.label, ...p }))).sort((a, b) => a.timeUs - b.timeUs);
+    const firstUs = queue[0]?.timeUs ?? 0;
+    const limitUs = this.o.maxDurationMs === undefined ? Infinity : firstUs + this.o.maxDurationMs * 1000;
+    const fast = this.o.speed === 0;
+    const t0 = this.o.clock.now();
+    const dueAt = (p: Queued): number => t0 + (p.timeUs - firstUs) / 1000 / this.o.speed;
+    let i = 0;
+    const step = (): void => {
+      if (this.#stopped) return this.#done();
+      const now = this.o.clock.now();
+      // Everything due by now goes out in this turn, so a late timer does not stretch the call.
+      let burst = 0;
+      while (i < queue.length) {
+        const p = queue[i] as Queued;
+        if (p.timeUs > limitUs) {
+          i = queue.length;
+          break;
+        }
+        if (fast ? burst >= 200 : dueAt(p) > now) break; // at full speed, let the sockets drain between bursts
+        this.#captureMs = p.timeUs / 1000;
+        this.#forker.receive(p.label, p.bytes);
+        this.sent++;
+        burst++;
+        i++;
+      }
+      if (i >= queue.length) return this.#done();
+      this.o.clock.setTimer(fast ? 0 : Math.max(0, dueAt(queue[i] as Queued) - this.o.clock.now()), step);
+    };
+    step();
+  }
+
+  gate(open: boolean): void {
+    this.#forker.setGate(this.#group, open);
+  }
+
+  stop(): StreamFigures[] {
+    this.#stopped = true;
+    this.#done();
+    const figures = this.#active.map((s) => outputFigures(s.local.label, this.#forker, s.local.label, undefined));
+    const socks = [...this.#sockets.values()];
+    this.#sockets.clear();
+    this.o.clock.setTimer(50, () => socks.forEach((x) => (x.rtp.close(), x.rtcp?.close())));
+    return figures;
+  }
+
+  release(local: readonly LocalStream[]): void {
+    releaseUnused(local, this.#sockets, this.#active);
+  }
+}
