@@ -15,6 +15,8 @@ export interface Rule {
 export const RULES = {
   "input-unrecognized": { severity: "error", rfc: "-", summary: "the input is not SDP, RFC 7865 XML, a multipart body or a SIP message" },
   "input-too-large": { severity: "error", rfc: "-", summary: "an input is at most 16 MiB (SIP messages 64 KiB, metadata 4 MiB)" },
+  "capture-damaged": { severity: "error", rfc: "-", summary: "a capture is truncated or corrupt (what comes before the damage is still checked)" },
+  "capture-no-siprec": { severity: "warning", rfc: "-", summary: "a capture holds no SIPREC INVITE or UPDATE to check" },
   "input-not-utf8": { severity: "error", rfc: "RFC 3261 §7.3.1", summary: "text input must be UTF-8" },
   "sip-parse": { severity: "error", rfc: "RFC 3261 §7", summary: "the SIP message cannot be parsed" },
   "sip-crlf": { severity: "warning", rfc: "RFC 3261 §7", summary: "SIP lines end in CRLF" },

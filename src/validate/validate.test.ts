@@ -3,6 +3,11 @@ import { detectKind, validateBytes } from "./validate.ts";
 import type { RuleId } from "./rules.ts";
 import { type Libxml, loadLibxml } from "../siprec/metadata/libxml.ts";
 import { buildInvite, goldenParts, type GoldenParts } from "../../test/support/golden-invite.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { LINKTYPE } from "../pcap/decode.ts";
+import { FS_FIXTURES } from "../../test/support/esl-fixtures.ts";
+import { frame, ipv4, pcapFile, udp } from "../../test/support/pcap-writer.ts";
 import { listReference, readReference, sipFromFigure, stripHashHeader, toCrlf, unfoldAllOneLine } from "../../test/support/vectors.ts";
 
 let lib: Libxml;
@@ -170,8 +175,38 @@ describe("bad input ends in a clear finding", () => {
   test("SDP with 10,000 m-lines", () => {
     expect(errors(enc(`v=0\r\no=a 1 1 IN IP4 1.1.1.1\r\ns=-\r\nt=0 0\r\n${"m=audio 1 RTP/AVP 0\r\n".repeat(10_000)}`))).toEqual(["sdp-parse"]);
   });
-  test("captures and unknown text", () => {
-    expect(rules(new Uint8Array([0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0]))).toEqual(["input-unrecognized"]);
+  test("captures cut short and unknown text", () => {
+    expect(rules(new Uint8Array([0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0])).sort()).toEqual(["capture-damaged", "capture-no-siprec"]);
     expect(rules(enc("hello world"))).toEqual(["input-unrecognized"]);
   });
+
 });
+
+describe("captures", () => {
+  /** The golden INVITE (and a broken one) as UDP in a pcap, fragmented like a real SIPREC INVITE over UDP. */
+  const capture = (...messages: Uint8Array[]): Uint8Array => {
+    const recs = messages.flatMap((m, n) => {
+      const whole = udp(5060, 5070, m);
+      const cuts = [];
+      for (let at = 0; at < whole.length; at += 1480) cuts.push(at);
+      return cuts.map((off, i) => ({ timeUs: n * 1e6 + i, data: frame.ethernet(ipv4("10.0.0.1", "10.0.0.2", whole.subarray(off, off + 1480), { id: 100 + n, offset: off, more: off + 1480 < whole.length })) }));
+    });
+    return pcapFile(LINKTYPE.ETHERNET, recs);
+  };
+
+  test("every SIPREC INVITE in a capture is checked; findings name the packet and the message", () => {
+    const good = buildInvite();
+    expect(good.length).toBeGreaterThan(1480);
+    expect(validateBytes(lib, "cap.pcap", capture(good))).toEqual([]);
+    const bad = invite((p) => (p.headers = p.headers.filter((h) => h.name !== "Require")));
+    const findings = validateBytes(lib, "cap.pcap", capture(good, bad));
+    expect(findings.map((f) => [f.rule, f.file])).toContainEqual(["src-require-siprec", expect.stringMatching(/^cap\.pcap#\d+$/)]);
+    expect(findings.find((f) => f.rule === "src-require-siprec")!.message).toMatch(/^INVITE \S+ \(10\.0\.0\.1:5060 -> 10\.0\.0\.2:5070\): /);
+  });
+
+  test("a capture of a plain call holds nothing to check: one warning", () => {
+    const fixture = new Uint8Array(readFileSync(join(FS_FIXTURES, "call-pcmu-two-way.pcapng")));
+    expect(validateBytes(lib, "call.pcapng", fixture).map((f) => [f.rule, f.severity])).toEqual([["capture-no-siprec", "warning"]]);
+  });
+});
+

@@ -6,6 +6,7 @@
 import { checkMultipart, checkSipMessage } from "./check-message.ts";
 import { checkMetadata } from "./check-metadata.ts";
 import { checkSdp } from "./check-sdp.ts";
+import { checkCapture } from "./check-capture.ts";
 import { type Finding, FindingSink } from "./rules.ts";
 import type { Libxml } from "../siprec/metadata/libxml.ts";
 import { isValidBoundary } from "../sip/message/multipart.ts";
@@ -57,7 +58,7 @@ function collect(lib: Libxml, file: string, bytes: Uint8Array): Finding[] {
   const sink = new FindingSink(file);
   const kind = detectKind(bytes);
   if (kind === "capture") {
-    sink.add("input-unrecognized", "this is a pcap/pcapng capture; validating captures comes with `siprec replay` (not in this build)");
+    checkCapture(lib, bytes, sink);
     return sink.findings;
   }
   const bad = firstInvalidUtf8(bytes);
