@@ -1,11 +1,13 @@
 /**
  * Captured packets → UDP datagrams with their capture time, reassembling
- * fragmented IPv4 (SIPREC INVITEs often exceed the MTU over UDP). Bounded:
+ * fragmented IPv4 (SIPREC INVITEs often exceed the MTU over UDP); with
+ * pushAll, SIP over TCP too (tcp-sip.ts), as datagram-shaped messages. Bounded:
  * at most `maxPending` datagrams in reassembly, each at most 64 KiB, and a
  * fragment set older than 30 s of capture time is dropped and counted.
  */
 import type { CapturedPacket } from "./reader.ts";
 import { type IpPacket, type UdpDatagram, linkPayload, parseIp, parseUdp } from "./decode.ts";
+import { TcpSipReassembler } from "./tcp-sip.ts";
 
 export interface TimedDatagram extends UdpDatagram {
   readonly timeUs: number;
@@ -37,6 +39,20 @@ export class UdpStream {
   readonly #pending = new Map<string, Pending>();
 
   constructor(private readonly maxPending = 1024) {}
+
+  readonly #tcp = new TcpSipReassembler();
+
+  /** UDP datagrams and SIP-over-TCP messages this packet completes. */
+  pushAll(p: CapturedPacket): TimedDatagram[] {
+    const link = linkPayload(p.linkType, p.data);
+    const ip = link.ok ? parseIp(link.value.etherType, link.value.bytes) : undefined;
+    if (ip?.ok === true && ip.value.protocol === 6 && ip.value.fragment === undefined) {
+      this.counters.packets++;
+      return this.#tcp.push(ip.value).map((m) => ({ ...m, timeUs: p.timeUs }));
+    }
+    const d = this.push(p);
+    return d === undefined ? [] : [d];
+  }
 
   /** The UDP datagram this packet completes, if any. */
   push(p: CapturedPacket): TimedDatagram | undefined {

@@ -1,5 +1,6 @@
 /**
  * `siprec validate capture.pcap`: every SIPREC request found in a capture
+ * (over UDP, fragments reassembled, or TCP, streams reassembled)
  * (an INVITE or UPDATE with a recording body, or `Require: siprec`) is
  * checked with the rules of a SIP message; findings name the packet
  * (`file#N`, N the packet's place in the capture) and the message.
@@ -8,7 +9,7 @@ import { checkSipMessage } from "./check-message.ts";
 import { FindingSink } from "./rules.ts";
 import type { Libxml } from "../siprec/metadata/libxml.ts";
 import { CaptureReader } from "../pcap/reader.ts";
-import { UdpStream } from "../pcap/datagrams.ts";
+import { type TimedDatagram, UdpStream } from "../pcap/datagrams.ts";
 
 const SIPREC_REQUEST = /^(INVITE|UPDATE) \S+ SIP\/2\.0\r?\n/;
 
@@ -20,8 +21,9 @@ export function checkCapture(lib: Libxml, bytes: Uint8Array, sink: FindingSink):
   const packets = got.ok ? got.value : [];
   let checked = 0;
   packets.forEach((p, i) => {
-    const d = udp.push(p);
-    if (d === undefined) return;
+    for (const d of udp.pushAll(p)) check(d, i);
+  });
+  function check(d: TimedDatagram, i: number): void {
     const head = new TextDecoder().decode(d.payload.subarray(0, 2048));
     if (!SIPREC_REQUEST.test(head)) return;
     if (!/^require:.*\bsiprec\b/im.test(head) && !/^(content-type|c):\s*(multipart\/mixed|application\/rs-metadata)/im.test(head)) return;
@@ -31,7 +33,7 @@ export function checkCapture(lib: Libxml, bytes: Uint8Array, sink: FindingSink):
     const sub = new FindingSink(`${sink.file}#${i + 1}`);
     checkSipMessage(lib, d.payload, sub);
     for (const f of sub.findings) sink.findings.push({ ...f, message: `${method} ${callId} (${d.src}:${d.sport} -> ${d.dst}:${d.dport}): ${f.message}` });
-  });
+  }
   if (!end.ok) sink.add("capture-damaged", `${end.error.message} at byte ${end.error.offset}; the ${packets.length} packets before it were checked`);
-  if (checked === 0) sink.add("capture-no-siprec", `no SIPREC INVITE or UPDATE among ${udp.counters.datagrams} UDP datagrams (SIP over TCP is not read yet)`);
+  if (checked === 0) sink.add("capture-no-siprec", `no SIPREC INVITE or UPDATE in ${udp.counters.packets} packets (SIP over UDP and TCP read)`);
 }

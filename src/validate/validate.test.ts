@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LINKTYPE } from "../pcap/decode.ts";
 import { FS_FIXTURES } from "../../test/support/esl-fixtures.ts";
-import { frame, ipv4, pcapFile, udp } from "../../test/support/pcap-writer.ts";
+import { frame, ipv4, pcapFile, tcp, udp } from "../../test/support/pcap-writer.ts";
 import { listReference, readReference, sipFromFigure, stripHashHeader, toCrlf, unfoldAllOneLine } from "../../test/support/vectors.ts";
 
 let lib: Libxml;
@@ -202,6 +202,19 @@ describe("captures", () => {
     const findings = validateBytes(lib, "cap.pcap", capture(good, bad));
     expect(findings.map((f) => [f.rule, f.file])).toContainEqual(["src-require-siprec", expect.stringMatching(/^cap\.pcap#\d+$/)]);
     expect(findings.find((f) => f.rule === "src-require-siprec")!.message).toMatch(/^INVITE \S+ \(10\.0\.0\.1:5060 -> 10\.0\.0\.2:5070\): /);
+  });
+
+  test("SIP over TCP: an INVITE cut into segments that arrive out of order, with a retransmission, is put back together and checked", () => {
+    const bad = invite((p) => (p.headers = p.headers.filter((h) => h.name !== "Require")));
+    const seq0 = 1_000_000;
+    const at = (n: number) => bad.subarray(n * 600, n * 600 + 600);
+    const seg = (n: number) => frame.ethernet(ipv4("10.0.0.1", "10.0.0.2", tcp(40000, 5060, seq0 + 1 + n * 600, at(n)), { protocol: 6 }));
+    const parts = Math.ceil(bad.length / 600);
+    const order = [0, 2, 1, ...Array.from({ length: parts - 3 }, (_, i) => i + 3), 1];
+    const recs = [{ timeUs: 0, data: frame.ethernet(ipv4("10.0.0.1", "10.0.0.2", tcp(40000, 5060, seq0, new Uint8Array(0), 0x02), { protocol: 6 })) }, ...order.map((n, i) => ({ timeUs: i + 1, data: seg(n) }))];
+    const findings = validateBytes(lib, "tcp.pcap", pcapFile(LINKTYPE.ETHERNET, recs));
+    expect(findings.map((f) => f.rule)).toContain("src-require-siprec");
+    expect(findings.filter((f) => f.rule === "src-require-siprec")).toHaveLength(1);
   });
 
   test("a capture of a plain call holds nothing to check: one warning", () => {

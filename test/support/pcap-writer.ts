@@ -96,6 +96,19 @@ export function udp(sport: number, dport: number, payload: Uint8Array): Uint8Arr
   return cat([new Uint8Array(h.buffer), payload]);
 }
 
+/** A TCP segment (no options): flags 0x02 SYN, 0x18 PSH+ACK. */
+export function tcp(sport: number, dport: number, seq: number, payload: Uint8Array, flags = 0x18): Uint8Array {
+  const h = new Uint8Array(20);
+  const dv = new DataView(h.buffer);
+  dv.setUint16(0, sport);
+  dv.setUint16(2, dport);
+  dv.setUint32(4, seq >>> 0);
+  h[12] = 5 << 4;
+  h[13] = flags;
+  dv.setUint16(14, 65535);
+  return cat([h, payload]);
+}
+
 export function ipv4(src: string, dst: string, payload: Uint8Array, o: { id?: number; offset?: number; more?: boolean; protocol?: number } = {}): Uint8Array {
   const h = new Uint8Array(20);
   const dv = new DataView(h.buffer);

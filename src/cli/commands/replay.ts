@@ -88,10 +88,7 @@ export const replayCommand: CliCommand = {
               failure = `${file}: ${r.error.message} (byte ${r.error.offset})`;
               break;
             }
-            for (const p of r.value) {
-              const d = udp.push(p);
-              if (d !== undefined) calls.push(d);
-            }
+            for (const p of r.value) for (const d of udp.pushAll(p)) calls.push(d);
           }
           if (failure === undefined) {
             const end = reader.finish();
