@@ -1,13 +1,13 @@
 /**
  * Captured packets → UDP datagrams with their capture time, reassembling
  * fragmented IPv4 (SIPREC INVITEs often exceed the MTU over UDP); with
- * pushAll, SIP over TCP too (tcp-sip.ts), as datagram-shaped messages. Bounded:
+ * pushAll, SIP over TCP too (sip-over-tcp.ts), as datagram-shaped messages. Bounded:
  * at most `maxPending` datagrams in reassembly, each at most 64 KiB, and a
  * fragment set older than 30 s of capture time is dropped and counted.
  */
 import type { CapturedPacket } from "./reader.ts";
 import { type IpPacket, type UdpDatagram, linkPayload, parseIp, parseUdp } from "./decode.ts";
-import { TcpSipReassembler } from "./tcp-sip.ts";
+import { TcpSipReassembler } from "./sip-over-tcp.ts";
 
 export interface TimedDatagram extends UdpDatagram {
   readonly timeUs: number;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { TcpSipReassembler } from "./tcp-sip.ts";
+import { TcpSipReassembler } from "./sip-over-tcp.ts";
 import { parseIp } from "./decode.ts";
 import { ipv4, tcp } from "../../test/support/pcap-writer.ts";
 
