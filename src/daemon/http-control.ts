@@ -23,6 +23,8 @@ export function startControl(daemon: Daemon, o: ControlOptions): { port: number;
   const server = Bun.serve({
     hostname: o.host,
     port: o.port,
+    // A chunked body has no Content-Length to check first: Bun refuses it past this (413).
+    maxRequestBodySize: MAX_BODY,
     fetch: async (req) => {
       if (o.token !== undefined) {
         const given = /^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";

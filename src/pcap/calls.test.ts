@@ -54,6 +54,17 @@ describe("calls in the FreeSWITCH captures", () => {
     expect(aLeg.flows.find((f) => f.speaker === "callee")!.packets).toBe(460);
   });
 
+  test("bounded: a re-INVITE flood with a new address each time keeps 64 flows and counts the rest", () => {
+    const c = new CallExtractor();
+    const invite = (cseq: number, port: number): Uint8Array => {
+      const sdp = `v=0\r\no=a 1 ${cseq} IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\n`;
+      return new TextEncoder().encode(`INVITE sip:b@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK${cseq}\r\nFrom: <sip:a@10.0.0.1>;tag=a\r\nTo: <sip:b@10.0.0.2>\r\nCall-ID: flood\r\nCSeq: ${cseq} INVITE\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`);
+    };
+    for (let i = 0; i < 500; i++) c.push({ src: "10.0.0.1", sport: 5060, dst: "10.0.0.2", dport: 5060, payload: invite(i + 1, 10_000 + 2 * i), timeUs: i });
+    expect(c.calls.get("flood")!.flows).toHaveLength(64);
+    expect(c.counters.flowsNotKept).toBe(436);
+  });
+
   test("bounded: past maxCalls, calls are counted, not kept", () => {
     const r = new CaptureReader();
     const udp = new UdpStream();

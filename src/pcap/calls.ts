@@ -7,7 +7,9 @@
  * loss from sequence numbers and RFC 3550 interarrival jitter.
  *
  * Bounded: at most `maxCalls` calls are tracked (later ones are counted,
- * not kept), and packets are kept only for the calls `keepPackets` names.
+ * not kept), each with at most 64 flows and 32 metadata documents (re-INVITE
+ * floods are counted, not kept), and packets are kept only for the calls
+ * `keepPackets` names.
  */
 import { parseRtp } from "../rtp/packet.ts";
 import { parseSdp } from "../sdp/parse.ts";
@@ -64,13 +66,15 @@ export interface CallExtractorOptions {
   readonly keepPackets?: (callId: string) => boolean;
 }
 
+const MAX_FLOWS_PER_CALL = 64;
+const MAX_METADATA_PER_CALL = 32;
 const SIP_START = /^(?:[A-Z]+ \S+ SIP\/2\.0|SIP\/2\.0 \d{3})/;
 
 export class CallExtractor {
   readonly calls = new Map<string, CapturedCall>();
   /** Receive address (ip:port) → the flow that goes there. */
   readonly #flowsByAddr = new Map<string, { call: CapturedCall; flow: RtpFlow }>();
-  readonly counters = { sip: 0, sipUnparsed: 0, rtp: 0, unmatched: 0, callsNotKept: 0 };
+  readonly counters = { sip: 0, sipUnparsed: 0, rtp: 0, unmatched: 0, callsNotKept: 0, metadataNotKept: 0, flowsNotKept: 0 };
 
   constructor(private readonly o: CallExtractorOptions = {}) {}
 
@@ -121,7 +125,10 @@ export class CallExtractor {
     if (msg.body.length === 0) return;
     const split = splitRecordingBody(header(msg, "content-type"), msg.body);
     if (!split.ok) return;
-    if (split.value.metadata !== undefined) call.metadata.push(split.value.metadata);
+    if (split.value.metadata !== undefined) {
+      if (call.metadata.length < MAX_METADATA_PER_CALL) call.metadata.push(split.value.metadata);
+      else this.counters.metadataNotKept++;
+    }
     if (split.value.sdp === undefined) return;
     const sdp = parseSdp(split.value.sdp);
     if (!sdp.ok) return;
@@ -137,6 +144,10 @@ export class CallExtractor {
       const te = m.rtpmaps.find((r) => r.encodingName.toLowerCase() === "telephone-event")?.payloadType;
       const existing = this.#flowsByAddr.get(key);
       if (existing !== undefined && existing.call === call) continue; // a re-INVITE with the same address
+      if (call.flows.length >= MAX_FLOWS_PER_CALL) {
+        this.counters.flowsNotKept++;
+        continue;
+      }
       const flow: RtpFlow = {
         speaker, to: key, codec: map?.encodingName.toUpperCase() ?? ({ 0: "PCMU", 8: "PCMA", 9: "G722" } as Record<number, string>)[pt] ?? `PT${pt}`, clockRate: map?.clockRate ?? 8000,
         payloadType: Number.isFinite(pt) ? pt : undefined, telephoneEventPt: te, packets: 0, events: 0, firstUs: 0, lastUs: 0, lost: 0, jitterMs: 0, kept: [],

@@ -147,6 +147,11 @@ describe("capture reader on bad input", () => {
     expect(readAll(ng).end).toMatchObject({ ok: false, error: { code: "CAPTURE_BAD_RECORD", offset: ng.length - lastLen } });
   });
 
+  test("a section describing more interfaces than any capture has is refused, not stored", () => {
+    const ifaces = Array.from({ length: 4097 }, () => ({ linkType: LINKTYPE.ETHERNET }));
+    expect(readAll(pcapngFile(ifaces, [])).end).toMatchObject({ ok: false, error: { code: "CAPTURE_BAD_RECORD", message: "more than 4096 interface blocks in one section" } });
+  });
+
   test("unknown link types and non-IP frames are counted, not fatal", () => {
     const { list, stream } = datagrams(pcapFile(147, [{ timeUs: 1, data: v4 }]));
     expect(list).toEqual([]);

@@ -31,6 +31,9 @@ export interface CaptureError {
 /** No record larger than this is believed: a length field that lies must not make us buffer gigabytes. */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
+/** Interfaces one pcapng section may describe (real captures have a handful). */
+export const MAX_INTERFACES = 4096;
+
 interface Iface {
   readonly linkType: number;
   /** Timestamp units per microsecond (1 for µs, 1000 for ns, ...). */
@@ -149,6 +152,7 @@ export class CaptureReader {
     switch (rawType) {
       case 1: {
         // Interface Description Block: link type, then options (if_tsresol = 9).
+        if (f.ifaces.length >= MAX_INTERFACES) return this.#fail("CAPTURE_BAD_RECORD", `more than ${MAX_INTERFACES} interface blocks in one section`, at);
         f.ifaces.push({ linkType: dv.getUint16(8, le), unitsPerUs: tsResolution(b.subarray(at + 16, at + len - 4), le) });
         break;
       }

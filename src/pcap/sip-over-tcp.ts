@@ -3,7 +3,8 @@
  * sequence order (retransmissions dropped, segments that arrive early held
  * until the gap fills) and cut into SIP messages by Content-Length, as a
  * SIP stack reads its socket (RFC 3261 §18.3). Bounded: at most
- * `maxFlows` connections and 256 KiB of early segments each; a flow whose
+ * `maxFlows` connections and 64 KiB of early segments each (a SIP message is
+ * at most 64 KiB), so at most 64 MiB held in all; a flow whose
  * gap never fills is resynchronised at the next segment past the limit.
  */
 import { StreamFramer } from "../sip/message/stream-framer.ts";
@@ -24,13 +25,13 @@ interface Flow {
   framer: StreamFramer;
 }
 
-const MAX_EARLY = 256 * 1024;
+const MAX_EARLY = 64 * 1024;
 
 export class TcpSipReassembler {
   readonly #flows = new Map<string, Flow>();
   readonly counters = { segments: 0, retransmitted: 0, resynced: 0, framingErrors: 0 };
 
-  constructor(private readonly maxFlows = 4096) {}
+  constructor(private readonly maxFlows = 1024) {}
 
   /** SIP messages this TCP segment completes. */
   push(ip: IpPacket): TcpMessage[] {

@@ -35,6 +35,9 @@ describe("control API", () => {
 
     const post = (path: string, body: string): Promise<Response> => fetch(`${base}${path}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body });
     expect(await (await post("/recordings", "{not json")).json()).toMatchObject({ error: { code: "BAD_BODY" } });
+    // A chunked body has no Content-Length to refuse up front: the server stops reading it at 64 KiB.
+    const chunked = new ReadableStream({ start: (c) => { for (let i = 0; i < 4; i++) c.enqueue(new Uint8Array(32 * 1024).fill(0x20)); c.close(); } });
+    expect((await fetch(`${base}/recordings`, { method: "POST", headers: auth, body: chunked })).status).toBe(413);
     expect((await post("/recordings", JSON.stringify({ uuid: CALL_A }))).status).toBe(404); // no such channel yet
     r.fs.playCallStart();
     await Bun.sleep(200);
