@@ -8,6 +8,7 @@ import { systemClock } from "./platform/system-clock.ts";
 const io: Io = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  status: (text) => process.stderr.write(`\r\x1b[2K${text}`),
   env: process.env,
   stdoutIsTTY: process.stdout.isTTY === true,
   stderrIsTTY: process.stderr.isTTY === true,

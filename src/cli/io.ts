@@ -11,6 +11,12 @@ export interface Io {
   out(text: string): void;
   /** Writes text to standard error (a newline is added). */
   err(text: string): void;
+  /**
+   * Rewrites the status line at the bottom of a terminal's standard error
+   * (a progress bar: no newline; "" clears it). Callers use it only when
+   * `stderrIsTTY`.
+   */
+  status(text: string): void;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdoutIsTTY: boolean;
   readonly stderrIsTTY: boolean;

@@ -1,25 +1,68 @@
 /**
  * `--srs URI|NAME` of the operator commands: a SIP URI as given, or a
- * `[[srs]]` name looked up in the config (its URI, transport and digest
- * credentials).
+ * `[[srs]]` name looked up in the config (its URI, transport, digest
+ * credentials, TLS settings and the `[recording] srtp` policy), then the
+ * command line's `--transport`, `--tls-ca`, `--tls-no-verify` on top.
  */
 import type { Io } from "./io.ts";
 import { loadConfig } from "../config/load.ts";
+import { type SrsClientTls, srsClientTls } from "../config/srs-tls.ts";
 
 export interface SrsTargetChoice {
   readonly uri: string;
   readonly transport: "udp" | "tcp" | "tls" | undefined;
   readonly credentials?: { readonly username: string; readonly password: string };
+  readonly tls?: SrsClientTls;
+  /** The config's SRTP policy for recordings (a URI target has none). */
+  readonly srtp?: "off" | "offer" | "require";
 }
 
 export type SrsTargetError = { readonly kind: "usage" | "config"; readonly message: string };
+type Chosen = { ok: true; value: SrsTargetChoice } | { ok: false; error: SrsTargetError };
 
-export async function resolveSrsTarget(srs: string, configPath: string | undefined, io: Io): Promise<{ ok: true; value: SrsTargetChoice } | { ok: false; error: SrsTargetError }> {
+export async function resolveSrsTarget(srs: string, configPath: string | undefined, io: Io): Promise<Chosen> {
   if (/^sips?:/i.test(srs)) return { ok: true, value: { uri: srs, transport: undefined } };
   const cfg = await loadConfig({ explicitPath: configPath, env: io.env, fs: io.fs });
   if (!cfg.ok) return { ok: false, error: { kind: "config", message: cfg.error.message } };
   const s = cfg.value.config.srs.find((x) => x.name === srs);
   if (s === undefined) return { ok: false, error: { kind: "usage", message: `no [[srs]] named ${JSON.stringify(srs)} in ${cfg.value.path}` } };
-  const transport = s.transport ?? (/^sips:/i.test(s.uri) ? "tls" : "tcp");
-  return { ok: true, value: { uri: s.uri, transport, ...(s.auth_username !== undefined && s.auth_password !== undefined ? { credentials: { username: s.auth_username, password: s.auth_password.reveal() } } : {}) } };
+  const tls = await srsClientTls(s, io.fs);
+  if (!tls.ok) return { ok: false, error: { kind: "config", message: tls.error } };
+  return {
+    ok: true,
+    value: {
+      uri: s.uri,
+      transport: s.transport,
+      srtp: cfg.value.config.recording.srtp,
+      ...(tls.value === undefined ? {} : { tls: tls.value }),
+      ...(s.auth_username !== undefined && s.auth_password !== undefined ? { credentials: { username: s.auth_username, password: s.auth_password.reveal() } } : {}),
+    },
+  };
+}
+
+/**
+ * The transport, URI and TLS settings to use once the command line is
+ * applied: `--transport` over the server's (else TCP), `--tls-ca` and
+ * `--tls-no-verify` over its TLS settings; a URI reached over TLS gets
+ * `;transport=tls` unless it is a sips: URI.
+ */
+export async function applyTransportFlags(
+  t: SrsTargetChoice,
+  flags: { readonly transport?: string; readonly tlsCa?: string; readonly tlsNoVerify?: boolean },
+  io: Io,
+): Promise<Chosen> {
+  const transport = flags.transport ?? t.transport ?? "tcp";
+  if (transport !== "udp" && transport !== "tcp" && transport !== "tls") return { ok: false, error: { kind: "usage", message: "--transport must be udp, tcp or tls" } };
+  if (transport !== "tls") return { ok: true, value: { ...t, transport } };
+  const ca = flags.tlsCa === undefined ? undefined : await io.fs.readFile(flags.tlsCa).catch(() => undefined);
+  if (flags.tlsCa !== undefined && ca === undefined) return { ok: false, error: { kind: "usage", message: `--tls-ca ${flags.tlsCa}: cannot read` } };
+  const host = /^sips?:(?:[^@;>]*@)?(\[[^\]]+\]|[^:;>?]+)/i.exec(t.uri)?.[1]?.replace(/^\[|\]$/g, "");
+  const tls: SrsClientTls = {
+    ...(host === undefined ? {} : { serverName: host }),
+    ...t.tls,
+    ...(ca === undefined ? {} : { ca: new TextDecoder().decode(ca) }),
+    verify: flags.tlsNoVerify === true ? false : (t.tls?.verify ?? true),
+  };
+  const uri = /;transport=tls/i.test(t.uri) || /^sips:/i.test(t.uri) ? t.uri : `${t.uri};transport=tls`;
+  return { ok: true, value: { ...t, uri, transport, tls } };
 }

@@ -26,7 +26,8 @@ import { SqliteRecordingStore } from "./sqlite-store.ts";
 import { parseEventJson } from "../esl/event.ts";
 import type { StoredRecording } from "../recorder/ports.ts";
 import { DialogSession } from "../sip/ua/dialog-session.ts";
-import { openSession, transportOf } from "./session-factory.ts";
+import { openSession, srsPeers, transportOf } from "./session-factory.ts";
+import type { SrsClientTls } from "../config/srs-tls.ts";
 
 export const ESL_EVENTS = [
   "CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HOLD", "CHANNEL_UNHOLD",
@@ -53,6 +54,8 @@ export interface DaemonStatus {
 
 export class Daemon {
   #cfg: Config;
+  /** TLS client settings per [[srs]] name (files read by the caller). */
+  #tls: ReadonlyMap<string, SrsClientTls> = new Map();
   readonly esl: EslClient;
   readonly recorder: Recorder;
   readonly #stack: AppStack;
@@ -95,7 +98,7 @@ export class Daemon {
           return m;
         },
         ...(this.#store === undefined ? {} : { store: this.#store }),
-        openSession: (args) => openSession({ ua: stack.ua, clock: d.clock, ids: d.ids, log: d.log, localAddress: cfg.tap.address, isUsable: (n) => this.#monitor.isUsable(n), config: () => this.#cfg }, args),
+        openSession: (args) => openSession({ ua: stack.ua, clock: d.clock, ids: d.ids, log: d.log, localAddress: cfg.tap.address, isUsable: (n) => this.#monitor.isUsable(n), config: () => this.#cfg, tlsOf: (n) => this.#tls.get(n) }, args),
       },
       triggers,
       groupsOf(cfg),
@@ -111,11 +114,12 @@ export class Daemon {
     }, (n) => this.#onEsl(n));
   }
 
-  static async start(cfg: Config, d: DaemonDeps): Promise<Daemon> {
+  static async start(cfg: Config, d: DaemonDeps, tls: ReadonlyMap<string, SrsClientTls> = new Map()): Promise<Daemon> {
     const protocols = new Set<"udp" | "tcp" | "tls">(["udp", "tcp"]);
     for (const s of cfg.srs) protocols.add(transportOf(s));
     const stack = await openAppStack({ host: cfg.tap.address, protocols: [...protocols], clock: d.clock, ids: d.ids, logger: d.log.child({ part: "sip" }), listenPort: cfg.tap.sip_port });
     const daemon = new Daemon(cfg, stack, d);
+    daemon.#tls = tls;
     daemon.#endOrphanDialogs();
     daemon.#watchServers();
     daemon.esl.start();
@@ -143,8 +147,9 @@ export class Daemon {
   }
 
   /** SIGHUP: new SRS list and triggers; running recordings carry on with what they have. */
-  reload(cfg: Config): void {
+  reload(cfg: Config, tls: ReadonlyMap<string, SrsClientTls> = new Map()): void {
     this.#cfg = cfg;
+    this.#tls = tls;
     this.recorder.reconfigure(new Triggers(cfg.trigger, groupsOf(cfg)), groupsOf(cfg));
     this.#watchServers();
     this.d.log.info("configuration reloaded", { srs: cfg.srs.length, triggers: cfg.trigger.length });
@@ -165,8 +170,7 @@ export class Daemon {
         name: s.name,
         intervalMs: s.options_interval * 1000,
         probe: async () => {
-          const peers = await locate(s.uri, transportOf(s), systemResolver);
-          const peer = peers.ok ? peers.value[0] : undefined;
+          const peer = (await srsPeers(s, this.#tls.get(s.name)))[0];
           if (peer === undefined) return 503;
           const r = await this.#stack.ua.options(s.uri, peer, `sip:siprec@${this.#cfg.tap.address}`);
           return r.kind === "final" ? r.res.status : r.kind === "timeout" ? 408 : 503;

@@ -4,6 +4,8 @@
  * RFC 3263 on use, skipped while its OPTIONS checks say it is down.
  */
 import type { Config } from "../config/secrets.ts";
+import type { SrsClientTls } from "../config/srs-tls.ts";
+import type { Peer } from "../sip/transport.ts";
 import type { OpenSessionArgs, SessionPort } from "../recorder/ports.ts";
 import type { OfferCodec } from "../siprec/offer.ts";
 import { RecordingSession } from "../siprec/session/recording-session.ts";
@@ -38,6 +40,15 @@ export interface SessionFactoryDeps {
   readonly localAddress: string;
   readonly isUsable: (name: string) => boolean;
   config(): Config;
+  /** The TLS client settings of a [[srs]] (its CA, client certificate, name). */
+  tlsOf?(name: string): SrsClientTls | undefined;
+}
+
+/** Where a server is (RFC 3263), each address carrying the server's own TLS settings. */
+export async function srsPeers(s: SrsConfig, tls: SrsClientTls | undefined): Promise<Peer[]> {
+  const r = await locate(s.uri, transportOf(s), systemResolver);
+  if (!r.ok) return [];
+  return tls === undefined ? r.value : r.value.map((p) => ({ ...p, tls }));
 }
 
 export function openSession(d: SessionFactoryDeps, args: OpenSessionArgs): SessionPort {
@@ -47,10 +58,7 @@ export function openSession(d: SessionFactoryDeps, args: OpenSessionArgs): Sessi
   const targets: SrsTarget[] = servers.map((s) => ({
     name: s.name,
     uri: s.uri,
-    peers: async () => {
-      const r = await locate(s.uri, transportOf(s), systemResolver);
-      return r.ok ? r.value : [];
-    },
+    peers: () => srsPeers(s, d.tlsOf?.(s.name)),
     ...(s.auth_username === undefined || s.auth_password === undefined ? {} : { credentials: { username: s.auth_username, password: s.auth_password.reveal() } }),
   }));
   const r = cfg.recording;

@@ -21,7 +21,9 @@ export class SqliteRecordingStore implements RecordingStore {
   }
 
   save(r: StoredRecording): void {
-    this.#save.run({ id: r.id, call: r.callUuid, body: JSON.stringify(r), at: Date.now() });
+    // A client TLS key never goes to disk: the trust anchors and name are enough to end a dialog later.
+    const body = JSON.stringify(r, (k, v: unknown) => (k === "key" || k === "cert" ? undefined : v));
+    this.#save.run({ id: r.id, call: r.callUuid, body, at: Date.now() });
   }
 
   remove(id: string): void {

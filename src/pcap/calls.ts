@@ -13,37 +13,15 @@
  */
 import { parseRtp } from "../rtp/packet.ts";
 import { parseSdp } from "../sdp/parse.ts";
+import { effectiveConnection, effectiveDirection } from "../sdp/types.ts";
 import { header } from "../sip/message/headers.ts";
 import { parseMessage } from "../sip/message/parse.ts";
 import type { SipMessage } from "../sip/message/types.ts";
 import { splitRecordingBody } from "../siprec/body.ts";
 import type { TimedDatagram } from "./datagrams.ts";
+import { type FlowDirection, type RtpFlow, countRtp, newFlow, staticCodec } from "./rtp-flow.ts";
 
-export type FlowDirection = "caller" | "callee";
-
-export interface RtpFlow {
-  /** Whose audio: the caller's (sent to the callee) or the callee's. */
-  readonly speaker: FlowDirection;
-  readonly to: string;
-  codec: string;
-  clockRate: number;
-  payloadType: number | undefined;
-  telephoneEventPt: number | undefined;
-  packets: number;
-  events: number;
-  firstUs: number;
-  lastUs: number;
-  lost: number;
-  jitterMs: number;
-  /** Raw RTP packets with capture times, for calls chosen to be kept. */
-  readonly kept: { timeUs: number; bytes: Uint8Array }[];
-  /** Sequence/jitter state. */
-  maxSeq: number;
-  baseSeq: number;
-  cycles: number;
-  transit: number | undefined;
-  jitterUnits: number;
-}
+export type { FlowDirection, RtpFlow } from "./rtp-flow.ts";
 
 export interface CapturedCall {
   readonly callId: string;
@@ -57,8 +35,12 @@ export interface CapturedCall {
   ended: boolean;
   /** A SIPREC session (Require/Content-Type of its INVITE): its metadata bodies as seen. */
   siprec: boolean;
+  /** Found by the RTP-only heuristic: no SIP behind it. */
+  readonly rtpOnly: boolean;
   readonly metadata: string[];
   readonly flows: RtpFlow[];
+  /** RFC 4574 labels of the latest offer's m-lines, by position (an answer need not repeat them). */
+  offerLabels: (string | undefined)[];
 }
 
 export interface CallExtractorOptions {
@@ -111,7 +93,7 @@ export class CallExtractor {
         callId, from: header(msg, "from") ?? "", to: header(msg, "to") ?? "", assertedIdentity: header(msg, "p-asserted-identity"), sessionId: header(msg, "session-id"),
         startUs: d.timeUs, endUs: d.timeUs, answered: false, ended: false,
         siprec: /siprec/i.test(header(msg, "require") ?? "") || /multipart\/mixed/i.test(header(msg, "content-type") ?? ""),
-        metadata: [], flows: [],
+        rtpOnly: false, metadata: [], flows: [], offerLabels: [],
       };
       this.calls.set(callId, call);
     }
@@ -135,59 +117,37 @@ export class CallExtractor {
     // The sender of this SDP receives there: the caller when it is the INVITE side's, the callee otherwise.
     const fromCaller = msg.kind === "request" ? sameParty(header(msg, "from"), call.from) : !sameParty(header(msg, "from"), call.from);
     const speaker: FlowDirection = fromCaller ? "callee" : "caller";
-    for (const m of sdp.value.media) {
-      if (m.type !== "audio" || m.port === 0) continue;
-      const addr = (m.connection ?? sdp.value.connection)?.address ?? d.src;
+    const isOffer = msg.kind === "request";
+    if (isOffer) call.offerLabels = sdp.value.media.map((m) => m.label);
+    sdp.value.media.forEach((m, i) => {
+      if (m.type !== "audio" || m.port === 0) return;
+      // RFC 3264 §6.1: a sendonly or inactive stream's sender receives no RTP there (a SIPREC SRC's offer, a hold).
+      const dir = effectiveDirection(sdp.value, m);
+      if (dir === "sendonly" || dir === "inactive") return;
+      const addr = effectiveConnection(sdp.value, m)?.address ?? d.src;
       const key = `${addr}:${m.port}`;
-      const pt = Number(m.formats.find((f) => !m.rtpmaps.some((r) => r.payloadType === Number(f) && r.encodingName.toLowerCase() === "telephone-event")));
-      const map = m.rtpmaps.find((r) => r.payloadType === pt);
       const te = m.rtpmaps.find((r) => r.encodingName.toLowerCase() === "telephone-event")?.payloadType;
+      const pt = Number(m.formats.find((f) => Number(f) !== te));
+      const map = m.rtpmaps.find((r) => r.payloadType === pt);
       const existing = this.#flowsByAddr.get(key);
-      if (existing !== undefined && existing.call === call) continue; // a re-INVITE with the same address
+      if (existing !== undefined && existing.call === call) return; // a re-INVITE with the same address
       if (call.flows.length >= MAX_FLOWS_PER_CALL) {
         this.counters.flowsNotKept++;
-        continue;
+        return;
       }
-      const flow: RtpFlow = {
-        speaker, to: key, codec: map?.encodingName.toUpperCase() ?? ({ 0: "PCMU", 8: "PCMA", 9: "G722" } as Record<number, string>)[pt] ?? `PT${pt}`, clockRate: map?.clockRate ?? 8000,
-        payloadType: Number.isFinite(pt) ? pt : undefined, telephoneEventPt: te, packets: 0, events: 0, firstUs: 0, lastUs: 0, lost: 0, jitterMs: 0, kept: [],
-        maxSeq: -1, baseSeq: 0, cycles: 0, transit: undefined, jitterUnits: 0,
-      };
+      const label = m.label ?? (isOffer ? undefined : call.offerLabels[i]);
+      const flow = newFlow({ speaker, label, to: key, codec: map?.encodingName.toUpperCase() ?? staticCodec(Number.isFinite(pt) ? pt : undefined), clockRate: map?.clockRate ?? 8000, payloadType: Number.isFinite(pt) ? pt : undefined, telephoneEventPt: te });
       call.flows.push(flow);
       this.#flowsByAddr.set(key, { call, flow });
-    }
+    });
   }
 
   #rtp(call: CapturedCall, f: RtpFlow, d: TimedDatagram): void {
     const r = parseRtp(d.payload);
     if (!r.ok) return;
     this.counters.rtp++;
-    const pkt = r.value;
-    if (f.packets === 0) {
-      f.firstUs = d.timeUs;
-      f.baseSeq = pkt.sequence;
-      f.maxSeq = pkt.sequence;
-    }
-    f.packets++;
-    f.lastUs = d.timeUs;
     call.endUs = Math.max(call.endUs, d.timeUs);
-    if (pkt.payloadType === f.telephoneEventPt) f.events++;
-    // RFC 3550 A.1: extended sequence numbers; A.8: interarrival jitter in timestamp units.
-    const delta = (pkt.sequence - (f.maxSeq & 0xffff) + 0x10000) & 0xffff;
-    if (f.packets > 1 && delta < 0x8000) {
-      if (pkt.sequence < (f.maxSeq & 0xffff)) f.cycles += 0x10000;
-      f.maxSeq = f.cycles + pkt.sequence;
-    }
-    const expected = f.maxSeq - f.baseSeq + 1;
-    f.lost = Math.max(0, expected - f.packets);
-    if (pkt.payloadType !== f.telephoneEventPt) {
-      const arrival = (d.timeUs / 1e6) * f.clockRate;
-      const transit = arrival - pkt.timestamp;
-      if (f.transit !== undefined) f.jitterUnits += (Math.abs(transit - f.transit) - f.jitterUnits) / 16;
-      f.transit = transit;
-      f.jitterMs = (f.jitterUnits / f.clockRate) * 1000;
-    }
-    if (this.o.keepPackets?.(call.callId) === true) f.kept.push({ timeUs: d.timeUs, bytes: d.payload });
+    countRtp(f, r.value, d.payload, d.timeUs, this.o.keepPackets?.(call.callId) === true);
   }
 }
 

@@ -13,7 +13,7 @@
  */
 import type { Socket, TCPSocketListener } from "bun";
 import { StreamFramer } from "./message/stream-framer.ts";
-import { type InboundHandler, type LocalAddress, type Peer, type SipTransport, TransportError } from "./transport.ts";
+import { type ClientTls, type InboundHandler, type LocalAddress, type Peer, type SipTransport, TransportError } from "./transport.ts";
 import type { Clock, TimerId } from "../lib/clock.ts";
 import { type Logger, silentLogger } from "../lib/log.ts";
 
@@ -173,7 +173,7 @@ export class StreamTransport implements SipTransport {
     const host = to.host.replace(/^\[|\]$/g, "");
     let conn = to.connectionId === undefined ? undefined : this.#byId.get(to.connectionId);
     conn ??= this.#byKey.get(`${host}:${to.port}`);
-    if (conn === undefined || conn.closed) conn = this.#connect(host, to.port);
+    if (conn === undefined || conn.closed) conn = this.#connect(host, to.port, to.tls);
     conn.lastActive = this.o.clock.now();
     conn.queue.push(bytes);
     const c = conn;
@@ -182,9 +182,9 @@ export class StreamTransport implements SipTransport {
     return done;
   }
 
-  #connect(host: string, port: number): Conn {
+  #connect(host: string, port: number, peerTls: ClientTls | undefined): Conn {
     const conn = this.#newConn(`${host}:${port}`);
-    const t = this.o.tls;
+    const t = peerTls ?? this.o.tls;
     const tls =
       this.o.protocol === "tls"
         ? {

@@ -5,10 +5,25 @@
  */
 export type TransportProtocol = "udp" | "tcp" | "tls";
 
+/** A TLS client's settings toward one server (per SRS: its trust anchors, client certificate, name). */
+export interface ClientTls {
+  /** PEM trust anchors; the system store when absent. */
+  readonly ca?: string;
+  /** PEM client certificate and key (mutual TLS). */
+  readonly cert?: string;
+  readonly key?: string;
+  /** Verify the server's certificate and name (default true). */
+  readonly verify?: boolean;
+  /** The name the certificate must carry (RFC 5922 §7.2: the URI's domain, not the address it resolved to). */
+  readonly serverName?: string;
+}
+
 export interface Peer {
   readonly protocol: TransportProtocol;
   readonly host: string;
   readonly port: number;
+  /** TLS toward this peer, over the transport's own settings. */
+  readonly tls?: ClientTls;
   /** For stream transports: the connection a request arrived on, so responses use it (RFC 3261 §18.2.2). */
   readonly connectionId?: number;
 }

@@ -80,6 +80,23 @@ describe("TLS verification", () => {
     }
   });
 
+  test("per-peer TLS (one SRS's CA and name) wins over the transport's: trusted there, refused without it", async () => {
+    const pki = testPki();
+    const p = await streamPair("tls", { ca: pki.otherCaCert });
+    const to = (tls: Parameters<typeof p.a.send>[1]["tls"]) => ({ protocol: "tls" as const, host: "127.0.0.1", port: p.b.local.port, ...(tls === undefined ? {} : { tls }) });
+    const msg = new TextEncoder().encode(sipMessage("OPTIONS sip:b@127.0.0.1 SIP/2.0"));
+    try {
+      await expect(p.a.send(msg, to(undefined))).rejects.toMatchObject({ code: "TRANSPORT_TLS" });
+      await expect(p.a.send(msg, to({ ca: pki.caCert, serverName: "wrong.example.com" }))).rejects.toMatchObject({ code: "TRANSPORT_TLS" });
+      await p.a.send(msg, to({ ca: pki.caCert }));
+      const end = Date.now() + 3000;
+      while (p.atB.length === 0 && Date.now() < end) await Bun.sleep(5);
+      expect(p.atB.length).toBe(1);
+    } finally {
+      p.close();
+    }
+  });
+
   test("mutual TLS: a server that requires a client certificate accepts ours", async () => {
     const pki = testPki();
     const p = await streamPair("tls", { cert: pki.clientCert, key: pki.clientKey }, { requireClientCert: true });

@@ -51,6 +51,7 @@ export async function startRig(o: FsEmulatorOptions & { recording?: string; extr
   const io: Io = {
     out: (t) => void log.push(t),
     err: (t) => void log.push(t),
+    status: () => {},
     env: {},
     stdoutIsTTY: false,
     stderrIsTTY: false,

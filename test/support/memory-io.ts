@@ -34,6 +34,8 @@ export class MemoryFs implements ConfigFs {
 export interface MemoryIo extends Io {
   readonly stdout: string[];
   readonly stderr: string[];
+  /** What `status()` drew, in order. */
+  readonly statusLines: string[];
   readonly fs: MemoryFs;
   readonly clock: ManualClock;
   text(): string;
@@ -42,11 +44,14 @@ export interface MemoryIo extends Io {
 export function memoryIo(opts: { env?: Record<string, string>; files?: Record<string, MemoryEntry>; tty?: boolean; stdin?: string | Uint8Array } = {}): MemoryIo {
   const stdout: string[] = [];
   const stderr: string[] = [];
+  const statusLines: string[] = [];
   return {
     stdout,
     stderr,
+    statusLines,
     out: (t) => stdout.push(t),
     err: (t) => stderr.push(t),
+    status: (t) => statusLines.push(t),
     env: opts.env ?? {},
     stdoutIsTTY: opts.tty ?? false,
     stderrIsTTY: opts.tty ?? false,

@@ -9,6 +9,7 @@ import type { CliCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { loggerFor } from "../logger.ts";
 import { loadConfig } from "../../config/load.ts";
+import { allSrsClientTls } from "../../config/srs-tls.ts";
 import { Daemon } from "../../daemon/app.ts";
 import { startControl } from "../../daemon/http-control.ts";
 import { daemonMetrics } from "../../daemon/metrics.ts";
@@ -42,9 +43,14 @@ export const daemonCommand: CliCommand = {
         }
         const cfg = loaded.value.config;
         const log = loggerFor(io, cfg.log, cfg);
+        const tls = await allSrsClientTls(cfg.srs, io.fs);
+        if (!tls.ok) {
+          io.err(`siprec daemon: ${tls.error}`);
+          return ctx.setExit(EXIT.FAILURE);
+        }
         let daemon: Daemon;
         try {
-          daemon = await Daemon.start(cfg, { clock: io.clock, ids: cryptoIds, log });
+          daemon = await Daemon.start(cfg, { clock: io.clock, ids: cryptoIds, log }, tls.value);
         } catch (e) {
           io.err(`siprec daemon: cannot start: ${e instanceof Error ? e.message : String(e)}`);
           return ctx.setExit(EXIT.FAILURE);
@@ -62,9 +68,11 @@ export const daemonCommand: CliCommand = {
         }
         log.info("siprec daemon started", { config: loaded.value.path, freeswitch: `${cfg.freeswitch.host}:${cfg.freeswitch.port}`, tap: `${cfg.tap.address}:${cfg.tap.sip_port}`, srs: cfg.srs.map((s) => s.name) });
         io.onReload(() => {
-          void loadConfig({ explicitPath: loaded.value.path, env: io.env, fs: io.fs }).then((next) => {
+          void loadConfig({ explicitPath: loaded.value.path, env: io.env, fs: io.fs }).then(async (next) => {
             if (!next.ok) return log.error("config reload refused; keeping the running config", { message: next.error.message });
-            daemon.reload(next.value.config);
+            const nextTls = await allSrsClientTls(next.value.config.srs, io.fs);
+            if (!nextTls.ok) return log.error("config reload refused; keeping the running config", { message: nextTls.error });
+            daemon.reload(next.value.config, nextTls.value);
           });
         });
         const outcome = await Promise.race([io.stopSignal().then((s) => ({ kind: "signal" as const, s })), daemon.whenFatal().then((reason) => ({ kind: "fatal" as const, reason }))]);

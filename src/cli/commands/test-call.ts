@@ -6,7 +6,7 @@
 import type { CliCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { type TestCallOptions, type TestCallResult, runLoad, runTestCall } from "../test-call/run-test-call.ts";
-import { resolveSrsTarget } from "../srs-target.ts";
+import { applyTransportFlags, resolveSrsTarget } from "../srs-target.ts";
 import { parseWav } from "../../media/wav.ts";
 import { cryptoIds } from "../../platform/crypto-ids.ts";
 import type { OfferCodec } from "../../siprec/offer.ts";
@@ -95,24 +95,15 @@ export const testCallCommand: CliCommand = {
         const caller = party(o.caller);
         const callee = party(o.callee);
         if (caller === undefined || callee === undefined) return usage("--caller/--callee look like 'Name <sip:user@host>'");
-        const target = await resolveSrsTarget(o.srs, o.config, io);
+        const found = await resolveSrsTarget(o.srs, o.config, io);
+        const target = found.ok ? await applyTransportFlags(found.value, o, io) : found;
         if (!target.ok) {
           if (target.error.kind === "usage") return usage(target.error.message);
           io.err(target.error.message);
           return ctx.setExit(EXIT.FAILURE);
         }
-        let uri = target.value.uri;
-        const credentials = target.value.credentials;
-        // A configured server keeps its transport (TLS included); --transport overrides.
-        const transport = o.transport ?? target.value.transport ?? "tcp";
-        if (transport !== "udp" && transport !== "tcp" && transport !== "tls") return usage("--transport must be udp, tcp or tls");
-        let tls: TestCallOptions["tls"];
-        if (transport === "tls") {
-          const ca = o.tlsCa === undefined ? undefined : await io.fs.readFile(o.tlsCa).catch(() => undefined);
-          if (o.tlsCa !== undefined && ca === undefined) return usage(`--tls-ca ${o.tlsCa}: cannot read`);
-          tls = { ...(ca === undefined ? {} : { ca: new TextDecoder().decode(ca) }), verify: o.tlsNoVerify !== true };
-          if (!/;transport=tls/i.test(uri) && !/^sips:/i.test(uri)) uri = `${uri};transport=tls`;
-        }
+        const { uri, credentials, tls } = target.value;
+        const transport = target.value.transport as "udp" | "tcp" | "tls";
         let wav: Int16Array | undefined;
         if (o.wav !== undefined) {
           const bytes = await io.fs.readFile(o.wav).catch(() => undefined);
@@ -130,7 +121,7 @@ export const testCallCommand: CliCommand = {
           streams,
           durationMs: duration * 1000,
           codecs: (o.codec === "PCMA" ? ["PCMA", "PCMU"] : ["PCMU", "PCMA"]) as OfferCodec[],
-          srtp: o.srtp === true,
+          srtp: o.srtp === true || (o.srtp === undefined && target.value.srtp === "require"),
           ...(wav === undefined ? {} : { wav }),
           ...(pauseAt === undefined ? {} : { pauseAtMs: pauseAt * 1000 }),
           ...(resumeAt === undefined ? {} : { resumeAtMs: resumeAt * 1000 }),

@@ -38,6 +38,8 @@ export interface RecordingSessionOptions {
   readonly isUsable?: (name: string) => boolean;
   readonly media: MediaDriver;
   readonly metadata: MetadataSource;
+  /** A complete document to send as it is instead of one built from `metadata` (replayed SIPREC captures). */
+  readonly snapshot?: () => RecordingMetadata;
   readonly labels: readonly string[];
   /** Groups the media of this RS (the pause gate). */
   readonly group: string;
@@ -156,7 +158,7 @@ export class RecordingSession {
         return { label: l.label, port: l.port, ...(l.rtcpPort === undefined ? {} : { rtcpPort: l.rtcpPort }), crypto: crypto.map((k) => k.attr) };
       }),
     });
-    const snapshot = buildSnapshot(this.o.metadata());
+    const snapshot = this.#complete();
     const body = buildRecordingBody({ sdp: serializeSdp(offer), metadata: buildMetadataXml(snapshot) }, this.o.ids);
     const peers = await srs.peers();
     this.#event("out", `INVITE ${srs.uri} (${srs.name}, ${locals.length} streams${srtp ? ", SRTP" : ""})`);
@@ -267,8 +269,12 @@ export class RecordingSession {
     r.respond({ status: 200 });
   }
 
+  #complete(): RecordingMetadata {
+    return this.o.snapshot?.() ?? buildSnapshot(this.o.metadata());
+  }
+
   async #sendSnapshot(): Promise<boolean> {
-    const snapshot = buildSnapshot(this.o.metadata());
+    const snapshot = this.#complete();
     const ok = await this.#sendMetadata(snapshot, "complete snapshot");
     if (ok) this.#sent = snapshot;
     return ok;
@@ -289,7 +295,7 @@ export class RecordingSession {
   /** Sends what changed in the call since the last metadata as a partial update (RFC 7866 §9.1). */
   async updateMetadata(): Promise<boolean> {
     if (this.#state !== "recording" && this.#state !== "paused") return false;
-    const next = buildSnapshot(this.o.metadata());
+    const next = this.#complete();
     const partial = diffMetadata(this.#sent as RecordingMetadata, next);
     if (isEmptyUpdate(partial)) return true;
     const ok = await this.#sendMetadata(partial, "partial update");
