@@ -6,7 +6,7 @@
  */
 import type { Io } from "./io.ts";
 import { loadConfig } from "../config/load.ts";
-import { type SrsClientTls, srsClientTls } from "../config/srs-tls.ts";
+import { type SrsClientTls, srsClientTls } from "./srs-tls.ts";
 
 export interface SrsTargetChoice {
   readonly uri: string;

@@ -27,7 +27,7 @@ import { parseEventJson } from "../esl/event.ts";
 import type { StoredRecording } from "../recorder/ports.ts";
 import { DialogSession } from "../sip/ua/dialog-session.ts";
 import { openSession, srsPeers, transportOf } from "./session-factory.ts";
-import type { SrsClientTls } from "../config/srs-tls.ts";
+import type { SrsClientTls } from "../cli/srs-tls.ts";
 
 export const ESL_EVENTS = [
   "CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HOLD", "CHANNEL_UNHOLD",

@@ -4,7 +4,7 @@
  * RFC 3263 on use, skipped while its OPTIONS checks say it is down.
  */
 import type { Config } from "../config/secrets.ts";
-import type { SrsClientTls } from "../config/srs-tls.ts";
+import type { SrsClientTls } from "../cli/srs-tls.ts";
 import type { Peer } from "../sip/transport.ts";
 import type { OpenSessionArgs, SessionPort } from "../recorder/ports.ts";
 import type { OfferCodec } from "../siprec/offer.ts";

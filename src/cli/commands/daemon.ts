@@ -9,7 +9,7 @@ import type { CliCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { loggerFor } from "../logger.ts";
 import { loadConfig } from "../../config/load.ts";
-import { allSrsClientTls } from "../../config/srs-tls.ts";
+import { allSrsClientTls } from "../srs-tls.ts";
 import { Daemon } from "../../daemon/app.ts";
 import { startControl } from "../../daemon/http-control.ts";
 import { daemonMetrics } from "../../daemon/metrics.ts";

@@ -4,16 +4,24 @@
  * jitter, RFC 4733 events); `--srs` replays the chosen calls (`--call-id`,
  * `--all`, or the only call) as SIPREC recordings with the capture's timing
  * (`--speed N`, `--max-speed`), one after another, and reports each.
+ * `--rtp-only` finds calls from their RTP alone (no SIP in the capture).
+ *
+ * Memory: listing keeps no packets; replaying keeps the packets of the calls
+ * being replayed, a batch of at most REPLAY_BUDGET bytes at a time (the file
+ * is read again per batch), so `--all` on a capture of any size is bounded.
  */
-import type { CliCommand } from "../command.ts";
+import type { CliCommand, CliContext } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
-import { CaptureReader } from "../../pcap/reader.ts";
-import { UdpStream } from "../../pcap/datagrams.ts";
-import { type CapturedCall, CallExtractor } from "../../pcap/calls.ts";
-import { replayCall } from "../replay/run-replay.ts";
-import { resolveSrsTarget } from "../srs-target.ts";
-import type { CliContext } from "../command.ts";
+import type { CapturedCall } from "../../pcap/calls.ts";
+import { type ReplayResult, replayCall } from "../replay/run-replay.ts";
+import { batchesOf, scanCapture } from "../replay/scan-capture.ts";
+import { describeCall, listText } from "../replay/list-calls.ts";
+import { progressLine } from "../progress-bar.ts";
+import { type SrsTargetChoice, applyTransportFlags, resolveSrsTarget } from "../srs-target.ts";
 import { cryptoIds } from "../../platform/crypto-ids.ts";
+import { loadLibxml } from "../../siprec/metadata/libxml.ts";
+
+const REPLAY_BUDGET = 256 * 1024 * 1024;
 
 interface Options {
   list?: boolean;
@@ -22,27 +30,15 @@ interface Options {
   config?: string;
   callId?: string;
   all?: boolean;
+  rtpOnly?: boolean;
   speed: string;
   maxSpeed?: boolean;
   maxDuration?: string;
   transport?: string;
+  tlsCa?: string;
+  tlsNoVerify?: boolean;
+  srtp?: boolean;
   localAddress: string;
-}
-
-const party = (v: string): string => v.replace(/;\s*tag=[^;>\s]+/i, "").trim();
-
-function describe(c: CapturedCall): Record<string, unknown> {
-  return {
-    callId: c.callId,
-    from: party(c.from),
-    to: party(c.to),
-    ...(c.assertedIdentity === undefined ? {} : { assertedIdentity: c.assertedIdentity }),
-    start: new Date(c.startUs / 1000).toISOString(),
-    durationS: Math.round((c.endUs - c.startUs) / 1e4) / 100,
-    answered: c.answered,
-    siprec: c.siprec,
-    streams: c.flows.map((f) => ({ speaker: f.speaker, to: f.to, codec: f.codec, packets: f.packets, lost: f.lost, jitterMs: Math.round(f.jitterMs * 100) / 100, dtmfEvents: f.events })),
-  };
 }
 
 export const replayCommand: CliCommand = {
@@ -51,10 +47,11 @@ export const replayCommand: CliCommand = {
   register(program, ctx) {
     program
       .command("replay")
-      .description(this.summary)
+      .description(`${this.summary}; exit 0 all replayed, 1 a call failed or the capture is damaged, 2 usage`)
       .argument("<capture>", "a pcap or pcapng file")
       .option("--list", "describe each call of the capture")
       .option("--json", "machine-readable output")
+      .option("--rtp-only", "find calls from RTP alone (the capture has no SIP, or it is encrypted)")
       .option("--srs <uri|name>", "replay to this SRS (a SIP URI or a [[srs]] name from the config)")
       .option("-c, --config <file>", "config file (for --srs NAME)")
       .option("--call-id <id>", "the call to replay")
@@ -62,7 +59,10 @@ export const replayCommand: CliCommand = {
       .option("--speed <n>", "pace: 1 = as captured, 2 = twice as fast", "1")
       .option("--max-speed", "as fast as possible (regression runs)")
       .option("--max-duration <seconds>", "replay only the start of each call")
-      .option("--transport <t>", "udp, tcp or tls toward the SRS")
+      .option("--transport <t>", "udp, tcp or tls toward the SRS (default: the server's, else tcp)")
+      .option("--tls-ca <file>", "PEM trust anchors for the SRS's certificate (TLS)")
+      .option("--tls-no-verify", "do not verify the SRS's certificate (labs only)")
+      .option("--srtp", "SRTP with SDES keys toward the SRS (default: the config's [recording] srtp)")
       .option("--local-address <ip>", "our address as the SRS sees it (SIP and RTP)", "127.0.0.1")
       .action(async (file: string, o: Options) => {
         const { io } = ctx;
@@ -75,74 +75,99 @@ export const replayCommand: CliCommand = {
         const maxDurationS = o.maxDuration === undefined ? undefined : Number(o.maxDuration);
         if (!(speed === 0 || (speed >= 0.1 && speed <= 100))) return usage("--speed must be 0.1-100");
         if (maxDurationS !== undefined && !(maxDurationS > 0)) return usage("--max-duration must be seconds > 0");
-        if (o.transport !== undefined && o.transport !== "udp" && o.transport !== "tcp" && o.transport !== "tls") return usage("--transport must be udp, tcp or tls");
-        const wanted = (id: string): boolean => o.list !== true && (o.all === true || o.callId === undefined || o.callId === id);
-        const reader = new CaptureReader();
-        const udp = new UdpStream();
-        const calls = new CallExtractor({ keepPackets: wanted });
-        let failure: string | undefined;
-        try {
-          for await (const chunk of Bun.file(file).stream()) {
-            const r = reader.push(chunk);
-            if (!r.ok) {
-              failure = `${file}: ${r.error.message} (byte ${r.error.offset})`;
-              break;
-            }
-            for (const p of r.value) for (const d of udp.pushAll(p)) calls.push(d);
+        if (o.callId !== undefined && o.all === true) return usage("--call-id and --all exclude each other");
+        const rtpOnly = o.rtpOnly === true;
+        if (o.list === true) {
+          const scan = await scanCapture(file, { rtpOnly, keep: () => false });
+          if (!scan.ok) {
+            io.err(`siprec replay: ${scan.message}`);
+            return ctx.setExit(EXIT.FAILURE);
           }
-          if (failure === undefined) {
-            const end = reader.finish();
-            if (!end.ok) failure = `${file}: ${end.error.message} (byte ${end.error.offset})`;
-          }
-        } catch (e) {
-          io.err(`siprec replay: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+          if (o.json === true) io.out(JSON.stringify({ file, calls: scan.calls.map(describeCall), callsNotListed: scan.callsNotKept, ...(scan.damage === undefined ? {} : { error: scan.damage }) }, null, 2));
+          else for (const line of listText(file, scan.calls, scan.callsNotKept)) io.out(line);
+          // A damaged capture still lists what was read before the damage.
+          if (scan.damage !== undefined) io.err(scan.damage);
+          return ctx.setExit(scan.damage === undefined ? EXIT.OK : EXIT.FAILURE);
+        }
+        const found = await resolveSrsTarget(o.srs as string, o.config, io);
+        const target = found.ok ? await applyTransportFlags(found.value, o, io) : found;
+        if (!target.ok) {
+          if (target.error.kind === "usage") return usage(target.error.message);
+          io.err(`siprec replay: ${target.error.message}`);
           return ctx.setExit(EXIT.FAILURE);
         }
-        if (o.list !== true) return replayChosen(ctx, o, [...calls.calls.values()], failure, speed, maxDurationS);
-        const list = [...calls.calls.values()].map(describe);
-        if (o.json === true) io.out(JSON.stringify({ file, calls: list, ...(failure === undefined ? {} : { error: failure }) }, null, 2));
-        else {
-          io.out(`${file}: ${list.length} call${list.length === 1 ? "" : "s"}`);
-          for (const c of list) {
-            io.out(`  ${String(c["callId"])}  ${String(c["from"])} -> ${String(c["to"])}  ${String(c["start"])}  ${String(c["durationS"])} s${c["answered"] === true ? "" : "  (not answered)"}${c["siprec"] === true ? "  SIPREC" : ""}`);
-            for (const s of c["streams"] as { speaker: string; codec: string; packets: number; lost: number; jitterMs: number; dtmfEvents: number }[]) {
-              io.out(`      ${s.speaker.padEnd(6)} ${s.codec.padEnd(5)} ${String(s.packets).padStart(6)} packets, ${s.lost} lost, jitter ${s.jitterMs} ms${s.dtmfEvents > 0 ? `, ${s.dtmfEvents} DTMF event packets` : ""}`);
-            }
-          }
-        }
-        // A damaged capture still lists what was read before the damage.
-        if (failure !== undefined) {
-          io.err(failure);
-          return ctx.setExit(EXIT.FAILURE);
-        }
-        ctx.setExit(EXIT.OK);
+        await replayChosen(ctx, file, o, target.value, speed, maxDurationS);
       });
   },
 };
 
-async function replayChosen(ctx: CliContext, o: Options, all: CapturedCall[], readFailure: string | undefined, speed: number, maxDurationS: number | undefined): Promise<void> {
+async function replayChosen(ctx: CliContext, file: string, o: Options, target: SrsTargetChoice, speed: number, maxDurationS: number | undefined): Promise<void> {
   const { io } = ctx;
-  if (readFailure !== undefined) io.err(`${readFailure}; replaying what was read before it`);
+  const rtpOnly = o.rtpOnly === true;
+  // One pass finds the calls (and keeps the one --call-id names); --all re-reads per batch.
+  const first = await scanCapture(file, { rtpOnly, keep: (id) => id === o.callId });
+  if (!first.ok) {
+    io.err(`siprec replay: ${first.message}`);
+    return ctx.setExit(EXIT.FAILURE);
+  }
+  if (first.damage !== undefined) io.err(`${first.damage}; replaying what was read before it`);
+  const all = first.calls;
   const chosen = o.callId !== undefined ? all.filter((c) => c.callId === o.callId) : o.all === true || all.length === 1 ? all : [];
   if (chosen.length === 0) {
-    io.err(o.callId !== undefined ? `siprec replay: no call ${JSON.stringify(o.callId)} in the capture (see --list)` : `siprec replay: the capture has ${all.length} calls: choose one with --call-id, or --all`);
-    return ctx.setExit(EXIT.USAGE);
+    ctx.setExit(EXIT.USAGE);
+    return io.err(o.callId !== undefined ? `siprec replay: no call ${JSON.stringify(o.callId)} in the capture (see --list)` : `siprec replay: the capture has ${all.length} calls${rtpOnly ? "" : " (try --rtp-only if it has RTP but no SIP)"}: choose one with --call-id, or --all`);
   }
-  const target = await resolveSrsTarget(o.srs as string, o.config, io);
-  if (!target.ok) {
-    io.err(`siprec replay: ${target.error.message}`);
-    return ctx.setExit(target.error.kind === "usage" ? EXIT.USAGE : EXIT.FAILURE);
-  }
-  const transport = (o.transport as "udp" | "tcp" | "tls" | undefined) ?? target.value.transport ?? "tcp";
-  const results = [];
-  for (const call of chosen) {
-    const r = await replayCall(call, { srsUri: target.value.uri, transport, ...(target.value.credentials === undefined ? {} : { credentials: target.value.credentials }), speed, ...(maxDurationS === undefined ? {} : { maxDurationMs: maxDurationS * 1000 }), localHost: o.localAddress, clock: io.clock, ids: cryptoIds });
-    results.push(r);
-    if (o.json !== true) {
-      io.out(`${r.ok ? "ok  " : "FAIL"} ${r.callId}: ${r.packetsReplayed} packets replayed to ${r.report.srs ?? target.value.uri}${r.ok ? "" : ` (${r.report.reason ?? r.report.state})`}`);
-      for (const f of r.report.figures) io.out(`       label ${f.label}: ${f.packets} packets sent`);
+  const lib = chosen.some((c) => c.siprec) ? await loadLibxml() : undefined;
+  const srtp = o.srtp === true ? "require" : (target.srtp ?? "off");
+  const batches = o.callId !== undefined ? [chosen] : batchesOf(chosen, REPLAY_BUDGET);
+  const results: ReplayResult[] = [];
+  let n = 0;
+  for (const batch of batches) {
+    let calls: readonly CapturedCall[] = batch;
+    if (o.callId === undefined) {
+      const ids = new Set(batch.map((c) => c.callId));
+      const again = await scanCapture(file, { rtpOnly, keep: (id) => ids.has(id) });
+      if (!again.ok) {
+        io.err(`siprec replay: ${again.message}`);
+        return ctx.setExit(EXIT.FAILURE);
+      }
+      calls = again.calls.filter((c) => ids.has(c.callId));
+    }
+    for (const call of calls) {
+      n++;
+      const label = `${n}/${chosen.length} ${call.callId}`;
+      const t0 = io.clock.now();
+      const onProgress = io.stderrIsTTY ? (done: number, total: number) => io.status(progressLine(label, done, total, io.clock.now() - t0)) : undefined;
+      const r = await replayCall(call, {
+        srsUri: target.uri,
+        transport: target.transport ?? "tcp",
+        ...(target.tls === undefined ? {} : { tls: target.tls }),
+        srtp,
+        ...(lib === undefined ? {} : { lib }),
+        ...(target.credentials === undefined ? {} : { credentials: target.credentials }),
+        speed,
+        ...(maxDurationS === undefined ? {} : { maxDurationMs: maxDurationS * 1000 }),
+        ...(onProgress === undefined ? {} : { onProgress }),
+        localHost: o.localAddress,
+        clock: io.clock,
+        ids: cryptoIds,
+      });
+      if (io.stderrIsTTY) io.status("");
+      results.push(r);
+      if (o.json !== true) printResult(ctx, r, target.uri);
     }
   }
-  if (o.json === true) io.out(JSON.stringify({ calls: results.map((r) => ({ callId: r.callId, ok: r.ok, packetsReplayed: r.packetsReplayed, srs: r.report.srs, reason: r.report.reason, figures: r.report.figures })) }, null, 2));
-  ctx.setExit(results.every((r) => r.ok) ? EXIT.OK : EXIT.FAILURE);
+  if (o.json === true) {
+    const calls = results.map((r) => ({ callId: r.callId, ok: r.ok, packetsReplayed: r.packetsReplayed, srs: r.report?.srs, reason: r.refused ?? r.report?.reason, warnings: [...r.warnings, ...(r.report?.warnings ?? [])], streams: r.report?.streams ?? [], figures: r.report?.figures ?? [] }));
+    io.out(JSON.stringify({ file, calls, ...(first.damage === undefined ? {} : { error: first.damage }) }, null, 2));
+  }
+  ctx.setExit(results.every((r) => r.ok) && first.damage === undefined ? EXIT.OK : EXIT.FAILURE);
+}
+
+function printResult(ctx: CliContext, r: ReplayResult, uri: string): void {
+  const { io } = ctx;
+  const why = r.refused ?? r.report?.reason ?? r.report?.state ?? "";
+  io.out(`${r.ok ? "ok  " : "FAIL"} ${r.callId}: ${r.packetsReplayed} packets replayed to ${r.report?.srs ?? uri}${r.ok ? "" : ` (${why})`}`);
+  for (const f of r.report?.figures ?? []) io.out(`       label ${f.label}: ${f.packets} packets sent`);
+  for (const w of [...r.warnings, ...(r.report?.warnings ?? [])]) io.out(`       warning: ${w}`);
 }

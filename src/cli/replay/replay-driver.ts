@@ -14,7 +14,15 @@ import { outputFigures, releaseUnused } from "../../siprec/session/stream-figure
 import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../../siprec/session/types.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { IdSource } from "../../lib/ids.ts";
-import type { RtpFlow } from "../../pcap/calls.ts";
+import type { KeptPacket } from "../../pcap/rtp-flow.ts";
+
+/** What is replayed on one label: the packets of one or more captured flows, in capture order. */
+export interface ReplayStream {
+  readonly codec: string;
+  readonly clockRate: number;
+  readonly telephoneEventPt: number | undefined;
+  readonly kept: readonly KeptPacket[];
+}
 
 export interface ReplayDriverOptions {
   readonly clock: Clock;
@@ -23,7 +31,9 @@ export interface ReplayDriverOptions {
   /** 1 = the original pace; 0 = as fast as possible. */
   readonly speed: number;
   /** Flows by label: "1" the caller's audio, "2" the callee's. */
-  readonly flows: ReadonlyMap<string, RtpFlow>;
+  readonly flows: ReadonlyMap<string, ReplayStream>;
+  /** Called as packets go out (capture time done / total, µs), at most every 250 ms of replay. */
+  readonly onProgress?: (doneUs: number, totalUs: number) => void;
   /** Replay only this much of the call (capture time). */
   readonly maxDurationMs?: number;
 }
@@ -96,6 +106,8 @@ export class ReplayMediaDriver implements MediaDriver {
     const queue: Queued[] = this.#active.flatMap((s) => (this.o.flows.get(s.local.label)?.kept ?? []).map((p) => ({ label: s.local.label, ...p }))).sort((a, b) => a.timeUs - b.timeUs);
     const firstUs = queue[0]?.timeUs ?? 0;
     const limitUs = this.o.maxDurationMs === undefined ? Infinity : firstUs + this.o.maxDurationMs * 1000;
+    const totalUs = Math.min(limitUs, queue[queue.length - 1]?.timeUs ?? 0) - firstUs;
+    let shownAt = -Infinity;
     const fast = this.o.speed === 0;
     const t0 = this.o.clock.now();
     const dueAt = (p: Queued): number => t0 + (p.timeUs - firstUs) / 1000 / this.o.speed;
@@ -117,6 +129,10 @@ export class ReplayMediaDriver implements MediaDriver {
         this.sent++;
         burst++;
         i++;
+      }
+      if (this.o.onProgress !== undefined && (now - shownAt >= 250 || i >= queue.length)) {
+        shownAt = now;
+        this.o.onProgress(i >= queue.length ? totalUs : Math.min(totalUs, this.#captureMs * 1000 - firstUs), totalUs);
       }
       if (i >= queue.length) return this.#done();
       this.o.clock.setTimer(fast ? 0 : Math.max(0, dueAt(queue[i] as Queued) - this.o.clock.now()), step);

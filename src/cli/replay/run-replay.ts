@@ -1,15 +1,27 @@
 /**
- * One captured call as a SIPREC recording: the metadata from its SIP (From,
- * To, P-Asserted-Identity for the caller when present, Call-ID as
- * sipSessionID), stream 1 the caller's audio and stream 2 the callee's,
- * played with the capture's timing through ReplayMediaDriver.
+ * One captured call as a SIPREC recording, played with the capture's timing
+ * through ReplayMediaDriver:
+ * - a plain call: metadata from its SIP (From, To, P-Asserted-Identity for
+ *   the caller when present, Call-ID as sipSessionID), stream 1 the caller's
+ *   audio and stream 2 the callee's; the flows of one speaker (a re-INVITE
+ *   that moved the media) are one stream;
+ * - a SIPREC session in the capture: its streams under their own labels and
+ *   its own metadata (the first complete document) re-targeted: fresh ids,
+ *   only the streams we offer (retarget.ts).
+ * Streams in codecs an SRS offer cannot carry (not G.711/G.722) are left out
+ * with a warning; a call with no replayable audio fails before any SIP.
  */
-import { ReplayMediaDriver } from "./replay-driver.ts";
+import { ReplayMediaDriver, type ReplayStream } from "./replay-driver.ts";
 import { type AppStack, openAppStack } from "../sip-stack.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { IdSource } from "../../lib/ids.ts";
 import type { CapturedCall, RtpFlow } from "../../pcap/calls.ts";
-import { metadataTime, newMetadataId } from "../../siprec/metadata/model.ts";
+import { type RecordingMetadata, metadataTime, newMetadataId } from "../../siprec/metadata/model.ts";
+import type { Libxml } from "../../siprec/metadata/libxml.ts";
+import { parseMetadataXml } from "../../siprec/metadata/parse.ts";
+import { retargetMetadata } from "../../siprec/metadata/retarget.ts";
+import type { OfferCodec } from "../../siprec/offer.ts";
+import type { ClientTls } from "../../sip/transport.ts";
 import type { CallView } from "../../siprec/metadata/snapshot.ts";
 import { RecordingSession } from "../../siprec/session/recording-session.ts";
 import type { SessionReport } from "../../siprec/session/types.ts";
@@ -20,6 +32,11 @@ import { locate } from "../../sip/ua/locate.ts";
 export interface ReplayOptions {
   readonly srsUri: string;
   readonly transport: "udp" | "tcp" | "tls";
+  readonly tls?: ClientTls;
+  readonly srtp: "off" | "offer" | "require";
+  /** libxml2, to read a SIPREC capture's own metadata. */
+  readonly lib?: Libxml;
+  readonly onProgress?: (doneUs: number, totalUs: number) => void;
   readonly credentials?: { readonly username: string; readonly password: string };
   readonly speed: number;
   readonly maxDurationMs?: number;
@@ -33,7 +50,50 @@ export interface ReplayResult {
   readonly callId: string;
   readonly ok: boolean;
   readonly packetsReplayed: number;
-  readonly report: SessionReport;
+  /** Why nothing was sent (no replayable audio), when the SRS was never asked. */
+  readonly refused?: string;
+  readonly warnings: readonly string[];
+  readonly report?: SessionReport;
+}
+
+const OFFERABLE = new Set<string>(["PCMU", "PCMA", "G722"]);
+
+/** The flows of one stream, merged in capture order (the first flow's codec and event type). */
+function merged(flows: readonly RtpFlow[]): ReplayStream {
+  const first = flows[0] as RtpFlow;
+  const kept = flows.length === 1 ? first.kept : flows.flatMap((f) => f.kept).sort((a, b) => a.timeUs - b.timeUs);
+  return { codec: first.codec, clockRate: first.clockRate, telephoneEventPt: first.telephoneEventPt, kept };
+}
+
+/** Streams by label: SIPREC captures keep their labels; calls get 1 = caller, 2 = callee. */
+export function streamsOf(call: CapturedCall, warnings: string[]): Map<string, ReplayStream> {
+  const groups = new Map<string, RtpFlow[]>();
+  for (const f of call.flows) {
+    if (f.kept.length === 0) continue;
+    if (!OFFERABLE.has(f.codec)) {
+      warnings.push(`the ${f.label === undefined ? f.speaker : `label ${f.label}`} flow to ${f.to} is ${f.codec}, which a recording offer cannot carry: left out`);
+      continue;
+    }
+    const label = call.siprec && f.label !== undefined ? f.label : f.speaker === "caller" ? "1" : "2";
+    groups.set(label, [...(groups.get(label) ?? []), f]);
+  }
+  return new Map([...groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([label, fl]) => [label, merged(fl)]));
+}
+
+/** The SIPREC capture's first complete metadata, re-targeted to `labels`; undefined when it has none that reads. */
+function capturedSnapshot(call: CapturedCall, lib: Libxml | undefined, labels: readonly string[], ids: IdSource, warnings: string[]): RecordingMetadata | undefined {
+  if (!call.siprec || lib === undefined) return undefined;
+  for (const text of call.metadata) {
+    const m = parseMetadataXml(lib, text);
+    if (!m.ok) {
+      warnings.push(`captured metadata does not read (${m.error.message}): skipped`);
+      continue;
+    }
+    if (m.value.datamode === "partial") continue;
+    return retargetMetadata(m.value, labels, ids);
+  }
+  warnings.push("the SIPREC capture has no complete metadata: built from its SIP instead");
+  return undefined;
 }
 
 function partyOf(value: string | undefined): { name: string; aor: string } {
@@ -61,33 +121,36 @@ export function callViewOf(call: CapturedCall, ids: IdSource, labels: readonly s
 }
 
 export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<ReplayResult> {
-  const flows = new Map<string, RtpFlow>();
-  const caller = call.flows.find((f) => f.speaker === "caller" && f.kept.length > 0);
-  const callee = call.flows.find((f) => f.speaker === "callee" && f.kept.length > 0);
-  if (caller !== undefined) flows.set("1", caller);
-  if (callee !== undefined) flows.set("2", callee);
+  const warnings: string[] = [];
+  const flows = streamsOf(call, warnings);
   const labels = [...flows.keys()];
-  const stack = o.stack ?? (await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids }));
-  const driver = new ReplayMediaDriver({ clock: o.clock, ids: o.ids, host: o.localHost, speed: o.speed, flows, ...(o.maxDurationMs === undefined ? {} : { maxDurationMs: o.maxDurationMs }) });
+  if (labels.length === 0) {
+    const seen = call.flows.length === 0 ? "no RTP flow announced" : `RTP announced to ${call.flows.map((f) => f.to).join(", ")} but ${call.flows.some((f) => f.packets > 0) ? "none in a codec we can offer" : "never seen in the capture"}`;
+    return { callId: call.callId, ok: false, packetsReplayed: 0, refused: `nothing to replay: ${seen}`, warnings };
+  }
+  const codecs = [...new Set([...flows.values()].map((f) => f.codec))] as OfferCodec[];
+  const snapshot = capturedSnapshot(call, o.lib, labels, o.ids, warnings);
+  const stack = o.stack ?? (await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.tls === undefined ? {} : { tls: o.tls }) }));
+  const driver = new ReplayMediaDriver({ clock: o.clock, ids: o.ids, host: o.localHost, speed: o.speed, flows, ...(o.maxDurationMs === undefined ? {} : { maxDurationMs: o.maxDurationMs }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) });
   const view = callViewOf(call, o.ids, labels);
-  const codecs = [...new Set(call.flows.map((f) => f.codec).filter((c): c is "PCMU" | "PCMA" => c === "PCMU" || c === "PCMA"))];
   const session = new RecordingSession({
     ua: stack.ua,
     clock: o.clock,
     ids: o.ids,
-    config: { codecs: codecs.length > 0 ? codecs : ["PCMU"], ptime: 20, telephoneEvent: true, rtcpMux: false, srtp: "off", srtpSuites: ["AES_CM_128_HMAC_SHA1_80"], transport: o.transport, failoverOn: [408, 420, 480, 488, "5xx", "6xx"], setupTimeoutMs: 10_000, inviteTimeoutMs: 8_000, fromUri: `sip:replay@${o.localHost}`, localAddress: o.localHost },
-    servers: [{ name: "srs", uri: o.srsUri, peers: async () => { const r = await locate(o.srsUri, o.transport, systemResolver); return r.ok ? r.value : []; }, ...(o.credentials === undefined ? {} : { credentials: o.credentials }) }],
+    config: { codecs, ptime: 20, telephoneEvent: true, rtcpMux: false, srtp: o.srtp, srtpSuites: ["AES_CM_128_HMAC_SHA1_80"], transport: o.transport, failoverOn: [408, 420, 480, 488, "5xx", "6xx"], setupTimeoutMs: 10_000, inviteTimeoutMs: 8_000, fromUri: `sip:replay@${o.localHost}`, localAddress: o.localHost },
+    servers: [{ name: "srs", uri: o.srsUri, peers: async () => { const r = await locate(o.srsUri, o.transport, systemResolver); return r.ok ? r.value.map((p) => (o.tls === undefined ? p : { ...p, tls: o.tls })) : []; }, ...(o.credentials === undefined ? {} : { credentials: o.credentials }) }],
     media: driver,
     metadata: () => view,
+    ...(snapshot === undefined ? {} : { snapshot: () => snapshot }),
     labels,
     group: "replay",
   });
   try {
     const started = await session.start();
-    if (started.state !== "recording") return { callId: call.callId, ok: false, packetsReplayed: 0, report: started };
+    if (started.state !== "recording") return { callId: call.callId, ok: false, packetsReplayed: 0, warnings, report: started };
     await driver.finished;
     const report = session.state === "recording" || session.state === "paused" ? await session.stop() : session.report();
-    return { callId: call.callId, ok: report.endedBy === "local", packetsReplayed: driver.sent, report };
+    return { callId: call.callId, ok: report.endedBy === "local", packetsReplayed: driver.sent, warnings, report };
   } finally {
     if (o.stack === undefined) {
       await new Promise((r) => setTimeout(r, 60));

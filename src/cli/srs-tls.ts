@@ -8,9 +8,9 @@
  */
 import type { Result } from "../lib/result.ts";
 import { err, ok } from "../lib/result.ts";
-import { type ConfigFs, readTextFile } from "./load.ts";
-import type { Config } from "./secrets.ts";
-import { splitSrsUri } from "./schema-srs.ts";
+import { type ConfigFs, readTextFile } from "../config/load.ts";
+import type { Config } from "../config/secrets.ts";
+import { splitSrsUri } from "../config/schema-srs.ts";
 
 export interface SrsClientTls {
   readonly ca?: string;
