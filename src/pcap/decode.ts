@@ -12,7 +12,7 @@ export interface IpPacket {
   readonly dst: string;
   readonly protocol: number;
   readonly payload: Uint8Array;
-  /** IPv4 fragmentation: id, offset in bytes, more-fragments flag (undefined when not a fragment). */
+  /** IPv4 or IPv6 fragmentation: id, offset in bytes, more-fragments flag (undefined when not a fragment). */
   readonly fragment?: { readonly id: number; readonly offset: number; readonly more: boolean };
 }
 
@@ -103,7 +103,18 @@ export function parseIp(etherType: number, b: Uint8Array): Decoded<IpPacket> {
       next = b[at] as number;
       at += 8 + (b[at + 1] as number) * 8;
     }
-    if (next === 44) return no("IPv6 fragments are not reassembled");
+    // RFC 8200 §4.5: the Fragment header (44): next header, offset in 8-octet units, M flag, 32-bit id.
+    if (next === 44) {
+      if (at + 8 > end) return no("IPv6 fragment header cut short");
+      const fo = dv.getUint16(at + 2);
+      const offset = (fo >> 3) * 8;
+      const more = (fo & 1) !== 0;
+      const src = ip6(b.subarray(8, 24));
+      const dst = ip6(b.subarray(24, 40));
+      // RFC 6946: an "atomic" fragment (offset 0, no more) is a whole packet.
+      const fragment = offset !== 0 || more ? { fragment: { id: dv.getUint32(at + 4), offset, more } } : {};
+      return { ok: true, value: { version: 6, src, dst, protocol: b[at] as number, payload: b.subarray(at + 8, end), ...fragment } };
+    }
     return { ok: true, value: { version: 6, src: ip6(b.subarray(8, 24)), dst: ip6(b.subarray(24, 40)), protocol: next, payload: b.subarray(at, end) } };
   }
   return no(`EtherType 0x${etherType.toString(16)} is not IP`);

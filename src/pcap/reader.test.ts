@@ -5,7 +5,7 @@ import { CaptureReader, type CapturedPacket } from "./reader.ts";
 import { LINKTYPE } from "./decode.ts";
 import { type TimedDatagram, UdpStream } from "./datagrams.ts";
 import { FS_FIXTURES } from "../../test/support/esl-fixtures.ts";
-import { frame, ipv4, ipv6, pcapFile, pcapngFile, udp } from "../../test/support/pcap-writer.ts";
+import { frame, ipv4, ipv6, ipv6Fragment, pcapFile, pcapngFile, udp } from "../../test/support/pcap-writer.ts";
 
 function readAll(bytes: Uint8Array, chunk = bytes.length): { packets: CapturedPacket[]; end: ReturnType<CaptureReader["finish"]> } {
   const r = new CaptureReader();
@@ -120,6 +120,25 @@ describe("capture formats and link types (synthetic captures)", () => {
       expect(list.map((d) => new TextDecoder().decode(d.payload))).toEqual([new TextDecoder().decode(big)]);
       expect(stream.counters).toMatchObject({ fragments: 3, reassembled: 1 });
     }
+  });
+
+  test("the same INVITE fragmented over IPv6 (Fragment header) is reassembled; an atomic fragment is a whole packet", () => {
+    const big = text(`INVITE sip:srs@[2001:db8::2] SIP/2.0\r\n${"X-Pad: ".padEnd(3000, "x")}\r\n\r\n`);
+    const whole = udp(5060, 5070, big);
+    const [a, b] = [new Uint8Array(16), new Uint8Array(16)];
+    a.set([0x20, 0x01, 0x0d, 0xb8], 0);
+    a[15] = 1;
+    b.set([0x20, 0x01, 0x0d, 0xb8], 0);
+    b[15] = 2;
+    const cut = [0, 1448, 2896];
+    const frags = cut.map((off, i) => frame.ethernet(ipv6Fragment(a, b, whole.subarray(off, cut[i + 1] ?? whole.length), { id: 0x12345678, offset: off, more: i < cut.length - 1 }), true));
+    for (const order of [[0, 1, 2], [2, 1, 0]]) {
+      const { list, stream } = datagrams(pcapFile(LINKTYPE.ETHERNET, order.map((i) => ({ timeUs: i, data: frags[i]! }))));
+      expect(list.map((d) => `${d.src}:${d.sport} ${new TextDecoder().decode(d.payload)}`)).toEqual([`2001:db8::1:5060 ${new TextDecoder().decode(big)}`]);
+      expect(stream.counters).toMatchObject({ fragments: 3, reassembled: 1 });
+    }
+    const atomic = frame.ethernet(ipv6Fragment(a, b, udp(1, 2, text("hello")), { id: 9, offset: 0, more: false }), true);
+    expect(datagrams(pcapFile(LINKTYPE.ETHERNET, [{ timeUs: 1, data: atomic }])).list.map((d) => new TextDecoder().decode(d.payload))).toEqual(["hello"]);
   });
 });
 

@@ -135,6 +135,18 @@ export function ipv6(src: Uint8Array, dst: Uint8Array, payload: Uint8Array): Uin
   return cat([h, payload]);
 }
 
+/** An IPv6 packet carrying one fragment (RFC 8200 §4.5) of a UDP datagram. */
+export function ipv6Fragment(src: Uint8Array, dst: Uint8Array, part: Uint8Array, o: { id: number; offset: number; more: boolean }): Uint8Array {
+  const fh = new Uint8Array(8);
+  const dv = new DataView(fh.buffer);
+  fh[0] = 17;
+  dv.setUint16(2, ((o.offset / 8) << 3) | (o.more ? 1 : 0));
+  dv.setUint32(4, o.id);
+  const packet = ipv6(src, dst, cat([fh, part]));
+  packet[6] = 44;
+  return packet;
+}
+
 export const frame = {
   ethernet: (ip: Uint8Array, v6 = false): Uint8Array => cat([new Uint8Array(12), new Uint8Array([v6 ? 0x86 : 0x08, v6 ? 0xdd : 0x00]), ip]),
   vlan: (ip: Uint8Array): Uint8Array => cat([new Uint8Array(12), new Uint8Array([0x81, 0x00, 0x00, 0x64, 0x08, 0x00]), ip]),
