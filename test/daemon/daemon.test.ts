@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CALL_A } from "../support/fs-emulator.ts";
 import { type DaemonRig, startRig, wavTone } from "./support.ts";
+import { testPki } from "../support/tls-certs.ts";
 
 let rig: DaemonRig | undefined;
 afterEach(async () => {
@@ -58,6 +59,28 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     r.stop();
     expect(await r.exit).toBe(0);
   }, 30_000);
+
+  test("TLS to the SRS with the [[srs]]'s own tls_ca_file (a private CA the system store does not know) and SRTP: the recording arrives; a CA that does not sign it fails the recording", async () => {
+    const pki = testPki();
+    rig = await startRig({ tls: { cert: pki.serverCert, key: pki.serverKey, caPem: pki.caCert }, recording: 'srtp = "require"' });
+    const r = rig;
+    await r.until(() => subscribed(r), 5000, "the ESL subscription");
+    r.fs.playCallStart();
+    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started over TLS");
+    await Bun.sleep(600);
+    r.fs.playCallEnd();
+    await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
+    const streams = r.srs.finished[0]!["streams"] as { srtp: boolean; packets: number; rejected: number }[];
+    expect(streams.map((s) => [s.srtp, s.rejected, s.packets > 10])).toEqual([[true, 0, true], [true, 0, true]]);
+    await r.close();
+    rig = await startRig({ tls: { cert: pki.serverCert, key: pki.serverKey, caPem: pki.otherCaCert } });
+    const bad = rig;
+    await bad.until(() => subscribed(bad), 5000, "the ESL subscription");
+    bad.fs.playCallStart();
+    await bad.until(() => bad.fired("failed").length === 1, 12_000, "siprec::failed");
+    expect(bad.fired("failed")[0]!.get("SIPREC-Reason")).toMatch(/TLS|503/);
+    expect(bad.srs.finished.length).toBe(0);
+  }, 40_000);
 
   test("codec mismatch: native taps answer and hang up without RTP → one mixed leg, one stream, the fallback reported", async () => {
     rig = await startRig({ nativeMismatch: true });
