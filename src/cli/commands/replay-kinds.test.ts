@@ -109,6 +109,22 @@ describe("--rtp-only", () => {
   });
 });
 
+describe("every packet and every DTMF event", () => {
+  test("esl-call-plain.pcap at --max-speed: the SRS receives all 603 + 460 packets, the caller's 13 RFC 4733 event packets on label 1", async () => {
+    const out = mkdtempSync(join(tmpdir(), "siprec-replay-dtmf-"));
+    const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+    try {
+      const io = realIo();
+      expect(await run(["replay", join(FS_FIXTURES, "esl-call-plain.pcap"), "--call-id", "1-5443@127.0.0.1", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed"], io)).toBe(0);
+      const [rec] = await waitFor(srs, 1);
+      const streams = rec!["streams"] as { label: string; packets: number; dtmfPackets: number }[];
+      expect(streams.map((x) => [x.label, x.packets, x.dtmfPackets])).toEqual([["1", 603, 13], ["2", 460, 0]]);
+    } finally {
+      await srs.stop();
+    }
+  }, 20_000);
+});
+
 describe("calls that cannot be replayed, and several calls", () => {
   test("SDP pointing at ports never seen: listed with 0 packets, the replay refused before any SIP with the addresses named, exit 1", async () => {
     const F = join(FS_FIXTURES, "esl-tap-legs.pcap");

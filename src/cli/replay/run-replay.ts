@@ -56,6 +56,9 @@ export interface ReplayResult {
   readonly report?: SessionReport;
 }
 
+/** Between the last packet and the BYE: the SRS reads its RTP sockets before it sees the BYE. */
+const DRAIN_MS = 250;
+
 const OFFERABLE = new Set<string>(["PCMU", "PCMA", "G722"]);
 
 /** The flows of one stream, merged in capture order (the first flow's codec and event type). */
@@ -149,6 +152,8 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
     const started = await session.start();
     if (started.state !== "recording") return { callId: call.callId, ok: false, packetsReplayed: 0, warnings, report: started };
     await driver.finished;
+    // The last packets are still in socket buffers on both sides; a BYE on another connection would overtake them.
+    await new Promise<void>((r) => o.clock.setTimer(DRAIN_MS, r));
     const report = session.state === "recording" || session.state === "paused" ? await session.stop() : session.report();
     return { callId: call.callId, ok: report.endedBy === "local", packetsReplayed: driver.sent, warnings, report };
   } finally {
