@@ -37,7 +37,8 @@ export interface CapturedCall {
   siprec: boolean;
   /** Found by the RTP-only heuristic: no SIP behind it. */
   readonly rtpOnly: boolean;
-  readonly metadata: string[];
+  /** Its metadata documents as seen, with their capture times (SIPREC sessions). */
+  readonly metadata: { readonly timeUs: number; readonly xml: string }[];
   readonly flows: RtpFlow[];
   /** RFC 4574 labels of the latest offer's m-lines, by position (an answer need not repeat them). */
   offerLabels: (string | undefined)[];
@@ -108,7 +109,7 @@ export class CallExtractor {
     const split = splitRecordingBody(header(msg, "content-type"), msg.body);
     if (!split.ok) return;
     if (split.value.metadata !== undefined) {
-      if (call.metadata.length < MAX_METADATA_PER_CALL) call.metadata.push(split.value.metadata);
+      if (call.metadata.length < MAX_METADATA_PER_CALL) call.metadata.push({ timeUs: d.timeUs, xml: split.value.metadata });
       else this.counters.metadataNotKept++;
     }
     if (split.value.sdp === undefined) return;

@@ -14,7 +14,7 @@ import { UdpStream } from "../../src/pcap/datagrams.ts";
 import { CallExtractor } from "../../src/pcap/calls.ts";
 import { buildRecordingBody } from "../../src/siprec/body.ts";
 import { buildMetadataXml } from "../../src/siprec/metadata/build.ts";
-import { buildSnapshot } from "../../src/siprec/metadata/snapshot.ts";
+import { type CallView, buildSnapshot, diffMetadata } from "../../src/siprec/metadata/snapshot.ts";
 import { FS_FIXTURES } from "./esl-fixtures.ts";
 import { FixedIds } from "./fixed-ids.ts";
 import { type Rec, frame, ipv4, pcapFile, udp } from "./pcap-writer.ts";
@@ -34,18 +34,36 @@ export function fixtureFlows(): { caller: { timeUs: number; bytes: Uint8Array }[
   return { caller: flow("caller"), callee: flow("callee") };
 }
 
-export function siprecCaptureMetadata(ids = new FixedIds(7)): string {
+/** The captured session's view: Alice (label 10) and Bob (label 11); `transferred`: Bob left and Carol took his place. */
+function capturedView(transferred: boolean): CallView {
+  const ids = new FixedIds(7);
   const id = () => btoa(String.fromCharCode(...ids.bytes(16)));
-  const [alice, bob] = [id(), id()];
+  const [alice, bob, group, session, s10, s11, carol] = [id(), id(), id(), id(), id(), id(), id()];
   const t = "2026-11-26T21:41:46Z";
-  return buildMetadataXml(buildSnapshot({
-    groupId: id(), sessionId: id(), sipSessionIds: [ORIGINAL_CS_CALL_ID], startTime: t, recordingAssociateTime: t,
-    participants: [{ id: alice, aor: "sip:alice@pbx.example.com", name: "Alice Agent", joinTime: t }, { id: bob, aor: "sip:+15551230000@carrier.example.net", name: "Bob Customer", joinTime: t }],
-    streams: [{ id: id(), label: "10", senders: [alice], receivers: [bob] }, { id: id(), label: "11", senders: [bob], receivers: [alice] }],
-  }));
+  const later = "2026-11-26T21:41:48Z";
+  return {
+    groupId: group, sessionId: session, sipSessionIds: [ORIGINAL_CS_CALL_ID], startTime: t, recordingAssociateTime: t,
+    participants: [
+      { id: alice, aor: "sip:alice@pbx.example.com", name: "Alice Agent", joinTime: t },
+      { id: bob, aor: "sip:+15551230000@carrier.example.net", name: "Bob Customer", joinTime: t, ...(transferred ? { leaveTime: later } : {}) },
+      ...(transferred ? [{ id: carol, aor: "sip:carol@pbx.example.com", name: "Carol Supervisor", joinTime: later }] : []),
+    ],
+    streams: [{ id: s10, label: "10", senders: [alice], receivers: [transferred ? carol : bob] }, { id: s11, label: "11", senders: [transferred ? carol : bob], receivers: [alice] }],
+  };
 }
 
-export function siprecCapture(): Uint8Array {
+export function siprecCaptureMetadata(): string {
+  return buildMetadataXml(buildSnapshot(capturedView(false)));
+}
+
+/** The partial update (RFC 7865 §5.1.2) the SRC sent when Bob left and Carol joined. */
+export function siprecCaptureTransfer(): string {
+  const before = buildSnapshot(capturedView(false));
+  return buildMetadataXml(diffMetadata(before, buildSnapshot(capturedView(true))));
+}
+
+/** `transferAtS`: a partial metadata UPDATE (Bob leaves, Carol joins) this far into the audio. */
+export function siprecCapture(o: { transferAtS?: number } = {}): Uint8Array {
   const { caller, callee } = fixtureFlows();
   const t0 = (caller[0]?.timeUs ?? 0) - 40_000;
   const enc = new TextEncoder();
@@ -73,7 +91,13 @@ export function siprecCapture(): Uint8Array {
     ...caller.map((p) => rtp(p, 40_000)),
     ...callee.map((p) => rtp(p, 40_002)),
   ].sort((a, b) => a.timeUs - b.timeUs);
+  if (o.transferAtS !== undefined) {
+    const update = buildRecordingBody({ metadata: siprecCaptureTransfer() }, new FixedIds(5));
+    const at = (caller[0]?.timeUs ?? 0) + o.transferAtS * 1e6;
+    recs.push(sip(at, true, msg("UPDATE sip:srs@10.2.2.2 SIP/2.0", [...common("2 UPDATE", ";tag=srs1"), "Content-Disposition: recording-session"], update.body, update.contentType)));
+    recs.sort((a, b) => a.timeUs - b.timeUs);
+  }
   const end = recs[recs.length - 1]?.timeUs ?? t0;
-  recs.push(sip(end + 10_000, true, msg("BYE sip:srs@10.2.2.2 SIP/2.0", common("2 BYE", ";tag=srs1"))));
+  recs.push(sip(end + 10_000, true, msg("BYE sip:srs@10.2.2.2 SIP/2.0", common("3 BYE", ";tag=srs1"))));
   return pcapFile(1, recs);
 }

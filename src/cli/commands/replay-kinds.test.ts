@@ -24,7 +24,7 @@ import { nodeConfigFs } from "../../config/load.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "siprec-replay-kinds-"));
 const siprecPcap = join(dir, "siprec.pcap");
-writeFileSync(siprecPcap, siprecCapture());
+writeFileSync(siprecPcap, siprecCapture({ transferAtS: 1.5 }));
 const realIo = () => Object.assign(memoryIo(), { clock: systemClock, fs: nodeConfigFs });
 
 async function waitFor(srs: SrsServer, n: number): Promise<Record<string, unknown>[]> {
@@ -43,13 +43,13 @@ describe("a SIPREC session in the capture", () => {
     const io = memoryIo();
     expect(await run(["replay", "--list", "--json", siprecPcap], io)).toBe(0);
     const [call] = (JSON.parse(io.stdout.join("\n")) as { calls: { callId: string; siprec: boolean; metadataDocuments: number; streams: { label?: string; to: string; packets: number }[] }[] }).calls;
-    expect(call).toMatchObject({ callId: SIPREC_CAPTURE_CALL_ID, siprec: true, metadataDocuments: 1 });
+    expect(call).toMatchObject({ callId: SIPREC_CAPTURE_CALL_ID, siprec: true, metadataDocuments: 2 });
     // The SRC's sendonly m-lines receive nothing: only the two flows toward the SRS are listed.
     expect(call!.streams.map((s) => [s.label, s.to])).toEqual([["10", "10.2.2.2:40000"], ["11", "10.2.2.2:40002"]]);
     expect(call!.streams.every((s) => s.packets > 400)).toBe(true);
     const text = memoryIo();
     await run(["replay", "--list", siprecPcap], text);
-    expect(text.stdout.join("\n")).toMatch(/SIPREC, 1 metadata document[\s\S]*label 10 +PCMU/);
+    expect(text.stdout.join("\n")).toMatch(/SIPREC, 2 metadata documents[\s\S]*label 10 +PCMU/);
   });
 
   test("replayed: the new SRS gets the captured labels and the captured metadata (names, AoRs, sipSessionID) under fresh ids, audio per label", async () => {
@@ -63,10 +63,22 @@ describe("a SIPREC session in the capture", () => {
       const folder = rec!["folder"] as string;
       expect([toneOf(folder, "label-10.wav"), toneOf(folder, "label-11.wav")]).toEqual([440, 880]);
       const xml = readFileSync(join(folder, "metadata-1.xml"), "utf8");
+      expect(xml).not.toContain("Carol");
       for (const s of ["Alice Agent", "sip:alice@pbx.example.com", "Bob Customer", `<sipSessionID>${ORIGINAL_CS_CALL_ID}</sipSessionID>`, "<label>10</label>", "<label>11</label>"]) expect(xml).toContain(s);
       const capturedIds = [...(readFileSync(siprecPcap).toString("latin1").matchAll(/session_id="([^"]+)"/g))].map((m) => m[1]);
       expect(capturedIds.length).toBeGreaterThan(0);
       for (const id of capturedIds) expect(xml).not.toContain(id!);
+      // The captured transfer (1.5 s in) arrives as our own partial update, under the ids of our first document.
+      expect(rec!["metadataVersions"]).toBe(2);
+      const update = readFileSync(join(folder, "metadata-2.xml"), "utf8");
+      expect(update).toContain("<datamode>partial</datamode>");
+      expect(update).toContain("Carol Supervisor");
+      expect(update).not.toContain("Alice Agent");
+      const sessionId = /<session session_id="([^"]+)"/.exec(xml)![1]!;
+      expect(update).toContain(`session_id="${sessionId}"`);
+      const events = rec!["events"] as { atMs: number; what: string }[];
+      const t = (what: string) => events.find((e) => e.what.startsWith(what))!.atMs;
+      expect(t("UPDATE (metadata)")).toBeGreaterThanOrEqual(t("200 OK sent"));
     } finally {
       await srs.stop();
     }

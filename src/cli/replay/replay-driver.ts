@@ -32,6 +32,8 @@ export interface ReplayDriverOptions {
   readonly speed: number;
   /** Flows by label: "1" the caller's audio, "2" the callee's. */
   readonly flows: ReadonlyMap<string, ReplayStream>;
+  /** Called once each when the replay reaches their capture time (µs), before the packet of that time. */
+  readonly cues?: readonly { readonly timeUs: number; readonly fire: () => void }[];
   /** Called as packets go out (capture time done / total, µs), at most every 250 ms of replay. */
   readonly onProgress?: (doneUs: number, totalUs: number) => void;
   /** Replay only this much of the call (capture time). */
@@ -108,6 +110,8 @@ export class ReplayMediaDriver implements MediaDriver {
     const limitUs = this.o.maxDurationMs === undefined ? Infinity : firstUs + this.o.maxDurationMs * 1000;
     const totalUs = Math.min(limitUs, queue[queue.length - 1]?.timeUs ?? 0) - firstUs;
     let shownAt = -Infinity;
+    const cues = [...(this.o.cues ?? [])].sort((a, b) => a.timeUs - b.timeUs);
+    let cue = 0;
     const fast = this.o.speed === 0;
     const t0 = this.o.clock.now();
     const dueAt = (p: Queued): number => t0 + (p.timeUs - firstUs) / 1000 / this.o.speed;
@@ -124,6 +128,7 @@ export class ReplayMediaDriver implements MediaDriver {
           break;
         }
         if (fast ? burst >= 200 : dueAt(p) > now) break; // at full speed, let the sockets drain between bursts
+        while (cue < cues.length && (cues[cue] as { timeUs: number }).timeUs <= p.timeUs) cues[cue++]?.fire();
         this.#captureMs = p.timeUs / 1000;
         this.#forker.receive(p.label, p.bytes);
         this.sent++;

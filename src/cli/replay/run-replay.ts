@@ -1,31 +1,27 @@
 /**
  * One captured call as a SIPREC recording, played with the capture's timing
  * through ReplayMediaDriver:
- * - a plain call: metadata from its SIP (From, To, P-Asserted-Identity for
- *   the caller when present, Call-ID as sipSessionID), stream 1 the caller's
- *   audio and stream 2 the callee's; the flows of one speaker (a re-INVITE
- *   that moved the media) are one stream;
+ * - a plain call: metadata from its SIP (replay-metadata.ts), stream 1 the
+ *   caller's audio and stream 2 the callee's; the flows of one speaker (a
+ *   re-INVITE that moved the media) are one stream;
  * - a SIPREC session in the capture: its streams under their own labels and
- *   its own metadata (the first complete document) re-targeted: fresh ids,
- *   only the streams we offer (retarget.ts).
+ *   its own metadata re-targeted, later captured documents sent as partial
+ *   updates at the same point of the call's timeline.
  * Streams in codecs an SRS offer cannot carry (not G.711/G.722) are left out
  * with a warning; a call with no replayable audio fails before any SIP.
  */
 import { ReplayMediaDriver, type ReplayStream } from "./replay-driver.ts";
+import { callViewOf, capturedTimeline } from "./replay-metadata.ts";
 import { type AppStack, openAppStack } from "../sip-stack.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { IdSource } from "../../lib/ids.ts";
 import type { CapturedCall, RtpFlow } from "../../pcap/calls.ts";
-import { type RecordingMetadata, metadataTime, newMetadataId } from "../../siprec/metadata/model.ts";
+import type { RecordingMetadata } from "../../siprec/metadata/model.ts";
 import type { Libxml } from "../../siprec/metadata/libxml.ts";
-import { parseMetadataXml } from "../../siprec/metadata/parse.ts";
-import { retargetMetadata } from "../../siprec/metadata/retarget.ts";
 import type { OfferCodec } from "../../siprec/offer.ts";
 import type { ClientTls } from "../../sip/transport.ts";
-import type { CallView } from "../../siprec/metadata/snapshot.ts";
 import { RecordingSession } from "../../siprec/session/recording-session.ts";
 import type { SessionReport } from "../../siprec/session/types.ts";
-import { parseNameAddr } from "../../sip/message/name-addr.ts";
 import { systemResolver } from "../../sip/dns-resolver.ts";
 import { locate } from "../../sip/ua/locate.ts";
 
@@ -83,46 +79,6 @@ export function streamsOf(call: CapturedCall, warnings: string[]): Map<string, R
   return new Map([...groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([label, fl]) => [label, merged(fl)]));
 }
 
-/** The SIPREC capture's first complete metadata, re-targeted to `labels`; undefined when it has none that reads. */
-function capturedSnapshot(call: CapturedCall, lib: Libxml | undefined, labels: readonly string[], ids: IdSource, warnings: string[]): RecordingMetadata | undefined {
-  if (!call.siprec || lib === undefined) return undefined;
-  for (const text of call.metadata) {
-    const m = parseMetadataXml(lib, text);
-    if (!m.ok) {
-      warnings.push(`captured metadata does not read (${m.error.message}): skipped`);
-      continue;
-    }
-    if (m.value.datamode === "partial") continue;
-    return retargetMetadata(m.value, labels, ids);
-  }
-  warnings.push("the SIPREC capture has no complete metadata: built from its SIP instead");
-  return undefined;
-}
-
-function partyOf(value: string | undefined): { name: string; aor: string } {
-  const n = parseNameAddr((value ?? "").trim());
-  return n.ok ? { name: n.value.displayName ?? "", aor: n.value.uri } : { name: "", aor: "sip:unknown@invalid" };
-}
-
-export function callViewOf(call: CapturedCall, ids: IdSource, labels: readonly string[]): CallView {
-  const t = metadataTime(call.startUs / 1000);
-  const caller = partyOf(call.assertedIdentity ?? call.from);
-  const callee = partyOf(call.to);
-  const [a, b] = [newMetadataId(ids), newMetadataId(ids)];
-  return {
-    groupId: newMetadataId(ids),
-    sessionId: newMetadataId(ids),
-    sipSessionIds: [call.callId],
-    startTime: t,
-    participants: [
-      { id: a, aor: caller.aor, name: caller.name, joinTime: t },
-      { id: b, aor: callee.aor, name: callee.name, joinTime: t },
-    ],
-    streams: labels.map((label) => ({ id: newMetadataId(ids), label, senders: [label === "1" ? a : b], receivers: [label === "1" ? b : a] })),
-    recordingAssociateTime: t,
-  };
-}
-
 export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<ReplayResult> {
   const warnings: string[] = [];
   const flows = streamsOf(call, warnings);
@@ -132,9 +88,17 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
     return { callId: call.callId, ok: false, packetsReplayed: 0, refused: `nothing to replay: ${seen}`, warnings };
   }
   const codecs = [...new Set([...flows.values()].map((f) => f.codec))] as OfferCodec[];
-  const snapshot = capturedSnapshot(call, o.lib, labels, o.ids, warnings);
+  const timeline = capturedTimeline(call, o.lib, labels, o.ids, warnings);
+  let current = timeline?.initial;
+  let updates: Promise<unknown> = Promise.resolve();
   const stack = o.stack ?? (await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.tls === undefined ? {} : { tls: o.tls }) }));
-  const driver = new ReplayMediaDriver({ clock: o.clock, ids: o.ids, host: o.localHost, speed: o.speed, flows, ...(o.maxDurationMs === undefined ? {} : { maxDurationMs: o.maxDurationMs }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }) });
+  const driver = new ReplayMediaDriver({ clock: o.clock, ids: o.ids, host: o.localHost, speed: o.speed, flows, ...(o.maxDurationMs === undefined ? {} : { maxDurationMs: o.maxDurationMs }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
+    // The captured call's later metadata goes out as our partial updates at the same point of its timeline.
+    cues: (timeline?.later ?? []).map((l) => ({ timeUs: l.timeUs, fire: () => {
+      current = l.state;
+      updates = updates.then(() => session.updateMetadata());
+    } })),
+  });
   const view = callViewOf(call, o.ids, labels);
   const session = new RecordingSession({
     ua: stack.ua,
@@ -144,7 +108,7 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
     servers: [{ name: "srs", uri: o.srsUri, peers: async () => { const r = await locate(o.srsUri, o.transport, systemResolver); return r.ok ? r.value.map((p) => (o.tls === undefined ? p : { ...p, tls: o.tls })) : []; }, ...(o.credentials === undefined ? {} : { credentials: o.credentials }) }],
     media: driver,
     metadata: () => view,
-    ...(snapshot === undefined ? {} : { snapshot: () => snapshot }),
+    ...(current === undefined ? {} : { snapshot: () => current as RecordingMetadata }),
     labels,
     group: "replay",
   });
@@ -152,6 +116,7 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
     const started = await session.start();
     if (started.state !== "recording") return { callId: call.callId, ok: false, packetsReplayed: 0, warnings, report: started };
     await driver.finished;
+    await updates;
     // The last packets are still in socket buffers on both sides; a BYE on another connection would overtake them.
     await new Promise<void>((r) => o.clock.setTimer(DRAIN_MS, r));
     const report = session.state === "recording" || session.state === "paused" ? await session.stop() : session.report();
