@@ -52,8 +52,13 @@ export interface ReplayResult {
   readonly report?: SessionReport;
 }
 
-/** Between the last packet and the BYE: the SRS reads its RTP sockets before it sees the BYE. */
-const DRAIN_MS = 250;
+/**
+ * Between the last packet and the BYE, so the SRS reads its RTP sockets
+ * before it sees the BYE on another connection: bursts (--max-speed, fast
+ * speeds) leave hundreds of packets in buffers; at the captured pace a
+ * couple at most, and a longer wait would show as silence at the end.
+ */
+const drainMs = (speed: number): number => (speed === 0 || speed > 2 ? 250 : 40);
 
 const OFFERABLE = new Set<string>(["PCMU", "PCMA", "G722"]);
 
@@ -118,7 +123,7 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
     await driver.finished;
     await updates;
     // The last packets are still in socket buffers on both sides; a BYE on another connection would overtake them.
-    await new Promise<void>((r) => o.clock.setTimer(DRAIN_MS, r));
+    await new Promise<void>((r) => o.clock.setTimer(drainMs(o.speed), r));
     const report = session.state === "recording" || session.state === "paused" ? await session.stop() : session.report();
     return { callId: call.callId, ok: report.endedBy === "local", packetsReplayed: driver.sent, warnings, report };
   } finally {
