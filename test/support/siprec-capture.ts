@@ -85,7 +85,7 @@ export function siprecCapture(o: { transferAtS?: number } = {}): Uint8Array {
   const sip = (timeUs: number, fromSrc: boolean, payload: Uint8Array): Rec => ({ timeUs, data: frame.ethernet(ipv4(fromSrc ? "10.1.1.1" : "10.2.2.2", fromSrc ? "10.2.2.2" : "10.1.1.1", udp(5060, 5060, payload))) });
   const rtp = (p: { timeUs: number; bytes: Uint8Array }, port: number): Rec => ({ timeUs: p.timeUs, data: frame.ethernet(ipv4("10.1.1.1", "10.2.2.2", udp(port - 10_000, port, p.bytes))) });
   const recs: Rec[] = [
-    sip(t0, true, msg("INVITE sip:srs@10.2.2.2 SIP/2.0", [...common("1 INVITE", ""), "Contact: <sip:src@10.1.1.1>;+sip.src", "Require: siprec"], body.body, body.contentType)),
+    sip(t0, true, msg("INVITE sip:srs@10.2.2.2 SIP/2.0", [...common("1 INVITE", ""), "Contact: <sip:src@10.1.1.1>;+sip.src", "Require: siprec", "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"], body.body, body.contentType)),
     sip(t0 + 20_000, false, msg("SIP/2.0 200 OK", [...common("1 INVITE", ";tag=srs1"), "Contact: <sip:srs@10.2.2.2>"], enc.encode(answer), "application/sdp")),
     sip(t0 + 30_000, true, msg("ACK sip:srs@10.2.2.2 SIP/2.0", common("1 ACK", ";tag=srs1"))),
     ...caller.map((p) => rtp(p, 40_000)),
@@ -94,7 +94,7 @@ export function siprecCapture(o: { transferAtS?: number } = {}): Uint8Array {
   if (o.transferAtS !== undefined) {
     const update = buildRecordingBody({ metadata: siprecCaptureTransfer() }, new FixedIds(5));
     const at = (caller[0]?.timeUs ?? 0) + o.transferAtS * 1e6;
-    recs.push(sip(at, true, msg("UPDATE sip:srs@10.2.2.2 SIP/2.0", [...common("2 UPDATE", ";tag=srs1"), "Content-Disposition: recording-session"], update.body, update.contentType)));
+    recs.push(sip(at, true, msg("UPDATE sip:srs@10.2.2.2 SIP/2.0", [...common("2 UPDATE", ";tag=srs1"), "Contact: <sip:src@10.1.1.1>;+sip.src", "Content-Disposition: recording-session"], update.body, update.contentType)));
     recs.sort((a, b) => a.timeUs - b.timeUs);
   }
   const end = recs[recs.length - 1]?.timeUs ?? t0;

@@ -52,6 +52,14 @@ describe("a SIPREC session in the capture", () => {
     expect(text.stdout.join("\n")).toMatch(/SIPREC, 2 metadata documents[\s\S]*label 10 +PCMU/);
   });
 
+  test("siprec validate finds the capture's INVITE and UPDATE valid", async () => {
+    const io = realIo();
+    const code = await run(["validate", "--format", "json", siprecPcap], io);
+    expect([code, io.stderr]).toEqual([0, []]);
+    const report = JSON.parse(io.stdout.join("\n")) as { valid: boolean; files: { findings: unknown[] }[] };
+    expect([report.valid, report.files.flatMap((i) => i.findings)]).toEqual([true, []]);
+  });
+
   test("replayed: the new SRS gets the captured labels and the captured metadata (names, AoRs, sipSessionID) under fresh ids, audio per label", async () => {
     const out = mkdtempSync(join(tmpdir(), "siprec-replay-rs-"));
     const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
@@ -97,6 +105,22 @@ describe("--rtp-only", () => {
     expect(byRtp.flows).toEqual(bySip.flows);
     expect([bySip.rtpOnly, byRtp.rtpOnly]).toEqual([[false, false], [true, true]]);
   });
+
+  test("an RTP-only call replays: the side that spoke first on label 1 (the UAC's 440 Hz), the other on label 2", async () => {
+    const out = mkdtempSync(join(tmpdir(), "siprec-replay-rtponly-"));
+    const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+    try {
+      const io = realIo();
+      const code = await run(["replay", "--rtp-only", join(FS_FIXTURES, "call-pcmu-two-way.pcapng"), "--call-id", "rtp:127.0.0.1:27240-127.0.0.1:6100", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed", "--max-duration", "3"], io);
+      expect([code, io.stderr]).toEqual([0, []]);
+      const [rec] = await waitFor(srs, 1);
+      const folder = rec!["folder"] as string;
+      expect([toneOf(folder, "label-1.wav"), toneOf(folder, "label-2.wav")]).toEqual([440, 880]);
+      expect(readFileSync(join(folder, "metadata-1.xml"), "utf8")).toContain('aor="sip:127.0.0.1:6100"');
+    } finally {
+      await srs.stop();
+    }
+  }, 20_000);
 
   test("RTCP, noise that looks like RTP for a packet or two, and SIP are not calls", async () => {
     const rtpLike = (seq: number, ssrc: number, pt = 0) => {
