@@ -13,7 +13,7 @@
  */
 import { parseRtp } from "../rtp/packet.ts";
 import { parseSdp } from "../sdp/parse.ts";
-import { effectiveConnection, effectiveDirection } from "../sdp/types.ts";
+import { type CryptoAttr, type Media, type Sdp, effectiveConnection, effectiveDirection } from "../sdp/types.ts";
 import { header } from "../sip/message/headers.ts";
 import { parseMessage } from "../sip/message/parse.ts";
 import type { SipMessage } from "../sip/message/types.ts";
@@ -40,8 +40,10 @@ export interface CapturedCall {
   /** Its metadata documents as seen, with their capture times (SIPREC sessions). */
   readonly metadata: { readonly timeUs: number; readonly xml: string }[];
   readonly flows: RtpFlow[];
-  /** RFC 4574 labels of the latest offer's m-lines, by position (an answer need not repeat them). */
+  /** The latest offer's m-lines, by position: labels (an answer need not repeat them), SDES keys, the flow each announced. */
   offerLabels: (string | undefined)[];
+  offerCrypto: (readonly CryptoAttr[])[];
+  offerFlows: (RtpFlow | undefined)[];
 }
 
 export interface CallExtractorOptions {
@@ -94,7 +96,7 @@ export class CallExtractor {
         callId, from: header(msg, "from") ?? "", to: header(msg, "to") ?? "", assertedIdentity: header(msg, "p-asserted-identity"), sessionId: header(msg, "session-id"),
         startUs: d.timeUs, endUs: d.timeUs, answered: false, ended: false,
         siprec: /siprec/i.test(header(msg, "require") ?? "") || /multipart\/mixed/i.test(header(msg, "content-type") ?? ""),
-        rtpOnly: false, metadata: [], flows: [], offerLabels: [],
+        rtpOnly: false, metadata: [], flows: [], offerLabels: [], offerCrypto: [], offerFlows: [],
       };
       this.calls.set(callId, call);
     }
@@ -119,28 +121,40 @@ export class CallExtractor {
     const fromCaller = msg.kind === "request" ? sameParty(header(msg, "from"), call.from) : !sameParty(header(msg, "from"), call.from);
     const speaker: FlowDirection = fromCaller ? "callee" : "caller";
     const isOffer = msg.kind === "request";
-    if (isOffer) call.offerLabels = sdp.value.media.map((m) => m.label);
+    if (isOffer) {
+      call.offerLabels = sdp.value.media.map((m) => m.label);
+      call.offerCrypto = sdp.value.media.map((m) => m.crypto);
+      call.offerFlows = [];
+    }
     sdp.value.media.forEach((m, i) => {
-      if (m.type !== "audio" || m.port === 0) return;
-      // RFC 3264 §6.1: a sendonly or inactive stream's sender receives no RTP there (a SIPREC SRC's offer, a hold).
-      const dir = effectiveDirection(sdp.value, m);
-      if (dir === "sendonly" || dir === "inactive") return;
-      const addr = effectiveConnection(sdp.value, m)?.address ?? d.src;
-      const key = `${addr}:${m.port}`;
-      const te = m.rtpmaps.find((r) => r.encodingName.toLowerCase() === "telephone-event")?.payloadType;
-      const pt = Number(m.formats.find((f) => Number(f) !== te));
-      const map = m.rtpmaps.find((r) => r.payloadType === pt);
-      const existing = this.#flowsByAddr.get(key);
-      if (existing !== undefined && existing.call === call) return; // a re-INVITE with the same address
-      if (call.flows.length >= MAX_FLOWS_PER_CALL) {
-        this.counters.flowsNotKept++;
-        return;
-      }
-      const label = m.label ?? (isOffer ? undefined : call.offerLabels[i]);
-      const flow = newFlow({ speaker, label, to: key, codec: map?.encodingName.toUpperCase() ?? staticCodec(Number.isFinite(pt) ? pt : undefined), clockRate: map?.clockRate ?? 8000, payloadType: Number.isFinite(pt) ? pt : undefined, telephoneEventPt: te });
-      call.flows.push(flow);
-      this.#flowsByAddr.set(key, { call, flow });
+      const flow = this.#flowOf(call, sdp.value, m, i, isOffer, speaker, d);
+      if (isOffer) call.offerFlows[i] = flow;
+      else keysFromAnswer(call, i, m.crypto, flow);
     });
+  }
+
+  /** The flow an m-line announces (new, or the one already at its address), undefined when it receives none. */
+  #flowOf(call: CapturedCall, sdp: Sdp, m: Media, i: number, isOffer: boolean, speaker: FlowDirection, d: TimedDatagram): RtpFlow | undefined {
+    if (m.type !== "audio" || m.port === 0) return undefined;
+    // RFC 3264 §6.1: a sendonly or inactive stream's sender receives no RTP there (a SIPREC SRC's offer, a hold).
+    const dir = effectiveDirection(sdp, m);
+    if (dir === "sendonly" || dir === "inactive") return undefined;
+    const addr = effectiveConnection(sdp, m)?.address ?? d.src;
+    const key = `${addr}:${m.port}`;
+    const te = m.rtpmaps.find((r) => r.encodingName.toLowerCase() === "telephone-event")?.payloadType;
+    const pt = Number(m.formats.find((f) => Number(f) !== te));
+    const map = m.rtpmaps.find((r) => r.payloadType === pt);
+    const existing = this.#flowsByAddr.get(key);
+    if (existing !== undefined && existing.call === call) return existing.flow; // a re-INVITE with the same address
+    if (call.flows.length >= MAX_FLOWS_PER_CALL) {
+      this.counters.flowsNotKept++;
+      return undefined;
+    }
+    const label = m.label ?? (isOffer ? undefined : call.offerLabels[i]);
+    const flow = newFlow({ speaker, label, to: key, encrypted: /SAVP/i.test(m.protocol), codec: map?.encodingName.toUpperCase() ?? staticCodec(Number.isFinite(pt) ? pt : undefined), clockRate: map?.clockRate ?? 8000, payloadType: Number.isFinite(pt) ? pt : undefined, telephoneEventPt: te });
+    call.flows.push(flow);
+    this.#flowsByAddr.set(key, { call, flow });
+    return flow;
   }
 
   #rtp(call: CapturedCall, f: RtpFlow, d: TimedDatagram): void {
@@ -150,6 +164,21 @@ export class CallExtractor {
     call.endUs = Math.max(call.endUs, d.timeUs);
     countRtp(f, r.value, d.payload, d.timeUs, this.o.keepPackets?.(call.callId) === true);
   }
+}
+
+/**
+ * RFC 4568 §5.1: each side sends with the key in its own SDP; the answer's
+ * a=crypto names (by tag) the offered attribute it accepted. So the flow to
+ * the answerer is encrypted with that offered key, the flow to the offerer
+ * with the answer's.
+ */
+function keysFromAnswer(call: CapturedCall, i: number, answerCrypto: readonly CryptoAttr[], toAnswerer: RtpFlow | undefined): void {
+  const chosen = answerCrypto[0];
+  if (chosen === undefined) return;
+  const offered = call.offerCrypto[i]?.find((c) => c.tag === chosen.tag);
+  if (toAnswerer !== undefined && offered !== undefined) toAnswerer.sdes = { suite: offered.suite, keyParams: offered.keyParams };
+  const toOfferer = call.offerFlows[i];
+  if (toOfferer !== undefined) toOfferer.sdes = { suite: chosen.suite, keyParams: chosen.keyParams };
 }
 
 /** Same From (by tag): requests from the caller carry the INVITE's From. */

@@ -19,6 +19,10 @@ export interface RtpFlow {
   /** The RFC 4574 label of the m-line (SIPREC captures), when there is one. */
   readonly label: string | undefined;
   readonly to: string;
+  /** RTP/SAVP (SRTP) on the m-line that announced the flow. */
+  readonly encrypted: boolean;
+  /** The sender's SDES key for this flow (RFC 4568: the key in an SDP is what its sender encrypts with), when the capture shows it. */
+  sdes: { readonly suite: string; readonly keyParams: string } | undefined;
   codec: string;
   clockRate: number;
   payloadType: number | undefined;
@@ -47,9 +51,9 @@ export function staticCodec(pt: number | undefined): string {
   return pt === undefined ? "unknown" : (STATIC_CODECS[pt] ?? `PT${pt}`);
 }
 
-export function newFlow(o: { speaker: FlowDirection; label?: string | undefined; to: string; codec: string; clockRate: number; payloadType: number | undefined; telephoneEventPt: number | undefined }): RtpFlow {
+export function newFlow(o: { speaker: FlowDirection; label?: string | undefined; to: string; encrypted?: boolean; codec: string; clockRate: number; payloadType: number | undefined; telephoneEventPt: number | undefined }): RtpFlow {
   return {
-    speaker: o.speaker, label: o.label, to: o.to, codec: o.codec, clockRate: o.clockRate, payloadType: o.payloadType, telephoneEventPt: o.telephoneEventPt,
+    speaker: o.speaker, label: o.label, to: o.to, encrypted: o.encrypted ?? false, sdes: undefined, codec: o.codec, clockRate: o.clockRate, payloadType: o.payloadType, telephoneEventPt: o.telephoneEventPt,
     packets: 0, octets: 0, events: 0, firstUs: 0, lastUs: 0, lost: 0, jitterMs: 0, kept: [],
     maxSeq: -1, baseSeq: 0, cycles: 0, transit: undefined, jitterUnits: 0,
   };

@@ -16,6 +16,8 @@ import { buildRecordingBody } from "../../src/siprec/body.ts";
 import { buildMetadataXml } from "../../src/siprec/metadata/build.ts";
 import { type CallView, buildSnapshot, diffMetadata } from "../../src/siprec/metadata/snapshot.ts";
 import { FS_FIXTURES } from "./esl-fixtures.ts";
+import { newCryptoAttr, splitKeySalt } from "../../src/sdp/crypto-attr.ts";
+import { SrtpContext } from "../../src/rtp/srtp/context.ts";
 import { FixedIds } from "./fixed-ids.ts";
 import { type Rec, frame, ipv4, pcapFile, udp } from "./pcap-writer.ts";
 
@@ -62,17 +64,27 @@ export function siprecCaptureTransfer(): string {
   return buildMetadataXml(diffMetadata(before, buildSnapshot(capturedView(true))));
 }
 
-/** `transferAtS`: a partial metadata UPDATE (Bob leaves, Carol joins) this far into the audio. */
-export function siprecCapture(o: { transferAtS?: number } = {}): Uint8Array {
+/**
+ * `transferAtS`: a partial metadata UPDATE (Bob leaves, Carol joins) this far into the audio.
+ * `srtp`: RTP/SAVP with SDES keys in both SDPs, the audio protected with the offer's key
+ * (`wrongKey`: protected with another key than the one the offer shows).
+ */
+export function siprecCapture(o: { transferAtS?: number; srtp?: boolean; wrongKey?: boolean } = {}): Uint8Array {
   const { caller, callee } = fixtureFlows();
   const t0 = (caller[0]?.timeUs ?? 0) - 40_000;
   const enc = new TextEncoder();
+  const keys = new FixedIds(11);
+  const [srcKey, srsKey, otherKey] = [newCryptoAttr(1, "AES_CM_128_HMAC_SHA1_80", keys), newCryptoAttr(1, "AES_CM_128_HMAC_SHA1_80", keys), newCryptoAttr(1, "AES_CM_128_HMAC_SHA1_80", keys)];
+  const proto = o.srtp === true ? "RTP/SAVP" : "RTP/AVP";
+  const crypto = (k: { attr: { tag: number; suite: string; keyParams: string } }) => (o.srtp === true ? [`a=crypto:${k.attr.tag} ${k.attr.suite} ${k.attr.keyParams}`] : []);
+  const sending = o.wrongKey === true ? otherKey : srcKey;
+  const protect = new Map([40_000, 40_002].map((port) => [port, new SrtpContext({ suite: "AES_CM_128_HMAC_SHA1_80", ...splitKeySalt("AES_CM_128_HMAC_SHA1_80", sending.keySalt) })]));
   const offer = ["v=0", "o=src 1 1 IN IP4 10.1.1.1", "s=-", "c=IN IP4 10.1.1.1", "t=0 0",
-    "m=audio 30000 RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=label:10", "a=sendonly",
-    "m=audio 30002 RTP/AVP 0 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=label:11", "a=sendonly", ""].join("\r\n");
+    `m=audio 30000 ${proto} 0 101`, "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=label:10", "a=sendonly", ...crypto(srcKey),
+    `m=audio 30002 ${proto} 0 101`, "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=label:11", "a=sendonly", ...crypto(srcKey), ""].join("\r\n");
   const answer = ["v=0", "o=srs 9 9 IN IP4 10.2.2.2", "s=-", "c=IN IP4 10.2.2.2", "t=0 0",
-    "m=audio 40000 RTP/AVP 0", "a=rtpmap:0 PCMU/8000", "a=recvonly",
-    "m=audio 40002 RTP/AVP 0", "a=rtpmap:0 PCMU/8000", "a=recvonly", ""].join("\r\n");
+    `m=audio 40000 ${proto} 0`, "a=rtpmap:0 PCMU/8000", "a=recvonly", ...crypto(srsKey),
+    `m=audio 40002 ${proto} 0`, "a=rtpmap:0 PCMU/8000", "a=recvonly", ...crypto(srsKey), ""].join("\r\n");
   const body = buildRecordingBody({ sdp: offer, metadata: siprecCaptureMetadata() }, new FixedIds(3));
   const common = (cseq: string, toTag: string) => [`From: <sip:src@10.1.1.1>;tag=src1`, `To: <sip:srs@10.2.2.2>${toTag}`, `Call-ID: ${SIPREC_CAPTURE_CALL_ID}`, `CSeq: ${cseq}`];
   const msg = (start: string, headers: string[], b: Uint8Array = new Uint8Array(), type?: string): Uint8Array => {
@@ -83,7 +95,13 @@ export function siprecCapture(o: { transferAtS?: number } = {}): Uint8Array {
     return out;
   };
   const sip = (timeUs: number, fromSrc: boolean, payload: Uint8Array): Rec => ({ timeUs, data: frame.ethernet(ipv4(fromSrc ? "10.1.1.1" : "10.2.2.2", fromSrc ? "10.2.2.2" : "10.1.1.1", udp(5060, 5060, payload))) });
-  const rtp = (p: { timeUs: number; bytes: Uint8Array }, port: number): Rec => ({ timeUs: p.timeUs, data: frame.ethernet(ipv4("10.1.1.1", "10.2.2.2", udp(port - 10_000, port, p.bytes))) });
+  const wire = (bytes: Uint8Array, port: number): Uint8Array => {
+    if (o.srtp !== true) return bytes;
+    const r = protect.get(port)!.protectRtp(bytes);
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value;
+  };
+  const rtp = (p: { timeUs: number; bytes: Uint8Array }, port: number): Rec => ({ timeUs: p.timeUs, data: frame.ethernet(ipv4("10.1.1.1", "10.2.2.2", udp(port - 10_000, port, wire(p.bytes, port)))) });
   const recs: Rec[] = [
     sip(t0, true, msg("INVITE sip:srs@10.2.2.2 SIP/2.0", [...common("1 INVITE", ""), "Contact: <sip:src@10.1.1.1>;+sip.src", "Require: siprec", "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"], body.body, body.contentType)),
     sip(t0 + 20_000, false, msg("SIP/2.0 200 OK", [...common("1 INVITE", ";tag=srs1"), "Contact: <sip:srs@10.2.2.2>"], enc.encode(answer), "application/sdp")),

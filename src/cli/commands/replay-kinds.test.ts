@@ -93,6 +93,32 @@ describe("a SIPREC session in the capture", () => {
   }, 20_000);
 });
 
+describe("SRTP in the capture", () => {
+  test("decrypted with the SDES keys of the captured SDP: the SRS gets the right audio per label; a key that does not match is reported, nothing sent as noise", async () => {
+    writeFileSync(join(dir, "srtp.pcap"), siprecCapture({ srtp: true }));
+    writeFileSync(join(dir, "srtp-wrong.pcap"), siprecCapture({ srtp: true, wrongKey: true }));
+    const list = memoryIo();
+    expect(await run(["replay", "--list", "--json", join(dir, "srtp.pcap")], list)).toBe(0);
+    const streams = (JSON.parse(list.stdout.join("\n")) as { calls: { streams: { label: string; srtp?: string }[] }[] }).calls[0]!.streams;
+    expect(streams.map((s) => [s.label, s.srtp])).toEqual([["10", "key in capture"], ["11", "key in capture"]]);
+    const out = mkdtempSync(join(tmpdir(), "siprec-replay-srtp-"));
+    const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+    try {
+      const io = realIo();
+      expect(await run(["replay", join(dir, "srtp.pcap"), "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed", "--max-duration", "3"], io)).toBe(0);
+      expect(io.stdout.join("\n")).not.toContain("warning");
+      const [rec] = await waitFor(srs, 1);
+      expect([toneOf(rec!["folder"] as string, "label-10.wav"), toneOf(rec!["folder"] as string, "label-11.wav")]).toEqual([440, 880]);
+      const bad = realIo();
+      expect(await run(["replay", join(dir, "srtp-wrong.pcap"), "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed"], bad)).toBe(1);
+      expect(bad.stdout.join("\n")).toMatch(/FAIL .*nothing to replay: the label 10 flow to 10\.2\.2\.2:40000: \d+ of \d+ SRTP packets failed authentication/);
+      expect(srs.finished.length).toBe(1);
+    } finally {
+      await srs.stop();
+    }
+  }, 20_000);
+});
+
 describe("--rtp-only", () => {
   test("the fixture calls found from RTP alone: the same flows, packets and DTMF events as through their SIP", async () => {
     const flows = async (args: string[]) => {

@@ -12,6 +12,8 @@ export interface ListedStream {
   readonly lost: number;
   readonly jitterMs: number;
   readonly dtmfEvents: number;
+  /** SRTP on the wire: whether the capture shows the key to decrypt it. */
+  readonly srtp?: "key in capture" | "no key";
 }
 
 export function describeCall(c: CapturedCall): Record<string, unknown> & { streams: ListedStream[] } {
@@ -27,7 +29,7 @@ export function describeCall(c: CapturedCall): Record<string, unknown> & { strea
     siprec: c.siprec,
     rtpOnly: c.rtpOnly,
     ...(c.siprec ? { metadataDocuments: c.metadata.length } : {}),
-    streams: c.flows.map((f) => ({ speaker: f.speaker, ...(f.label === undefined ? {} : { label: f.label }), to: f.to, codec: f.codec, packets: f.packets, lost: f.lost, jitterMs: Math.round(f.jitterMs * 100) / 100, dtmfEvents: f.events })),
+    streams: c.flows.map((f) => ({ speaker: f.speaker, ...(f.label === undefined ? {} : { label: f.label }), to: f.to, codec: f.codec, packets: f.packets, lost: f.lost, jitterMs: Math.round(f.jitterMs * 100) / 100, dtmfEvents: f.events, ...(f.encrypted ? { srtp: f.sdes === undefined ? ("no key" as const) : ("key in capture" as const) } : {}) })),
   };
 }
 
@@ -39,7 +41,7 @@ export function listText(file: string, calls: readonly CapturedCall[], notKept: 
     out.push(`  ${call.callId}  ${String(c["from"])} -> ${String(c["to"])}  ${String(c["start"])}  ${String(c["durationS"])} s${tags}`);
     for (const s of c.streams) {
       const who = s.label === undefined ? s.speaker.padEnd(6) : `label ${s.label}`.padEnd(8);
-      out.push(`      ${who} ${s.codec.padEnd(5)} ${String(s.packets).padStart(6)} packets, ${s.lost} lost, jitter ${s.jitterMs} ms${s.dtmfEvents > 0 ? `, ${s.dtmfEvents} DTMF event packets` : ""}${s.packets === 0 ? `  (nothing seen to ${s.to})` : ""}`);
+      out.push(`      ${who} ${s.codec.padEnd(5)} ${String(s.packets).padStart(6)} packets, ${s.lost} lost, jitter ${s.jitterMs} ms${s.dtmfEvents > 0 ? `, ${s.dtmfEvents} DTMF event packets` : ""}${s.srtp === undefined ? "" : `, SRTP (${s.srtp})`}${s.packets === 0 ? `  (nothing seen to ${s.to})` : ""}`);
     }
   }
   return out;

@@ -12,6 +12,7 @@
  */
 import { ReplayMediaDriver, type ReplayStream } from "./replay-driver.ts";
 import { callViewOf, capturedTimeline } from "./replay-metadata.ts";
+import { decryptFlow } from "./captured-srtp.ts";
 import { type AppStack, openAppStack } from "../sip-stack.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { IdSource } from "../../lib/ids.ts";
@@ -72,10 +73,22 @@ function merged(flows: readonly RtpFlow[]): ReplayStream {
 /** Streams by label: SIPREC captures keep their labels; calls get 1 = caller, 2 = callee. */
 export function streamsOf(call: CapturedCall, warnings: string[]): Map<string, ReplayStream> {
   const groups = new Map<string, RtpFlow[]>();
-  for (const f of call.flows) {
-    if (f.kept.length === 0) continue;
+  for (const captured of call.flows) {
+    if (captured.kept.length === 0) continue;
+    const name = `the ${captured.label === undefined ? captured.speaker : `label ${captured.label}`} flow to ${captured.to}`;
+    let f = captured;
+    if (captured.encrypted) {
+      const d = decryptFlow(captured);
+      if (!d.ok) {
+        warnings.push(`${name} is ${d.reason}: left out`);
+        continue;
+      }
+      if (d.failed > 0) warnings.push(`${name}: ${d.failed} of ${captured.kept.length} SRTP packets failed authentication with the captured key: left out`);
+      if (d.kept.length === 0) continue;
+      f = { ...captured, kept: d.kept };
+    }
     if (!OFFERABLE.has(f.codec)) {
-      warnings.push(`the ${f.label === undefined ? f.speaker : `label ${f.label}`} flow to ${f.to} is ${f.codec}, which a recording offer cannot carry: left out`);
+      warnings.push(`${name} is ${f.codec}, which a recording offer cannot carry: left out`);
       continue;
     }
     const label = call.siprec && f.label !== undefined ? f.label : f.speaker === "caller" ? "1" : "2";
@@ -89,7 +102,10 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
   const flows = streamsOf(call, warnings);
   const labels = [...flows.keys()];
   if (labels.length === 0) {
-    const seen = call.flows.length === 0 ? "no RTP flow announced" : `RTP announced to ${call.flows.map((f) => f.to).join(", ")} but ${call.flows.some((f) => f.packets > 0) ? "none in a codec we can offer" : "never seen in the capture"}`;
+    const seen =
+      call.flows.length === 0 ? "no RTP flow announced"
+      : !call.flows.some((f) => f.packets > 0) ? `RTP announced to ${call.flows.map((f) => f.to).join(", ")} but never seen in the capture`
+      : warnings.join("; ");
     return { callId: call.callId, ok: false, packetsReplayed: 0, refused: `nothing to replay: ${seen}`, warnings };
   }
   const codecs = [...new Set([...flows.values()].map((f) => f.codec))] as OfferCodec[];
