@@ -15,8 +15,6 @@ import { Triggers } from "../recorder/triggers.ts";
 import { PortAllocator } from "../rtp/port-allocator.ts";
 import { openOnFreePort } from "../rtp/udp-socket.ts";
 import { OptionsMonitor } from "../sip/ua/options-monitor.ts";
-import { systemResolver } from "../sip/dns-resolver.ts";
-import { locate } from "../sip/ua/locate.ts";
 import { type AppStack, openAppStack } from "../cli/sip-stack.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";

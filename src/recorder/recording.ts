@@ -43,7 +43,7 @@ export class Recording {
     private readonly d: RecorderDeps,
     readonly id: string,
     readonly callUuid: string,
-    private readonly token: string,
+    token: string,
     private a: ChannelInfo,
     mode: StreamMode,
     groups: readonly string[],

@@ -12,7 +12,6 @@ const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 const AUTH_REQUEST = "Content-Type: auth/request\n\n";
 const ACCEPTED = "Content-Type: command/reply\nReply-Text: +OK accepted\n\n";
 const LISTENING = "Content-Type: command/reply\nReply-Text: +OK event listener enabled plain\n\n";
-const api = (body: string): string => `Content-Type: api/response\nContent-Length: ${new TextEncoder().encode(body).length}\n\n${body}`;
 
 function setup(options: Partial<EslClientOptions> = {}) {
   const clock = new ManualClock();

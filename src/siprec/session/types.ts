@@ -6,7 +6,6 @@
 import type { StreamOutcome } from "../answer.ts";
 import type { OfferCodec } from "../offer.ts";
 import type { CallView } from "../metadata/snapshot.ts";
-import type { CryptoAttr } from "../../sdp/types.ts";
 import type { Peer, TransportProtocol } from "../../sip/transport.ts";
 
 export interface SrsTarget {
