@@ -6,7 +6,7 @@
  * fragment set older than 30 s of capture time is dropped and counted.
  */
 import type { CapturedPacket } from "./reader.ts";
-import { type IpPacket, type UdpDatagram, linkPayload, parseIp, parseUdp } from "./decode.ts";
+import { type IpPacket, type UdpDatagram, isDecodedLinkType, linkPayload, parseIp, parseUdp } from "./decode.ts";
 import { TcpSipReassembler } from "./sip-over-tcp.ts";
 
 export interface TimedDatagram extends UdpDatagram {
@@ -37,6 +37,8 @@ const REASSEMBLY_US = 30e6;
 export class UdpStream {
   readonly counters: UdpStreamCounters = { packets: 0, datagrams: 0, notIp: 0, notUdp: 0, fragments: 0, reassembled: 0, fragmentsDropped: 0 };
   readonly #pending = new Map<string, Pending>();
+  /** Packets on link types siprec does not decode, by link type. */
+  readonly unknownLinkTypes = new Map<number, number>();
 
   constructor(private readonly maxPending = 1024) {}
 
@@ -61,6 +63,7 @@ export class UdpStream {
     const ip = link.ok ? parseIp(link.value.etherType, link.value.bytes) : undefined;
     if (ip === undefined || !ip.ok) {
       this.counters.notIp++;
+      if (!isDecodedLinkType(p.linkType)) this.unknownLinkTypes.set(p.linkType, (this.unknownLinkTypes.get(p.linkType) ?? 0) + 1);
       return undefined;
     }
     const whole = ip.value.fragment === undefined ? ip.value : this.#reassemble(ip.value, p.timeUs);

@@ -6,6 +6,11 @@
  */
 export const LINKTYPE = { NULL: 0, ETHERNET: 1, RAW: 101, LOOP: 108, LINUX_SLL: 113, IPV4: 228, IPV6: 229, LINUX_SLL2: 276 } as const;
 
+/** True for the link types linkPayload decodes. */
+export function isDecodedLinkType(linkType: number): boolean {
+  return (Object.values(LINKTYPE) as number[]).includes(linkType);
+}
+
 export interface IpPacket {
   readonly version: 4 | 6;
   readonly src: string;

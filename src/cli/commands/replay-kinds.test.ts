@@ -188,6 +188,16 @@ describe("every packet and every DTMF event", () => {
 });
 
 describe("calls that cannot be replayed, and several calls", () => {
+  test("a capture on a link type siprec does not decode: 0 calls and a note naming the link type; replay exits 1 with it", async () => {
+    writeFileSync(join(dir, "wifi.pcap"), pcapFile(105, [{ timeUs: 1, data: new Uint8Array(60) }, { timeUs: 2, data: new Uint8Array(60) }]));
+    const io = memoryIo();
+    expect(await run(["replay", "--list", join(dir, "wifi.pcap")], io)).toBe(0);
+    expect(io.stdout).toEqual([`${join(dir, "wifi.pcap")}: 0 calls`, "note: 2 packets on link type 105, which siprec does not decode (it reads Ethernet with VLANs, Linux SLL/SLL2, raw IP and BSD loopback)"]);
+    const r = realIo();
+    expect(await run(["replay", join(dir, "wifi.pcap"), "--srs", "sip:srs@127.0.0.1:9"], r)).toBe(1);
+    expect(r.stderr.join("\n")).toMatch(/note: 2 packets on link type 105[\s\S]*no calls in .*wifi\.pcap \(try --rtp-only/);
+  });
+
   test("SDP pointing at ports never seen: listed with 0 packets, the replay refused before any SIP with the addresses named, exit 1", async () => {
     const F = join(FS_FIXTURES, "esl-tap-legs.pcap");
     const io = realIo();

@@ -83,8 +83,8 @@ export const replayCommand: CliCommand = {
             io.err(`siprec replay: ${scan.message}`);
             return ctx.setExit(EXIT.FAILURE);
           }
-          if (o.json === true) io.out(JSON.stringify({ file, calls: scan.calls.map(describeCall), callsNotListed: scan.callsNotKept, ...(scan.damage === undefined ? {} : { error: scan.damage }) }, null, 2));
-          else for (const line of listText(file, scan.calls, scan.callsNotKept)) io.out(line);
+          if (o.json === true) io.out(JSON.stringify({ file, calls: scan.calls.map(describeCall), callsNotListed: scan.callsNotKept, notes: scan.notes, ...(scan.damage === undefined ? {} : { error: scan.damage }) }, null, 2));
+          else for (const line of [...listText(file, scan.calls, scan.callsNotKept), ...scan.notes.map((n) => `note: ${n}`)]) io.out(line);
           // A damaged capture still lists what was read before the damage.
           if (scan.damage !== undefined) io.err(scan.damage);
           return ctx.setExit(scan.damage === undefined ? EXIT.OK : EXIT.FAILURE);
@@ -114,8 +114,13 @@ async function replayChosen(ctx: CliContext, file: string, o: Options, target: S
   const all = first.calls;
   const chosen = o.callId !== undefined ? all.filter((c) => c.callId === o.callId) : o.all === true || all.length === 1 ? all : [];
   if (chosen.length === 0) {
+    for (const n of first.notes) io.err(`note: ${n}`);
+    if (all.length === 0) {
+      ctx.setExit(EXIT.FAILURE);
+      return io.err(`siprec replay: no calls in ${file}${rtpOnly ? "" : " (try --rtp-only if it has RTP but no SIP)"}`);
+    }
     ctx.setExit(EXIT.USAGE);
-    return io.err(o.callId !== undefined ? `siprec replay: no call ${JSON.stringify(o.callId)} in the capture (see --list)` : `siprec replay: the capture has ${all.length} calls${rtpOnly ? "" : " (try --rtp-only if it has RTP but no SIP)"}: choose one with --call-id, or --all`);
+    return io.err(o.callId !== undefined ? `siprec replay: no call ${JSON.stringify(o.callId)} in the capture (see --list)` : `siprec replay: the capture has ${all.length} calls: choose one with --call-id, or --all`);
   }
   const lib = chosen.some((c) => c.siprec) ? await loadLibxml() : undefined;
   const srtp = o.srtp === true ? "require" : (target.srtp ?? "off");

@@ -15,7 +15,7 @@ export interface ScanOptions {
 }
 
 export type ScanResult =
-  | { readonly ok: true; readonly calls: CapturedCall[]; readonly damage?: string; readonly callsNotKept: number }
+  | { readonly ok: true; readonly calls: CapturedCall[]; readonly damage?: string; readonly callsNotKept: number; readonly notes: readonly string[] }
   | { readonly ok: false; readonly message: string };
 
 export async function scanCapture(file: string, o: ScanOptions): Promise<ScanResult> {
@@ -39,7 +39,10 @@ export async function scanCapture(file: string, o: ScanOptions): Promise<ScanRes
   } catch (e) {
     return { ok: false, message: `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}` };
   }
-  return { ok: true, calls: [...calls.calls.values()], callsNotKept: calls.counters.callsNotKept, ...(damage === undefined ? {} : { damage }) };
+  const notes = [...udp.unknownLinkTypes].map(([lt, n]) => `${n} packet${n === 1 ? "" : "s"} on link type ${lt}, which siprec does not decode (it reads Ethernet with VLANs, Linux SLL/SLL2, raw IP and BSD loopback)`);
+  if (udp.counters.reassembled > 0) notes.push(`${udp.counters.reassembled} fragmented IP datagram${udp.counters.reassembled === 1 ? "" : "s"} reassembled`);
+  if (udp.counters.fragmentsDropped > 0) notes.push(`${udp.counters.fragmentsDropped} IP fragments never completed (left out)`);
+  return { ok: true, calls: [...calls.calls.values()], callsNotKept: calls.counters.callsNotKept, notes, ...(damage === undefined ? {} : { damage }) };
 }
 
 /** What keeping a call's packets costs in memory (bytes plus per-packet overhead). */
