@@ -226,6 +226,29 @@ describe("calls that cannot be replayed, and several calls", () => {
   }, 20_000);
 });
 
+describe("interrupted", () => {
+  test("Ctrl-C during --all at --speed 1: the call in progress ends with a BYE at once, no further call starts, exit 1", async () => {
+    const out = mkdtempSync(join(tmpdir(), "siprec-replay-int-"));
+    const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+    try {
+      const io = Object.assign(realIo(), { stopSignal: () => Bun.sleep(900).then(() => "SIGINT") });
+      const t0 = Date.now();
+      const code = await run(["replay", join(FS_FIXTURES, "call-pcmu-two-way.pcap"), "--all", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`], io);
+      expect(code).toBe(1);
+      expect(Date.now() - t0).toBeLessThan(3000);
+      expect(io.stderr.join("\n")).toContain("interrupted (SIGINT) after 1 of 2 calls");
+      const [rec] = await waitFor(srs, 1);
+      expect(rec!["endedBy"]).toBe("client");
+      const streams = rec!["streams"] as { durationMs: number }[];
+      expect(streams.every((x) => x.durationMs > 300 && x.durationMs < 1500)).toBe(true);
+      await Bun.sleep(300);
+      expect(srs.finished.length).toBe(1);
+    } finally {
+      await srs.stop();
+    }
+  }, 20_000);
+});
+
 describe("TLS and SRTP as configured", () => {
   const pki = testPki();
   let srs: SrsServer;

@@ -127,7 +127,11 @@ async function replayChosen(ctx: CliContext, file: string, o: Options, target: S
   const batches = o.callId !== undefined ? [chosen] : batchesOf(chosen, REPLAY_BUDGET);
   const results: ReplayResult[] = [];
   let n = 0;
+  // Ctrl-C / SIGTERM: the call being replayed ends with a BYE and its report; no further call starts.
+  let interrupted: string | undefined;
+  const interruption = io.stopSignal().then((s) => (interrupted = s));
   for (const batch of batches) {
+    if (interrupted !== undefined) break;
     let calls: readonly CapturedCall[] = batch;
     if (o.callId === undefined) {
       const ids = new Set(batch.map((c) => c.callId));
@@ -139,6 +143,7 @@ async function replayChosen(ctx: CliContext, file: string, o: Options, target: S
       calls = again.calls.filter((c) => ids.has(c.callId));
     }
     for (const call of calls) {
+      if (interrupted !== undefined) break;
       n++;
       const label = `${n}/${chosen.length} ${call.callId}`;
       const t0 = io.clock.now();
@@ -153,6 +158,7 @@ async function replayChosen(ctx: CliContext, file: string, o: Options, target: S
         speed,
         ...(maxDurationS === undefined ? {} : { maxDurationMs: maxDurationS * 1000 }),
         ...(onProgress === undefined ? {} : { onProgress }),
+        interrupted: interruption,
         localHost: o.localAddress,
         clock: io.clock,
         ids: cryptoIds,
@@ -166,7 +172,8 @@ async function replayChosen(ctx: CliContext, file: string, o: Options, target: S
     const calls = results.map((r) => ({ callId: r.callId, ok: r.ok, packetsReplayed: r.packetsReplayed, srs: r.report?.srs, reason: r.refused ?? r.report?.reason, warnings: [...r.warnings, ...(r.report?.warnings ?? [])], streams: r.report?.streams ?? [], figures: r.report?.figures ?? [] }));
     io.out(JSON.stringify({ file, calls, ...(first.damage === undefined ? {} : { error: first.damage }) }, null, 2));
   }
-  ctx.setExit(results.every((r) => r.ok) && first.damage === undefined ? EXIT.OK : EXIT.FAILURE);
+  if (interrupted !== undefined) io.err(`siprec replay: interrupted (${interrupted}) after ${results.length} of ${chosen.length} calls`);
+  ctx.setExit(results.every((r) => r.ok) && first.damage === undefined && interrupted === undefined ? EXIT.OK : EXIT.FAILURE);
 }
 
 function printResult(ctx: CliContext, r: ReplayResult, uri: string): void {

@@ -149,6 +149,12 @@ export class ReplayMediaDriver implements MediaDriver {
     this.#forker.setGate(this.#group, open);
   }
 
+  /** Ends the replay early (the operator interrupted it): no more packets, `finished` resolves. */
+  interrupt(): void {
+    this.#stopped = true;
+    this.#done();
+  }
+
   stop(): StreamFigures[] {
     this.#stopped = true;
     this.#done();

@@ -34,6 +34,8 @@ export interface ReplayOptions {
   /** libxml2, to read a SIPREC capture's own metadata. */
   readonly lib?: Libxml;
   readonly onProgress?: (doneUs: number, totalUs: number) => void;
+  /** Resolves when the operator interrupts: the replay ends at once with a BYE, as if the call had ended. */
+  readonly interrupted?: Promise<unknown>;
   readonly credentials?: { readonly username: string; readonly password: string };
   readonly speed: number;
   readonly maxDurationMs?: number;
@@ -134,6 +136,7 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
     group: "replay",
   });
   try {
+    void o.interrupted?.then(() => driver.interrupt());
     const started = await session.start();
     if (started.state !== "recording") return { callId: call.callId, ok: false, packetsReplayed: 0, warnings, report: started };
     await driver.finished;
