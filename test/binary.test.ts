@@ -4,7 +4,17 @@
  * SIPREC_BIN; run alone, this file builds it.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, mkdirSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
+import { siprecCapture } from "./support/siprec-capture.ts";
+import { FS_FIXTURES } from "./support/esl-fixtures.ts";
+import { parseWav } from "../src/media/wav.ts";
+import { dominantFrequency } from "../src/media/tone.ts";
+
+function wavHz(path: string): number {
+  const w = parseWav(new Uint8Array(readFileSync(path)));
+  if (!w.ok) throw new Error(w.error.message);
+  return dominantFrequency(w.value.samples8k.subarray(4000, 5600), 8000, [440, 880]);
+}
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -73,6 +83,29 @@ describe("dist/siprec", () => {
     srs.kill("SIGINT");
     expect(await srs.exited).toBe(0);
     expect(out).toMatch(/label-1\.wav (19|20|21)\d\d ms, label-2\.wav (19|20|21)\d\d ms/);
+  }, 30_000);
+
+  test("replay → srs as compiled binaries: a SIPREC capture (its labels, its metadata via the embedded libxml2) and a FreeSWITCH fixture call, WAVs with the right tones", async () => {
+    const rec = join(TMP, "replayed");
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    writeFileSync(join(TMP, "siprec.pcap"), siprecCapture({ transferAtS: 1 }));
+    const list = siprec("replay", "--list", "--json", join(TMP, "siprec.pcap"));
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.out).calls[0].siprec).toBe(true);
+    const srs = Bun.spawn([BIN, "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", rec], { stdout: "pipe", stderr: "pipe" });
+    const reader = srs.stdout.getReader();
+    let out = "";
+    while (!out.includes("listening")) out += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array());
+    for (const capture of [join(TMP, "siprec.pcap"), join(FS_FIXTURES, "call-pcma-two-way.pcapng")]) {
+      const r = Bun.spawnSync([BIN, "replay", capture, "--all", "--srs", `sip:srs@127.0.0.1:${port}`, "--max-speed", "--max-duration", "2", "--json"], { stdout: "pipe", stderr: "pipe" });
+      expect([r.exitCode, r.stderr.toString()]).toEqual([0, ""]);
+    }
+    while ((out.match(/recording /g) ?? []).length < 3) out += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array());
+    srs.kill("SIGINT");
+    expect(await srs.exited).toBe(0);
+    const folders = readdirSync(rec).map((f) => join(rec, f));
+    const tones = folders.map((f) => readdirSync(f).filter((w) => w.endsWith(".wav")).sort().map((w) => `${w} ${wavHz(join(f, w))}`).join(", ")).sort();
+    expect(tones).toEqual(["label-1.wav 440, label-2.wav 880", "label-1.wav 440, label-2.wav 880", "label-10.wav 440, label-11.wav 880"]);
   }, 30_000);
 
   test("usage errors exit 2", () => {
