@@ -226,6 +226,29 @@ describe("calls that cannot be replayed, and several calls", () => {
   }, 20_000);
 });
 
+describe("--concurrency", () => {
+  test("--all --concurrency 2 at --speed 1: both calls at once over one SIP stack, each recorded whole; results in capture order", async () => {
+    const out = mkdtempSync(join(tmpdir(), "siprec-replay-conc-"));
+    const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+    try {
+      const io = Object.assign(realIo(), { stderrIsTTY: true });
+      const t0 = Date.now();
+      const code = await run(["replay", join(FS_FIXTURES, "call-pcmu-two-way.pcap"), "--all", "--concurrency", "2", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-duration", "1.5", "--json"], io);
+      const took = Date.now() - t0;
+      expect(code).toBe(0);
+      expect(took).toBeLessThan(2900); // one after another would take over 3 s
+      const report = JSON.parse(io.stdout.join("\n")) as { calls: { callId: string; ok: boolean }[] };
+      expect(report.calls.map((c) => [c.callId, c.ok])).toEqual([["1-5700@127.0.0.1", true], ["04ef549e-6485-1240-14b1-024870d3a09e", true]]);
+      const recs = await waitFor(srs, 2);
+      for (const rec of recs) expect([toneOf(rec["folder"] as string, "label-1.wav"), toneOf(rec["folder"] as string, "label-2.wav")]).toEqual([440, 880]);
+      expect(io.statusLines.filter((l) => l !== "").at(-1)).toMatch(/^2\/2 calls \[#+\] 100%/);
+      expect(await run(["replay", "x.pcap", "--all", "--concurrency", "0", "--srs", "sip:a@127.0.0.1"], memoryIo())).toBe(2);
+    } finally {
+      await srs.stop();
+    }
+  }, 20_000);
+});
+
 describe("interrupted", () => {
   test("Ctrl-C during --all at --speed 1: the call in progress ends with a BYE at once, no further call starts, exit 1", async () => {
     const out = mkdtempSync(join(tmpdir(), "siprec-replay-int-"));

@@ -5,23 +5,15 @@
  * `--all`, or the only call) as SIPREC recordings with the capture's timing
  * (`--speed N`, `--max-speed`), one after another, and reports each.
  * `--rtp-only` finds calls from their RTP alone (no SIP in the capture).
- *
- * Memory: listing keeps no packets; replaying keeps the packets of the calls
- * being replayed, a batch of at most REPLAY_BUDGET bytes at a time (the file
- * is read again per batch), so `--all` on a capture of any size is bounded.
+ * Replaying (batches, concurrency, progress, interruption) is in
+ * replay/replay-calls.ts.
  */
-import type { CliCommand, CliContext } from "../command.ts";
+import type { CliCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
-import type { CapturedCall } from "../../pcap/calls.ts";
-import { type ReplayResult, replayCall } from "../replay/run-replay.ts";
-import { batchesOf, scanCapture } from "../replay/scan-capture.ts";
+import { replayCalls } from "../replay/replay-calls.ts";
+import { scanCapture } from "../replay/scan-capture.ts";
 import { describeCall, listText } from "../replay/list-calls.ts";
-import { progressLine } from "../progress-bar.ts";
-import { type SrsTargetChoice, applyTransportFlags, resolveSrsTarget } from "../srs-target.ts";
-import { cryptoIds } from "../../platform/crypto-ids.ts";
-import { loadLibxml } from "../../siprec/metadata/libxml.ts";
-
-const REPLAY_BUDGET = 256 * 1024 * 1024;
+import { applyTransportFlags, resolveSrsTarget } from "../srs-target.ts";
 
 interface Options {
   list?: boolean;
@@ -38,6 +30,7 @@ interface Options {
   tlsCa?: string;
   tlsNoVerify?: boolean;
   srtp?: boolean;
+  concurrency: string;
   localAddress: string;
 }
 
@@ -63,6 +56,7 @@ export const replayCommand: CliCommand = {
       .option("--tls-ca <file>", "PEM trust anchors for the SRS's certificate (TLS)")
       .option("--tls-no-verify", "do not verify the SRS's certificate (labs only)")
       .option("--srtp", "SRTP with SDES keys toward the SRS (default: the config's [recording] srtp)")
+      .option("--concurrency <n>", "with --all: replay this many calls at once (one SIP stack)", "1")
       .option("--local-address <ip>", "our address as the SRS sees it (SIP and RTP)", "127.0.0.1")
       .action(async (file: string, o: Options) => {
         const { io } = ctx;
@@ -76,6 +70,8 @@ export const replayCommand: CliCommand = {
         if (!(speed === 0 || (speed >= 0.1 && speed <= 100))) return usage("--speed must be 0.1-100");
         if (maxDurationS !== undefined && !(maxDurationS > 0)) return usage("--max-duration must be seconds > 0");
         if (o.callId !== undefined && o.all === true) return usage("--call-id and --all exclude each other");
+        const concurrency = Number(o.concurrency);
+        if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 1000)) return usage("--concurrency must be a whole number 1-1000");
         const rtpOnly = o.rtpOnly === true;
         if (o.list === true) {
           const scan = await scanCapture(file, { rtpOnly, keep: () => false });
@@ -96,90 +92,8 @@ export const replayCommand: CliCommand = {
           io.err(`siprec replay: ${target.error.message}`);
           return ctx.setExit(EXIT.FAILURE);
         }
-        await replayChosen(ctx, file, o, target.value, speed, maxDurationS);
+        await replayCalls(ctx, { file, callId: o.callId, all: o.all === true, rtpOnly, json: o.json === true, srtp: o.srtp === true, localAddress: o.localAddress, speed, maxDurationS, concurrency }, target.value);
       });
   },
 };
 
-async function replayChosen(ctx: CliContext, file: string, o: Options, target: SrsTargetChoice, speed: number, maxDurationS: number | undefined): Promise<void> {
-  const { io } = ctx;
-  const rtpOnly = o.rtpOnly === true;
-  // One pass finds the calls (and keeps the one --call-id names); --all re-reads per batch.
-  const first = await scanCapture(file, { rtpOnly, keep: (id) => id === o.callId });
-  if (!first.ok) {
-    io.err(`siprec replay: ${first.message}`);
-    return ctx.setExit(EXIT.FAILURE);
-  }
-  if (first.damage !== undefined) io.err(`${first.damage}; replaying what was read before it`);
-  const all = first.calls;
-  const chosen = o.callId !== undefined ? all.filter((c) => c.callId === o.callId) : o.all === true || all.length === 1 ? all : [];
-  if (chosen.length === 0) {
-    for (const n of first.notes) io.err(`note: ${n}`);
-    if (all.length === 0) {
-      ctx.setExit(EXIT.FAILURE);
-      return io.err(`siprec replay: no calls in ${file}${rtpOnly ? "" : " (try --rtp-only if it has RTP but no SIP)"}`);
-    }
-    ctx.setExit(EXIT.USAGE);
-    return io.err(o.callId !== undefined ? `siprec replay: no call ${JSON.stringify(o.callId)} in the capture (see --list)` : `siprec replay: the capture has ${all.length} calls: choose one with --call-id, or --all`);
-  }
-  const lib = chosen.some((c) => c.siprec) ? await loadLibxml() : undefined;
-  const srtp = o.srtp === true ? "require" : (target.srtp ?? "off");
-  const batches = o.callId !== undefined ? [chosen] : batchesOf(chosen, REPLAY_BUDGET);
-  const results: ReplayResult[] = [];
-  let n = 0;
-  // Ctrl-C / SIGTERM: the call being replayed ends with a BYE and its report; no further call starts.
-  let interrupted: string | undefined;
-  const interruption = io.stopSignal().then((s) => (interrupted = s));
-  for (const batch of batches) {
-    if (interrupted !== undefined) break;
-    let calls: readonly CapturedCall[] = batch;
-    if (o.callId === undefined) {
-      const ids = new Set(batch.map((c) => c.callId));
-      const again = await scanCapture(file, { rtpOnly, keep: (id) => ids.has(id) });
-      if (!again.ok) {
-        io.err(`siprec replay: ${again.message}`);
-        return ctx.setExit(EXIT.FAILURE);
-      }
-      calls = again.calls.filter((c) => ids.has(c.callId));
-    }
-    for (const call of calls) {
-      if (interrupted !== undefined) break;
-      n++;
-      const label = `${n}/${chosen.length} ${call.callId}`;
-      const t0 = io.clock.now();
-      const onProgress = io.stderrIsTTY ? (done: number, total: number) => io.status(progressLine(label, done, total, io.clock.now() - t0)) : undefined;
-      const r = await replayCall(call, {
-        srsUri: target.uri,
-        transport: target.transport ?? "tcp",
-        ...(target.tls === undefined ? {} : { tls: target.tls }),
-        srtp,
-        ...(lib === undefined ? {} : { lib }),
-        ...(target.credentials === undefined ? {} : { credentials: target.credentials }),
-        speed,
-        ...(maxDurationS === undefined ? {} : { maxDurationMs: maxDurationS * 1000 }),
-        ...(onProgress === undefined ? {} : { onProgress }),
-        interrupted: interruption,
-        localHost: o.localAddress,
-        clock: io.clock,
-        ids: cryptoIds,
-      });
-      if (io.stderrIsTTY) io.status("");
-      results.push(r);
-      if (o.json !== true) printResult(ctx, r, target.uri);
-    }
-  }
-  if (o.json === true) {
-    const calls = results.map((r) => ({ callId: r.callId, ok: r.ok, packetsReplayed: r.packetsReplayed, srs: r.report?.srs, reason: r.refused ?? r.report?.reason, warnings: [...r.warnings, ...(r.report?.warnings ?? [])], streams: r.report?.streams ?? [], figures: r.report?.figures ?? [] }));
-    io.out(JSON.stringify({ file, calls, ...(first.damage === undefined ? {} : { error: first.damage }) }, null, 2));
-  }
-  if (interrupted !== undefined) io.err(`siprec replay: interrupted (${interrupted}) after ${results.length} of ${chosen.length} calls`);
-  ctx.setExit(results.every((r) => r.ok) && first.damage === undefined && interrupted === undefined ? EXIT.OK : EXIT.FAILURE);
-}
-
-function printResult(ctx: CliContext, r: ReplayResult, uri: string): void {
-  const { io } = ctx;
-  const why = r.refused ?? r.report?.reason ?? r.report?.state ?? "";
-  io.out(`${r.ok ? "ok  " : "FAIL"} ${r.callId}: ${r.packetsReplayed} packets replayed to ${r.report?.srs ?? uri}${r.ok ? "" : ` (${why})`}`);
-  for (const f of r.report?.figures ?? []) io.out(`       label ${f.label}: ${f.packets} packets sent`);
-  for (const w of [...r.warnings, ...(r.report?.warnings ?? [])]) io.out(`       warning: ${w}`);
-}
