@@ -40,10 +40,13 @@ export interface CapturedCall {
   /** Its metadata documents as seen, with their capture times (SIPREC sessions). */
   readonly metadata: { readonly timeUs: number; readonly xml: string }[];
   readonly flows: RtpFlow[];
-  /** The latest offer's m-lines, by position: labels (an answer need not repeat them), SDES keys, the flow each announced. */
-  offerLabels: (string | undefined)[];
-  offerCrypto: (readonly CryptoAttr[])[];
-  offerFlows: (RtpFlow | undefined)[];
+}
+
+/** A call's latest offer, by m-line position: labels (an answer need not repeat them), SDES keys, the flow each announced. */
+interface OfferState {
+  labels: (string | undefined)[];
+  crypto: (readonly CryptoAttr[])[];
+  flows: (RtpFlow | undefined)[];
 }
 
 export interface CallExtractorOptions {
@@ -59,6 +62,7 @@ export class CallExtractor {
   readonly calls = new Map<string, CapturedCall>();
   /** Receive address (ip:port) → the flow that goes there. */
   readonly #flowsByAddr = new Map<string, { call: CapturedCall; flow: RtpFlow }>();
+  readonly #offers = new Map<string, OfferState>();
   readonly counters = { sip: 0, sipUnparsed: 0, rtp: 0, unmatched: 0, callsNotKept: 0, metadataNotKept: 0, flowsNotKept: 0 };
 
   constructor(private readonly o: CallExtractorOptions = {}) {}
@@ -96,7 +100,7 @@ export class CallExtractor {
         callId, from: header(msg, "from") ?? "", to: header(msg, "to") ?? "", assertedIdentity: header(msg, "p-asserted-identity"), sessionId: header(msg, "session-id"),
         startUs: d.timeUs, endUs: d.timeUs, answered: false, ended: false,
         siprec: /siprec/i.test(header(msg, "require") ?? "") || /multipart\/mixed/i.test(header(msg, "content-type") ?? ""),
-        rtpOnly: false, metadata: [], flows: [], offerLabels: [], offerCrypto: [], offerFlows: [],
+        rtpOnly: false, metadata: [], flows: [],
       };
       this.calls.set(callId, call);
     }
@@ -121,20 +125,17 @@ export class CallExtractor {
     const fromCaller = msg.kind === "request" ? sameParty(header(msg, "from"), call.from) : !sameParty(header(msg, "from"), call.from);
     const speaker: FlowDirection = fromCaller ? "callee" : "caller";
     const isOffer = msg.kind === "request";
-    if (isOffer) {
-      call.offerLabels = sdp.value.media.map((m) => m.label);
-      call.offerCrypto = sdp.value.media.map((m) => m.crypto);
-      call.offerFlows = [];
-    }
+    if (isOffer) this.#offers.set(call.callId, { labels: sdp.value.media.map((m) => m.label), crypto: sdp.value.media.map((m) => m.crypto), flows: [] });
+    const offer = this.#offers.get(call.callId);
     sdp.value.media.forEach((m, i) => {
-      const flow = this.#flowOf(call, sdp.value, m, i, isOffer, speaker, d);
-      if (isOffer) call.offerFlows[i] = flow;
-      else keysFromAnswer(call, i, m.crypto, flow);
+      const flow = this.#flowOf(call, sdp.value, m, isOffer ? undefined : offer?.labels[i], speaker, d);
+      if (isOffer && offer !== undefined) offer.flows[i] = flow;
+      else if (offer !== undefined) keysFromAnswer(offer, i, m.crypto, flow);
     });
   }
 
   /** The flow an m-line announces (new, or the one already at its address), undefined when it receives none. */
-  #flowOf(call: CapturedCall, sdp: Sdp, m: Media, i: number, isOffer: boolean, speaker: FlowDirection, d: TimedDatagram): RtpFlow | undefined {
+  #flowOf(call: CapturedCall, sdp: Sdp, m: Media, offeredLabel: string | undefined, speaker: FlowDirection, d: TimedDatagram): RtpFlow | undefined {
     if (m.type !== "audio" || m.port === 0) return undefined;
     // RFC 3264 §6.1: a sendonly or inactive stream's sender receives no RTP there (a SIPREC SRC's offer, a hold).
     const dir = effectiveDirection(sdp, m);
@@ -150,7 +151,7 @@ export class CallExtractor {
       this.counters.flowsNotKept++;
       return undefined;
     }
-    const label = m.label ?? (isOffer ? undefined : call.offerLabels[i]);
+    const label = m.label ?? offeredLabel;
     const flow = newFlow({ speaker, label, to: key, encrypted: /SAVP/i.test(m.protocol), codec: map?.encodingName.toUpperCase() ?? staticCodec(Number.isFinite(pt) ? pt : undefined), clockRate: map?.clockRate ?? 8000, payloadType: Number.isFinite(pt) ? pt : undefined, telephoneEventPt: te });
     call.flows.push(flow);
     this.#flowsByAddr.set(key, { call, flow });
@@ -172,12 +173,12 @@ export class CallExtractor {
  * the answerer is encrypted with that offered key, the flow to the offerer
  * with the answer's.
  */
-function keysFromAnswer(call: CapturedCall, i: number, answerCrypto: readonly CryptoAttr[], toAnswerer: RtpFlow | undefined): void {
+function keysFromAnswer(offer: OfferState, i: number, answerCrypto: readonly CryptoAttr[], toAnswerer: RtpFlow | undefined): void {
   const chosen = answerCrypto[0];
   if (chosen === undefined) return;
-  const offered = call.offerCrypto[i]?.find((c) => c.tag === chosen.tag);
+  const offered = offer.crypto[i]?.find((c) => c.tag === chosen.tag);
   if (toAnswerer !== undefined && offered !== undefined) toAnswerer.sdes = { suite: offered.suite, keyParams: offered.keyParams };
-  const toOfferer = call.offerFlows[i];
+  const toOfferer = offer.flows[i];
   if (toOfferer !== undefined) toOfferer.sdes = { suite: chosen.suite, keyParams: chosen.keyParams };
 }
 

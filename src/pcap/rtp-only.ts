@@ -90,7 +90,7 @@ export class RtpOnlyExtractor {
       call = {
         callId, from: uri(src, sport), to: uri(dst, dport), assertedIdentity: undefined, sessionId: undefined,
         startUs: first.d.timeUs, endUs: first.d.timeUs, answered: true, ended: false, siprec: false, rtpOnly: true,
-        metadata: [], flows: [], offerLabels: [], offerCrypto: [], offerFlows: [],
+        metadata: [], flows: [],
       };
       this.calls.set(callId, call);
     }
