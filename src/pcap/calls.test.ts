@@ -78,3 +78,12 @@ describe("calls in the FreeSWITCH captures", () => {
     expect(c.counters.callsNotKept).toBe(1);
   });
 });
+
+describe("kept packets own their bytes", () => {
+  test("a kept RTP packet is a copy, not a view that pins the 512 KiB chunk it was read in", () => {
+    const c = extract("call-pcmu-two-way.pcap", true);
+    const kept = [...c.calls.values()].flatMap((call) => call.flows.flatMap((f) => f.kept));
+    expect(kept.length).toBeGreaterThan(1000);
+    for (const k of kept) expect(k.bytes.buffer.byteLength).toBe(k.bytes.length);
+  });
+});

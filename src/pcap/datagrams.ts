@@ -97,7 +97,7 @@ export class UdpStream {
       this.#pending.delete(key);
       return undefined;
     }
-    p.parts.push({ offset: f.offset, bytes: ip.payload });
+    p.parts.push({ offset: f.offset, bytes: ip.payload.slice() }); // a copy: a view would pin its read chunk
     p.size += ip.payload.length;
     if (!f.more) p.total = f.offset + ip.payload.length;
     if (p.total === undefined || p.size < p.total) return undefined;

@@ -85,5 +85,6 @@ export function countRtp(f: RtpFlow, pkt: RtpPacket, bytes: Uint8Array, timeUs: 
     f.transit = transit;
     f.jitterMs = (f.jitterUnits / f.clockRate) * 1000;
   }
-  if (keep) f.kept.push({ timeUs, bytes });
+  // A copy: the capture's bytes are views into read chunks of up to 512 KiB, which one kept view would pin.
+  if (keep) f.kept.push({ timeUs, bytes: bytes.slice() });
 }

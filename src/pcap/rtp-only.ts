@@ -34,6 +34,13 @@ interface Candidate {
   readonly held: Held[];
 }
 
+/** Held packets are copied: a view would pin the whole chunk of the capture it was read in. */
+function held(pkt: RtpPacket, d: TimedDatagram): Held {
+  const payload = d.payload.slice();
+  const again = parseRtp(payload); // the same bytes, so the same packet, now over the copy
+  return { pkt: again.ok ? again.value : pkt, d: { ...d, payload } };
+}
+
 const isRtcpType = (b1: number): boolean => (b1 & 0x7f) >= 72 && (b1 & 0x7f) <= 76;
 const isEventLike = (p: RtpPacket): boolean => p.payloadType >= 96 && p.payload.length === 4;
 
@@ -60,16 +67,16 @@ export class RtpOnlyExtractor {
     const step = c === undefined ? 0 : (r.value.sequence - c.seq + 0x10000) & 0xffff;
     if (c === undefined || r.value.ssrc !== c.ssrc || step < 1 || step > 3) {
       this.#candidates.delete(key);
-      if (this.#candidates.size >= (this.o.maxCandidates ?? 65_536)) {
+      if (this.#candidates.size >= (this.o.maxCandidates ?? 16_384)) {
         const oldest = this.#candidates.keys().next().value as string;
         this.#candidates.delete(oldest);
         this.counters.candidatesDropped++;
       }
-      this.#candidates.set(key, { ssrc: r.value.ssrc, seq: r.value.sequence, held: [{ pkt: r.value, d }] });
+      this.#candidates.set(key, { ssrc: r.value.ssrc, seq: r.value.sequence, held: [held(r.value, d)] });
       return;
     }
     c.seq = r.value.sequence;
-    c.held.push({ pkt: r.value, d });
+    c.held.push(held(r.value, d));
     if (c.held.length < this.#minRun) return;
     this.#candidates.delete(key);
     this.#confirm(key, c.held);

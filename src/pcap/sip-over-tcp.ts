@@ -80,7 +80,7 @@ export class TcpSipReassembler {
       this.#accept(f, data.subarray(-ahead), deliver);
     } else if (ahead === 0) this.#accept(f, data, deliver);
     else {
-      f.early.set(seq, data);
+      f.early.set(seq, data.slice()); // a copy: a view would pin its read chunk
       f.earlyBytes += data.length;
       if (f.earlyBytes > MAX_EARLY) {
         // The gap will not fill (lost in the capture): start again at the earliest held segment.
