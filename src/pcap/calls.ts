@@ -106,7 +106,10 @@ export class CallExtractor {
     }
     call.endUs = Math.max(call.endUs, d.timeUs);
     if (msg.kind === "response" && isInvite && msg.status >= 200 && msg.status < 300) call.answered = true;
-    if (msg.kind === "request" && msg.method === "BYE") call.ended = true;
+    if (msg.kind === "request" && msg.method === "BYE") {
+      call.ended = true;
+      this.#offers.delete(callId); // no offer/answer after a BYE
+    }
     this.#bodies(call, msg, d);
   }
 
