@@ -152,6 +152,58 @@ describe("recorder on esl-call-plain", () => {
     expect(w.journal.some((j) => j.startsWith("dtmf"))).toBe(false);
   });
 
+  test("a tap leg killed mid-recording is originated again after a back-off (the SRS session untouched); replacements that fail are retried, then given up; a hangup cancels a pending restore", async () => {
+    const { w, rec, feed } = setup();
+    await feed(0, 3);
+    w.answerLeg("read");
+    w.answerLeg("write");
+    await flush();
+    expect(rec.recordings[0]!.status).toBe("recording");
+    const originates = () => w.commands.filter((c) => c.startsWith("bgapi originate") && c.includes(" read)'"));
+    expect(originates()).toHaveLength(1);
+    w.journal.length = 0;
+    w.endLeg("read", "uuid_kill");
+    await flush();
+    expect(w.journal).toEqual(["detach 1", "disarm read", "hangup read"]);
+    w.clock.advance(499);
+    await flush();
+    expect(originates()).toHaveLength(1);
+    w.clock.advance(1);
+    await flush();
+    expect(originates()).toHaveLength(2);
+    expect(originates()[1]).not.toBe(originates()[0]); // a new origination_uuid
+    w.answerLeg("read", 3);
+    await flush();
+    expect(w.journal.filter((j) => j.startsWith("INVITE") || j.startsWith("BYE"))).toEqual([]);
+    expect([rec.recordings[0]!.status, w.sessions.length]).toEqual(["recording", 1]);
+    // Lost again; now every replacement fails to originate: 4 more attempts at 1, 2, 4, 8 s, then it gives up.
+    w.originate = (cmd) => (cmd.includes(" read)'") ? "-ERR NO_ANSWER\n" : `+OK x\n`);
+    w.endLeg("read", "uuid_kill");
+    for (const ms of [1000, 2000, 4000, 8000]) {
+      w.clock.advance(ms);
+      await flush();
+    }
+    expect(originates()).toHaveLength(6);
+    w.clock.advance(60_000);
+    await flush();
+    expect(originates()).toHaveLength(6);
+    expect(rec.recordings[0]!.status).toBe("recording"); // the write stream goes on
+
+    // FreeSWITCH ends the legs with the call, before its hangup event arrives: the pending restore is cancelled.
+    const other = setup();
+    await other.feed(0, 3);
+    other.w.answerLeg("read");
+    other.w.answerLeg("write");
+    await flush();
+    other.w.endLeg("write", "call hung up");
+    other.w.endLeg("read", "call hung up");
+    await other.feed(3, ev.length);
+    other.w.clock.advance(60_000);
+    await flush();
+    expect(other.w.commands.filter((c) => c.startsWith("bgapi originate"))).toHaveLength(2);
+    expect(other.rec.recordings.length === 0 || other.rec.recordings[0]!.status === "stopped").toBe(true);
+  });
+
   test("bad trigger input: an unknown SRS group fires siprec::failed for the call and originates nothing", async () => {
     const { w, rec } = setup();
     for (const e of ev.slice(0, 2)) rec.onEvent(e);

@@ -57,6 +57,12 @@ export class Recording {
     this.#taps = new TapSet(d, { recordingId: id, callUuid, token, codec: () => this.a.readCodec ?? "PCMU" }, this.#media, {
       ready: () => this.#legsReady(),
       failed: (reason) => this.#legFailed(reason),
+      restoring: (direction, attempt, why) => {
+        this.d.log.warn("tap leg lost mid-recording; originating it again", { recordingId: id, callUuid, direction, attempt, why });
+        this.persist();
+      },
+      restored: (direction) => this.d.log.info("tap leg restored", { recordingId: id, callUuid, direction }),
+      lost: (reason) => this.d.log.error("tap leg lost", { recordingId: id, callUuid, reason }),
     });
     for (const g of groups) this.#pendingGroups.add(g);
   }

@@ -4,6 +4,13 @@
  * carries RTP. `ready` fires once every leg has audio; `failed` when one
  * cannot get there (originate refused, hung up before any RTP — FreeSWITCH's
  * codec-mismatch case — or no RTP within the answer timeout).
+ *
+ * A leg that carried audio and then ends while the recording still wants it
+ * (someone ran uuid_kill on it, a FreeSWITCH hiccup) is originated again
+ * after 0.5, 1, 2, 4, 8 s, at most MAX_RESTORES times per recording; the
+ * stream to the SRS goes on (the forker bridges the new leg's SSRC and
+ * numbering). A replacement that fails is retried the same way, never
+ * failing a recording that is already up; `lost` reports giving up.
  */
 import type { TimerId } from "../lib/clock.ts";
 import { uuidV4 } from "../lib/ids.ts";
@@ -11,10 +18,15 @@ import type { RecorderDeps, RecordingMedia } from "./ports.ts";
 import { type TapDirection, originateOutcome, tapOriginateCommand } from "./tap-command.ts";
 import type { StreamMode } from "./triggers.ts";
 
+const MAX_RESTORES = 5;
+const RESTORE_BASE_MS = 500;
+
 interface Leg {
   readonly direction: TapDirection;
   readonly label: string;
   readonly legUuid: string;
+  /** A replacement for a leg that was lost mid-recording. */
+  readonly restore: boolean;
   disarm: () => void;
   hangup: (() => void) | undefined;
   rtp: boolean;
@@ -29,15 +41,29 @@ export interface TapSetTarget {
   codec(): string;
 }
 
+export interface TapSetEvents {
+  ready(): void;
+  failed(reason: string): void;
+  /** A leg ended mid-recording and is being originated again (attempt 1..MAX_RESTORES). */
+  restoring?(direction: TapDirection, attempt: number, why: string): void;
+  /** A replacement leg carries audio again. */
+  restored?(direction: TapDirection): void;
+  /** No more attempts: the stream stays silent. */
+  lost?(reason: string): void;
+}
+
 export class TapSet {
   #legs: Leg[] = [];
   #timer: TimerId | undefined;
+  #restoreTimers = new Set<TimerId>();
+  #restores = 0;
+  #ready = false;
 
   constructor(
     private readonly d: RecorderDeps,
     private readonly t: TapSetTarget,
     private readonly media: RecordingMedia,
-    private readonly events: { ready(): void; failed(reason: string): void },
+    private readonly events: TapSetEvents,
   ) {}
 
   get count(): number {
@@ -51,8 +77,9 @@ export class TapSet {
   /** Originates the legs of `mode` (read+write, or one both) and starts the answer timeout. */
   start(mode: StreamMode): void {
     this.drop();
+    this.#ready = false;
     const directions: TapDirection[] = mode === "separate" ? ["read", "write"] : ["both"];
-    this.#legs = directions.map((direction, i) => this.#originate(direction, String(i + 1)));
+    this.#legs = directions.map((direction, i) => this.#originate(direction, String(i + 1), false));
     const ms = this.d.tapTarget.answerTimeoutMs;
     this.#timer = this.d.clock.setTimer(ms, () => {
       this.#timer = undefined;
@@ -64,6 +91,7 @@ export class TapSet {
   /** Hangs every leg up (FreeSWITCH ends the eavesdrop) and forgets it. */
   drop(): void {
     this.#clearTimer();
+    this.#clearRestores();
     for (const l of this.#legs) {
       l.done = true;
       l.disarm();
@@ -76,6 +104,7 @@ export class TapSet {
   /** The recorded call is gone: FreeSWITCH ends the legs itself; stop expecting them. */
   forget(): void {
     this.#clearTimer();
+    this.#clearRestores();
     for (const l of this.#legs) {
       l.done = true;
       l.disarm();
@@ -83,8 +112,10 @@ export class TapSet {
     this.#legs = [];
   }
 
-  #originate(direction: TapDirection, label: string): Leg {
-    const leg: Leg = { direction, label, legUuid: uuidV4(this.d.ids), disarm: () => {}, hangup: undefined, rtp: false, done: false };
+  #originate(direction: TapDirection, label: string, restore: boolean): Leg {
+    const leg: Leg = { direction, label, legUuid: uuidV4(this.d.ids), restore, disarm: () => {}, hangup: undefined, rtp: false, done: false };
+    // A leg that cannot get going: the recording's first legs fail it; a replacement is tried again.
+    const broken = (reason: string): void => (restore ? this.#restoreLater(leg, reason) : this.#fail(reason));
     leg.disarm = this.d.tap.expect({
       recordingId: this.t.recordingId,
       direction,
@@ -97,7 +128,9 @@ export class TapSet {
       onPacket: (p) => {
         if (!leg.rtp) {
           leg.rtp = true;
-          if (this.#legs.includes(leg) && this.#legs.every((l) => l.rtp)) {
+          if (restore) this.events.restored?.(direction);
+          if (!this.#ready && this.#legs.includes(leg) && this.#legs.every((l) => l.rtp)) {
+            this.#ready = true;
             this.#clearTimer();
             this.events.ready();
           }
@@ -106,21 +139,58 @@ export class TapSet {
       },
       onEnded: (why) => {
         this.media.detachLeg(label);
-        if (!leg.done && !leg.rtp) this.#fail(`the ${direction} tap leg ended before any RTP (${why})`);
-        leg.done = true;
+        if (leg.done) return;
+        if (leg.rtp) this.#restoreLater(leg, why);
+        else broken(`the ${direction} tap leg ended before any RTP (${why})`);
       },
     });
     const cmd = tapOriginateCommand({ callUuid: this.t.callUuid, legUuid: leg.legUuid, direction, codec: this.t.codec(), profile: this.d.tapTarget.profile, host: this.d.tapTarget.host, port: this.d.tapTarget.port, recordingId: this.t.recordingId, token: this.t.token });
     if (!cmd.ok) {
-      void Promise.resolve().then(() => this.#fail(cmd.error.message));
+      void Promise.resolve().then(() => broken(cmd.error.message));
       return leg;
     }
     void this.d.esl.bgapi(cmd.value).then((r) => {
       if (leg.done) return;
       const outcome = r.ok ? originateOutcome(r.value.body) : { ok: false as const, cause: r.error.message };
-      if (!outcome.ok) this.#fail(`originate of the ${direction} tap leg failed: ${outcome.cause}`);
+      if (!outcome.ok) broken(`originate of the ${direction} tap leg failed: ${outcome.cause}`);
     });
+    if (restore) {
+      // A replacement has its own answer timeout (the first legs share the one in start()).
+      const ms = this.d.tapTarget.answerTimeoutMs;
+      const id = this.d.clock.setTimer(ms, () => {
+        this.#restoreTimers.delete(id);
+        if (!leg.done && !leg.rtp) this.#restoreLater(leg, `no RTP within ${ms} ms`);
+      });
+      this.#restoreTimers.add(id);
+    }
     return leg;
+  }
+
+  /** Ends `leg` and originates its replacement after a back-off, unless the recording no longer wants it. */
+  #restoreLater(leg: Leg, why: string): void {
+    if (!this.#legs.includes(leg)) return;
+    leg.done = true;
+    leg.disarm();
+    leg.hangup?.();
+    if (this.#restores >= MAX_RESTORES) {
+      this.events.lost?.(`the ${leg.direction} tap leg ended (${why}) and was originated again ${MAX_RESTORES} times: giving up, the stream stays silent`);
+      return;
+    }
+    const attempt = ++this.#restores;
+    // Waiting first also lets a hangup that ended the legs with the call arrive and cancel this.
+    const id = this.d.clock.setTimer(RESTORE_BASE_MS * 2 ** (attempt - 1), () => {
+      this.#restoreTimers.delete(id);
+      const at = this.#legs.indexOf(leg);
+      if (at < 0) return; // dropped or forgotten meanwhile (the call ended, a pause detached the taps)
+      this.events.restoring?.(leg.direction, attempt, why);
+      this.#legs[at] = this.#originate(leg.direction, leg.label, true);
+    });
+    this.#restoreTimers.add(id);
+  }
+
+  #clearRestores(): void {
+    for (const id of this.#restoreTimers) this.d.clock.clearTimer(id);
+    this.#restoreTimers.clear();
   }
 
   #fail(reason: string): void {

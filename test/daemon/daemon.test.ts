@@ -82,6 +82,31 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     expect(bad.srs.finished.length).toBe(0);
   }, 40_000);
 
+  test("a tap leg killed mid-recording (uuid_kill) is originated again: the SRS stream goes on with audio after the gap, one SIPREC session throughout", async () => {
+    rig = await startRig();
+    const r = rig;
+    await r.until(() => subscribed(r), 5000, "the ESL subscription");
+    r.fs.playCallStart();
+    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
+    await Bun.sleep(500);
+    const read = r.fs.legs.legs.find((l) => l.plan.direction === "read")!;
+    expect(r.fs.legs.hangup(read.plan.legUuid)).toBe(true);
+    await r.until(() => r.fs.legs.legs.filter((l) => l.plan.direction === "read" && l.status === 200).length === 2, 5000, "the read tap leg originated again");
+    const again = r.fs.legs.legs.filter((l) => l.plan.direction === "read")[1]!;
+    await r.until(() => again.rtpSent > 25, 5000, "audio on the new read leg");
+    r.fs.playCallEnd();
+    await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
+    const streams = streamsOf(r);
+    const [one, two] = [streams[0]!, streams[1]!];
+    // The caller's stream carries the first leg's audio and the replacement's, minus the gap (about 0.5 s).
+    expect(one.packets).toBeGreaterThan(read.rtpSent + 20);
+    expect(two.packets).toBeGreaterThan(one.packets);
+    expect(wavTone(join(r.srs.finished[0]!["folder"] as string, one.wav)).hz).toBe(440);
+    expect(r.srs.finished[0]!["metadataVersions"]).toBeLessThanOrEqual(2);
+    expect(r.log.some((l) => l.includes("tap leg lost mid-recording"))).toBe(true);
+    expect(r.log.some((l) => l.includes("tap leg restored"))).toBe(true);
+  }, 30_000);
+
   test("codec mismatch: native taps answer and hang up without RTP → one mixed leg, one stream, the fallback reported", async () => {
     rig = await startRig({ nativeMismatch: true });
     const r = rig;
