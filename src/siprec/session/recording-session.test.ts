@@ -215,6 +215,42 @@ describe("an established recording", () => {
     expect(r.s.report().warnings.some((w) => w.includes("stays paused"))).toBe(true);
   });
 
+  test("a failed resume is tried again after 2, 4, 8 s: the SRS back after two refusals gets the rest of the call; a pause meanwhile cancels the retries", async () => {
+    const r = await established();
+    const pass = async (ms: number): Promise<void> => {
+      for (let t = 0; t < ms; t += 10) {
+        r.clock.advance(10);
+        await settle();
+      }
+    };
+    let refusals = 2;
+    const resumes: number[] = [];
+    r.srsDialog.onRequest = (req) => {
+      const resume = new TextDecoder().decode(req.request.body).includes("a=sendonly");
+      if (resume) resumes.push(r.clock.now());
+      req.respond({ status: resume && refusals-- > 0 ? 503 : 200 });
+    };
+    expect(await r.run(r.s.pause(), 5000)).toBe(true);
+    const t0 = r.clock.now();
+    expect(await r.run(r.s.resume(), 5000)).toBe(false);
+    await pass(1900);
+    expect([resumes.length, r.s.state]).toEqual([1, "paused"]);
+    await pass(200);
+    expect(resumes.length).toBe(2); // 2 s after the first
+    await pass(4200);
+    expect([resumes.length, r.s.state]).toEqual([3, "recording"]);
+    expect(resumes.map((t) => Math.round((t - t0) / 1000))).toEqual([0, 2, 6]);
+    expect(r.media.log.filter((l) => l.startsWith("gate"))).toEqual(["gate closed", "gate open"]);
+    // Refused again, then an operator pause before the retry: no resume behind the operator's back.
+    refusals = 10;
+    expect(await r.run(r.s.pause(), 5000)).toBe(true);
+    expect(await r.run(r.s.resume(), 5000)).toBe(false);
+    expect(await r.run(r.s.pause(), 5000)).toBe(false); // already paused, but the pending retry is cancelled
+    const before = resumes.length;
+    await pass(30_000);
+    expect([resumes.length, r.s.state]).toEqual([before, "paused"]);
+  });
+
   test("the SRS hangs up: media stops at once and the report says so", async () => {
     const r = await established();
     let ended = "";

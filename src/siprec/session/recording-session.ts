@@ -9,7 +9,9 @@ import { type StreamOutcome, analyzeAnswer } from "../answer.ts";
 import { buildRecordingBody, splitRecordingBody } from "../body.ts";
 import { buildMetadataXml } from "../metadata/build.ts";
 import type { RecordingMetadata } from "../metadata/model.ts";
-import { buildSnapshot, diffMetadata, isEmptyUpdate } from "../metadata/snapshot.ts";
+import { buildSnapshot } from "../metadata/snapshot.ts";
+import { SessionMetadata } from "./session-metadata.ts";
+import { PauseSignalling } from "./pause-signalling.ts";
 import { buildRecordingOffer, reofferDirection } from "../offer.ts";
 import { type ActiveStream, type Attempt, type LocalStream, type MediaDriver, type MetadataSource, type SessionConfig, type SessionReport, type SessionState, type SipEvent, type SrsTarget, type StreamFigures } from "./types.ts";
 import { newCryptoAttr } from "../../sdp/crypto-attr.ts";
@@ -58,22 +60,24 @@ export class RecordingSession {
   #state: SessionState = "idle";
   #dialog?: DialogSession;
   #sdp?: Sdp;
-  #sent?: RecordingMetadata;
   #srs?: string;
   #reason?: string;
   #endedBy?: "local" | "srs" | "error";
   #startedAt?: number;
   #endedAt?: number;
   #figures: StreamFigures[] = [];
-  #snapshots = 0;
   readonly #attempts: Attempt[] = [];
   readonly #ladder: SipEvent[] = [];
   readonly #warnings: string[] = [];
-  readonly #pauses: { fromMs: number; toMs?: number; signalled: boolean }[] = [];
   #streams: SessionReport["streams"] = [];
   readonly #log: Logger;
 
+  readonly #md: SessionMetadata;
+  readonly #pause: PauseSignalling;
+
   constructor(private readonly o: RecordingSessionOptions) {
+    this.#md = new SessionMetadata({ current: () => o.snapshot?.() ?? buildSnapshot(o.metadata()), ids: o.ids, event: (dir, what) => this.#event(dir, what), warn: (m) => this.#warnings.push(m) });
+    this.#pause = new PauseSignalling({ clock: o.clock, gate: (open) => o.media.gate(open), reinvite: (d) => this.#reinvite(d), warn: (m) => this.#warnings.push(m), state: () => this.#state, setState: (st) => (this.#state = st) });
     this.#log = o.logger ?? silentLogger;
   }
 
@@ -102,10 +106,10 @@ export class RecordingSession {
       ...(this.#endedBy === undefined ? {} : { endedBy: this.#endedBy }),
       streams: this.#streams,
       figures: this.#figures,
-      pauses: this.#pauses.map((p) => ({ ...p })),
+      pauses: this.#pause.spans.map((p) => ({ ...p })),
       ladder: [...this.#ladder],
       warnings: [...this.#warnings],
-      snapshotsSent: this.#snapshots,
+      snapshotsSent: this.#md.snapshotsSent,
     };
   }
 
@@ -158,7 +162,7 @@ export class RecordingSession {
         return { label: l.label, port: l.port, ...(l.rtcpPort === undefined ? {} : { rtcpPort: l.rtcpPort }), crypto: crypto.map((k) => k.attr) };
       }),
     });
-    const snapshot = this.#complete();
+    const snapshot = this.#md.snapshot();
     const body = buildRecordingBody({ sdp: serializeSdp(offer), metadata: buildMetadataXml(snapshot) }, this.o.ids);
     const peers = await srs.peers();
     this.#event("out", `INVITE ${srs.uri} (${srs.name}, ${locals.length} streams${srtp ? ", SRTP" : ""})`);
@@ -206,7 +210,7 @@ export class RecordingSession {
   #establish(srs: SrsTarget, dialog: DialogSession, offer: Sdp, snapshot: RecordingMetadata, outcomes: readonly StreamOutcome[], locals: readonly LocalStream[], keys: Map<string, { suite: string; keySalt: Uint8Array }>): void {
     this.#dialog = dialog;
     this.#sdp = offer;
-    this.#sent = snapshot;
+    this.#md.accepted(snapshot);
     this.#srs = srs.name;
     this.#state = "recording";
     this.#startedAt = this.o.clock.wallNow();
@@ -242,7 +246,7 @@ export class RecordingSession {
 
   #finish(by: "local" | "srs" | "error", reason?: string): void {
     if (this.#state === "stopped") return;
-    for (const p of this.#pauses) p.toMs ??= this.o.clock.wallNow();
+    this.#pause.closeAll();
     this.#state = "stopped";
     this.#endedBy = by;
     this.#endedAt = this.o.clock.wallNow();
@@ -257,7 +261,7 @@ export class RecordingSession {
     if (/<(\w+:)?requestsnapshot[\s>]/.test(text)) {
       // RFC 7866 §9.2: answer the request, then send a full snapshot in a separate transaction.
       r.respond({ status: 200 });
-      this.o.clock.setTimer(0, () => void this.#sendSnapshot());
+      this.o.clock.setTimer(0, () => void this.#md.sendSnapshot(this.#dialog as DialogSession));
       return;
     }
     if (req.method === "INVITE" && this.#sdp !== undefined) {
@@ -269,38 +273,10 @@ export class RecordingSession {
     r.respond({ status: 200 });
   }
 
-  #complete(): RecordingMetadata {
-    return this.o.snapshot?.() ?? buildSnapshot(this.o.metadata());
-  }
-
-  async #sendSnapshot(): Promise<boolean> {
-    const snapshot = this.#complete();
-    const ok = await this.#sendMetadata(snapshot, "complete snapshot");
-    if (ok) this.#sent = snapshot;
-    return ok;
-  }
-
-  async #sendMetadata(m: RecordingMetadata, what: string): Promise<boolean> {
-    if (this.#dialog === undefined) return false;
-    const body = buildRecordingBody({ metadata: buildMetadataXml(m) }, this.o.ids);
-    this.#event("out", `UPDATE (${what})`);
-    const r = await this.#dialog.request("UPDATE", { body: body.body, contentType: body.contentType, headers: [{ name: "Content-Disposition", value: "recording-session" }] });
-    const status = statusOf(r);
-    this.#event("in", `${status} to UPDATE`);
-    if (status >= 300) this.#warnings.push(`metadata ${what} refused: ${status}`);
-    else if (what === "complete snapshot") this.#snapshots++;
-    return status < 300;
-  }
-
   /** Sends what changed in the call since the last metadata as a partial update (RFC 7866 §9.1). */
   async updateMetadata(): Promise<boolean> {
     if (this.#state !== "recording" && this.#state !== "paused") return false;
-    const next = this.#complete();
-    const partial = diffMetadata(this.#sent as RecordingMetadata, next);
-    if (isEmptyUpdate(partial)) return true;
-    const ok = await this.#sendMetadata(partial, "partial update");
-    if (ok) this.#sent = next;
-    return ok;
+    return this.#md.update(this.#dialog as DialogSession);
   }
 
   async #reinvite(direction: "inactive" | "sendonly"): Promise<number> {
@@ -313,40 +289,19 @@ export class RecordingSession {
     return status;
   }
 
-  /**
-   * PCI pause: the media gate closes first (no packet after this call), then
-   * the re-INVITE with every stream inactive. If signalling fails the gate
-   * stays closed and the state stays paused.
-   */
-  async pause(): Promise<boolean> {
-    if (this.#state !== "recording") return false;
-    this.o.media.gate(false);
-    this.#state = "paused";
-    const span = { fromMs: this.o.clock.wallNow(), signalled: false };
-    this.#pauses.push(span);
-    const status = await this.#reinvite("inactive");
-    span.signalled = status < 300;
-    if (status >= 300) this.#warnings.push(`pause re-INVITE failed with ${status}; audio stays stopped`);
-    return status < 300;
+  /** PCI pause (pause-signalling.ts): the gate closes before the inactive re-INVITE. */
+  pause(): Promise<boolean> {
+    return this.#pause.pause();
   }
 
-  /** Resumes only when the SRS accepted the sendonly re-INVITE; otherwise stays paused. */
-  async resume(): Promise<boolean> {
-    if (this.#state !== "paused") return false;
-    const status = await this.#reinvite("sendonly");
-    if (status >= 300) {
-      this.#warnings.push(`resume re-INVITE failed with ${status}; the recording stays paused`);
-      return false;
-    }
-    const span = this.#pauses.at(-1);
-    if (span !== undefined) span.toMs = this.o.clock.wallNow();
-    this.#state = "recording";
-    this.o.media.gate(true);
-    return true;
+  /** Resumes only when the SRS accepts the sendonly re-INVITE (retried after a refusal). */
+  resume(): Promise<boolean> {
+    return this.#pause.resume();
   }
 
   /** BYE, final RTCP BYE, ports released; idempotent. */
   async stop(): Promise<SessionReport> {
+    this.#pause.cancel();
     if (this.#state !== "recording" && this.#state !== "paused") return this.report();
     this.#state = "stopping";
     this.#figures = this.o.media.stop();
