@@ -16,6 +16,13 @@ afterEach(async () => {
   rig = undefined;
 });
 
+/** Waits for the ESL subscription, starts the fixture call and waits for siprec::started. */
+async function callRecorded(r: DaemonRig, what = "siprec::started"): Promise<void> {
+  await r.until(() => subscribed(r), 5000, "the ESL subscription");
+  r.fs.playCallStart();
+  await r.until(() => r.fired("started").length === 1, 8000, what);
+}
+
 const subscribed = (r: DaemonRig): boolean => r.fs.commands.some((c) => c.startsWith("event plain "));
 type Stream = { label: string; wav: string; packets: number; whilePaused: number };
 const streamsOf = (r: DaemonRig): Stream[] => (r.srs.finished[0]?.["streams"] as Stream[]) ?? [];
@@ -64,9 +71,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     const pki = testPki();
     rig = await startRig({ tls: { cert: pki.serverCert, key: pki.serverKey, caPem: pki.caCert }, recording: 'srtp = "require"' });
     const r = rig;
-    await r.until(() => subscribed(r), 5000, "the ESL subscription");
-    r.fs.playCallStart();
-    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started over TLS");
+    await callRecorded(r, "siprec::started over TLS");
     await Bun.sleep(600);
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
@@ -85,9 +90,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
   test("a tap leg killed mid-recording (uuid_kill) is originated again: the SRS stream goes on with audio after the gap, one SIPREC session throughout", async () => {
     rig = await startRig();
     const r = rig;
-    await r.until(() => subscribed(r), 5000, "the ESL subscription");
-    r.fs.playCallStart();
-    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
+    await callRecorded(r);
     await Bun.sleep(500);
     const read = r.fs.legs.legs.find((l) => l.plan.direction === "read")!;
     expect(r.fs.legs.hangup(read.plan.legUuid)).toBe(true);
@@ -110,9 +113,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
   test("codec mismatch: native taps answer and hang up without RTP → one mixed leg, one stream, the fallback reported", async () => {
     rig = await startRig({ nativeMismatch: true });
     const r = rig;
-    await r.until(() => subscribed(r), 5000, "the ESL subscription");
-    r.fs.playCallStart();
-    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
+    await callRecorded(r);
     expect(r.fs.legs.legs.map((l) => l.plan.direction)).toEqual(["read", "write", "both"]);
     expect(r.fired("started")[0]!.get("SIPREC-Streams")).toBe("mixed");
     expect(r.fired("started")[0]!.get("SIPREC-Fallback")).toContain("before any RTP");
@@ -126,9 +127,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
   test("the ESL connection drops mid-recording: media keeps flowing, the daemon reconnects and re-subscribes, the stop still arrives", async () => {
     rig = await startRig();
     const r = rig;
-    await r.until(() => subscribed(r), 5000, "the ESL subscription");
-    r.fs.playCallStart();
-    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
+    await callRecorded(r);
     r.fs.dropEsl();
     await r.until(() => r.fs.connections === 2 && r.fs.commands.filter((c) => c.startsWith("event plain ")).length === 2, 5000, "the reconnect");
     await Bun.sleep(400);
@@ -160,9 +159,7 @@ describe("siprec daemon: call changes mirrored to the SRS", () => {
   test("DTMF forwarded as RFC 4733 events, hold/unhold as inactive/sendonly re-INVITEs, a transfer as a metadata update", async () => {
     rig = await startRig();
     const r = rig;
-    await r.until(() => subscribed(r), 5000, "the ESL subscription");
-    r.fs.playCallStart();
-    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
+    await callRecorded(r);
     await Bun.sleep(300);
     r.fs.fireFromCallPlain("DTMF");
     await Bun.sleep(400);
@@ -190,9 +187,7 @@ describe("siprec daemon: call changes mirrored to the SRS", () => {
   test("dtmf = drop sends no telephone-event at all", async () => {
     rig = await startRig({ recording: 'dtmf = "drop"' });
     const r = rig;
-    await r.until(() => subscribed(r), 5000, "the ESL subscription");
-    r.fs.playCallStart();
-    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
+    await callRecorded(r);
     r.fs.fireFromCallPlain("DTMF");
     await Bun.sleep(500);
     r.fs.playCallEnd();
@@ -205,9 +200,7 @@ describe("siprec daemon: SIGHUP", () => {
   test("a reload adds an SRS group without touching the running recording", async () => {
     rig = await startRig();
     const r = rig;
-    await r.until(() => subscribed(r), 5000, "the ESL subscription");
-    r.fs.playCallStart();
-    await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
+    await callRecorded(r);
     r.fs.fireSiprec("start", { "SIPREC-SRS": "backup" });
     await r.until(() => r.fired("failed").length === 1, 3000, "the refusal of an unknown group");
     expect(r.fired("failed")[0]!.get("SIPREC-Error-Code")).toBe("TRIGGER_UNKNOWN_GROUP");

@@ -27,6 +27,17 @@ const siprecPcap = join(dir, "siprec.pcap");
 writeFileSync(siprecPcap, siprecCapture({ transferAtS: 1.5 }));
 const realIo = () => Object.assign(memoryIo(), { clock: systemClock, fs: nodeConfigFs });
 
+/** A reference SRS on 127.0.0.1 (TCP) for the length of `fn`. */
+async function withSrs(fn: (srs: SrsServer) => Promise<void>): Promise<void> {
+  const out = mkdtempSync(join(tmpdir(), "siprec-replay-srs-"));
+  const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+  try {
+    await fn(srs);
+  } finally {
+    await srs.stop();
+  }
+}
+
 async function waitFor(srs: SrsServer, n: number): Promise<Record<string, unknown>[]> {
   for (let i = 0; i < 100 && srs.finished.length < n; i++) await Bun.sleep(20);
   return srs.finished;
@@ -61,35 +72,31 @@ describe("a SIPREC session in the capture", () => {
   });
 
   test("replayed: the new SRS gets the captured labels and the captured metadata (names, AoRs, sipSessionID) under fresh ids, audio per label", async () => {
-    const out = mkdtempSync(join(tmpdir(), "siprec-replay-rs-"));
-    const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
-    try {
-      const io = realIo();
-      const code = await run(["replay", siprecPcap, "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed", "--max-duration", "3"], io);
-      expect([code, io.stderr]).toEqual([0, []]);
-      const [rec] = await waitFor(srs, 1);
-      const folder = rec!["folder"] as string;
-      expect([toneOf(folder, "label-10.wav"), toneOf(folder, "label-11.wav")]).toEqual([440, 880]);
-      const xml = readFileSync(join(folder, "metadata-1.xml"), "utf8");
-      expect(xml).not.toContain("Carol");
-      for (const s of ["Alice Agent", "sip:alice@pbx.example.com", "Bob Customer", `<sipSessionID>${ORIGINAL_CS_CALL_ID}</sipSessionID>`, "<label>10</label>", "<label>11</label>"]) expect(xml).toContain(s);
-      const capturedIds = [...(readFileSync(siprecPcap).toString("latin1").matchAll(/session_id="([^"]+)"/g))].map((m) => m[1]);
-      expect(capturedIds.length).toBeGreaterThan(0);
-      for (const id of capturedIds) expect(xml).not.toContain(id!);
-      // The captured transfer (1.5 s in) arrives as our own partial update, under the ids of our first document.
-      expect(rec!["metadataVersions"]).toBe(2);
-      const update = readFileSync(join(folder, "metadata-2.xml"), "utf8");
-      expect(update).toContain("<datamode>partial</datamode>");
-      expect(update).toContain("Carol Supervisor");
-      expect(update).not.toContain("Alice Agent");
-      const sessionId = /<session session_id="([^"]+)"/.exec(xml)![1]!;
-      expect(update).toContain(`session_id="${sessionId}"`);
-      const events = rec!["events"] as { atMs: number; what: string }[];
-      const t = (what: string) => events.find((e) => e.what.startsWith(what))!.atMs;
-      expect(t("UPDATE (metadata)")).toBeGreaterThanOrEqual(t("200 OK sent"));
-    } finally {
-      await srs.stop();
-    }
+    await withSrs(async (srs) => {
+    const io = realIo();
+    const code = await run(["replay", siprecPcap, "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed", "--max-duration", "3"], io);
+    expect([code, io.stderr]).toEqual([0, []]);
+    const [rec] = await waitFor(srs, 1);
+    const folder = rec!["folder"] as string;
+    expect([toneOf(folder, "label-10.wav"), toneOf(folder, "label-11.wav")]).toEqual([440, 880]);
+    const xml = readFileSync(join(folder, "metadata-1.xml"), "utf8");
+    expect(xml).not.toContain("Carol");
+    for (const s of ["Alice Agent", "sip:alice@pbx.example.com", "Bob Customer", `<sipSessionID>${ORIGINAL_CS_CALL_ID}</sipSessionID>`, "<label>10</label>", "<label>11</label>"]) expect(xml).toContain(s);
+    const capturedIds = [...(readFileSync(siprecPcap).toString("latin1").matchAll(/session_id="([^"]+)"/g))].map((m) => m[1]);
+    expect(capturedIds.length).toBeGreaterThan(0);
+    for (const id of capturedIds) expect(xml).not.toContain(id!);
+    // The captured transfer (1.5 s in) arrives as our own partial update, under the ids of our first document.
+    expect(rec!["metadataVersions"]).toBe(2);
+    const update = readFileSync(join(folder, "metadata-2.xml"), "utf8");
+    expect(update).toContain("<datamode>partial</datamode>");
+    expect(update).toContain("Carol Supervisor");
+    expect(update).not.toContain("Alice Agent");
+    const sessionId = /<session session_id="([^"]+)"/.exec(xml)![1]!;
+    expect(update).toContain(`session_id="${sessionId}"`);
+    const events = rec!["events"] as { atMs: number; what: string }[];
+    const t = (what: string) => events.find((e) => e.what.startsWith(what))!.atMs;
+    expect(t("UPDATE (metadata)")).toBeGreaterThanOrEqual(t("200 OK sent"));
+    });
   }, 20_000);
 });
 
@@ -101,21 +108,17 @@ describe("SRTP in the capture", () => {
     expect(await run(["replay", "--list", "--json", join(dir, "srtp.pcap")], list)).toBe(0);
     const streams = (JSON.parse(list.stdout.join("\n")) as { calls: { streams: { label: string; srtp?: string }[] }[] }).calls[0]!.streams;
     expect(streams.map((s) => [s.label, s.srtp])).toEqual([["10", "key in capture"], ["11", "key in capture"]]);
-    const out = mkdtempSync(join(tmpdir(), "siprec-replay-srtp-"));
-    const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
-    try {
-      const io = realIo();
-      expect(await run(["replay", join(dir, "srtp.pcap"), "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed", "--max-duration", "3"], io)).toBe(0);
-      expect(io.stdout.join("\n")).not.toContain("warning");
-      const [rec] = await waitFor(srs, 1);
-      expect([toneOf(rec!["folder"] as string, "label-10.wav"), toneOf(rec!["folder"] as string, "label-11.wav")]).toEqual([440, 880]);
-      const bad = realIo();
-      expect(await run(["replay", join(dir, "srtp-wrong.pcap"), "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed"], bad)).toBe(1);
-      expect(bad.stdout.join("\n")).toMatch(/FAIL .*nothing to replay: the label 10 flow to 10\.2\.2\.2:40000: \d+ of \d+ SRTP packets failed authentication/);
-      expect(srs.finished.length).toBe(1);
-    } finally {
-      await srs.stop();
-    }
+    await withSrs(async (srs) => {
+    const io = realIo();
+    expect(await run(["replay", join(dir, "srtp.pcap"), "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed", "--max-duration", "3"], io)).toBe(0);
+    expect(io.stdout.join("\n")).not.toContain("warning");
+    const [rec] = await waitFor(srs, 1);
+    expect([toneOf(rec!["folder"] as string, "label-10.wav"), toneOf(rec!["folder"] as string, "label-11.wav")]).toEqual([440, 880]);
+    const bad = realIo();
+    expect(await run(["replay", join(dir, "srtp-wrong.pcap"), "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed"], bad)).toBe(1);
+    expect(bad.stdout.join("\n")).toMatch(/FAIL .*nothing to replay: the label 10 flow to 10\.2\.2\.2:40000: \d+ of \d+ SRTP packets failed authentication/);
+    expect(srs.finished.length).toBe(1);
+    });
   }, 20_000);
 });
 
@@ -133,19 +136,15 @@ describe("--rtp-only", () => {
   });
 
   test("an RTP-only call replays: the side that spoke first on label 1 (the UAC's 440 Hz), the other on label 2", async () => {
-    const out = mkdtempSync(join(tmpdir(), "siprec-replay-rtponly-"));
-    const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
-    try {
-      const io = realIo();
-      const code = await run(["replay", "--rtp-only", join(FS_FIXTURES, "call-pcmu-two-way.pcapng"), "--call-id", "rtp:127.0.0.1:27240-127.0.0.1:6100", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed", "--max-duration", "3"], io);
-      expect([code, io.stderr]).toEqual([0, []]);
-      const [rec] = await waitFor(srs, 1);
-      const folder = rec!["folder"] as string;
-      expect([toneOf(folder, "label-1.wav"), toneOf(folder, "label-2.wav")]).toEqual([440, 880]);
-      expect(readFileSync(join(folder, "metadata-1.xml"), "utf8")).toContain('aor="sip:127.0.0.1:6100"');
-    } finally {
-      await srs.stop();
-    }
+    await withSrs(async (srs) => {
+    const io = realIo();
+    const code = await run(["replay", "--rtp-only", join(FS_FIXTURES, "call-pcmu-two-way.pcapng"), "--call-id", "rtp:127.0.0.1:27240-127.0.0.1:6100", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed", "--max-duration", "3"], io);
+    expect([code, io.stderr]).toEqual([0, []]);
+    const [rec] = await waitFor(srs, 1);
+    const folder = rec!["folder"] as string;
+    expect([toneOf(folder, "label-1.wav"), toneOf(folder, "label-2.wav")]).toEqual([440, 880]);
+    expect(readFileSync(join(folder, "metadata-1.xml"), "utf8")).toContain('aor="sip:127.0.0.1:6100"');
+    });
   }, 20_000);
 
   test("RTCP, noise that looks like RTP for a packet or two, and SIP are not calls", async () => {
@@ -173,17 +172,13 @@ describe("--rtp-only", () => {
 
 describe("every packet and every DTMF event", () => {
   test("esl-call-plain.pcap at --max-speed: the SRS receives all 603 + 460 packets, the caller's 13 RFC 4733 event packets on label 1", async () => {
-    const out = mkdtempSync(join(tmpdir(), "siprec-replay-dtmf-"));
-    const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
-    try {
-      const io = realIo();
-      expect(await run(["replay", join(FS_FIXTURES, "esl-call-plain.pcap"), "--call-id", "1-5443@127.0.0.1", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed"], io)).toBe(0);
-      const [rec] = await waitFor(srs, 1);
-      const streams = rec!["streams"] as { label: string; packets: number; dtmfPackets: number }[];
-      expect(streams.map((x) => [x.label, x.packets, x.dtmfPackets])).toEqual([["1", 603, 13], ["2", 460, 0]]);
-    } finally {
-      await srs.stop();
-    }
+    await withSrs(async (srs) => {
+    const io = realIo();
+    expect(await run(["replay", join(FS_FIXTURES, "esl-call-plain.pcap"), "--call-id", "1-5443@127.0.0.1", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed"], io)).toBe(0);
+    const [rec] = await waitFor(srs, 1);
+    const streams = rec!["streams"] as { label: string; packets: number; dtmfPackets: number }[];
+    expect(streams.map((x) => [x.label, x.packets, x.dtmfPackets])).toEqual([["1", 603, 13], ["2", 460, 0]]);
+    });
   }, 20_000);
 });
 
@@ -206,69 +201,57 @@ describe("calls that cannot be replayed, and several calls", () => {
   });
 
   test("--all: each call replayed in turn, with a progress bar on a terminal; --call-id with --all is a usage error", async () => {
-    const out = mkdtempSync(join(tmpdir(), "siprec-replay-all-"));
-    const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
-    try {
-      const io = Object.assign(memoryIo({ tty: true }), { clock: systemClock });
-      const code = await run(["replay", join(FS_FIXTURES, "call-pcma-two-way.pcapng"), "--all", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed", "--max-duration", "2", "--json"], io);
-      expect(code).toBe(0);
-      const report = JSON.parse(io.stdout.join("\n")) as { calls: { ok: boolean; streams: { label: string; status: string; codec?: string }[] }[] };
-      expect(report.calls.map((c) => [c.ok, c.streams.map((s) => `${s.label} ${s.status} ${s.codec}`)])).toEqual([[true, ["1 accepted PCMA", "2 accepted PCMA"]], [true, ["1 accepted PCMA", "2 accepted PCMA"]]]);
-      expect((await waitFor(srs, 2)).length).toBe(2);
-      expect(io.statusLines.some((l) => /^1\/2 \S+ \[#+\] 100%/.test(l))).toBe(true);
-      expect(io.statusLines.some((l) => l.startsWith("2/2 "))).toBe(true);
-      expect(io.statusLines.at(-1)).toBe("");
-      const both = memoryIo();
-      expect(await run(["replay", join(FS_FIXTURES, "call-pcma-two-way.pcapng"), "--all", "--call-id", "x", "--srs", "sip:a@127.0.0.1"], both)).toBe(2);
-    } finally {
-      await srs.stop();
-    }
+    await withSrs(async (srs) => {
+    const io = Object.assign(memoryIo({ tty: true }), { clock: systemClock });
+    const code = await run(["replay", join(FS_FIXTURES, "call-pcma-two-way.pcapng"), "--all", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed", "--max-duration", "2", "--json"], io);
+    expect(code).toBe(0);
+    const report = JSON.parse(io.stdout.join("\n")) as { calls: { ok: boolean; streams: { label: string; status: string; codec?: string }[] }[] };
+    expect(report.calls.map((c) => [c.ok, c.streams.map((s) => `${s.label} ${s.status} ${s.codec}`)])).toEqual([[true, ["1 accepted PCMA", "2 accepted PCMA"]], [true, ["1 accepted PCMA", "2 accepted PCMA"]]]);
+    expect((await waitFor(srs, 2)).length).toBe(2);
+    expect(io.statusLines.some((l) => /^1\/2 \S+ \[#+\] 100%/.test(l))).toBe(true);
+    expect(io.statusLines.some((l) => l.startsWith("2/2 "))).toBe(true);
+    expect(io.statusLines.at(-1)).toBe("");
+    const both = memoryIo();
+    expect(await run(["replay", join(FS_FIXTURES, "call-pcma-two-way.pcapng"), "--all", "--call-id", "x", "--srs", "sip:a@127.0.0.1"], both)).toBe(2);
+    });
   }, 20_000);
 });
 
 describe("--concurrency", () => {
   test("--all --concurrency 2 at --speed 1: both calls at once over one SIP stack, each recorded whole; results in capture order", async () => {
-    const out = mkdtempSync(join(tmpdir(), "siprec-replay-conc-"));
-    const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
-    try {
-      const io = Object.assign(realIo(), { stderrIsTTY: true });
-      const t0 = Date.now();
-      const code = await run(["replay", join(FS_FIXTURES, "call-pcmu-two-way.pcap"), "--all", "--concurrency", "2", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-duration", "1.5", "--json"], io);
-      const took = Date.now() - t0;
-      expect(code).toBe(0);
-      expect(took).toBeLessThan(2900); // one after another would take over 3 s
-      const report = JSON.parse(io.stdout.join("\n")) as { calls: { callId: string; ok: boolean }[] };
-      expect(report.calls.map((c) => [c.callId, c.ok])).toEqual([["1-5700@127.0.0.1", true], ["04ef549e-6485-1240-14b1-024870d3a09e", true]]);
-      const recs = await waitFor(srs, 2);
-      for (const rec of recs) expect([toneOf(rec["folder"] as string, "label-1.wav"), toneOf(rec["folder"] as string, "label-2.wav")]).toEqual([440, 880]);
-      expect(io.statusLines.filter((l) => l !== "").at(-1)).toMatch(/^2\/2 calls \[#+\] 100%/);
-      expect(await run(["replay", "x.pcap", "--all", "--concurrency", "0", "--srs", "sip:a@127.0.0.1"], memoryIo())).toBe(2);
-    } finally {
-      await srs.stop();
-    }
+    await withSrs(async (srs) => {
+    const io = Object.assign(realIo(), { stderrIsTTY: true });
+    const t0 = Date.now();
+    const code = await run(["replay", join(FS_FIXTURES, "call-pcmu-two-way.pcap"), "--all", "--concurrency", "2", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-duration", "1.5", "--json"], io);
+    const took = Date.now() - t0;
+    expect(code).toBe(0);
+    expect(took).toBeLessThan(2900); // one after another would take over 3 s
+    const report = JSON.parse(io.stdout.join("\n")) as { calls: { callId: string; ok: boolean }[] };
+    expect(report.calls.map((c) => [c.callId, c.ok])).toEqual([["1-5700@127.0.0.1", true], ["04ef549e-6485-1240-14b1-024870d3a09e", true]]);
+    const recs = await waitFor(srs, 2);
+    for (const rec of recs) expect([toneOf(rec["folder"] as string, "label-1.wav"), toneOf(rec["folder"] as string, "label-2.wav")]).toEqual([440, 880]);
+    expect(io.statusLines.filter((l) => l !== "").at(-1)).toMatch(/^2\/2 calls \[#+\] 100%/);
+    expect(await run(["replay", "x.pcap", "--all", "--concurrency", "0", "--srs", "sip:a@127.0.0.1"], memoryIo())).toBe(2);
+    });
   }, 20_000);
 });
 
 describe("interrupted", () => {
   test("Ctrl-C during --all at --speed 1: the call in progress ends with a BYE at once, no further call starts, exit 1", async () => {
-    const out = mkdtempSync(join(tmpdir(), "siprec-replay-int-"));
-    const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
-    try {
-      const io = Object.assign(realIo(), { stopSignal: () => Bun.sleep(900).then(() => "SIGINT") });
-      const t0 = Date.now();
-      const code = await run(["replay", join(FS_FIXTURES, "call-pcmu-two-way.pcap"), "--all", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`], io);
-      expect(code).toBe(1);
-      expect(Date.now() - t0).toBeLessThan(3000);
-      expect(io.stderr.join("\n")).toContain("interrupted (SIGINT) after 1 of 2 calls");
-      const [rec] = await waitFor(srs, 1);
-      expect(rec!["endedBy"]).toBe("client");
-      const streams = rec!["streams"] as { durationMs: number }[];
-      expect(streams.every((x) => x.durationMs > 300 && x.durationMs < 1500)).toBe(true);
-      await Bun.sleep(300);
-      expect(srs.finished.length).toBe(1);
-    } finally {
-      await srs.stop();
-    }
+    await withSrs(async (srs) => {
+    const io = Object.assign(realIo(), { stopSignal: () => Bun.sleep(900).then(() => "SIGINT") });
+    const t0 = Date.now();
+    const code = await run(["replay", join(FS_FIXTURES, "call-pcmu-two-way.pcap"), "--all", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`], io);
+    expect(code).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(io.stderr.join("\n")).toContain("interrupted (SIGINT) after 1 of 2 calls");
+    const [rec] = await waitFor(srs, 1);
+    expect(rec!["endedBy"]).toBe("client");
+    const streams = rec!["streams"] as { durationMs: number }[];
+    expect(streams.every((x) => x.durationMs > 300 && x.durationMs < 1500)).toBe(true);
+    await Bun.sleep(300);
+    expect(srs.finished.length).toBe(1);
+    });
   }, 20_000);
 });
 
