@@ -1,10 +1,11 @@
 /**
  * One RTP flow of a capture (packets to one receive address) and its
- * figures: codec, packets, octets, RFC 4733 events, loss from extended
- * sequence numbers and RFC 3550 interarrival jitter. Shared by the SIP-led
+ * figures: codec, packets, octets, RFC 4733 events, and loss and jitter as
+ * an RTP receiver computes them (receiver-stats.ts). Shared by the SIP-led
  * extractor (calls.ts) and the RTP-only heuristic (rtp-only.ts).
  */
 import type { RtpPacket } from "../rtp/packet.ts";
+import { ReceiverStats } from "../rtp/receiver-stats.ts";
 
 export type FlowDirection = "caller" | "callee";
 
@@ -36,12 +37,8 @@ export interface RtpFlow {
   jitterMs: number;
   /** Raw RTP packets with capture times, for calls chosen to be kept. */
   readonly kept: KeptPacket[];
-  /** Sequence/jitter state. */
-  maxSeq: number;
-  baseSeq: number;
-  cycles: number;
-  transit: number | undefined;
-  jitterUnits: number;
+  /** Sequence, loss and jitter as an RTP receiver computes them (RFC 3550 A.1, A.3, A.8). */
+  readonly stats: ReceiverStats;
 }
 
 const STATIC_CODECS: Readonly<Record<number, string>> = { 0: "PCMU", 8: "PCMA", 9: "G722", 18: "G729" };
@@ -55,36 +52,22 @@ export function newFlow(o: { speaker: FlowDirection; label?: string | undefined;
   return {
     speaker: o.speaker, label: o.label, to: o.to, encrypted: o.encrypted ?? false, sdes: undefined, codec: o.codec, clockRate: o.clockRate, payloadType: o.payloadType, telephoneEventPt: o.telephoneEventPt,
     packets: 0, octets: 0, events: 0, firstUs: 0, lastUs: 0, lost: 0, jitterMs: 0, kept: [],
-    maxSeq: -1, baseSeq: 0, cycles: 0, transit: undefined, jitterUnits: 0,
+    stats: new ReceiverStats(o.clockRate),
   };
 }
 
 /** Counts one packet of the flow (and keeps its bytes when `keep`). */
 export function countRtp(f: RtpFlow, pkt: RtpPacket, bytes: Uint8Array, timeUs: number, keep: boolean): void {
-  if (f.packets === 0) {
-    f.firstUs = timeUs;
-    f.baseSeq = pkt.sequence;
-    f.maxSeq = pkt.sequence;
-  }
+  if (f.packets === 0) f.firstUs = timeUs;
   f.packets++;
   f.octets += bytes.length;
   f.lastUs = timeUs;
-  if (pkt.payloadType === f.telephoneEventPt) f.events++;
-  // RFC 3550 A.1: extended sequence numbers; A.8: interarrival jitter in timestamp units.
-  const delta = (pkt.sequence - (f.maxSeq & 0xffff) + 0x10000) & 0xffff;
-  if (f.packets > 1 && delta < 0x8000) {
-    if (pkt.sequence < (f.maxSeq & 0xffff)) f.cycles += 0x10000;
-    f.maxSeq = f.cycles + pkt.sequence;
-  }
-  const expected = f.maxSeq - f.baseSeq + 1;
-  f.lost = Math.max(0, expected - f.packets);
-  if (pkt.payloadType !== f.telephoneEventPt) {
-    const arrival = (timeUs / 1e6) * f.clockRate;
-    const transit = arrival - pkt.timestamp;
-    if (f.transit !== undefined) f.jitterUnits += (Math.abs(transit - f.transit) - f.jitterUnits) / 16;
-    f.transit = transit;
-    f.jitterMs = (f.jitterUnits / f.clockRate) * 1000;
-  }
+  const event = pkt.payloadType === f.telephoneEventPt;
+  if (event) f.events++;
+  // Events keep one timestamp across their packets: they would count as jitter.
+  f.stats.packet(pkt.sequence, pkt.timestamp, timeUs / 1000, !event);
+  f.lost = f.stats.lost;
+  f.jitterMs = f.stats.jitterMs;
   // A copy: the capture's bytes are views into read chunks of up to 512 KiB, which one kept view would pin.
   if (keep) f.kept.push({ timeUs, bytes: bytes.slice() });
 }
