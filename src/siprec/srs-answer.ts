@@ -18,6 +18,8 @@ export interface AnsweredStream {
   readonly telephoneEventPt?: number;
   /** The offerer's SRTP key (to decrypt what it sends) and ours (for our RTCP). */
   readonly srtp?: { readonly suite: CryptoSuite; readonly theirKeyParams: string; readonly ourKeySalt: Uint8Array };
+  /** Where the offerer takes RTCP (our receiver reports): its RTP port with rtcp-mux, else a=rtcp (RFC 3605) or port + 1. */
+  readonly rtcpTo?: { readonly address: string; readonly port: number; readonly mux: boolean };
 }
 
 const STATIC: Readonly<Record<number, "PCMU" | "PCMA">> = { 0: "PCMU", 8: "PCMA" };
@@ -31,7 +33,8 @@ function pickCodec(m: Media): { pt: number; codec: "PCMU" | "PCMA" } | undefined
   return undefined;
 }
 
-export function buildSrsAnswer(offer: Sdp, ports: ReadonlyMap<string, number>, address: string, ids: IdSource): { sdp: Sdp; streams: AnsweredStream[] } {
+/** `rtcpPorts`: where we take RTCP per label when not muxed (announced with a=rtcp, RFC 3605). */
+export function buildSrsAnswer(offer: Sdp, ports: ReadonlyMap<string, number>, address: string, ids: IdSource, rtcpPorts: ReadonlyMap<string, number> = new Map()): { sdp: Sdp; streams: AnsweredStream[] } {
   const streams: AnsweredStream[] = [];
   const media = offer.media.map((m, i): Media => {
     const label = m.label ?? String(i + 1);
@@ -56,7 +59,10 @@ export function buildSrsAnswer(offer: Sdp, ports: ReadonlyMap<string, number>, a
       srtp = { suite: c.suite as CryptoSuite, theirKeyParams: c.keyParams, ourKeySalt: ours.keySalt };
     }
     const rtpmaps: RtpMap[] = [{ payloadType: codec.pt, encodingName: codec.codec, clockRate: 8000 }, ...(te === undefined ? [] : [te])];
-    streams.push({ label, accepted: true, codec: codec.codec, payloadType: codec.pt, ...(te === undefined ? {} : { telephoneEventPt: te.payloadType }), ...(srtp === undefined ? {} : { srtp }) });
+    const from = (m.connection ?? offer.connection)?.address;
+    const rtcpTo = from === undefined ? undefined : m.rtcpMux ? { address: from, port: m.port, mux: true } : { address: m.rtcp?.connection?.address ?? from, port: m.rtcp?.port ?? m.port + 1, mux: false };
+    const ourRtcp = m.rtcpMux ? undefined : rtcpPorts.get(label);
+    streams.push({ label, accepted: true, codec: codec.codec, payloadType: codec.pt, ...(te === undefined ? {} : { telephoneEventPt: te.payloadType }), ...(srtp === undefined ? {} : { srtp }), ...(rtcpTo === undefined ? {} : { rtcpTo }) });
     return {
       type: "audio",
       port,
@@ -65,6 +71,7 @@ export function buildSrsAnswer(offer: Sdp, ports: ReadonlyMap<string, number>, a
       rtpmaps,
       fmtps: te === undefined ? [] : m.fmtps.filter((f) => f.payloadType === te.payloadType),
       ...(m.ptime === undefined ? {} : { ptime: m.ptime }),
+      ...(ourRtcp === undefined ? {} : { rtcp: { port: ourRtcp } }),
       rtcpMux: m.rtcpMux,
       crypto,
       label,

@@ -21,7 +21,7 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 describe("control API", () => {
   test("token, health, metrics, start by API, pause/stop by API, refusals with codes", async () => {
     // A rule that matches nothing: only the API starts recordings here.
-    rig = await startRig({ extra: `${CONTROL}\n[[trigger]]\nkind = "rule"\nmatch = { context = "^nothing$" }` });
+    rig = await startRig({ extra: `${CONTROL}\n[[trigger]]\nkind = "rule"\nmatch = { context = "^nothing$" }`, srsOptions: { rtcpIntervalMs: 200 } });
     const r = rig;
     await r.until(() => r.controlUrl() !== undefined && r.fs.commands.some((c) => c.startsWith("event plain ")), 5000, "the control API and ESL");
     const base = r.controlUrl()!;
@@ -64,6 +64,8 @@ describe("control API", () => {
     expect(metrics).toContain("siprec_recordings_started_total 1");
     const forwarded = Number(/siprec_rtp_packets_forwarded_total (\d+)/.exec(metrics)?.[1]);
     expect(forwarded).toBeGreaterThan(10);
+    // The SRS's receiver reports (every ~200 ms here) reach the metric per recording, group and label.
+    for (const label of ["1", "2"]) expect(metrics).toMatch(new RegExp(`siprec_rtcp_fraction_lost\\{recording="${id}",group="default",label="${label}"\\} 0\\b`));
 
     expect((await post(`/recordings/${id}/pause`, "")).status).toBe(202);
     await r.until(() => r.fired("paused").length === 1, 3000, "siprec::paused");

@@ -91,6 +91,32 @@ describe("test-call → srs", () => {
     }
   });
 
+  for (const srtp of [false, true]) {
+    test(`RTCP both ways${srtp ? " (SRTCP)" : ""}: the SRS hears our sender reports and its receiver reports come back with loss, jitter and round-trip figures`, async () => {
+      const { server } = await srs({ rtcpIntervalMs: 400 });
+      try {
+        const r = await call(server.port, { durationMs: 2500, srtp });
+        expect(r.checks.find((c) => c.name.startsWith("RTCP receiver reports"))).toMatchObject({ ok: true });
+        expect(r.rtcpReceived).toBeGreaterThan(2);
+        // What the SRS said about each of our streams, as the session report carries it.
+        for (const f of r.report.figures) {
+          expect(f.rtcp).toMatchObject({ fractionLost: 0, cumulativeLost: 0 });
+          expect(f.rtcp!.jitterMs).toBeLessThan(20);
+          expect(f.rtcp!.rttMs ?? -1).toBeGreaterThanOrEqual(0);
+        }
+        await Bun.sleep(200);
+        const rep = server.finished[0] as { streams: { rtcp: { senderReports: number; receiverReportsSent: number; rtcpRejected: number; lost: number } }[] };
+        for (const s of rep.streams) {
+          expect(s.rtcp.senderReports).toBeGreaterThan(0);
+          expect(s.rtcp.receiverReportsSent).toBeGreaterThan(2);
+          expect([s.rtcp.rtcpRejected, s.rtcp.lost]).toEqual([0, 0]);
+        }
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+
   test("TLS with certificate verification: the call and its audio arrive", async () => {
     const pki = testPki();
     const { server } = await srs({ transports: ["tls"], tls: { cert: pki.serverCert, key: pki.serverKey } });

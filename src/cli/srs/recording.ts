@@ -13,6 +13,7 @@ import { SrtpContext } from "../../rtp/srtp/context.ts";
 import type { RtpEndpoint } from "../../rtp/udp-socket.ts";
 import { parseInlineKey, splitKeySalt } from "../../sdp/crypto-attr.ts";
 import type { AnsweredStream } from "../../siprec/srs-answer.ts";
+import { StreamRtcp } from "./stream-rtcp.ts";
 
 export interface ReceivedStream {
   readonly label: string;
@@ -22,6 +23,9 @@ export interface ReceivedStream {
   readonly socket: RtpEndpoint;
   readonly timeline: Timeline;
   readonly srtp?: SrtpContext;
+  /** Our RTCP for this stream (RRs out, SRs in) and its own socket unless rtcp-mux. */
+  readonly rtcp?: StreamRtcp;
+  readonly rtcpSocket?: RtpEndpoint;
   packets: number;
   bytes: number;
   dtmfPackets: number;
@@ -48,13 +52,20 @@ export class Recording {
     readonly startedAtMs: number,
   ) {}
 
-  addStream(a: AnsweredStream, socket: RtpEndpoint): ReceivedStream {
+  /** `rtcp`: our SSRC and CNAME for the receiver reports, and the RTCP socket (none with rtcp-mux). */
+  addStream(a: AnsweredStream, socket: RtpEndpoint, rtcp?: { ourSsrc: number; cname: string; socket?: RtpEndpoint }): ReceivedStream {
     let srtp: SrtpContext | undefined;
+    let ours: SrtpContext | undefined;
     if (a.srtp !== undefined) {
       const k = parseInlineKey(a.srtp.theirKeyParams.split(";")[0] as string, a.srtp.suite);
       if (k.ok) srtp = new SrtpContext({ suite: a.srtp.suite, ...splitKeySalt(a.srtp.suite, k.value.keySalt) });
+      ours = new SrtpContext({ suite: a.srtp.suite, ...splitKeySalt(a.srtp.suite, a.srtp.ourKeySalt) });
     }
-    const s: ReceivedStream = { label: a.label, codec: a.codec as G711, payloadType: a.payloadType as number, ...(a.telephoneEventPt === undefined ? {} : { telephoneEventPt: a.telephoneEventPt }), socket, timeline: new Timeline(), ...(srtp === undefined ? {} : { srtp }), packets: 0, bytes: 0, dtmfPackets: 0, rtcpPackets: 0, rejected: 0, whilePaused: 0 };
+    const reports =
+      rtcp === undefined || a.rtcpTo === undefined
+        ? undefined
+        : new StreamRtcp({ ourSsrc: rtcp.ourSsrc, cname: rtcp.cname, socket: a.rtcpTo.mux ? socket : (rtcp.socket ?? socket), to: a.rtcpTo, ...(ours === undefined ? {} : { protect: ours }), ...(srtp === undefined ? {} : { unprotect: srtp }) });
+    const s: ReceivedStream = { label: a.label, codec: a.codec as G711, payloadType: a.payloadType as number, ...(a.telephoneEventPt === undefined ? {} : { telephoneEventPt: a.telephoneEventPt }), socket, timeline: new Timeline(), ...(srtp === undefined ? {} : { srtp }), ...(reports === undefined ? {} : { rtcp: reports }), ...(rtcp?.socket === undefined ? {} : { rtcpSocket: rtcp.socket }), packets: 0, bytes: 0, dtmfPackets: 0, rtcpPackets: 0, rejected: 0, whilePaused: 0 };
     this.streams.set(a.label, s);
     return s;
   }
@@ -62,10 +73,7 @@ export class Recording {
   /** A datagram on a stream's port: RTP (or RTCP when muxed), SRTP-unprotected when keyed. */
   receive(s: ReceivedStream, d: Uint8Array, nowMs: number): void {
     const pt = (d[1] as number) & 0x7f;
-    if (d.length >= 2 && (d[1] as number) >= 200 && (d[1] as number) <= 207) {
-      s.rtcpPackets++;
-      return;
-    }
+    if (d.length >= 2 && (d[1] as number) >= 200 && (d[1] as number) <= 207) return this.receiveRtcp(s, d, nowMs);
     let bytes = d;
     if (s.srtp !== undefined) {
       const r = s.srtp.unprotectRtp(d);
@@ -86,6 +94,7 @@ export class Recording {
     s.bytes += p.value.payload.length;
     s.firstAtMs ??= nowMs;
     s.lastAtMs = nowMs;
+    s.rtcp?.rtp(p.value, nowMs, s.telephoneEventPt !== undefined && pt === s.telephoneEventPt);
     if (s.telephoneEventPt !== undefined && pt === s.telephoneEventPt) {
       s.dtmfPackets++;
       return;
@@ -95,6 +104,17 @@ export class Recording {
       return;
     }
     s.timeline.add(p.value.timestamp, s.codec, p.value.payload);
+  }
+
+  /** An RTCP datagram from the client (its own socket, or muxed on the RTP one). */
+  receiveRtcp(s: ReceivedStream, d: Uint8Array, nowMs: number): void {
+    s.rtcpPackets++;
+    s.rtcp?.receive(d, nowMs);
+  }
+
+  /** A receiver report on every stream that has heard its sender. */
+  sendReports(nowMs: number): void {
+    for (const s of this.streams.values()) s.rtcp?.sendReport(nowMs);
   }
 
   event(what: string, nowMs: number): void {
@@ -114,7 +134,8 @@ export class Recording {
       const file = `label-${s.label.replace(/[^A-Za-z0-9_.-]/g, "_")}.wav`;
       writeFileSync(join(this.dir, file), buildWav(s.timeline.pcm()));
       s.socket.close();
-      return { label: s.label, codec: s.codec, wav: file, packets: s.packets, payloadBytes: s.bytes, dtmfPackets: s.dtmfPackets, rtcpPackets: s.rtcpPackets, rejected: s.rejected, whilePaused: s.whilePaused, late: s.timeline.late, durationMs: Math.round(s.timeline.length / 8), srtp: s.srtp !== undefined };
+      s.rtcpSocket?.close();
+      return { label: s.label, codec: s.codec, wav: file, packets: s.packets, payloadBytes: s.bytes, dtmfPackets: s.dtmfPackets, rtcpPackets: s.rtcpPackets, rejected: s.rejected, whilePaused: s.whilePaused, late: s.timeline.late, durationMs: Math.round(s.timeline.length / 8), srtp: s.srtp !== undefined, ...(s.rtcp === undefined ? {} : { rtcp: s.rtcp.figures() }) };
     });
     const report = { callId: this.callId, folder: this.dir, startedAt: new Date(this.startedAtMs).toISOString(), endedAt: new Date(this.endedAtMs as number).toISOString(), endedBy: this.endedBy, streams, pauses: this.pauses, metadataVersions: this.metadata.length, events: this.events, warnings: this.warnings };
     writeFileSync(join(this.dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);

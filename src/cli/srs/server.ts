@@ -38,6 +38,8 @@ export interface SrsServerOptions {
   readonly lenient: boolean;
   readonly reject?: number;
   readonly byeAfterMs?: number;
+  /** Deterministic RTCP report interval (RFC 3550 §6.2: 5 s). */
+  readonly rtcpIntervalMs?: number;
   readonly requestSnapshotAfterMs?: number;
   readonly clock: Clock;
   readonly ids: IdSource;
@@ -116,23 +118,31 @@ export class SrsServer {
     if (body.value.metadata !== undefined) rec.metadata.push(body.value.metadata);
     rec.event("INVITE received", started);
     // A socket per offered label; the answer decides which stay open.
+    // A socket per offered label (and one for its RTCP unless rtcp-mux); the answer decides which stay open.
     const sockets = new Map<string, Awaited<ReturnType<typeof openRtpSocket>>>();
+    const rtcpSockets = new Map<string, Awaited<ReturnType<typeof openRtpSocket>>>();
     const handlers = new Map<string, (d: Uint8Array) => void>();
+    const rtcpHandlers = new Map<string, (d: Uint8Array) => void>();
     for (const [i, m] of offer.value.media.entries()) {
       if (m.port === 0) continue;
       const label = m.label ?? String(i + 1);
       sockets.set(label, await openRtpSocket({ host: this.o.host, port: 0, onPacket: (d) => handlers.get(label)?.(d) }));
+      if (!m.rtcpMux) rtcpSockets.set(label, await openRtpSocket({ host: this.o.host, port: 0, onPacket: (d) => rtcpHandlers.get(label)?.(d) }));
     }
-    const answer = buildSrsAnswer(offer.value, new Map([...sockets].map(([l, s]) => [l, s.port])), this.o.host, this.o.ids);
+    const portsOf = (m: typeof sockets) => new Map([...m].map(([l, s]) => [l, s.port]));
+    const answer = buildSrsAnswer(offer.value, portsOf(sockets), this.o.host, this.o.ids, portsOf(rtcpSockets));
     for (const a of answer.streams) {
       const sock = sockets.get(a.label);
+      const rtcpSock = rtcpSockets.get(a.label);
       if (!a.accepted || sock === undefined) {
         sock?.close();
+        rtcpSock?.close();
         rec.warnings.push(`label ${a.label} rejected: ${a.reason ?? ""}`);
         continue;
       }
-      const s = rec.addStream(a, sock);
+      const s = rec.addStream(a, sock, { ourSsrc: this.o.ids.uint32(), cname: `siprec-srs@${this.o.host}`, ...(rtcpSock === undefined ? {} : { socket: rtcpSock }) });
       handlers.set(a.label, (d) => rec.receive(s, d, this.o.clock.wallNow()));
+      rtcpHandlers.set(a.label, (d) => rec.receiveRtcp(s, d, this.o.clock.wallNow()));
     }
     let current = answer.sdp;
     const session = inv.accept({ body: new TextEncoder().encode(serializeSdp(current)), contentType: "application/sdp" });
@@ -140,6 +150,18 @@ export class SrsServer {
     rec.event("200 OK sent", this.o.clock.wallNow());
     const timers: TimerId[] = [];
     this.#active.set(rec, { session, timers });
+    // RFC 3550 §6.3.1: reports at a randomized interval (0.5 to 1.5 times the deterministic one).
+    const report = (): void => {
+      const t = this.o.rtcpIntervalMs ?? 5000;
+      const id = this.o.clock.setTimer(Math.round(t * (0.5 + (this.o.ids.uint32() % 10_001) / 10_000)), () => {
+        timers.splice(timers.indexOf(id), 1);
+        if (!this.#active.has(rec)) return;
+        rec.sendReports(this.o.clock.wallNow());
+        report();
+      });
+      timers.push(id);
+    };
+    report();
     session.onRequest = (r) => {
       const now = this.o.clock.wallNow();
       const split = splitRecordingBody(header(r.request, "content-type"), r.request.body);
