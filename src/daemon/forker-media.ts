@@ -55,8 +55,8 @@ export class ForkerRecordingMedia implements RecordingMedia {
     this.#attached.delete(label);
   }
 
-  gate(open: boolean): void {
-    for (const d of this.#drivers) d.gate(open);
+  gate(open: boolean, closed: "drop" | "silence" = "drop"): void {
+    for (const d of this.#drivers) d.gate(open, closed);
   }
 
   dtmf(label: string, digit: string, durationSamples: number): void {
@@ -176,8 +176,8 @@ class GroupDriver implements MediaDriver {
     if (bytes !== undefined) this.#reporter?.receive(bytes);
   }
 
-  gate(open: boolean): void {
-    this.media.forker.setGate(this.group, open);
+  gate(open: boolean, closed: "drop" | "silence" = "drop"): void {
+    this.media.forker.setGate(this.group, open, closed);
   }
 
   rtcpLoss(): { group: string; label: string; fractionLost: number }[] {

@@ -32,8 +32,8 @@ export interface RecordingMedia {
   attachLeg(label: string, leg: TapLeg): void;
   packet(label: string, packet: Uint8Array): void;
   detachLeg(label: string): void;
-  /** Closed: not one more packet leaves, from this call on (PCI). */
-  gate(open: boolean): void;
+  /** Closed: not one more packet of call audio leaves, from this call on (PCI); "silence" sends silence in its place. */
+  gate(open: boolean, closed?: "drop" | "silence"): void;
   /** An RFC 4733 event on the stream with this label (when its SRS accepted telephone-event). */
   dtmf(label: string, digit: string, durationSamples: number): void;
   close(): void;

@@ -204,6 +204,17 @@ describe("recorder on esl-call-plain", () => {
     expect(other.rec.recordings.length === 0 || other.rec.recordings[0]!.status === "stopped").toBe(true);
   });
 
+  test("pause_mode silence: the gate sends silence in place of the call's audio, no re-INVITE either way (the SRS timeline has no gap)", async () => {
+    const { w, feed } = setup({ pauseMode: "silence" });
+    await feed(0, 3);
+    w.answerLeg("read");
+    w.answerLeg("write");
+    await feed(3, 6); // B created/answered, bridge
+    w.journal.length = 0;
+    await feed(6, 8); // sendevent pause, resume
+    expect(w.journal.filter((j) => !j.startsWith("api"))).toEqual(["gate closed (silence)", "event siprec::paused", "gate open", "event siprec::resumed"]);
+  });
+
   test("bad trigger input: an unknown SRS group fires siprec::failed for the call and originates nothing", async () => {
     const { w, rec } = setup();
     for (const e of ev.slice(0, 2)) rec.onEvent(e);

@@ -117,12 +117,12 @@ export class Recording {
   /** PCI pause: the gate closes before anything else happens. */
   async pause(): Promise<void> {
     if (this.#paused || this.#status === "stopping" || this.#status === "stopped" || this.#status === "failed") return;
-    this.#media.gate(false);
+    this.#closeGate();
     this.#paused = true;
     if (this.#status === "recording") this.#status = "paused";
     if (this.d.policy.pauseMode === "detach") this.#taps.drop();
     this.notify({ kind: "paused", recording: this });
-    if (this.d.policy.pauseMode !== "drop" && !this.#held) await Promise.all([...this.#sessions.values()].map((s) => s.pause()));
+    if (this.#signalsPause() && !this.#held) await Promise.all([...this.#sessions.values()].map((s) => s.pause()));
     this.persist();
   }
 
@@ -137,7 +137,7 @@ export class Recording {
     this.#paused = false;
     if (this.d.policy.pauseMode === "detach" && this.#taps.count === 0) this.#taps.start(this.#mode);
     if (this.#status === "paused") this.#status = "recording";
-    if (this.d.policy.pauseMode !== "drop" && !this.#held) await Promise.all([...this.#sessions.values()].map((s) => s.resume()));
+    if (this.#signalsPause() && !this.#held) await Promise.all([...this.#sessions.values()].map((s) => s.resume()));
     if (!this.#held) this.#media.gate(true);
     this.notify({ kind: "resumed", recording: this });
     this.persist();
@@ -230,7 +230,7 @@ export class Recording {
         const s = this.d.openSession({ recordingId: this.id, group, labels: labelsFor(this.#mode), metadata: () => md.view(), media: this.#media });
         this.#sessions.set(group, s);
         const report = await s.start();
-        if (report.state === "recording" && (this.#paused || this.#held) && this.d.policy.pauseMode !== "drop") await s.pause();
+        if (report.state === "recording" && ((this.#paused && this.#signalsPause()) || this.#held)) await s.pause();
         return { group, report };
       }),
     );
@@ -242,7 +242,7 @@ export class Recording {
     for (const f of failed) this.notify({ kind: "failed", recording: this, reason: `${f.group}: ${f.report.reason ?? "no SRS accepted"}` });
     if (this.#status === "starting") {
       this.#status = this.#paused ? "paused" : "recording";
-      if (this.#paused) this.#media.gate(false);
+      if (this.#paused) this.#closeGate();
       this.notify({ kind: "started", recording: this });
     }
     this.persist();
@@ -255,6 +255,16 @@ export class Recording {
     this.#media.close();
     this.persist();
     this.notify({ kind: "failed", recording: this, reason });
+  }
+
+  /** PCI: not one more packet of call audio; with pause_mode "silence", silence in its place. */
+  #closeGate(): void {
+    this.#media.gate(false, this.d.policy.pauseMode === "silence" ? "silence" : "drop");
+  }
+
+  /** "inactive" and "detach" tell the SRS (re-INVITE); "drop" leaves a gap and "silence" fills it, unsignalled. */
+  #signalsPause(): boolean {
+    return this.d.policy.pauseMode === "inactive" || this.d.policy.pauseMode === "detach";
   }
 
   /** Saves what a restarted daemon needs (SRS dialogs, tap legs, group id); rows go when the recording ends. */

@@ -126,6 +126,30 @@ describe("pause gate", () => {
     expect(after.marker).toBe(true);
   });
 
+  test("closed with silence: the stream goes on with the same timing, every payload byte is G.711 silence (PCMU 0xFF, PCMA 0xD5), events dropped; reopened without a gap marker", () => {
+    const { forker, sent, play } = rig([{ id: "mu" }, { id: "a", codec: "PCMA", payloadType: 8 }]);
+    play(CALL.slice(0, 50));
+    forker.setGate("rec1", false, "silence");
+    play(CALL.slice(50, 150));
+    const ev = serializeRtp({ marker: true, payloadType: 101, sequence: 9, timestamp: 1, ssrc: 1, csrcs: [], payload: telephoneEvent(5, false, 10, 160), paddingLength: 0 });
+    forker.receive("tap-read", ev);
+    forker.setGate("rec1", true);
+    play(CALL.slice(150, 160));
+    for (const [id, byte] of [["mu", 0xff], ["a", 0xd5]] as const) {
+      const out = sent.get(id) as RtpPacket[];
+      expect(out.length).toBe(160);
+      for (let i = 50; i < 150; i++) {
+        expect(out[i]!.payload.length).toBe(inPkt(i).payload.length);
+        expect(out[i]!.payload.every((b) => b === byte)).toBe(true);
+      }
+      // The call's own audio before and after.
+      expect(out[49]!.payload.every((b) => b === byte)).toBe(false);
+      expect(out[150]!.marker).toBe(false);
+      for (let i = 1; i < out.length; i++) expect((out[i]!.sequence - out[i - 1]!.sequence) & 0xffff).toBe(1);
+      expect(forker.counters(id)).toMatchObject({ silenced: 100, droppedPaused: 1 });
+    }
+  });
+
   test("the gate is per recording", () => {
     const { forker, sent, play } = rig([{ id: "r1" }, { id: "r2", group: "rec2" }]);
     forker.setGate("rec2", false);

@@ -9,6 +9,10 @@
  * from that instant; nothing is buffered, so nothing leaks out late on
  * resume. Resume continues the same SSRC with the next sequence number and a
  * timestamp advanced by the paused time (the rewriter re-anchors).
+ * Closed with "silence" instead, each packet's audio is replaced by G.711
+ * silence of the same length (the SRS timeline has no gap, no call audio
+ * leaves) and DTMF events are dropped; a codec without a one-byte silence
+ * (G.722) is dropped as with "drop".
  */
 import { ALAW_TO_MULAW, MULAW_TO_ALAW } from "../media/g711.ts";
 import { encodeRtpInto, rtpLength, rtpPayloadEnd, rtpPayloadOffset } from "./packet.ts";
@@ -52,6 +56,8 @@ export interface StreamCounters {
   octetsOut: number;
   bytesOut: number;
   droppedPaused: number;
+  /** Packets sent as silence while the gate was closed with "silence". */
+  silenced: number;
   droppedDtmf: number;
   droppedCodec: number;
   transcoded: number;
@@ -81,12 +87,18 @@ interface Input {
   lastSeq: number;
 }
 
-const newCounters = (): StreamCounters => ({ packetsIn: 0, bytesIn: 0, packetsOut: 0, octetsOut: 0, bytesOut: 0, droppedPaused: 0, droppedDtmf: 0, droppedCodec: 0, transcoded: 0, sendErrors: 0, gaps: 0 });
+export type GateClosed = "drop" | "silence";
+
+/** G.711 silence (ITU-T G.711: the codes for +0). */
+const SILENCE_BYTE: Readonly<Record<string, number>> = { PCMU: 0xff, PCMA: 0xd5 };
+
+const newCounters = (): StreamCounters => ({ packetsIn: 0, bytesIn: 0, packetsOut: 0, octetsOut: 0, bytesOut: 0, droppedPaused: 0, silenced: 0, droppedDtmf: 0, droppedCodec: 0, transcoded: 0, sendErrors: 0, gaps: 0 });
 
 export class Forker {
   readonly #inputs = new Map<string, Input>();
   readonly #outputs = new Map<string, Output>();
-  readonly #closedGroups = new Set<string>();
+  /** Recordings whose gate is closed, and what their packets become meanwhile. */
+  readonly #closedGroups = new Map<string, GateClosed>();
   readonly #log: Logger;
 
   constructor(private readonly o: { clock: Clock; ids: IdSource; logger?: Logger }) {
@@ -124,12 +136,15 @@ export class Forker {
     this.#outputs.delete(id);
   }
 
-  /** Opens or closes the gate of a recording: closed means not one more packet leaves. */
-  setGate(group: string, open: boolean): void {
+  /** Opens or closes the gate of a recording: closed means not one more packet of call audio leaves. */
+  setGate(group: string, open: boolean, closed: GateClosed = "drop"): void {
     if (open) {
-      if (!this.#closedGroups.delete(group)) return;
-      for (const out of this.#outputs.values()) if (out.spec.group === group) out.rewriter.markDiscontinuity();
-    } else this.#closedGroups.add(group);
+      const was = this.#closedGroups.get(group);
+      if (was === undefined) return;
+      this.#closedGroups.delete(group);
+      // After a gap the stream re-anchors; silence kept it continuous.
+      if (was === "drop") for (const out of this.#outputs.values()) if (out.spec.group === group) out.rewriter.markDiscontinuity();
+    } else this.#closedGroups.set(group, closed);
   }
 
   isOpen(group: string): boolean {
@@ -182,13 +197,21 @@ export class Forker {
     const s = out.spec;
     c.packetsIn++;
     c.bytesIn += payload.length;
-    if (this.#closedGroups.has(s.group)) {
-      c.droppedPaused++;
-      return;
+    const closed = this.#closedGroups.get(s.group);
+    let silence: number | undefined;
+    if (closed !== undefined) {
+      silence = closed === "silence" && !isEvent ? SILENCE_BYTE[s.codec] : undefined;
+      if (silence === undefined) {
+        c.droppedPaused++;
+        return;
+      }
+      c.silenced++;
     }
     let payloadType = s.payloadType;
     let table: Uint8Array | undefined;
-    if (isEvent) {
+    if (silence !== undefined) {
+      // Not one byte of the call's audio: the whole payload is replaced.
+    } else if (isEvent) {
       if (s.dtmf === "drop" || s.telephoneEventPt === undefined) {
         c.droppedDtmf++;
         return;
@@ -223,7 +246,8 @@ export class Forker {
     wire[9] = (ossrc >>> 16) & 0xff;
     wire[10] = (ossrc >>> 8) & 0xff;
     wire[11] = ossrc & 0xff;
-    if (table === undefined) wire.set(payload, 12);
+    if (silence !== undefined) wire.fill(silence, 12);
+    else if (table === undefined) wire.set(payload, 12);
     else for (let i = 0; i < n; i++) wire[12 + i] = table[payload[i] as number] as number;
     if (s.protect !== undefined) {
       const pr = s.protect(wire);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { CALL_A } from "../support/fs-emulator.ts";
 import { type DaemonRig, startRig, wavTone } from "./support.ts";
 import { testPki } from "../support/tls-certs.ts";
+import { parseWav } from "../../src/media/wav.ts";
 
 let rig: DaemonRig | undefined;
 afterEach(async () => {
@@ -108,6 +109,37 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     expect(r.srs.finished[0]!["metadataVersions"]).toBeLessThanOrEqual(2);
     expect(r.log.some((l) => l.includes("tap leg lost mid-recording"))).toBe(true);
     expect(r.log.some((l) => l.includes("tap leg restored"))).toBe(true);
+  }, 30_000);
+
+  test("pause_mode silence: the SRS hears digital silence where the paused audio was, with no gap and no re-INVITE", async () => {
+    rig = await startRig({ recording: 'pause_mode = "silence"' });
+    const r = rig;
+    await callRecorded(r);
+    await Bun.sleep(700);
+    r.fs.fireSiprec("pause");
+    await r.until(() => r.fired("paused").length === 1, 3000, "siprec::paused");
+    await Bun.sleep(800);
+    r.fs.fireSiprec("resume");
+    await r.until(() => r.fired("resumed").length === 1, 3000, "siprec::resumed");
+    await Bun.sleep(700);
+    r.fs.playCallEnd();
+    await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
+    const rec = r.srs.finished[0]!;
+    expect(rec["pauses"]).toEqual([]); // nothing signalled
+    expect((rec["events"] as { what: string }[]).some((e) => e.what.startsWith("re-INVITE"))).toBe(false);
+    for (const s of streamsOf(r)) {
+      const w = parseWav(new Uint8Array(readFileSync(join(rec["folder"] as string, s.wav))));
+      if (!w.ok) throw new Error(w.error.message);
+      const pcm = w.value.samples8k;
+      // The longest run of exact zeros: the pause (about 0.8 s), never the tone.
+      let best = 0;
+      let run = 0;
+      for (const x of pcm) best = Math.max(best, (run = x === 0 ? run + 1 : 0));
+      expect(best / 8).toBeGreaterThan(600);
+      expect(best / 8).toBeLessThan(1200);
+      // No gap: packets for the whole length, at 20 ms each.
+      expect(Math.abs(s.packets * 20 - w.value.durationMs)).toBeLessThan(300);
+    }
   }, 30_000);
 
   test("codec mismatch: native taps answer and hang up without RTP → one mixed leg, one stream, the fallback reported", async () => {

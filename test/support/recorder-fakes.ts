@@ -90,7 +90,7 @@ export class RecorderWorld {
       attachLeg: (label) => j.push(`attach ${label}`),
       packet: () => {},
       detachLeg: (label) => j.push(`detach ${label}`),
-      gate: (open) => j.push(`gate ${open ? "open" : "closed"}`),
+      gate: (open, closed) => j.push(`gate ${open ? "open" : closed === "silence" ? "closed (silence)" : "closed"}`),
       dtmf: (label, digit, dur) => j.push(`dtmf ${label} ${digit} ${dur}`),
       close: () => j.push(`media close ${id.slice(0, 4)}`),
     };
