@@ -21,7 +21,6 @@ export const recordingSchema = z
     rtcp_mux: z.boolean().default(false),
     dtmf: z.enum(["forward", "drop"]).default("forward"),
     on_failure: z.enum(["continue", "hangup"]).default("continue"),
-    record_early_media: z.boolean().default(false),
     pause_mode: z.enum(["inactive", "drop", "silence", "detach"]).default("inactive"),
     /** Q.850 cause for uuid_kill when on_failure = "hangup". */
     /** Played (by FreeSWITCH, to both parties) before a recording-required hangup: a path or URL FreeSWITCH can play. */

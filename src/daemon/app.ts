@@ -81,6 +81,7 @@ export class Daemon {
     this.#monitor = new OptionsMonitor({ clock: d.clock, onChange: (name, health) => d.log.info("SRS health changed", { srs: name, health }) });
     const triggers = new Triggers(cfg.trigger, groupsOf(cfg));
     const r = cfg.recording;
+    const srsPorts = new PortAllocator(r.rtp_port_min, r.rtp_port_max);
     this.recorder = new Recorder(
       {
         clock: d.clock,
@@ -91,7 +92,7 @@ export class Daemon {
         tapTarget: { profile: cfg.tap.profile, host: cfg.tap.address, port: stack.transports.get("udp")?.local.port ?? cfg.tap.sip_port, answerTimeoutMs: cfg.tap.answer_timeout_ms },
         policy: { onFailure: r.on_failure, hangupCause: r.hangup_cause, ...(r.failure_announcement === undefined ? {} : { announcement: { file: r.failure_announcement, seconds: r.failure_announcement_seconds } }), dtmf: r.dtmf, pauseMode: r.pause_mode, defaultStreams: r.streams, metadata: { namespace: cfg.metadata.namespace, map: cfg.metadata.map } },
         openMedia: (id) => {
-          const m = new ForkerRecordingMedia({ clock: d.clock, ids: d.ids, log: d.log, host: r.rtp_address === "0.0.0.0" ? cfg.tap.address : r.rtp_address, ptimeMs: r.ptime, cname: `siprec@${cfg.tap.address}`, dtmf: r.dtmf, totals: this.forwarded, onClose: () => this.#medias.delete(id) });
+          const m = new ForkerRecordingMedia({ clock: d.clock, ids: d.ids, log: d.log, host: r.rtp_address === "0.0.0.0" ? cfg.tap.address : r.rtp_address, ptimeMs: r.ptime, cname: `siprec@${cfg.tap.address}`, dtmf: r.dtmf, totals: this.forwarded, ports: srsPorts, onClose: () => this.#medias.delete(id) });
           this.#medias.set(id, m);
           return m;
         },

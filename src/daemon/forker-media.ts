@@ -9,7 +9,8 @@ import { DtmfEmitter } from "../rtp/dtmf.ts";
 import { Forker } from "../rtp/forker.ts";
 import { RtcpReporter } from "../rtp/rtcp-reporter.ts";
 import type { SrtpContext } from "../rtp/srtp/context.ts";
-import { type RtpEndpoint, openRtpSocket } from "../rtp/udp-socket.ts";
+import { type RtpEndpoint, openRtpPair, openRtpSocket } from "../rtp/udp-socket.ts";
+import type { PortAllocator } from "../rtp/port-allocator.ts";
 import type { RecordingMedia } from "../recorder/ports.ts";
 import type { TapLeg } from "../recorder/tap-listener.ts";
 import { sdesContexts } from "../siprec/session/sdes-keys.ts";
@@ -29,6 +30,8 @@ export interface ForkerMediaOptions {
   readonly dtmf: "forward" | "drop";
   /** Daemon-wide counters of what was sent to recording servers. */
   readonly totals: { packets: number; bytes: number };
+  /** Where SRS-facing RTP/RTCP pairs come from ([recording] rtp_port_min-max); any free port when absent. */
+  readonly ports?: PortAllocator;
   readonly onClose?: () => void;
 }
 
@@ -109,8 +112,17 @@ class GroupDriver implements MediaDriver {
     const out: LocalStream[] = [];
     for (const label of labels) {
       const onRtcp = (d: Uint8Array): void => this.#onRtcp(label, d);
-      const rtp = await openRtpSocket({ host: this.o.host, port: 0, onPacket: (d) => ((d[1] as number) >= 200 && (d[1] as number) <= 207 ? onRtcp(d) : undefined) });
-      const rtcp = await openRtpSocket({ host: this.o.host, port: 0, onPacket: onRtcp });
+      const onRtp = (d: Uint8Array): void => ((d[1] as number) >= 200 && (d[1] as number) <= 207 ? onRtcp(d) : undefined);
+      const pair =
+        this.o.ports === undefined
+          ? { rtp: await openRtpSocket({ host: this.o.host, port: 0, onPacket: onRtp }), rtcp: await openRtpSocket({ host: this.o.host, port: 0, onPacket: onRtcp }) }
+          : await openRtpPair(this.o.ports, { host: this.o.host, onRtp, onRtcp });
+      if (pair === undefined) {
+        for (const x of this.#outs.values()) (x.rtp.close(), x.rtcp?.close());
+        this.#outs.clear();
+        throw new Error(`no free RTP/RTCP port pair in [recording] rtp_port_min-rtp_port_max (${this.o.ports?.inUse} pairs in use)`);
+      }
+      const { rtp, rtcp } = pair;
       const local: LocalStream = { label, port: rtp.port, rtcpPort: rtcp.port };
       this.#outs.set(label, { local, rtp, rtcp });
       out.push(local);

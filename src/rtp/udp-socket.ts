@@ -6,6 +6,7 @@
  * would run after every receive callback and batch nothing.
  */
 import type { udp } from "bun";
+import type { PortAllocator } from "./port-allocator.ts";
 
 export interface RtpEndpoint {
   readonly port: number;
@@ -74,6 +75,47 @@ export async function openOnFreePort(take: () => number | undefined, release: (p
       return await openRtpSocket({ ...o, port });
     } catch {
       release(port);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * An even RTP port and the odd RTCP port above it from `ports` (RFC 3550
+ * §11: "RTP SHOULD use an even destination port number and the
+ * corresponding RTCP stream SHOULD use the next higher (odd) destination
+ * port number"); a pair the OS refuses is given back and the next tried.
+ * The pair returns to `ports` once both sockets are closed.
+ */
+export async function openRtpPair(
+  ports: PortAllocator,
+  o: { readonly host: string; readonly onRtp: RtpSocketOptions["onPacket"]; readonly onRtcp: RtpSocketOptions["onPacket"] },
+): Promise<{ rtp: RtpEndpoint; rtcp: RtpEndpoint } | undefined> {
+  for (let tries = 0; tries < 32; tries++) {
+    const p = ports.take();
+    if (p === undefined) return undefined;
+    let rtp: RtpEndpoint | undefined;
+    try {
+      rtp = await openRtpSocket({ host: o.host, port: p, onPacket: o.onRtp });
+      const rtcp = await openRtpSocket({ host: o.host, port: p + 1, onPacket: o.onRtcp });
+      let open = 2;
+      const giveBack = (ep: RtpEndpoint): RtpEndpoint => {
+        let closed = false;
+        return {
+          port: ep.port,
+          send: (d, port, host) => ep.send(d, port, host),
+          close: () => {
+            if (closed) return;
+            closed = true;
+            ep.close();
+            if (--open === 0) ports.release(p);
+          },
+        };
+      };
+      return { rtp: giveBack(rtp), rtcp: giveBack(rtcp) };
+    } catch {
+      rtp?.close();
+      ports.release(p);
     }
   }
   return undefined;

@@ -111,6 +111,18 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     expect(r.log.some((l) => l.includes("tap leg restored"))).toBe(true);
   }, 30_000);
 
+  test("[recording] rtp_port_min/max: the streams to the SRS use even RTP ports with RTCP on the odd one above, from that range", async () => {
+    rig = await startRig({ recording: "rtp_port_min = 47000\nrtp_port_max = 47009" });
+    const r = rig;
+    await callRecorded(r);
+    await Bun.sleep(600);
+    r.fs.playCallEnd();
+    await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
+    const to = (r.srs.finished[0]!["streams"] as { rtcp: { to: string } }[]).map((s) => Number(s.rtcp.to.split(":").at(-1)));
+    expect(to.length).toBe(2);
+    for (const p of to) expect(p % 2 === 1 && p > 47000 && p <= 47009).toBe(true);
+  }, 30_000);
+
   test("pause_mode silence: the SRS hears digital silence where the paused audio was, with no gap and no re-INVITE", async () => {
     rig = await startRig({ recording: 'pause_mode = "silence"' });
     const r = rig;

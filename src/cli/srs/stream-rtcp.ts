@@ -78,7 +78,7 @@ export class StreamRtcp {
     this.receiverReportsSent++;
   }
 
-  figures(): Record<string, number> {
-    return { rtcpReceived: this.received, senderReports: this.senderReports, receiverReportsSent: this.receiverReportsSent, rtcpRejected: this.rejected, lost: this.stats.lost, jitterMs: Math.round(this.stats.jitterMs * 100) / 100 };
+  figures(): Record<string, number | string> {
+    return { to: `${this.o.to.address}:${this.o.to.port}`, rtcpReceived: this.received, senderReports: this.senderReports, receiverReportsSent: this.receiverReportsSent, rtcpRejected: this.rejected, lost: this.stats.lost, jitterMs: Math.round(this.stats.jitterMs * 100) / 100 };
   }
 }
