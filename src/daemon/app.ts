@@ -25,6 +25,8 @@ import { parseEventJson } from "../esl/event.ts";
 import type { StoredRecording } from "../recorder/ports.ts";
 import { DialogSession } from "../sip/ua/dialog-session.ts";
 import { openSession, srsPeers, transportOf } from "./session-factory.ts";
+import { CachingResolver } from "../sip/ua/resolver-cache.ts";
+import { systemResolver } from "../sip/dns-resolver.ts";
 import type { SrsClientTls } from "../cli/srs-tls.ts";
 
 export const ESL_EVENTS = [
@@ -54,6 +56,8 @@ export class Daemon {
   #cfg: Config;
   /** TLS client settings per [[srs]] name (files read by the caller). */
   #tls: ReadonlyMap<string, SrsClientTls> = new Map();
+  /** One DNS cache for every recording and OPTIONS check (30 s, 5 s for failures). */
+  readonly #dns: CachingResolver;
   readonly esl: EslClient;
   readonly recorder: Recorder;
   readonly #stack: AppStack;
@@ -70,6 +74,7 @@ export class Daemon {
   private constructor(cfg: Config, stack: AppStack, private readonly d: DaemonDeps) {
     this.#cfg = cfg;
     this.#stack = stack;
+    this.#dns = new CachingResolver(systemResolver, d.clock);
     this.#store = openStore(cfg.state.path, d.log);
     this.#orphans = this.#store?.load() ?? [];
     const ports = new PortAllocator(cfg.tap.rtp_port_min, cfg.tap.rtp_port_max);
@@ -97,7 +102,7 @@ export class Daemon {
           return m;
         },
         ...(this.#store === undefined ? {} : { store: this.#store }),
-        openSession: (args) => openSession({ ua: stack.ua, clock: d.clock, ids: d.ids, log: d.log, localAddress: cfg.tap.address, isUsable: (n) => this.#monitor.isUsable(n), config: () => this.#cfg, tlsOf: (n) => this.#tls.get(n) }, args),
+        openSession: (args) => openSession({ ua: stack.ua, clock: d.clock, ids: d.ids, log: d.log, localAddress: cfg.tap.address, isUsable: (n) => this.#monitor.isUsable(n), config: () => this.#cfg, tlsOf: (n) => this.#tls.get(n), dns: this.#dns }, args),
       },
       triggers,
       groupsOf(cfg),
@@ -169,7 +174,7 @@ export class Daemon {
         name: s.name,
         intervalMs: s.options_interval * 1000,
         probe: async () => {
-          const peer = (await srsPeers(s, this.#tls.get(s.name)))[0];
+          const peer = (await srsPeers(s, this.#tls.get(s.name), this.#dns))[0];
           if (peer === undefined) return 503;
           const r = await this.#stack.ua.options(s.uri, peer, `sip:siprec@${this.#cfg.tap.address}`);
           return r.kind === "final" ? r.res.status : r.kind === "timeout" ? 408 : 503;

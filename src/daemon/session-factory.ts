@@ -11,7 +11,7 @@ import type { OfferCodec } from "../siprec/offer.ts";
 import { RecordingSession } from "../siprec/session/recording-session.ts";
 import type { SrsTarget } from "../siprec/session/types.ts";
 import { systemResolver } from "../sip/dns-resolver.ts";
-import { locate } from "../sip/ua/locate.ts";
+import { type Resolver, locate } from "../sip/ua/locate.ts";
 import type { UserAgent } from "../sip/ua/user-agent.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
@@ -42,11 +42,13 @@ export interface SessionFactoryDeps {
   config(): Config;
   /** The TLS client settings of a [[srs]] (its CA, client certificate, name). */
   tlsOf?(name: string): SrsClientTls | undefined;
+  /** DNS for RFC 3263 location (the daemon shares one caching resolver). */
+  readonly dns?: Resolver;
 }
 
-/** Where a server is (RFC 3263), each address carrying the server's own TLS settings. */
-export async function srsPeers(s: SrsConfig, tls: SrsClientTls | undefined): Promise<Peer[]> {
-  const r = await locate(s.uri, transportOf(s), systemResolver);
+/** Where a server is (RFC 3263, SRV weights drawn with `random`), each address carrying the server's own TLS settings. */
+export async function srsPeers(s: SrsConfig, tls: SrsClientTls | undefined, dns: Resolver = systemResolver, random?: () => number): Promise<Peer[]> {
+  const r = await locate(s.uri, transportOf(s), dns, random);
   if (!r.ok) return [];
   return tls === undefined ? r.value : r.value.map((p) => ({ ...p, tls }));
 }
@@ -58,7 +60,7 @@ export function openSession(d: SessionFactoryDeps, args: OpenSessionArgs): Sessi
   const targets: SrsTarget[] = servers.map((s) => ({
     name: s.name,
     uri: s.uri,
-    peers: () => srsPeers(s, d.tlsOf?.(s.name)),
+    peers: () => srsPeers(s, d.tlsOf?.(s.name), d.dns, () => d.ids.uint32() / 2 ** 32),
     ...(s.auth_username === undefined || s.auth_password === undefined ? {} : { credentials: { username: s.auth_username, password: s.auth_password.reveal() } }),
   }));
   const r = cfg.recording;

@@ -1,5 +1,10 @@
-/** The Resolver port on the system's DNS (node:dns). */
-import { resolve4, resolve6, resolveSrv } from "node:dns/promises";
+/**
+ * The Resolver port on the system's resolver: SRV from DNS (node:dns), and
+ * addresses through getaddrinfo (dns.lookup), so /etc/hosts and nsswitch
+ * apply as for any other program on the host (an SRS named only in
+ * /etc/hosts resolves). IPv4 addresses come first.
+ */
+import { lookup, resolveSrv } from "node:dns/promises";
 import type { Resolver, SrvRecord } from "./ua/locate.ts";
 
 export const systemResolver: Resolver = {
@@ -7,8 +12,8 @@ export const systemResolver: Resolver = {
     return (await resolveSrv(name)).map((r) => ({ name: r.name, port: r.port, priority: r.priority, weight: r.weight }));
   },
   async addresses(host: string): Promise<string[]> {
-    if (host === "localhost") return ["127.0.0.1"];
-    const [v4, v6] = await Promise.all([resolve4(host).catch(() => []), resolve6(host).catch(() => [])]);
-    return [...v4, ...v6];
+    const all = await lookup(host, { all: true });
+    const unique = [...new Set(all.map((a) => `${a.family} ${a.address}`))].map((x) => x.split(" ") as [string, string]);
+    return [...unique.filter(([f]) => f === "4"), ...unique.filter(([f]) => f !== "4")].map(([, a]) => a);
   },
 };

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { locate, type Resolver } from "./locate.ts";
+import { locate, srvOrder, type Resolver } from "./locate.ts";
+import { CachingResolver } from "./resolver-cache.ts";
 import { OptionsMonitor, isAlive } from "./options-monitor.ts";
 import { ManualClock } from "../../../test/support/manual-clock.ts";
 import { settle } from "../../../test/support/ua-pair.ts";
@@ -32,6 +33,53 @@ describe("RFC 3263 server location", () => {
     );
     const r = await locate("sip:srs@rec.example.com", "tcp", dns);
     expect(r.ok && r.value.map((p) => `${p.host}:${p.port}`)).toEqual(["192.0.2.2:5062", "2001:db8::2:5062", "192.0.2.1:5060", "192.0.2.3:5080"]);
+  });
+
+  test("RFC 2782 weighted draw within a priority: shares follow the weights, weight 0 only rarely first, lower priority always first", () => {
+    const recs = [
+      { name: "w0", port: 1, priority: 10, weight: 0 },
+      { name: "w10", port: 1, priority: 10, weight: 10 },
+      { name: "w30", port: 1, priority: 10, weight: 30 },
+      { name: "w60", port: 1, priority: 10, weight: 60 },
+      { name: "backup", port: 1, priority: 20, weight: 100 },
+    ];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const first = new Map<string, number>();
+    const N = 20_000;
+    for (let i = 0; i < N; i++) {
+      const o = srvOrder(recs, random);
+      expect(o.length).toBe(5);
+      expect(o[4]!.name).toBe("backup");
+      first.set(o[0]!.name, (first.get(o[0]!.name) ?? 0) + 1);
+    }
+    // Picked first in proportion to weight/(sum+1): 60/101, 30/101, 10/101, and weight 0 about 1/101.
+    for (const [name, w] of [["w60", 60], ["w30", 30], ["w10", 10], ["w0", 1]] as const) expect(Math.abs((first.get(name) ?? 0) / N - w / 101)).toBeLessThan(0.015);
+    // Without randomness: higher weight first (the deterministic order the tests above rely on).
+    expect(srvOrder(recs).map((r) => r.name)).toEqual(["w60", "w30", "w10", "w0", "backup"]);
+  });
+
+  test("the caching resolver: one query per name per TTL, failures cached briefly, concurrent lookups shared, bounded", async () => {
+    const clock = new ManualClock();
+    let failing = true;
+    const inner = fakeDns({ "_sip._tcp.rec.example.com": [{ name: "a.example.com", port: 5060, priority: 1, weight: 1 }] }, { "a.example.com": ["192.0.2.1"] });
+    const flaky: Resolver = { srv: inner.srv, addresses: async (h) => (failing && h === "down.example.com" ? Promise.reject(new Error("SERVFAIL")) : inner.addresses(h)) };
+    const dns = new CachingResolver(flaky, clock, { ttlMs: 30_000, negativeTtlMs: 5_000, maxEntries: 3 });
+    await Promise.all([locate("sip:srs@rec.example.com", "tcp", dns), locate("sip:srs@rec.example.com", "tcp", dns)]);
+    await locate("sip:srs@rec.example.com", "tcp", dns);
+    expect(inner.asked).toEqual(["SRV _sip._tcp.rec.example.com", "A a.example.com"]);
+    clock.advance(30_001);
+    await locate("sip:srs@rec.example.com", "tcp", dns);
+    expect(inner.asked.length).toBe(4);
+    expect(await dns.addresses("down.example.com")).toEqual([]);
+    failing = false;
+    expect(await dns.addresses("down.example.com")).toEqual([]); // still the cached failure
+    clock.advance(5_001);
+    expect(await dns.addresses("down.example.com")).toEqual([]); // asked again (fake has no record), not an error
+    const before = dns.queries;
+    for (const h of ["x1", "x2", "x3", "x4"]) await dns.addresses(h);
+    await dns.addresses("x1"); // pushed out by the bound: asked again
+    expect(dns.queries).toBe(before + 5);
   });
 
   test("sips: uses _sips._tcp; a transport parameter picks the SRV service", async () => {

@@ -7,9 +7,11 @@
  * - a numeric host skips DNS; an explicit port skips SRV (§4.2: "If the
  *   TARGET was not a numeric IP address, but a port is present in the URI,
  *   the client performs an A or AAAA record lookup");
- * - otherwise SRV (_sips._tcp, _sip._tcp, _sip._udp) ordered by priority
- *   then weight (RFC 2782), each resolved to addresses; no SRV → A/AAAA on
- *   the default port (5060, 5061 for TLS).
+ * - otherwise SRV (_sips._tcp, _sip._tcp, _sip._udp) ordered as RFC 2782
+ *   says: lowest priority first, and within a priority a weighted random
+ *   draw (srvOrder; deterministic by weight when no randomness is given),
+ *   each resolved to addresses; no SRV → A/AAAA on the default port (5060,
+ *   5061 for TLS).
  * Every resolved address is a fail-over target, in order.
  */
 import { parseUri, uriParam } from "../message/uri.ts";
@@ -41,7 +43,39 @@ export function transportFor(uriText: string, configured: TransportProtocol | un
   return configured ?? "udp";
 }
 
-export async function locate(uriText: string, configured: TransportProtocol | undefined, dns: Resolver): Promise<{ ok: true; value: Peer[] } | { ok: false; error: LocateError }> {
+/**
+ * RFC 2782: "A client MUST attempt to contact the target host with the
+ * lowest-numbered priority it can reach"; within one priority, "arrange all
+ * SRV RRs (that have not been ordered yet) in any order, except that all
+ * those with weight 0 are placed at the beginning of the list. Compute the
+ * sum of the weights ... Then choose a uniform random number between 0 and
+ * the sum computed (inclusive), and select the RR whose running sum value
+ * is the first in the selected order which is greater than or equal to the
+ * random number selected" — repeated until every RR is ordered.
+ * `random` returns a uniform number in [0, 1); without it, higher weight first.
+ */
+export function srvOrder(records: readonly SrvRecord[], random?: () => number): SrvRecord[] {
+  const priorities = [...new Set(records.map((r) => r.priority))].sort((a, b) => a - b);
+  const out: SrvRecord[] = [];
+  for (const p of priorities) {
+    const left = records.filter((r) => r.priority === p);
+    if (random === undefined) {
+      out.push(...left.sort((a, b) => b.weight - a.weight));
+      continue;
+    }
+    left.sort((a, b) => (a.weight === 0 ? 0 : 1) - (b.weight === 0 ? 0 : 1));
+    while (left.length > 0) {
+      const sum = left.reduce((n, r) => n + r.weight, 0);
+      const pick = Math.floor(random() * (sum + 1));
+      let running = 0;
+      const i = left.findIndex((r) => (running += r.weight) >= pick);
+      out.push(...left.splice(i < 0 ? 0 : i, 1));
+    }
+  }
+  return out;
+}
+
+export async function locate(uriText: string, configured: TransportProtocol | undefined, dns: Resolver, random?: () => number): Promise<{ ok: true; value: Peer[] } | { ok: false; error: LocateError }> {
   const u = parseUri(uriText);
   if (!u.ok || u.value.scheme === "tel") return { ok: false, error: { code: "LOCATE_BAD_URI", message: `cannot locate ${JSON.stringify(uriText)}` } };
   const protocol = transportFor(uriText, configured) as TransportProtocol;
@@ -53,8 +87,7 @@ export async function locate(uriText: string, configured: TransportProtocol | un
   if (u.value.port === undefined) {
     const service = protocol === "tls" ? "_sips._tcp" : protocol === "tcp" ? "_sip._tcp" : "_sip._udp";
     const records = await dns.srv(`${service}.${host}`).catch(() => []);
-    // RFC 2782: lowest priority first; among equals, higher weight first (a deterministic stand-in for the weighted draw).
-    const sorted = [...records].sort((a, b) => a.priority - b.priority || b.weight - a.weight);
+    const sorted = srvOrder(records, random);
     for (const r of sorted) for (const a of await dns.addresses(r.name).catch(() => [])) targets.push({ protocol, host: a, port: r.port });
     if (sorted.length > 0 && targets.length > 0) return { ok: true, value: targets };
   }
