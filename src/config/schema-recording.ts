@@ -26,6 +26,10 @@ export const recordingSchema = z
     /** Played (by FreeSWITCH, to both parties) before a recording-required hangup: a path or URL FreeSWITCH can play. */
     failure_announcement: z.string().regex(/^[^\s'"]{1,1024}$/, { message: "expected a file path or URL FreeSWITCH can play, without spaces or quotes" }).optional(),
     failure_announcement_seconds: z.number().int().min(1).max(120).default(6),
+    /** RFC 7866 §6.1.2 recording indication by "other means": played (by FreeSWITCH, to both parties) when recording starts. */
+    indication_announcement: z.string().regex(/^[^\s'"]{1,1024}$/, { message: "expected a file path or URL FreeSWITCH can play, without spaces or quotes" }).optional(),
+    /** Play the indication again when a paused recording resumes. */
+    indication_on_resume: z.boolean().default(false),
     hangup_cause: z.string().regex(/^[A-Z][A-Z0-9_]{2,47}$/, { message: "expected a Q.850 cause name such as NORMAL_TEMPORARY_FAILURE" }).default("NORMAL_TEMPORARY_FAILURE"),
     setup_timeout_ms: millis(500, 120_000).default(10_000),
     /** SIP responses (or classes "4xx"/"5xx"/"6xx") that move on to the next server of a group. */

@@ -83,6 +83,8 @@ export interface RecorderPolicy {
   readonly onFailure: "continue" | "hangup";
   /** Q.850 cause name for uuid_kill when recording is required and failed. */
   readonly hangupCause: string;
+  /** RFC 7866 §6.1.2: played to both parties when the recording starts (and on resume when `onResume`). */
+  readonly indication?: { readonly file: string; readonly onResume: boolean };
   /** Played to both parties before that hangup, which then comes `announcementSeconds` later. */
   readonly announcement?: { readonly file: string; readonly seconds: number };
   readonly dtmf: "forward" | "drop";

@@ -204,6 +204,25 @@ describe("recorder on esl-call-plain", () => {
     expect(other.rec.recordings.length === 0 || other.rec.recordings[0]!.status === "stopped").toBe(true);
   });
 
+  test("recording indication (RFC 7866 §6.1.2): the configured announcement plays to both parties when recording starts, and on resume when asked", async () => {
+    const file = "/usr/share/freeswitch/sounds/recording-notice.wav";
+    const { w, feed } = setup({ indication: { file, onResume: true } });
+    await feed(0, 3);
+    expect(w.commands.some((c) => c.includes("uuid_broadcast"))).toBe(false); // not before the SRS records
+    w.answerLeg("read");
+    w.answerLeg("write");
+    await flush();
+    expect(w.commands.filter((c) => c.includes("uuid_broadcast"))).toEqual([`api uuid_broadcast ${A} playback::${file} both`]);
+    await feed(3, 8); // bridge, pause, resume
+    expect(w.commands.filter((c) => c.includes("uuid_broadcast"))).toHaveLength(2);
+    const quiet = setup({ indication: { file, onResume: false } });
+    await quiet.feed(0, 3);
+    quiet.w.answerLeg("read");
+    quiet.w.answerLeg("write");
+    await quiet.feed(3, 8);
+    expect(quiet.w.commands.filter((c) => c.includes("uuid_broadcast"))).toHaveLength(1);
+  });
+
   test("pause_mode silence: the gate sends silence in place of the call's audio, no re-INVITE either way (the SRS timeline has no gap)", async () => {
     const { w, feed } = setup({ pauseMode: "silence" });
     await feed(0, 3);

@@ -210,6 +210,12 @@ export class Recorder {
     const status = n.kind === "started" ? "recording" : n.kind === "resumed" ? "recording" : n.kind;
     // The channel variables describe the whole recording: a change on some servers only leaves them as they are.
     if (n.groups === undefined) this.#track(this.d.esl.api(`uuid_setvar_multi ${r.callUuid} siprec_status=${status};siprec_recording_id=${r.id}`));
+    // RFC 7866 §6.1.2: "The SRC MUST provide recording indications to all participants in the CS";
+    // a UA that is not record-aware learns it by "other means", here an announcement to both parties.
+    const ind = this.d.policy.indication;
+    if (ind !== undefined && n.groups === undefined && (n.kind === "started" || (n.kind === "resumed" && ind.onResume))) {
+      this.#track(this.d.esl.api(`uuid_broadcast ${r.callUuid} playback::${ind.file} both`));
+    }
     if (n.kind === "failed" && r.status === "failed" && this.d.policy.onFailure === "hangup") {
       // Recording required: the call may not go on unrecorded.
       this.d.log.warn("recording required and failed: hanging the call up", { callUuid: r.callUuid, cause: this.d.policy.hangupCause });
