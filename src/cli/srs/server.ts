@@ -150,9 +150,12 @@ export class SrsServer {
     rec.event("200 OK sent", this.o.clock.wallNow());
     const timers: TimerId[] = [];
     this.#active.set(rec, { session, timers });
-    // RFC 3550 §6.3.1: reports at a randomized interval (0.5 to 1.5 times the deterministic one).
+    // RFC 3550 §6.3.1: reports at a randomized interval (0.5 to 1.5 times the deterministic one);
+    // §6.2: "the initial RTCP packet ... [uses] half the minimum interval", so the first comes sooner.
+    let first = true;
     const report = (): void => {
-      const t = this.o.rtcpIntervalMs ?? 5000;
+      const t = (this.o.rtcpIntervalMs ?? 5000) / (first ? 2 : 1);
+      first = false;
       const id = this.o.clock.setTimer(Math.round(t * (0.5 + (this.o.ids.uint32() % 10_001) / 10_000)), () => {
         timers.splice(timers.indexOf(id), 1);
         if (!this.#active.has(rec)) return;
