@@ -30,3 +30,9 @@ export function* textMutations(base: string, seed: number, count: number): Gener
 export function* byteMutations(base: Uint8Array, seed: number, count: number): Generator<Uint8Array> {
   for (const m of mutations([...base], { seed, count, insert: (r) => r })) yield Uint8Array.from(m);
 }
+
+/** A seeded uniform generator in [0, 1) (LCG), for damage placed at random but replayable. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
