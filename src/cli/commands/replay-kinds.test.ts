@@ -236,6 +236,30 @@ describe("--concurrency", () => {
   }, 20_000);
 });
 
+describe("--timeline", () => {
+  test("each call starts at its offset in the capture, scaled by --speed: the calls of esl-tap-legs overlap as captured", async () => {
+    await withSrs(async (srs) => {
+      const io = realIo();
+      const code = await run(["replay", join(FS_FIXTURES, "esl-tap-legs.pcap"), "--all", "--timeline", "--speed", "10", "--max-duration", "1", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--json"], io);
+      expect(code).toBe(1); // two captured calls were never answered: nothing to replay for them
+      const report = JSON.parse(io.stdout.join("\n")) as { calls: { callId: string; ok: boolean; reason?: string }[] };
+      expect(report.calls.filter((c) => c.ok).length).toBe(5);
+      const recs = await waitFor(srs, 5);
+      const starts = recs.map((r) => Date.parse(r["startedAt"] as string)).sort((a, b) => a - b);
+      const ends = recs.map((r) => Date.parse(r["endedAt"] as string));
+      // Captured offsets 0, 0, 1.55, 2.05 and 9.05 s → 0, 0, 155, 205 and 905 ms at --speed 10.
+      const rel = starts.map((t) => t - starts[0]!);
+      expect(rel[1]!).toBeLessThan(100);
+      expect(Math.abs(rel[2]! - 155)).toBeLessThan(120);
+      expect(Math.abs(rel[3]! - 205)).toBeLessThan(120);
+      expect(Math.abs(rel[4]! - 905)).toBeLessThan(150);
+      // Overlapping, not one after another: the first call was still up when the third began.
+      expect(Math.max(...ends.slice(0, 2))).toBeGreaterThan(starts[2]!);
+      expect(await run(["replay", "x.pcap", "--all", "--timeline", "--max-speed", "--srs", "sip:a@127.0.0.1"], memoryIo())).toBe(2);
+    });
+  }, 20_000);
+});
+
 describe("interrupted", () => {
   test("Ctrl-C during --all at --speed 1: the call in progress ends with a BYE at once, no further call starts, exit 1", async () => {
     await withSrs(async (srs) => {

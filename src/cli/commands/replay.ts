@@ -31,6 +31,7 @@ interface Options {
   tlsNoVerify?: boolean;
   srtp?: boolean;
   concurrency: string;
+  timeline?: boolean;
   localAddress: string;
 }
 
@@ -57,6 +58,7 @@ export const replayCommand: CliCommand = {
       .option("--tls-no-verify", "do not verify the SRS's certificate (labs only)")
       .option("--srtp", "SRTP with SDES keys toward the SRS (default: the config's [recording] srtp)")
       .option("--concurrency <n>", "with --all: replay this many calls at once (one SIP stack)", "1")
+      .option("--timeline", "with --all: start each call at its offset in the capture (scaled by --speed), overlapping as captured")
       .option("--local-address <ip>", "our address as the SRS sees it (SIP and RTP)", "127.0.0.1")
       .action(async (file: string, o: Options) => {
         const { io } = ctx;
@@ -72,6 +74,7 @@ export const replayCommand: CliCommand = {
         if (o.callId !== undefined && o.all === true) return usage("--call-id and --all exclude each other");
         const concurrency = Number(o.concurrency);
         if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 1000)) return usage("--concurrency must be a whole number 1-1000");
+        if (o.timeline === true && (speed === 0 || concurrency !== 1)) return usage("--timeline paces calls by the capture: it goes with --speed, not --max-speed or --concurrency");
         const rtpOnly = o.rtpOnly === true;
         if (o.list === true) {
           const scan = await scanCapture(file, { rtpOnly, keep: () => false });
@@ -92,7 +95,7 @@ export const replayCommand: CliCommand = {
           io.err(`siprec replay: ${target.error.message}`);
           return ctx.setExit(EXIT.FAILURE);
         }
-        await replayCalls(ctx, { file, callId: o.callId, all: o.all === true, rtpOnly, json: o.json === true, srtp: o.srtp === true, localAddress: o.localAddress, speed, maxDurationS, concurrency }, target.value);
+        await replayCalls(ctx, { file, callId: o.callId, all: o.all === true, rtpOnly, json: o.json === true, srtp: o.srtp === true, localAddress: o.localAddress, speed, maxDurationS, concurrency, timeline: o.timeline === true }, target.value);
       });
   },
 };

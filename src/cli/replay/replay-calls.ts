@@ -1,7 +1,8 @@
 /**
  * `siprec replay --srs`: the chosen calls of a capture replayed as SIPREC
- * recordings, `concurrency` at a time over one SIP stack, each reported as
- * it ends (text) or all at the end in capture order (`--json`).
+ * recordings over one SIP stack — `concurrency` at a time, or each at its
+ * offset in the capture (`--timeline`, so calls overlap as they did) — each
+ * reported as it ends (text) or all at the end in capture order (`--json`).
  *
  * Memory: one pass finds the calls (keeping the packets of the one
  * `--call-id` names); `--all` then reads the file again per batch of calls
@@ -35,6 +36,8 @@ export interface ReplayRequest {
   readonly speed: number;
   readonly maxDurationS: number | undefined;
   readonly concurrency: number;
+  /** Calls start at their offsets in the capture (scaled by speed), overlapping as captured. */
+  readonly timeline: boolean;
 }
 
 export async function replayCalls(ctx: CliContext, q: ReplayRequest, target: SrsTargetChoice): Promise<void> {
@@ -83,6 +86,15 @@ export async function replayCalls(ctx: CliContext, q: ReplayRequest, target: Srs
   let interrupted: string | undefined;
   const interruption = io.stopSignal().then((s) => (interrupted = s));
   const started = io.clock.now();
+  const firstUs = Math.min(...chosen.map((c) => c.startUs));
+  /** Resolves at `at` (clock ms), or at once on an interruption (the timer is cleared). */
+  const waitUntil = (at: number): Promise<void> =>
+    new Promise((resolve) => {
+      const wait = at - io.clock.now();
+      if (wait <= 0) return resolve();
+      const id = io.clock.setTimer(wait, resolve);
+      void interruption.then(() => (io.clock.clearTimer(id), resolve()));
+    });
   let index = 0;
   try {
     for (const batch of q.callId !== undefined ? [chosen] : batchesOf(chosen, REPLAY_BUDGET)) {
@@ -93,19 +105,31 @@ export async function replayCalls(ctx: CliContext, q: ReplayRequest, target: Srs
         return ctx.setExit(EXIT.FAILURE);
       }
       const queue = calls.map((call) => ({ call, index: index++ }));
-      const worker = async (): Promise<void> => {
-        for (let next = queue.shift(); next !== undefined && interrupted === undefined; next = queue.shift()) {
-          const { call, index: i } = next;
-          const t0 = io.clock.now();
-          const label = `${i + 1}/${chosen.length} ${call.callId}`;
-          const perCall = io.stderrIsTTY && q.concurrency === 1 ? (done: number, total: number) => io.status(progressLine(label, done, total, io.clock.now() - t0)) : undefined;
-          const r = await replayCall(call, { ...base, interrupted: interruption, ...(perCall === undefined ? {} : { onProgress: perCall }) });
-          results.push({ index: i, r });
-          if (io.stderrIsTTY) io.status(q.concurrency === 1 ? "" : progressLine(`${results.length}/${chosen.length} calls`, results.length, chosen.length, io.clock.now() - started));
-          if (!q.json) printResult(ctx, r, target.uri);
-        }
+      const runOne = async (call: CapturedCall, i: number, lateMs = 0): Promise<void> => {
+        const t0 = io.clock.now();
+        const label = `${i + 1}/${chosen.length} ${call.callId}`;
+        const one = q.concurrency === 1 && !q.timeline;
+        const perCall = io.stderrIsTTY && one ? (done: number, total: number) => io.status(progressLine(label, done, total, io.clock.now() - t0)) : undefined;
+        const replayed = await replayCall(call, { ...base, interrupted: interruption, ...(perCall === undefined ? {} : { onProgress: perCall }) });
+        // More than 100 ms after its captured offset: say so (a memory batch or a slow set-up delayed it).
+        const r = lateMs > 100 ? { ...replayed, warnings: [...replayed.warnings, `started ${Math.round(lateMs)} ms after its place on the capture's timeline`] } : replayed;
+        results.push({ index: i, r });
+        if (io.stderrIsTTY) io.status(one ? "" : progressLine(`${results.length}/${chosen.length} calls`, results.length, chosen.length, io.clock.now() - started));
+        if (!q.json) printResult(ctx, r, target.uri);
       };
-      await Promise.all(Array.from({ length: Math.min(q.concurrency, queue.length) }, worker));
+      if (q.timeline) {
+        // Each call starts at its offset in the capture (scaled by --speed), overlapping as it did.
+        await Promise.all(queue.map(async ({ call, index: i }) => {
+          const due = started + (call.startUs - firstUs) / 1000 / q.speed;
+          await waitUntil(due);
+          if (interrupted === undefined) await runOne(call, i, io.clock.now() - due);
+        }));
+      } else {
+        const worker = async (): Promise<void> => {
+          for (let next = queue.shift(); next !== undefined && interrupted === undefined; next = queue.shift()) await runOne(next.call, next.index);
+        };
+        await Promise.all(Array.from({ length: Math.min(q.concurrency, queue.length) }, worker));
+      }
     }
   } finally {
     if (io.stderrIsTTY) io.status("");
