@@ -86,7 +86,7 @@ export async function replayCalls(ctx: CliContext, q: ReplayRequest, target: Srs
   let interrupted: string | undefined;
   const interruption = io.stopSignal().then((s) => (interrupted = s));
   const started = io.clock.now();
-  const firstUs = Math.min(...chosen.map((c) => c.startUs));
+  const firstUs = chosen.reduce((m, c) => Math.min(m, c.startUs), Infinity);
   /** Resolves at `at` (clock ms), or at once on an interruption (the timer is cleared). */
   const waitUntil = (at: number): Promise<void> =>
     new Promise((resolve) => {

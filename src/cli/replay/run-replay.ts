@@ -110,7 +110,10 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
       : warnings.join("; ");
     return { callId: call.callId, ok: false, packetsReplayed: 0, refused: `nothing to replay: ${seen}`, warnings };
   }
-  const codecs = [...new Set([...flows.values()].map((f) => f.codec))] as OfferCodec[];
+  // The captured codecs first; the other G.711 law too, so an SRS that takes only that one still records (the forker transcodes).
+  const captured = [...new Set([...flows.values()].map((f) => f.codec))] as OfferCodec[];
+  const g711 = captured.some((c) => c === "PCMU" || c === "PCMA");
+  const codecs = g711 ? [...new Set<OfferCodec>([...captured, "PCMU", "PCMA"])] : captured;
   const timeline = capturedTimeline(call, o.lib, labels, o.ids, warnings);
   let current = timeline?.initial;
   let updates: Promise<unknown> = Promise.resolve();
