@@ -24,7 +24,7 @@ async function callRecorded(r: DaemonRig, what = "siprec::started"): Promise<voi
   await r.until(() => r.fired("started").length === 1, 8000, what);
 }
 
-const subscribed = (r: DaemonRig): boolean => r.fs.commands.some((c) => c.startsWith("event plain "));
+const subscribed = (r: DaemonRig): boolean => r.fs.commands.some((c) => /^event (plain|json) /.test(c));
 type Stream = { label: string; wav: string; packets: number; whilePaused: number };
 const streamsOf = (r: DaemonRig): Stream[] => (r.srs.finished[0]?.["streams"] as Stream[]) ?? [];
 
@@ -152,6 +152,26 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
       // No gap: packets for the whole length, at 20 ms each.
       expect(Math.abs(s.packets * 20 - w.value.durationMs)).toBeLessThan(300);
     }
+  }, 30_000);
+
+  test("event_format json (the shipped config's): the same call recorded with both tones, paused without a leak, stopped; events and variables back", async () => {
+    rig = await startRig({ format: "json" });
+    const r = rig;
+    await callRecorded(r);
+    expect(r.fs.commands.find((c) => c.startsWith("event json "))).toContain("CUSTOM siprec::start siprec::pause siprec::resume siprec::stop");
+    await Bun.sleep(500);
+    r.fs.fireSiprec("pause");
+    await r.until(() => r.fired("paused").length === 1, 3000, "siprec::paused");
+    await Bun.sleep(400);
+    r.fs.fireSiprec("resume");
+    await r.until(() => r.fired("resumed").length === 1, 3000, "siprec::resumed");
+    await Bun.sleep(500);
+    r.fs.playCallEnd();
+    await r.until(() => r.srs.finished.length === 1 && r.fired("stopped").length === 1, 5000, "the recording to finish");
+    const folder = r.srs.finished[0]!["folder"] as string;
+    expect(streamsOf(r).map((s) => [s.label, s.whilePaused])).toEqual([["1", 0], ["2", 0]]);
+    expect([wavTone(join(folder, "label-1.wav")).hz, wavTone(join(folder, "label-2.wav")).hz]).toEqual([440, 880]);
+    expect(readFileSync(join(folder, "metadata-1.xml"), "utf8")).toContain('<nameID aor="sip:callee@127.0.0.1:5092"');
   }, 30_000);
 
   test("codec mismatch: native taps answer and hang up without RTP → one mixed leg, one stream, the fallback reported", async () => {

@@ -39,7 +39,7 @@ export async function startRig(o: FsEmulatorOptions & { recording?: string; extr
   if (o.tls !== undefined) writeFileSync(join(dir, "srs-ca.pem"), o.tls.caPem);
   const config = join(dir, "siprec.toml");
   writeFileSync(config, [
-    "[freeswitch]", 'host = "127.0.0.1"', `port = ${fs.port}`, 'password = "ClueCon"', 'event_format = "plain"', "reconnect_initial_ms = 50", "reconnect_max_ms = 200",
+    "[freeswitch]", 'host = "127.0.0.1"', `port = ${fs.port}`, 'password = "ClueCon"', `event_format = "${o.format ?? "plain"}"`, "reconnect_initial_ms = 50", "reconnect_max_ms = 200",
     "[tap]", 'address = "127.0.0.1"', "sip_port = 0", "answer_timeout_ms = 1500", "rtp_port_min = 41000", "rtp_port_max = 41999",
     "[[srs]]", 'name = "local"', `uri = "${o.srsUri ?? `sip:srs@127.0.0.1:${srs.portOf(transport)}`}"`, `transport = "${transport}"`, "options_interval = 0",
     ...(o.tls === undefined ? [] : [`tls_ca_file = "${join(dir, "srs-ca.pem")}"`]),

@@ -7,7 +7,7 @@
  * BACKGROUND_JOB's ids and body are changed, and re-encoded the way
  * FreeSWITCH encodes plain events.
  */
-import { type EslEvent, parseEventFrame } from "../../src/esl/event.ts";
+import { type EslEvent, parseEventFrame, parseEventPlain } from "../../src/esl/event.ts";
 import { eslFrames } from "./esl-fixtures.ts";
 import { rawFrames } from "./esl-replay-server.ts";
 import { TapLegEmulator } from "./fs-emulator-sip.ts";
@@ -62,6 +62,23 @@ export function plainEventFrame(headers: ReadonlyMap<string, string>, body?: str
   return enc.encode(`Content-Length: ${enc.encode(inner).length}\nContent-Type: text/event-plain\n\n${inner}`);
 }
 
+/**
+ * A plain event frame as FreeSWITCH sends it with `event json`: one JSON
+ * object, every value a string, a body as "Content-Length" and "_body" at
+ * the end (the fixtures README, esl-call-json).
+ */
+export function jsonFromPlainFrame(frame: Uint8Array): Uint8Array {
+  const text = Buffer.from(frame).toString("latin1");
+  const inner = Buffer.from(text.slice(text.indexOf("\n\n") + 2), "latin1");
+  const e = parseEventPlain(new Uint8Array(inner));
+  if (!e.ok) throw new Error(`emulator: not a plain event: ${e.error.message}`);
+  const o: Record<string, string> = {};
+  for (const [k, v] of e.value.headers) if (k !== "Content-Length") o[k] = v;
+  if (e.value.body !== undefined) Object.assign(o, { "Content-Length": String(enc.encode(e.value.body).length), _body: e.value.body });
+  const json = JSON.stringify(o);
+  return enc.encode(`Content-Length: ${enc.encode(json).length}\nContent-Type: text/event-json\n\n${json}`);
+}
+
 /** Writes that survive a full kernel buffer: the rest waits for drain, in order (as FreeSWITCH's own socket does). */
 class QueuedWriter {
   #queue: Uint8Array[] = [];
@@ -96,6 +113,8 @@ class QueuedWriter {
 
 export interface FsEmulatorOptions {
   readonly password?: string;
+  /** The subscription format the emulator accepts and sends events in (FreeSWITCH's "event plain" or "event json"). */
+  readonly format?: "plain" | "json";
   /** Native read/write legs answer and hang up without RTP (FreeSWITCH's codec-mismatch case). */
   readonly nativeMismatch?: boolean;
 }
@@ -153,13 +172,13 @@ export class FsEmulator {
 
   /** The call up to CHANNEL_BRIDGE, siprec::start included (captured frames; other uuids for more calls). */
   playCallStart(a = CALL_A, b = CALL_B): void {
-    for (const f of CALL_START) this.#socket?.write(renamed(f, a, b));
+    for (const f of CALL_START) this.#event(renamed(f, a, b));
     this.#live.push(a, b);
   }
 
   /** The caller hangs up: hangup events, siprec::stop, and that call's tap legs end. */
   playCallEnd(a = CALL_A, b = CALL_B): void {
-    for (const f of CALL_END) this.#socket?.write(renamed(f, a, b));
+    for (const f of CALL_END) this.#event(renamed(f, a, b));
     this.#live = this.#live.filter((u) => u !== a && u !== b);
     this.legs.hangupCall(a);
   }
@@ -170,7 +189,7 @@ export class FsEmulator {
     h.set("Event-Subclass", `siprec::${action}`);
     h.set("SIPREC-Action", action);
     for (const [k, v] of Object.entries(extra)) h.set(k, v);
-    this.#socket?.write(plainEventFrame(h));
+    this.#event(plainEventFrame(h));
   }
 
   /**
@@ -182,7 +201,7 @@ export class FsEmulator {
     if (e === undefined) throw new Error(`no ${name} in esl-call-plain`);
     const h = new Map<string, string>();
     for (const [k, v] of e.headers) h.set(k, v.replaceAll(PLAIN_A, CALL_A).replaceAll(PLAIN_B, otherLeg));
-    this.#socket?.write(plainEventFrame(h, e.body));
+    this.#event(plainEventFrame(h, e.body));
   }
 
   /** A call already up when a (restarted) daemon connects: channels listed, no events replayed. */
@@ -202,6 +221,11 @@ export class FsEmulator {
     this.legs.close();
   }
 
+  /** An event to the subscriber, in the format it subscribed with. */
+  #event(plainFrame: Uint8Array): void {
+    this.#socket?.write(this.o.format === "json" ? jsonFromPlainFrame(plainFrame) : plainFrame);
+  }
+
   #reply(s: { write(b: Uint8Array): number }, text: string): void {
     s.write(enc.encode(`Content-Type: command/reply\nReply-Text: ${text}\n\n`));
   }
@@ -219,8 +243,9 @@ export class FsEmulator {
       s.write(rawFrames("esl-auth-fail")[2]!);
       return s.end();
     }
-    if (first.startsWith("event plain ")) return this.#reply(s, "+OK event listener enabled plain");
-    if (first.startsWith("event ")) return this.#reply(s, "-ERR the emulator speaks plain only");
+    const format = this.o.format ?? "plain";
+    if (first.startsWith(`event ${format} `)) return this.#reply(s, `+OK event listener enabled ${format}`);
+    if (first.startsWith("event ")) return this.#reply(s, `-ERR the emulator was started for event ${format}`);
     if (first === "api show channels as json") {
       if (this.#live.length === 0) return this.#api(s, '{"row_count": 0}\n');
       return this.#api(s, `${JSON.stringify({ row_count: this.#live.length, rows: this.#live.map((uuid) => ({ uuid, direction: uuid === CALL_A ? "inbound" : "outbound" })) })}\n`);
@@ -250,7 +275,7 @@ export class FsEmulator {
       const h = new Map(JOB_EVENT.headers);
       h.set("Job-UUID", jobUuid);
       h.set("Job-Command-Arg", command.slice("originate ".length));
-      this.#socket?.write(plainEventFrame(h, body));
+      this.#event(plainEventFrame(h, body));
     };
     if (m === null) return job("-ERR INVALID_GATEWAY\n");
     const direction = vars.get("sip_h_X-Siprec-Direction") as "read" | "write" | "both";
