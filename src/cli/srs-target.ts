@@ -7,6 +7,15 @@
 import type { Io } from "./io.ts";
 import { loadConfig } from "../config/load.ts";
 import { type SrsClientTls, srsClientTls } from "./srs-tls.ts";
+import { type CryptoSuite, isKnownSuite } from "../sdp/crypto-attr.ts";
+
+/** `--srtp-suite A,B`: SDES suites in offer order, or a message naming the unknown one. */
+export function parseSuites(text: string): { ok: true; value: CryptoSuite[] } | { ok: false; message: string } {
+  const list = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const bad = list.find((s) => !isKnownSuite(s));
+  if (list.length === 0 || bad !== undefined) return { ok: false, message: `--srtp-suite: ${bad === undefined ? "empty" : JSON.stringify(bad)}; known: AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM` };
+  return { ok: true, value: list as CryptoSuite[] };
+}
 
 export interface SrsTargetChoice {
   readonly uri: string;
@@ -15,6 +24,8 @@ export interface SrsTargetChoice {
   readonly tls?: SrsClientTls;
   /** The config's SRTP policy for recordings (a URI target has none). */
   readonly srtp?: "off" | "offer" | "require";
+  /** The config's SDES suites, in offer order. */
+  readonly srtpSuites?: readonly CryptoSuite[];
 }
 
 export type SrsTargetError = { readonly kind: "usage" | "config"; readonly message: string };
@@ -34,6 +45,7 @@ export async function resolveSrsTarget(srs: string, configPath: string | undefin
       uri: s.uri,
       transport: s.transport,
       srtp: cfg.value.config.recording.srtp,
+      srtpSuites: cfg.value.config.recording.srtp_suites,
       ...(tls.value === undefined ? {} : { tls: tls.value }),
       ...(s.auth_username !== undefined && s.auth_password !== undefined ? { credentials: { username: s.auth_username, password: s.auth_password.reveal() } } : {}),
     },

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { millis, name, port, regex, xmlName } from "./fields.ts";
 
 export const CODECS = ["PCMU", "PCMA", "G722"] as const;
-export const SRTP_SUITES = ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32"] as const;
+export const SRTP_SUITES = ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM"] as const;
 
 export const recordingSchema = z
   .strictObject({

@@ -17,12 +17,13 @@ export interface InlineKey {
   readonly mki?: { readonly value: number; readonly length: number };
 }
 
-export type CryptoSuite = "AES_CM_128_HMAC_SHA1_80" | "AES_CM_128_HMAC_SHA1_32";
+export type CryptoSuite = "AES_CM_128_HMAC_SHA1_80" | "AES_CM_128_HMAC_SHA1_32" | "AEAD_AES_128_GCM";
 
-/** Master key and salt lengths in bytes (RFC 4568 §6.2.1, §6.2.2). */
+/** Master key and salt lengths in bytes (RFC 4568 §6.2.1, §6.2.2; RFC 7714 §14.1: a 128-bit key and a 96-bit salt). */
 export const SUITE_KEY_SALT_BYTES: Readonly<Record<CryptoSuite, { key: number; salt: number }>> = {
   AES_CM_128_HMAC_SHA1_80: { key: 16, salt: 14 },
   AES_CM_128_HMAC_SHA1_32: { key: 16, salt: 14 },
+  AEAD_AES_128_GCM: { key: 16, salt: 12 },
 };
 
 export function isKnownSuite(s: string): s is CryptoSuite {

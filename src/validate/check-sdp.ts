@@ -49,7 +49,7 @@ function checkCrypto(m: Media, sink: FindingSink): void {
     }
     for (const c of m.crypto) {
       if (!isKnownSuite(c.suite)) {
-        sink.add("sdp-crypto", `crypto ${c.tag}: suite ${c.suite} is not one siprec knows (AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32)`, at);
+        sink.add("sdp-crypto", `crypto ${c.tag}: suite ${c.suite} is not one siprec knows (AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM)`, at);
         continue;
       }
       for (const key of c.keyParams.split(";")) {

@@ -75,11 +75,11 @@ describe.if(ON)("media path against independent tools", () => {
     expect(forker.counters("o")).toMatchObject({ packetsOut: 200, transcoded: 200, sendErrors: 0 });
   });
 
-  for (const suite of ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32"] as const) {
+  for (const suite of ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM"] as const) {
     test(`${suite}: libsrtp2 decrypts the forker's SRTP and the reporter's SRTCP`, () => {
       const cc = Bun.spawnSync(["sh", "-c", `cc -O2 -o ${HELPER} ${join(import.meta.dir, "helpers/srtp-check.c")} $(pkg-config --cflags --libs libsrtp2)`], { stderr: "pipe" });
       if (cc.exitCode !== 0) throw new Error(`cc failed: ${cc.stderr.toString()}`);
-      const keySalt = cryptoIds.bytes(30);
+      const keySalt = cryptoIds.bytes(suite === "AEAD_AES_128_GCM" ? 28 : 30);
       const ctx = new SrtpContext({ suite, masterKey: keySalt.slice(0, 16), masterSalt: keySalt.slice(16) });
       const wire: { kind: "rtp" | "rtcp"; bytes: Uint8Array }[] = [];
       const forker = new Forker({ clock: systemClock, ids: cryptoIds });

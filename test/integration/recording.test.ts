@@ -117,6 +117,27 @@ describe("test-call → srs", () => {
     });
   }
 
+  test("AEAD_AES_128_GCM (RFC 7714) offered first: the SRS answers it, decrypts every packet, and its SRTCP reports come back", async () => {
+    const { server } = await srs({ rtcpIntervalMs: 400 });
+    try {
+      const r = await call(server.port, { durationMs: 2000, srtp: true, srtpSuites: ["AEAD_AES_128_GCM", "AES_CM_128_HMAC_SHA1_80"] });
+      expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
+      expect(r.rtcpReceived).toBeGreaterThan(0);
+      await Bun.sleep(200);
+      const rep = server.finished[0] as { folder: string; streams: { packets: number; srtp: boolean; srtpSuite: string; rejected: number; rtcp: { senderReports: number; rtcpRejected: number } }[] };
+      for (const s of rep.streams) {
+        expect([s.srtp, s.srtpSuite, s.rejected, s.rtcp.rtcpRejected]).toEqual([true, "AEAD_AES_128_GCM", 0, 0]);
+        expect(s.packets).toBeGreaterThan(80);
+        expect(s.rtcp.senderReports).toBeGreaterThan(0);
+      }
+      const ladder = r.report.ladder.map((l) => l.what).join(" | ");
+      expect(ladder).toContain("SRTP");
+      expect(dominantFrequency(wav(rep.folder, "label-1.wav"), 8000, STREAM_TONES)).toBe(440);
+    } finally {
+      await server.stop();
+    }
+  });
+
   test("TLS with certificate verification: the call and its audio arrive", async () => {
     const pki = testPki();
     const { server } = await srs({ transports: ["tls"], tls: { cert: pki.serverCert, key: pki.serverKey } });

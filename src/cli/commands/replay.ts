@@ -13,7 +13,7 @@ import { EXIT } from "../exit-codes.ts";
 import { replayCalls } from "../replay/replay-calls.ts";
 import { scanCapture } from "../replay/scan-capture.ts";
 import { describeCall, listText } from "../replay/list-calls.ts";
-import { applyTransportFlags, resolveSrsTarget } from "../srs-target.ts";
+import { applyTransportFlags, parseSuites, resolveSrsTarget } from "../srs-target.ts";
 
 interface Options {
   list?: boolean;
@@ -30,6 +30,7 @@ interface Options {
   tlsCa?: string;
   tlsNoVerify?: boolean;
   srtp?: boolean;
+  srtpSuite?: string;
   concurrency: string;
   timeline?: boolean;
   localAddress: string;
@@ -57,6 +58,7 @@ export const replayCommand: CliCommand = {
       .option("--tls-ca <file>", "PEM trust anchors for the SRS's certificate (TLS)")
       .option("--tls-no-verify", "do not verify the SRS's certificate (labs only)")
       .option("--srtp", "SRTP with SDES keys toward the SRS (default: the config's [recording] srtp)")
+      .option("--srtp-suite <list>", "SDES suites to offer, in order (default: the config's, else AES_CM_128_HMAC_SHA1_80)")
       .option("--concurrency <n>", "with --all: replay this many calls at once (one SIP stack)", "1")
       .option("--timeline", "with --all: start each call at its offset in the capture (scaled by --speed), overlapping as captured")
       .option("--local-address <ip>", "our address as the SRS sees it (SIP and RTP)", "127.0.0.1")
@@ -72,6 +74,8 @@ export const replayCommand: CliCommand = {
         if (!(speed === 0 || (speed >= 0.1 && speed <= 100))) return usage("--speed must be 0.1-100");
         if (maxDurationS !== undefined && !(maxDurationS > 0)) return usage("--max-duration must be seconds > 0");
         if (o.callId !== undefined && o.all === true) return usage("--call-id and --all exclude each other");
+        const suites = o.srtpSuite === undefined ? undefined : parseSuites(o.srtpSuite);
+        if (suites !== undefined && !suites.ok) return usage(suites.message);
         const concurrency = Number(o.concurrency);
         if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 1000)) return usage("--concurrency must be a whole number 1-1000");
         if (o.timeline === true && (speed === 0 || concurrency !== 1)) return usage("--timeline paces calls by the capture: it goes with --speed, not --max-speed or --concurrency");
@@ -95,7 +99,7 @@ export const replayCommand: CliCommand = {
           io.err(`siprec replay: ${target.error.message}`);
           return ctx.setExit(EXIT.FAILURE);
         }
-        await replayCalls(ctx, { file, callId: o.callId, all: o.all === true, rtpOnly, json: o.json === true, srtp: o.srtp === true, localAddress: o.localAddress, speed, maxDurationS, concurrency, timeline: o.timeline === true }, target.value);
+        await replayCalls(ctx, { file, callId: o.callId, all: o.all === true, rtpOnly, json: o.json === true, srtp: o.srtp === true, ...(suites === undefined ? {} : { srtpSuites: suites.value }), localAddress: o.localAddress, speed, maxDurationS, concurrency, timeline: o.timeline === true }, target.value);
       });
   },
 };

@@ -6,7 +6,7 @@
 import type { CliCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { type TestCallOptions, type TestCallResult, runLoad, runTestCall } from "../test-call/run-test-call.ts";
-import { applyTransportFlags, resolveSrsTarget } from "../srs-target.ts";
+import { applyTransportFlags, parseSuites, resolveSrsTarget } from "../srs-target.ts";
 import { parseWav } from "../../media/wav.ts";
 import { cryptoIds } from "../../platform/crypto-ids.ts";
 import type { OfferCodec } from "../../siprec/offer.ts";
@@ -20,6 +20,7 @@ interface Options {
   codec: string;
   wav?: string;
   srtp?: boolean;
+  srtpSuite?: string;
   pauseAt?: string;
   resumeAt?: string;
   caller: string;
@@ -72,6 +73,7 @@ export const testCallCommand: CliCommand = {
       .option("--codec <codec>", "PCMU or PCMA, offered first", "PCMU")
       .option("--wav <file>", "play this WAV (16-bit PCM 8/16 kHz or G.711) instead of tones")
       .option("--srtp", "SRTP with SDES keys (RTP/SAVP)")
+      .option("--srtp-suite <list>", "SDES suites to offer, in order (default: the config's, else AES_CM_128_HMAC_SHA1_80); e.g. AEAD_AES_128_GCM")
       .option("--pause-at <seconds>", "pause (PCI) at this time")
       .option("--resume-at <seconds>", "resume at this time")
       .option("--caller <party>", "caller as 'Name <sip:aor>'", "Alice <sip:alice@example.com>")
@@ -103,6 +105,9 @@ export const testCallCommand: CliCommand = {
           return ctx.setExit(EXIT.FAILURE);
         }
         const { uri, credentials, tls } = target.value;
+        const suites = o.srtpSuite === undefined ? undefined : parseSuites(o.srtpSuite);
+        if (suites !== undefined && !suites.ok) return usage(suites.message);
+        const srtpSuites = suites?.value ?? target.value.srtpSuites;
         const transport = target.value.transport as "udp" | "tcp" | "tls";
         let wav: Int16Array | undefined;
         if (o.wav !== undefined) {
@@ -122,6 +127,7 @@ export const testCallCommand: CliCommand = {
           durationMs: duration * 1000,
           codecs: (o.codec === "PCMA" ? ["PCMA", "PCMU"] : ["PCMU", "PCMA"]) as OfferCodec[],
           srtp: o.srtp === true || (o.srtp === undefined && target.value.srtp === "require"),
+          ...(srtpSuites === undefined ? {} : { srtpSuites }),
           ...(wav === undefined ? {} : { wav }),
           ...(pauseAt === undefined ? {} : { pauseAtMs: pauseAt * 1000 }),
           ...(resumeAt === undefined ? {} : { resumeAtMs: resumeAt * 1000 }),

@@ -31,6 +31,7 @@ export interface ReplayRequest {
   readonly rtpOnly: boolean;
   readonly json: boolean;
   readonly srtp: boolean;
+  readonly srtpSuites?: readonly string[];
   readonly localAddress: string;
   /** 0 = as fast as possible. */
   readonly speed: number;
@@ -73,6 +74,7 @@ export async function replayCalls(ctx: CliContext, q: ReplayRequest, target: Srs
     transport,
     ...(target.tls === undefined ? {} : { tls: target.tls }),
     srtp: q.srtp ? "require" : (target.srtp ?? "off"),
+    srtpSuites: q.srtpSuites ?? target.srtpSuites ?? ["AES_CM_128_HMAC_SHA1_80"],
     ...(lib === undefined ? {} : { lib }),
     ...(target.credentials === undefined ? {} : { credentials: target.credentials }),
     speed: q.speed,

@@ -31,6 +31,8 @@ export interface ReplayOptions {
   readonly transport: "udp" | "tcp" | "tls";
   readonly tls?: ClientTls;
   readonly srtp: "off" | "offer" | "require";
+  /** SDES suites offered, in order. */
+  readonly srtpSuites?: readonly string[];
   /** libxml2, to read a SIPREC capture's own metadata. */
   readonly lib?: Libxml;
   readonly onProgress?: (doneUs: number, totalUs: number) => void;
@@ -130,7 +132,7 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
     ua: stack.ua,
     clock: o.clock,
     ids: o.ids,
-    config: { codecs, ptime: 20, telephoneEvent: true, rtcpMux: false, srtp: o.srtp, srtpSuites: ["AES_CM_128_HMAC_SHA1_80"], transport: o.transport, failoverOn: [408, 420, 480, 488, "5xx", "6xx"], setupTimeoutMs: 10_000, inviteTimeoutMs: 8_000, fromUri: `sip:replay@${o.localHost}`, localAddress: o.localHost },
+    config: { codecs, ptime: 20, telephoneEvent: true, rtcpMux: false, srtp: o.srtp, srtpSuites: o.srtpSuites ?? ["AES_CM_128_HMAC_SHA1_80"], transport: o.transport, failoverOn: [408, 420, 480, 488, "5xx", "6xx"], setupTimeoutMs: 10_000, inviteTimeoutMs: 8_000, fromUri: `sip:replay@${o.localHost}`, localAddress: o.localHost },
     servers: [{ name: "srs", uri: o.srsUri, peers: async () => { const r = await locate(o.srsUri, o.transport, systemResolver); return r.ok ? r.value.map((p) => (o.tls === undefined ? p : { ...p, tls: o.tls })) : []; }, ...(o.credentials === undefined ? {} : { credentials: o.credentials }) }],
     media: driver,
     metadata: () => view,

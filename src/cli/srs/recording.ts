@@ -23,6 +23,7 @@ export interface ReceivedStream {
   readonly socket: RtpEndpoint;
   readonly timeline: Timeline;
   readonly srtp?: SrtpContext;
+  readonly srtpSuite?: string;
   /** Our RTCP for this stream (RRs out, SRs in) and its own socket unless rtcp-mux. */
   readonly rtcp?: StreamRtcp;
   readonly rtcpSocket?: RtpEndpoint;
@@ -65,7 +66,7 @@ export class Recording {
       rtcp === undefined || a.rtcpTo === undefined
         ? undefined
         : new StreamRtcp({ ourSsrc: rtcp.ourSsrc, cname: rtcp.cname, socket: a.rtcpTo.mux ? socket : (rtcp.socket ?? socket), to: a.rtcpTo, ...(ours === undefined ? {} : { protect: ours }), ...(srtp === undefined ? {} : { unprotect: srtp }) });
-    const s: ReceivedStream = { label: a.label, codec: a.codec as G711, payloadType: a.payloadType as number, ...(a.telephoneEventPt === undefined ? {} : { telephoneEventPt: a.telephoneEventPt }), socket, timeline: new Timeline(), ...(srtp === undefined ? {} : { srtp }), ...(reports === undefined ? {} : { rtcp: reports }), ...(rtcp?.socket === undefined ? {} : { rtcpSocket: rtcp.socket }), packets: 0, bytes: 0, dtmfPackets: 0, rtcpPackets: 0, rejected: 0, whilePaused: 0 };
+    const s: ReceivedStream = { label: a.label, codec: a.codec as G711, payloadType: a.payloadType as number, ...(a.telephoneEventPt === undefined ? {} : { telephoneEventPt: a.telephoneEventPt }), socket, timeline: new Timeline(), ...(srtp === undefined ? {} : { srtp }), ...(a.srtp === undefined ? {} : { srtpSuite: a.srtp.suite }), ...(reports === undefined ? {} : { rtcp: reports }), ...(rtcp?.socket === undefined ? {} : { rtcpSocket: rtcp.socket }), packets: 0, bytes: 0, dtmfPackets: 0, rtcpPackets: 0, rejected: 0, whilePaused: 0 };
     this.streams.set(a.label, s);
     return s;
   }
@@ -135,7 +136,7 @@ export class Recording {
       writeFileSync(join(this.dir, file), buildWav(s.timeline.pcm()));
       s.socket.close();
       s.rtcpSocket?.close();
-      return { label: s.label, codec: s.codec, wav: file, packets: s.packets, payloadBytes: s.bytes, dtmfPackets: s.dtmfPackets, rtcpPackets: s.rtcpPackets, rejected: s.rejected, whilePaused: s.whilePaused, late: s.timeline.late, durationMs: Math.round(s.timeline.length / 8), srtp: s.srtp !== undefined, ...(s.rtcp === undefined ? {} : { rtcp: s.rtcp.figures() }) };
+      return { label: s.label, codec: s.codec, wav: file, packets: s.packets, payloadBytes: s.bytes, dtmfPackets: s.dtmfPackets, rtcpPackets: s.rtcpPackets, rejected: s.rejected, whilePaused: s.whilePaused, late: s.timeline.late, durationMs: Math.round(s.timeline.length / 8), srtp: s.srtp !== undefined, ...(s.srtpSuite === undefined ? {} : { srtpSuite: s.srtpSuite }), ...(s.rtcp === undefined ? {} : { rtcp: s.rtcp.figures() }) };
     });
     const report = { callId: this.callId, folder: this.dir, startedAt: new Date(this.startedAtMs).toISOString(), endedAt: new Date(this.endedAtMs as number).toISOString(), endedBy: this.endedBy, streams, pauses: this.pauses, metadataVersions: this.metadata.length, events: this.events, warnings: this.warnings };
     writeFileSync(join(this.dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);

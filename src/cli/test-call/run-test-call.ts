@@ -25,6 +25,8 @@ export interface TestCallOptions {
   readonly durationMs: number;
   readonly codecs: readonly OfferCodec[];
   readonly srtp: boolean;
+  /** SDES suites offered, in order (default AES_CM_128_HMAC_SHA1_80). */
+  readonly srtpSuites?: readonly string[];
   readonly wav?: Int16Array;
   readonly pauseAtMs?: number;
   readonly resumeAtMs?: number;
@@ -85,7 +87,7 @@ export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
     clock: o.clock,
     ids: o.ids,
     ...(o.logger === undefined ? {} : { logger: o.logger }),
-    config: { codecs: o.codecs, ptime: 20, telephoneEvent: true, rtcpMux: false, srtp: o.srtp ? "require" : "off", srtpSuites: ["AES_CM_128_HMAC_SHA1_80"], transport: o.transport, failoverOn: [408, 420, 480, 488, "5xx", "6xx"], setupTimeoutMs: 10_000, inviteTimeoutMs: 8_000, fromUri: `sip:test-call@${o.localHost}`, localAddress: o.localHost },
+    config: { codecs: o.codecs, ptime: 20, telephoneEvent: true, rtcpMux: false, srtp: o.srtp ? "require" : "off", srtpSuites: o.srtpSuites ?? ["AES_CM_128_HMAC_SHA1_80"], transport: o.transport, failoverOn: [408, 420, 480, 488, "5xx", "6xx"], setupTimeoutMs: 10_000, inviteTimeoutMs: 8_000, fromUri: `sip:test-call@${o.localHost}`, localAddress: o.localHost },
     servers: [{ name: "srs", uri: o.srsUri, peers: async () => { const r = await locate(o.srsUri, o.transport, systemResolver); return r.ok ? r.value : []; }, ...(o.credentials === undefined ? {} : { credentials: o.credentials }) }],
     media: driver,
     metadata: () => view,

@@ -6,10 +6,13 @@
  * Security ordering (pion/srtp habit): the authentication tag is checked
  * before anything is decrypted and before any per-SSRC state is created, so
  * forged packets neither yield garbage audio nor grow memory. Errors never
- * contain key material.
+ * contain key material. AEAD_AES_128_GCM (RFC 7714) authenticates and
+ * decrypts in one step (aes-gcm.ts); its output is used only once the tag
+ * verified, and the same ROC, replay and SSRC rules apply.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { AesCm } from "./aes-cm.ts";
+import { type GcmKeys, gcmProtectRtcp, gcmProtectRtp, gcmUnprotectRtcp, gcmUnprotectRtp } from "./aes-gcm.ts";
 import { deriveSessionKeys, type SessionKeys } from "./kdf.ts";
 import { SUITES, type SrtpSuite, type SuiteParams } from "./profiles.ts";
 import { type Result, err, ok } from "../../lib/result.ts";
@@ -25,6 +28,7 @@ interface Keys {
   readonly cm: AesCm;
   readonly auth: HmacSha1;
   readonly salt: Uint8Array;
+  readonly gcm: GcmKeys;
 }
 
 interface RecvState {
@@ -48,7 +52,7 @@ export interface SrtpOptions {
 const fail = (code: SrtpErrorCode, message: string) => err<SrtpError>({ code, message });
 
 function keys(k: SessionKeys): Keys {
-  return { cm: new AesCm(k.enc), auth: new HmacSha1(k.auth), salt: k.salt };
+  return { cm: new AesCm(k.enc), auth: new HmacSha1(k.auth), salt: k.salt, gcm: { key: k.enc, salt: k.salt } };
 }
 
 /** RTP header length including CSRCs and extension, or -1 when it does not fit. */
@@ -141,6 +145,7 @@ export class SrtpContext {
       if (seq < st.last && st.last - seq > 0x8000) st.roc = (st.roc + 1) >>> 0;
       st.last = seq;
     }
+    if (this.#p.aead) return ok(gcmProtectRtp(this.#rtp.gcm, packet, hl, ssrc, st.roc, seq));
     // Room for the ROC (authenticated, RFC 3711 §4.2) and then the tag that replaces it.
     const out = new Uint8Array(packet.length + Math.max(4, this.#p.rtpTagLength));
     out.set(packet);
@@ -168,6 +173,14 @@ export class SrtpContext {
       else v = st.sl - 32768 > seq ? st.roc + 1 : st.roc;
     }
     if (v < 0) return fail("SRTP_REPLAY", "packet from before the stream's first rollover");
+    if (this.#p.aead) {
+      const plain = gcmUnprotectRtp(this.#rtp.gcm, packet, hl, ssrc, v >>> 0, seq);
+      if (plain === undefined) return fail("SRTP_AUTH", "authentication tag mismatch");
+      const state = this.#replayCheck(this.#recv, ssrc, v * 65536 + seq);
+      if (!state.ok) return state;
+      this.#advance(state.value, v, seq);
+      return ok(plain);
+    }
     const out = new Uint8Array(body.length + 4);
     out.set(body);
     putU32(out, body.length, v >>> 0);
@@ -177,12 +190,16 @@ export class SrtpContext {
     const state = this.#replayCheck(this.#recv, ssrc, index);
     if (!state.ok) return state;
     this.#rtp.cm.xorInPlace(iv(this.#rtp.salt, ssrc, v >>> 0, seq), out.subarray(hl, body.length));
-    const s = state.value;
+    this.#advance(state.value, v, seq);
+    return ok(out.subarray(0, body.length));
+  }
+
+  /** The receiver's ROC and highest sequence after an accepted packet. */
+  #advance(s: RecvState, v: number, seq: number): void {
     if (v > s.roc) {
       s.roc = v;
       s.sl = seq;
     } else if (v === s.roc && seq > s.sl) s.sl = seq;
-    return ok(out.subarray(0, body.length));
   }
 
   /** RFC 3711 §3.4: encrypts after the first 8 octets, appends E || SRTCP index, then the tag. */
@@ -190,6 +207,7 @@ export class SrtpContext {
     if (packet.length < 8 || (packet[0] as number) >> 6 !== 2) return fail("SRTP_BAD_HEADER", "not a well-formed RTCP packet");
     this.#rtcpIndex = (index + 1) & 0x7fffffff;
     const ssrc = new DataView(packet.buffer, packet.byteOffset, packet.byteLength).getUint32(4);
+    if (this.#p.aead) return ok(gcmProtectRtcp(this.#rtcp.gcm, packet, ssrc, index));
     const out = new Uint8Array(packet.length + 4 + this.#p.rtcpTagLength);
     out.set(packet);
     this.#rtcp.cm.xorInPlace(iv(this.#rtcp.salt, ssrc, (index >>> 16) & 0x7fff, index & 0xffff), out.subarray(8, packet.length));
@@ -201,6 +219,13 @@ export class SrtpContext {
   unprotectRtcp(packet: Uint8Array): Result<Uint8Array, SrtpError> {
     const t = this.#p.rtcpTagLength;
     if (packet.length < 8 + 4 + t) return fail("SRTP_SHORT", `${packet.length} bytes cannot hold an SRTCP packet`);
+    if (this.#p.aead) {
+      const ssrc = new DataView(packet.buffer, packet.byteOffset, packet.byteLength).getUint32(4);
+      const opened = gcmUnprotectRtcp(this.#rtcp.gcm, packet, ssrc);
+      if (opened === undefined) return fail("SRTP_AUTH", "authentication tag mismatch");
+      const state = this.#replayCheck(this.#rtcpRecv, ssrc, opened.index);
+      return state.ok ? ok(opened.packet) : state;
+    }
     const authed = packet.subarray(0, packet.length - t);
     const expected = tag(this.#rtcp.auth, authed, t);
     if (!timingSafeEqual(expected, packet.subarray(packet.length - t))) return fail("SRTP_AUTH", "authentication tag mismatch");

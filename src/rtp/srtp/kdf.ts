@@ -31,9 +31,11 @@ export function deriveSessionKeys(suite: SrtpSuite, masterKey: Uint8Array, maste
   const p = SUITES[suite];
   if (masterKey.length !== p.keyLength || masterSalt.length !== p.saltLength) throw new Error(`${suite} needs a ${p.keyLength}-byte master key and a ${p.saltLength}-byte salt`);
   const prf = new AesCm(masterKey);
+  // RFC 7714 §11 (erratum 4938): the 96-bit AEAD master salt "must be multiplied by 2^16" to form the
+  // 112-bit KDF salt, i.e. it fills the first 12 of the 14 octets, as deriveKey places any salt.
   const set = (base: number): SessionKeys => ({
     enc: deriveKey(prf, masterSalt, base, p.keyLength),
-    auth: deriveKey(prf, masterSalt, base + 1, AUTH_KEY_LENGTH),
+    auth: p.aead ? new Uint8Array(0) : deriveKey(prf, masterSalt, base + 1, AUTH_KEY_LENGTH),
     salt: deriveKey(prf, masterSalt, base + 2, p.saltLength),
   });
   return { rtp: set(0), rtcp: set(3) };

@@ -14,7 +14,7 @@ import { SessionMetadata } from "./session-metadata.ts";
 import { PauseSignalling } from "./pause-signalling.ts";
 import { buildRecordingOffer, reofferDirection } from "../offer.ts";
 import { type ActiveStream, type Attempt, type LocalStream, type MediaDriver, type MetadataSource, type SessionConfig, type SessionReport, type SessionState, type SipEvent, type SrsTarget, type StreamFigures } from "./types.ts";
-import { newCryptoAttr } from "../../sdp/crypto-attr.ts";
+import { type CryptoSuite, newCryptoAttr } from "../../sdp/crypto-attr.ts";
 import { parseSdp } from "../../sdp/parse.ts";
 import { serializeSdp } from "../../sdp/serialize.ts";
 import type { Sdp } from "../../sdp/types.ts";
@@ -157,7 +157,7 @@ export class RecordingSession {
       rtcpMux: c.rtcpMux,
       srtp,
       streams: locals.map((l) => {
-        const crypto = srtp ? c.srtpSuites.map((suite, i) => newCryptoAttr(i + 1, suite as "AES_CM_128_HMAC_SHA1_80", this.o.ids)) : [];
+        const crypto = srtp ? c.srtpSuites.map((suite, i) => newCryptoAttr(i + 1, suite as CryptoSuite, this.o.ids)) : [];
         crypto.forEach((k) => keys.set(`${l.label}/${k.attr.tag}`, { suite: k.attr.suite, keySalt: k.keySalt }));
         return { label: l.label, port: l.port, ...(l.rtcpPort === undefined ? {} : { rtcpPort: l.rtcpPort }), crypto: crypto.map((k) => k.attr) };
       }),

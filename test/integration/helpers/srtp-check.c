@@ -2,8 +2,8 @@
  * Independent SRTP/SRTCP decryption with libsrtp2 (Debian libsrtp2-dev), to
  * check siprec's SRTP against another implementation.
  *
- * stdin:  line 1: suite (AES_CM_128_HMAC_SHA1_80 | AES_CM_128_HMAC_SHA1_32)
- *         line 2: master key || salt, hex (30 bytes)
+ * stdin:  line 1: suite (AES_CM_128_HMAC_SHA1_80 | AES_CM_128_HMAC_SHA1_32 | AEAD_AES_128_GCM)
+ *         line 2: master key || salt, hex (30 bytes; 28 for AEAD_AES_128_GCM)
  *         then:   "rtp <hex>" or "rtcp <hex>" per packet
  * stdout: "ok <hex plaintext>" or "fail <srtp_err_status>" per packet
  */
@@ -30,13 +30,19 @@ int main(void) {
   char suite[64];
   if (!fgets(suite, sizeof suite, stdin) || !fgets(line, sizeof line, stdin)) return 2;
   suite[strcspn(suite, "\r\n")] = 0;
-  if (unhex(line, key, sizeof key) != 30) return 3;
+  int gcm = strcmp(suite, "AEAD_AES_128_GCM") == 0;
+  if (unhex(line, key, sizeof key) != (gcm ? 28 : 30)) return 3;
   if (srtp_init() != srtp_err_status_ok) return 4;
   srtp_policy_t policy;
   memset(&policy, 0, sizeof policy);
-  if (strcmp(suite, "AES_CM_128_HMAC_SHA1_32") == 0) srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&policy.rtp);
-  else srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
-  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+  if (gcm) {
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
+  } else {
+    if (strcmp(suite, "AES_CM_128_HMAC_SHA1_32") == 0) srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&policy.rtp);
+    else srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
+    srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
+  }
   policy.ssrc.type = ssrc_any_inbound;
   policy.key = key;
   policy.window_size = 1024;
