@@ -24,6 +24,17 @@ async function callRecorded(r: DaemonRig, what = "siprec::started"): Promise<voi
   await r.until(() => r.fired("started").length === 1, 8000, what);
 }
 
+/** Records `before` ms, pauses for `paused` ms (siprec::pause/resume from the dialplan), records `after` ms more. */
+async function pauseAndResume(r: DaemonRig, before: number, paused: number, after: number): Promise<void> {
+  await Bun.sleep(before);
+  r.fs.fireSiprec("pause");
+  await r.until(() => r.fired("paused").length === 1, 3000, "siprec::paused");
+  await Bun.sleep(paused);
+  r.fs.fireSiprec("resume");
+  await r.until(() => r.fired("resumed").length === 1, 3000, "siprec::resumed");
+  await Bun.sleep(after);
+}
+
 const subscribed = (r: DaemonRig): boolean => r.fs.commands.some((c) => /^event (plain|json) /.test(c));
 type Stream = { label: string; wav: string; packets: number; whilePaused: number };
 const streamsOf = (r: DaemonRig): Stream[] => (r.srs.finished[0]?.["streams"] as Stream[]) ?? [];
@@ -39,13 +50,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     expect(r.fs.legs.legs.map((l) => [l.plan.direction, l.status])).toEqual([["read", 200], ["write", 200]]);
     expect(r.fs.legs.legs[0]!.plan.headers["X-Siprec-Token"]).toMatch(/^[a-z0-9]{32}$/);
     expect(r.fs.commands.some((c) => c.startsWith(`api uuid_setvar_multi ${CALL_A} siprec_status=recording;siprec_recording_id=`))).toBe(true);
-    await Bun.sleep(800);
-    r.fs.fireSiprec("pause");
-    await r.until(() => r.fired("paused").length === 1, 3000, "siprec::paused");
-    await Bun.sleep(500);
-    r.fs.fireSiprec("resume");
-    await r.until(() => r.fired("resumed").length === 1, 3000, "siprec::resumed");
-    await Bun.sleep(800);
+    await pauseAndResume(r, 800, 500, 800);
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1 && r.fired("stopped").length === 1, 5000, "the recording to finish");
     const streams = streamsOf(r);
@@ -127,13 +132,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     rig = await startRig({ recording: 'pause_mode = "silence"' });
     const r = rig;
     await callRecorded(r);
-    await Bun.sleep(700);
-    r.fs.fireSiprec("pause");
-    await r.until(() => r.fired("paused").length === 1, 3000, "siprec::paused");
-    await Bun.sleep(800);
-    r.fs.fireSiprec("resume");
-    await r.until(() => r.fired("resumed").length === 1, 3000, "siprec::resumed");
-    await Bun.sleep(700);
+    await pauseAndResume(r, 700, 800, 700);
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
     const rec = r.srs.finished[0]!;
@@ -159,13 +158,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     const r = rig;
     await callRecorded(r);
     expect(r.fs.commands.find((c) => c.startsWith("event json "))).toContain("CUSTOM siprec::start siprec::pause siprec::resume siprec::stop");
-    await Bun.sleep(500);
-    r.fs.fireSiprec("pause");
-    await r.until(() => r.fired("paused").length === 1, 3000, "siprec::paused");
-    await Bun.sleep(400);
-    r.fs.fireSiprec("resume");
-    await r.until(() => r.fired("resumed").length === 1, 3000, "siprec::resumed");
-    await Bun.sleep(500);
+    await pauseAndResume(r, 500, 400, 500);
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1 && r.fired("stopped").length === 1, 5000, "the recording to finish");
     const folder = r.srs.finished[0]!["folder"] as string;
