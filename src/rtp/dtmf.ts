@@ -51,7 +51,7 @@ export class DtmfEmitter {
   #timer?: TimerId;
   /** play(): when the digit ends. */
   #endTimer?: TimerId;
-  #active?: { event: number; startTs: number; startMs: number; first: boolean };
+  #active?: { event: number; startTs: number; startMs: number; first: boolean; segTs: number; segUnits: number };
 
   constructor(
     private readonly o: DtmfOptions,
@@ -62,22 +62,41 @@ export class DtmfEmitter {
     return this.#active !== undefined;
   }
 
-  #duration(nowMs: number): number {
+  /**
+   * The duration to report at `nowMs` within the current segment, closing
+   * segments that reached the field's maximum first.
+   * RFC 4733 §2.5.1.3: "If an event persists beyond the maximum duration
+   * expressible in the duration field (0xFFFF), the sender MUST send a
+   * packet reporting this maximum duration but MUST NOT set the E bit in
+   * this packet. The sender MUST then begin reporting a new 'segment' with
+   * the RTP timestamp set to the time at which the previous segment ended
+   * ... The M bit of the first packet reporting the new segment MUST NOT be set."
+   */
+  #segmentDuration(nowMs: number): number {
     const a = this.#active;
     if (a === undefined) return 0;
-    // Duration is at least one interval (§2.5.1.1: a zero duration means a state), capped at the field.
-    return Math.min(0xffff, Math.max(Math.round((this.o.intervalMs * this.o.clockRate) / 1000), Math.round(((nowMs - a.startMs) * this.o.clockRate) / 1000)));
+    const interval = Math.round((this.o.intervalMs * this.o.clockRate) / 1000);
+    const units = Math.round(((nowMs - a.startMs) * this.o.clockRate) / 1000);
+    while (units - a.segUnits > 0xffff) {
+      this.emit(a.first, a.segTs, telephoneEvent(a.event, false, this.o.volume ?? 10, 0xffff));
+      a.first = false;
+      a.segTs = (a.segTs + 0xffff) >>> 0;
+      a.segUnits += 0xffff;
+    }
+    // At least one interval (§2.5.1.1: a zero duration means a state).
+    return Math.max(interval, units - a.segUnits);
   }
 
   start(digit: string, startTimestamp: number): boolean {
     const event = dtmfEventCode(digit);
     if (event === undefined || this.#active !== undefined) return false;
-    this.#active = { event, startTs: startTimestamp >>> 0, startMs: this.o.clock.now(), first: true };
+    this.#active = { event, startTs: startTimestamp >>> 0, startMs: this.o.clock.now(), first: true, segTs: startTimestamp >>> 0, segUnits: 0 };
     const tick = () => {
       const a = this.#active;
       if (a === undefined) return;
       this.#timer = this.o.clock.setTimer(this.o.intervalMs, tick);
-      this.emit(a.first, a.startTs, telephoneEvent(a.event, false, this.o.volume ?? 10, this.#duration(this.o.clock.now() + this.o.intervalMs)));
+      const duration = this.#segmentDuration(this.o.clock.now() + this.o.intervalMs);
+      this.emit(a.first, a.segTs, telephoneEvent(a.event, false, this.o.volume ?? 10, duration));
       a.first = false;
     };
     tick();
@@ -88,11 +107,12 @@ export class DtmfEmitter {
     const a = this.#active;
     if (a === undefined) return;
     if (this.#timer !== undefined) this.o.clock.clearTimer(this.#timer);
-    const final = telephoneEvent(a.event, true, this.o.volume ?? 10, this.#duration(this.o.clock.now()));
-    this.emit(a.first, a.startTs, final);
+    const final = telephoneEvent(a.event, true, this.o.volume ?? 10, this.#segmentDuration(this.o.clock.now()));
+    const ts = a.segTs;
+    this.emit(a.first, ts, final);
     let left = 2;
     const again = () => {
-      this.emit(false, a.startTs, final);
+      this.emit(false, ts, final);
       if (--left > 0) this.#timer = this.o.clock.setTimer(this.o.intervalMs, again);
       else {
         this.#timer = undefined;

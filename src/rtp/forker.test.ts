@@ -187,6 +187,25 @@ describe("DTMF and policies", () => {
     expect(d.busy).toBe(false);
   });
 
+  test("RFC 4733 §2.5.1.3 long event (10 s): the first segment ends with a 0xFFFF report without E, the next starts at +0xFFFF without M, only the last has E", () => {
+    const clock = new ManualClock();
+    const got: { m: boolean; ts: number; e: ReturnType<typeof parseTelephoneEvent> }[] = [];
+    const d = new DtmfEmitter({ clock, clockRate: 8000, intervalMs: 50 }, (m, ts, p) => got.push({ m, ts, e: parseTelephoneEvent(p) }));
+    expect(d.play("1", 4_294_960_000, 10_000)).toBe(true); // near the 32-bit wrap too
+    clock.advance(10_200);
+    const seg2 = (4_294_960_000 + 0xffff) >>> 0;
+    expect([...new Set(got.map((g) => g.ts))]).toEqual([4_294_960_000, seg2]);
+    const first = got.filter((g) => g.ts === 4_294_960_000);
+    const second = got.filter((g) => g.ts === seg2);
+    expect(first.at(-1)!.e).toMatchObject({ duration: 0xffff, end: false });
+    expect(first.every((g) => g.e!.duration <= 0xffff && !g.e!.end)).toBe(true);
+    expect(got.filter((g) => g.m).length).toBe(1);
+    expect(second[0]!.m).toBe(false);
+    const ends = got.filter((g) => g.e!.end);
+    expect(ends.map((g) => [g.ts, g.e!.duration])).toEqual(Array(3).fill([seg2, 80_000 - 0xffff]));
+    for (let i = 1; i < second.length - 3; i++) expect(second[i]!.e!.duration).toBeGreaterThanOrEqual(second[i - 1]!.e!.duration);
+  });
+
   test("digits map per RFC 4733 Table 3", () => {
     expect(["0", "9", "*", "#", "A", "d", "x"].map(dtmfEventCode)).toEqual([0, 9, 10, 11, 12, 15, undefined]);
   });
