@@ -60,7 +60,7 @@ describe("a SIPREC session in the capture", () => {
     expect(call!.streams.every((s) => s.packets > 400)).toBe(true);
     const text = memoryIo();
     await run(["replay", "--list", siprecPcap], text);
-    expect(text.stdout.join("\n")).toMatch(/SIPREC, 2 metadata documents[\s\S]*label 10 +PCMU/);
+    expect(text.stdout.join("\n")).toMatch(/SIPREC, 2 metadata documents\n +recorded parties: Alice Agent <sip:alice@pbx\.example\.com>, Bob Customer <sip:\+15551230000@carrier\.example\.net>\n[\s\S]*label 10 +PCMU/);
   });
 
   test("siprec validate finds the capture's INVITE and UPDATE valid", async () => {

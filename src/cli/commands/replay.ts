@@ -14,6 +14,7 @@ import { replayCalls } from "../replay/replay-calls.ts";
 import { scanCapture } from "../replay/scan-capture.ts";
 import { describeCall, listText } from "../replay/list-calls.ts";
 import { applyTransportFlags, parseSuites, resolveSrsTarget } from "../srs-target.ts";
+import { loadLibxml } from "../../siprec/metadata/libxml.ts";
 
 interface Options {
   list?: boolean;
@@ -86,8 +87,10 @@ export const replayCommand: CliCommand = {
             io.err(`siprec replay: ${scan.message}`);
             return ctx.setExit(EXIT.FAILURE);
           }
-          if (o.json === true) io.out(JSON.stringify({ file, calls: scan.calls.map(describeCall), callsNotListed: scan.callsNotKept, notes: scan.notes, ...(scan.damage === undefined ? {} : { error: scan.damage }) }, null, 2));
-          else for (const line of [...listText(file, scan.calls, scan.callsNotKept), ...scan.notes.map((n) => `note: ${n}`)]) io.out(line);
+          // A SIPREC session's own metadata names who was recorded (libxml2 only when there is one).
+          const lib = scan.calls.some((c) => c.siprec && c.metadata.length > 0) ? await loadLibxml() : undefined;
+          if (o.json === true) io.out(JSON.stringify({ file, calls: scan.calls.map((c) => describeCall(c, lib)), callsNotListed: scan.callsNotKept, notes: scan.notes, ...(scan.damage === undefined ? {} : { error: scan.damage }) }, null, 2));
+          else for (const line of [...listText(file, scan.calls, scan.callsNotKept, lib), ...scan.notes.map((n) => `note: ${n}`)]) io.out(line);
           // A damaged capture still lists what was read before the damage.
           if (scan.damage !== undefined) io.err(scan.damage);
           return ctx.setExit(scan.damage === undefined ? EXIT.OK : EXIT.FAILURE);
