@@ -16,6 +16,10 @@ import { systemClock } from "../../src/platform/system-clock.ts";
 import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
 import { validateMetadataXsd } from "../../src/siprec/metadata/xsd.ts";
 import { testPki } from "../support/tls-certs.ts";
+import { run } from "../../src/cli/run.ts";
+import { memoryIo } from "../support/memory-io.ts";
+import { nodeConfigFs } from "../../src/config/load.ts";
+import { FS_FIXTURES } from "../support/esl-fixtures.ts";
 
 setDefaultTimeout(30_000);
 
@@ -133,6 +137,23 @@ describe("test-call → srs", () => {
       const ladder = r.report.ladder.map((l) => l.what).join(" | ");
       expect(ladder).toContain("SRTP");
       expect(dominantFrequency(wav(rep.folder, "label-1.wav"), 8000, STREAM_TONES)).toBe(440);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("test-call --capture: a captured call's caller and callee play on streams 1 and 2 (the fixture's 440 and 880 Hz)", async () => {
+    const { server } = await srs();
+    try {
+      const io = Object.assign(memoryIo(), { clock: systemClock, fs: nodeConfigFs });
+      const code = await run(["test-call", "--srs", `sip:srs@127.0.0.1:${server.port}`, "--capture", join(FS_FIXTURES, "call-pcma-two-way.pcapng"), "--duration", "2"], io);
+      expect([code, io.stderr]).toEqual([0, []]);
+      await Bun.sleep(200);
+      const rep = server.finished[0] as { folder: string };
+      expect([440, 880].map((_, i) => dominantFrequency(wav(rep.folder, `label-${i + 1}.wav`).subarray(4000, 5600), 8000, [440, 880]))).toEqual([440, 880]);
+      const bad = Object.assign(memoryIo(), { clock: systemClock, fs: nodeConfigFs });
+      expect(await run(["test-call", "--srs", `sip:srs@127.0.0.1:${server.port}`, "--capture", join(FS_FIXTURES, "call-pcma-two-way.pcapng"), "--call-id", "nope"], bad)).toBe(1);
+      expect(bad.stderr.join("\n")).toContain('no call "nope" (see siprec replay --list)');
     } finally {
       await server.stop();
     }

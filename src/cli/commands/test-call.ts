@@ -8,6 +8,7 @@ import { EXIT } from "../exit-codes.ts";
 import { type TestCallOptions, type TestCallResult, runLoad, runTestCall } from "../test-call/run-test-call.ts";
 import { applyTransportFlags, parseSuites, resolveSrsTarget } from "../srs-target.ts";
 import { parseWav } from "../../media/wav.ts";
+import { captureAudio, mixed } from "../test-call/capture-audio.ts";
 import { cryptoIds } from "../../platform/crypto-ids.ts";
 import type { OfferCodec } from "../../siprec/offer.ts";
 
@@ -19,6 +20,8 @@ interface Options {
   duration: string;
   codec: string;
   wav?: string;
+  capture?: string;
+  callId?: string;
   srtp?: boolean;
   srtpSuite?: string;
   pauseAt?: string;
@@ -72,6 +75,8 @@ export const testCallCommand: CliCommand = {
       .option("--duration <seconds>", "how long to record", "5")
       .option("--codec <codec>", "PCMU or PCMA, offered first", "PCMU")
       .option("--wav <file>", "play this WAV (16-bit PCM 8/16 kHz or G.711) instead of tones")
+      .option("--capture <file>", "play a captured call (pcap/pcapng): its caller on stream 1, its callee on stream 2")
+      .option("--call-id <id>", "with --capture: which call (default: the first with G.711 audio both ways)")
       .option("--srtp", "SRTP with SDES keys (RTP/SAVP)")
       .option("--srtp-suite <list>", "SDES suites to offer, in order (default: the config's, else AES_CM_128_HMAC_SHA1_80); e.g. AEAD_AES_128_GCM")
       .option("--pause-at <seconds>", "pause (PCI) at this time")
@@ -109,6 +114,16 @@ export const testCallCommand: CliCommand = {
         if (suites !== undefined && !suites.ok) return usage(suites.message);
         const srtpSuites = suites?.value ?? target.value.srtpSuites;
         const transport = target.value.transport as "udp" | "tcp" | "tls";
+        if (o.wav !== undefined && o.capture !== undefined) return usage("--wav and --capture exclude each other");
+        let perStream: Int16Array[] | undefined;
+        if (o.capture !== undefined) {
+          const a = await captureAudio(o.capture, o.callId);
+          if (!a.ok) {
+            io.err(`siprec test-call: ${a.message}`);
+            return ctx.setExit(EXIT.FAILURE);
+          }
+          perStream = streams === 2 ? [a.value.caller, a.value.callee] : [mixed(a.value.caller, a.value.callee)];
+        }
         let wav: Int16Array | undefined;
         if (o.wav !== undefined) {
           const bytes = await io.fs.readFile(o.wav).catch(() => undefined);
@@ -129,6 +144,7 @@ export const testCallCommand: CliCommand = {
           srtp: o.srtp === true || (o.srtp === undefined && target.value.srtp === "require"),
           ...(srtpSuites === undefined ? {} : { srtpSuites }),
           ...(wav === undefined ? {} : { wav }),
+          ...(perStream === undefined ? {} : { perStream }),
           ...(pauseAt === undefined ? {} : { pauseAtMs: pauseAt * 1000 }),
           ...(resumeAt === undefined ? {} : { resumeAtMs: resumeAt * 1000 }),
           participants: [caller, callee],

@@ -28,6 +28,8 @@ export interface TestCallOptions {
   /** SDES suites offered, in order (default AES_CM_128_HMAC_SHA1_80). */
   readonly srtpSuites?: readonly string[];
   readonly wav?: Int16Array;
+  /** Audio per stream (a captured call's directions), instead of tones or one WAV. */
+  readonly perStream?: readonly Int16Array[];
   readonly pauseAtMs?: number;
   readonly resumeAtMs?: number;
   readonly participants: readonly { readonly name: string; readonly aor: string }[];
@@ -80,7 +82,7 @@ function callView(o: TestCallOptions, ids: IdSource, startMs: number): CallView 
 
 export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
   const stack = o.stack ?? (await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.logger === undefined ? {} : { logger: o.logger }) }));
-  const driver = new ToneMediaDriver({ clock: o.clock, ids: o.ids, host: o.localHost, ptimeMs: 20, rtcpMux: false, cname: `test-call@${o.localHost}`, ...(o.wav === undefined ? {} : { wav: o.wav }) });
+  const driver = new ToneMediaDriver({ clock: o.clock, ids: o.ids, host: o.localHost, ptimeMs: 20, rtcpMux: false, cname: `test-call@${o.localHost}`, ...(o.wav === undefined ? {} : { wav: o.wav }), ...(o.perStream === undefined ? {} : { perStream: o.perStream }) });
   const view = callView(o, o.ids, o.clock.wallNow());
   const session = new RecordingSession({
     ua: stack.ua,

@@ -27,6 +27,8 @@ export interface ToneDriverOptions {
   readonly cname: string;
   /** 8 kHz linear audio to loop instead of tones (same for every stream). */
   readonly wav?: Int16Array;
+  /** 8 kHz linear audio per stream, in stream order (a captured call's directions), looped. */
+  readonly perStream?: readonly Int16Array[];
 }
 
 interface Leg {
@@ -108,10 +110,11 @@ export class ToneMediaDriver implements MediaDriver {
       });
       const tone = new ToneSource(STREAM_TONES[i % STREAM_TONES.length] as number);
       const frame = (this.o.ptimeMs * 8000) / 1000;
+      const audio = this.o.perStream?.[i] ?? this.o.wav;
       sources.set(label, () => {
-        if (this.o.wav === undefined) return tone.next(this.o.ptimeMs);
+        if (audio === undefined) return tone.next(this.o.ptimeMs);
         const out = new Int16Array(frame);
-        for (let k = 0; k < frame; k++) out[k] = this.o.wav[(wavAt + k) % Math.max(1, this.o.wav.length)] as number;
+        for (let k = 0; k < frame; k++) out[k] = audio[(wavAt + k) % Math.max(1, audio.length)] as number;
         return out;
       });
     });
