@@ -19,15 +19,33 @@ export interface AppStack {
 export async function openAppStack(o: { host: string; protocols: readonly ("udp" | "tcp" | "tls")[]; clock: Clock; ids: IdSource; logger?: Logger; contactParams?: string; tls?: TlsSettings; listenPort?: number }): Promise<AppStack> {
   let layer!: TransactionLayer;
   const onMessage = (b: Uint8Array, from: Peer) => layer.receive(b, from);
-  const transports = new Map<TransportProtocol, SipTransport>();
-  let port = o.listenPort ?? 0;
-  for (const p of o.protocols) {
-    const t =
-      p === "udp"
-        ? await UdpTransport.open({ host: o.host, port, onMessage, allowLargeRequests: true })
-        : await StreamTransport.open({ protocol: p, host: o.host, port: p === "tls" && port !== 0 ? port + 1 : port, listen: p === "tcp" || o.tls?.cert !== undefined, clock: o.clock, onMessage, ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.logger === undefined ? {} : { logger: o.logger }) });
-    transports.set(p, t);
-    if (port === 0 && t.local.port !== 0) port = t.local.port;
+  const open = async (): Promise<Map<TransportProtocol, SipTransport>> => {
+    const transports = new Map<TransportProtocol, SipTransport>();
+    let port = o.listenPort ?? 0;
+    try {
+      for (const p of o.protocols) {
+        const t =
+          p === "udp"
+            ? await UdpTransport.open({ host: o.host, port, onMessage, allowLargeRequests: true })
+            : await StreamTransport.open({ protocol: p, host: o.host, port: p === "tls" && port !== 0 ? port + 1 : port, listen: p === "tcp" || o.tls?.cert !== undefined, clock: o.clock, onMessage, ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.logger === undefined ? {} : { logger: o.logger }) });
+        transports.set(p, t);
+        if (port === 0 && t.local.port !== 0) port = t.local.port;
+      }
+    } catch (e) {
+      for (const t of transports.values()) t.close();
+      throw e;
+    }
+    return transports;
+  };
+  // With port 0 the first transport picks a free port and the others take the same number,
+  // which another socket may already hold for that protocol: pick again (a few times).
+  let transports: Map<TransportProtocol, SipTransport> | undefined;
+  for (let tries = 0; transports === undefined; tries++) {
+    try {
+      transports = await open();
+    } catch (e) {
+      if ((o.listenPort ?? 0) !== 0 || o.protocols.length < 2 || tries >= 8) throw e;
+    }
   }
   layer = new TransactionLayer({ clock: o.clock, transports, ...(o.logger === undefined ? {} : { logger: o.logger }) });
   const ua = new UserAgent({
