@@ -10,9 +10,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Figure } from "./stats.ts";
 import { CaptureReader } from "../src/pcap/reader.ts";
+import { FS_FIXTURES } from "../test/support/esl-fixtures.ts";
 import { UdpStream } from "../src/pcap/datagrams.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const TOTAL = 1024 * 1024 * 1024;
 const CHUNK = 1024 * 1024;
 
@@ -21,7 +21,7 @@ function rssMiB(): number {
 }
 
 export function run(): Figure[] {
-  const fixture = new Uint8Array(readFileSync(join(ROOT, "..", "shared", "fixtures", "freeswitch", "call-pcmu-two-way.pcapng")));
+  const fixture = new Uint8Array(readFileSync(join(FS_FIXTURES, "call-pcmu-two-way.pcapng")));
   // Header blocks (SHB + IDB) once, then the packet blocks over and over.
   const firstEpb = (() => {
     const dv = new DataView(fixture.buffer, fixture.byteOffset);

@@ -9,8 +9,8 @@
  * (includes two loopback hops). Then the highest rate each holds under 0.01%
  * loss, the ratios, and SRTP protect/unprotect packets/s.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Figure } from "./stats.ts";
 import { SrtpContext } from "../src/rtp/srtp/context.ts";
 import { serializeRtp } from "../src/rtp/packet.ts";
@@ -105,6 +105,7 @@ function srtpRates(suite: "AES_CM_128_HMAC_SHA1_80" | "AEAD_AES_128_GCM"): { pro
 }
 
 export async function run(): Promise<Figure[]> {
+  mkdirSync(dirname(TOOL), { recursive: true }); // a fresh clone has no .bench/
   const cc = Bun.spawnSync(["cc", "-O2", "-o", TOOL, join(ROOT, "bench/forwarder/udp-tool.c")], { stderr: "pipe" });
   if (cc.exitCode !== 0) throw new Error(`cc: ${cc.stderr.toString()}`);
   const figures: Figure[] = [];

@@ -12,9 +12,10 @@ import { type Figure, median } from "./stats.ts";
 import { loadLibxml } from "../src/siprec/metadata/libxml.ts";
 import { validateBytes } from "../src/validate/validate.ts";
 import { buildInvite } from "../test/support/golden-invite.ts";
+import { REFERENCE } from "../test/support/vectors.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const EXAMPLE = join(ROOT, "..", "shared", "reference", "examples", "rfc7865-metadata-example-1.xml");
+const EXAMPLE = join(REFERENCE, "examples", "rfc7865-metadata-example-1.xml");
 
 function perSecond(seconds: number, f: () => void): number {
   let n = 0;

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { Glob } from "bun";
 import { checkArchitecture, layerOf, type SourceFile } from "./support/import-graph.ts";
+import { SHARED_FOLDER, sharedReads } from "./support/shared-reads.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -28,6 +29,17 @@ describe("architecture (ARCHITECTURE.md layer table)", () => {
       .map((f) => ({ path: f.path, lines: f.text.split("\n").length }))
       .filter((f) => f.lines > 500);
     expect(long).toEqual([]);
+  });
+
+  test("no test, bench or script reads the shared folder beside the repository (a plain clone has none): test data lives in test/vectors and test/fixtures", () => {
+    const found: string[] = [];
+    for (const pattern of ["src/**/*.ts", "test/**/*.ts", "bench/**/*.ts", "scripts/*.sh", ".ci/run"]) {
+      for (const path of new Glob(pattern).scanSync({ cwd: ROOT, dot: true })) {
+        const lines = sharedReads(readFileSync(`${ROOT}/${path}`, "utf8"), path.endsWith(".ts") ? "ts" : "sh");
+        for (const line of lines) found.push(`${path}:${line}`);
+      }
+    }
+    expect(found).toEqual([]);
   });
 
   test("file names are kebab-case", () => {
@@ -75,6 +87,17 @@ describe("the checker itself catches violations", () => {
     expect(msgs("src/sdp/a.ts", "// Date.now() is not used here\n/* setTimeout( */ export {};")).toEqual([]);
     expect(msgs("src/cli/a.ts", "process.exit(1); Bun.spawn([]);")).toEqual([]);
     expect(msgs("src/weird/a.ts", "")).toEqual(["not mapped to a layer (add it to LAYER_RULES in test/support/import-graph.ts)"]);
+  });
+
+  test("reads of the shared folder are found in code, not in comments", () => {
+    // The inputs spell the folder as @ so that this file does not read it either.
+    const reads = (text: string, kind: "ts" | "sh") => sharedReads(text.replaceAll("@", SHARED_FOLDER), kind);
+    expect(reads('const a = join(ROOT, "..", "@", "x");', "ts")).toEqual([1]);
+    expect(reads("const b = readFileSync(`${ROOT}/../@/fixtures/a.pcap`);", "ts")).toEqual([1]);
+    expect(reads("x;\nconst c = '/work/@/reference/y.xml';", "ts")).toEqual([2]);
+    expect(reads('// see ../@/design\n/* "@" */ const d = 1;', "ts")).toEqual([]);
+    expect(reads('const e = "@-stack";', "ts")).toEqual([]);
+    expect(reads("cp ../@/fixtures/a .\n# ../@ is not here", "sh")).toEqual([1]);
   });
 
   test("imports of missing files are reported", () => {

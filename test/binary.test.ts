@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
 import { siprecCapture } from "./support/siprec-capture.ts";
 import { FS_FIXTURES } from "./support/esl-fixtures.ts";
+import { REFERENCE } from "./support/vectors.ts";
 import { parseWav } from "../src/media/wav.ts";
 import { dominantFrequency } from "../src/media/tone.ts";
 
@@ -54,7 +55,7 @@ describe("dist/siprec", () => {
   });
 
   test("validate: the embedded libxml2 and RFC 7865 schema work in the binary", () => {
-    const ref = join(ROOT, "..", "shared", "reference", "examples");
+    const ref = join(REFERENCE, "examples");
     const good = siprec("validate", join(ref, "rfc7865-metadata-example-1.xml"), join(ref, "rfc8068-3.2.2-01-hold-partial.xml"));
     expect([good.code, good.out.trim()]).toEqual([0, "2 inputs: 2 valid, 0 errors, 0 warnings"]);
     const bad = siprec("validate", "--format", "json", join(ref, "constructed", "neg-participant-without-nameID.xml"));
@@ -63,7 +64,7 @@ describe("dist/siprec", () => {
   });
 
   test("validate reads standard input", () => {
-    const xml = Bun.file(join(ROOT, "..", "shared", "reference", "examples", "rfc7865-metadata-example-2.xml"));
+    const xml = Bun.file(join(REFERENCE, "examples", "rfc7865-metadata-example-2.xml"));
     const r = Bun.spawnSync([BIN, "validate", "-"], { stdin: xml, stdout: "pipe", stderr: "pipe" });
     expect([r.exitCode, r.stdout.toString().trim()]).toEqual([0, "1 input: 1 valid, 0 errors, 0 warnings"]);
   });

@@ -30,4 +30,7 @@ rx.on("message", (d: Uint8Array) => {
   const id = inputs[ssrc];
   if (id !== undefined) forker.receive(id, d);
 });
+// A port-unreachable from the loopback (the sink not yet or no longer up) comes
+// back as an "error" event; unhandled, node:dgram would end the process with it.
+rx.on("error", (e: Error) => process.stderr.write(`relay: ${e.message}\n`));
 rx.bind(listen, "127.0.0.1", () => process.stdout.write("ready\n"));

@@ -1,14 +1,14 @@
 /**
- * The real FreeSWITCH ESL captures in ../shared/fixtures/freeswitch: the
+ * The real FreeSWITCH ESL captures in test/fixtures/freeswitch: the
  * received bytes (.esl), the sent bytes (.sent), and the order of the two
  * read from the transcript (.txt), which a replay server follows.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EslFramer, type EslFrame } from "../../src/esl/frame.ts";
-import { SHARED } from "./vectors.ts";
+import { FIXTURES } from "./vectors.ts";
 
-export const FS_FIXTURES = join(SHARED, "fixtures", "freeswitch");
+export const FS_FIXTURES = join(FIXTURES, "freeswitch");
 
 export const ESL_FIXTURES = ["esl-auth-fail", "esl-auth-ok", "esl-call-json", "esl-call-plain", "esl-shutdown", "esl-tap-legs"] as const;
 export type EslFixture = (typeof ESL_FIXTURES)[number];

@@ -5,7 +5,7 @@
  * real bytes to codec tests.
  */
 import { readFileSync } from "node:fs";
-import { SHARED } from "./vectors.ts";
+import { FIXTURES } from "./vectors.ts";
 
 export interface Datagram {
   readonly timeUs: number;
@@ -17,7 +17,7 @@ export interface Datagram {
 }
 
 export function udpDatagrams(fixture: string): Datagram[] {
-  const b = new Uint8Array(readFileSync(`${SHARED}/fixtures/freeswitch/${fixture}`));
+  const b = new Uint8Array(readFileSync(`${FIXTURES}/freeswitch/${fixture}`));
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (dv.getUint32(0, true) !== 0xa1b2c3d4) throw new Error(`${fixture}: not a little-endian microsecond pcap`);
   const out: Datagram[] = [];

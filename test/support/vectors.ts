@@ -1,17 +1,15 @@
 /**
- * Access to the shared, read-only reference data beside the repository
- * (../shared/reference and ../shared/fixtures), with the header conventions
- * of ../shared/reference/README.md undone.
+ * Access to the reference data copied into the repository
+ * (test/vectors/reference and test/fixtures, each with its PROVENANCE.md),
+ * with the header conventions of test/vectors/reference/README.md undone.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
-export const SHARED = join(new URL("../..", import.meta.url).pathname, "..", "shared");
-export const REFERENCE = join(SHARED, "reference");
-
-export function readShared(rel: string): string {
-  return readFileSync(join(SHARED, rel), "utf8");
-}
+/** The repository's test/ folder. */
+export const TEST_ROOT = new URL("..", import.meta.url).pathname;
+export const REFERENCE = join(TEST_ROOT, "vectors", "reference");
+export const FIXTURES = join(TEST_ROOT, "fixtures");
 
 export function readReference(rel: string): string {
   return readFileSync(join(REFERENCE, rel), "utf8");
