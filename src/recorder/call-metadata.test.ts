@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { CallMetadata, labelsFor } from "./call-metadata.ts";
+import { CallMetadata, labelOfTap, labelsFor } from "./call-metadata.ts";
 import { channelFromEvent } from "./channel.ts";
 import { buildSnapshot, diffMetadata } from "../siprec/metadata/snapshot.ts";
 import { buildMetadataXml } from "../siprec/metadata/build.ts";
@@ -76,5 +76,14 @@ describe("call metadata from FreeSWITCH channel data", () => {
 
   test("a group id carried over a restart is kept", () => {
     expect(new CallMetadata(new FixedIds(), a, "separate", mapping, T0, "AAAAAAAAQACAAAAAAAAAAA==").view().groupId).toBe("AAAAAAAAQACAAAAAAAAAAA==");
+  });
+});
+
+describe("labelOfTap: labels stay by party whichever leg is recorded", () => {
+  test("inbound channel (A-leg): read hears the caller → 1, write the callee → 2", () => {
+    expect([labelOfTap("read", "inbound"), labelOfTap("write", "inbound")]).toEqual(["1", "2"]);
+  });
+  test("outbound channel (B-leg): read hears the callee → 2, write the caller → 1", () => {
+    expect([labelOfTap("read", "outbound"), labelOfTap("write", "outbound")]).toEqual(["2", "1"]);
   });
 });

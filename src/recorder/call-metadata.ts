@@ -23,6 +23,17 @@ export function labelsFor(mode: StreamMode): readonly string[] {
   return mode === "separate" ? ["1", "2"] : ["1"];
 }
 
+/**
+ * The label a tap direction feeds. `read` is what the recorded channel
+ * receives from its far end: on an inbound channel (an A-leg, a phone
+ * calling in) that is the caller; on an outbound channel (a B-leg, or a
+ * call FreeSWITCH placed) it is the callee. Labels stay by party, so the
+ * metadata's caller always sends on label 1 whichever leg is recorded.
+ */
+export function labelOfTap(tap: "read" | "write", channel: "inbound" | "outbound"): "1" | "2" {
+  return (tap === "read") === (channel === "inbound") ? "1" : "2";
+}
+
 function aor(uri: string, fallbackUser: string, host: string): string {
   if (uri !== "") return /^[a-z]+:/i.test(uri) ? uri : `sip:${uri}`;
   const user = fallbackUser.replace(/[^A-Za-z0-9._~+-]/g, "") || "unknown";

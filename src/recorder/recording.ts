@@ -9,7 +9,7 @@
  * recording to one mixed `eavesdrop` leg, and the report says so.
  */
 import type { ChannelInfo } from "./channel.ts";
-import { CallMetadata, labelsFor } from "./call-metadata.ts";
+import { CallMetadata, labelOfTap, labelsFor } from "./call-metadata.ts";
 import type { RecorderDeps, RecordingMedia, SessionPort } from "./ports.ts";
 import { TapSet } from "./tap-set.ts";
 import type { RecordingIntent, StreamMode } from "./triggers.ts";
@@ -54,7 +54,7 @@ export class Recording {
     this.#mode = mode;
     this.startedMs = d.clock.wallNow();
     this.#media = d.openMedia(id);
-    this.#taps = new TapSet(d, { recordingId: id, callUuid, token, codec: () => this.a.readCodec ?? "PCMU" }, this.#media, {
+    this.#taps = new TapSet(d, { recordingId: id, callUuid, token, codec: () => this.a.readCodec ?? "PCMU", channelDirection: () => this.a.direction }, this.#media, {
       ready: () => this.#legsReady(),
       failed: (reason) => this.#legFailed(reason),
       restoring: (direction, attempt, why) => {
@@ -180,7 +180,9 @@ export class Recording {
 
   dtmf(fromUuid: string, digit: string, durationSamples: number): void {
     if (this.d.policy.dtmf !== "forward" || this.#status !== "recording" || this.#paused) return;
-    const label = this.#mode === "mixed" || fromUuid === this.callUuid ? "1" : "2";
+    // FreeSWITCH fires DTMF on the leg that receives the digits: on the recorded channel they came
+    // from its far end (the party its read tap hears), on the bridged leg from this channel's side.
+    const label = this.#mode === "mixed" ? "1" : labelOfTap(fromUuid === this.callUuid ? "read" : "write", this.a.direction);
     this.#media.dtmf(label, digit, durationSamples);
   }
 

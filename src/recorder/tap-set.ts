@@ -12,6 +12,7 @@
  * numbering). A replacement that fails is retried the same way, never
  * failing a recording that is already up; `lost` reports giving up.
  */
+import { labelOfTap } from "./call-metadata.ts";
 import type { TimerId } from "../lib/clock.ts";
 import { uuidV4 } from "../lib/ids.ts";
 import type { RecorderDeps, RecordingMedia } from "./ports.ts";
@@ -39,6 +40,8 @@ export interface TapSetTarget {
   readonly token: string;
   /** The recorded channel's codec now (absolute_codec_string of native legs). */
   codec(): string;
+  /** Whether the recorded channel is inbound or outbound: which party its read tap hears (labelOfTap). */
+  channelDirection(): "inbound" | "outbound";
 }
 
 export interface TapSetEvents {
@@ -79,7 +82,7 @@ export class TapSet {
     this.drop();
     this.#ready = false;
     const directions: TapDirection[] = mode === "separate" ? ["read", "write"] : ["both"];
-    this.#legs = directions.map((direction, i) => this.#originate(direction, String(i + 1), false));
+    this.#legs = directions.map((direction) => this.#originate(direction, direction === "both" ? "1" : labelOfTap(direction, this.t.channelDirection()), false));
     const ms = this.d.tapTarget.answerTimeoutMs;
     this.#timer = this.d.clock.setTimer(ms, () => {
       this.#timer = undefined;

@@ -6,41 +6,24 @@
  * and on its B-leg. The phone plays 440 Hz, FreeSWITCH's side 660 Hz, so
  * each WAV says whose voice it carries.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { RealFreeswitch, freeswitchOrSkip } from "../support/freeswitch/instance.ts";
-import { DaemonRig, type SrsReport } from "../support/freeswitch/daemon-rig.ts";
+import { expect, test } from "bun:test";
+import type { DaemonRig, SrsReport } from "../support/freeswitch/daemon-rig.ts";
+import { nthReport, realFreeswitchSuite, started } from "../support/freeswitch/suite.ts";
 import { toneProfile } from "../support/freeswitch/wav-check.ts";
 
-const install = freeswitchOrSkip();
-
-describe.skipIf(install === undefined)("real FreeSWITCH: starting and stopping recordings", () => {
-  let fs: RealFreeswitch;
-  let rig: DaemonRig | undefined;
-  beforeAll(async () => {
-    fs = await RealFreeswitch.start(install!);
-  }, 60_000);
-  afterAll(async () => {
-    await fs?.stop();
-  }, 30_000);
-  afterEach(async () => {
-    await rig?.close();
-    rig = undefined;
-    await fs.esl.api("hupall NORMAL_CLEARING");
-    await waitNoChannels(fs);
-  }, 30_000);
-
+realFreeswitchSuite("starting and stopping recordings", (ctx) => {
   /** Records for `ms`, then the given party hangs up; returns the one report. */
   async function recordCall(r: DaemonRig, dest: string, o: { ms?: number; hangup?: "phone" | "aLeg"; start?: (aLeg: string) => Promise<void> } = {}): Promise<{ report: SrsReport; aLeg: string; phone: string }> {
     const before = r.reports().length;
-    const { phone, aLeg } = await fs.call(dest, { toneHz: 440 });
+    const { phone, aLeg } = await ctx.fs.call(dest, { toneHz: 440 });
     await o.start?.(aLeg);
-    await r.until(() => fs.esl.custom("siprec::started", aLeg).length === 1, 10_000, "siprec::started");
-    expect(await fs.getVar(aLeg, "siprec_status")).toBe("recording");
-    expect(await fs.getVar(aLeg, "siprec_recording_id")).toBe(fs.esl.custom("siprec::started", aLeg)[0]?.get("SIPREC-Recording-ID") ?? "?");
+    await r.until(() => ctx.fs.esl.custom("siprec::started", aLeg).length === 1, 10_000, "siprec::started");
+    expect(await ctx.fs.getVar(aLeg, "siprec_status")).toBe("recording");
+    expect(await ctx.fs.getVar(aLeg, "siprec_recording_id")).toBe(ctx.fs.esl.custom("siprec::started", aLeg)[0]?.get("SIPREC-Recording-ID") ?? "?");
     await Bun.sleep(o.ms ?? 3000);
-    await fs.esl.api(`uuid_kill ${o.hangup === "aLeg" ? aLeg : phone}`);
+    await ctx.fs.esl.api(`uuid_kill ${o.hangup === "aLeg" ? aLeg : phone}`);
     await r.until(() => r.reports().length === before + 1, 10_000, "the SRS report");
-    await r.until(() => fs.esl.custom("siprec::stopped", aLeg).length === 1, 5000, "siprec::stopped");
+    await r.until(() => ctx.fs.esl.custom("siprec::stopped", aLeg).length === 1, 5000, "siprec::stopped");
     return { report: r.reports()[before]!, aLeg, phone };
   }
 
@@ -59,19 +42,18 @@ describe.skipIf(install === undefined)("real FreeSWITCH: starting and stopping r
   }
 
   test("CUSTOM siprec::start from the dialplan, separate streams, the phone hangs up: label 1 the caller, label 2 FreeSWITCH's side, no channel left", async () => {
-    rig = await DaemonRig.start(fs);
+    const rig = await ctx.rig();
     const { report, aLeg } = await recordCall(rig, "record-660");
     expectSeparate(rig, report, 3000);
     expect(report.endedBy).toBe("client");
     const md = rig.metadata(report);
     expect(md.length).toBeGreaterThanOrEqual(1);
     expect(md[0]).toContain("<recording xmlns=");
-    expect(fs.esl.custom("siprec::stopped", aLeg)[0]?.get("SIPREC-Reason") ?? "").not.toBe("");
-    expect(await waitNoChannels(fs)).toEqual([]);
+    expect(ctx.fs.esl.custom("siprec::stopped", aLeg)[0]?.get("SIPREC-Reason") ?? "").not.toBe("");
   }, 40_000);
 
   test("mixed stream on request (SIPREC-Streams: mixed), FreeSWITCH's side hangs up: one label with both tones", async () => {
-    rig = await DaemonRig.start(fs);
+    const rig = await ctx.rig();
     const { report } = await recordCall(rig, "record-mixed-660", { hangup: "aLeg" });
     expect(report.streams.map((s) => s.label)).toEqual(["1"]);
     const p = toneProfile(rig.wav(report, "1"), [440, 660]);
@@ -83,43 +65,66 @@ describe.skipIf(install === undefined)("real FreeSWITCH: starting and stopping r
   }, 40_000);
 
   test("a channel variable at answer (kind = variable) starts it", async () => {
-    rig = await DaemonRig.start(fs, { triggers: ["[[trigger]]", 'kind = "variable"', 'variable = "siprec_srs"', 'on = "answer"', 'srs_groups = ["default"]'] });
+    const rig = await ctx.rig({ triggers: ["[[trigger]]", 'kind = "variable"', 'variable = "siprec_srs"', 'on = "answer"', 'srs_groups = ["default"]'] });
     const { report } = await recordCall(rig, "variable-660");
     expectSeparate(rig, report, 3000);
   }, 40_000);
 
   test("a rule over call fields (kind = rule) starts it", async () => {
-    rig = await DaemonRig.start(fs, { triggers: ["[[trigger]]", 'kind = "rule"', 'srs_groups = ["default"]', 'match = { destination = "^tone-660$", direction = "inbound", profile = "^external$" }'] });
+    const rig = await ctx.rig({ triggers: ["[[trigger]]", 'kind = "rule"', 'srs_groups = ["default"]', 'match = { destination = "^tone-660$", direction = "inbound", profile = "^external$" }'] });
     const { report } = await recordCall(rig, "tone-660");
     expectSeparate(rig, report, 3000);
   }, 40_000);
 
   test("the control API starts and stops it; a siprec::stop event stops another", async () => {
-    rig = await DaemonRig.start(fs);
+    const rig = await ctx.rig();
     const r = rig;
-    const { phone, aLeg } = await fs.call("tone-660", { toneHz: 440 });
+    const { phone, aLeg } = await ctx.fs.call("tone-660", { toneHz: 440 });
     const started = await r.control("POST", "/recordings", { uuid: aLeg, srs: "default" });
     expect(started.status).toBeLessThan(300);
-    await r.until(() => fs.esl.custom("siprec::started", aLeg).length === 1, 10_000, "siprec::started");
+    await r.until(() => ctx.fs.esl.custom("siprec::started", aLeg).length === 1, 10_000, "siprec::started");
     await Bun.sleep(2000);
-    await fs.esl.api(`uuid_broadcast ${aLeg} event::Event-Name=CUSTOM,Event-Subclass=siprec::stop,SIPREC-Target-UUID=${aLeg} aleg`);
+    await ctx.fs.esl.api(`uuid_broadcast ${aLeg} event::Event-Name=CUSTOM,Event-Subclass=siprec::stop,SIPREC-Target-UUID=${aLeg} aleg`);
     await r.until(() => r.reports().length === 1, 10_000, "the SRS report after siprec::stop");
-    expect(await fs.getVar(aLeg, "siprec_status")).toBe("stopped");
+    expect(await ctx.fs.getVar(aLeg, "siprec_status")).toBe("stopped");
     expectSeparate(r, r.reports()[0]!, 2000);
     // The call goes on untouched after the recording stopped; the tap legs are gone.
     let left: string[] = [];
-    for (let i = 0; i < 50 && (left.length !== 2 || i === 0); i++, await Bun.sleep(100)) left = (await fs.channels()).map((c) => c.uuid);
+    for (let i = 0; i < 50 && (left.length !== 2 || i === 0); i++, await Bun.sleep(100)) left = (await ctx.fs.channels()).map((c) => c.uuid);
     expect(left.sort()).toEqual([aLeg, phone].sort());
-    await fs.esl.api(`uuid_kill ${phone}`);
+    await ctx.fs.esl.api(`uuid_kill ${phone}`);
+  }, 40_000);
+
+  /** phone (440 Hz) → A-leg → bridge → B-leg → callee (660 Hz): returns the four uuids once the bridge is up. */
+  async function bridgedCall(): Promise<{ phone: string; a: string; b: string }> {
+    const { phone, aLeg } = await ctx.fs.call("bridge-660", { toneHz: 440 });
+    let b = "";
+    for (let i = 0; i < 50 && !/^[0-9a-f-]{36}$/.test(b); i++, await Bun.sleep(100)) b = await ctx.fs.getVar(aLeg, "bridge_uuid");
+    expect(b).toMatch(/^[0-9a-f-]{36}$/);
+    return { phone, a: aLeg, b };
+  }
+
+  test("a real bridged call recorded on its A-leg (CUSTOM event by ESL): label 1 the caller, label 2 the bridged callee", async () => {
+    const rig = await ctx.rig();
+    const { phone, a } = await bridgedCall();
+    await ctx.fs.esl.api(`uuid_broadcast ${a} event::Event-Name=CUSTOM,Event-Subclass=siprec::start,SIPREC-Target-UUID=${a} aleg`);
+    await started(rig, ctx.fs, a);
+    await Bun.sleep(3000);
+    await ctx.fs.esl.api(`uuid_kill ${phone}`);
+    const report = await nthReport(rig, 1);
+    expectSeparate(rig, report, 3000);
+    // The metadata names both parties: the phone's From and the bridged callee.
+    const md = rig.metadata(report).join("\n");
+    expect(md).toContain("tone-660");
+  }, 40_000);
+
+  test("the same call recorded on its B-leg (an outbound channel): label 1 is still the caller, label 2 the callee", async () => {
+    const rig = await ctx.rig();
+    const { phone, b } = await bridgedCall();
+    expect((await rig.control("POST", "/recordings", { uuid: b, srs: "default" })).status).toBeLessThan(300);
+    await started(rig, ctx.fs, b);
+    await Bun.sleep(3000);
+    await ctx.fs.esl.api(`uuid_kill ${phone}`);
+    expectSeparate(rig, await nthReport(rig, 1), 3000);
   }, 40_000);
 });
-
-/** Channels FreeSWITCH still has after a short wait (tap legs included); [] when clean. */
-export async function waitNoChannels(fs: RealFreeswitch, ms = 5000): Promise<string[]> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const left = await fs.channels();
-    if (left.length === 0 || Date.now() > end) return left.map((c) => c.name);
-    await Bun.sleep(100);
-  }
-}

@@ -1,0 +1,75 @@
+/**
+ * One describe block per test file on a real FreeSWITCH: starts it once,
+ * gives each test a fresh daemon rig, and after each test hangs every call
+ * up and checks nothing is left. Skipped (with one printed line per run)
+ * when no install is found.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect } from "bun:test";
+import { RealFreeswitch, freeswitchOrSkip } from "./instance.ts";
+import { DaemonRig, type RigOptions, type SrsReport } from "./daemon-rig.ts";
+
+export interface SuiteContext {
+  readonly fs: RealFreeswitch;
+  /** A daemon + SRS for this test, closed after it. */
+  rig(o?: RigOptions): Promise<DaemonRig>;
+}
+
+export function realFreeswitchSuite(name: string, body: (ctx: SuiteContext) => void): void {
+  const install = freeswitchOrSkip();
+  describe.skipIf(install === undefined)(`real FreeSWITCH: ${name}`, () => {
+    let fs: RealFreeswitch | undefined;
+    let rigs: DaemonRig[] = [];
+    beforeAll(async () => {
+      fs = await RealFreeswitch.start(install!);
+    }, 60_000);
+    afterAll(async () => {
+      await fs?.stop();
+    }, 30_000);
+    afterEach(async () => {
+      for (const r of rigs) await r.close();
+      rigs = [];
+      if (fs === undefined) return;
+      await fs.esl.api("hupall NORMAL_CLEARING");
+      expect(await waitNoChannels(fs)).toEqual([]);
+    }, 30_000);
+    body({
+      get fs(): RealFreeswitch {
+        if (fs === undefined) throw new Error("FreeSWITCH did not start");
+        return fs;
+      },
+      rig: async (o) => {
+        if (fs === undefined) throw new Error("FreeSWITCH did not start");
+        const r = await DaemonRig.start(fs, o);
+        rigs.push(r);
+        return r;
+      },
+    });
+  });
+}
+
+/** Channels FreeSWITCH still has after a short wait (tap legs included); [] when clean. */
+export async function waitNoChannels(fs: RealFreeswitch, ms = 5000): Promise<string[]> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const left = await fs.channels();
+    if (left.length === 0 || Date.now() > end) return left.map((c) => c.name);
+    await Bun.sleep(100);
+  }
+}
+
+/** Waits for the SRS to have written `n` reports; returns the newest. */
+export async function nthReport(r: DaemonRig, n: number, ms = 10_000): Promise<SrsReport> {
+  await r.until(() => r.reports().length >= n, ms, `SRS report #${n}`);
+  return r.reports()[n - 1]!;
+}
+
+/** The recording's CUSTOM siprec::started for `uuid`, awaited. */
+export async function started(r: DaemonRig, fs: RealFreeswitch, uuid: string, count = 1, ms = 10_000): Promise<void> {
+  await r.until(() => fs.esl.custom("siprec::started", uuid).length >= count, ms, `siprec::started #${count} for ${uuid}`);
+}
+
+/** A CUSTOM siprec::<action> for `uuid`, the way an IVR or fs_cli sends it (README). */
+export async function siprecEvent(fs: RealFreeswitch, action: "start" | "stop" | "pause" | "resume", uuid: string, extra = ""): Promise<void> {
+  const r = await fs.esl.api(`uuid_broadcast ${uuid} event::Event-Name=CUSTOM,Event-Subclass=siprec::${action},SIPREC-Target-UUID=${uuid}${extra} aleg`);
+  if (!r.startsWith("+OK")) throw new Error(`siprec::${action}: ${r}`);
+}
