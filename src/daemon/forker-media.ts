@@ -202,8 +202,9 @@ class GroupDriver implements MediaDriver {
 
   dtmf(label: string, digit: string, durationMs: number): void {
     const out = this.#outs.get(label);
-    const ts = this.media.forker.timestampNow(`${this.group}/${label}`);
-    if (out?.dtmf !== undefined && ts !== undefined && !out.dtmf.busy) out.dtmf.play(digit, ts, Math.max(40, Math.min(8000, durationMs)));
+    const id = `${this.group}/${label}`;
+    const played = out?.dtmf?.enqueue(digit, Math.max(40, Math.min(8000, durationMs)), () => this.media.forker.timestampNow(id));
+    if (played === false) this.o.log.warn("DTMF digit not sent to the SRS", { group: this.group, label, digit, why: "more than 32 digits waiting or no stream timeline yet" });
   }
 
   stop(): StreamFigures[] {

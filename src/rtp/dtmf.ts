@@ -45,6 +45,9 @@ export interface DtmfOptions {
   readonly volume?: number;
 }
 
+/** Digits waiting behind the one playing, per stream. */
+export const QUEUE_MAX = 32;
+
 /** One digit at a time on one stream: start() then end(); play() for a known duration. */
 export class DtmfEmitter {
   /** Update ticks, then the final-packet retransmissions. */
@@ -52,6 +55,8 @@ export class DtmfEmitter {
   /** play(): when the digit ends. */
   #endTimer?: TimerId;
   #active?: { event: number; startTs: number; startMs: number; first: boolean; segTs: number; segUnits: number };
+  /** Digits that arrived while one was playing (FreeSWITCH reports a quick "12" as two events 0.2 s apart). */
+  readonly #queue: { digit: string; durationMs: number; timestamp: () => number | undefined }[] = [];
 
   constructor(
     private readonly o: DtmfOptions,
@@ -117,6 +122,7 @@ export class DtmfEmitter {
       else {
         this.#timer = undefined;
         this.#active = undefined;
+        this.#playNext();
       }
     };
     this.#timer = this.o.clock.setTimer(this.o.intervalMs, again);
@@ -131,8 +137,32 @@ export class DtmfEmitter {
     return true;
   }
 
-  /** Stops without sending anything more (pause gate, teardown). */
+  /**
+   * play() now, or after the digits before it when one is playing: each
+   * digit is its own event with its own start timestamp (taken when it
+   * starts). At most `QUEUE_MAX` wait; false when the digit is dropped.
+   */
+  enqueue(digit: string, durationMs: number, timestamp: () => number | undefined): boolean {
+    if (dtmfEventCode(digit) === undefined) return false;
+    if (!this.busy) {
+      const ts = timestamp();
+      return ts !== undefined && this.play(digit, ts, durationMs);
+    }
+    if (this.#queue.length >= QUEUE_MAX) return false;
+    this.#queue.push({ digit, durationMs, timestamp });
+    return true;
+  }
+
+  #playNext(): void {
+    for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
+      const ts = next.timestamp();
+      if (ts !== undefined && this.play(next.digit, ts, next.durationMs)) return;
+    }
+  }
+
+  /** Stops without sending anything more (pause gate, teardown); queued digits are dropped too. */
   cancel(): void {
+    this.#queue.length = 0;
     if (this.#timer !== undefined) this.o.clock.clearTimer(this.#timer);
     if (this.#endTimer !== undefined) this.o.clock.clearTimer(this.#endTimer);
     this.#timer = undefined;
