@@ -85,6 +85,25 @@ describe("recorder on esl-call-plain", () => {
     expect(rec.counters.fallbacks).toBe(1);
   });
 
+  test("a G.722 or Opus call: no G.711 path for native taps, so one mixed eavesdrop leg asking for PCMU from the start, with the reason in SIPREC-Fallback", async () => {
+    for (const codec of ["G722", "opus"]) {
+      const w = new RecorderWorld();
+      const rec = new Recorder(w.deps(), new Triggers([{ kind: "event", srs_groups: ["default"] }], GROUPS), GROUPS);
+      for (const e of ev.slice(0, 3)) {
+        rec.onEvent(e.headers.has("Channel-Read-Codec-Name") ? withHeaders(e, { "Channel-Read-Codec-Name": codec }) : e);
+        await flush();
+      }
+      const originates = w.commands.filter((c) => c.startsWith("bgapi originate"));
+      expect(originates.length).toBe(1);
+      expect(originates[0]).toContain("absolute_codec_string=PCMU,");
+      expect(originates[0]).toMatch(new RegExp(`&eavesdrop\\(${A}\\)$`));
+      w.answerLeg("both");
+      await flush();
+      expect(w.sessions.map((s) => s.args.labels)).toEqual([["1"]]);
+      expect(w.events.at(-1)!["SIPREC-Fallback"]).toContain(`the call's codec ${codec.toUpperCase()} cannot be recorded as separate G.711 streams`);
+    }
+  });
+
   test("no RTP within the answer timeout also falls back; mixed failing too with on_failure=hangup kills the call with the configured cause", async () => {
     const { w, rec, feed } = setup({ onFailure: "hangup", hangupCause: "RECOVERY_ON_TIMER_EXPIRE" });
     await feed(0, 3);

@@ -24,6 +24,9 @@ export interface RecordingNotice {
   readonly groups?: readonly string[];
 }
 
+/** Codecs whose native taps the forker can forward or transcode to what it offers. */
+const G711 = new Set(["PCMU", "PCMA"]);
+
 export class Recording {
   #status: RecordingStatus = "tapping";
   #mode: StreamMode;
@@ -92,6 +95,14 @@ export class Recording {
   }
 
   begin(): void {
+    const codec = (this.a.readCodec ?? "PCMU").toUpperCase();
+    if (this.#mode === "separate" && !G711.has(codec)) {
+      // Native taps carry the call's own codec, which the forker cannot turn into the G.711 it
+      // offers (an Opus or G.722 call would reach the SRS as nothing); eavesdrop transcodes.
+      this.#fallback = `the call's codec ${codec} cannot be recorded as separate G.711 streams; recording one mixed stream`;
+      this.d.log.warn("tap fallback to mixed", { recordingId: this.id, callUuid: this.callUuid, reason: `call codec ${codec}` });
+      this.#mode = "mixed";
+    }
     this.#taps.start(this.#mode);
     this.persist();
   }

@@ -34,6 +34,16 @@ interface Leg {
   done: boolean;
 }
 
+/**
+ * The tap leg's absolute_codec_string: a native tap must equal the call's
+ * codec (ARCHITECTURE.md); a mixed `eavesdrop` leg is transcoded by
+ * FreeSWITCH, so it asks for G.711 whatever the call speaks.
+ */
+export function tapCodec(direction: TapDirection, callCodec: string): string {
+  if (direction !== "both") return callCodec;
+  return /^PCM[AU]$/i.test(callCodec) ? callCodec.toUpperCase() : "PCMU";
+}
+
 export interface TapSetTarget {
   readonly recordingId: string;
   readonly callUuid: string;
@@ -147,7 +157,7 @@ export class TapSet {
         else broken(`the ${direction} tap leg ended before any RTP (${why})`);
       },
     });
-    const cmd = tapOriginateCommand({ callUuid: this.t.callUuid, legUuid: leg.legUuid, direction, codec: this.t.codec(), profile: this.d.tapTarget.profile, host: this.d.tapTarget.host, port: this.d.tapTarget.port, recordingId: this.t.recordingId, token: this.t.token });
+    const cmd = tapOriginateCommand({ callUuid: this.t.callUuid, legUuid: leg.legUuid, direction, codec: tapCodec(direction, this.t.codec()), profile: this.d.tapTarget.profile, host: this.d.tapTarget.host, port: this.d.tapTarget.port, recordingId: this.t.recordingId, token: this.t.token });
     if (!cmd.ok) {
       void Promise.resolve().then(() => broken(cmd.error.message));
       return leg;
