@@ -4,6 +4,8 @@
  * The ESL connection is the only link to FreeSWITCH and nothing here runs
  * in FreeSWITCH's call path: if siprec stops, calls go on unrecorded.
  */
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import type { Config } from "../config/secrets.ts";
 import { EslClient } from "../esl/client/client.ts";
 import type { EslClientNotice } from "../esl/client/types.ts";
@@ -31,7 +33,7 @@ import type { SrsClientTls } from "../cli/srs-tls.ts";
 
 export const ESL_EVENTS = [
   "CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HOLD", "CHANNEL_UNHOLD",
-  "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "DTMF", "BACKGROUND_JOB",
+  "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "DTMF", "BACKGROUND_JOB", "MEDIA_BUG_START",
 ] as const;
 
 export interface DaemonDeps {
@@ -102,6 +104,9 @@ export class Daemon {
           return m;
         },
         ...(this.#store === undefined ? {} : { store: this.#store }),
+        // The probe FreeSWITCH writes when it repairs its tap-only flag (tap-only-repair.ts); FreeSWITCH
+        // runs on this host (the tap legs reach us on loopback), so the daemon deletes it after.
+        tapRepair: { probeDir: tmpdir(), removeProbe: (p) => rmSync(p, { force: true }) },
         openSession: (args) => openSession({ ua: stack.ua, clock: d.clock, ids: d.ids, log: d.log, localAddress: cfg.tap.address, isUsable: (n) => this.#monitor.isUsable(n), config: () => this.#cfg, tlsOf: (n) => this.#tls.get(n), dns: this.#dns }, args),
       },
       triggers,

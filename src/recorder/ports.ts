@@ -112,4 +112,6 @@ export interface RecorderDeps {
   openMedia(recordingId: string): RecordingMedia;
   openSession(args: OpenSessionArgs): SessionPort;
   readonly store?: RecordingStore;
+  /** Where FreeSWITCH may write the tap-only repair probe (tap-only-repair.ts), and how to delete it. */
+  readonly tapRepair?: { readonly probeDir: string; readonly removeProbe?: (path: string) => void };
 }

@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { channelFromEvent } from "./channel.ts";
 import { CallTable, channelUuidsFromShow } from "./call-table.ts";
 import { type TriggerConfig, Triggers } from "./triggers.ts";
-import { originateOutcome, tapOriginateCommand } from "./tap-command.ts";
+import { TAP_LEG_ACCOUNTING, originateOutcome, tapOriginateCommand } from "./tap-command.ts";
 import { fixtureEvents, withHeaders } from "../../test/support/esl-events.ts";
 import { sentCommands } from "../../test/support/esl-fixtures.ts";
 
@@ -145,7 +145,7 @@ describe("tap-leg originate", () => {
     callUuid: TAP_A, codec: "PCMU", profile: "internal", host: "127.0.0.1", port: 5090, recordingId: "34b54d89-ba79-4813-a8ff-8fa4b9115fb6",
   };
 
-  test("reproduces the originates of esl-tap-legs.sent (read, write, both) byte for byte", () => {
+  test("reproduces the originates of esl-tap-legs.sent (read, write, both) byte for byte, plus the accounting variables added since", () => {
     const sent = sentCommands("esl-tap-legs");
     const legs = [
       ["f0111d3c-842e-4095-932d-db77b8a72b61", "read"],
@@ -155,13 +155,15 @@ describe("tap-leg originate", () => {
     for (const [legUuid, direction] of legs) {
       const cmd = tapOriginateCommand({ ...base, legUuid, direction });
       expect(cmd.ok).toBe(true);
-      if (cmd.ok) expect(sent.some((s) => s.split("\n")[0] === `bgapi ${cmd.value}`)).toBe(true);
+      expect(cmd.ok && cmd.value).toContain(`,${TAP_LEG_ACCOUNTING.join(",")}}sofia/`);
+      const captured = cmd.ok ? cmd.value.replace(`,${TAP_LEG_ACCOUNTING.join(",")}}`, "}") : "";
+      expect(sent.some((s) => s.split("\n")[0] === `bgapi ${captured}`)).toBe(true);
     }
   });
 
   test("adds the per-recording token, and refuses values that could break out of the command", () => {
     const ok = tapOriginateCommand({ ...base, legUuid: "f0111d3c-842e-4095-932d-db77b8a72b61", direction: "read", token: "t0k3n" });
-    expect(ok.ok && ok.value).toContain(",sip_h_X-Siprec-Token=t0k3n}sofia/internal/tap@127.0.0.1:5090 ");
+    expect(ok.ok && ok.value).toContain(`,sip_h_X-Siprec-Token=t0k3n,${TAP_LEG_ACCOUNTING.join(",")}}sofia/internal/tap@127.0.0.1:5090 `);
     for (const bad of [{ callUuid: `${TAP_A}) '&park()` }, { codec: "PCMU,foo=bar" }, { profile: "internal}x" }, { token: "a b" }, { port: 70000 }]) {
       expect(tapOriginateCommand({ ...base, legUuid: "f0111d3c-842e-4095-932d-db77b8a72b61", direction: "read", ...bad })).toMatchObject({ ok: false, error: { code: "TAP_BAD_VALUE" } });
     }

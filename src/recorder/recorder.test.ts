@@ -28,7 +28,7 @@ describe("recorder on esl-call-plain", () => {
     await feed(0, 3); // create, answer, siprec::start
     const originates = w.commands.filter((c) => c.startsWith("bgapi originate"));
     expect(originates).toHaveLength(2);
-    expect(originates[0]).toMatch(new RegExp(`^bgapi originate \\{origination_uuid=[0-9a-f-]{36},absolute_codec_string=PCMU,ignore_early_media=true,eavesdrop_enable_dtmf=false,sip_h_X-Siprec-Session=[0-9a-f-]{36},sip_h_X-Siprec-Direction=read,sip_h_X-Siprec-Token=[a-z0-9]{32}\\}sofia/internal/tap@127.0.0.1:5090 '&native_eavesdrop\\(${A} read\\)'$`));
+    expect(originates[0]).toMatch(new RegExp(`^bgapi originate \\{origination_uuid=[0-9a-f-]{36},absolute_codec_string=PCMU,ignore_early_media=true,eavesdrop_enable_dtmf=false,sip_h_X-Siprec-Session=[0-9a-f-]{36},sip_h_X-Siprec-Direction=read,sip_h_X-Siprec-Token=[a-z0-9]{32},process_cdr=false,origination_caller_id_name=siprec-tap,origination_caller_id_number=siprec-tap\\}sofia/internal/tap@127.0.0.1:5090 '&native_eavesdrop\\(${A} read\\)'$`));
     expect(originates[1]).toContain(`'&native_eavesdrop(${A} write)'`);
     expect(w.expectations.map((e) => [e.direction, e.token.length])).toEqual([["read", 32], ["write", 32]]);
     expect(w.sessions).toHaveLength(0); // no INVITE before the taps carry audio

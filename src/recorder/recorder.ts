@@ -7,6 +7,7 @@
  * variables `siprec_status` / `siprec_recording_id`. Nothing here waits in
  * FreeSWITCH's call thread: every command is an ESL request.
  */
+import { TapOnlyRepair } from "./tap-only-repair.ts";
 import { randomToken, uuidV4 } from "../lib/ids.ts";
 import type { EslEvent } from "../esl/event.ts";
 import { CallTable } from "./call-table.ts";
@@ -35,11 +36,20 @@ export class Recorder {
   /** ESL commands telling FreeSWITCH what happened, still waiting for their replies. */
   readonly #inflight = new Set<Promise<unknown>>();
 
+  readonly #tapRepair: TapOnlyRepair;
+
   constructor(
     private readonly d: RecorderDeps,
     private triggers: Triggers,
     private knownGroups: ReadonlySet<string>,
-  ) {}
+  ) {
+    this.#tapRepair = new TapOnlyRepair({ esl: d.esl, clock: d.clock, log: d.log, probeDir: d.tapRepair?.probeDir ?? "/tmp", ...(d.tapRepair?.removeProbe === undefined ? {} : { removeProbe: d.tapRepair.removeProbe }) });
+  }
+
+  /** Times FreeSWITCH's tap-only flag was recomputed for another media bug (tap-only-repair.ts). */
+  get tapRepairs(): number {
+    return this.#tapRepair.repairs;
+  }
 
   /** New triggers and groups after a config reload; running recordings carry on. */
   reconfigure(triggers: Triggers, knownGroups: ReadonlySet<string>): void {
@@ -61,6 +71,7 @@ export class Recorder {
     const rec = uuid === undefined ? undefined : this.#byCall.get(uuid);
     const info = uuid === undefined ? undefined : this.table.get(uuid)?.info;
     if (rec !== undefined && info !== undefined) rec.channelChanged(info);
+    if (e.name === "MEDIA_BUG_START" && rec !== undefined && uuid !== undefined && rec.nativeTapsUp) this.#tapRepair.bugStarted(uuid, e.headers.get("Media-Bug-Function") ?? "", e.headers.get("Media-Bug-Target"));
     const { intents, problems } = this.triggers.evaluate(e);
     for (const p of problems) this.#problem(p);
     for (const i of intents) this.#apply(i);

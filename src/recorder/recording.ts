@@ -90,6 +90,11 @@ export class Recording {
     return this.#sessions;
   }
 
+  /** Native (separate-stream) tap legs are on the call now. */
+  get nativeTapsUp(): boolean {
+    return this.#mode === "separate" && this.#taps.count > 0 && (this.#status === "starting" || this.#status === "recording" || this.#status === "paused");
+  }
+
   get metadataGroupId(): string | undefined {
     return this.#metadata?.groupId;
   }

@@ -34,6 +34,14 @@ export interface TapCommandError {
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const SAFE = /^[A-Za-z0-9_.:@-]{1,128}$/;
 
+/**
+ * Tap legs are ordinary FreeSWITCH channels: they would write CDRs and look
+ * like calls in operators' billing and reports. `process_cdr=false` (a core
+ * variable every CDR module honours) keeps them out of CDRs; the caller id
+ * names them in `show channels`. They still count toward max-sessions.
+ */
+export const TAP_LEG_ACCOUNTING = ["process_cdr=false", "origination_caller_id_name=siprec-tap", "origination_caller_id_number=siprec-tap"] as const;
+
 /** The argument of `bgapi` (or `api`): `originate {vars}sofia/<profile>/tap@host:port '&app(args)'`. */
 export function tapOriginateCommand(r: TapLegRequest): Result<string, TapCommandError> {
   for (const [what, value, re] of [
@@ -57,6 +65,7 @@ export function tapOriginateCommand(r: TapLegRequest): Result<string, TapCommand
     `sip_h_X-Siprec-Session=${r.recordingId}`,
     `sip_h_X-Siprec-Direction=${r.direction}`,
     ...(r.token === undefined ? [] : [`sip_h_X-Siprec-Token=${r.token}`]),
+    ...TAP_LEG_ACCOUNTING,
   ];
   // Application arguments with a space must be quoted.
   const app = r.direction === "both" ? `&eavesdrop(${r.callUuid})` : `'&native_eavesdrop(${r.callUuid} ${r.direction})'`;
