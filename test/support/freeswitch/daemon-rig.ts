@@ -57,6 +57,10 @@ export interface RigOptions {
   readonly srsFlags?: readonly string[];
   /** The ESL password the daemon uses (default: FreeSWITCH's). */
   readonly password?: string;
+  /** The ESL port the daemon connects to (default: FreeSWITCH's; e.g. a TcpProxy in between). */
+  readonly eslPort?: number;
+  /** Don't wait for the daemon to connect (it is expected to fail). */
+  readonly noWait?: boolean;
 }
 
 export class DaemonRig {
@@ -83,6 +87,7 @@ export class DaemonRig {
     rig.controlPort = await freePort();
     rig.writeConfig();
     rig.startDaemon();
+    if (o.noWait === true) return rig;
     await rig.until(() => rig.daemonLog.includes('"msg":"connected to FreeSWITCH"'), 10_000, "the daemon's ESL connection");
     return rig;
   }
@@ -90,7 +95,7 @@ export class DaemonRig {
   writeConfig(): void {
     const o = this.o;
     writeFileSync(this.config, [
-      "[freeswitch]", 'host = "127.0.0.1"', `port = ${this.fs.ports.esl}`, `password = "${o.password ?? this.fs.password}"`, "reconnect_initial_ms = 100", "reconnect_max_ms = 1000",
+      "[freeswitch]", 'host = "127.0.0.1"', `port = ${o.eslPort ?? this.fs.ports.esl}`, `password = "${o.password ?? this.fs.password}"`, "reconnect_initial_ms = 100", "reconnect_max_ms = 1000",
       "[tap]", 'address = "127.0.0.1"', "sip_port = 0", 'profile = "internal"', "answer_timeout_ms = 3000", "rtp_port_min = 36000", "rtp_port_max = 37999",
       "[[srs]]", 'name = "local"', `uri = "sip:srs@127.0.0.1:${this.srsPort}"`, 'transport = "tcp"', 'group = "default"', "options_interval = 0",
       "[recording]", 'rtp_address = "127.0.0.1"', "rtp_port_min = 38000", "rtp_port_max = 39999", ...(o.recording ?? []),

@@ -93,12 +93,13 @@ export class RealFreeswitch {
     this.#proc = proc;
   }
 
-  static async start(install: FreeswitchInstall): Promise<RealFreeswitch> {
+  /** `same`: start again on a stopped instance's ports (a FreeSWITCH restart), in a new folder. */
+  static async start(install: FreeswitchInstall, same?: FreeswitchPorts): Promise<RealFreeswitch> {
     const dir = mkdtempSync(join(tmpdir(), "siprec-fs-"));
     // FreeSWITCH hands out RTP ports from its own range: a window of 1,000 below the kernel's
     // ephemeral range (32768+, where freePort() finds SIP/ESL ports) and clear of the daemon's tests.
     const rtpMin = 10_000 + ((process.pid + rtpWindow++) % 8) * 1000;
-    const ports: FreeswitchPorts = { esl: await freePort(), internal: await freePort(), external: await freePort(), rtpMin, rtpMax: rtpMin + 998 };
+    const ports: FreeswitchPorts = same ?? { esl: await freePort(), internal: await freePort(), external: await freePort(), rtpMin, rtpMax: rtpMin + 998 };
     const folders = ["conf", "log", "db", "run", "temp", "storage", "cache", "recordings", "sounds", "certs", "scripts"];
     for (const f of folders) mkdirSync(join(dir, f));
     const template = readFileSync(new URL("./freeswitch.xml", import.meta.url), "utf8");

@@ -12,6 +12,8 @@ export interface SuiteContext {
   readonly fs: RealFreeswitch;
   /** A daemon + SRS for this test, closed after it. */
   rig(o?: RigOptions): Promise<DaemonRig>;
+  /** Kills FreeSWITCH (every call dies) and starts it again on the same ports: `fs` is the new one. */
+  restartFreeswitch(): Promise<RealFreeswitch>;
 }
 
 export function realFreeswitchSuite(name: string, body: (ctx: SuiteContext) => void): void {
@@ -35,6 +37,13 @@ export function realFreeswitchSuite(name: string, body: (ctx: SuiteContext) => v
     body({
       get fs(): RealFreeswitch {
         if (fs === undefined) throw new Error("FreeSWITCH did not start");
+        return fs;
+      },
+      restartFreeswitch: async () => {
+        if (fs === undefined) throw new Error("FreeSWITCH did not start");
+        const ports = fs.ports;
+        await fs.kill();
+        fs = await RealFreeswitch.start(install!, ports);
         return fs;
       },
       rig: async (o) => {
