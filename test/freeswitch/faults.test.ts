@@ -5,7 +5,7 @@
  * (soft-fail and recording-required).
  */
 import { expect, test } from "bun:test";
-import { nthReport, realFreeswitchSuite, started, waitNoChannels } from "../support/freeswitch/suite.ts";
+import { nthReport, realFreeswitchSuite, siprecEvent, started, waitNoChannels } from "../support/freeswitch/suite.ts";
 import { toneProfile, voicedBetween } from "../support/freeswitch/wav-check.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
 
@@ -120,5 +120,28 @@ realFreeswitchSuite("faults", (ctx) => {
     await rig.until(() => ctx.fs.esl.named("CHANNEL_HANGUP_COMPLETE", aLeg).length === 1, 10_000, "the call hung up");
     expect(ctx.fs.esl.named("CHANNEL_HANGUP_COMPLETE", aLeg)[0]?.get("Hangup-Cause")).toBe("NORMAL_TEMPORARY_FAILURE");
     expect(await waitNoChannels(ctx.fs)).toEqual([]);
+  }, 30_000);
+
+  test("FreeSWITCH refuses the tap originate (-ERR): siprec::failed with the cause, the call untouched, no recording left hanging", async () => {
+    const rig = await ctx.rig({ recording: ["setup_timeout_ms = 3000"], tapProfile: "no-such-profile" });
+    const { phone, aLeg } = await ctx.fs.call("record-660", { toneHz: 440 });
+    await rig.until(() => ctx.fs.esl.custom("siprec::failed", aLeg).length === 1, 10_000, "siprec::failed");
+    expect(ctx.fs.esl.custom("siprec::failed", aLeg)[0]?.get("SIPREC-Reason") ?? "").toMatch(/originate|tap/i);
+    expect((await ctx.fs.channels()).map((c) => c.uuid).sort()).toEqual([aLeg, phone].sort());
+    const list = (await rig.control("GET", "/recordings")).json as { recordings?: { status: string }[] } | { status: string }[];
+    const rows = Array.isArray(list) ? list : (list.recordings ?? []);
+    expect(rows.filter((r) => r.status !== "failed" && r.status !== "stopped")).toEqual([]);
+  }, 30_000);
+
+  test("siprec events for calls never recorded, and for uuids FreeSWITCH does not know: one log line each, nothing started", async () => {
+    const rig = await ctx.rig();
+    const { aLeg } = await ctx.fs.call("tone-660", { toneHz: 440 });
+    await siprecEvent(ctx.fs, "pause", aLeg);
+    await siprecEvent(ctx.fs, "stop", aLeg);
+    await ctx.fs.esl.api("sendevent CUSTOM\nEvent-Subclass: siprec::start\nSIPREC-Target-UUID: 00000000-0000-4000-8000-000000000000");
+    await rig.until(() => rig.logLines("siprec event for a call that is not being recorded").length >= 2, 5000, "the log lines");
+    await Bun.sleep(500);
+    expect(ctx.fs.esl.custom("siprec::started")).toEqual([]);
+    expect((await ctx.fs.channels()).filter((c) => c.name.includes("/tap@"))).toEqual([]);
   }, 30_000);
 });

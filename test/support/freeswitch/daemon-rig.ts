@@ -59,6 +59,8 @@ export interface RigOptions {
   readonly password?: string;
   /** The ESL port the daemon connects to (default: FreeSWITCH's; e.g. a TcpProxy in between). */
   readonly eslPort?: number;
+  /** [tap] profile (default: internal). */
+  readonly tapProfile?: string;
   /** Don't wait for the daemon to connect (it is expected to fail). */
   readonly noWait?: boolean;
 }
@@ -96,7 +98,7 @@ export class DaemonRig {
     const o = this.o;
     writeFileSync(this.config, [
       "[freeswitch]", 'host = "127.0.0.1"', `port = ${o.eslPort ?? this.fs.ports.esl}`, `password = "${o.password ?? this.fs.password}"`, "reconnect_initial_ms = 100", "reconnect_max_ms = 1000",
-      "[tap]", 'address = "127.0.0.1"', "sip_port = 0", 'profile = "internal"', "answer_timeout_ms = 3000", "rtp_port_min = 36000", "rtp_port_max = 37999",
+      "[tap]", 'address = "127.0.0.1"', "sip_port = 0", `profile = "${o.tapProfile ?? "internal"}"`, "answer_timeout_ms = 3000", "rtp_port_min = 36000", "rtp_port_max = 37999",
       "[[srs]]", 'name = "local"', `uri = "sip:srs@127.0.0.1:${this.srsPort}"`, 'transport = "tcp"', 'group = "default"', "options_interval = 0",
       "[recording]", 'rtp_address = "127.0.0.1"', "rtp_port_min = 38000", "rtp_port_max = 39999", ...(o.recording ?? []),
       ...(o.triggers ?? ["[[trigger]]", 'kind = "event"', 'srs_groups = ["default"]']),
