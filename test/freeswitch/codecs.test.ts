@@ -7,7 +7,7 @@
  */
 import { expect, test } from "bun:test";
 import { nthReport, realFreeswitchSuite, started } from "../support/freeswitch/suite.ts";
-import { toneProfile } from "../support/freeswitch/wav-check.ts";
+import { toneProfile, toneShares } from "../support/freeswitch/wav-check.ts";
 
 realFreeswitchSuite("codecs", (ctx) => {
   for (const codec of ["PCMU", "PCMA"] as const) {
@@ -41,6 +41,8 @@ realFreeswitchSuite("codecs", (ctx) => {
       expect(report.streams.map((s) => s.label)).toEqual(["1"]);
       const p = toneProfile(rig.wav(report, "1"), [440, 660]);
       expect(p.voicedMs).toBeGreaterThan(1800);
+      const [at440, at660] = toneShares(rig.wav(report, "1"), [440, 660]);
+      expect(Math.min(at440!, at660!)).toBeGreaterThan(0.2);
     }, 40_000);
   }
 });

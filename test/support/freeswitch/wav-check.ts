@@ -77,3 +77,21 @@ export function toneProfile(path: string, candidates: readonly number[] = TEST_T
 export function voicedBetween(p: ToneProfile, fromMs: number, toMs: number): number {
   return p.windows.filter((x) => x.atMs >= fromMs && x.atMs + 100 <= toMs && x.hz !== 0).length * 100;
 }
+
+/** Share of the voiced windows' energy at each frequency (a mixed stream carries several). */
+export function toneShares(path: string, freqs: readonly number[]): number[] {
+  const w = parseWav(new Uint8Array(readFileSync(path)));
+  if (!w.ok) throw new Error(`${path}: ${w.error.message}`);
+  const s = w.value.samples8k;
+  const shares = freqs.map(() => 0);
+  let windows = 0;
+  for (let at = 0; at + WINDOW <= s.length; at += WINDOW) {
+    const x = s.subarray(at, at + WINDOW);
+    let energy = 0;
+    for (const v of x) energy += v * v;
+    if (Math.sqrt(energy / WINDOW) < 100) continue;
+    windows++;
+    freqs.forEach((f, i) => (shares[i]! += Math.min(1, goertzelPower(x, f) / ((WINDOW * energy) / 2))));
+  }
+  return shares.map((v) => (windows === 0 ? 0 : v / windows));
+}
