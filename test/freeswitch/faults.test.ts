@@ -145,4 +145,35 @@ realFreeswitchSuite("faults", (ctx) => {
     expect(ctx.fs.esl.custom("siprec::started").length).toBe(startedBefore);
     expect((await ctx.fs.channels()).filter((c) => c.name.includes("/tap@"))).toEqual([]);
   }, 30_000);
+
+  test("FreeSWITCH answering slowly: 300 ms on every ESL reply still records; past command_timeout_ms the daemon logs the timeout; once FreeSWITCH is quick again (after a reconnect) it records the next call; nothing is left half-made", async () => {
+    const proxy = TcpProxy.start(ctx.fs.ports.esl);
+    try {
+      const rig = await ctx.rig({ eslPort: proxy.port });
+      proxy.delayMs = 300;
+      const slow = await ctx.fs.call("record-660", { toneHz: 440 });
+      await started(rig, ctx.fs, slow.aLeg, 1, 15_000);
+      await Bun.sleep(1000);
+      await ctx.fs.esl.api(`uuid_kill ${slow.phone}`);
+      await nthReport(rig, 1);
+      proxy.delayMs = 8000; // past the daemon's command_timeout_ms (5 s by default)
+      const stuck = await ctx.fs.call("record-660", { toneHz: 440 });
+      await rig.until(() => /ESL_TIMEOUT|timed out|timeout/i.test(rig.daemonLog.split("\n").filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"')).join("\n")), 20_000, "the daemon to notice the slow replies");
+      proxy.delayMs = 0;
+      proxy.cut();
+      await ctx.fs.esl.api(`uuid_kill ${stuck.phone}`);
+      await rig.until(() => rig.logLines("connected to FreeSWITCH").length >= 2, 15_000, "a fresh connection");
+      await Bun.sleep(1500);
+      const quick = await ctx.fs.call("record-660", { toneHz: 440 });
+      await started(rig, ctx.fs, quick.aLeg, 1, 15_000);
+      await Bun.sleep(1000);
+      await ctx.fs.esl.api(`uuid_kill ${quick.phone}`);
+      await rig.until(() => rig.reports().length >= 2, 15_000, "the quick call's report");
+      await Bun.sleep(1000);
+      const rows = ((await rig.control("GET", "/recordings")).json as { recordings: { status: string; callUuid?: string }[] }).recordings;
+      expect(rows.filter((r) => r.status !== "stopped" && r.status !== "failed")).toEqual([]);
+    } finally {
+      proxy.stop();
+    }
+  }, 90_000);
 });

@@ -71,6 +71,12 @@ realFreeswitchSuite("starting and stopping recordings", (ctx) => {
     expectSeparate(rig, report, 3000);
   }, 40_000);
 
+  test("a channel variable at bridge (kind = variable, on = bridge) starts it when the call is bridged", async () => {
+    const rig = await ctx.rig({ triggers: ["[[trigger]]", 'kind = "variable"', 'variable = "siprec_srs"', 'on = "bridge"', 'srs_groups = ["default"]'] });
+    const { report } = await recordCall(rig, "variable-bridge-660");
+    expectSeparate(rig, report, 3000);
+  }, 40_000);
+
   test("a rule over call fields (kind = rule) starts it", async () => {
     const rig = await ctx.rig({ triggers: ["[[trigger]]", 'kind = "rule"', 'srs_groups = ["default"]', 'match = { destination = "^tone-660$", direction = "inbound", profile = "^external$" }'] });
     const { report } = await recordCall(rig, "tone-660");

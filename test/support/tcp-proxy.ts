@@ -3,6 +3,7 @@
  * peer cannot be made to produce on demand: `cut()` closes every relayed
  * connection at once (both ends see the connection drop, as when a network
  * or a firewall resets it); new connections are relayed again afterwards.
+ * `delayMs` holds the server's bytes back, as a peer that answers slowly.
  */
 import type { Socket, TCPSocketListener } from "bun";
 
@@ -15,6 +16,8 @@ interface Pair {
 export class TcpProxy {
   readonly #pairs = new Set<Pair>();
   connections = 0;
+  /** Server → client bytes are held this long (a slow peer); 0 relays at once. */
+  delayMs = 0;
 
   private constructor(readonly listener: TCPSocketListener<Pair>) {}
 
@@ -42,7 +45,12 @@ export class TcpProxy {
                 for (const b of pair.pending) server.write(b);
                 pair.pending = [];
               },
-              data: (_s, d) => void client.write(d),
+              data: (_s, d) => {
+                const copy = new Uint8Array(d);
+                const delay = proxy?.delayMs ?? 0;
+                if (delay === 0) client.write(copy);
+                else setTimeout(() => void client.write(copy), delay);
+              },
               close: () => void client.end(),
               error: () => void client.end(),
             },
