@@ -28,20 +28,25 @@ export class ToneSource {
   }
 }
 
+/** Goertzel power of `pcm` at `hz` (for a clean sine of amplitude A over N samples: (A·N/2)²). */
+export function goertzelPower(pcm: Int16Array, sampleRate: number, hz: number): number {
+  const coeff = 2 * Math.cos((2 * Math.PI * hz) / sampleRate);
+  let s1 = 0;
+  let s2 = 0;
+  for (const x of pcm) {
+    const s0 = x + coeff * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return s1 * s1 + s2 * s2 - coeff * s1 * s2;
+}
+
 /** The strongest frequency in `pcm` among `candidates` (Goertzel), for tests and test-call reports. */
 export function dominantFrequency(pcm: Int16Array, sampleRate: number, candidates: readonly number[]): number {
   let best = candidates[0] ?? 0;
   let bestPower = -1;
   for (const f of candidates) {
-    const coeff = 2 * Math.cos((2 * Math.PI * f) / sampleRate);
-    let s1 = 0;
-    let s2 = 0;
-    for (const x of pcm) {
-      const s0 = x + coeff * s1 - s2;
-      s2 = s1;
-      s1 = s0;
-    }
-    const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+    const power = goertzelPower(pcm, sampleRate, f);
     if (power > bestPower) {
       bestPower = power;
       best = f;

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseWav } from "../../../src/media/wav.ts";
-import { dominantFrequency } from "../../../src/media/tone.ts";
+import { dominantFrequency, goertzelPower } from "../../../src/media/tone.ts";
 
 export const TEST_TONES = [440, 660, 880, 1000] as const;
 
@@ -30,18 +30,6 @@ export interface ToneProfile {
 
 const WINDOW = 800; // 100 ms at 8 kHz
 
-function goertzelPower(x: Int16Array, hz: number): number {
-  const coeff = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  for (const v of x) {
-    const s0 = v + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return s1 * s1 + s2 * s2 - coeff * s1 * s2;
-}
-
 export function toneProfile(path: string, candidates: readonly number[] = TEST_TONES): ToneProfile {
   const w = parseWav(new Uint8Array(readFileSync(path)));
   if (!w.ok) throw new Error(`${path}: ${w.error.message}`);
@@ -57,7 +45,7 @@ export function toneProfile(path: string, candidates: readonly number[] = TEST_T
       continue;
     }
     const hz = dominantFrequency(x, 8000, candidates);
-    windows.push({ atMs: at / 8, hz, purity: Math.min(1, goertzelPower(x, hz) / ((WINDOW * energy) / 2)) });
+    windows.push({ atMs: at / 8, hz, purity: Math.min(1, goertzelPower(x, 8000, hz) / ((WINDOW * energy) / 2)) });
   }
   const counts = new Map<number, number>();
   for (const win of windows) if (win.hz !== 0) counts.set(win.hz, (counts.get(win.hz) ?? 0) + 1);
@@ -91,7 +79,7 @@ export function toneShares(path: string, freqs: readonly number[]): number[] {
     for (const v of x) energy += v * v;
     if (Math.sqrt(energy / WINDOW) < 100) continue;
     windows++;
-    freqs.forEach((f, i) => (shares[i]! += Math.min(1, goertzelPower(x, f) / ((WINDOW * energy) / 2))));
+    freqs.forEach((f, i) => (shares[i]! += Math.min(1, goertzelPower(x, 8000, f) / ((WINDOW * energy) / 2))));
   }
   return shares.map((v) => (windows === 0 ? 0 : v / windows));
 }
