@@ -25,8 +25,9 @@ SIPREC_BIN="$ROOT/dist/siprec" TEST_INTEGRATION=1 "$BUN" test "$@" 2>&1 | tee "$
 bun_rc=${PIPESTATUS[0]}
 pass=$(grep -E '^ *[0-9]+ pass$' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
 fail=$(grep -E '^ *[0-9]+ fail$' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+skip=$(grep -E '^ *[0-9]+ skip$' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
 rm -f "$log"
 if [[ $bun_rc -ne 0 && $fail -eq 0 ]]; then fail=1; fi   # a crash or load error counts as a failure
 fail=$((fail + failed_steps))
-echo "${pass} passed, ${fail} failed"
+echo "${pass} passed, ${fail} failed, ${skip} skipped"
 [[ $fail -eq 0 ]]

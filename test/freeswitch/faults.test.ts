@@ -118,7 +118,11 @@ realFreeswitchSuite("faults", (ctx) => {
     const { aLeg } = await ctx.fs.call("record-660", { toneHz: 440 });
     await rig.until(() => ctx.fs.esl.custom("siprec::failed", aLeg).length === 1, 10_000, "siprec::failed");
     await rig.until(() => ctx.fs.esl.named("CHANNEL_HANGUP_COMPLETE", aLeg).length === 1, 10_000, "the call hung up");
-    expect(ctx.fs.esl.named("CHANNEL_HANGUP_COMPLETE", aLeg)[0]?.get("Hangup-Cause")).toBe("NORMAL_TEMPORARY_FAILURE");
+    const hangup = ctx.fs.esl.named("CHANNEL_HANGUP_COMPLETE", aLeg)[0]!;
+    expect(hangup.get("Hangup-Cause")).toBe("NORMAL_TEMPORARY_FAILURE");
+    // The announcement played first: the hangup comes failure_announcement_seconds after siprec::failed.
+    const failedUs = Number(ctx.fs.esl.custom("siprec::failed", aLeg)[0]?.get("Event-Date-Timestamp"));
+    expect((Number(hangup.get("Event-Date-Timestamp")) - failedUs) / 1000).toBeGreaterThan(900);
     expect(await waitNoChannels(ctx.fs)).toEqual([]);
   }, 30_000);
 
