@@ -1,7 +1,7 @@
 /**
  * Every rule `siprec validate` checks: a stable id (for CI suppressions and
  * JUnit test names), its default severity, the RFC section it comes from and
- * the row of ../shared/design/rfc-checklist.md it implements.
+ * the row of docs/rfc-checklist.md it implements.
  */
 export type Severity = "error" | "warning";
 

@@ -1,8 +1,8 @@
 /**
- * A plain clone has no `../shared` beside it: tests and benches read the
+ * A plain clone has no shared folder beside it: tests and benches read the
  * copies under test/vectors and test/fixtures (each with a PROVENANCE.md),
- * and a real FreeSWITCH comes from an install, never from ../shared. This
- * finds code that would read the shared folder anyway.
+ * and a real FreeSWITCH comes from an install, never from that folder. This
+ * finds code that would read it anyway.
  */
 
 /** Comments blanked out with their line breaks kept, so line numbers hold. */
@@ -14,7 +14,7 @@ function blankComments(text: string, kind: "ts" | "sh"): string {
 /** The folder's name, spelt so that this file does not name it in a literal itself. */
 export const SHARED_FOLDER = ["sha", "red"].join("");
 
-/** A string's content names the shared folder: the path segment "shared" or a path through ../shared or /shared/. */
+/** A string's content names the shared folder: its name as a path segment, or a path through it (parent-relative or absolute). */
 function namesShared(content: string): boolean {
   const f = SHARED_FOLDER;
   return content === f || content.includes(`../${f}`) || content.includes(`/${f}/`) || content.endsWith(`/${f}`);
