@@ -7,10 +7,10 @@
  * variables `siprec_status` / `siprec_recording_id`. Nothing here waits in
  * FreeSWITCH's call thread: every command is an ESL request.
  */
-import { TapOnlyRepair } from "./tap-only-repair.ts";
 import { randomToken, uuidV4 } from "../lib/ids.ts";
 import type { EslEvent } from "../esl/event.ts";
 import { CallTable } from "./call-table.ts";
+import { TapOnlyRepair } from "./tap-only-repair.ts";
 import { otherLegFromEvent } from "./channel.ts";
 import type { RecorderDeps, StoredRecording } from "./ports.ts";
 import { Recording, type RecordingNotice } from "./recording.ts";
@@ -21,6 +21,8 @@ export interface RecorderCounters {
   failed: number;
   stopped: number;
   fallbacks: number;
+  /** FreeSWITCH's tap-only flag recomputed after another media bug (tap-only-repair.ts). */
+  tapRepairs: number;
   triggerProblems: number;
   unknownCalls: number;
 }
@@ -31,7 +33,7 @@ export class Recorder {
   readonly table = new CallTable();
   readonly #byCall = new Map<string, Recording>();
   readonly #byId = new Map<string, Recording>();
-  readonly counters: RecorderCounters = { started: 0, failed: 0, stopped: 0, fallbacks: 0, triggerProblems: 0, unknownCalls: 0 };
+  readonly counters: RecorderCounters = { started: 0, failed: 0, stopped: 0, fallbacks: 0, tapRepairs: 0, triggerProblems: 0, unknownCalls: 0 };
   #draining = false;
   /** ESL commands telling FreeSWITCH what happened, still waiting for their replies. */
   readonly #inflight = new Set<Promise<unknown>>();
@@ -43,12 +45,7 @@ export class Recorder {
     private triggers: Triggers,
     private knownGroups: ReadonlySet<string>,
   ) {
-    this.#tapRepair = new TapOnlyRepair({ esl: d.esl, clock: d.clock, log: d.log, probeDir: d.tapRepair?.probeDir ?? "/tmp", ...(d.tapRepair?.removeProbe === undefined ? {} : { removeProbe: d.tapRepair.removeProbe }) });
-  }
-
-  /** Times FreeSWITCH's tap-only flag was recomputed for another media bug (tap-only-repair.ts). */
-  get tapRepairs(): number {
-    return this.#tapRepair.repairs;
+    this.#tapRepair = new TapOnlyRepair({ esl: d.esl, clock: d.clock, log: d.log, probeDir: d.tapRepair?.probeDir ?? "/tmp", onRepaired: () => this.counters.tapRepairs++, ...(d.tapRepair?.removeProbe === undefined ? {} : { removeProbe: d.tapRepair.removeProbe }) });
   }
 
   /** New triggers and groups after a config reload; running recordings carry on. */

@@ -11,22 +11,23 @@ function rig() {
   const sent: string[] = [];
   const removed: string[] = [];
   const esl = { api: async (c: string) => (sent.push(c), ok("+OK Success\n")), bgapi: async () => ok({ jobUuid: "", body: "" }), command: async () => ok(undefined) };
-  const r = new TapOnlyRepair({ esl: esl as never, clock: new ManualClock(), log: quiet, probeDir: "/tmp/", removeProbe: (p) => removed.push(p) });
-  return { r, sent, removed };
+  const counts = { repaired: 0 };
+  const r = new TapOnlyRepair({ esl: esl as never, clock: new ManualClock(), log: quiet, probeDir: "/tmp/", removeProbe: (p) => removed.push(p), onRepaired: () => counts.repaired++ });
+  return { r, sent, removed, counts };
 }
 
 const flush = () => new Promise((res) => setTimeout(res, 0));
 
 describe("TapOnlyRepair (FreeSWITCH's tap-only flag after another media bug)", () => {
   test("a customer's session_record on a natively tapped channel: our own probe bug is added and removed at once, then deleted", async () => {
-    const { r, sent, removed } = rig();
+    const { r, sent, removed, counts } = rig();
     r.bugStarted(CALL, "session_record", "/var/lib/freeswitch/recordings/customer.wav");
     await flush();
     expect(sent.length).toBe(2);
     expect(sent[0]).toMatch(new RegExp(`^uuid_record ${CALL} start /tmp/siprec-tap-repair-${CALL}-\\d+\\.r8$`));
     expect(sent[1]).toBe(sent[0]!.replace(" start ", " stop "));
     expect(removed).toEqual([sent[0]!.split(" ")[3]!]);
-    expect(r.repairs).toBe(1);
+    expect(counts.repaired).toBe(1);
   });
 
   test("our probe's own MEDIA_BUG_START, eavesdrop bugs (ours or a supervisor's) and bad uuids start nothing", async () => {
@@ -44,5 +45,13 @@ describe("TapOnlyRepair (FreeSWITCH's tap-only flag after another media bug)", (
     r.bugStarted(CALL, "displace", "/b.wav");
     await flush();
     expect(sent.length).toBe(2);
+  });
+
+  test("a probe folder that cannot go into a command line (spaces) is refused, nothing sent", async () => {
+    const sent: string[] = [];
+    const esl = { api: async (c: string) => (sent.push(c), ok("+OK\n")) };
+    new TapOnlyRepair({ esl: esl as never, clock: new ManualClock(), log: quiet, probeDir: "/tmp/my dir" }).bugStarted(CALL, "session_record", "/a.wav");
+    await flush();
+    expect(sent).toEqual([]);
   });
 });

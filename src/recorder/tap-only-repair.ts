@@ -26,13 +26,13 @@ export interface TapOnlyRepairDeps {
   /** Where FreeSWITCH writes the probe (a few bytes, removed by `removeProbe`). */
   readonly probeDir: string;
   readonly removeProbe?: (path: string) => void;
+  readonly onRepaired?: () => void;
 }
 
 const PROBE = "siprec-tap-repair-";
 
 export class TapOnlyRepair {
   readonly #inFlight = new Set<string>();
-  repairs = 0;
 
   constructor(private readonly d: TapOnlyRepairDeps) {}
 
@@ -47,6 +47,8 @@ export class TapOnlyRepair {
     // from a supervisor's: eavesdrop bugs are left alone (README: a supervisor's eavesdrop after our taps).
     if (TapOnlyRepair.isProbe(target) || fn === "eavesdrop") return;
     if (this.#inFlight.has(callUuid) || !/^[0-9a-fA-F-]{36}$/.test(callUuid)) return;
+    // The path goes into an api command line: a folder with spaces or control characters cannot.
+    if (!/^\/[A-Za-z0-9_./-]*$/.test(this.d.probeDir)) return this.d.log.warn("cannot repair FreeSWITCH's tap-only flag: unusable probe folder", { callUuid, probeDir: this.d.probeDir });
     this.#inFlight.add(callUuid);
     const path = `${this.d.probeDir.replace(/\/$/, "")}/${PROBE}${callUuid}-${this.d.clock.wallNow()}.r8`;
     void (async () => {
@@ -55,7 +57,7 @@ export class TapOnlyRepair {
       this.#inFlight.delete(callUuid);
       this.d.removeProbe?.(path);
       const ok = start.ok && start.value.startsWith("+OK") && stop.ok;
-      if (ok) this.repairs++;
+      if (ok) this.d.onRepaired?.();
       this.d.log[ok ? "info" : "warn"]("another media bug on a natively tapped channel: FreeSWITCH's tap-only flag recomputed", { callUuid, function: fn, ok, ...(start.ok ? { reply: start.value.trim() } : { error: start.error.message }) });
     })();
   }

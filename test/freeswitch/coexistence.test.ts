@@ -64,6 +64,8 @@ realFreeswitchSuite("coexistence with FreeSWITCH's own recording", (ctx) => {
       // The repair ran for the customer's bug only (not for our own taps), and left no probe file.
       const repairs = rig.logLines("another media bug on a natively tapped channel: FreeSWITCH's tap-only flag recomputed");
       expect(repairs.map((l) => [l["function"], l["ok"]])).toEqual(when === "after" ? [["session_record", true]] : []);
+      const metrics = await (await fetch(`http://127.0.0.1:${rig.controlPort}/metrics`)).text();
+      expect(metrics).toContain(`siprec_tap_only_repairs_total ${when === "after" ? 1 : 0}`);
       expect(readdirSync(tmpdir()).filter((f) => f.startsWith(`siprec-tap-repair-${aLeg}`))).toEqual([]);
       const report = await nthReport(rig, 1);
       expect([toneProfile(rig.wav(report, "1")).tone, toneProfile(rig.wav(report, "2")).tone]).toEqual([440, 660]);
