@@ -54,7 +54,7 @@ export async function openAppStack(o: { host: string; protocols: readonly ("udp"
     ids: o.ids,
     local: (p) => transports.get(p)?.local ?? { host: o.host, port: 0 },
     contactParams: o.contactParams ?? ";+sip.src",
-    supported: ["siprec"],
+    supported: ["siprec", "timer"],
     userAgent: `siprec/${VERSION}`,
     ...(o.logger === undefined ? {} : { logger: o.logger }),
   });

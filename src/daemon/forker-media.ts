@@ -14,6 +14,7 @@ import type { PortAllocator } from "../rtp/port-allocator.ts";
 import type { RecordingMedia } from "../recorder/ports.ts";
 import type { TapLeg } from "../recorder/tap-listener.ts";
 import { sdesContexts } from "../siprec/session/sdes-keys.ts";
+import { streamChanges } from "../siprec/session/stream-changes.ts";
 import { outputFigures, releaseUnused } from "../siprec/session/stream-figures.ts";
 import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../siprec/session/types.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -92,13 +93,15 @@ interface Out {
   readonly local: LocalStream;
   readonly rtp: RtpEndpoint;
   readonly rtcp: RtpEndpoint | undefined;
-  inbound?: SrtpContext;
-  dtmf?: DtmfEmitter;
+  inbound?: SrtpContext | undefined;
+  outbound?: SrtpContext | undefined;
+  dtmf?: DtmfEmitter | undefined;
 }
 
 class GroupDriver implements MediaDriver {
   readonly #outs = new Map<string, Out>();
-  #active: ActiveStream[] = [];
+  /** The streams as the last offer/answer left them (accepted or inactive). */
+  readonly #current = new Map<string, ActiveStream>();
   #reporter: RtcpReporter | undefined;
   #stopped = false;
 
@@ -130,55 +133,75 @@ class GroupDriver implements MediaDriver {
     return out;
   }
 
+  /**
+   * Starts the accepted streams, or applies a later offer/answer to them
+   * (stream-changes.ts): added, held (inactive), re-targeted, re-keyed, or
+   * stopped for good (a label left out: port 0).
+   */
   start(streams: readonly ActiveStream[], group: string): void {
     const forker = this.media.forker;
-    this.#active = streams.filter((s) => s.outcome.status === "accepted");
     this.#reporter ??= new RtcpReporter({ clock: this.o.clock, ids: this.o.ids, cname: this.o.cname });
-    for (const s of this.#active) {
+    const changes = streamChanges(this.#current, streams);
+    for (const label of changes.removed) this.#removeStream(label);
+    for (const { stream: s, change, held } of changes.next) {
       const label = s.local.label;
       const out = this.#outs.get(label);
-      const o = s.outcome;
       if (out === undefined || forker.inputCounters(label) === undefined) continue;
       const id = `${group}/${label}`;
-      if (forker.spec(id) !== undefined) forker.removeOutput(id);
+      this.#current.set(label, s);
+      if (change === "same") {
+        forker.holdOutput(id, held);
+        continue;
+      }
       const keys = sdesContexts(s);
-      const ctx = keys.outbound;
-      if (keys.inbound !== undefined) out.inbound = keys.inbound;
-      const codec = o.codec === "PCMA" ? "PCMA" : o.codec === "G722" ? "G722" : "PCMU";
-      forker.addOutput(label, {
-        id,
-        group,
-        payloadType: o.payloadType,
-        codec,
-        clockRate: 8000,
-        ptimeMs: this.o.ptimeMs,
-        ...(o.telephoneEventPt === undefined ? {} : { telephoneEventPt: o.telephoneEventPt }),
-        dtmf: this.o.dtmf,
-        ...(ctx === undefined ? {} : { protect: (b: Uint8Array) => ctx.protectRtp(b) }),
-        port: {
-          send: (b) => {
-            this.o.totals.packets++;
-            this.o.totals.bytes += b.length;
-            return out.rtp.send(b, o.port, o.connection.address);
-          },
-        },
-      });
+      out.outbound = keys.outbound;
+      out.inbound = keys.inbound;
+      const protect = keys.outbound === undefined ? undefined : (b: Uint8Array) => (out.outbound as SrtpContext).protectRtp(b);
+      const o = s.outcome;
+      const te = o.telephoneEventPt === undefined ? {} : { telephoneEventPt: o.telephoneEventPt };
+      const send = (b: Uint8Array): boolean => {
+        const to = (this.#current.get(label) as ActiveStream).outcome;
+        this.o.totals.packets++;
+        this.o.totals.bytes += b.length;
+        return out.rtp.send(b, to.port, to.connection.address);
+      };
+      if (change === "retarget") {
+        forker.retargetOutput(id, { port: { send }, payloadType: o.payloadType, ...te, ...(protect === undefined ? {} : { protect }) });
+      } else {
+        if (forker.spec(id) !== undefined) forker.removeOutput(id);
+        const codec = o.codec === "PCMA" ? "PCMA" : o.codec === "G722" ? "G722" : "PCMU";
+        forker.addOutput(label, { id, group, payloadType: o.payloadType, codec, clockRate: 8000, ptimeMs: this.o.ptimeMs, ...te, dtmf: this.o.dtmf, ...(protect === undefined ? {} : { protect }), port: { send } });
+      }
+      forker.holdOutput(id, held);
+      out.dtmf = undefined;
       if (o.telephoneEventPt !== undefined && this.o.dtmf === "forward") {
         const pt = o.telephoneEventPt;
         out.dtmf = new DtmfEmitter({ clock: this.o.clock, clockRate: 8000, intervalMs: this.o.ptimeMs }, (marker, ts, payload) => void forker.sendGenerated(id, pt, marker, ts, payload));
       }
-      const to = o.rtcp === "mux" ? { port: o.port, host: o.connection.address, via: out.rtp } : { port: o.rtcp.port, host: o.rtcp.address, via: out.rtcp ?? out.rtp };
       this.#reporter.add({
         id,
         info: () => forker.outputInfo(id),
         send: (b) => {
-          const p = ctx === undefined ? b : ctx.protectRtcp(b);
+          const cur = (this.#current.get(label) as ActiveStream).outcome;
+          const to = cur.rtcp === "mux" ? { port: cur.port, host: cur.connection.address, via: out.rtp } : { port: cur.rtcp.port, host: cur.rtcp.address, via: out.rtcp ?? out.rtp };
+          const p = out.outbound === undefined ? b : out.outbound.protectRtcp(b);
           const bytes = p instanceof Uint8Array ? p : p.ok ? p.value : undefined;
           if (bytes !== undefined) to.via.send(bytes, to.port, to.host);
         },
       });
     }
     this.#reporter.start();
+  }
+
+  /** RFC 3264 §8.2: a stream set to port 0 is gone: no RTP, no RTCP, its ports freed. */
+  #removeStream(label: string): void {
+    const id = `${this.group}/${label}`;
+    this.#reporter?.remove(id);
+    this.media.forker.removeOutput(id);
+    this.#current.delete(label);
+    const out = this.#outs.get(label);
+    this.#outs.delete(label);
+    if (out !== undefined) (out.rtp.close(), out.rtcp?.close());
   }
 
   #onRtcp(label: string, d: Uint8Array): void {
@@ -193,7 +216,7 @@ class GroupDriver implements MediaDriver {
   }
 
   rtcpLoss(): { group: string; label: string; fractionLost: number }[] {
-    return this.#active.flatMap((s) => {
+    return [...this.#current.values()].flatMap((s) => {
       const ssrc = this.media.forker.outputInfo(`${this.group}/${s.local.label}`)?.ssrc;
       const f = ssrc === undefined ? undefined : this.#reporter?.figures(ssrc);
       return f === undefined ? [] : [{ group: this.group, label: s.local.label, fractionLost: f.fractionLost }];
@@ -212,8 +235,9 @@ class GroupDriver implements MediaDriver {
     this.#stopped = true;
     this.#reporter?.bye();
     const forker = this.media.forker;
-    const figures = this.#active.map((s) => outputFigures(s.local.label, forker, `${this.group}/${s.local.label}`, this.#reporter));
-    for (const s of this.#active) forker.removeOutput(`${this.group}/${s.local.label}`);
+    const active = [...this.#current.values()];
+    const figures = active.map((s) => outputFigures(s.local.label, forker, `${this.group}/${s.local.label}`, this.#reporter));
+    for (const s of active) forker.removeOutput(`${this.group}/${s.local.label}`);
     const outs = [...this.#outs.values()];
     this.#outs.clear();
     this.media.forget(this);
@@ -223,6 +247,6 @@ class GroupDriver implements MediaDriver {
   }
 
   release(local: readonly LocalStream[]): void {
-    releaseUnused(local, this.#outs, this.#active);
+    releaseUnused(local, this.#outs, [...this.#current.values()]);
   }
 }

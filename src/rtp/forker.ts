@@ -56,6 +56,8 @@ export interface StreamCounters {
   octetsOut: number;
   bytesOut: number;
   droppedPaused: number;
+  /** Packets not sent because the SRS set the stream inactive. */
+  droppedInactive: number;
   /** Packets sent as silence while the gate was closed with "silence". */
   silenced: number;
   droppedDtmf: number;
@@ -74,7 +76,9 @@ export interface InputCounters {
 }
 
 interface Output {
-  readonly spec: OutputSpec;
+  spec: OutputSpec;
+  /** The SRS set this stream inactive (RFC 3264 §6.1): nothing is sent on it meanwhile. */
+  held: boolean;
   readonly rewriter: StreamRewriter;
   readonly counters: StreamCounters;
 }
@@ -92,7 +96,7 @@ export type GateClosed = "drop" | "silence";
 /** G.711 silence (ITU-T G.711: the codes for +0). */
 const SILENCE_BYTE: Readonly<Record<string, number>> = { PCMU: 0xff, PCMA: 0xd5 };
 
-const newCounters = (): StreamCounters => ({ packetsIn: 0, bytesIn: 0, packetsOut: 0, octetsOut: 0, bytesOut: 0, droppedPaused: 0, silenced: 0, droppedDtmf: 0, droppedCodec: 0, transcoded: 0, sendErrors: 0, gaps: 0 });
+const newCounters = (): StreamCounters => ({ packetsIn: 0, bytesIn: 0, packetsOut: 0, octetsOut: 0, bytesOut: 0, droppedPaused: 0, droppedInactive: 0, silenced: 0, droppedDtmf: 0, droppedCodec: 0, transcoded: 0, sendErrors: 0, gaps: 0 });
 
 export class Forker {
   readonly #inputs = new Map<string, Input>();
@@ -126,6 +130,7 @@ export class Forker {
       spec,
       rewriter: new StreamRewriter(ids.uint32(), ids.uint32() & 0xffff, ids.uint32(), spec.clockRate, (spec.clockRate * spec.ptimeMs) / 1000),
       counters: newCounters(),
+      held: false,
     };
     input.outputs.set(spec.id, out);
     this.#outputs.set(spec.id, out);
@@ -134,6 +139,28 @@ export class Forker {
   removeOutput(id: string): void {
     for (const i of this.#inputs.values()) i.outputs.delete(id);
     this.#outputs.delete(id);
+  }
+
+  /**
+   * One stream set inactive (or back to sendonly) by an offer/answer: the
+   * stream keeps its SSRC and sequence; after the hold it re-anchors like
+   * after a pause.
+   */
+  holdOutput(id: string, held: boolean): void {
+    const out = this.#outputs.get(id);
+    if (out === undefined || out.held === held) return;
+    out.held = held;
+    if (!held) out.rewriter.markDiscontinuity();
+  }
+
+  isHeld(id: string): boolean {
+    return this.#outputs.get(id)?.held === true;
+  }
+
+  /** A new destination or SRTP context for a stream (new c=/port, re-keyed a=crypto), same SSRC and sequence. */
+  retargetOutput(id: string, change: Pick<OutputSpec, "port"> & Partial<Pick<OutputSpec, "protect" | "payloadType" | "telephoneEventPt">>): void {
+    const out = this.#outputs.get(id);
+    if (out !== undefined) out.spec = { ...out.spec, ...change };
   }
 
   /** Opens or closes the gate of a recording: closed means not one more packet of call audio leaves. */
@@ -197,6 +224,10 @@ export class Forker {
     const s = out.spec;
     c.packetsIn++;
     c.bytesIn += payload.length;
+    if (out.held) {
+      c.droppedInactive++;
+      return;
+    }
     const closed = this.#closedGroups.get(s.group);
     let silence: number | undefined;
     if (closed !== undefined) {
@@ -263,7 +294,7 @@ export class Forker {
   /** Sends a packet we made ourselves (DTMF events) on an output's stream. */
   sendGenerated(outputId: string, payloadType: number, marker: boolean, timestamp: number, payload: Uint8Array): boolean {
     const out = this.#outputs.get(outputId);
-    if (out === undefined || this.#closedGroups.has(out.spec.group)) return false;
+    if (out === undefined || out.held || this.#closedGroups.has(out.spec.group)) return false;
     const pkt = { marker, payloadType, sequence: out.rewriter.take(), timestamp: timestamp >>> 0, ssrc: out.rewriter.ssrc, csrcs: [], payload, paddingLength: 0 };
     let wire: Uint8Array = new Uint8Array(rtpLength(pkt));
     encodeRtpInto(pkt, wire);

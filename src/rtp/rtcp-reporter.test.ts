@@ -46,12 +46,26 @@ describe("RTCP sender reports", () => {
 
   test("BYE at the end, then silence", () => {
     const { clock, r, sent } = rig();
+    clock.advance(100);
     r.start();
     r.bye();
     r.bye();
     expect(sent.map((s) => s.packets.map((p) => p.type).join("+"))).toEqual(["sr+sdes+bye", "sr+sdes+bye"]);
     clock.advance(60_000);
     expect(sent.length).toBe(2);
+  });
+
+  test("no sender report before the stream's first RTP packet (RFC 3550 §6.4.1), none for a stream that never sent", () => {
+    const { clock, r, sent } = rig();
+    r.sendReports();
+    expect(sent).toEqual([]);
+    r.bye();
+    expect(sent).toEqual([]);
+    clock.advance(20);
+    const r2 = rig();
+    r2.clock.advance(20);
+    r2.r.sendReports();
+    expect(r2.sent.map((s) => s.id)).toEqual(["caller", "callee"]);
   });
 
   test("receiver reports from the SRS become loss, jitter and round-trip figures", () => {

@@ -80,7 +80,8 @@ export class RtcpReporter {
 
   #compound(s: ReportedStream, extra: RtcpPacket[] = []): Uint8Array | undefined {
     const i = s.info();
-    if (i === undefined) return undefined;
+    // RFC 3550 §6.4.1: an SR reports what "this sender" sent; before our first RTP packet we are not one yet.
+    if (i === undefined || i.packets === 0) return undefined;
     const ntp = ntpFromUnixMs(this.o.clock.wallNow());
     return serializeRtcpCompound([
       { type: "sr", ssrc: i.ssrc, ntpSec: ntp.sec, ntpFrac: ntp.frac, rtpTimestamp: i.timestampNow, packetCount: i.packets >>> 0, octetCount: i.octets >>> 0, reports: [] },

@@ -85,7 +85,7 @@ export class SrsServer {
       ...(o.tls === undefined ? {} : { tls: { cert: o.tls.cert, key: o.tls.key } }),
       ...(o.logger === undefined ? {} : { logger: o.logger }),
     });
-    const ua = new UserAgent({ layer: stack.layer, clock: o.clock, ids: o.ids, local: (p) => stack.transports.get(p)?.local ?? { host: o.host, port: o.port }, contactParams: ";+sip.srs", supported: ["siprec"], accept: ["application/sdp", "application/rs-metadata+xml", "application/rs-metadata"], userAgent: "siprec-srs", ...(o.logger === undefined ? {} : { logger: o.logger }) });
+    const ua = new UserAgent({ layer: stack.layer, clock: o.clock, ids: o.ids, local: (p) => stack.transports.get(p)?.local ?? { host: o.host, port: o.port }, contactParams: ";+sip.srs", supported: ["siprec", "timer"], accept: ["application/sdp", "application/rs-metadata+xml", "application/rs-metadata"], userAgent: "siprec-srs", ...(o.logger === undefined ? {} : { logger: o.logger }) });
     return new SrsServer(o, ua, stack.layer, stack.transports);
   }
 

@@ -12,6 +12,7 @@ import { Pacer } from "../../rtp/pacer.ts";
 import { RtcpReporter } from "../../rtp/rtcp-reporter.ts";
 import type { SrtpContext } from "../../rtp/srtp/context.ts";
 import { sdesContexts } from "../../siprec/session/sdes-keys.ts";
+import { type StreamChange, streamChanges } from "../../siprec/session/stream-changes.ts";
 import { outputFigures, releaseUnused } from "../../siprec/session/stream-figures.ts";
 import { type RtpEndpoint, openRtpSocket } from "../../rtp/udp-socket.ts";
 import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../../siprec/session/types.ts";
@@ -43,7 +44,10 @@ export class ToneMediaDriver implements MediaDriver {
   #pacer?: Pacer;
   #reporter?: RtcpReporter;
   #group = "";
-  #active: ActiveStream[] = [];
+  /** The streams as the last offer/answer left them (accepted or inactive). */
+  readonly #current = new Map<string, ActiveStream>();
+  readonly #sources = new Map<string, () => Int16Array>();
+  #wavAt = 0;
   #srtp = new Map<string, SrtpContext>();
   #inbound = new Map<string, SrtpContext>();
   rtcpReceived = 0;
@@ -72,64 +76,93 @@ export class ToneMediaDriver implements MediaDriver {
     if (bytes !== undefined && this.#reporter?.receive(bytes) === true) this.rtcpReceived++;
   }
 
+  /** Starts the accepted streams, or applies a later offer/answer to them (stream-changes.ts). */
   start(streams: readonly ActiveStream[], group: string): void {
     this.#group = group;
-    this.#active = streams.filter((s) => s.outcome.status === "accepted");
-    this.#reporter = new RtcpReporter({ clock: this.o.clock, ids: this.o.ids, cname: this.o.cname });
-    const sources = new Map<string, () => Int16Array>();
-    let wavAt = 0;
-    this.#active.forEach((s, i) => {
+    this.#reporter ??= new RtcpReporter({ clock: this.o.clock, ids: this.o.ids, cname: this.o.cname });
+    const changes = streamChanges(this.#current, streams);
+    for (const label of changes.removed) this.#removeStream(label);
+    for (const { stream: s, change, held } of changes.next) {
       const label = s.local.label;
-      const leg = this.#legs.get(label) as Leg;
-      const o = s.outcome;
-      const codec = o.codec === "PCMA" ? "PCMA" : "PCMU";
-      const keys = sdesContexts(s);
-      if (keys.outbound !== undefined) this.#srtp.set(label, keys.outbound);
-      if (keys.inbound !== undefined) this.#inbound.set(label, keys.inbound);
-      const ctx = this.#srtp.get(label);
-      this.#forker.addInput({ id: label, codec, clockRate: 8000 });
-      this.#forker.addOutput(label, {
-        id: label,
-        group,
-        payloadType: o.payloadType,
-        codec,
-        clockRate: 8000,
-        ptimeMs: this.o.ptimeMs,
-        dtmf: "drop",
-        ...(ctx === undefined ? {} : { protect: (b: Uint8Array) => ctx.protectRtp(b) }),
-        port: { send: (b) => leg.rtp.send(b, o.port, o.connection.address) },
-      });
-      const rtcpTo = o.rtcp === "mux" ? { port: o.port, host: o.connection.address, via: leg.rtp } : { port: o.rtcp.port, host: o.rtcp.address, via: leg.rtcp ?? leg.rtp };
-      this.#reporter?.add({
-        id: label,
-        info: () => this.#forker.outputInfo(label),
-        send: (b) => {
-          const p = ctx === undefined ? b : (ctx.protectRtcp(b) as { ok: true; value: Uint8Array }).value;
-          rtcpTo.via.send(p, rtcpTo.port, rtcpTo.host);
-        },
-      });
-      const tone = new ToneSource(STREAM_TONES[i % STREAM_TONES.length] as number);
-      const frame = (this.o.ptimeMs * 8000) / 1000;
-      const audio = this.o.perStream?.[i] ?? this.o.wav;
-      sources.set(label, () => {
-        if (audio === undefined) return tone.next(this.o.ptimeMs);
-        const out = new Int16Array(frame);
-        for (let k = 0; k < frame; k++) out[k] = audio[(wavAt + k) % Math.max(1, audio.length)] as number;
-        return out;
-      });
-    });
-    this.#pacer = new Pacer({ clock: this.o.clock, ptimeMs: this.o.ptimeMs }, (n) => {
-      for (const s of this.#active) {
-        const label = s.local.label;
-        const codec = (s.outcome as { codec: string }).codec === "PCMA" ? "PCMA" : "PCMU";
-        const pcm = (sources.get(label) as () => Int16Array)();
-        this.#forker.receive(label, serializeRtp({ marker: n === 0, payloadType: 0, sequence: n & 0xffff, timestamp: (n * pcm.length) >>> 0, ssrc: 1, csrcs: [], payload: encodeG711(codec, pcm), paddingLength: 0 }));
-      }
-      wavAt += (this.o.ptimeMs * 8000) / 1000;
-    });
-    this.#pacer.start();
+      const leg = this.#legs.get(label);
+      if (leg === undefined) continue;
+      this.#current.set(label, s);
+      if (change !== "same") this.#setStream(s, change, leg);
+      this.#forker.holdOutput(label, held);
+    }
+    if (this.#pacer === undefined) {
+      this.#pacer = new Pacer({ clock: this.o.clock, ptimeMs: this.o.ptimeMs }, (n) => this.#tick(n));
+      this.#pacer.start();
+    }
     this.#reporter.start();
-    this.#reporter.sendReports();
+  }
+
+  #setStream(s: ActiveStream, change: Exclude<StreamChange, "same">, leg: Leg): void {
+    const label = s.local.label;
+    const o = s.outcome;
+    const keys = sdesContexts(s);
+    if (keys.outbound === undefined) this.#srtp.delete(label);
+    else this.#srtp.set(label, keys.outbound);
+    if (keys.inbound === undefined) this.#inbound.delete(label);
+    else this.#inbound.set(label, keys.inbound);
+    const protect = keys.outbound === undefined ? undefined : (b: Uint8Array) => (this.#srtp.get(label) as SrtpContext).protectRtp(b);
+    const send = (b: Uint8Array): boolean => {
+      const to = (this.#current.get(label) as ActiveStream).outcome;
+      return leg.rtp.send(b, to.port, to.connection.address);
+    };
+    if (change === "retarget") {
+      this.#forker.retargetOutput(label, { port: { send }, payloadType: o.payloadType, ...(protect === undefined ? {} : { protect }) });
+      return;
+    }
+    const codec = o.codec === "PCMA" ? "PCMA" : "PCMU";
+    this.#forker.removeInput(label);
+    this.#forker.addInput({ id: label, codec, clockRate: 8000 });
+    this.#forker.addOutput(label, { id: label, group: this.#group, payloadType: o.payloadType, codec, clockRate: 8000, ptimeMs: this.o.ptimeMs, dtmf: "drop", ...(protect === undefined ? {} : { protect }), port: { send } });
+    if (!this.#sources.has(label)) this.#sources.set(label, this.#source(this.#sources.size));
+    this.#reporter?.add({
+      id: label,
+      info: () => this.#forker.outputInfo(label),
+      send: (b) => {
+        const cur = (this.#current.get(label) as ActiveStream).outcome;
+        const to = cur.rtcp === "mux" ? { port: cur.port, host: cur.connection.address, via: leg.rtp } : { port: cur.rtcp.port, host: cur.rtcp.address, via: leg.rtcp ?? leg.rtp };
+        const ctx = this.#srtp.get(label);
+        const p = ctx === undefined ? b : (ctx.protectRtcp(b) as { ok: true; value: Uint8Array }).value;
+        to.via.send(p, to.port, to.host);
+      },
+    });
+  }
+
+  /** Stream `i`'s audio: its own tone, its captured direction, or the WAV. */
+  #source(i: number): () => Int16Array {
+    const tone = new ToneSource(STREAM_TONES[i % STREAM_TONES.length] as number);
+    const frame = (this.o.ptimeMs * 8000) / 1000;
+    const audio = this.o.perStream?.[i] ?? this.o.wav;
+    return () => {
+      if (audio === undefined) return tone.next(this.o.ptimeMs);
+      const out = new Int16Array(frame);
+      for (let k = 0; k < frame; k++) out[k] = audio[(this.#wavAt + k) % Math.max(1, audio.length)] as number;
+      return out;
+    };
+  }
+
+  #tick(n: number): void {
+    for (const s of this.#current.values()) {
+      const label = s.local.label;
+      const codec = s.outcome.codec === "PCMA" ? "PCMA" : "PCMU";
+      const pcm = (this.#sources.get(label) as () => Int16Array)();
+      this.#forker.receive(label, serializeRtp({ marker: n === 0, payloadType: 0, sequence: n & 0xffff, timestamp: (n * pcm.length) >>> 0, ssrc: 1, csrcs: [], payload: encodeG711(codec, pcm), paddingLength: 0 }));
+    }
+    this.#wavAt += (this.o.ptimeMs * 8000) / 1000;
+  }
+
+  /** RFC 3264 §8.2: a stream set to port 0 is gone: no RTP, no RTCP, its ports freed. */
+  #removeStream(label: string): void {
+    this.#reporter?.remove(label);
+    this.#forker.removeInput(label);
+    this.#current.delete(label);
+    const leg = this.#legs.get(label);
+    this.#legs.delete(label);
+    if (leg !== undefined) (leg.rtp.close(), leg.rtcp?.close());
   }
 
   gate(open: boolean): void {
@@ -139,7 +172,7 @@ export class ToneMediaDriver implements MediaDriver {
   stop(): StreamFigures[] {
     this.#pacer?.stop();
     this.#reporter?.bye();
-    const figures = this.#active.map((s) => outputFigures(s.local.label, this.#forker, s.local.label, this.#reporter));
+    const figures = [...this.#current.values()].map((s) => outputFigures(s.local.label, this.#forker, s.local.label, this.#reporter));
     // Let the final RTCP BYE leave before the sockets close.
     const legs = [...this.#legs.values()];
     this.#legs.clear();
@@ -148,6 +181,6 @@ export class ToneMediaDriver implements MediaDriver {
   }
 
   release(local: readonly LocalStream[]): void {
-    releaseUnused(local, this.#legs, this.#active);
+    releaseUnused(local, this.#legs, [...this.#current.values()]);
   }
 }

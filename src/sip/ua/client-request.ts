@@ -3,6 +3,7 @@
  * the provisionals seen), a timeout (408 semantics) or a transport failure
  * (503 semantics, RFC 3261 §8.1.3.1). Never rejects.
  */
+import { header } from "../message/headers.ts";
 import type { SipRequest, SipResponse } from "../message/types.ts";
 import type { TransactionLayer } from "../transaction/layer.ts";
 import type { Peer } from "../transport.ts";
@@ -50,3 +51,13 @@ export function sendRequest(layer: TransactionLayer, req: SipRequest, peer: Peer
 export function statusOf(r: RequestResult): number {
   return r.kind === "final" ? r.res.status : r.kind === "timeout" ? 408 : 503;
 }
+
+/** RFC 3261 §9.1: CANCEL copies Request-URI, Call-ID, To, From, the CSeq number and the top Via of the INVITE. */
+export function buildCancel(inv: SipRequest): SipRequest {
+  const keep = new Set(["via", "from", "to", "call-id", "route", "max-forwards"]);
+  const headers = inv.headers.filter((h) => keep.has(h.name.toLowerCase())).slice();
+  const seq = (header(inv, "cseq") ?? "1").split(/\s+/)[0];
+  headers.push({ name: "CSeq", value: `${seq} CANCEL` });
+  return { kind: "request", method: "CANCEL", uri: inv.uri, headers, body: new Uint8Array(), bodyOffset: 0 };
+}
+

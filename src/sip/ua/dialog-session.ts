@@ -4,7 +4,9 @@
  * ACK/2xx reliability of INVITE (RFC 3261 §13.2.2.4, §13.3.1.4), glare
  * (§14.1, 491 with randomized back-off) and session timers (RFC 4028).
  */
-import { type RequestResult, sendRequest, statusOf } from "./client-request.ts";
+import { type RequestResult, buildCancel, sendRequest, statusOf } from "./client-request.ts";
+import { type SessionTimerState, minSeOf, refreshRequestHeaders, refreshRequestVerdict, refreshResponseState, timerDelayMs } from "./session-timer.ts";
+import { ALLOW } from "./capabilities.ts";
 import { newBranch, randomBetween } from "./ids.ts";
 import { type Dialog, afterRefreshResponse, afterRemoteRequest, buildInDialogRequest, checkInDialog } from "../dialog/dialog.ts";
 import { buildResponse } from "../message/response.ts";
@@ -24,6 +26,10 @@ export interface DialogContext {
   readonly timers: TimerConfig;
   readonly via: { readonly transport: string; readonly host: string; readonly port: number };
   readonly peer: Peer;
+  /** Option tags for Supported on every request but ACK (RFC 4028 §7.1: "timer"; RFC 7866: "siprec"). */
+  readonly supported?: readonly string[];
+  /** How long an in-dialog INVITE may stay without a final response before we CANCEL it and go on (RFC 3261 §9.1). */
+  readonly inviteDeadlineMs?: number;
 }
 
 export interface Reply {
@@ -51,12 +57,15 @@ export class DialogSession {
   /** Requests from the peer inside the dialog (not BYE/ACK, which are handled here). */
   onRequest: (r: IncomingDialogRequest) => void = (r) => r.respond({ status: r.request.method === "INVITE" ? 488 : 200 });
   onTerminated: (reason: EndReason) => void = () => {};
+  /** UAS side: the ACK for a 2xx we sent (its body is the answer to an offer in our 2xx, RFC 3261 §13.3.1.4). */
+  onAck: (ack: SipRequest) => void = () => {};
   readonly #endListeners: ((reason: EndReason) => void)[] = [];
   #ended = false;
   #ack?: SipRequest;
   #inviteBusy = false;
   #retransmit?: { res: SipResponse; tx: ServerTransaction; interval: number; timer?: TimerId; deadline: TimerId };
   #sessionTimer?: TimerId;
+  #timerState: SessionTimerState | undefined;
 
   constructor(
     public dialog: Dialog,
@@ -124,14 +133,28 @@ export class DialogSession {
   }
 
   /** An ACK matched to this dialog (for our 2xx). */
-  receiveAck(): void {
+  receiveAck(ack?: SipRequest): void {
+    const waiting = this.#retransmit !== undefined;
     this.#stopRetransmit();
+    if (ack !== undefined && waiting) this.onAck(ack);
+  }
+
+  /** The session timer as last negotiated (RFC 4028), undefined when none runs. */
+  get sessionTimer(): SessionTimerState | undefined {
+    return this.#timerState;
   }
 
   /** A request from the peer that carries this dialog's id. */
   receive(tx: ServerTransaction): void {
     const req = tx.request;
-    const reply = (r: Reply) => tx.respond(buildResponse(req, r.status, { ...(r.reason === undefined ? {} : { reason: r.reason }), headers: [...(r.headers ?? []), ...(r.contentType === undefined ? [] : [{ name: "Content-Type", value: r.contentType }]), ...(r.status >= 200 && r.status < 300 && req.method === "INVITE" ? [{ name: "Contact", value: this.dialog.localContact }] : [])], ...(r.body === undefined ? {} : { body: r.body }) }));
+    // RFC 3311 §5.2 and RFC 3261 §12.1.1: a 2xx to a target-refresh request (re-INVITE, UPDATE) carries our Contact.
+    const refresh = req.method === "INVITE" || req.method === "UPDATE";
+    const reply = (r: Reply): void => {
+      const res = buildResponse(req, r.status, { ...(r.reason === undefined ? {} : { reason: r.reason }), headers: [...(r.headers ?? []), ...(r.contentType === undefined ? [] : [{ name: "Content-Type", value: r.contentType }]), ...(r.status >= 200 && r.status < 300 && refresh ? [{ name: "Contact", value: this.dialog.localContact }] : [])], ...(r.body === undefined ? {} : { body: r.body }) });
+      tx.respond(res);
+      // §13.3.1.4: a 2xx to a re-INVITE is retransmitted until its ACK, like the first one.
+      if (req.method === "INVITE" && r.status >= 200 && r.status < 300) this.retransmit2xx(res, tx, tx.from.protocol !== "udp");
+    };
     const check = checkInDialog(this.dialog, req);
     // RFC 3261 §12.2.2: a lower CSeq than the last one "MUST be rejected with a 500".
     if (check === "out-of-order") return reply({ status: 500, reason: "Out of Order" });
@@ -144,33 +167,66 @@ export class DialogSession {
     }
     // RFC 3261 §14.2: "A UAS that receives a second INVITE before it sends the final response to a first INVITE ... MUST return a 500"; one received while ours is pending gets 491.
     if (req.method === "INVITE" && this.#inviteBusy) return reply({ status: 491 });
-    this.onRequest({ request: req, respond: reply });
+    if (!refresh) return this.onRequest({ request: req, respond: reply });
+    // RFC 4028 §9: every re-INVITE or UPDATE is a session refresh; its 2xx states the interval and the refresher.
+    const verdict = refreshRequestVerdict(req, this.#timerState);
+    if (verdict.kind === "too-small") return reply({ status: 422, reason: "Session Interval Too Small", headers: [{ name: "Min-SE", value: String(verdict.minSe) }] });
+    this.onRequest({
+      request: req,
+      respond: (r) => {
+        if (r.status < 200 || r.status >= 300) return reply(r);
+        const own = new Set((r.headers ?? []).map((h) => h.name.toLowerCase()));
+        reply({ ...r, headers: [...(r.headers ?? []), ...verdict.headers.filter((h) => !own.has(h.name.toLowerCase()))] });
+        this.startSessionTimer(verdict.state);
+      },
+    });
   }
 
-  /** Sends a request inside the dialog; INVITE gets its ACK and glare back-off here. */
+  /**
+   * Sends a request inside the dialog. INVITE gets its ACK, glare back-off
+   * and a deadline: RFC 3261 §9.1 lets us CANCEL a re-INVITE that has had
+   * provisional responses only; we stop waiting then, so pause, resume and
+   * BYE never hang on an SRS that answers 100 Trying and nothing else.
+   * Re-INVITE and UPDATE carry the session timer (RFC 4028 §7.4) and
+   * re-arm it from their 2xx; a 422 is retried once with its Min-SE.
+   */
   async request(method: string, o: RequestOptions = {}, attempt = 1): Promise<RequestResult> {
     if (this.#ended) return { kind: "transport", reason: "the dialog has ended" };
     if (method === "INVITE") {
       if (this.#inviteBusy) return { kind: "final", res: { kind: "response", status: 491, reason: "Request Pending (local)", headers: [], body: new Uint8Array(), bodyOffset: 0 } };
       this.#inviteBusy = true;
     }
-    const built = buildInDialogRequest(this.dialog, method, { branch: newBranch(this.ctx.ids), viaHost: this.ctx.via.host, viaPort: this.ctx.via.port, viaTransport: this.ctx.via.transport, ...o });
+    const refresh = method === "INVITE" || method === "UPDATE";
+    const given = new Set((o.headers ?? []).map((h) => h.name.toLowerCase()));
+    const extra: HeaderField[] = [
+      ...(method === "ACK" || (this.ctx.supported ?? []).length === 0 || given.has("supported") ? [] : [{ name: "Supported", value: (this.ctx.supported ?? []).join(", ") }]),
+      ...(method === "INVITE" && !given.has("allow") ? [{ name: "Allow", value: ALLOW }] : []),
+      ...(refresh && !given.has("session-expires") ? refreshRequestHeaders(this.#timerState) : []),
+    ];
+    const built = buildInDialogRequest(this.dialog, method, { branch: newBranch(this.ctx.ids), viaHost: this.ctx.via.host, viaPort: this.ctx.via.port, viaTransport: this.ctx.via.transport, ...o, headers: [...(o.headers ?? []), ...extra] });
     this.dialog = built.dialog;
     let ack: SipRequest | undefined;
-    const result = await sendRequest(this.ctx.layer, built.request, this.ctx.peer, {
-      on2xxRetransmission: () => {
-        if (ack !== undefined) void this.ctx.layer.sendStateless(ack, this.ctx.peer).catch(() => {});
-      },
+    const sendAck = async (res: SipResponse) => {
+      this.dialog = afterRefreshResponse(this.dialog, res);
+      ack = buildInDialogRequest(this.dialog, "ACK", { branch: newBranch(this.ctx.ids), viaHost: this.ctx.via.host, viaPort: this.ctx.via.port, viaTransport: this.ctx.via.transport, cseq: built.dialog.localSeq }).request;
+      await this.ctx.layer.sendStateless(ack, this.ctx.peer).catch(() => {});
+    };
+    const result = await this.#withDeadline(method, built.request, (res) => {
+      // A 2xx after we gave up still gets its ACK (§13.2.2.4); the session goes on as it was.
+      if (ack === undefined) void sendAck(res);
+      else void this.ctx.layer.sendStateless(ack, this.ctx.peer).catch(() => {});
     });
-    if (method === "INVITE") {
-      this.#inviteBusy = false;
-      if (result.kind === "final" && result.res.status >= 200 && result.res.status < 300) {
-        this.dialog = afterRefreshResponse(this.dialog, result.res);
-        ack = buildInDialogRequest(this.dialog, "ACK", { branch: newBranch(this.ctx.ids), viaHost: this.ctx.via.host, viaPort: this.ctx.via.port, viaTransport: this.ctx.via.transport, cseq: this.dialog.localSeq }).request;
-        await this.ctx.layer.sendStateless(ack, this.ctx.peer).catch(() => {});
+    if (method === "INVITE") this.#inviteBusy = false;
+    if (method === "INVITE" && result.kind === "final" && result.res.status >= 200 && result.res.status < 300) await sendAck(result.res);
+    const status = statusOf(result);
+    if (refresh && result.kind === "final" && status >= 200 && status < 300) this.startSessionTimer(refreshResponseState(result.res));
+    if (refresh && status === 422 && attempt < 4 && result.kind === "final") {
+      const min = minSeOf(result.res);
+      if (min !== undefined && min > (this.#timerState?.intervalS ?? 0)) {
+        this.#timerState = { intervalS: min, weRefresh: this.#timerState?.weRefresh ?? true };
+        return this.request(method, o, attempt + 1);
       }
     }
-    const status = statusOf(result);
     if (status === 491 && attempt < 4) {
       // RFC 3261 §14.1: the Call-ID owner (the UAC of the dialog) waits 2.1-4 s, the other side 0-2 s, in units of 10 ms.
       const ms = this.role === "uac" ? randomBetween(this.ctx.ids, 210, 400) * 10 : randomBetween(this.ctx.ids, 0, 200) * 10;
@@ -178,8 +234,40 @@ export class DialogSession {
       return this.request(method, o, attempt + 1);
     }
     // RFC 3261 §12.2.1.2: "If the response for a request within a dialog is a 481 or a 408, the UAC SHOULD terminate the dialog."
-    if ((status === 481 || status === 408) && method !== "BYE") this.#end("dialog-lost");
+    if ((status === 481 || status === 408) && method !== "BYE" && !this.#gaveUp.has(result)) this.#end("dialog-lost");
     return result;
+  }
+
+  readonly #gaveUp = new WeakSet<RequestResult>();
+
+  /** An INVITE still without a final response at the deadline is CANCELled and reported as 487 (local). */
+  #withDeadline(method: string, req: SipRequest, on2xxAgain: (res: SipResponse) => void): Promise<RequestResult> {
+    const deadlineMs = this.ctx.inviteDeadlineMs ?? 32_000;
+    let provisional = false;
+    let late = false;
+    const sent = sendRequest(this.ctx.layer, req, this.ctx.peer, {
+      onProvisional: () => {
+        provisional = true;
+      },
+      on2xxRetransmission: on2xxAgain,
+    });
+    if (method !== "INVITE") return sent;
+    return new Promise((resolve) => {
+      const timer = this.ctx.clock.setTimer(deadlineMs, () => {
+        if (!provisional) return; // Timer B (64*T1) ends a transaction that never got an answer.
+        late = true;
+        this.ctx.logger.warn("in-dialog INVITE without a final response: CANCEL sent, going on without it", { callId: this.dialog.callId, deadlineMs });
+        void sendRequest(this.ctx.layer, buildCancel(req), this.ctx.peer);
+        const r: RequestResult = { kind: "final", res: { kind: "response", status: 487, reason: `Request Terminated (no final response in ${deadlineMs} ms; CANCEL sent)`, headers: [], body: new Uint8Array(), bodyOffset: 0 } };
+        this.#gaveUp.add(r);
+        resolve(r);
+      });
+      void sent.then((r) => {
+        this.ctx.clock.clearTimer(timer);
+        if (!late) resolve(r);
+        else if (r.kind === "final" && r.res.status >= 200 && r.res.status < 300) on2xxAgain(r.res);
+      });
+    });
   }
 
   /** Ends the dialog with a BYE (idempotent). */
@@ -191,20 +279,29 @@ export class DialogSession {
   }
 
   /**
-   * RFC 4028: the refresher re-sends at half the interval; the other side
-   * ends the session when no refresh arrives before it expires (§10: BYE
-   * "before the session expiration" minus min(32, interval/3)).
+   * RFC 4028: (re)arms the one session timer after a refresh in either
+   * direction; undefined turns it off. The refresher re-sends at half the
+   * interval (an UPDATE without SDP, §7.2 allows it); the other side sends
+   * BYE before the session expires (§10).
    */
-  startSessionTimer(intervalS: number, weRefresh: boolean): void {
+  startSessionTimer(state: SessionTimerState | undefined): void {
     this.#clearSessionTimer();
-    const ms = weRefresh ? (intervalS * 1000) / 2 : (intervalS - Math.min(32, intervalS / 3)) * 1000;
-    this.#sessionTimer = this.ctx.clock.setTimer(ms, () => {
-      if (!weRefresh) {
+    this.#timerState = state;
+    if (state === undefined || this.#ended) return;
+    this.#sessionTimer = this.ctx.clock.setTimer(timerDelayMs(state), () => {
+      this.#sessionTimer = undefined;
+      if (!state.weRefresh) {
+        this.ctx.logger.warn("session expired without a refresh (RFC 4028 §10): BYE", { callId: this.dialog.callId, intervalS: state.intervalS });
         void this.bye("session-expired");
         return;
       }
-      void this.request("UPDATE", { headers: [{ name: "Session-Expires", value: `${intervalS};refresher=${this.role}` }] }).then((r) => {
-        if (statusOf(r) < 300) this.startSessionTimer(intervalS, true);
+      void this.request("UPDATE").then((r) => {
+        const st = statusOf(r);
+        // §10: a refresh that fails with 408 or 481 (or gets no answer) ends the session; others keep the old timer running out.
+        if (st >= 300 && this.#sessionTimer === undefined && !this.#ended) {
+          this.ctx.logger.warn("session refresh failed", { callId: this.dialog.callId, status: st });
+          this.#sessionTimer = this.ctx.clock.setTimer(Math.max(1000, (state.intervalS * 1000) / 2 - Math.min(32_000, (state.intervalS * 1000) / 3)), () => void this.bye("session-expired"));
+        }
       });
     });
   }

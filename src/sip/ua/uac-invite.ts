@@ -5,13 +5,14 @@
  * BYE for a 2xx that arrives after we gave up (§15: the UAC "SHOULD send a
  * BYE" to a dialog it does not want).
  */
-import { type RequestResult, sendRequest, statusOf } from "./client-request.ts";
+import { type RequestResult, buildCancel, sendRequest, statusOf } from "./client-request.ts";
 import { DialogSession } from "./dialog-session.ts";
+import { refreshResponseState } from "./session-timer.ts";
 import { newBranch, newCallId, newTag } from "./ids.ts";
 import { ALLOW, type UserAgent, hostForUri, sentBy } from "./user-agent.ts";
 import { buildAuthorization, pickChallenge } from "../auth/digest.ts";
 import { buildInDialogRequest, dialogFromResponse } from "../dialog/dialog.ts";
-import { header, headerList, headerValues } from "../message/headers.ts";
+import { headerList, headerValues } from "../message/headers.ts";
 import { parseNameAddr } from "../message/name-addr.ts";
 import type { HeaderField, SipRequest, SipResponse } from "../message/types.ts";
 import type { Peer } from "../transport.ts";
@@ -71,15 +72,6 @@ function buildInvite(ua: UserAgent, r: InviteRequest, a: Attempt, callId: string
     body: r.body ?? new Uint8Array(),
     bodyOffset: 0,
   };
-}
-
-/** RFC 3261 §9.1: CANCEL copies Request-URI, Call-ID, To, From, the CSeq number and the top Via of the INVITE. */
-function buildCancel(inv: SipRequest): SipRequest {
-  const keep = new Set(["via", "from", "to", "call-id", "route", "max-forwards"]);
-  const headers = inv.headers.filter((h) => keep.has(h.name.toLowerCase())).slice();
-  const seq = (header(inv, "cseq") ?? "1").split(/\s+/)[0];
-  headers.push({ name: "CSeq", value: `${seq} CANCEL` });
-  return { kind: "request", method: "CANCEL", uri: inv.uri, headers, body: new Uint8Array(), bodyOffset: 0 };
 }
 
 export async function invite(ua: UserAgent, r: InviteRequest): Promise<InviteOutcome> {
@@ -160,9 +152,8 @@ async function established(ua: UserAgent, inv: SipRequest, res: SipResponse, pee
     await s.bye();
     return { ok: false, status: 408, reason: "answered after the deadline; the dialog was ended with BYE", response: res };
   }
-  // RFC 4028 §7.4/§9: the 2xx names the refresher; as UAC we refresh when it says "uac".
-  const se = /^(\d+)(?:.*refresher=(uac|uas))?/i.exec(header(res, "session-expires") ?? "");
-  if (se !== null) s.startSessionTimer(Number(se[1]), (se[2] ?? "uac").toLowerCase() === "uac");
+  // RFC 4028 §7.4/§9: the 2xx names the refresher; as UAC we refresh when it says "uac" (or nothing).
+  s.startSessionTimer(refreshResponseState(res));
   return { ok: true, session: s, response: res };
 }
 

@@ -19,7 +19,8 @@ import type { Clock } from "../../lib/clock.ts";
 import type { IdSource } from "../../lib/ids.ts";
 import { type Logger, silentLogger } from "../../lib/log.ts";
 
-export const ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO";
+export { ALLOW } from "./capabilities.ts";
+import { ALLOW } from "./capabilities.ts";
 
 export interface UaOptions {
   readonly layer: TransactionLayer;
@@ -35,6 +36,8 @@ export interface UaOptions {
   /** Option tags this UA supports (answered in OPTIONS, checked against Require). */
   readonly supported?: readonly string[];
   readonly accept?: readonly string[];
+  /** In-dialog INVITE deadline before CANCEL (DialogContext.inviteDeadlineMs). */
+  readonly inviteDeadlineMs?: number;
 }
 
 export interface IncomingInvite {
@@ -63,7 +66,7 @@ export class UserAgent {
     this.timers = o.timers ?? DEFAULT_TIMERS;
     this.log = o.logger ?? silentLogger;
     o.layer.onRequest = (tx) => this.#onRequest(tx);
-    o.layer.onAck = (req) => this.#dialogFor(req)?.receiveAck();
+    o.layer.onAck = (req) => this.#dialogFor(req)?.receiveAck(req);
     o.layer.onStrayResponse = (res) => this.dialogForResponse(res)?.resendAck();
   }
 
@@ -75,7 +78,7 @@ export class UserAgent {
 
   dialogContext(peer: Peer): DialogContext {
     const l = this.o.local(peer.protocol);
-    return { layer: this.o.layer, clock: this.o.clock, ids: this.o.ids, logger: this.log, timers: this.timers, peer, via: { transport: peer.protocol.toUpperCase(), host: hostForUri(l.host), port: l.port } };
+    return { layer: this.o.layer, clock: this.o.clock, ids: this.o.ids, logger: this.log, timers: this.timers, peer, via: { transport: peer.protocol.toUpperCase(), host: hostForUri(l.host), port: l.port }, supported: this.o.supported ?? [], ...(this.o.inviteDeadlineMs === undefined ? {} : { inviteDeadlineMs: this.o.inviteDeadlineMs }) };
   }
 
   register(s: DialogSession): void {
