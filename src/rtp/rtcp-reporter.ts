@@ -51,6 +51,11 @@ export class RtcpReporter {
   readonly #streams = new Map<string, ReportedStream>();
   readonly #figures = new Map<number, ReceptionFigures>();
   #timer?: TimerId;
+  #firstTimer?: TimerId;
+  /** The first-SR watch ends 10 s after the last start (a stream held longer gets its SR on the regular schedule). */
+  #watchUntil = 0;
+  /** Streams that have sent their first SR (the rest are watched for their first RTP packet). */
+  readonly #reported = new Set<string>();
   #stopped = false;
 
   constructor(private readonly o: ReporterOptions) {}
@@ -61,11 +66,37 @@ export class RtcpReporter {
 
   remove(id: string): void {
     this.#streams.delete(id);
+    this.#reported.delete(id);
   }
 
   start(): void {
-    if (this.#stopped || this.#timer !== undefined) return;
+    if (this.#stopped) return;
+    this.#watchUntil = this.o.clock.now() + 10_000;
+    this.#watchFirst();
+    if (this.#timer !== undefined) return;
     this.#schedule();
+  }
+
+  /**
+   * A stream's first SR goes out within 100 ms of its first RTP packet, so
+   * the SRS can align streams (and answer with LSR/DLSR) from the start;
+   * RFC 3550 §6.4.1 has no SR before that packet.
+   */
+  #watchFirst(): void {
+    if (this.#firstTimer !== undefined || this.#stopped) return;
+    const pending = [...this.#streams.values()].filter((s) => !this.#reported.has(s.id));
+    if (pending.length === 0 || this.o.clock.now() >= this.#watchUntil) return;
+    this.#firstTimer = this.o.clock.setTimer(100, () => {
+      this.#firstTimer = undefined;
+      for (const s of pending) {
+        if (this.#reported.has(s.id) || !this.#streams.has(s.id)) continue;
+        const c = this.#compound(s);
+        if (c === undefined) continue;
+        this.#reported.add(s.id);
+        s.send(c);
+      }
+      this.#watchFirst();
+    });
   }
 
   #schedule(): void {
@@ -94,7 +125,9 @@ export class RtcpReporter {
   sendReports(): void {
     for (const s of this.#streams.values()) {
       const c = this.#compound(s);
-      if (c !== undefined) s.send(c);
+      if (c === undefined) continue;
+      this.#reported.add(s.id);
+      s.send(c);
     }
   }
 
@@ -111,6 +144,8 @@ export class RtcpReporter {
 
   stop(): void {
     this.#stopped = true;
+    if (this.#firstTimer !== undefined) this.o.clock.clearTimer(this.#firstTimer);
+    this.#firstTimer = undefined;
     if (this.#timer !== undefined) this.o.clock.clearTimer(this.#timer);
     this.#timer = undefined;
   }

@@ -51,6 +51,8 @@ export interface RequestOptions {
   readonly body?: Uint8Array;
   readonly contentType?: string;
   readonly headers?: readonly HeaderField[];
+  /** INVITE without an offer: the answer to the offer in the 2xx goes in the ACK (RFC 3264 §5, RFC 3261 §13.2.2.4). */
+  readonly answerInAck?: (res: SipResponse) => { readonly body: Uint8Array; readonly contentType: string } | undefined;
 }
 
 export class DialogSession {
@@ -203,12 +205,14 @@ export class DialogSession {
       ...(method === "INVITE" && !given.has("allow") ? [{ name: "Allow", value: ALLOW }] : []),
       ...(refresh && !given.has("session-expires") ? refreshRequestHeaders(this.#timerState) : []),
     ];
-    const built = buildInDialogRequest(this.dialog, method, { branch: newBranch(this.ctx.ids), viaHost: this.ctx.via.host, viaPort: this.ctx.via.port, viaTransport: this.ctx.via.transport, ...o, headers: [...(o.headers ?? []), ...extra] });
+    const { answerInAck, ...plain } = o;
+    const built = buildInDialogRequest(this.dialog, method, { branch: newBranch(this.ctx.ids), viaHost: this.ctx.via.host, viaPort: this.ctx.via.port, viaTransport: this.ctx.via.transport, ...plain, headers: [...(o.headers ?? []), ...extra] });
     this.dialog = built.dialog;
     let ack: SipRequest | undefined;
     const sendAck = async (res: SipResponse) => {
       this.dialog = afterRefreshResponse(this.dialog, res);
-      ack = buildInDialogRequest(this.dialog, "ACK", { branch: newBranch(this.ctx.ids), viaHost: this.ctx.via.host, viaPort: this.ctx.via.port, viaTransport: this.ctx.via.transport, cseq: built.dialog.localSeq }).request;
+      const answer = answerInAck?.(res);
+      ack = buildInDialogRequest(this.dialog, "ACK", { branch: newBranch(this.ctx.ids), viaHost: this.ctx.via.host, viaPort: this.ctx.via.port, viaTransport: this.ctx.via.transport, cseq: built.dialog.localSeq, ...(answer === undefined ? {} : { body: answer.body, contentType: answer.contentType }) }).request;
       await this.ctx.layer.sendStateless(ack, this.ctx.peer).catch(() => {});
     };
     const result = await this.#withDeadline(method, built.request, (res) => {

@@ -7,7 +7,7 @@
  */
 import { type RequestResult, buildCancel, sendRequest, statusOf } from "./client-request.ts";
 import { DialogSession } from "./dialog-session.ts";
-import { refreshResponseState } from "./session-timer.ts";
+import { minSeOf, refreshResponseState } from "./session-timer.ts";
 import { newBranch, newCallId, newTag } from "./ids.ts";
 import { ALLOW, type UserAgent, hostForUri, sentBy } from "./user-agent.ts";
 import { buildAuthorization, pickChallenge } from "../auth/digest.ts";
@@ -47,6 +47,8 @@ interface Attempt {
   authorization?: HeaderField;
   redirects: number;
   authTries: number;
+  /** After a 422 (RFC 4028 §6): the Session-Expires the server asked for with Min-SE. */
+  sessionExpires?: number;
 }
 
 function buildInvite(ua: UserAgent, r: InviteRequest, a: Attempt, callId: string, fromTag: string): SipRequest {
@@ -64,6 +66,8 @@ function buildInvite(ua: UserAgent, r: InviteRequest, a: Attempt, callId: string
       { name: "CSeq", value: `${a.cseq} INVITE` },
       { name: "Contact", value: ua.contact(a.peer.protocol) },
       { name: "Allow", value: ALLOW },
+      ...((ua.o.supported ?? []).length === 0 || (r.headers ?? []).some((h) => h.name.toLowerCase() === "supported") ? [] : [{ name: "Supported", value: (ua.o.supported ?? []).join(", ") }]),
+      ...(a.sessionExpires === undefined ? [] : [{ name: "Session-Expires", value: String(a.sessionExpires) }, { name: "Min-SE", value: String(a.sessionExpires) }]),
       ...(ua.o.userAgent === undefined ? [] : [{ name: "User-Agent", value: ua.o.userAgent }]),
       ...(a.authorization === undefined ? [] : [a.authorization]),
       ...(r.headers ?? []),
@@ -101,6 +105,13 @@ export async function invite(ua: UserAgent, r: InviteRequest): Promise<InviteOut
         continue;
       }
       return { ok: false, status: res.status, reason: "authentication failed", response: res };
+    }
+    // RFC 4028 §6/§7.3: "the UAC MAY retry the request" with a Session-Expires of at least the 422's Min-SE.
+    const minSe = res.status === 422 ? minSeOf(res) : undefined;
+    if (minSe !== undefined && (a.sessionExpires ?? 0) < minSe) {
+      a.sessionExpires = minSe;
+      a.cseq++;
+      continue;
     }
     if (res.status >= 300 && res.status < 400 && r.resolve !== undefined && a.redirects < (r.maxRedirects ?? 3)) {
       const target = headerList(res, "contact").map((c) => parseNameAddr(c)).find((n) => n.ok);

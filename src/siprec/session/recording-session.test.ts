@@ -1,111 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { RecordingSession, failsOver } from "./recording-session.ts";
-import type { ActiveStream, LocalStream, MediaDriver, SessionConfig, StreamFigures } from "./types.ts";
-import { splitRecordingBody } from "../body.ts";
-import { newMetadataId } from "../metadata/model.ts";
-import type { CallView } from "../metadata/snapshot.ts";
-import { buildSrsAnswer } from "../srs-answer.ts";
-import { parseSdp } from "../../sdp/parse.ts";
-import { serializeSdp } from "../../sdp/serialize.ts";
+import { failsOver } from "./recording-session.ts";
 import { header } from "../../sip/message/headers.ts";
-import { TransactionLayer } from "../../sip/transaction/layer.ts";
-import type { Peer } from "../../sip/transport.ts";
 import type { DialogSession } from "../../sip/ua/dialog-session.ts";
-import { type IncomingInvite, UserAgent } from "../../sip/ua/user-agent.ts";
-import { FixedIds } from "../../../test/support/fixed-ids.ts";
-import { ManualClock } from "../../../test/support/manual-clock.ts";
-import { MemoryNetwork } from "../../../test/support/memory-transport.ts";
+import { answerOffer, rig } from "../../../test/support/session-rig.ts";
 import { settle } from "../../../test/support/ua-pair.ts";
-
-class FakeMedia implements MediaDriver {
-  readonly log: string[] = [];
-  #port = 40000;
-  async prepare(labels: readonly string[]): Promise<LocalStream[]> {
-    return labels.map((label) => ({ label, port: (this.#port += 2), rtcpPort: this.#port + 1 }));
-  }
-  start(streams: readonly ActiveStream[]): void {
-    this.log.push(`start ${streams.map((s) => s.local.label).join(",")}`);
-  }
-  gate(open: boolean): void {
-    this.log.push(open ? "gate open" : "gate closed");
-  }
-  stop(): StreamFigures[] {
-    this.log.push("stop");
-    return [{ label: "1", packets: 10, octets: 1600, gaps: 0, droppedPaused: 0 }];
-  }
-  release(local: readonly LocalStream[]): void {
-    if (local.length > 0) this.log.push(`release ${local.map((l) => l.port).join(",")}`);
-  }
-}
-
-const CONFIG: SessionConfig = { codecs: ["PCMU", "PCMA"], ptime: 20, telephoneEvent: true, rtcpMux: false, srtp: "off", srtpSuites: ["AES_CM_128_HMAC_SHA1_80"], transport: "tcp", failoverOn: [408, 420, 480, 488, "5xx", "6xx"], setupTimeoutMs: 30_000, inviteTimeoutMs: 4000, fromUri: "sip:siprec@127.0.0.1", localAddress: "127.0.0.1" };
-
-function rig() {
-  const clock = new ManualClock();
-  const net = new MemoryNetwork();
-  const ids = new FixedIds(3);
-  const node = (port: number, params: string) => {
-    let layer!: TransactionLayer;
-    const t = net.endpoint("tcp", "127.0.0.1", port, (b, from) => layer.receive(b, from));
-    layer = new TransactionLayer({ clock, transports: new Map([["tcp", t]]) });
-    const ua = new UserAgent({ layer, clock, ids: new FixedIds(port), local: () => ({ host: "127.0.0.1", port }), contactParams: params, supported: ["siprec"] });
-    return { ua, peer: { protocol: "tcp", host: "127.0.0.1", port } as Peer };
-  };
-  const src = node(5060, ";+sip.src");
-  const a = node(5070, ";+sip.srs");
-  const b = node(5080, ";+sip.srs");
-  const media = new FakeMedia();
-  const [p1, p2, s1, s2] = Array.from({ length: 4 }, () => newMetadataId(ids));
-  const view = (): CallView => ({
-    groupId: newMetadataId(new FixedIds(1)),
-    sessionId: newMetadataId(new FixedIds(2)),
-    sipSessionIds: [],
-    startTime: "2026-11-26T12:00:00Z",
-    participants: [
-      { id: p1 as string, aor: "sip:alice@example.com", joinTime: "2026-11-26T12:00:00Z" },
-      { id: p2 as string, aor: "sip:bob@example.com", joinTime: "2026-11-26T12:00:00Z" },
-    ],
-    streams: [
-      { id: s1 as string, label: "1", senders: [p1 as string], receivers: [p2 as string] },
-      { id: s2 as string, label: "2", senders: [p2 as string], receivers: [p1 as string] },
-    ],
-    recordingAssociateTime: "2026-11-26T12:00:00Z",
-  });
-  const session = (over: Partial<ConstructorParameters<typeof RecordingSession>[0]> = {}) =>
-    new RecordingSession({
-      ua: src.ua,
-      clock,
-      ids,
-      config: CONFIG,
-      servers: [
-        { name: "A", uri: "sip:srs@127.0.0.1:5070", peers: async () => [a.peer] },
-        { name: "B", uri: "sip:srs@127.0.0.1:5080", peers: async () => [b.peer] },
-      ],
-      media,
-      metadata: view,
-      labels: ["1", "2"],
-      group: "rec1",
-      ...over,
-    });
-  /** An SRS that answers recvonly per label (the reference SRS's own answer builder). */
-  const answer = (inv: IncomingInvite, tweak: (sdp: string) => string = (x) => x): DialogSession | undefined => {
-    const body = splitRecordingBody(header(inv.request, "content-type"), inv.request.body);
-    const offer = parseSdp(body.ok ? (body.value.sdp ?? "") : "");
-    if (!offer.ok) throw new Error("no offer");
-    const ans = buildSrsAnswer(offer.value, new Map([["1", 6000], ["2", 6002]]), "127.0.0.1", ids);
-    return inv.accept({ body: new TextEncoder().encode(tweak(serializeSdp(ans.sdp))), contentType: "application/sdp" });
-  };
-  const run = async <T>(p: Promise<T>, ms = 40_000): Promise<T> => {
-    let done = false;
-    void p.then(() => (done = true));
-    for (let t = 0; t < ms && !done; t += 50) {
-      clock.advance(50);
-      await settle();
-    }
-    return p;
-  };
-  return { clock, net, src, a, b, media, session, answer, run, view };
-}
 
 describe("failover across a group", () => {
   test("the first server answers 503: the second records; the first's ports are released", async () => {
@@ -260,19 +158,24 @@ describe("an established recording", () => {
     expect(r.media.log.at(-1)).toBe("stop");
   });
 
-  test("a snapshot request (UPDATE with <requestsnapshot>) is answered with a complete snapshot in a new UPDATE", async () => {
+  test("a snapshot request (UPDATE with <requestsnapshot>) is answered, then a complete snapshot goes in a re-INVITE with an SDP offer, o= version + 1 (RFC 7866 §9.1)", async () => {
     const r = await established();
-    const got: string[] = [];
+    const got: { method: string; type: string; body: string }[] = [];
     r.srsDialog.onRequest = (req) => {
-      got.push(new TextDecoder().decode(req.request.body));
-      req.respond({ status: 200 });
+      got.push({ method: req.request.method, type: header(req.request, "content-type") ?? "", body: new TextDecoder().decode(req.request.body) });
+      req.respond({ status: 200, ...answerOffer(req.request) });
     };
-    const ask = r.srsDialog.request("UPDATE", { body: new TextEncoder().encode('<?xml version="1.0" encoding="UTF-8"?><requestsnapshot xmlns="urn:ietf:params:xml:ns:recording:1"/>'), contentType: "application/rs-metadata+xml", headers: [{ name: "Content-Disposition", value: "recording-session" }] });
+    const ask = r.srsDialog.request("UPDATE", { body: new TextEncoder().encode('<?xml version="1.0" encoding="UTF-8"?><requestsnapshot xmlns="urn:ietf:params:xml:ns:recording:1"/>'), contentType: "application/rs-metadata-request", headers: [{ name: "Content-Disposition", value: "recording-session" }] });
     await r.run(ask, 2000);
     await r.run(Promise.resolve(), 200);
     expect(got.length).toBe(1);
-    expect(got[0]).toContain("<datamode>complete</datamode>");
+    expect(got[0]?.method).toBe("INVITE");
+    expect(got[0]?.type).toStartWith("multipart/mixed");
+    expect(got[0]?.body).toContain("<datamode>complete</datamode>");
+    expect(got[0]?.body).toMatch(/o=siprec \d+ 2 IN IP4/);
+    expect(got[0]?.body).toContain("a=label:1");
     expect(r.s.report().snapshotsSent).toBe(1);
+    expect(r.s.report().warnings).toEqual([]);
   });
 
   test("a participant leaves: a partial update (UPDATE) carries only what changed", async () => {

@@ -12,15 +12,18 @@ import type { RecordingMetadata } from "../metadata/model.ts";
 import { buildSnapshot } from "../metadata/snapshot.ts";
 import { SessionMetadata } from "./session-metadata.ts";
 import { PauseSignalling } from "./pause-signalling.ts";
-import { buildRecordingOffer, reofferDirection } from "../offer.ts";
-import { type ActiveStream, type Attempt, type LocalStream, type MediaDriver, type MetadataSource, type SessionConfig, type SessionReport, type SessionState, type SipEvent, type SrsTarget, type StreamFigures } from "./types.ts";
+import { buildRecordingOffer } from "../offer.ts";
+import type { SendKey } from "../srs-offer.ts";
+import { NegotiatedStreams } from "./negotiated-streams.ts";
+import { type SrsRequestContext, SRC_ACCEPT, handleSrsRequest, takeAckAnswer } from "./srs-requests.ts";
+import { type Attempt, type LocalStream, type MediaDriver, type MetadataSource, type SessionConfig, type SessionReport, type SessionState, type SipEvent, type SrsTarget, type StreamFigures } from "./types.ts";
 import { type CryptoSuite, newCryptoAttr } from "../../sdp/crypto-attr.ts";
 import { parseSdp } from "../../sdp/parse.ts";
 import { serializeSdp } from "../../sdp/serialize.ts";
 import type { Sdp } from "../../sdp/types.ts";
 import { header } from "../../sip/message/headers.ts";
 import { statusOf } from "../../sip/ua/client-request.ts";
-import type { DialogSession, IncomingDialogRequest } from "../../sip/ua/dialog-session.ts";
+import type { DialogSession } from "../../sip/ua/dialog-session.ts";
 import type { Dialog } from "../../sip/dialog/dialog.ts";
 import type { Peer } from "../../sip/transport.ts";
 import { inviteFirstReachable } from "../../sip/ua/uac-invite.ts";
@@ -47,7 +50,6 @@ export interface RecordingSessionOptions {
   readonly group: string;
 }
 
-const ACCEPT = "application/sdp, application/rs-metadata+xml, application/rs-metadata-request";
 
 export function failsOver(status: number, list: readonly (number | string)[]): boolean {
   // Transport errors and timeouts always move on (RFC 3263 §4.3).
@@ -59,7 +61,8 @@ export class RecordingSession {
   onEnded: (r: SessionReport) => void = () => {};
   #state: SessionState = "idle";
   #dialog?: DialogSession;
-  #sdp?: Sdp;
+  #neg?: NegotiatedStreams;
+  #offerInAck?: Sdp;
   #srs?: string;
   #reason?: string;
   #endedBy?: "local" | "srs" | "error";
@@ -76,7 +79,7 @@ export class RecordingSession {
   readonly #pause: PauseSignalling;
 
   constructor(private readonly o: RecordingSessionOptions) {
-    this.#md = new SessionMetadata({ current: () => o.snapshot?.() ?? buildSnapshot(o.metadata()), ids: o.ids, event: (dir, what) => this.#event(dir, what), warn: (m) => this.#warnings.push(m) });
+    this.#md = new SessionMetadata({ current: () => o.snapshot?.() ?? buildSnapshot(o.metadata()), send: (xml, kind) => this.#sendMetadata(xml, kind), warn: (m) => this.#warnings.push(m) });
     this.#pause = new PauseSignalling({ clock: o.clock, gate: (open) => o.media.gate(open), reinvite: (d) => this.#reinvite(d), warn: (m) => this.#warnings.push(m), state: () => this.#state, setState: (st) => (this.#state = st) });
     this.#log = o.logger ?? silentLogger;
   }
@@ -145,7 +148,7 @@ export class RecordingSession {
   async #tryServer(srs: SrsTarget, deadline: number, srtp: boolean): Promise<"established" | "next" | "stop"> {
     const c = this.o.config;
     const locals = await this.o.media.prepare(this.o.labels);
-    const keys = new Map<string, { suite: string; keySalt: Uint8Array }>();
+    const keys = new Map<string, SendKey>();
     const offer = buildRecordingOffer({
       sessionId: String(this.o.ids.uint32()),
       sessionVersion: 1n,
@@ -172,7 +175,7 @@ export class RecordingSession {
         uri: srs.uri,
         from: `<${c.fromUri}>`,
         to: `<${srs.uri}>`,
-        headers: [{ name: "Require", value: "siprec" }, { name: "Accept", value: ACCEPT }],
+        headers: [{ name: "Require", value: "siprec" }, { name: "Accept", value: SRC_ACCEPT }],
         body: body.body,
         contentType: body.contentType,
         timeoutMs: Math.max(1, Math.min(c.inviteTimeoutMs, deadline - this.o.clock.now())),
@@ -207,31 +210,34 @@ export class RecordingSession {
     return "established";
   }
 
-  #establish(srs: SrsTarget, dialog: DialogSession, offer: Sdp, snapshot: RecordingMetadata, outcomes: readonly StreamOutcome[], locals: readonly LocalStream[], keys: Map<string, { suite: string; keySalt: Uint8Array }>): void {
+  #establish(srs: SrsTarget, dialog: DialogSession, offer: Sdp, snapshot: RecordingMetadata, outcomes: readonly StreamOutcome[], locals: readonly LocalStream[], keys: Map<string, SendKey>): void {
     this.#dialog = dialog;
-    this.#sdp = offer;
+    const neg = new NegotiatedStreams(offer, outcomes, locals, keys, this.o.config, this.o.ids);
+    this.#neg = neg;
     this.#md.accepted(snapshot);
     this.#srs = srs.name;
     this.#state = "recording";
     this.#startedAt = this.o.clock.wallNow();
     this.#attempts.push({ srs: srs.name, status: 200, reason: "recording" });
-    this.#streams = outcomes.map((s) => ({
-      label: s.label,
-      status: s.status,
-      ...(s.status === "accepted" || s.status === "inactive" ? { codec: s.codec, remote: `${s.connection.address}:${s.port}` } : {}),
-      ...(s.status === "unusable" ? { reason: s.reason } : {}),
-    }));
-    const active: ActiveStream[] = [];
-    for (const s of outcomes) {
-      if (s.status !== "accepted" && s.status !== "inactive") continue;
-      const local = locals.find((l) => l.label === s.label) as LocalStream;
-      const key = s.crypto === undefined ? undefined : keys.get(`${s.label}/${s.crypto.tag}`);
-      active.push({ outcome: s, local, ...(key === undefined ? {} : { sendKey: key }) });
-    }
+    const active = neg.active();
     // Ports of rejected streams go back at once.
     this.o.media.release(locals.filter((l) => !active.some((a) => a.local.label === l.label)));
-    this.o.media.start(active, this.o.group);
-    dialog.onRequest = (r) => this.#onSrsRequest(r);
+    this.#applied();
+    const ctx: SrsRequestContext = {
+      streams: neg,
+      paused: () => this.#state === "paused",
+      applied: () => this.#applied(),
+      event: (dir, what) => this.#event(dir, what),
+      warn: (m) => this.#warn(m),
+      snapshotRequested: () => this.o.clock.setTimer(0, () => void this.#md.sendSnapshot()),
+      offered: (sdp) => (this.#offerInAck = sdp),
+    };
+    dialog.onRequest = (r) => handleSrsRequest(ctx, r);
+    dialog.onAck = (ack) => {
+      const offer = this.#offerInAck;
+      this.#offerInAck = undefined;
+      if (offer !== undefined) takeAckAnswer(ctx, offer, ack.body, header(ack, "content-type"));
+    };
     dialog.onTerminated = (reason) => {
       if (reason === "remote-bye") {
         this.#event("in", "BYE from the SRS");
@@ -244,6 +250,23 @@ export class RecordingSession {
     };
   }
 
+  /** The streams as negotiated now go to the media driver and the report. */
+  #applied(): void {
+    const neg = this.#neg as NegotiatedStreams;
+    this.#streams = neg.outcomes.map((s) => ({
+      label: s.label,
+      status: s.status,
+      ...(s.status === "accepted" || s.status === "inactive" ? { codec: s.codec, remote: `${s.connection.address}:${s.port}` } : {}),
+      ...(s.status === "unusable" ? { reason: s.reason } : {}),
+    }));
+    this.o.media.start(neg.active(), this.o.group);
+  }
+
+  #warn(m: string): void {
+    this.#warnings.push(m);
+    this.#log.warn(m, { group: this.o.group });
+  }
+
   #finish(by: "local" | "srs" | "error", reason?: string): void {
     if (this.#state === "stopped") return;
     this.#pause.closeAll();
@@ -254,38 +277,49 @@ export class RecordingSession {
     this.onEnded(this.report());
   }
 
-  #onSrsRequest(r: IncomingDialogRequest): void {
-    const req = r.request;
-    const text = new TextDecoder().decode(req.body);
-    this.#event("in", `${req.method} from the SRS${text.includes("requestsnapshot") ? " (snapshot request)" : ""}`);
-    if (/<(\w+:)?requestsnapshot[\s>]/.test(text)) {
-      // RFC 7866 §9.2: answer the request, then send a full snapshot in a separate transaction.
-      r.respond({ status: 200 });
-      this.o.clock.setTimer(0, () => void this.#md.sendSnapshot(this.#dialog as DialogSession));
-      return;
-    }
-    if (req.method === "INVITE" && this.#sdp !== undefined) {
-      // An SRS re-INVITE (refresh, hold): answer with our current streams, version bumped.
-      this.#sdp = { ...this.#sdp, origin: { ...this.#sdp.origin, sessionVersion: this.#sdp.origin.sessionVersion + 1n } };
-      r.respond({ status: 200, body: new TextEncoder().encode(serializeSdp(this.#sdp)), contentType: "application/sdp" });
-      return;
-    }
-    r.respond({ status: 200 });
-  }
-
   /** Sends what changed in the call since the last metadata as a partial update (RFC 7866 §9.1). */
   async updateMetadata(): Promise<boolean> {
     if (this.#state !== "recording" && this.#state !== "paused") return false;
-    return this.#md.update(this.#dialog as DialogSession);
+    return this.#md.update();
   }
 
-  async #reinvite(direction: "inactive" | "sendonly"): Promise<number> {
-    const sdp = reofferDirection(this.#sdp as Sdp, direction);
-    this.#sdp = sdp;
-    this.#event("out", `re-INVITE (${direction === "inactive" ? "pause" : "resume"})`);
-    const r = await (this.#dialog as DialogSession).request("INVITE", { body: new TextEncoder().encode(serializeSdp(sdp)), contentType: "application/sdp" });
+  /**
+   * One offer of ours in a re-INVITE (pause, resume, snapshot) and the
+   * SRS's answer applied to the streams. RFC 7866 §9.1: a complete snapshot
+   * goes with an SDP offer defining the labels it names (multipart/mixed).
+   */
+  async #offerExchange(direction: "inactive" | "sendonly", what: string, metadataXml?: string): Promise<number> {
+    const neg = this.#neg as NegotiatedStreams;
+    const offer = neg.offer(direction);
+    const sdp = serializeSdp(offer);
+    const body = metadataXml === undefined ? { body: new TextEncoder().encode(sdp), contentType: "application/sdp" } : buildRecordingBody({ sdp, metadata: metadataXml }, this.o.ids);
+    this.#event("out", `re-INVITE (${what})`);
+    const r = await (this.#dialog as DialogSession).request("INVITE", { body: body.body, contentType: body.contentType });
     const status = statusOf(r);
     this.#event("in", `${status} to re-INVITE`);
+    if (r.kind === "final" && status >= 200 && status < 300) {
+      const split = splitRecordingBody(header(r.res, "content-type"), r.res.body);
+      const answer = split.ok && split.value.sdp !== undefined ? parseSdp(split.value.sdp) : undefined;
+      const taken = answer?.ok === true ? neg.takeAnswer(offer, answer.value) : undefined;
+      if (taken?.ok === true) {
+        taken.value.forEach((w) => this.#warn(w));
+        if (this.#state === "recording" || this.#state === "paused") this.#applied();
+      } else this.#warn(`the SRS's answer to the ${what} re-INVITE is unusable (${answer === undefined ? "no SDP" : !answer.ok ? answer.error.message : taken?.ok === false ? taken.error.message : "?"}); streams unchanged`);
+    }
+    return status;
+  }
+
+  #reinvite(direction: "inactive" | "sendonly"): Promise<number> {
+    return this.#offerExchange(direction, direction === "inactive" ? "pause" : "resume");
+  }
+
+  async #sendMetadata(xml: string, kind: "complete snapshot" | "partial update"): Promise<number> {
+    if (kind === "complete snapshot") return this.#offerExchange(this.#state === "paused" ? "inactive" : "sendonly", "complete snapshot", xml);
+    const body = buildRecordingBody({ metadata: xml }, this.o.ids);
+    this.#event("out", `UPDATE (${kind})`);
+    const r = await (this.#dialog as DialogSession).request("UPDATE", { body: body.body, contentType: body.contentType, headers: [{ name: "Content-Disposition", value: "recording-session" }] });
+    const status = statusOf(r);
+    this.#event("in", `${status} to UPDATE`);
     return status;
   }
 
