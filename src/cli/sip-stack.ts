@@ -16,7 +16,7 @@ export interface AppStack {
   close(): void;
 }
 
-export async function openAppStack(o: { host: string; protocols: readonly ("udp" | "tcp" | "tls")[]; clock: Clock; ids: IdSource; logger?: Logger; contactParams?: string; tls?: TlsSettings; listenPort?: number }): Promise<AppStack> {
+export async function openAppStack(o: { host: string; protocols: readonly ("udp" | "tcp" | "tls")[]; clock: Clock; ids: IdSource; logger?: Logger; contactParams?: string; tls?: TlsSettings; listenPort?: number; inviteDeadlineMs?: number }): Promise<AppStack> {
   let layer!: TransactionLayer;
   const onMessage = (b: Uint8Array, from: Peer) => layer.receive(b, from);
   const open = async (): Promise<Map<TransportProtocol, SipTransport>> => {
@@ -55,6 +55,7 @@ export async function openAppStack(o: { host: string; protocols: readonly ("udp"
     local: (p) => transports.get(p)?.local ?? { host: o.host, port: 0 },
     contactParams: o.contactParams ?? ";+sip.src",
     supported: ["siprec", "timer"],
+    ...(o.inviteDeadlineMs === undefined ? {} : { inviteDeadlineMs: o.inviteDeadlineMs }),
     userAgent: `siprec/${VERSION}`,
     ...(o.logger === undefined ? {} : { logger: o.logger }),
   });

@@ -74,13 +74,23 @@ describe("RTCP sender reports", () => {
     const middle = (((now.sec & 0xffff) << 16) | (now.frac >>> 16)) >>> 0;
     const lsr = (middle - 65536 / 10 - 65536) >>> 0; // SR sent 1.1 s ago, held 1 s at the SRS → RTT 100 ms
     const rr = serializeRtcpCompound([{ type: "rr", ssrc: 77, reports: [{ ssrc: 0xaaaa0001, fractionLost: 13, cumulativeLost: 42, highestSeq: 900, jitter: 160, lsr, dlsr: 65536 }, { ssrc: 0xdead, fractionLost: 0, cumulativeLost: 0, highestSeq: 0, jitter: 0, lsr: 0, dlsr: 0 }] }]);
-    expect(r.receive(rr)).toBe(true);
+    expect(r.receive(rr)).toEqual({ ok: true, aboutUs: 1, loop: false });
     const f = r.figures(0xaaaa0001);
     expect(f?.cumulativeLost).toBe(42);
     expect(f?.fractionLost).toBeCloseTo(13 / 256);
     expect(f?.jitterMs).toBe(20);
     expect(f?.rttMs).toBeCloseTo(100, 0);
     expect(r.figures(0xdead)).toBeUndefined();
-    expect(r.receive(new Uint8Array([1, 2, 3]))).toBe(false);
+    expect(r.receive(new Uint8Array([1, 2, 3])).ok).toBe(false);
+  });
+
+  test("our own sender report reflected back is a loop, not receiver feedback (it has no report block about us)", () => {
+    const { clock, r, sent } = rig();
+    clock.advance(1000);
+    r.sendReports();
+    const mine = serializeRtcpCompound(sent[0]?.packets ?? []);
+    expect(r.receive(mine)).toEqual({ ok: true, aboutUs: 0, loop: true });
+    const foreign = serializeRtcpCompound([{ type: "rr", ssrc: 77, reports: [{ ssrc: 0x1234, fractionLost: 0, cumulativeLost: 0, highestSeq: 1, jitter: 0, lsr: 0, dlsr: 0 }] }]);
+    expect(r.receive(foreign)).toEqual({ ok: true, aboutUs: 0, loop: false });
   });
 });

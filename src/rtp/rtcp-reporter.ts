@@ -150,16 +150,31 @@ export class RtcpReporter {
     this.#timer = undefined;
   }
 
-  /** Incoming RTCP from the SRS (already SRTCP-unprotected). Returns false when it does not parse. */
-  receive(bytes: Uint8Array): boolean {
+  /**
+   * Incoming RTCP from the SRS (already SRTCP-unprotected): `aboutUs` is
+   * the number of report blocks about our SSRCs (real receiver feedback);
+   * `loop` is true when a packet's sender SSRC is one of ours (our own
+   * reports reflected back: a media loop at the SRS).
+   */
+  receive(bytes: Uint8Array): { readonly ok: boolean; readonly aboutUs: number; readonly loop: boolean } {
     const r = parseRtcpCompound(bytes);
-    if (!r.ok) return false;
+    if (!r.ok) return { ok: false, aboutUs: 0, loop: false };
     const ours = new Set([...this.#streams.values()].map((s) => s.info()?.ssrc));
+    let aboutUs = 0;
+    let loop = false;
     for (const p of r.value) {
       if (p.type !== "rr" && p.type !== "sr") continue;
-      for (const b of p.reports) if (ours.has(b.ssrc)) this.#record(b);
+      if (ours.has(p.ssrc)) {
+        loop = true;
+        continue;
+      }
+      for (const b of p.reports) {
+        if (!ours.has(b.ssrc)) continue;
+        aboutUs++;
+        this.#record(b);
+      }
     }
-    return true;
+    return { ok: true, aboutUs, loop };
   }
 
   #record(b: ReportBlock): void {

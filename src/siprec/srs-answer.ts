@@ -6,7 +6,7 @@
  * with the offered tag and suite and its own fresh key (RFC 4568 §7.1.2).
  */
 import { type CryptoSuite, isKnownSuite, newCryptoAttr } from "../sdp/crypto-attr.ts";
-import type { Media, RtpMap, Sdp } from "../sdp/types.ts";
+import type { CryptoAttr, Media, RtpMap, Sdp } from "../sdp/types.ts";
 import type { IdSource } from "../lib/ids.ts";
 
 export interface AnsweredStream {
@@ -93,4 +93,70 @@ export function buildSrsAnswer(offer: Sdp, ports: ReadonlyMap<string, number>, a
     },
     streams,
   };
+}
+
+export interface ReofferAnswer {
+  readonly sdp: Sdp;
+  /** Per m-line: what the stream is now (recvonly = receiving, inactive = paused by the SRC, rejected = port 0). */
+  readonly streams: readonly { readonly label: string; readonly state: "recvonly" | "inactive" | "rejected"; readonly crypto?: CryptoAttr }[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * The reference SRS's answer to an in-dialog offer from the SRC (pause,
+ * resume, snapshot re-INVITE, UPDATE with SDP), built from that offer and
+ * the SRS's previous answer (RFC 3264 §8): m-lines keep their place and
+ * ports, a disabled one stays at port 0, sendonly → recvonly, inactive →
+ * inactive. What a recording server cannot take (fewer m-lines, a stream
+ * that wants to receive, no G.711) is an error: the caller answers 488.
+ * RFC 3264 §8: the o= version goes up by one for a changed description
+ * and stays for an unchanged one; anything else is a warning.
+ */
+export function answerSrsReoffer(prev: Sdp, prevOffer: Sdp | undefined, offer: Sdp): { ok: true; value: ReofferAnswer } | { ok: false; error: string } {
+  const warnings: string[] = [];
+  if (offer.media.length < prev.media.length) return { ok: false, error: `the offer has ${offer.media.length} m-lines, the session ${prev.media.length} (RFC 3264 §8)` };
+  if (prevOffer !== undefined) {
+    const [a, b] = [prevOffer.origin, offer.origin];
+    const same = JSON.stringify({ ...prevOffer, origin: undefined, media: prevOffer.media.map((m) => ({ ...m, line: 0 })) }, big) === JSON.stringify({ ...offer, origin: undefined, media: offer.media.map((m) => ({ ...m, line: 0 })) }, big);
+    if (a.sessionId !== b.sessionId || a.username !== b.username) warnings.push(`o= changed from "${a.username} ${a.sessionId}" to "${b.username} ${b.sessionId}" (RFC 3264 §8: only the version may change)`);
+    else if (b.sessionVersion === a.sessionVersion && !same) warnings.push(`o= version ${b.sessionVersion} unchanged for a changed description (RFC 3264 §8)`);
+    else if (b.sessionVersion !== a.sessionVersion && b.sessionVersion !== a.sessionVersion + 1n) warnings.push(`o= version went from ${a.sessionVersion} to ${b.sessionVersion}, not + 1 (RFC 3264 §8)`);
+  }
+  const streams: ReofferAnswer["streams"][number][] = [];
+  const media: Media[] = [];
+  for (const [i, m] of offer.media.entries()) {
+    const p = prev.media[i];
+    const label = m.label ?? p?.label ?? String(i + 1);
+    if (p === undefined || p.port === 0 || m.port === 0) {
+      if (p === undefined && m.port !== 0) warnings.push(`label ${label} added mid-session: not recorded (port 0)`);
+      streams.push({ label, state: "rejected" });
+      media.push({ ...(p ?? m), port: 0, crypto: [], rtcp: undefined, direction: undefined, connection: undefined, extra: [], otherLines: [], line: 0 });
+      continue;
+    }
+    if (m.label !== undefined && p.label !== undefined && m.label !== p.label) return { ok: false, error: `m-line ${i + 1} has label ${m.label}, the session ${p.label}` };
+    const dir = m.direction ?? offer.direction ?? "sendrecv";
+    if (dir === "sendrecv" || dir === "recvonly") return { ok: false, error: `label ${label} is ${dir}: a recording stream is sendonly or inactive (RFC 7866 §8.1.1)` };
+    const codec = pickCodec(m);
+    if (codec === undefined) return { ok: false, error: `label ${label} offers no PCMU or PCMA` };
+    let crypto: CryptoAttr | undefined;
+    if (m.protocol === "RTP/SAVP") {
+      crypto = m.crypto.find((x) => isKnownSuite(x.suite) && p.crypto.some((y) => y.suite === x.suite)) ?? m.crypto.find((x) => isKnownSuite(x.suite));
+      if (crypto === undefined) return { ok: false, error: `label ${label} offers no crypto suite we support` };
+    }
+    const ours = crypto === undefined ? [] : [{ ...(p.crypto.find((y) => y.suite === crypto?.suite) ?? (p.crypto[0] as CryptoAttr)), tag: crypto.tag }];
+    const te = m.rtpmaps.find((r) => r.encodingName.toLowerCase() === "telephone-event" && r.clockRate === 8000);
+    const rtpmaps: RtpMap[] = [{ payloadType: codec.pt, encodingName: codec.codec, clockRate: 8000 }, ...(te === undefined ? [] : [te])];
+    const state = dir === "inactive" ? "inactive" : "recvonly";
+    streams.push({ label, state, ...(crypto === undefined ? {} : { crypto }) });
+    media.push({ ...p, formats: rtpmaps.map((r) => String(r.payloadType)), rtpmaps, fmtps: te === undefined ? [] : m.fmtps.filter((f) => f.payloadType === te.payloadType), crypto: ours, direction: state, line: 0 });
+  }
+  const changed = JSON.stringify(media, big) !== JSON.stringify(prev.media, big);
+  return { ok: true, value: { sdp: { ...prev, origin: { ...prev.origin, sessionVersion: prev.origin.sessionVersion + (changed ? 1n : 0n) }, media }, streams, warnings } };
+}
+
+const big = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
+
+/** The SRS's offer for an offerless re-INVITE from the SRC: its streams recvonly, version + 1. */
+export function srsOfferFor(prev: Sdp): Sdp {
+  return { ...prev, origin: { ...prev.origin, sessionVersion: prev.origin.sessionVersion + 1n }, media: prev.media.map((m) => (m.port === 0 ? m : { ...m, direction: "recvonly" })) };
 }

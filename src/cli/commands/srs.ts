@@ -23,6 +23,11 @@ interface Options {
   logLevel: string;
   tlsCert?: string;
   tlsKey?: string;
+  answerInactiveFor?: string;
+  sessionExpires?: string;
+  refresher?: string;
+  reofferPort0?: string;
+  stallReinvite?: boolean;
 }
 
 function hostPort(s: string): { host: string; port: number } | undefined {
@@ -54,6 +59,11 @@ export const srsCommand: CliCommand = {
       .option("--reject <code>", "answer every INVITE with this status (fault testing)")
       .option("--bye-after <seconds>", "hang up each recording after this long (fault testing)")
       .option("--request-snapshot-after <seconds>", "send <requestsnapshot> after this long (RFC 7866 §9.2)")
+      .option("--answer-inactive-for <seconds>", "answer every stream inactive (\"not ready\", RFC 7866 Figure 7), then re-INVITE with recvonly after this long")
+      .option("--session-expires <seconds>", "put Session-Expires in the 200 (RFC 4028, at least 90)")
+      .option("--refresher <who>", "with --session-expires: uas (this server refreshes by UPDATE) or uac (the client must)", "uas")
+      .option("--reoffer-port0 <label>", "1 s after answering, re-INVITE with that label's stream at port 0 (RFC 3264 §8.2)")
+      .option("--stall-reinvite", "never answer in-dialog re-INVITEs beyond 100 Trying (a stalled recorder)")
       .option("--duration <seconds>", "stop after this long (default: until SIGINT/SIGTERM)")
       .option("--log-level <level>", "trace, debug, info, warn, error", "info")
       .action(async (o: Options) => {
@@ -61,7 +71,12 @@ export const srsCommand: CliCommand = {
         const at = hostPort(o.listen);
         const transports = o.transport.split(",").map((t) => t.trim());
         const reject = o.reject === undefined ? undefined : Number(o.reject);
-        const times = [seconds(o.byeAfter), seconds(o.requestSnapshotAfter), seconds(o.duration)];
+        const times = [seconds(o.byeAfter), seconds(o.requestSnapshotAfter), seconds(o.duration), seconds(o.answerInactiveFor)];
+        const se = o.sessionExpires === undefined ? undefined : Number(o.sessionExpires);
+        if ((se !== undefined && !(Number.isInteger(se) && se >= 90 && se <= 86400)) || (o.refresher !== "uas" && o.refresher !== "uac") || (o.reofferPort0 !== undefined && !/^[!#-'*+.0-9A-Z^-z|~-]+$/.test(o.reofferPort0))) {
+          io.err("siprec srs: bad option (--session-expires 90-86400 seconds, --refresher uas|uac, --reoffer-port0 <label token>)");
+          return ctx.setExit(EXIT.USAGE);
+        }
         if (at === undefined || transports.some((t) => t !== "udp" && t !== "tcp" && t !== "tls") || (transports.includes("tls") && (o.tlsCert === undefined || o.tlsKey === undefined)) || (reject !== undefined && !(reject >= 300 && reject <= 699)) || times.includes(null) || !["trace", "debug", "info", "warn", "error"].includes(o.logLevel)) {
           io.err("siprec srs: bad option (--listen host:port, --transport udp,tcp,tls with --tls-cert/--tls-key for tls, --reject 300-699, times in seconds)");
           return ctx.setExit(EXIT.USAGE);
@@ -78,10 +93,16 @@ export const srsCommand: CliCommand = {
         const dir = resolve(o.dir);
         mkdirSync(dir, { recursive: true });
         const logger = loggerFor(io, { level: o.logLevel as "info", format: "auto" });
-        const [byeAfterMs, snapshotMs, durationMs] = times as (number | undefined)[];
+        const [byeAfterMs, snapshotMs, durationMs, inactiveMs] = times as (number | undefined)[];
+        const faults = {
+          ...(inactiveMs === undefined ? {} : { answerInactiveForMs: inactiveMs }),
+          ...(se === undefined ? {} : { sessionExpires: { seconds: se, refresher: o.refresher as "uas" | "uac" } }),
+          ...(o.reofferPort0 === undefined ? {} : { reofferPort0: o.reofferPort0 }),
+          ...(o.stallReinvite === true ? { stallReinvite: true } : {}),
+        };
         let server: SrsServer;
         try {
-          server = await SrsServer.start({ host: at.host, port: at.port, transports: transports as ("udp" | "tcp" | "tls")[], ...(tls === undefined ? {} : { tls }), dir, lenient: o.lenient === true, ...(reject === undefined ? {} : { reject }), ...(byeAfterMs === undefined ? {} : { byeAfterMs }), ...(snapshotMs === undefined ? {} : { requestSnapshotAfterMs: snapshotMs }), clock: io.clock, ids: cryptoIds, lib: await loadLibxml(), logger });
+          server = await SrsServer.start({ host: at.host, port: at.port, transports: transports as ("udp" | "tcp" | "tls")[], ...(tls === undefined ? {} : { tls }), dir, lenient: o.lenient === true, ...(reject === undefined ? {} : { reject }), ...(byeAfterMs === undefined ? {} : { byeAfterMs }), ...(snapshotMs === undefined ? {} : { requestSnapshotAfterMs: snapshotMs }), ...faults, clock: io.clock, ids: cryptoIds, lib: await loadLibxml(), logger });
         } catch (e) {
           io.err(`siprec srs: cannot listen on ${o.listen}: ${e instanceof Error ? e.message : String(e)}`);
           return ctx.setExit(EXIT.FAILURE);

@@ -11,7 +11,7 @@ import { buildWav } from "../../media/wav.ts";
 import { parseRtp } from "../../rtp/packet.ts";
 import { SrtpContext } from "../../rtp/srtp/context.ts";
 import type { RtpEndpoint } from "../../rtp/udp-socket.ts";
-import { parseInlineKey, splitKeySalt } from "../../sdp/crypto-attr.ts";
+import { type CryptoSuite, parseInlineKey, splitKeySalt } from "../../sdp/crypto-attr.ts";
 import type { AnsweredStream } from "../../siprec/srs-answer.ts";
 import { StreamRtcp } from "./stream-rtcp.ts";
 
@@ -22,8 +22,13 @@ export interface ReceivedStream {
   readonly telephoneEventPt?: number;
   readonly socket: RtpEndpoint;
   readonly timeline: Timeline;
-  readonly srtp?: SrtpContext;
-  readonly srtpSuite?: string;
+  /** The client's key; replaced when an in-dialog offer re-keys the stream. */
+  srtp?: SrtpContext;
+  srtpSuite?: string;
+  /** The client's key-params the context was made from (a re-INVITE with the same key keeps the context: ROC, replay window). */
+  keyParams?: string;
+  /** The client set this stream inactive (a per-label pause) or disabled it (port 0). */
+  state: "recvonly" | "inactive" | "rejected";
   /** Our RTCP for this stream (RRs out, SRs in) and its own socket unless rtcp-mux. */
   readonly rtcp?: StreamRtcp;
   readonly rtcpSocket?: RtpEndpoint;
@@ -66,9 +71,18 @@ export class Recording {
       rtcp === undefined || a.rtcpTo === undefined
         ? undefined
         : new StreamRtcp({ ourSsrc: rtcp.ourSsrc, cname: rtcp.cname, socket: a.rtcpTo.mux ? socket : (rtcp.socket ?? socket), to: a.rtcpTo, ...(ours === undefined ? {} : { protect: ours }), ...(srtp === undefined ? {} : { unprotect: srtp }) });
-    const s: ReceivedStream = { label: a.label, codec: a.codec as G711, payloadType: a.payloadType as number, ...(a.telephoneEventPt === undefined ? {} : { telephoneEventPt: a.telephoneEventPt }), socket, timeline: new Timeline(), ...(srtp === undefined ? {} : { srtp }), ...(a.srtp === undefined ? {} : { srtpSuite: a.srtp.suite }), ...(reports === undefined ? {} : { rtcp: reports }), ...(rtcp?.socket === undefined ? {} : { rtcpSocket: rtcp.socket }), packets: 0, bytes: 0, dtmfPackets: 0, rtcpPackets: 0, rejected: 0, whilePaused: 0 };
+    const s: ReceivedStream = { label: a.label, codec: a.codec as G711, payloadType: a.payloadType as number, ...(a.telephoneEventPt === undefined ? {} : { telephoneEventPt: a.telephoneEventPt }), socket, timeline: new Timeline(), ...(srtp === undefined ? {} : { srtp }), ...(a.srtp === undefined ? {} : { srtpSuite: a.srtp.suite, keyParams: a.srtp.theirKeyParams }), ...(reports === undefined ? {} : { rtcp: reports }), ...(rtcp?.socket === undefined ? {} : { rtcpSocket: rtcp.socket }), packets: 0, bytes: 0, dtmfPackets: 0, rtcpPackets: 0, rejected: 0, whilePaused: 0, state: "recvonly" };
     this.streams.set(a.label, s);
     return s;
+  }
+
+  /** An in-dialog offer re-keyed the stream (RFC 4568 §7.1.4): decrypt with the client's new key. */
+  rekey(s: ReceivedStream, suite: CryptoSuite, keyParams: string): void {
+    const k = parseInlineKey(keyParams.split(/[;|]/)[0] as string, suite);
+    if (!k.ok) return;
+    s.srtp = new SrtpContext({ suite, ...splitKeySalt(suite, k.value.keySalt) });
+    s.srtpSuite = suite;
+    s.keyParams = keyParams;
   }
 
   /** A datagram on a stream's port: RTP (or RTCP when muxed), SRTP-unprotected when keyed. */
@@ -91,7 +105,7 @@ export class Recording {
     }
     s.packets++;
     const open = this.pauses.at(-1);
-    if (open !== undefined && open.toMs === undefined) s.whilePaused++;
+    if ((open !== undefined && open.toMs === undefined) || s.state !== "recvonly") s.whilePaused++;
     s.bytes += p.value.payload.length;
     s.firstAtMs ??= nowMs;
     s.lastAtMs = nowMs;

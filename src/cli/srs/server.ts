@@ -19,7 +19,8 @@ import { serializeSdp } from "../../sdp/serialize.ts";
 import type { Sdp } from "../../sdp/types.ts";
 import { splitRecordingBody } from "../../siprec/body.ts";
 import type { Libxml } from "../../siprec/metadata/libxml.ts";
-import { buildSrsAnswer } from "../../siprec/srs-answer.ts";
+import { buildSrsAnswer, srsOfferFor } from "../../siprec/srs-answer.ts";
+import { type InDialogContext, onClientAck, onClientRequest, takeClientAnswer } from "./in-dialog.ts";
 import { header } from "../../sip/message/headers.ts";
 import { serializeMessage } from "../../sip/message/serialize.ts";
 import { TransactionLayer } from "../../sip/transaction/layer.ts";
@@ -41,6 +42,14 @@ export interface SrsServerOptions {
   /** Deterministic RTCP report interval (RFC 3550 §6.2: 5 s). */
   readonly rtcpIntervalMs?: number;
   readonly requestSnapshotAfterMs?: number;
+  /** Answer every stream inactive ("not ready", RFC 7866 Figure 7), then re-INVITE with recvonly after this long. */
+  readonly answerInactiveForMs?: number;
+  /** Session-Expires in our 200 (RFC 4028); with refresher "uas" we refresh. */
+  readonly sessionExpires?: { readonly seconds: number; readonly refresher: "uac" | "uas" };
+  /** 1 s after answering, re-INVITE with this label's stream at port 0. */
+  readonly reofferPort0?: string;
+  /** Never send a final response to an in-dialog re-INVITE (only the 100 Trying). */
+  readonly stallReinvite?: boolean;
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly lib: Libxml;
@@ -99,7 +108,8 @@ export class SrsServer {
 
   async #onInvite(inv: IncomingInvite): Promise<void> {
     const req = inv.request;
-    if (this.o.reject !== undefined) return inv.reject({ status: this.o.reject });
+    // RFC 3261 §8.2.2.3: a 420 lists the option tags it does not support.
+    if (this.o.reject !== undefined) return inv.reject({ status: this.o.reject, ...(this.o.reject === 420 ? { headers: [{ name: "Unsupported", value: "siprec" }] } : {}) });
     const findings = validateBytes(this.o.lib, "invite", serializeMessage(req));
     const errors = findings.filter((f) => f.severity === "error");
     if (errors.length > 0 && !this.o.lenient) {
@@ -144,8 +154,13 @@ export class SrsServer {
       handlers.set(a.label, (d) => rec.receive(s, d, this.o.clock.wallNow()));
       rtcpHandlers.set(a.label, (d) => rec.receiveRtcp(s, d, this.o.clock.wallNow()));
     }
-    let current = answer.sdp;
-    const session = inv.accept({ body: new TextEncoder().encode(serializeSdp(current)), contentType: "application/sdp" });
+    const notReady = this.o.answerInactiveForMs !== undefined;
+    const current: Sdp = notReady ? { ...answer.sdp, media: answer.sdp.media.map((m) => (m.port === 0 ? m : { ...m, direction: "inactive" })) } : answer.sdp;
+    const se = this.o.sessionExpires;
+    // RFC 4028 §9: the UAS names the interval and the refresher; "uac" needs Require: timer.
+    const seHeaders = se === undefined ? [] : [{ name: "Session-Expires", value: `${se.seconds};refresher=${se.refresher}` }, ...(se.refresher === "uac" ? [{ name: "Require", value: "timer" }] : [])];
+    const session = inv.accept({ body: new TextEncoder().encode(serializeSdp(current)), contentType: "application/sdp", headers: seHeaders });
+    if (notReady) for (const st of rec.streams.values()) st.state = "inactive";
     if (session === undefined) return;
     rec.event("200 OK sent", this.o.clock.wallNow());
     const timers: TimerId[] = [];
@@ -165,23 +180,29 @@ export class SrsServer {
       timers.push(id);
     };
     report();
-    session.onRequest = (r) => {
-      const now = this.o.clock.wallNow();
-      const split = splitRecordingBody(header(r.request, "content-type"), r.request.body);
-      if (split.ok && split.value.metadata !== undefined) rec.metadata.push(split.value.metadata);
-      const sdp = split.ok && split.value.sdp !== undefined ? parseSdp(split.value.sdp) : undefined;
-      if (r.request.method === "INVITE" && sdp?.ok === true) {
-        const paused = sdp.value.media.filter((m) => m.port !== 0).every((m) => (m.direction ?? sdp.value.direction) === "inactive");
-        const last = rec.pauses.at(-1);
-        if (paused && (last === undefined || last.toMs !== undefined)) rec.pauses.push({ fromMs: now });
-        if (!paused && last !== undefined && last.toMs === undefined) last.toMs = now;
-        rec.event(`re-INVITE (${paused ? "pause" : "resume"})`, now);
-        current = mirror(current, paused);
-        return r.respond({ status: 200, body: new TextEncoder().encode(serializeSdp(current)), contentType: "application/sdp" });
-      }
-      rec.event(`${r.request.method}${split.ok && split.value.metadata !== undefined ? " (metadata)" : ""}`, now);
-      r.respond({ status: 200 });
+    const ctx: InDialogContext = { rec, state: { ours: current, theirs: offer.value }, lib: this.o.lib, lenient: this.o.lenient, stallReinvite: this.o.stallReinvite === true, now: () => this.o.clock.wallNow() };
+    session.onRequest = (r) => onClientRequest(ctx, r);
+    session.onAck = (ack) => onClientAck(ctx, ack);
+    if (this.o.sessionExpires !== undefined) session.startSessionTimer({ intervalS: this.o.sessionExpires.seconds, weRefresh: this.o.sessionExpires.refresher === "uas" });
+    const offerFromUs = (what: string, offer: Sdp): void => {
+      ctx.state.ours = offer;
+      rec.event(`re-INVITE sent (${what})`, this.o.clock.wallNow());
+      void session.request("INVITE", { body: new TextEncoder().encode(serializeSdp(offer)), contentType: "application/sdp" }).then((res) => {
+        if (res.kind === "final" && res.res.status < 300) takeClientAnswer(ctx, offer, res.res, `answer to our ${what} re-INVITE`);
+        else rec.warnings.push(`our ${what} re-INVITE got ${res.kind === "final" ? res.res.status : res.kind}`);
+      });
     };
+    if (this.o.answerInactiveForMs !== undefined) {
+      // RFC 7866 §7.2 / Figure 7: "not ready" first, then a re-INVITE that asks for the media.
+      timers.push(this.o.clock.setTimer(this.o.answerInactiveForMs, () => offerFromUs("ready: recvonly", srsOfferFor(ctx.state.ours))));
+    }
+    if (this.o.reofferPort0 !== undefined) {
+      const label = this.o.reofferPort0;
+      timers.push(this.o.clock.setTimer(1000, () => {
+        const prev = srsOfferFor(ctx.state.ours);
+        offerFromUs(`label ${label} at port 0`, { ...prev, media: prev.media.map((m) => (m.label === label ? { ...m, port: 0, crypto: [], rtcp: undefined } : m)) });
+      }));
+    }
     session.onTerminated = (reason) => this.#finish(rec, reason === "remote-bye" ? "client" : "srs");
     if (this.o.requestSnapshotAfterMs !== undefined) {
       timers.push(this.o.clock.setTimer(this.o.requestSnapshotAfterMs, () => {
@@ -220,13 +241,4 @@ export class SrsServer {
     this.layer.close();
     for (const t of this.transports.values()) t.close();
   }
-}
-
-/** Our side of a pause/resume re-INVITE: inactive when the client pauses, recvonly otherwise. */
-function mirror(ours: Sdp, paused: boolean): Sdp {
-  return {
-    ...ours,
-    origin: { ...ours.origin, sessionVersion: ours.origin.sessionVersion + 1n },
-    media: ours.media.map((m) => (m.port === 0 ? m : { ...m, direction: paused ? "inactive" : "recvonly" })),
-  };
 }

@@ -32,6 +32,8 @@ export interface TestCallOptions {
   readonly perStream?: readonly Int16Array[];
   readonly pauseAtMs?: number;
   readonly resumeAtMs?: number;
+  /** In-dialog INVITE deadline before CANCEL (default 8 s). */
+  readonly inviteDeadlineMs?: number;
   readonly participants: readonly { readonly name: string; readonly aor: string }[];
   readonly localHost: string;
   readonly credentials?: { readonly username: string; readonly password: string };
@@ -81,7 +83,7 @@ function callView(o: TestCallOptions, ids: IdSource, startMs: number): CallView 
 }
 
 export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
-  const stack = o.stack ?? (await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.logger === undefined ? {} : { logger: o.logger }) }));
+  const stack = o.stack ?? (await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.inviteDeadlineMs === undefined ? {} : { inviteDeadlineMs: o.inviteDeadlineMs }), ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.logger === undefined ? {} : { logger: o.logger }) }));
   const driver = new ToneMediaDriver({ clock: o.clock, ids: o.ids, host: o.localHost, ptimeMs: 20, rtcpMux: false, cname: `test-call@${o.localHost}`, ...(o.wav === undefined ? {} : { wav: o.wav }), ...(o.perStream === undefined ? {} : { perStream: o.perStream }) });
   const view = callView(o, o.ids, o.clock.wallNow());
   const session = new RecordingSession({
@@ -102,8 +104,8 @@ export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
     checks.push({ name: "SRS accepted the recording INVITE", ok: started.state === "recording", ...(started.reason === undefined ? {} : { detail: started.reason }) });
     if (started.state !== "recording") return { ok: false, report: started, checks, rtcpReceived: 0 };
     o.onEstablished?.();
-    const notAccepted = started.streams.filter((s) => s.status !== "accepted");
-    checks.push({ name: "SRS answered every label recvonly", ok: notAccepted.length === 0, ...(notAccepted.length === 0 ? {} : { detail: notAccepted.map((s) => `label ${s.label}: ${s.status}${s.reason === undefined ? "" : ` (${s.reason})`}`).join(", ") }) });
+    // RFC 7866 Figure 7: an SRS may answer inactive ("not ready") and ask for the media later; judged at the end.
+    const initial = started.streams.map((s) => `${s.label}:${s.status}`).join(" ");
     const t0 = o.clock.now();
     let pausedOk: boolean | undefined;
     let resumedOk: boolean | undefined;
@@ -120,10 +122,17 @@ export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
     const report = session.report();
     if (pausedOk !== undefined) checks.push({ name: "pause re-INVITE accepted", ok: pausedOk });
     if (resumedOk !== undefined) checks.push({ name: "resume re-INVITE accepted", ok: resumedOk });
+    const notAccepted = report.streams.filter((s) => s.status !== "accepted" && s.status !== "rejected");
+    const everRejected = started.streams.filter((s) => s.status === "rejected" || s.status === "unusable");
+    checks.push({ name: "SRS answered every label recvonly", ok: notAccepted.length === 0 && everRejected.length === 0, detail: `at the start ${initial}; at the end ${report.streams.map((s) => `${s.label}:${s.status}`).join(" ")}` });
     const silent = report.figures.filter((f) => f.packets === 0);
     checks.push({ name: "audio sent on every stream", ok: report.figures.length > 0 && silent.length === 0, detail: report.figures.map((f) => `label ${f.label}: ${f.packets} packets`).join(", ") });
     checks.push({ name: "recording ended by our BYE (200)", ok: report.endedBy === "local" && report.ladder.some((e) => e.what === "200 to BYE"), ...(report.endedBy === "local" ? {} : { detail: report.reason ?? "" }) });
+    // Only reports with a block about our SSRCs count: our own SRs reflected back are a media loop, not feedback.
     checks.push({ name: "RTCP receiver reports from the SRS", ok: driver.rtcpReceived > 0 ? true : undefined, detail: `${driver.rtcpReceived} received` });
+    if (driver.rtcpLooped > 0 || driver.rtpBack > 0) {
+      checks.push({ name: "no media sent back to our sendonly streams", ok: undefined, detail: `warning: the SRS sent ${driver.rtpBack} RTP and reflected ${driver.rtcpLooped} of our own RTCP packets back (a media loop at the SRS)` });
+    }
     return { ok: checks.every((c) => c.ok !== false), report, checks, rtcpReceived: driver.rtcpReceived };
   } finally {
     if (o.stack === undefined) {

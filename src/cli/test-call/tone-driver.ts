@@ -50,7 +50,12 @@ export class ToneMediaDriver implements MediaDriver {
   #wavAt = 0;
   #srtp = new Map<string, SrtpContext>();
   #inbound = new Map<string, SrtpContext>();
+  /** RTCP packets from the SRS with a report block about our streams. */
   rtcpReceived = 0;
+  /** Our own RTCP coming back (a loop at the SRS). */
+  rtcpLooped = 0;
+  /** RTP arriving on our sendonly streams (the SRS sends media back: a loop). */
+  rtpBack = 0;
 
   constructor(private readonly o: ToneDriverOptions) {
     this.#forker = new Forker({ clock: o.clock, ids: o.ids });
@@ -60,7 +65,14 @@ export class ToneMediaDriver implements MediaDriver {
     const out: LocalStream[] = [];
     for (const label of labels) {
       const onRtcp = (d: Uint8Array) => this.#onRtcp(label, d);
-      const rtp = await openRtpSocket({ host: this.o.host, port: 0, onPacket: (d) => (this.o.rtcpMux && (d[1] as number) >= 200 && (d[1] as number) <= 207 ? onRtcp(d) : undefined) });
+      const rtp = await openRtpSocket({
+        host: this.o.host,
+        port: 0,
+        onPacket: (d) => {
+          if (this.o.rtcpMux && (d[1] as number) >= 200 && (d[1] as number) <= 207) onRtcp(d);
+          else this.rtpBack++;
+        },
+      });
       const rtcp = this.o.rtcpMux ? undefined : await openRtpSocket({ host: this.o.host, port: 0, onPacket: onRtcp });
       const local: LocalStream = { label, port: rtp.port, ...(rtcp === undefined ? {} : { rtcpPort: rtcp.port }) };
       this.#legs.set(label, { local, rtp, ...(rtcp === undefined ? {} : { rtcp }) });
@@ -73,7 +85,9 @@ export class ToneMediaDriver implements MediaDriver {
     const ctx = this.#inbound.get(label);
     const plain = ctx === undefined ? d : ctx.unprotectRtcp(d);
     const bytes = plain instanceof Uint8Array ? plain : plain.ok ? plain.value : undefined;
-    if (bytes !== undefined && this.#reporter?.receive(bytes) === true) this.rtcpReceived++;
+    const r = bytes === undefined ? undefined : this.#reporter?.receive(bytes);
+    if (r?.aboutUs !== undefined && r.aboutUs > 0) this.rtcpReceived++;
+    if (r?.loop === true) this.rtcpLooped++;
   }
 
   /** Starts the accepted streams, or applies a later offer/answer to them (stream-changes.ts). */

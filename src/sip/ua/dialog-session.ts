@@ -55,6 +55,9 @@ export interface RequestOptions {
   readonly answerInAck?: (res: SipResponse) => { readonly body: Uint8Array; readonly contentType: string } | undefined;
 }
 
+/** Like the recording INVITE's own deadline (invite_timeout): long enough for a busy SRS, short enough that a stalled one does not hold a pause or resume. */
+export const DEFAULT_INVITE_DEADLINE_MS = 8_000;
+
 export class DialogSession {
   /** Requests from the peer inside the dialog (not BYE/ACK, which are handled here). */
   onRequest: (r: IncomingDialogRequest) => void = (r) => r.respond({ status: r.request.method === "INVITE" ? 488 : 200 });
@@ -246,7 +249,7 @@ export class DialogSession {
 
   /** An INVITE still without a final response at the deadline is CANCELled and reported as 487 (local). */
   #withDeadline(method: string, req: SipRequest, on2xxAgain: (res: SipResponse) => void): Promise<RequestResult> {
-    const deadlineMs = this.ctx.inviteDeadlineMs ?? 32_000;
+    const deadlineMs = this.ctx.inviteDeadlineMs ?? DEFAULT_INVITE_DEADLINE_MS;
     let provisional = false;
     let late = false;
     const sent = sendRequest(this.ctx.layer, req, this.ctx.peer, {

@@ -1,0 +1,90 @@
+/**
+ * test-call against `siprec srs` playing the in-dialog behaviours real
+ * recording servers show (RFC 7866 Figure 7 "not ready", a stream taken
+ * away with port 0, a recorder that stalls a re-INVITE), on 127.0.0.1 with
+ * real sockets and the system clock. What arrived is read from the SRS's
+ * own report: packets per label and packets during a pause.
+ */
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SrsServer, type SrsServerOptions } from "../../src/cli/srs/server.ts";
+import { type TestCallOptions, runTestCall } from "../../src/cli/test-call/run-test-call.ts";
+import { cryptoIds } from "../../src/platform/crypto-ids.ts";
+import { systemClock } from "../../src/platform/system-clock.ts";
+import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
+
+setDefaultTimeout(30_000);
+
+async function srs(extra: Partial<SrsServerOptions> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "siprec-srs-"));
+  return SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp", "udp"], dir, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml(), ...extra });
+}
+
+const call = (port: number, o: Partial<TestCallOptions> = {}) => runTestCall({ srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp", streams: 2, durationMs: 3000, codecs: ["PCMU", "PCMA"], srtp: false, participants: [], localHost: "127.0.0.1", clock: systemClock, ids: cryptoIds, ...o });
+
+type StreamReport = { label: string; packets: number; whilePaused: number; durationMs: number };
+const streamsOf = (server: SrsServer) => (server.finished[0]?.["streams"] ?? []) as StreamReport[];
+const eventsOf = (server: SrsServer) => ((server.finished[0]?.["events"] ?? []) as { what: string }[]).map((e) => e.what);
+
+describe("siprec srs fault behaviours, test-call records through them", () => {
+  test("--answer-inactive-for 1: nothing is sent while the SRS is not ready; its recvonly re-INVITE starts both streams (RFC 7866 Figure 7)", async () => {
+    const server = await srs({ answerInactiveForMs: 1000 });
+    try {
+      const r = await call(server.port, { durationMs: 3000 });
+      await Bun.sleep(300);
+      expect(r.report.state).toBe("stopped");
+      const streams = streamsOf(server);
+      expect(streams.length).toBe(2);
+      for (const s of streams) {
+        expect(s.whilePaused).toBe(0);
+        // About 2 s of audio: 3 s of call less the 1 s "not ready".
+        expect(s.packets).toBeGreaterThan(75);
+        expect(s.packets).toBeLessThan(125);
+      }
+      expect(eventsOf(server).some((e) => e.startsWith("answer to our ready: recvonly re-INVITE (recording)"))).toBe(true);
+      expect(r.report.streams.map((s) => s.status)).toEqual(["accepted", "accepted"]);
+      expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("--reoffer-port0 2: the client answers port 0 and stops that stream for good; the other goes on", async () => {
+    const server = await srs({ reofferPort0: "2" });
+    try {
+      const r = await call(server.port, { durationMs: 3000, pauseAtMs: 1500, resumeAtMs: 2000 });
+      await Bun.sleep(300);
+      const [one, two] = streamsOf(server);
+      expect(one?.packets).toBeGreaterThan(100);
+      expect(two?.packets).toBeGreaterThan(30);
+      expect(two?.packets).toBeLessThan(70);
+      expect(two?.whilePaused).toBe(0);
+      expect(r.report.streams.map((s) => `${s.label}:${s.status}`)).toEqual(["1:accepted", "2:rejected"]);
+      expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
+      // Our pause/resume re-INVITEs kept label 2 at port 0: the SRS accepted them without a warning about m-lines.
+      expect(((server.finished[0]?.["warnings"] ?? []) as string[]).filter((w) => /m-line|o= /.test(w))).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("--stall-reinvite: the pause re-INVITE is CANCELled at its deadline, audio stays stopped, the BYE still ends the call on time", async () => {
+    const server = await srs({ stallReinvite: true });
+    try {
+      const t0 = Date.now();
+      const r = await call(server.port, { durationMs: 4000, pauseAtMs: 1000, resumeAtMs: 2000, inviteDeadlineMs: 1000 });
+      const took = Date.now() - t0;
+      await Bun.sleep(300);
+      expect(took).toBeLessThan(7000);
+      expect(r.report.state).toBe("stopped");
+      expect(r.report.pauses[0]?.signalled).toBe(false);
+      expect(r.report.warnings.join("\n")).toContain("pause re-INVITE failed with 487");
+      for (const s of streamsOf(server)) expect(s.packets).toBeLessThan(60);
+      expect(server.finished[0]?.["endedBy"]).toBe("client");
+    } finally {
+      await server.stop();
+    }
+  });
+});
