@@ -16,7 +16,7 @@ export interface AppStack {
   close(): void;
 }
 
-export async function openAppStack(o: { host: string; protocols: readonly ("udp" | "tcp" | "tls")[]; clock: Clock; ids: IdSource; logger?: Logger; contactParams?: string; tls?: TlsSettings; listenPort?: number; inviteDeadlineMs?: number }): Promise<AppStack> {
+export async function openAppStack(o: { host: string; protocols: readonly ("udp" | "tcp" | "tls")[]; clock: Clock; ids: IdSource; logger?: Logger; contactParams?: string; tls?: TlsSettings; listenPort?: number; inviteDeadlineMs?: number; advertise?: (peer: Peer | undefined) => string }): Promise<AppStack> {
   let layer!: TransactionLayer;
   const onMessage = (b: Uint8Array, from: Peer) => layer.receive(b, from);
   const open = async (): Promise<Map<TransportProtocol, SipTransport>> => {
@@ -52,7 +52,11 @@ export async function openAppStack(o: { host: string; protocols: readonly ("udp"
     layer,
     clock: o.clock,
     ids: o.ids,
-    local: (p) => transports.get(p)?.local ?? { host: o.host, port: 0 },
+    // Via/Contact carry the address that reaches the peer (advertise) and the port we listen on.
+    local: (p, peer) => {
+      const l = transports.get(p)?.local ?? { host: o.host, port: 0 };
+      return o.advertise === undefined ? l : { host: o.advertise(peer), port: l.port };
+    },
     contactParams: o.contactParams ?? ";+sip.src",
     supported: ["siprec", "timer"],
     ...(o.inviteDeadlineMs === undefined ? {} : { inviteDeadlineMs: o.inviteDeadlineMs }),

@@ -30,6 +30,7 @@ export function crossCheck(doc: unknown): ConfigIssue[] {
     if (typeof group === "string") groups.add(group);
   });
   if (servers.length === 0) return issues;
+  issues.push(...loopbackTowardRemote(root, servers));
   asTables(root["trigger"]).forEach((t, i) => {
     const wanted = t["srs_groups"] ?? ["default"];
     if (Array.isArray(wanted)) {
@@ -45,4 +46,29 @@ export function crossCheck(doc: unknown): ConfigIssue[] {
     }
   });
   return issues;
+}
+
+const LOOPBACK = /^(127\.|::1$|localhost$)/i;
+
+/** The host of a sip:/sips: URI (without brackets), or undefined. */
+function uriHost(uri: unknown): string | undefined {
+  if (typeof uri !== "string") return undefined;
+  const m = /^sips?:(?:[^@;?]*@)?(\[[^\]]+\]|[^:;?>]+)/i.exec(uri.trim());
+  return m?.[1]?.replace(/^\[|\]$/g, "");
+}
+
+/** A remote SRS cannot reach (or answer) a loopback Contact or c= (RFC 3261 §8.1.1.8). */
+function loopbackTowardRemote(root: Raw, servers: Raw[]): ConfigIssue[] {
+  const rec = typeof root["recording"] === "object" && root["recording"] !== null ? (root["recording"] as Raw) : {};
+  const remote = servers.map((s, i) => ({ i, host: uriHost(s["uri"]) })).filter((x) => x.host !== undefined && !LOOPBACK.test(x.host));
+  const first = remote[0];
+  if (first === undefined) return [];
+  const out: ConfigIssue[] = [];
+  for (const key of ["sip_address", "media_address", "rtp_address"]) {
+    const v = rec[key];
+    if (typeof v === "string" && LOOPBACK.test(v)) {
+      out.push({ path: `recording.${key}`, message: `${v} is a loopback address, but srs[${first.i}] (${first.host}) is remote: it could not reach us there (use "auto" or an address it can reach)`, severity: "error" });
+    }
+  }
+  return out;
 }

@@ -132,6 +132,14 @@ describe("cross-field rules", () => {
   test("secret env names are checked", () => {
     expect(only(`[freeswitch]\npassword_env = "not a name"\n${MIN}`).path).toBe("freeswitch.password_env");
   });
+  test("a loopback SRS-facing address with a remote SRS is an error; auto and loopback SRSs are fine", () => {
+    const remote = `[[srs]]\nname = "r"\nuri = "sip:srs@198.51.100.7:5060"\n`;
+    expect(only(`[recording]\nsip_address = "127.0.0.1"\n${remote}`)).toMatchObject({ path: "recording.sip_address", severity: "error" });
+    expect(only(`[recording]\nmedia_address = "::1"\n${remote}`).message).toContain("srs[0] (198.51.100.7) is remote");
+    expect(only(`[recording]\nsip_address = "auto"\nmedia_address = "nope"\n${remote}`).path).toBe("recording.media_address");
+    const ok = parseConfigText(`[recording]\nsip_address = "127.0.0.1"\n${MIN}`);
+    expect(ok.ok).toBe(true);
+  });
   test("triggers must name existing groups", () => {
     expect(only(`${MIN}[[trigger]]\nkind = "event"\nsrs_groups = ["nope"]\n`)).toMatchObject({ path: "trigger[0].srs_groups[0]", message: 'no [[srs]] has group "nope" (groups: default)' });
   });

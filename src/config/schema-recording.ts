@@ -4,7 +4,9 @@
  * <extensiondata>).
  */
 import { z } from "zod";
-import { millis, name, port, regex, xmlName } from "./fields.ts";
+import { millis, name, port, portOrZero, regex, xmlName } from "./fields.ts";
+
+const ipOrAuto = z.string().regex(/^(auto|\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/, { message: "expected \"auto\" or an IP address" });
 
 export const CODECS = ["PCMU", "PCMA", "G722"] as const;
 export const SRTP_SUITES = ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM"] as const;
@@ -36,6 +38,14 @@ export const recordingSchema = z
     failover_on: z
       .array(z.union([z.number().int().min(300).max(699), z.enum(["4xx", "5xx", "6xx"])]))
       .default([408, 420, 480, 488, "5xx", "6xx"]),
+    /**
+     * Our address toward the SRSs in Via, Contact, From (sip_address) and the SDP c= line (media_address):
+     * "auto" is, per SRS, the local address the kernel routes to it (never loopback toward a remote SRS).
+     */
+    sip_address: ipOrAuto.default("auto"),
+    media_address: ipOrAuto.default("auto"),
+    /** The SRS-facing SIP port when it differs from the tap's (a remote SRS); 0 = any free port. */
+    sip_port: portOrZero.default(0),
     rtp_address: z.string().min(1).default("0.0.0.0"),
     rtp_port_min: port.default(20000),
     rtp_port_max: port.default(29999),

@@ -18,6 +18,8 @@ import { PortAllocator } from "../rtp/port-allocator.ts";
 import { openOnFreePort } from "../rtp/udp-socket.ts";
 import { OptionsMonitor } from "../sip/ua/options-monitor.ts";
 import { type AppStack, openAppStack } from "../cli/sip-stack.ts";
+import { type SrsFacing, srsFacing } from "./srs-facing.ts";
+import type { Peer } from "../sip/transport.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
 import type { Logger } from "../lib/log.ts";
@@ -63,6 +65,9 @@ export class Daemon {
   readonly esl: EslClient;
   readonly recorder: Recorder;
   readonly #stack: AppStack;
+  /** The SRS-facing stack: the tap's when every SRS is on loopback, else its own (srs-facing.ts). */
+  readonly #srsStack: AppStack;
+  readonly #facing: SrsFacing;
   readonly #monitor: OptionsMonitor;
   readonly #tap: TapListener;
   #fatal: ((reason: string) => void) | undefined;
@@ -73,9 +78,11 @@ export class Daemon {
   /** Recordings a previous process left behind, handled once FreeSWITCH is reachable. */
   #orphans: StoredRecording[] = [];
 
-  private constructor(cfg: Config, stack: AppStack, private readonly d: DaemonDeps) {
+  private constructor(cfg: Config, stack: AppStack, srsStack: AppStack, facing: SrsFacing, private readonly d: DaemonDeps) {
     this.#cfg = cfg;
     this.#stack = stack;
+    this.#srsStack = srsStack;
+    this.#facing = facing;
     this.#dns = new CachingResolver(systemResolver, d.clock);
     this.#store = openStore(cfg.state.path, d.log);
     this.#orphans = this.#store?.load() ?? [];
@@ -99,7 +106,7 @@ export class Daemon {
         tapTarget: { profile: cfg.tap.profile, host: cfg.tap.address, port: stack.transports.get("udp")?.local.port ?? cfg.tap.sip_port, answerTimeoutMs: cfg.tap.answer_timeout_ms },
         policy: { onFailure: r.on_failure, hangupCause: r.hangup_cause, ...(r.failure_announcement === undefined ? {} : { announcement: { file: r.failure_announcement, seconds: r.failure_announcement_seconds } }), ...(r.indication_announcement === undefined ? {} : { indication: { file: r.indication_announcement, onResume: r.indication_on_resume } }), dtmf: r.dtmf, pauseMode: r.pause_mode, defaultStreams: r.streams, metadata: { namespace: cfg.metadata.namespace, map: cfg.metadata.map } },
         openMedia: (id) => {
-          const m = new ForkerRecordingMedia({ clock: d.clock, ids: d.ids, log: d.log, host: r.rtp_address === "0.0.0.0" ? cfg.tap.address : r.rtp_address, ptimeMs: r.ptime, cname: `siprec@${cfg.tap.address}`, dtmf: r.dtmf, totals: this.forwarded, ports: srsPorts, onClose: () => this.#medias.delete(id) });
+          const m = new ForkerRecordingMedia({ clock: d.clock, ids: d.ids, log: d.log, host: facing.rtpBind, ptimeMs: r.ptime, cname: `siprec@${cfg.tap.address}`, dtmf: r.dtmf, totals: this.forwarded, ports: srsPorts, onClose: () => this.#medias.delete(id) });
           this.#medias.set(id, m);
           return m;
         },
@@ -107,7 +114,7 @@ export class Daemon {
         // The probe FreeSWITCH writes when it repairs its tap-only flag (tap-only-repair.ts); FreeSWITCH
         // runs on this host (the tap legs reach us on loopback), so the daemon deletes it after.
         tapRepair: { probeDir: tmpdir(), removeProbe: (p) => rmSync(p, { force: true }) },
-        openSession: (args) => openSession({ ua: stack.ua, clock: d.clock, ids: d.ids, log: d.log, localAddress: cfg.tap.address, isUsable: (n) => this.#monitor.isUsable(n), config: () => this.#cfg, tlsOf: (n) => this.#tls.get(n), dns: this.#dns }, args),
+        openSession: (args) => openSession({ ua: srsStack.ua, clock: d.clock, ids: d.ids, log: d.log, addresses: { sip: facing.sip, media: facing.media }, isUsable: (n) => this.#monitor.isUsable(n), config: () => this.#cfg, tlsOf: (n) => this.#tls.get(n), dns: this.#dns }, args),
       },
       triggers,
       groupsOf(cfg),
@@ -126,8 +133,21 @@ export class Daemon {
   static async start(cfg: Config, d: DaemonDeps, tls: ReadonlyMap<string, SrsClientTls> = new Map()): Promise<Daemon> {
     const protocols = new Set<"udp" | "tcp" | "tls">(["udp", "tcp"]);
     for (const s of cfg.srs) protocols.add(transportOf(s));
-    const stack = await openAppStack({ host: cfg.tap.address, protocols: [...protocols], clock: d.clock, ids: d.ids, logger: d.log.child({ part: "sip" }), listenPort: cfg.tap.sip_port });
-    const daemon = new Daemon(cfg, stack, d);
+    const facing = srsFacing(cfg);
+    const log = d.log.child({ part: "sip" });
+    const advertise = (peer: Peer | undefined) => (peer === undefined ? cfg.tap.address : facing.sip.for(peer.host));
+    const stack = await openAppStack({ host: cfg.tap.address, protocols: facing.separate ? ["udp", "tcp"] : [...protocols], clock: d.clock, ids: d.ids, logger: log, listenPort: cfg.tap.sip_port, ...(facing.separate ? {} : { advertise }) });
+    let srsStack = stack;
+    if (facing.separate) {
+      try {
+        srsStack = await openAppStack({ host: facing.sipBind, protocols: [...protocols], clock: d.clock, ids: d.ids, logger: log.child({ side: "srs" }), listenPort: cfg.recording.sip_port, advertise });
+      } catch (e) {
+        stack.close();
+        throw e;
+      }
+      log.info("SRS-facing SIP stack", { bind: facing.sipBind, ports: [...srsStack.transports].map(([p, t]) => `${p}:${t.local.port}`).join(" ") });
+    }
+    const daemon = new Daemon(cfg, stack, srsStack, facing, d);
     daemon.#tls = tls;
     daemon.#endOrphanDialogs();
     daemon.#watchServers();
@@ -170,7 +190,10 @@ export class Daemon {
     this.esl.stop();
     this.#store?.close();
     for (const x of this.#cfg.srs) this.#monitor.remove(x.name);
-    this.d.clock.setTimer(100, () => this.#stack.close());
+    this.d.clock.setTimer(100, () => {
+      this.#stack.close();
+      if (this.#srsStack !== this.#stack) this.#srsStack.close();
+    });
   }
 
   #watchServers(): void {
@@ -181,7 +204,8 @@ export class Daemon {
         probe: async () => {
           const peer = (await srsPeers(s, this.#tls.get(s.name), this.#dns))[0];
           if (peer === undefined) return 503;
-          const r = await this.#stack.ua.options(s.uri, peer, `sip:siprec@${this.#cfg.tap.address}`);
+          await this.#facing.sip.prime(peer.host);
+          const r = await this.#srsStack.ua.options(s.uri, peer, `sip:siprec@${this.#facing.sip.for(peer.host)}`);
           return r.kind === "final" ? r.res.status : r.kind === "timeout" ? 408 : 503;
         },
       });
@@ -192,7 +216,7 @@ export class Daemon {
   #endOrphanDialogs(): void {
     for (const o of this.#orphans) {
       for (const x of o.dialogs) {
-        const session = new DialogSession(x.dialog, "uac", this.#stack.ua.dialogContext(x.peer));
+        const session = new DialogSession(x.dialog, "uac", this.#srsStack.ua.dialogContext(x.peer));
         void session.bye().then((r) => this.d.log.info("orphaned SRS dialog ended", { recordingId: o.id, group: x.group, result: r.kind === "final" ? r.res.status : r.kind }));
       }
     }

@@ -6,6 +6,7 @@
 import type { Config } from "../config/secrets.ts";
 import type { SrsClientTls } from "../cli/srs-tls.ts";
 import type { Peer } from "../sip/transport.ts";
+import type { SourceAddresses } from "../sip/udp-source-address.ts";
 import type { OpenSessionArgs, SessionPort } from "../recorder/ports.ts";
 import type { OfferCodec } from "../siprec/offer.ts";
 import { RecordingSession } from "../siprec/session/recording-session.ts";
@@ -37,7 +38,8 @@ export interface SessionFactoryDeps {
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly log: Logger;
-  readonly localAddress: string;
+  /** Our address toward each SRS host: SIP (Via/Contact/From) and media (c=). */
+  readonly addresses: { readonly sip: SourceAddresses; readonly media: SourceAddresses };
   readonly isUsable: (name: string) => boolean;
   config(): Config;
   /** The TLS client settings of a [[srs]] (its CA, client certificate, name). */
@@ -60,7 +62,12 @@ export function openSession(d: SessionFactoryDeps, args: OpenSessionArgs): Sessi
   const targets: SrsTarget[] = servers.map((s) => ({
     name: s.name,
     uri: s.uri,
-    peers: () => srsPeers(s, d.tlsOf?.(s.name), d.dns, () => d.ids.uint32() / 2 ** 32),
+    peers: async () => {
+      const peers = await srsPeers(s, d.tlsOf?.(s.name), d.dns, () => d.ids.uint32() / 2 ** 32);
+      // The source address toward each, before any header or SDP is built.
+      for (const p of peers) await Promise.all([d.addresses.sip.prime(p.host), d.addresses.media.prime(p.host)]);
+      return peers;
+    },
     ...(s.auth_username === undefined || s.auth_password === undefined ? {} : { credentials: { username: s.auth_username, password: s.auth_password.reveal() } }),
   }));
   const r = cfg.recording;
@@ -80,9 +87,10 @@ export function openSession(d: SessionFactoryDeps, args: OpenSessionArgs): Sessi
       failoverOn: r.failover_on,
       setupTimeoutMs: r.setup_timeout_ms,
       inviteTimeoutMs: Math.min(8_000, r.setup_timeout_ms),
-      fromUri: `sip:siprec@${d.localAddress}`,
-      localAddress: d.localAddress,
+      fromUri: `sip:siprec@${d.addresses.sip.for(undefined)}`,
+      localAddress: d.addresses.media.for(undefined),
     },
+    localAddressFor: (peer) => ({ sip: d.addresses.sip.for(peer.host), media: d.addresses.media.for(peer.host) }),
     servers: targets,
     isUsable: d.isUsable,
     media: (args.media as ForkerRecordingMedia).driverFor(args.group),

@@ -1,3 +1,5 @@
+import type { SipRequest } from "../../src/sip/message/types.ts";
+import { header } from "../../src/sip/message/headers.ts";
 /**
  * `siprec daemon` end to end, in process: FreeSWITCH is the emulator (the
  * captured ESL frames, tap legs placed over real SIP with the captured
@@ -126,6 +128,32 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     const to = (r.srs.finished[0]!["streams"] as { rtcp: { to: string } }[]).map((s) => Number(s.rtcp.to.split(":").at(-1)));
     expect(to.length).toBe(2);
     for (const p of to) expect(p % 2 === 1 && p > 47000 && p <= 47009).toBe(true);
+  }, 30_000);
+
+  test("[recording] sip_address/media_address: an SRS on another address (127.0.0.2) gets Via, Contact, From and c= with that address, not the tap's 127.0.0.1; the recording arrives", async () => {
+    rig = await startRig({ srsHost: "127.0.0.2", recording: 'sip_address = "127.0.0.2"\nmedia_address = "127.0.0.2"' });
+    const r = rig;
+    const invites: SipRequest[] = [];
+    const answer = r.srs.ua.onInvite;
+    r.srs.ua.onInvite = (inv) => {
+      invites.push(inv.request);
+      answer(inv);
+    };
+    await callRecorded(r);
+    await Bun.sleep(600);
+    r.fs.playCallEnd();
+    await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
+    const inv = invites[0] as SipRequest;
+    expect(header(inv, "via")).toMatch(/^SIP\/2\.0\/TCP 127\.0\.0\.2:\d+;/);
+    expect(header(inv, "contact")).toMatch(/^<sip:siprec@127\.0\.0\.2:\d+;transport=tcp>/);
+    expect(header(inv, "from")).toContain("sip:siprec@127.0.0.2");
+    const sdp = new TextDecoder().decode(inv.body).split("application/rs-metadata+xml")[0] as string;
+    expect(sdp).toContain("c=IN IP4 127.0.0.2");
+    expect(sdp).toContain("o=siprec ");
+    expect(sdp).not.toContain("127.0.0.1");
+    const streams = r.srs.finished[0]!["streams"] as { packets: number }[];
+    expect(streams.length).toBe(2);
+    for (const s of streams) expect(s.packets).toBeGreaterThan(10);
   }, 30_000);
 
   test("pause_mode silence: the SRS hears digital silence where the paused audio was, with no gap and no re-INVITE", async () => {

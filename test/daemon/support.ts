@@ -31,17 +31,18 @@ export interface DaemonRig {
 }
 
 /** `tls`: the SRS listens on TLS only with this certificate, and the [[srs]] trusts `caPem` through tls_ca_file. */
-export async function startRig(o: FsEmulatorOptions & { recording?: string; extra?: string; srsOptions?: { reject?: number; rtcpIntervalMs?: number }; srsUri?: string; tls?: { cert: string; key: string; caPem: string } } = {}): Promise<DaemonRig> {
+export async function startRig(o: FsEmulatorOptions & { recording?: string; extra?: string; srsOptions?: { reject?: number; rtcpIntervalMs?: number }; srsUri?: string; srsHost?: string; tls?: { cert: string; key: string; caPem: string } } = {}): Promise<DaemonRig> {
   const dir = mkdtempSync(join(tmpdir(), "siprec-daemon-"));
   const fs = await FsEmulator.start(o);
   const transport = o.tls === undefined ? "tcp" : "tls";
-  const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: [transport], ...(o.tls === undefined ? {} : { tls: { cert: o.tls.cert, key: o.tls.key } }), dir: join(dir, "recordings"), lenient: false, ...(o.srsOptions ?? {}), clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+  const srsHost = o.srsHost ?? "127.0.0.1";
+  const srs = await SrsServer.start({ host: srsHost, port: 0, transports: [transport], ...(o.tls === undefined ? {} : { tls: { cert: o.tls.cert, key: o.tls.key } }), dir: join(dir, "recordings"), lenient: false, ...(o.srsOptions ?? {}), clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
   if (o.tls !== undefined) writeFileSync(join(dir, "srs-ca.pem"), o.tls.caPem);
   const config = join(dir, "siprec.toml");
   writeFileSync(config, [
     "[freeswitch]", 'host = "127.0.0.1"', `port = ${fs.port}`, 'password = "ClueCon"', `event_format = "${o.format ?? "plain"}"`, "reconnect_initial_ms = 50", "reconnect_max_ms = 200",
     "[tap]", 'address = "127.0.0.1"', "sip_port = 0", "answer_timeout_ms = 1500", "rtp_port_min = 41000", "rtp_port_max = 41999",
-    "[[srs]]", 'name = "local"', `uri = "${o.srsUri ?? `sip:srs@127.0.0.1:${srs.portOf(transport)}`}"`, `transport = "${transport}"`, "options_interval = 0",
+    "[[srs]]", 'name = "local"', `uri = "${o.srsUri ?? `sip:srs@${srsHost}:${srs.portOf(transport)}`}"`, `transport = "${transport}"`, "options_interval = 0",
     ...(o.tls === undefined ? [] : [`tls_ca_file = "${join(dir, "srs-ca.pem")}"`]),
     "[recording]", 'rtp_address = "127.0.0.1"', o.recording ?? "",
     "[state]", `path = "${join(dir, "state.db")}"`,

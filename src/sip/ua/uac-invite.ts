@@ -52,7 +52,7 @@ interface Attempt {
 }
 
 function buildInvite(ua: UserAgent, r: InviteRequest, a: Attempt, callId: string, fromTag: string): SipRequest {
-  const l = ua.o.local(a.peer.protocol);
+  const l = ua.o.local(a.peer.protocol, a.peer);
   return {
     kind: "request",
     method: "INVITE",
@@ -64,7 +64,7 @@ function buildInvite(ua: UserAgent, r: InviteRequest, a: Attempt, callId: string
       { name: "To", value: r.to },
       { name: "Call-ID", value: callId },
       { name: "CSeq", value: `${a.cseq} INVITE` },
-      { name: "Contact", value: ua.contact(a.peer.protocol) },
+      { name: "Contact", value: ua.contact(a.peer.protocol, a.peer) },
       { name: "Allow", value: ALLOW },
       ...((ua.o.supported ?? []).length === 0 || (r.headers ?? []).some((h) => h.name.toLowerCase() === "supported") ? [] : [{ name: "Supported", value: (ua.o.supported ?? []).join(", ") }]),
       ...(a.sessionExpires === undefined ? [] : [{ name: "Session-Expires", value: String(a.sessionExpires) }, { name: "Min-SE", value: String(a.sessionExpires) }]),
@@ -79,7 +79,7 @@ function buildInvite(ua: UserAgent, r: InviteRequest, a: Attempt, callId: string
 }
 
 export async function invite(ua: UserAgent, r: InviteRequest): Promise<InviteOutcome> {
-  const callId = newCallId(ua.o.ids, hostForUri(ua.o.local(r.peer.protocol).host));
+  const callId = newCallId(ua.o.ids, hostForUri(ua.o.local(r.peer.protocol, r.peer).host));
   const fromTag = newTag(ua.o.ids);
   const a: Attempt = { uri: r.uri, peer: r.peer, cseq: 1, redirects: 0, authTries: 0 };
   let nc = 0;
@@ -152,7 +152,7 @@ async function sendWithDeadline(ua: UserAgent, inv: SipRequest, peer: Peer, r: I
 }
 
 async function established(ua: UserAgent, inv: SipRequest, res: SipResponse, peer: Peer, cancelled: boolean | undefined): Promise<InviteOutcome> {
-  const d = dialogFromResponse(inv, res, ua.contact(peer.protocol));
+  const d = dialogFromResponse(inv, res, ua.contact(peer.protocol, peer));
   if (!d.ok) return { ok: false, status: 502, reason: `unusable 2xx: ${d.error.message}`, response: res };
   const s = new DialogSession(d.value, "uac", ua.dialogContext(peer));
   const ctx = ua.dialogContext(peer);

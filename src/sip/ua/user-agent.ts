@@ -27,7 +27,8 @@ export interface UaOptions {
   readonly clock: Clock;
   readonly ids: IdSource;
   /** Where each transport listens, for Via and Contact. */
-  readonly local: (p: TransportProtocol) => { readonly host: string; readonly port: number };
+  /** Our address for Via/Contact toward `peer` (the source address that reaches it) and the port we listen on. */
+  readonly local: (p: TransportProtocol, peer?: Peer) => { readonly host: string; readonly port: number };
   readonly timers?: TimerConfig;
   readonly logger?: Logger;
   readonly userAgent?: string;
@@ -70,14 +71,14 @@ export class UserAgent {
     o.layer.onStrayResponse = (res) => this.dialogForResponse(res)?.resendAck();
   }
 
-  contact(p: TransportProtocol, user = "siprec"): string {
-    const l = this.o.local(p);
+  contact(p: TransportProtocol, peer?: Peer, user = "siprec"): string {
+    const l = this.o.local(p, peer);
     const scheme = p === "tls" ? "sips" : "sip";
     return `<${scheme}:${user}@${sentBy(l.host, l.port)}${p === "udp" || p === "tls" ? "" : `;transport=${p}`}>${this.o.contactParams ?? ""}`;
   }
 
   dialogContext(peer: Peer): DialogContext {
-    const l = this.o.local(peer.protocol);
+    const l = this.o.local(peer.protocol, peer);
     return { layer: this.o.layer, clock: this.o.clock, ids: this.o.ids, logger: this.log, timers: this.timers, peer, via: { transport: peer.protocol.toUpperCase(), host: hostForUri(l.host), port: l.port }, supported: this.o.supported ?? [], ...(this.o.inviteDeadlineMs === undefined ? {} : { inviteDeadlineMs: this.o.inviteDeadlineMs }) };
   }
 
@@ -161,7 +162,7 @@ export class UserAgent {
       accept: (r) => {
         if (answered) return undefined;
         settle();
-        const contact = this.contact(tx.from.protocol);
+        const contact = this.contact(tx.from.protocol, tx.from);
         const d = dialogFromRequest(req, tag, contact);
         const res = buildResponse(req, r.status ?? 200, { toTag: tag, headers: [{ name: "Contact", value: contact }, { name: "Allow", value: ALLOW }, ...headersOf(r)], ...(r.body === undefined ? {} : { body: r.body }) });
         tx.respond(res);
@@ -189,7 +190,7 @@ export class UserAgent {
 
   /** OPTIONS outside a dialog (health checks). */
   options(uri: string, peer: Peer, from = "sip:siprec@invalid"): Promise<RequestResult> {
-    const l = this.o.local(peer.protocol);
+    const l = this.o.local(peer.protocol, peer);
     const req: SipRequest = {
       kind: "request",
       method: "OPTIONS",

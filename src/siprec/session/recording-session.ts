@@ -48,6 +48,8 @@ export interface RecordingSessionOptions {
   readonly labels: readonly string[];
   /** Groups the media of this RS (the pause gate). */
   readonly group: string;
+  /** Our SIP (From) and media (c=) address toward a resolved SRS address; config.fromUri/localAddress otherwise. */
+  readonly localAddressFor?: (peer: Peer) => { readonly sip: string; readonly media: string };
 }
 
 
@@ -147,13 +149,18 @@ export class RecordingSession {
 
   async #tryServer(srs: SrsTarget, deadline: number, srtp: boolean): Promise<"established" | "next" | "stop"> {
     const c = this.o.config;
+    const peers = await srs.peers();
+    const first = peers[0];
+    const local = first === undefined || this.o.localAddressFor === undefined ? undefined : this.o.localAddressFor(first);
+    const address = local?.media ?? c.localAddress;
+    const fromUri = local === undefined ? c.fromUri : `sip:siprec@${local.sip.includes(":") ? `[${local.sip}]` : local.sip}`;
     const locals = await this.o.media.prepare(this.o.labels);
     const keys = new Map<string, SendKey>();
     const offer = buildRecordingOffer({
       sessionId: String(this.o.ids.uint32()),
       sessionVersion: 1n,
-      address: c.localAddress,
-      addrType: c.localAddress.includes(":") ? "IP6" : "IP4",
+      address,
+      addrType: address.includes(":") ? "IP6" : "IP4",
       codecs: c.codecs,
       telephoneEvent: c.telephoneEvent,
       ptime: c.ptime,
@@ -167,13 +174,12 @@ export class RecordingSession {
     });
     const snapshot = this.#md.snapshot();
     const body = buildRecordingBody({ sdp: serializeSdp(offer), metadata: buildMetadataXml(snapshot) }, this.o.ids);
-    const peers = await srs.peers();
     this.#event("out", `INVITE ${srs.uri} (${srs.name}, ${locals.length} streams${srtp ? ", SRTP" : ""})`);
     const out = await inviteFirstReachable(
       this.o.ua,
       {
         uri: srs.uri,
-        from: `<${c.fromUri}>`,
+        from: `<${fromUri}>`,
         to: `<${srs.uri}>`,
         headers: [{ name: "Require", value: "siprec" }, { name: "Accept", value: SRC_ACCEPT }],
         body: body.body,
