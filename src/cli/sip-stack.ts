@@ -18,15 +18,17 @@ export interface AppStack {
 
 export async function openAppStack(o: { host: string; protocols: readonly ("udp" | "tcp" | "tls")[]; clock: Clock; ids: IdSource; logger?: Logger; contactParams?: string; tls?: TlsSettings; listenPort?: number; inviteDeadlineMs?: number; advertise?: (peer: Peer | undefined) => string }): Promise<AppStack> {
   let layer!: TransactionLayer;
+  // RFC 3261 §18.1.1: a UDP stack also needs TCP for requests over 1300 bytes.
+  const protocols = o.protocols.includes("udp") && !o.protocols.includes("tcp") ? [...o.protocols, "tcp" as const] : o.protocols;
   const onMessage = (b: Uint8Array, from: Peer) => layer.receive(b, from);
   const open = async (): Promise<Map<TransportProtocol, SipTransport>> => {
     const transports = new Map<TransportProtocol, SipTransport>();
     let port = o.listenPort ?? 0;
     try {
-      for (const p of o.protocols) {
+      for (const p of protocols) {
         const t =
           p === "udp"
-            ? await UdpTransport.open({ host: o.host, port, onMessage, allowLargeRequests: true })
+            ? await UdpTransport.open({ host: o.host, port, onMessage })
             : await StreamTransport.open({ protocol: p, host: o.host, port: p === "tls" && port !== 0 ? port + 1 : port, listen: p === "tcp" || o.tls?.cert !== undefined, clock: o.clock, onMessage, ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.logger === undefined ? {} : { logger: o.logger }) });
         transports.set(p, t);
         if (port === 0 && t.local.port !== 0) port = t.local.port;
@@ -44,7 +46,7 @@ export async function openAppStack(o: { host: string; protocols: readonly ("udp"
     try {
       transports = await open();
     } catch (e) {
-      if ((o.listenPort ?? 0) !== 0 || o.protocols.length < 2 || tries >= 8) throw e;
+      if ((o.listenPort ?? 0) !== 0 || protocols.length < 2 || tries >= 8) throw e;
     }
   }
   layer = new TransactionLayer({ clock: o.clock, transports, ...(o.logger === undefined ? {} : { logger: o.logger }) });

@@ -8,6 +8,7 @@ import type { Io } from "./io.ts";
 import { loadConfig } from "../config/load.ts";
 import { type SrsClientTls, srsClientTls } from "./srs-tls.ts";
 import { type CryptoSuite, isKnownSuite } from "../sdp/crypto-attr.ts";
+import { decideTransport } from "../sip/message/transport-choice.ts";
 
 /** `--srtp-suite A,B`: SDES suites in offer order, or a message naming the unknown one. */
 export function parseSuites(text: string): { ok: true; value: CryptoSuite[] } | { ok: false; message: string } {
@@ -55,16 +56,20 @@ export async function resolveSrsTarget(srs: string, configPath: string | undefin
 /**
  * The transport, URI and TLS settings to use once the command line is
  * applied: `--transport` over the server's (else TCP), `--tls-ca` and
- * `--tls-no-verify` over its TLS settings; a URI reached over TLS gets
- * `;transport=tls` unless it is a sips: URI.
+ * `--tls-no-verify` over its TLS settings; a sip: URI reached over TLS
+ * becomes sips: (RFC 3261 §26.2.2).
  */
 export async function applyTransportFlags(
   t: SrsTargetChoice,
   flags: { readonly transport?: string; readonly tlsCa?: string; readonly tlsNoVerify?: boolean },
   io: Io,
 ): Promise<Chosen> {
-  const transport = flags.transport ?? t.transport ?? "tcp";
-  if (transport !== "udp" && transport !== "tcp" && transport !== "tls") return { ok: false, error: { kind: "usage", message: "--transport must be udp, tcp or tls" } };
+  const flag = flags.transport ?? t.transport;
+  if (flag !== undefined && flag !== "udp" && flag !== "tcp" && flag !== "tls") return { ok: false, error: { kind: "usage", message: "--transport must be udp, tcp or tls" } };
+  // One rule (decideTransport): the URI's transport parameter, sips: → TLS, the flag, else TCP; a flag against the URI is a usage error.
+  const decided = decideTransport(t.uri, flag);
+  if (!decided.ok) return { ok: false, error: { kind: "usage", message: `--srs ${t.uri}: ${decided.error.message}` } };
+  const transport = decided.value;
   if (transport !== "tls") return { ok: true, value: { ...t, transport } };
   const ca = flags.tlsCa === undefined ? undefined : await io.fs.readFile(flags.tlsCa).catch(() => undefined);
   if (flags.tlsCa !== undefined && ca === undefined) return { ok: false, error: { kind: "usage", message: `--tls-ca ${flags.tlsCa}: cannot read` } };
@@ -75,6 +80,7 @@ export async function applyTransportFlags(
     ...(ca === undefined ? {} : { ca: new TextDecoder().decode(ca) }),
     verify: flags.tlsNoVerify === true ? false : (t.tls?.verify ?? true),
   };
-  const uri = /;transport=tls/i.test(t.uri) || /^sips:/i.test(t.uri) ? t.uri : `${t.uri};transport=tls`;
+  // RFC 3261 §26.2.2: a URI reached over TLS is written sips:, not with the deprecated ";transport=tls".
+  const uri = /;transport=tls/i.test(t.uri) || /^sips:/i.test(t.uri) ? t.uri : t.uri.replace(/^sip:/i, "sips:");
   return { ok: true, value: { ...t, uri, transport, tls } };
 }

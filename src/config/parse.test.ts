@@ -132,6 +132,12 @@ describe("cross-field rules", () => {
   test("secret env names are checked", () => {
     expect(only(`[freeswitch]\npassword_env = "not a name"\n${MIN}`).path).toBe("freeswitch.password_env");
   });
+  test("the [[srs]] transport follows the one rule: ;transport=tls in the URI is TLS (not TCP), a contradicting transport key is an error", () => {
+    const r = parseConfigText(`[[srs]]\nname = "t"\nuri = "sip:srs@127.0.0.1:5071;transport=tls"\n`);
+    expect(r.ok && r.value.srs[0]?.transport).toBe("tls");
+    expect(only(`[[srs]]\nname = "t"\nuri = "sips:srs@127.0.0.1"\ntransport = "udp"\n`)).toMatchObject({ path: "srs[0].transport", message: "transport udp contradicts sips:srs@127.0.0.1, which says tls" });
+    expect(only(`[[srs]]\nname = "t"\nuri = "sip:srs@127.0.0.1;transport=udp"\ntransport = "tcp"\n`).path).toBe("srs[0].transport");
+  });
   test("a loopback SRS-facing address with a remote SRS is an error; auto and loopback SRSs are fine", () => {
     const remote = `[[srs]]\nname = "r"\nuri = "sip:srs@198.51.100.7:5060"\n`;
     expect(only(`[recording]\nsip_address = "127.0.0.1"\n${remote}`)).toMatchObject({ path: "recording.sip_address", severity: "error" });

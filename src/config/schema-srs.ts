@@ -6,6 +6,15 @@
  * communication failure).
  */
 import { z } from "zod";
+import { decideTransport } from "../sip/message/transport-choice.ts";
+
+/** The transport the one rule picks (decideTransport); on a conflict (reported by the check) the URI's own. */
+function transportOfUri(uri: string, configured: "udp" | "tcp" | "tls" | undefined): "udp" | "tcp" | "tls" {
+  const d = decideTransport(uri, configured);
+  if (d.ok) return d.value;
+  const own = decideTransport(uri, undefined);
+  return own.ok ? own.value : (configured ?? "tcp");
+}
 import { filePath, host, name, seconds } from "./fields.ts";
 import { checkExclusive, secretFields, secretRefOf, withoutSecretKeys } from "./secret-ref.ts";
 
@@ -63,11 +72,11 @@ export const srsSchema = srsRaw
   .superRefine((s, ctx) => {
     checkExclusive(s, "tls_key", ctx);
     checkExclusive(s, "auth_password", ctx);
-    const parts = splitSrsUri(s.uri);
-    const transport = s.transport ?? (parts?.scheme === "sips" ? "tls" : "tcp");
-    if (parts?.scheme === "sips" && transport !== "tls") {
-      ctx.addIssue({ code: "custom", path: ["transport"], message: `a sips: URI needs transport = "tls", got ${JSON.stringify(transport)}`, input: s.transport });
+    const decided = decideTransport(s.uri, s.transport);
+    if (!decided.ok && decided.error.code === "TRANSPORT_CONFLICT") {
+      ctx.addIssue({ code: "custom", path: ["transport"], message: decided.error.message, input: s.transport });
     }
+    const transport = decided.ok ? decided.value : (s.transport ?? "tcp");
     if (transport !== "tls") {
       for (const key of ["tls_ca_file", "tls_cert_file", "tls_key", "tls_key_env", "tls_key_file", "tls_server_name"] as const) {
         if (s[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `only used with transport = "tls" (this server uses "${transport}")`, input: s[key] });
@@ -86,11 +95,10 @@ export const srsSchema = srsRaw
     }
   })
   .transform((s) => {
-    const parts = splitSrsUri(s.uri);
     const base = withoutSecretKeys(withoutSecretKeys(s, "tls_key"), "auth_password");
     return {
       ...base,
-      transport: s.transport ?? (parts?.scheme === "sips" ? "tls" : "tcp"),
+      transport: transportOfUri(s.uri, s.transport),
       tls_key: secretRefOf(s, "tls_key"),
       auth_password: secretRefOf(s, "auth_password"),
     };

@@ -12,7 +12,7 @@ import type { OfferCodec } from "../siprec/offer.ts";
 import { RecordingSession } from "../siprec/session/recording-session.ts";
 import type { SrsTarget } from "../siprec/session/types.ts";
 import { systemResolver } from "../sip/dns-resolver.ts";
-import { type Resolver, locate } from "../sip/ua/locate.ts";
+import { type Resolver, locate, transportFor } from "../sip/ua/locate.ts";
 import type { UserAgent } from "../sip/ua/user-agent.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
@@ -21,8 +21,9 @@ import type { ForkerRecordingMedia } from "./forker-media.ts";
 
 export type SrsConfig = Config["srs"][number];
 
+/** The [[srs]]'s transport, normalised by the config schema with the one rule (decideTransport). */
 export function transportOf(s: SrsConfig): "udp" | "tcp" | "tls" {
-  return s.transport ?? (/^sips:/i.test(s.uri) ? "tls" : "tcp");
+  return transportFor(s.uri, s.transport) ?? "tcp";
 }
 
 export function serversOf(cfg: Config, group: string): SrsConfig[] {

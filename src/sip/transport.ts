@@ -5,6 +5,19 @@
  */
 export type TransportProtocol = "udp" | "tcp" | "tls";
 
+/**
+ * RFC 3261 §18.1.1: "If a request is within 200 bytes of the path MTU, or if
+ * it is larger than 1300 bytes and the path MTU is unknown, the request MUST
+ * be sent using an RFC 2914 congestion controlled transport protocol, such
+ * as TCP."
+ */
+export const UDP_REQUEST_LIMIT = 1300;
+
+/** The peer a request of `size` bytes goes to: a UDP target becomes TCP (same host and port) above the limit. */
+export function peerForSize(peer: Peer, size: number): Peer {
+  return peer.protocol === "udp" && size > UDP_REQUEST_LIMIT ? { ...peer, protocol: "tcp" } : peer;
+}
+
 /** A TLS client's settings toward one server (per SRS: its trust anchors, client certificate, name). */
 export interface ClientTls {
   /** PEM trust anchors; the system store when absent. */

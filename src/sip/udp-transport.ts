@@ -8,7 +8,8 @@
 import type { udp } from "bun";
 import { type InboundHandler, type LocalAddress, type Peer, type SipTransport, TransportError } from "./transport.ts";
 
-export const UDP_REQUEST_LIMIT = 1300;
+export { UDP_REQUEST_LIMIT } from "./transport.ts";
+import { UDP_REQUEST_LIMIT } from "./transport.ts";
 /** The largest datagram we accept or send at all. */
 export const MAX_DATAGRAM = 65_507;
 

@@ -13,7 +13,8 @@ import { buildResponse } from "../message/response.ts";
 import type { HeaderField, SipRequest, SipResponse } from "../message/types.ts";
 import type { ServerTransaction, TransactionLayer } from "../transaction/layer.ts";
 import type { TimerConfig } from "../transaction/timers.ts";
-import type { Peer } from "../transport.ts";
+import { type Peer, type TransportProtocol, peerForSize } from "../transport.ts";
+import { serializeMessage } from "../message/serialize.ts";
 import type { Clock, TimerId } from "../../lib/clock.ts";
 import type { IdSource } from "../../lib/ids.ts";
 import type { Logger } from "../../lib/log.ts";
@@ -28,6 +29,8 @@ export interface DialogContext {
   readonly peer: Peer;
   /** Option tags for Supported on every request but ACK (RFC 4028 §7.1: "timer"; RFC 7866: "siprec"). */
   readonly supported?: readonly string[];
+  /** Via for another transport toward the same peer (a request too large for UDP goes over TCP, RFC 3261 §18.1.1). */
+  readonly viaFor?: (p: TransportProtocol) => { readonly transport: string; readonly host: string; readonly port: number };
   /** How long an in-dialog INVITE may stay without a final response before we CANCEL it and go on (RFC 3261 §9.1). */
   readonly inviteDeadlineMs?: number;
 }
@@ -209,7 +212,14 @@ export class DialogSession {
       ...(refresh && !given.has("session-expires") ? refreshRequestHeaders(this.#timerState) : []),
     ];
     const { answerInAck, ...plain } = o;
-    const built = buildInDialogRequest(this.dialog, method, { branch: newBranch(this.ctx.ids), viaHost: this.ctx.via.host, viaPort: this.ctx.via.port, viaTransport: this.ctx.via.transport, ...plain, headers: [...(o.headers ?? []), ...extra] });
+    const branch = newBranch(this.ctx.ids);
+    const start = this.dialog;
+    let built = buildInDialogRequest(start, method, { branch, viaHost: this.ctx.via.host, viaPort: this.ctx.via.port, viaTransport: this.ctx.via.transport, ...plain, headers: [...(o.headers ?? []), ...extra] });
+    // RFC 3261 §18.1.1: a request over 1300 bytes toward a UDP peer goes over TCP to the same address.
+    let peer = peerForSize(this.ctx.peer, serializeMessage(built.request).length);
+    const via = peer !== this.ctx.peer ? this.ctx.viaFor?.("tcp") : this.ctx.via;
+    if (via === undefined) peer = this.ctx.peer;
+    else if (via !== this.ctx.via) built = buildInDialogRequest(start, method, { branch, viaHost: via.host, viaPort: via.port, viaTransport: via.transport, ...plain, headers: [...(o.headers ?? []), ...extra] });
     this.dialog = built.dialog;
     let ack: SipRequest | undefined;
     const sendAck = async (res: SipResponse) => {
@@ -218,7 +228,7 @@ export class DialogSession {
       ack = buildInDialogRequest(this.dialog, "ACK", { branch: newBranch(this.ctx.ids), viaHost: this.ctx.via.host, viaPort: this.ctx.via.port, viaTransport: this.ctx.via.transport, cseq: built.dialog.localSeq, ...(answer === undefined ? {} : { body: answer.body, contentType: answer.contentType }) }).request;
       await this.ctx.layer.sendStateless(ack, this.ctx.peer).catch(() => {});
     };
-    const result = await this.#withDeadline(method, built.request, (res) => {
+    const result = await this.#withDeadline(method, built.request, peer, (res) => {
       // A 2xx after we gave up still gets its ACK (§13.2.2.4); the session goes on as it was.
       if (ack === undefined) void sendAck(res);
       else void this.ctx.layer.sendStateless(ack, this.ctx.peer).catch(() => {});
@@ -248,11 +258,11 @@ export class DialogSession {
   readonly #gaveUp = new WeakSet<RequestResult>();
 
   /** An INVITE still without a final response at the deadline is CANCELled and reported as 487 (local). */
-  #withDeadline(method: string, req: SipRequest, on2xxAgain: (res: SipResponse) => void): Promise<RequestResult> {
+  #withDeadline(method: string, req: SipRequest, peer: Peer, on2xxAgain: (res: SipResponse) => void): Promise<RequestResult> {
     const deadlineMs = this.ctx.inviteDeadlineMs ?? DEFAULT_INVITE_DEADLINE_MS;
     let provisional = false;
     let late = false;
-    const sent = sendRequest(this.ctx.layer, req, this.ctx.peer, {
+    const sent = sendRequest(this.ctx.layer, req, peer, {
       onProvisional: () => {
         provisional = true;
       },
@@ -264,7 +274,7 @@ export class DialogSession {
         if (!provisional) return; // Timer B (64*T1) ends a transaction that never got an answer.
         late = true;
         this.ctx.logger.warn("in-dialog INVITE without a final response: CANCEL sent, going on without it", { callId: this.dialog.callId, deadlineMs });
-        void sendRequest(this.ctx.layer, buildCancel(req), this.ctx.peer);
+        void sendRequest(this.ctx.layer, buildCancel(req), peer);
         const r: RequestResult = { kind: "final", res: { kind: "response", status: 487, reason: `Request Terminated (no final response in ${deadlineMs} ms; CANCEL sent)`, headers: [], body: new Uint8Array(), bodyOffset: 0 } };
         this.#gaveUp.add(r);
         resolve(r);

@@ -2,8 +2,8 @@
  * Locating a SIP server (RFC 3263 §4) behind a Resolver port, so the rules
  * are tested with a fake DNS:
  *
- * - transport: the URI's transport parameter, else TLS for sips:, else the
- *   configured one (siprec defaults to TCP toward SRSs);
+ * - transport: decideTransport (the URI's transport parameter, else TLS for
+ *   sips:, else the configured one, else TCP);
  * - a numeric host skips DNS; an explicit port skips SRV (§4.2: "If the
  *   TARGET was not a numeric IP address, but a port is present in the URI,
  *   the client performs an A or AAAA record lookup");
@@ -16,6 +16,9 @@
  */
 import { parseUri, uriParam } from "../message/uri.ts";
 import type { Peer, TransportProtocol } from "../transport.ts";
+import { decideTransport } from "../message/transport-choice.ts";
+
+export { decideTransport } from "../message/transport-choice.ts";
 
 export interface SrvRecord {
   readonly name: string;
@@ -34,13 +37,12 @@ export type LocateError = { readonly code: "LOCATE_BAD_URI" | "LOCATE_NOT_FOUND"
 
 const NUMERIC = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f:.]+)$/;
 
+/** The transport for a URI; where the configured one contradicts it (reported by the config check and the CLI), the URI's own wins (RFC 3263 §4.1). */
 export function transportFor(uriText: string, configured: TransportProtocol | undefined): TransportProtocol | undefined {
-  const u = parseUri(uriText);
-  if (!u.ok || u.value.scheme === "tel") return undefined;
-  const t = uriParam(u.value, "transport")?.toLowerCase();
-  if (u.value.scheme === "sips") return "tls";
-  if (t === "udp" || t === "tcp" || t === "tls") return t;
-  return configured ?? "udp";
+  const d = decideTransport(uriText, configured);
+  if (d.ok) return d.value;
+  const own = decideTransport(uriText, undefined);
+  return own.ok ? own.value : undefined;
 }
 
 /**

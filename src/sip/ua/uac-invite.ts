@@ -15,7 +15,8 @@ import { buildInDialogRequest, dialogFromResponse } from "../dialog/dialog.ts";
 import { headerList, headerValues } from "../message/headers.ts";
 import { parseNameAddr } from "../message/name-addr.ts";
 import type { HeaderField, SipRequest, SipResponse } from "../message/types.ts";
-import type { Peer } from "../transport.ts";
+import { type Peer, peerForSize } from "../transport.ts";
+import { serializeMessage } from "../message/serialize.ts";
 import { randomToken } from "../../lib/ids.ts";
 
 export interface InviteRequest {
@@ -85,9 +86,17 @@ export async function invite(ua: UserAgent, r: InviteRequest): Promise<InviteOut
   let nc = 0;
   let lastNonce = "";
   for (;;) {
-    const inv = buildInvite(ua, r, a, callId, fromTag);
+    let inv = buildInvite(ua, r, a, callId, fromTag);
+    // RFC 3261 §18.1.1: over 1300 bytes toward a UDP target, the INVITE goes over TCP (same host and port).
+    const size = serializeMessage(inv).length;
+    const big = peerForSize(a.peer, size);
+    if (big !== a.peer) {
+      a.peer = big;
+      inv = buildInvite(ua, r, a, callId, fromTag);
+    }
     const result = await sendWithDeadline(ua, inv, a.peer, r);
-    if (result.kind !== "final") return { ok: false, status: statusOf(result), reason: result.kind === "timeout" ? "no final response (timeout)" : `transport: ${result.reason}` };
+    const tooBig = big.protocol === "tcp" && r.peer.protocol === "udp" ? ` (the ${size}-byte INVITE is over RFC 3261 §18.1.1's 1300 bytes for UDP, so it went over TCP to ${big.host}:${big.port})` : "";
+    if (result.kind !== "final") return { ok: false, status: statusOf(result), reason: result.kind === "timeout" ? `no final response (timeout)${tooBig}` : `transport: ${result.reason}${tooBig}` };
     const res = result.res;
     if (res.status >= 200 && res.status < 300) return established(ua, inv, res, a.peer, result.cancelled);
     // The 487 that answers our own deadline CANCEL means "no answer in time" to the caller.

@@ -79,7 +79,7 @@ export class UserAgent {
 
   dialogContext(peer: Peer): DialogContext {
     const l = this.o.local(peer.protocol, peer);
-    return { layer: this.o.layer, clock: this.o.clock, ids: this.o.ids, logger: this.log, timers: this.timers, peer, via: { transport: peer.protocol.toUpperCase(), host: hostForUri(l.host), port: l.port }, supported: this.o.supported ?? [], ...(this.o.inviteDeadlineMs === undefined ? {} : { inviteDeadlineMs: this.o.inviteDeadlineMs }) };
+    return { layer: this.o.layer, clock: this.o.clock, ids: this.o.ids, logger: this.log, timers: this.timers, peer, via: { transport: peer.protocol.toUpperCase(), host: hostForUri(l.host), port: l.port }, supported: this.o.supported ?? [], viaFor: (p) => { const x = this.o.local(p, peer); return { transport: p.toUpperCase(), host: hostForUri(x.host), port: x.port }; }, ...(this.o.inviteDeadlineMs === undefined ? {} : { inviteDeadlineMs: this.o.inviteDeadlineMs }) };
   }
 
   register(s: DialogSession): void {
