@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { CallMetadata, labelOfTap, labelsFor } from "./call-metadata.ts";
+import { rfc7989SessionIds, CallMetadata, labelOfTap, labelsFor } from "./call-metadata.ts";
 import { channelFromEvent } from "./channel.ts";
 import { buildSnapshot, diffMetadata } from "../siprec/metadata/snapshot.ts";
 import { buildMetadataXml } from "../siprec/metadata/build.ts";
@@ -26,12 +26,24 @@ const mapping = {
 };
 const T0 = Date.UTC(2026, 10, 26, 21, 40, 46);
 
+describe("sipSessionID is the RFC 7989 Session-ID (RFC 7865 §6.2)", () => {
+  test("from FreeSWITCH's session_uuid/remote_session_uuid, else the raw header, else none", () => {
+    const vars = (o: Record<string, string>) => new Map(Object.entries(o));
+    expect(rfc7989SessionIds(vars({ variable_session_uuid: "AB30317F1A784DC48FF824D0D3715D86", variable_remote_session_uuid: "47755a9de7794ba387653f2099600ef2" }))).toEqual(["ab30317f1a784dc48ff824d0d3715d86;remote=47755a9de7794ba387653f2099600ef2"]);
+    expect(rfc7989SessionIds(vars({ variable_session_uuid: "ab30317f1a784dc48ff824d0d3715d86" }))).toEqual(["ab30317f1a784dc48ff824d0d3715d86"]);
+    expect(rfc7989SessionIds(vars({ variable_sip_i_session_id: "ab30317f1a784dc48ff824d0d3715d86 ; remote=00000000000000000000000000000000" }))).toEqual(["ab30317f1a784dc48ff824d0d3715d86;remote=00000000000000000000000000000000"]);
+    expect(rfc7989SessionIds(vars({ variable_sip_call_id: "1-5443@127.0.0.1", variable_sip_i_session_id: "not-a-uuid" }))).toEqual([]);
+  });
+});
+
 describe("call metadata from FreeSWITCH channel data", () => {
   test("separate streams: caller and callee from the captured call, label 1 = caller speaks, label 2 = callee speaks; schema-valid", () => {
     const m = new CallMetadata(new FixedIds(), a, "separate", mapping, T0);
     m.bridgedTo(b, T0 + 500);
     const v = m.view();
-    expect(v.sipSessionIds).toEqual(["1-5443@127.0.0.1"]);
+    // No RFC 7989 Session-ID on the captured call: no <sipSessionID> (the Call-ID is not one); the mapped Call-ID is extension data.
+    expect(v.sipSessionIds).toEqual([]);
+    expect(JSON.stringify(v.extensionData)).toContain("1-5443@127.0.0.1");
     const live = v.participants.filter((p) => p.leaveTime === undefined);
     expect(live.map((p) => [p.aor, p.name])).toEqual([["sip:1001@127.0.0.1:5070", "Lab UAC"], ["sip:callee@127.0.0.1:5092", undefined]]);
     const [caller, callee] = live;
@@ -48,7 +60,25 @@ describe("call metadata from FreeSWITCH channel data", () => {
     const m = new CallMetadata(new FixedIds(), a, "mixed", mapping, T0);
     const v = m.view();
     expect(v.streams).toHaveLength(1);
+    // RFC 8068 §3.3.1: every participant sends and receives the mixed stream.
     expect(v.streams[0]!.senders).toHaveLength(2);
+    expect(v.streams[0]!.receivers).toEqual(v.streams[0]!.senders);
+  });
+
+  test("hold and unhold are metadata changes: every recv removed while held, restored after (RFC 7865 §6.8.1), as partial updates", () => {
+    const m = new CallMetadata(new FixedIds(), a, "separate", mapping, T0);
+    m.bridgedTo(b, T0 + 500);
+    const before = buildSnapshot(m.view());
+    expect(m.hold(true)).toBe(true);
+    expect(m.hold(true)).toBe(false);
+    const held = buildSnapshot(m.view());
+    expect(held.participantStreamAssocs.map((x) => x.recv)).toEqual([[], []]);
+    expect(held.participantStreamAssocs.every((x) => x.send.length === 1)).toBe(true);
+    const partial = diffMetadata(before, held);
+    expect(partial.participantStreamAssocs).toHaveLength(2);
+    expect(partial.participants).toEqual([]);
+    m.hold(false);
+    expect(buildSnapshot(m.view()).participantStreamAssocs).toEqual(before.participantStreamAssocs);
   });
 
   test("a transfer to a new leg: the old callee leaves, the new one joins, as a partial update; the same leg twice changes nothing", () => {

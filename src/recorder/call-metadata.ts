@@ -55,6 +55,25 @@ function sipHeaders(h: ReadonlyMap<string, string>): Map<string, string> {
   return out;
 }
 
+const UUID32 = /^[0-9a-f]{32}$/i;
+
+/**
+ * RFC 7865 §6.2: <sipSessionID> is the RFC 7989 Session-ID of the recorded
+ * call ("local-uuid;remote=remote-uuid"), not its Call-ID. FreeSWITCH keeps
+ * a received Session-ID in session_uuid / remote_session_uuid (profile
+ * param rfc7989-session-id), or exposes the raw header with
+ * parse-all-invite-headers (sip_i_session_id); without one it is left out.
+ */
+export function rfc7989SessionIds(h: ReadonlyMap<string, string>): string[] {
+  const local = h.get("variable_session_uuid") ?? "";
+  if (UUID32.test(local)) {
+    const remote = h.get("variable_remote_session_uuid") ?? "";
+    return [UUID32.test(remote) ? `${local.toLowerCase()};remote=${remote.toLowerCase()}` : local.toLowerCase()];
+  }
+  const raw = (h.get("variable_sip_i_session_id") ?? h.get("variable_sip_h_Session-ID") ?? "").trim();
+  return /^[0-9a-f]{32}(\s*;\s*remote=[0-9a-f]{32})?(\s*;[^\s]*)*$/i.test(raw) ? [raw.replace(/\s+/g, "")] : [];
+}
+
 function variables(h: ReadonlyMap<string, string>): Map<string, string> {
   const out = new Map<string, string>();
   for (const [k, v] of h) if (k.startsWith("variable_")) out.set(k.slice("variable_".length), v);
@@ -71,6 +90,7 @@ export class CallMetadata {
   readonly #parties: Party[] = [];
   readonly #startTime: string;
   #stopTime: string | undefined;
+  #held = false;
   #a: ChannelInfo;
 
   constructor(
@@ -123,6 +143,18 @@ export class CallMetadata {
     return true;
   }
 
+  /**
+   * The call is on hold (or back): RFC 7865 §6.8.1 reports a participant
+   * that stops receiving without that recv; while held nobody hears the
+   * other side, so every recv goes and comes back on unhold. Returns true
+   * when that changed the view.
+   */
+  hold(on: boolean): boolean {
+    if (this.#held === on) return false;
+    this.#held = on;
+    return true;
+  }
+
   end(atMs: number): void {
     this.#stopTime ??= metadataTime(atMs);
   }
@@ -135,14 +167,15 @@ export class CallMetadata {
     return {
       groupId: this.#groupId,
       sessionId: this.#sessionId,
-      sipSessionIds: this.#a.sipCallId === "" ? [] : [this.#a.sipCallId],
+      sipSessionIds: rfc7989SessionIds(this.#a.headers),
       startTime: this.#startTime,
       ...(this.#stopTime === undefined ? {} : { stopTime: this.#stopTime }),
       participants: this.#parties.map(({ role: _r, key: _k, ...p }) => p),
       streams: [...this.#streamIds].map(([label, id]) => {
         const senders = (speakers[label] ?? []).filter((x): x is string => x !== undefined);
+        // RFC 8068 §3.3.1: in a mixed stream every participant sends and receives.
         const others = [caller?.id, callee?.id].filter((x): x is string => x !== undefined && (this.mode === "mixed" || !senders.includes(x)));
-        return { id, label, senders, receivers: this.mode === "mixed" ? [] : others };
+        return { id, label, senders, receivers: this.#held ? [] : others };
       }),
       recordingAssociateTime: this.#startTime,
       ...(ext === undefined ? {} : { extensionData: ext }),

@@ -55,7 +55,8 @@ describe("recorder on esl-call-plain", () => {
 
     w.journal.length = 0;
     await feed(8, 12); // DTMF, BACKGROUND_JOB, hold, unhold
-    expect(w.journal).toEqual(["dtmf 1 5 1600", "re-INVITE inactive default", "re-INVITE sendonly default"]);
+    // Hold and unhold: the media re-INVITE, then the metadata change (RFC 7865 §6.8.1).
+    expect(w.journal).toEqual(["dtmf 1 5 1600", "re-INVITE inactive default", "UPDATE metadata default", "re-INVITE sendonly default", "UPDATE metadata default"]);
 
     w.journal.length = 0;
     await feed(12, 18); // uuid_broadcast pause/resume, stop, unbridge, hangups

@@ -189,8 +189,10 @@ export class Recording {
   async hold(on: boolean): Promise<void> {
     if (this.#held === on) return;
     this.#held = on;
-    if (this.#paused) return;
-    await Promise.all([...this.#sessions.values()].map((s) => (on ? s.pause() : s.resume())));
+    const changed = this.#metadata?.hold(on) === true;
+    if (!this.#paused) await Promise.all([...this.#sessions.values()].map((s) => (on ? s.pause() : s.resume())));
+    // RFC 7865 §6.8.1: hold and unhold are metadata changes too (recv removed, then restored).
+    if (changed) await Promise.all([...this.#sessions.values()].map((s) => s.updateMetadata()));
     this.persist();
   }
 
