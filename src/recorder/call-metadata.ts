@@ -155,8 +155,10 @@ export class CallMetadata {
     return true;
   }
 
+  /** The recording ends: the session's stop-time and every live participant's disassociate-time (RFC 7865 §6.3, §6.8). */
   end(atMs: number): void {
     this.#stopTime ??= metadataTime(atMs);
+    for (const p of this.#parties.filter((x) => x.leaveTime === undefined)) this.#leave(p, atMs);
   }
 
   view(): CallView {

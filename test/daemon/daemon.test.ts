@@ -265,7 +265,7 @@ describe("siprec daemon: call changes mirrored to the SRS", () => {
     expect((report["pauses"] as unknown[]).length).toBe(1);
     // The snapshot already had B (bridged before the INVITE); hold and unhold are partial updates (every recv removed,
     // then restored: RFC 7865 §6.8.1); the transfer to another leg is a partial update where B leaves.
-    expect(report["metadataVersions"]).toBe(4);
+    expect(report["metadataVersions"]).toBe(5);
     const read = (n: number) => readFileSync(join(report["folder"] as string, `metadata-${n}.xml`), "utf8");
     expect(read(2)).toContain("<datamode>partial</datamode>");
     expect(read(2)).toContain("<participantstreamassoc");
@@ -273,6 +273,9 @@ describe("siprec daemon: call changes mirrored to the SRS", () => {
     expect(read(3).match(/<recv>/g)?.length).toBe(2);
     expect(read(4)).toContain("<datamode>partial</datamode>");
     expect(read(4)).toContain("disassociate-time");
+    // Before the BYE: the session's stop-time and every participant's disassociate-time (RFC 7865 §6.3, §6.8).
+    expect(read(5)).toContain("<stop-time>");
+    expect(read(5).match(/<disassociate-time>/g)?.length).toBeGreaterThanOrEqual(2);
   }, 30_000);
 
   test("dtmf = drop sends no telephone-event at all", async () => {

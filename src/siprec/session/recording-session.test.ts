@@ -206,6 +206,31 @@ describe("an established recording", () => {
     expect(got[0]).not.toContain("<participant ");
   });
 
+  test("stop: a partial update with the stop-time and disassociate-times goes before the BYE (RFC 7865 §6.3, §6.8)", async () => {
+    const r = rig();
+    let srsDialog: DialogSession | undefined;
+    r.a.ua.onInvite = (inv) => (srsDialog = r.answer(inv));
+    let ended = false;
+    const s = r.session({
+      metadata: () => {
+        const v = r.view();
+        return ended ? { ...v, stopTime: "2026-11-26T12:09:00Z", participants: v.participants.map((p) => ({ ...p, leaveTime: "2026-11-26T12:09:00Z" })) } : v;
+      },
+    });
+    await r.run(s.start());
+    const got: string[] = [];
+    (srsDialog as DialogSession).onRequest = (req) => {
+      got.push(`${req.request.method} ${new TextDecoder().decode(req.request.body)}`);
+      req.respond({ status: 200 });
+    };
+    (srsDialog as DialogSession).whenEnded(() => got.push("BYE"));
+    ended = true;
+    await r.run(s.stop(), 4000);
+    expect(got.map((g) => g.split(" ")[0])).toEqual(["UPDATE", "BYE"]);
+    expect(got[0]).toContain("<stop-time>2026-11-26T12:09:00Z</stop-time>");
+    expect(got[0]?.match(/<disassociate-time>/g)?.length).toBe(2);
+  });
+
   test("stop: BYE, media stopped, report with figures; stop twice is fine", async () => {
     const r = await established();
     const rep = await r.run(r.s.stop(), 2000);

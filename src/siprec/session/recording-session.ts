@@ -53,6 +53,9 @@ export interface RecordingSessionOptions {
 }
 
 
+/** How long the final metadata update may delay the BYE. */
+const STOP_UPDATE_MS = 2000;
+
 export function failsOver(status: number, list: readonly (number | string)[]): boolean {
   // Transport errors and timeouts always move on (RFC 3263 §4.3).
   if (status === 408 || status === 503) return true;
@@ -345,6 +348,9 @@ export class RecordingSession {
     if (this.#state !== "recording" && this.#state !== "paused") return this.report();
     this.#state = "stopping";
     this.#figures = this.o.media.stop();
+    // RFC 7865 §6.3/§6.8: the stop-time and the participants' disassociate-time reach the SRS before the BYE
+    // (a partial update; nothing is sent when the metadata did not change). Bounded: the BYE is never held up long.
+    await Promise.race([this.#md.update(), new Promise((r) => this.o.clock.setTimer(STOP_UPDATE_MS, () => r(false)))]);
     this.#event("out", "BYE");
     const r = await (this.#dialog as DialogSession).bye();
     this.#event("in", `${statusOf(r)} to BYE`);
