@@ -106,7 +106,7 @@ export class Daemon {
         tapTarget: { profile: cfg.tap.profile, host: cfg.tap.address, port: stack.transports.get("udp")?.local.port ?? cfg.tap.sip_port, answerTimeoutMs: cfg.tap.answer_timeout_ms },
         policy: { onFailure: r.on_failure, hangupCause: r.hangup_cause, ...(r.failure_announcement === undefined ? {} : { announcement: { file: r.failure_announcement, seconds: r.failure_announcement_seconds } }), ...(r.indication_announcement === undefined ? {} : { indication: { file: r.indication_announcement, onResume: r.indication_on_resume } }), dtmf: r.dtmf, pauseMode: r.pause_mode, defaultStreams: r.streams, metadata: { namespace: cfg.metadata.namespace, map: cfg.metadata.map } },
         openMedia: (id) => {
-          const m = new ForkerRecordingMedia({ clock: d.clock, ids: d.ids, log: d.log, host: facing.rtpBind, ptimeMs: r.ptime, cname: `siprec@${cfg.tap.address}`, dtmf: r.dtmf, totals: this.forwarded, ports: srsPorts, onClose: () => this.#medias.delete(id) });
+          const m = new ForkerRecordingMedia({ clock: d.clock, ids: d.ids, log: d.log, host: facing.rtpBind, ptimeMs: r.ptime, cname: `rec-${id.slice(0, 8)}@${cfg.tap.address}`, dtmf: r.dtmf, totals: this.forwarded, ports: srsPorts, onClose: () => this.#medias.delete(id) });
           this.#medias.set(id, m);
           return m;
         },

@@ -180,6 +180,8 @@ class GroupDriver implements MediaDriver {
       }
       this.#reporter.add({
         id,
+        // One CNAME per recorded party (label), one NTP reference for the recording (RFC 7866 §8.3.1).
+        cname: `${label}.${this.o.cname}`,
         info: () => forker.outputInfo(id),
         send: (b) => {
           const cur = (this.#current.get(label) as ActiveStream).outcome;

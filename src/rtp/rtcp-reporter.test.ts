@@ -55,6 +55,18 @@ describe("RTCP sender reports", () => {
     expect(sent.length).toBe(2);
   });
 
+  test("a stream's own CNAME (one per recorded party, RFC 7866 §8.3.1) with the shared NTP reference", () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 26, 12, 0, 0));
+    const r = new RtcpReporter({ clock, ids: new FixedIds(4), cname: "rec@siprec" });
+    const sent: RtcpPacket[][] = [];
+    for (const [id, ssrc] of [["1", 11], ["2", 22]] as const) r.add({ id, cname: `${id}.rec@siprec`, info: () => ({ ssrc, timestampNow: 0, packets: 1, octets: 160 }), send: (b) => void sent.push((parseRtcpCompound(b) as { value: RtcpPacket[] }).value) });
+    r.sendReports();
+    const cnames = sent.map((p) => (p[1] as Extract<RtcpPacket, { type: "sdes" }>).chunks[0]?.items[0]?.text);
+    expect(cnames).toEqual(["1.rec@siprec", "2.rec@siprec"]);
+    const ntp = sent.map((p) => (p[0] as Extract<RtcpPacket, { type: "sr" }>).ntpSec);
+    expect(ntp[0]).toBe(ntp[1]);
+  });
+
   test("no sender report before the stream's first RTP packet (RFC 3550 §6.4.1), none for a stream that never sent", () => {
     const { clock, r, sent } = rig();
     r.sendReports();

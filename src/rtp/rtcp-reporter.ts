@@ -28,6 +28,13 @@ export interface ReportedStream {
   info(): { ssrc: number; timestampNow: number; packets: number; octets: number } | undefined;
   /** Sends one compound RTCP packet for this stream (SRTCP protection is the sender's job). */
   send(packet: Uint8Array): void;
+  /**
+   * This stream's CNAME when it differs from the reporter's. RFC 7866
+   * §8.3.1: the SRC SHOULD map each unique CNAME of the recorded calls (one
+   * per party) to a unique CNAME of the recording session. All streams keep
+   * the reporter's one NTP↔RTP reference, so the SRS can still align them.
+   */
+  readonly cname?: string;
 }
 
 export interface ReceptionFigures {
@@ -116,7 +123,7 @@ export class RtcpReporter {
     const ntp = ntpFromUnixMs(this.o.clock.wallNow());
     return serializeRtcpCompound([
       { type: "sr", ssrc: i.ssrc, ntpSec: ntp.sec, ntpFrac: ntp.frac, rtpTimestamp: i.timestampNow, packetCount: i.packets >>> 0, octetCount: i.octets >>> 0, reports: [] },
-      { type: "sdes", chunks: [{ ssrc: i.ssrc, items: [{ type: SDES_CNAME, text: this.o.cname }] }] },
+      { type: "sdes", chunks: [{ ssrc: i.ssrc, items: [{ type: SDES_CNAME, text: s.cname ?? this.o.cname }] }] },
       ...extra,
     ]);
   }

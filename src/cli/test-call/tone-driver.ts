@@ -135,6 +135,7 @@ export class ToneMediaDriver implements MediaDriver {
     if (!this.#sources.has(label)) this.#sources.set(label, this.#source(this.#sources.size));
     this.#reporter?.add({
       id: label,
+      cname: `${label}.${this.o.cname}`,
       info: () => this.#forker.outputInfo(label),
       send: (b) => {
         const cur = (this.#current.get(label) as ActiveStream).outcome;
