@@ -6,7 +6,7 @@
  * would run after every receive callback and batch nothing.
  */
 import type { udp } from "bun";
-import type { PortAllocator } from "./port-allocator.ts";
+import { PortAllocator } from "./port-allocator.ts";
 
 export interface RtpEndpoint {
   readonly port: number;
@@ -119,4 +119,14 @@ export async function openRtpPair(
     }
   }
   return undefined;
+}
+
+/** The tools' own RTP range (test-call, replay, srs): even RTP ports with RTCP on the odd one above, like the daemon. */
+const TOOL_PORTS = new PortAllocator(30000, 39999);
+
+/** An even RTP port with its RTCP on port + 1 (RFC 3550 §11), from the tools' range. */
+export async function openToolRtpPair(o: { readonly host: string; readonly onRtp: RtpSocketOptions["onPacket"]; readonly onRtcp: RtpSocketOptions["onPacket"] }): Promise<{ rtp: RtpEndpoint; rtcp: RtpEndpoint }> {
+  const pair = await openRtpPair(TOOL_PORTS, o);
+  if (pair === undefined) throw new Error("no free even RTP/RTCP port pair in 30000-39999");
+  return pair;
 }

@@ -4,7 +4,7 @@
  * recorded again in the same metadata group), and a SIGTERM drain.
  */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SrsServer } from "../../src/cli/srs/server.ts";
@@ -70,7 +70,8 @@ async function setup() {
 }
 
 const groupId = (folder: string): string => {
-  const xml = readdirSync(folder).filter((f) => f.startsWith("metadata-")).map((f) => readFileSync(join(folder, f), "utf8"))[0] ?? "";
+  // The complete snapshot (metadata-1); later files are partial updates (the stop-time one among them).
+  const xml = existsSync(join(folder, "metadata-1.xml")) ? readFileSync(join(folder, "metadata-1.xml"), "utf8") : "";
   return /<group group_id="([^"]+)"/.exec(xml)?.[1] ?? "";
 };
 

@@ -8,7 +8,8 @@
  * chose the other), with our own SSRC/sequence, SRTP when negotiated.
  */
 import { Forker } from "../../rtp/forker.ts";
-import { type RtpEndpoint, openRtpSocket } from "../../rtp/udp-socket.ts";
+import { type RtpEndpoint, openToolRtpPair } from "../../rtp/udp-socket.ts";
+import { streamChanges } from "../../siprec/session/stream-changes.ts";
 import { sdesContexts } from "../../siprec/session/sdes-keys.ts";
 import { outputFigures, releaseUnused } from "../../siprec/session/stream-figures.ts";
 import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../../siprec/session/types.ts";
@@ -48,7 +49,9 @@ interface Queued {
 
 export class ReplayMediaDriver implements MediaDriver {
   readonly #sockets = new Map<string, { readonly rtp: RtpEndpoint; readonly rtcp?: RtpEndpoint }>();
-  #active: ActiveStream[] = [];
+  /** The streams as the last offer/answer left them (accepted or inactive). */
+  readonly #current = new Map<string, ActiveStream>();
+  #playing = false;
   #captureMs = 0;
   #group = "";
   readonly #forker: Forker;
@@ -68,44 +71,59 @@ export class ReplayMediaDriver implements MediaDriver {
   async prepare(labels: readonly string[]): Promise<LocalStream[]> {
     const out: LocalStream[] = [];
     for (const label of labels) {
-      const rtp = await openRtpSocket({ host: this.o.host, port: 0, onPacket: () => {} });
-      const rtcp = await openRtpSocket({ host: this.o.host, port: 0, onPacket: () => {} });
+      // Like the daemon: an even RTP port with RTCP on the odd one above.
+      const { rtp, rtcp } = await openToolRtpPair({ host: this.o.host, onRtp: () => {}, onRtcp: () => {} });
       this.#sockets.set(label, { rtp, rtcp });
       out.push({ label, port: rtp.port, rtcpPort: rtcp.port });
     }
     return out;
   }
 
+  /** Starts the accepted streams, or applies a later offer/answer to them (stream-changes.ts). */
   start(streams: readonly ActiveStream[], group: string): void {
     this.#group = group;
-    this.#active = streams.filter((s) => s.outcome.status === "accepted");
-    for (const s of this.#active) {
+    const changes = streamChanges(this.#current, streams);
+    for (const label of changes.removed) {
+      // RFC 3264 §8.2: port 0 ends the stream for good.
+      this.#forker.removeInput(label);
+      this.#current.delete(label);
+      const sock = this.#sockets.get(label);
+      this.#sockets.delete(label);
+      if (sock !== undefined) (sock.rtp.close(), sock.rtcp?.close());
+    }
+    for (const { stream: s, change, held } of changes.next) {
       const label = s.local.label;
       const flow = this.o.flows.get(label);
       const sock = this.#sockets.get(label);
       if (flow === undefined || sock === undefined) continue;
-      const o = s.outcome;
-      const ctx = sdesContexts(s).outbound;
-      this.#forker.addInput({ id: label, codec: flow.codec, clockRate: flow.clockRate, ...(flow.telephoneEventPt === undefined ? {} : { telephoneEventPt: flow.telephoneEventPt }) });
-      this.#forker.addOutput(label, {
-        id: label,
-        group,
-        payloadType: o.payloadType,
-        codec: o.codec === "PCMA" ? "PCMA" : o.codec === "G722" ? "G722" : "PCMU",
-        clockRate: 8000,
-        ptimeMs: 20,
-        ...(o.telephoneEventPt === undefined ? {} : { telephoneEventPt: o.telephoneEventPt }),
-        dtmf: "forward",
-        ...(ctx === undefined ? {} : { protect: (b: Uint8Array) => ctx.protectRtp(b) }),
-        port: { send: (b) => sock.rtp.send(b, o.port, o.connection.address) },
-      });
+      this.#current.set(label, s);
+      if (change !== "same") {
+        const o = s.outcome;
+        const ctx = sdesContexts(s).outbound;
+        const protect = ctx === undefined ? undefined : (b: Uint8Array) => ctx.protectRtp(b);
+        const send = (b: Uint8Array): boolean => {
+          const to = (this.#current.get(label) as ActiveStream).outcome;
+          return sock.rtp.send(b, to.port, to.connection.address);
+        };
+        const te = o.telephoneEventPt === undefined ? {} : { telephoneEventPt: o.telephoneEventPt };
+        if (change === "retarget") this.#forker.retargetOutput(label, { port: { send }, payloadType: o.payloadType, ...te, ...(protect === undefined ? {} : { protect }) });
+        else {
+          this.#forker.removeInput(label);
+          this.#forker.addInput({ id: label, codec: flow.codec, clockRate: flow.clockRate, ...(flow.telephoneEventPt === undefined ? {} : { telephoneEventPt: flow.telephoneEventPt }) });
+          this.#forker.addOutput(label, { id: label, group, payloadType: o.payloadType, codec: o.codec === "PCMA" ? "PCMA" : o.codec === "G722" ? "G722" : "PCMU", clockRate: 8000, ptimeMs: 20, ...te, dtmf: "forward", ...(protect === undefined ? {} : { protect }), port: { send } });
+        }
+      }
+      this.#forker.holdOutput(label, held);
     }
-    this.#play();
+    if (!this.#playing) {
+      this.#playing = true;
+      this.#play();
+    }
   }
 
   /** All flows merged in capture order, each handed over at its deadline. */
   #play(): void {
-    const queue: Queued[] = this.#active.flatMap((s) => (this.o.flows.get(s.local.label)?.kept ?? []).map((p) => ({ label: s.local.label, ...p }))).sort((a, b) => a.timeUs - b.timeUs);
+    const queue: Queued[] = [...this.#current.values()].flatMap((s) => (this.o.flows.get(s.local.label)?.kept ?? []).map((p) => ({ label: s.local.label, ...p }))).sort((a, b) => a.timeUs - b.timeUs);
     const firstUs = queue[0]?.timeUs ?? 0;
     const limitUs = this.o.maxDurationMs === undefined ? Infinity : firstUs + this.o.maxDurationMs * 1000;
     const totalUs = Math.min(limitUs, queue[queue.length - 1]?.timeUs ?? 0) - firstUs;
@@ -158,7 +176,7 @@ export class ReplayMediaDriver implements MediaDriver {
   stop(): StreamFigures[] {
     this.#stopped = true;
     this.#done();
-    const figures = this.#active.map((s) => outputFigures(s.local.label, this.#forker, s.local.label, undefined));
+    const figures = [...this.#current.values()].map((s) => outputFigures(s.local.label, this.#forker, s.local.label, undefined));
     const socks = [...this.#sockets.values()];
     this.#sockets.clear();
     this.o.clock.setTimer(50, () => socks.forEach((x) => (x.rtp.close(), x.rtcp?.close())));
@@ -166,6 +184,6 @@ export class ReplayMediaDriver implements MediaDriver {
   }
 
   release(local: readonly LocalStream[]): void {
-    releaseUnused(local, this.#sockets, this.#active);
+    releaseUnused(local, this.#sockets, [...this.#current.values()]);
   }
 }

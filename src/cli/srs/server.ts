@@ -13,7 +13,7 @@ import { openAppStack } from "../sip-stack.ts";
 import type { Clock, TimerId } from "../../lib/clock.ts";
 import type { IdSource } from "../../lib/ids.ts";
 import { type Logger, silentLogger } from "../../lib/log.ts";
-import { openRtpSocket } from "../../rtp/udp-socket.ts";
+import { openRtpSocket, openToolRtpPair } from "../../rtp/udp-socket.ts";
 import { parseSdp } from "../../sdp/parse.ts";
 import { serializeSdp } from "../../sdp/serialize.ts";
 import type { Sdp } from "../../sdp/types.ts";
@@ -136,8 +136,12 @@ export class SrsServer {
     for (const [i, m] of offer.value.media.entries()) {
       if (m.port === 0) continue;
       const label = m.label ?? String(i + 1);
-      sockets.set(label, await openRtpSocket({ host: this.o.host, port: 0, onPacket: (d) => handlers.get(label)?.(d) }));
-      if (!m.rtcpMux) rtcpSockets.set(label, await openRtpSocket({ host: this.o.host, port: 0, onPacket: (d) => rtcpHandlers.get(label)?.(d) }));
+      const onRtp = (d: Uint8Array) => handlers.get(label)?.(d);
+      const onRtcp = (d: Uint8Array) => rtcpHandlers.get(label)?.(d);
+      // Even RTP port, RTCP on the odd one above (RFC 3550 §11), as the client's own streams.
+      const pair = m.rtcpMux ? undefined : await openToolRtpPair({ host: this.o.host, onRtp, onRtcp });
+      sockets.set(label, pair?.rtp ?? (await openRtpSocket({ host: this.o.host, port: 0, onPacket: onRtp })));
+      if (pair !== undefined) rtcpSockets.set(label, pair.rtcp);
     }
     const portsOf = (m: typeof sockets) => new Map([...m].map(([l, s]) => [l, s.port]));
     const answer = buildSrsAnswer(offer.value, portsOf(sockets), this.o.host, this.o.ids, portsOf(rtcpSockets));

@@ -14,7 +14,7 @@ import type { SrtpContext } from "../../rtp/srtp/context.ts";
 import { sdesContexts } from "../../siprec/session/sdes-keys.ts";
 import { type StreamChange, streamChanges } from "../../siprec/session/stream-changes.ts";
 import { outputFigures, releaseUnused } from "../../siprec/session/stream-figures.ts";
-import { type RtpEndpoint, openRtpSocket } from "../../rtp/udp-socket.ts";
+import { type RtpEndpoint, openRtpSocket, openToolRtpPair } from "../../rtp/udp-socket.ts";
 import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../../siprec/session/types.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { IdSource } from "../../lib/ids.ts";
@@ -65,15 +65,14 @@ export class ToneMediaDriver implements MediaDriver {
     const out: LocalStream[] = [];
     for (const label of labels) {
       const onRtcp = (d: Uint8Array) => this.#onRtcp(label, d);
-      const rtp = await openRtpSocket({
-        host: this.o.host,
-        port: 0,
-        onPacket: (d) => {
-          if (this.o.rtcpMux && (d[1] as number) >= 200 && (d[1] as number) <= 207) onRtcp(d);
-          else this.rtpBack++;
-        },
-      });
-      const rtcp = this.o.rtcpMux ? undefined : await openRtpSocket({ host: this.o.host, port: 0, onPacket: onRtcp });
+      const onRtp = (d: Uint8Array): void => {
+        if (this.o.rtcpMux && (d[1] as number) >= 200 && (d[1] as number) <= 207) onRtcp(d);
+        else this.rtpBack++;
+      };
+      // Like the daemon: an even RTP port with RTCP on the odd one above (one socket with rtcp-mux).
+      const pair = this.o.rtcpMux ? undefined : await openToolRtpPair({ host: this.o.host, onRtp, onRtcp });
+      const rtp = pair?.rtp ?? (await openRtpSocket({ host: this.o.host, port: 0, onPacket: onRtp }));
+      const rtcp = pair?.rtcp;
       const local: LocalStream = { label, port: rtp.port, ...(rtcp === undefined ? {} : { rtcpPort: rtcp.port }) };
       this.#legs.set(label, { local, rtp, ...(rtcp === undefined ? {} : { rtcp }) });
       out.push(local);

@@ -215,6 +215,8 @@ export class RecordingSession {
       return "next";
     }
     this.#warnings.push(...analysis.value.warnings);
+    // RFC 7866 §6.2: "the SRS uses +sip.srs in its Contact"; a server without it may not be a recorder at all.
+    if (!/;\s*\+sip\.srs\b/i.test(header(out.response, "contact") ?? "")) this.#warnings.push(`${srs.name}'s 200 OK has no +sip.srs in its Contact (RFC 7866 §6.2): is it a recording server?`);
     this.#establish(srs, out.session, offer, snapshot, analysis.value.streams, locals, keys);
     return "established";
   }
