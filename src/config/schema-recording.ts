@@ -20,6 +20,8 @@ export const recordingSchema = z
     ptime: z.literal([10, 20, 30]).default(20),
     srtp: z.enum(["off", "offer", "require"]).default("off"),
     srtp_suites: z.array(z.enum(SRTP_SUITES)).min(1).default(["AES_CM_128_HMAC_SHA1_80"]),
+    /** SDES keys toward a server without TLS (RFC 4568 §8.3): "warn" (report and log), or "refuse" to never send them. */
+    srtp_over_plain: z.enum(["warn", "refuse"]).default("warn"),
     rtcp_mux: z.boolean().default(false),
     dtmf: z.enum(["forward", "drop"]).default("forward"),
     on_failure: z.enum(["continue", "hangup"]).default("continue"),

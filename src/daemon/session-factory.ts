@@ -84,6 +84,7 @@ export function openSession(d: SessionFactoryDeps, args: OpenSessionArgs): Sessi
       rtcpMux: r.rtcp_mux,
       srtp: r.srtp,
       srtpSuites: r.srtp_suites,
+      srtpOverPlain: r.srtp_over_plain,
       transport: first === undefined ? "tcp" : transportOf(first),
       failoverOn: r.failover_on,
       setupTimeoutMs: r.setup_timeout_ms,

@@ -53,6 +53,22 @@ export function checkSipMessage(lib: Libxml, bytes: Uint8Array, sink: FindingSin
   const author: SdpAuthor = msg.kind === "response" || /;\s*\+sip\.srs\b/.test(header(msg, "contact") ?? "") ? "srs" : "src";
   if (msg.kind === "request" && author === "src") checkSrcHeaders(msg, bytes, isInitialInvite, sink);
   checkBody({ lib, bytes, base: msg.bodyOffset, author, initial: isInitialInvite, sink }, msg);
+  checkKeysInClear(msg, bytes, sink);
+}
+
+/**
+ * RFC 4568 §8.3: "IT IS REQUIRED that encryption of the encapsulating
+ * payload be used whenever a master key parameter (inline) appears in the
+ * message." A message with an inline key whose top Via is UDP or TCP went
+ * in clear (hop by hop, which is all a recorder's signalling has).
+ */
+function checkKeysInClear(msg: SipMessage, bytes: Uint8Array, sink: FindingSink): void {
+  const body = text(msg.body);
+  const key = /^a=crypto:\S+\s+\S+\s+inline:/im.exec(body);
+  if (key === null) return;
+  const transport = /^SIP\/2\.0\/([A-Z]+)/i.exec(header(msg, "via") ?? "")?.[1]?.toUpperCase();
+  if (transport === undefined || transport === "TLS" || transport === "WSS") return;
+  sink.add("sdes-over-plain", `an SDES master key (a=crypto inline) travels over ${transport}, in clear: anyone on the path can decrypt the recording (use TLS, or srtp_over_plain = "refuse")`, { line: lineAtOffset(bytes, msg.bodyOffset + key.index) });
 }
 
 function checkSrcHeaders(msg: SipMessage & { kind: "request" }, bytes: Uint8Array, initial: boolean, sink: FindingSink): void {

@@ -23,6 +23,7 @@ export const RULES = {
   "src-require-siprec": { severity: "error", rfc: "RFC 7866 §6.1.1", checklist: "A2", summary: "an INVITE starting a recording session carries Require: siprec" },
   "src-contact-feature": { severity: "error", rfc: "RFC 7866 §6.1.1", checklist: "A1", summary: "the SRC's Contact carries the +sip.src feature tag as a header parameter" },
   "src-allow-update": { severity: "warning", rfc: "RFC 3311 §4, RFC 7866 §9.2", checklist: "A9", summary: "the INVITE lists UPDATE in Allow, so the SRS can request snapshots" },
+  "sdes-over-plain": { severity: "warning", rfc: "RFC 4568 §8.3", summary: "SDES inline keys travel only in messages sent over TLS" },
   "body-multipart": { severity: "error", rfc: "RFC 7866 §9.1", checklist: "B1", summary: "SDP and metadata together travel as multipart/mixed, one part each" },
   "body-parse": { severity: "error", rfc: "RFC 2046 §5.1.1", checklist: "B8", summary: "the multipart body is well formed and ends with its closing delimiter" },
   "body-no-metadata": { severity: "warning", rfc: "RFC 7866 §9.1", checklist: "E3", summary: "the initial INVITE should carry a complete metadata snapshot" },

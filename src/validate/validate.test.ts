@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { withStrict } from "./report.ts";
 import { detectKind, validateBytes } from "./validate.ts";
 import type { RuleId } from "./rules.ts";
 import { type Libxml, loadLibxml } from "../siprec/metadata/libxml.ts";
@@ -116,6 +117,7 @@ describe("RFC 7866 message rules", () => {
     ["duplicate label", (p) => (p.sdp = p.sdp.replace("a=label:2", "a=label:1")), "sdp-label-duplicate"],
     ["no c= line", (p) => (p.sdp = p.sdp.replace("c=IN IP4 127.0.0.1\r\n", "")), "sdp-connection"],
     ["RTP/SAVP without crypto", (p) => (p.sdp = p.sdp.replace("RTP/AVP", "RTP/SAVP")), "sdp-crypto"],
+    ["an SDES key over UDP/TCP (RFC 4568 §8.3)", (p) => (p.sdp = p.sdp.replace(/RTP\/AVP/g, "RTP/SAVP").replace(/a=sendonly/g, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\na=sendonly")), "sdes-over-plain"],
     ["initial INVITE with partial metadata", (p) => (p.metadata = p.metadata.replace("<datamode>complete</datamode>", "<datamode>partial</datamode>")), "metadata-initial-partial"],
     ["duplicate participant ids", (p) => (p.metadata = p.metadata.replace(/participant_id="([^"]+)"([\s\S]*?)participant_id="[^"]+"/, 'participant_id="$1"$2participant_id="$1"')), "metadata-duplicate-id"],
     ["association to an undefined stream", (p) => (p.metadata = p.metadata.replace(/<send>[^<]+<\/send>/, "<send>AAAAAAAAAAAAAAAAAAAAAA==</send>")), "metadata-dangling-reference"],
@@ -128,6 +130,18 @@ describe("RFC 7866 message rules", () => {
       expect(rules(invite(change))).toContain(rule);
     });
   }
+
+  test("the same SDES key over TLS is fine; --strict makes the plain-transport warning an error", () => {
+    const keyed = (p: GoldenParts) => (p.sdp = p.sdp.replace(/RTP\/AVP/g, "RTP/SAVP").replace(/a=sendonly/g, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\na=sendonly"));
+    const overTls = invite((p) => {
+      keyed(p);
+      p.headers = p.headers.map((h) => (h.name === "Via" ? { name: "Via", value: h.value.replace(/SIP\/2\.0\/[A-Z]+/, "SIP/2.0/TLS") } : h));
+    });
+    expect(rules(overTls)).not.toContain("sdes-over-plain");
+    const plain = validateBytes(lib, "x", invite(keyed)).filter((f) => f.rule === "sdes-over-plain");
+    expect(plain.map((f) => f.severity)).toEqual(["warning"]);
+    expect(plain.map((f) => withStrict(f, true).severity)).toEqual(["error"]);
+  });
 
   test("a re-INVITE (To has a tag) may carry partial metadata and needs no Require", () => {
     const p = goldenParts();

@@ -154,6 +154,21 @@ export class RecordingSession {
     const c = this.o.config;
     const peers = await srs.peers();
     const first = peers[0];
+    // RFC 4568 §8.3: "IT IS REQUIRED that encryption of the encapsulating payload be used whenever a master
+    // key parameter (inline) appears in the message": SDES keys over UDP/TCP are readable by anyone on the path.
+    if (srtp && first !== undefined && first.protocol !== "tls") {
+      const why = `SDES keys would go in clear over ${first.protocol.toUpperCase()} to ${srs.name} (RFC 4568 §8.3 requires an encrypted signalling transport: use TLS)`;
+      if (c.srtpOverPlain === "refuse") {
+        this.#event("out", `no INVITE: ${why}`);
+        if (c.srtp === "offer") {
+          this.#warn(`${why}; offering RTP instead (srtp_over_plain = "refuse")`);
+          return this.#tryServer(srs, deadline, false);
+        }
+        this.#attempts.push({ srs: srs.name, status: 488, reason: `refused: ${why} (srtp_over_plain = "refuse")` });
+        return "next";
+      }
+      this.#warn(why);
+    }
     const local = first === undefined || this.o.localAddressFor === undefined ? undefined : this.o.localAddressFor(first);
     const address = local?.media ?? c.localAddress;
     const fromUri = local === undefined ? c.fromUri : `sip:siprec@${local.sip.includes(":") ? `[${local.sip}]` : local.sip}`;

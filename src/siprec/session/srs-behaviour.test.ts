@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import { header, headerList } from "../../sip/message/headers.ts";
 import type { SipRequest } from "../../sip/message/types.ts";
 import type { DialogSession } from "../../sip/ua/dialog-session.ts";
-import { answerOffer, rig } from "../../../test/support/session-rig.ts";
+import { CONFIG, answerOffer, rig } from "../../../test/support/session-rig.ts";
 
 /** An SRS's own SDP offer (RFC 7866 §7.1.1 lets the SRS re-INVITE). */
 function srsOffer(o: { version: number; streams: { label: string; port: number; dir?: string; formats?: string; address?: string }[] }): Uint8Array {
@@ -218,5 +218,37 @@ describe("in-dialog requests from the SRS and stalls", () => {
     expect(rep.state).toBe("stopped");
     expect(r.clock.now() - t0).toBeLessThan(1000);
     expect(methods).toEqual(["INVITE"]);
+  });
+});
+
+describe("SDES keys over a plain transport (RFC 4568 §8.3)", () => {
+  const attempt = async (srtp: "offer" | "require", srtpOverPlain?: "warn" | "refuse") => {
+    const r = rig();
+    const offers: string[] = [];
+    r.a.ua.onInvite = (inv) => {
+      offers.push(new TextDecoder().decode(inv.request.body));
+      r.answer(inv, (sdp) => sdp.replace(/RTP\/SAVP/g, "RTP/SAVP"));
+    };
+    const s = r.session({ config: { ...CONFIG, srtp, ...(srtpOverPlain === undefined ? {} : { srtpOverPlain }) }, servers: [{ name: "A", uri: "sip:srs@127.0.0.1:5070", peers: async () => [r.a.peer] }] });
+    const rep = await r.run(s.start());
+    return { rep, offers };
+  };
+  test("default: the keys go (over TCP) with a warning in the report", async () => {
+    const { rep, offers } = await attempt("offer");
+    expect(offers[0]).toContain("a=crypto:");
+    expect(rep.warnings.join("\n")).toContain("SDES keys would go in clear over TCP to A (RFC 4568 §8.3");
+  });
+  test('srtp_over_plain = "refuse": with srtp = "offer" the INVITE offers RTP, without a key', async () => {
+    const { rep, offers } = await attempt("offer", "refuse");
+    expect(offers.length).toBe(1);
+    expect(offers[0]).not.toContain("a=crypto");
+    expect(offers[0]).toContain("RTP/AVP");
+    expect(rep.state).toBe("recording");
+  });
+  test('srtp_over_plain = "refuse" with srtp = "require": no INVITE at all, the recording fails with the reason', async () => {
+    const { rep, offers } = await attempt("require", "refuse");
+    expect(offers).toEqual([]);
+    expect(rep.state).toBe("failed");
+    expect(rep.reason).toContain('srtp_over_plain = "refuse"');
   });
 });

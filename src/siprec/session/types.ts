@@ -58,6 +58,8 @@ export interface SessionConfig {
   readonly rtcpMux: boolean;
   readonly srtp: "off" | "offer" | "require";
   readonly srtpSuites: readonly string[];
+  /** SDES keys toward a server reached without TLS: "warn" (report and log) or "refuse" (never send keys in clear). */
+  readonly srtpOverPlain?: "warn" | "refuse";
   readonly transport: TransportProtocol;
   /** Responses that move on to the next server; "4xx"/"5xx"/"6xx" classes allowed. */
   readonly failoverOn: readonly (number | string)[];
