@@ -86,6 +86,28 @@ describe("dist/siprec", () => {
     expect(out).toMatch(/label-1\.wav (19|20|21)\d\d ms, label-2\.wav (19|20|21)\d\d ms/);
   }, 30_000);
 
+  test("siprec srs fault options as compiled binaries: --answer-inactive-for (Figure 7) and --session-expires 90 --refresher uac; test-call records through them with every check green", async () => {
+    for (const [flags, what] of [[["--answer-inactive-for", "1"], "ready: recvonly"], [["--session-expires", "90", "--refresher", "uac"], ""]] as const) {
+      const rec = join(TMP, `rec-fault-${flags[0].slice(2)}`);
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      const srs = Bun.spawn([BIN, "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", rec, "--duration", "20", ...flags], { stdout: "pipe", stderr: "pipe" });
+      const reader = srs.stdout.getReader();
+      let out = "";
+      while (!out.includes("listening")) out += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array());
+      const call = Bun.spawnSync([BIN, "test-call", "--srs", `sip:srs@127.0.0.1:${port}`, "--duration", "3", "--json"], { stdout: "pipe", stderr: "pipe" });
+      const j = JSON.parse(call.stdout.toString()) as { ok: boolean; checks: { name: string; ok: boolean | null }[]; report: { ladder: { what: string }[] } };
+      expect(j.checks.filter((c) => c.ok === false)).toEqual([]);
+      expect(call.exitCode).toBe(0);
+      if (what !== "") expect(j.report.ladder.some((e) => e.what.startsWith("INVITE from the SRS"))).toBe(true);
+      while (!out.includes("recording ")) out += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array());
+      srs.kill("SIGINT");
+      expect(await srs.exited).toBe(0);
+      expect(out).toMatch(/label-1\.wav \d+ ms, label-2\.wav \d+ ms/);
+    }
+    expect(siprec("srs", "--session-expires", "30").code).toBe(2);
+    expect(siprec("srs", "--refresher", "both").code).toBe(2);
+  }, 40_000);
+
   test("replay → srs as compiled binaries: a SIPREC capture (its labels, its metadata via the embedded libxml2) and a FreeSWITCH fixture call, WAVs with the right tones", async () => {
     const rec = join(TMP, "replayed");
     const port = 20000 + Math.floor(Math.random() * 20000);

@@ -88,3 +88,22 @@ describe("siprec srs fault behaviours, test-call records through them", () => {
     }
   });
 });
+
+describe("snapshots pass the SRS's validation", () => {
+  test("--request-snapshot-after: the complete snapshot comes in a re-INVITE with an SDP offer; the SRS validates it (siprec validate rules) and keeps it", async () => {
+    const server = await srs({ requestSnapshotAfterMs: 800 });
+    try {
+      const r = await call(server.port, { durationMs: 2500 });
+      await Bun.sleep(300);
+      expect(r.report.snapshotsSent).toBe(1);
+      expect(r.report.warnings).toEqual([]);
+      const rec = server.finished[0] as Record<string, unknown>;
+      expect(rec["metadataVersions"]).toBe(2);
+      expect(((rec["warnings"] ?? []) as string[]).filter((w) => w.startsWith("INVITE:"))).toEqual([]);
+      expect(eventsOf(server).some((e) => e.startsWith("re-INVITE with metadata"))).toBe(true);
+      expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+});
