@@ -13,6 +13,8 @@
  */
 import type { Socket, TCPSocketListener } from "bun";
 import { StreamFramer } from "./message/stream-framer.ts";
+import { tooLargeResponse } from "./message/response.ts";
+import { serializeMessage } from "./message/serialize.ts";
 import { type ClientTls, type InboundHandler, type LocalAddress, type Peer, type SipTransport, TransportError } from "./transport.ts";
 import type { Clock, TimerId } from "../lib/clock.ts";
 import { type Logger, silentLogger } from "../lib/log.ts";
@@ -138,6 +140,9 @@ export class StreamTransport implements SipTransport {
     const r = conn.framer.push(data);
     if (!r.ok) {
       this.#log.warn("sip stream closed: bad framing", { peer: conn.key, reason: r.error.message });
+      // A request too large to take is answered 413 before the connection closes (RFC 3261 §21.4.14).
+      const res = r.error.head === undefined ? undefined : tooLargeResponse(r.error.head);
+      if (res !== undefined) conn.socket.write(serializeMessage(res));
       conn.socket.end();
       this.dropConn(conn, r.error.message);
       return;

@@ -107,3 +107,27 @@ describe("snapshots pass the SRS's validation", () => {
     }
   });
 });
+
+describe("bounded input", () => {
+  test("a request over 64 KiB on TCP gets 413 Request Entity Too Large, then the connection closes; the server goes on", async () => {
+    const server = await srs();
+    try {
+      const body = "x".repeat(70 * 1024);
+      const head = `INVITE sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bKbig1\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:srs@127.0.0.1>\r\nCall-ID: big-1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: ${body.length}\r\n\r\n`;
+      let got = "";
+      let closed = false;
+      const sock = await Bun.connect({ hostname: "127.0.0.1", port: server.portOf("tcp") as number, socket: { data: (_s, d) => void (got += new TextDecoder().decode(d)), close: () => void (closed = true), open: () => {} } });
+      sock.write(head + body);
+      for (let i = 0; i < 100 && !closed; i++) await Bun.sleep(20);
+      expect(got).toStartWith("SIP/2.0 413 Request Entity Too Large\r\n");
+      expect(got).toContain("Call-ID: big-1");
+      expect(closed).toBe(true);
+      // The server still records a normal call afterwards.
+      const r = await call(server.port, { durationMs: 1000 });
+      expect(r.report.state).toBe("stopped");
+      expect(r.report.endedBy).toBe("local");
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -8,6 +8,7 @@
  * field in the response (with the exception of the 100 (Trying) response").
  */
 import { canonicalName } from "./headers.ts";
+import { parseMessage } from "./parse.ts";
 import type { HeaderField, SipRequest, SipResponse } from "./types.ts";
 
 export const REASONS: Readonly<Record<number, string>> = {
@@ -67,4 +68,17 @@ export function buildResponse(req: SipRequest, status: number, opts: ResponseOpt
     body: opts.body ?? new Uint8Array(),
     bodyOffset: 0,
   };
+}
+
+/**
+ * RFC 3261 §21.4.14: "413 Request Entity Too Large: The server is refusing
+ * to process a request because the request entity-body is larger than the
+ * server is willing or able to process." Built from the request's head
+ * alone (the body was never read); undefined when the head is not a request.
+ */
+export function tooLargeResponse(head: Uint8Array): SipResponse | undefined {
+  const text = new TextDecoder().decode(head).replace(/\r?\n(?:content-length|l)[ \t]*:[^\r\n]*/gi, "\r\nContent-Length: 0");
+  const r = parseMessage(new TextEncoder().encode(text.endsWith("\r\n\r\n") ? text : `${text.replace(/\r?\n?$/, "")}\r\n\r\n`), { framing: "datagram" });
+  if (!r.ok || r.value.kind !== "request" || r.value.method === "ACK") return undefined;
+  return buildResponse(r.value, 413, { reason: "Request Entity Too Large" });
 }

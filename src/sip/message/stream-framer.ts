@@ -14,6 +14,8 @@ import { type Result, err, ok } from "../../lib/result.ts";
 export interface FramerError {
   readonly code: "FRAME_HEADER_TOO_LONG" | "FRAME_BAD_CONTENT_LENGTH" | "FRAME_TOO_LARGE";
   readonly message: string;
+  /** FRAME_TOO_LARGE: the message's start line and headers (enough to answer 413, RFC 3261 §21.4.14). */
+  readonly head?: Uint8Array;
 }
 
 const CR = 0x0d;
@@ -50,7 +52,7 @@ export class StreamFramer {
       const length = contentLength(this.#buf.subarray(0, end.at));
       if (length === undefined || length < 0) return this.#fail({ code: "FRAME_BAD_CONTENT_LENGTH", message: "a message on a stream transport needs one valid Content-Length (RFC 3261 §18.3)" });
       const total = end.at + end.sep + length;
-      if (total > this.max) return this.#fail({ code: "FRAME_TOO_LARGE", message: `message of ${total} bytes exceeds ${this.max}` });
+      if (total > this.max) return this.#fail({ code: "FRAME_TOO_LARGE", message: `message of ${total} bytes exceeds ${this.max}`, head: this.#buf.slice(0, end.at + end.sep) });
       if (this.#buf.length < total) break;
       out.push(this.#buf.slice(0, total));
       this.#buf = this.#buf.subarray(total);
