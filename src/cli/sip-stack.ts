@@ -8,6 +8,7 @@ import type { Peer, SipTransport, TransportProtocol } from "../sip/transport.ts"
 import { UdpTransport } from "../sip/udp-transport.ts";
 import { UserAgent } from "../sip/ua/user-agent.ts";
 import { VERSION } from "./version.ts";
+import { selfSignedCertificate } from "../platform/self-signed-cert.ts";
 
 export interface AppStack {
   readonly ua: UserAgent;
@@ -21,6 +22,16 @@ export async function openAppStack(o: { host: string; protocols: readonly ("udp"
   // RFC 3261 §18.1.1: a UDP stack also needs TCP for requests over 1300 bytes.
   const protocols = o.protocols.includes("udp") && !o.protocols.includes("tcp") ? [...o.protocols, "tcp" as const] : o.protocols;
   const onMessage = (b: Uint8Array, from: Peer) => layer.receive(b, from);
+  // TLS always listens, so Via and Contact carry a real port and an SRS can open a new connection to us;
+  // without a configured certificate the listener has a generated self-signed one.
+  let cert: { cert: string; key: string } | undefined;
+  const generated = () => {
+    if (cert === undefined) {
+      cert = selfSignedCertificate("siprec", [o.host]);
+      o.logger?.warn("TLS listener with a self-signed certificate (no certificate configured): an SRS that verifies ours cannot open connections to us; in-dialog requests then reuse our connection", { host: o.host });
+    }
+    return cert;
+  };
   const open = async (): Promise<Map<TransportProtocol, SipTransport>> => {
     const transports = new Map<TransportProtocol, SipTransport>();
     let port = o.listenPort ?? 0;
@@ -29,7 +40,7 @@ export async function openAppStack(o: { host: string; protocols: readonly ("udp"
         const t =
           p === "udp"
             ? await UdpTransport.open({ host: o.host, port, onMessage })
-            : await StreamTransport.open({ protocol: p, host: o.host, port: p === "tls" && port !== 0 ? port + 1 : port, listen: p === "tcp" || o.tls?.cert !== undefined, clock: o.clock, onMessage, ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.logger === undefined ? {} : { logger: o.logger }) });
+            : await StreamTransport.open({ protocol: p, host: o.host, port: p === "tls" && port !== 0 ? port + 1 : port, listen: true, clock: o.clock, onMessage, ...(o.tls === undefined ? {} : { tls: o.tls }), ...(p === "tls" && o.tls?.cert === undefined ? { listenCert: generated() } : {}), ...(o.logger === undefined ? {} : { logger: o.logger }) });
         transports.set(p, t);
         if (port === 0 && t.local.port !== 0) port = t.local.port;
       }

@@ -41,6 +41,8 @@ export interface StreamOptions {
   readonly onMessage: InboundHandler;
   readonly clock: Clock;
   readonly tls?: TlsSettings;
+  /** The listener's own certificate when it is not tls.cert (a generated one: tls.cert stays the client certificate, if any). */
+  readonly listenCert?: { readonly cert: string; readonly key: string };
   readonly maxConnections?: number;
   readonly idleMs?: number;
   readonly connectTimeoutMs?: number;
@@ -95,7 +97,7 @@ export class StreamTransport implements SipTransport {
     const mutual = o.tls?.requireClientCert === true;
     const tls =
       o.protocol === "tls"
-        ? { cert: o.tls?.cert, key: o.tls?.key, requestCert: mutual, rejectUnauthorized: mutual, ...(o.tls?.ca === undefined ? {} : { ca: o.tls.ca }) }
+        ? { cert: o.listenCert?.cert ?? o.tls?.cert, key: o.listenCert?.key ?? o.tls?.key, requestCert: mutual, rejectUnauthorized: mutual, ...(o.tls?.ca === undefined ? {} : { ca: o.tls.ca }) }
         : undefined;
     const listener = Bun.listen<Conn>({
       hostname: o.host,

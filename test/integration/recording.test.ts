@@ -20,6 +20,7 @@ import { run } from "../../src/cli/run.ts";
 import { memoryIo } from "../support/memory-io.ts";
 import { nodeConfigFs } from "../../src/config/load.ts";
 import { FS_FIXTURES } from "../support/esl-fixtures.ts";
+import { header } from "../../src/sip/message/headers.ts";
 
 setDefaultTimeout(30_000);
 
@@ -170,6 +171,39 @@ describe("test-call → srs", () => {
       const rep = server.finished[0] as { streams: { packets: number; srtp: boolean; rejected: number }[] };
       expect(rep.streams[0]).toMatchObject({ srtp: true, rejected: 0 });
       expect(rep.streams[0]?.packets).toBeGreaterThan(60);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("TLS without a client certificate: Via and Contact carry a port we listen on (sips:), and a new TLS connection to it is answered", async () => {
+    const pki = testPki();
+    const { server } = await srs({ transports: ["tls"], tls: { cert: pki.serverCert, key: pki.serverKey } });
+    const seen: string[] = [];
+    const answer = server.ua.onInvite;
+    server.ua.onInvite = (inv) => {
+      seen.push(`${header(inv.request, "via")}\n${header(inv.request, "contact")}`);
+      answer(inv);
+    };
+    try {
+      const port = server.portOf("tls") as number;
+      let reply = "";
+      const r = await runTestCall({
+        srsUri: `sips:srs@127.0.0.1:${port}`, transport: "tls", tls: { ca: pki.caCert }, streams: 1, durationMs: 1500, codecs: ["PCMU"], srtp: false, participants: [], localHost: "127.0.0.1", clock: systemClock, ids: cryptoIds,
+        onEstablished: () => {
+          const contact = /^<sips:siprec@127\.0\.0\.1:(\d+)>/.exec(seen[0]?.split("\n")[1] ?? "");
+          const ours = Number(contact?.[1]);
+          // An SRS opening a new connection to our Contact (an in-dialog request after ours closed) reaches a listener.
+          void Bun.connect({ hostname: "127.0.0.1", port: ours, tls: { rejectUnauthorized: false }, socket: { data: (_s, d) => void (reply += new TextDecoder().decode(d)), handshake: (sock) => void sock.write(`OPTIONS sips:siprec@127.0.0.1:${ours} SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:9;branch=z9hG4bKnew1\r\nFrom: <sip:srs@127.0.0.1>;tag=1\r\nTo: <sips:siprec@127.0.0.1>\r\nCall-ID: new-conn-1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`), open: () => {} } });
+        },
+      });
+      await Bun.sleep(300);
+      expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
+      const [via, contact] = (seen[0] ?? "").split("\n");
+      expect(via).toMatch(/^SIP\/2\.0\/TLS 127\.0\.0\.1:\d+;/);
+      expect(contact).toMatch(/^<sips:siprec@127\.0\.0\.1:\d+>;\+sip\.src/);
+      expect(via?.match(/:(\d+);/)?.[1]).toBe(contact?.match(/:(\d+)>/)?.[1]);
+      expect(reply).toStartWith("SIP/2.0 200 OK\r\n");
     } finally {
       await server.stop();
     }
