@@ -4,7 +4,8 @@
  * ACK/2xx reliability of INVITE (RFC 3261 §13.2.2.4, §13.3.1.4), glare
  * (§14.1, 491 with randomized back-off) and session timers (RFC 4028).
  */
-import { type RequestResult, buildCancel, sendRequest, statusOf } from "./client-request.ts";
+import { type RequestResult, sendRequest, statusOf } from "./client-request.ts";
+import { gaveUp, sendInDialogInvite } from "./in-dialog-invite.ts";
 import { type SessionTimerState, minSeOf, refreshRequestHeaders, refreshRequestVerdict, refreshResponseState, timerDelayMs } from "./session-timer.ts";
 import { ALLOW } from "./capabilities.ts";
 import { newBranch, randomBetween } from "./ids.ts";
@@ -251,40 +252,14 @@ export class DialogSession {
       return this.request(method, o, attempt + 1);
     }
     // RFC 3261 §12.2.1.2: "If the response for a request within a dialog is a 481 or a 408, the UAC SHOULD terminate the dialog."
-    if ((status === 481 || status === 408) && method !== "BYE" && !this.#gaveUp.has(result)) this.#end("dialog-lost");
+    if ((status === 481 || status === 408) && method !== "BYE" && !gaveUp(result)) this.#end("dialog-lost");
     return result;
   }
 
-  readonly #gaveUp = new WeakSet<RequestResult>();
-
-  /** An INVITE still without a final response at the deadline is CANCELled and reported as 487 (local). */
   #withDeadline(method: string, req: SipRequest, peer: Peer, on2xxAgain: (res: SipResponse) => void): Promise<RequestResult> {
     const deadlineMs = this.ctx.inviteDeadlineMs ?? DEFAULT_INVITE_DEADLINE_MS;
-    let provisional = false;
-    let late = false;
-    const sent = sendRequest(this.ctx.layer, req, peer, {
-      onProvisional: () => {
-        provisional = true;
-      },
-      on2xxRetransmission: on2xxAgain,
-    });
-    if (method !== "INVITE") return sent;
-    return new Promise((resolve) => {
-      const timer = this.ctx.clock.setTimer(deadlineMs, () => {
-        if (!provisional) return; // Timer B (64*T1) ends a transaction that never got an answer.
-        late = true;
-        this.ctx.logger.warn("in-dialog INVITE without a final response: CANCEL sent, going on without it", { callId: this.dialog.callId, deadlineMs });
-        void sendRequest(this.ctx.layer, buildCancel(req), peer);
-        const r: RequestResult = { kind: "final", res: { kind: "response", status: 487, reason: `Request Terminated (no final response in ${deadlineMs} ms; CANCEL sent)`, headers: [], body: new Uint8Array(), bodyOffset: 0 } };
-        this.#gaveUp.add(r);
-        resolve(r);
-      });
-      void sent.then((r) => {
-        this.ctx.clock.clearTimer(timer);
-        if (!late) resolve(r);
-        else if (r.kind === "final" && r.res.status >= 200 && r.res.status < 300) on2xxAgain(r.res);
-      });
-    });
+    if (method !== "INVITE") return sendRequest(this.ctx.layer, req, peer, { on2xxRetransmission: on2xxAgain });
+    return sendInDialogInvite({ layer: this.ctx.layer, clock: this.ctx.clock }, req, peer, deadlineMs, on2xxAgain, () => this.ctx.logger.warn("in-dialog INVITE without a final response: CANCEL sent, going on without it", { callId: this.dialog.callId, deadlineMs }));
   }
 
   /** Ends the dialog with a BYE (idempotent). */

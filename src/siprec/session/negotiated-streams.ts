@@ -13,7 +13,7 @@ import { type SendKey, type SrsOfferError, answerSrsOffer, offerForOfferless } f
 import type { Media, Sdp } from "../../sdp/types.ts";
 import type { IdSource } from "../../lib/ids.ts";
 import { type Result, err, ok } from "../../lib/result.ts";
-import type { ActiveStream, LocalStream, SessionConfig } from "./types.ts";
+import type { ActiveStream, LocalStream, SessionConfig, SessionReport } from "./types.ts";
 
 export class NegotiatedStreams {
   #sdp: Sdp;
@@ -55,6 +55,16 @@ export class NegotiatedStreams {
 
   get outcomes(): readonly StreamOutcome[] {
     return this.#outcomes;
+  }
+
+  /** The streams as the session report lists them. */
+  report(): SessionReport["streams"] {
+    return this.#outcomes.map((s) => ({
+      label: s.label,
+      status: s.status,
+      ...(s.status === "accepted" || s.status === "inactive" ? { codec: s.codec, remote: `${s.connection.address}:${s.port}` } : {}),
+      ...(s.status === "unusable" ? { reason: s.reason } : {}),
+    }));
   }
 
   /** What the media driver sends on: accepted and inactive streams, with their local ports and keys. */

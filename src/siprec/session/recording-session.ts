@@ -5,20 +5,19 @@
  * requests, SRS-initiated requests, stop, and a delivery report. A failure
  * never throws into the caller: it ends in a report with a reason.
  */
-import { type StreamOutcome, analyzeAnswer } from "../answer.ts";
-import { buildRecordingBody, splitRecordingBody } from "../body.ts";
+import type { StreamOutcome } from "../answer.ts";
+import { buildRecordingBody } from "../body.ts";
 import { buildMetadataXml } from "../metadata/build.ts";
 import type { RecordingMetadata } from "../metadata/model.ts";
 import { buildSnapshot } from "../metadata/snapshot.ts";
 import { SessionMetadata } from "./session-metadata.ts";
 import { PauseSignalling } from "./pause-signalling.ts";
-import { buildRecordingOffer } from "../offer.ts";
 import type { SendKey } from "../srs-offer.ts";
 import { NegotiatedStreams } from "./negotiated-streams.ts";
+import { initialOffer, keysInClear, readInitialAnswer } from "./initial-offer.ts";
+import { type OurOffersContext, metadataUpdate, offerExchange } from "./our-offers.ts";
 import { type SrsRequestContext, SRC_ACCEPT, handleSrsRequest, takeAckAnswer } from "./srs-requests.ts";
 import { type Attempt, type LocalStream, type MediaDriver, type MetadataSource, type SessionConfig, type SessionReport, type SessionState, type SipEvent, type SrsTarget, type StreamFigures } from "./types.ts";
-import { type CryptoSuite, newCryptoAttr } from "../../sdp/crypto-attr.ts";
-import { parseSdp } from "../../sdp/parse.ts";
 import { serializeSdp } from "../../sdp/serialize.ts";
 import type { Sdp } from "../../sdp/types.ts";
 import { header } from "../../sip/message/headers.ts";
@@ -154,42 +153,24 @@ export class RecordingSession {
     const c = this.o.config;
     const peers = await srs.peers();
     const first = peers[0];
-    // RFC 4568 §8.3: "IT IS REQUIRED that encryption of the encapsulating payload be used whenever a master
-    // key parameter (inline) appears in the message": SDES keys over UDP/TCP are readable by anyone on the path.
-    if (srtp && first !== undefined && first.protocol !== "tls") {
-      const why = `SDES keys would go in clear over ${first.protocol.toUpperCase()} to ${srs.name} (RFC 4568 §8.3 requires an encrypted signalling transport: use TLS)`;
-      if (c.srtpOverPlain === "refuse") {
-        this.#event("out", `no INVITE: ${why}`);
+    const clear = keysInClear(c, srtp, first, srs.name);
+    if (clear !== undefined) {
+      if (c.srtpOverPlain !== "refuse") this.#warn(clear);
+      else {
+        this.#event("out", `no INVITE: ${clear}`);
         if (c.srtp === "offer") {
-          this.#warn(`${why}; offering RTP instead (srtp_over_plain = "refuse")`);
+          this.#warn(`${clear}; offering RTP instead (srtp_over_plain = "refuse")`);
           return this.#tryServer(srs, deadline, false);
         }
-        this.#attempts.push({ srs: srs.name, status: 488, reason: `refused: ${why} (srtp_over_plain = "refuse")` });
+        this.#attempts.push({ srs: srs.name, status: 488, reason: `refused: ${clear} (srtp_over_plain = "refuse")` });
         return "next";
       }
-      this.#warn(why);
     }
     const local = first === undefined || this.o.localAddressFor === undefined ? undefined : this.o.localAddressFor(first);
     const address = local?.media ?? c.localAddress;
     const fromUri = local === undefined ? c.fromUri : `sip:siprec@${local.sip.includes(":") ? `[${local.sip}]` : local.sip}`;
     const locals = await this.o.media.prepare(this.o.labels);
-    const keys = new Map<string, SendKey>();
-    const offer = buildRecordingOffer({
-      sessionId: String(this.o.ids.uint32()),
-      sessionVersion: 1n,
-      address,
-      addrType: address.includes(":") ? "IP6" : "IP4",
-      codecs: c.codecs,
-      telephoneEvent: c.telephoneEvent,
-      ptime: c.ptime,
-      rtcpMux: c.rtcpMux,
-      srtp,
-      streams: locals.map((l) => {
-        const crypto = srtp ? c.srtpSuites.map((suite, i) => newCryptoAttr(i + 1, suite as CryptoSuite, this.o.ids)) : [];
-        crypto.forEach((k) => keys.set(`${l.label}/${k.attr.tag}`, { suite: k.attr.suite, keySalt: k.keySalt }));
-        return { label: l.label, port: l.port, ...(l.rtcpPort === undefined ? {} : { rtcpPort: l.rtcpPort }), crypto: crypto.map((k) => k.attr) };
-      }),
-    });
+    const { offer, keys } = initialOffer(c, locals, srtp, address, this.o.ids);
     const snapshot = this.#md.snapshot();
     const body = buildRecordingBody({ sdp: serializeSdp(offer), metadata: buildMetadataXml(snapshot) }, this.o.ids);
     this.#event("out", `INVITE ${srs.uri} (${srs.name}, ${locals.length} streams${srtp ? ", SRTP" : ""})`);
@@ -217,22 +198,19 @@ export class RecordingSession {
     }
     this.#event("in", `200 OK from ${srs.name}`);
     this.#event("out", "ACK");
-    const split = splitRecordingBody(header(out.response, "content-type"), out.response.body);
-    const answer = split.ok && split.value.sdp !== undefined ? parseSdp(split.value.sdp) : undefined;
-    const analysis = answer?.ok === true ? analyzeAnswer(offer, answer.value) : undefined;
-    const accepted = analysis?.ok === true ? analysis.value.streams.filter((s) => s.status === "accepted" || s.status === "inactive") : [];
-    if (analysis === undefined || !analysis.ok || accepted.length === 0) {
-      const why = !split.ok ? split.error.message : answer === undefined ? "the 200 OK has no SDP answer" : !answer.ok ? `bad SDP answer: ${answer.error.message}` : !analysis?.ok ? (analysis as { error: { message: string } }).error.message : `no stream accepted (${analysis.value.streams.map((s) => `${s.label}:${s.status}${s.status === "unusable" ? ` ${s.reason}` : ""}`).join(", ")})`;
+    const read = readInitialAnswer(offer, out.response);
+    if (!read.ok) {
+      const why = read.why;
       this.#attempts.push({ srs: srs.name, status: 488, reason: `unusable answer: ${why}` });
       this.#event("out", "BYE (unusable answer)");
       await out.session.bye();
       this.o.media.release(locals);
       return "next";
     }
-    this.#warnings.push(...analysis.value.warnings);
+    this.#warnings.push(...read.warnings);
     // RFC 7866 §6.2: "the SRS uses +sip.srs in its Contact"; a server without it may not be a recorder at all.
     if (!/;\s*\+sip\.srs\b/i.test(header(out.response, "contact") ?? "")) this.#warnings.push(`${srs.name}'s 200 OK has no +sip.srs in its Contact (RFC 7866 §6.2): is it a recording server?`);
-    this.#establish(srs, out.session, offer, snapshot, analysis.value.streams, locals, keys);
+    this.#establish(srs, out.session, offer, snapshot, read.streams, locals, keys);
     return "established";
   }
 
@@ -279,12 +257,7 @@ export class RecordingSession {
   /** The streams as negotiated now go to the media driver and the report. */
   #applied(): void {
     const neg = this.#neg as NegotiatedStreams;
-    this.#streams = neg.outcomes.map((s) => ({
-      label: s.label,
-      status: s.status,
-      ...(s.status === "accepted" || s.status === "inactive" ? { codec: s.codec, remote: `${s.connection.address}:${s.port}` } : {}),
-      ...(s.status === "unusable" ? { reason: s.reason } : {}),
-    }));
+    this.#streams = neg.report();
     this.o.media.start(neg.active(), this.o.group);
   }
 
@@ -309,44 +282,25 @@ export class RecordingSession {
     return this.#md.update();
   }
 
-  /**
-   * One offer of ours in a re-INVITE (pause, resume, snapshot) and the
-   * SRS's answer applied to the streams. RFC 7866 §9.1: a complete snapshot
-   * goes with an SDP offer defining the labels it names (multipart/mixed).
-   */
-  async #offerExchange(direction: "inactive" | "sendonly", what: string, metadataXml?: string): Promise<number> {
-    const neg = this.#neg as NegotiatedStreams;
-    const offer = neg.offer(direction);
-    const sdp = serializeSdp(offer);
-    const body = metadataXml === undefined ? { body: new TextEncoder().encode(sdp), contentType: "application/sdp" } : buildRecordingBody({ sdp, metadata: metadataXml }, this.o.ids);
-    this.#event("out", `re-INVITE (${what})`);
-    const r = await (this.#dialog as DialogSession).request("INVITE", { body: body.body, contentType: body.contentType });
-    const status = statusOf(r);
-    this.#event("in", `${status} to re-INVITE`);
-    if (r.kind === "final" && status >= 200 && status < 300) {
-      const split = splitRecordingBody(header(r.res, "content-type"), r.res.body);
-      const answer = split.ok && split.value.sdp !== undefined ? parseSdp(split.value.sdp) : undefined;
-      const taken = answer?.ok === true ? neg.takeAnswer(offer, answer.value) : undefined;
-      if (taken?.ok === true) {
-        taken.value.forEach((w) => this.#warn(w));
+  #ours(): OurOffersContext {
+    return {
+      streams: this.#neg as NegotiatedStreams,
+      dialog: this.#dialog as DialogSession,
+      ids: this.o.ids,
+      event: (dir, what) => this.#event(dir, what),
+      warn: (m) => this.#warn(m),
+      applied: () => {
         if (this.#state === "recording" || this.#state === "paused") this.#applied();
-      } else this.#warn(`the SRS's answer to the ${what} re-INVITE is unusable (${answer === undefined ? "no SDP" : !answer.ok ? answer.error.message : taken?.ok === false ? taken.error.message : "?"}); streams unchanged`);
-    }
-    return status;
+      },
+    };
   }
 
   #reinvite(direction: "inactive" | "sendonly"): Promise<number> {
-    return this.#offerExchange(direction, direction === "inactive" ? "pause" : "resume");
+    return offerExchange(this.#ours(), direction, direction === "inactive" ? "pause" : "resume");
   }
 
-  async #sendMetadata(xml: string, kind: "complete snapshot" | "partial update"): Promise<number> {
-    if (kind === "complete snapshot") return this.#offerExchange(this.#state === "paused" ? "inactive" : "sendonly", "complete snapshot", xml);
-    const body = buildRecordingBody({ metadata: xml }, this.o.ids);
-    this.#event("out", `UPDATE (${kind})`);
-    const r = await (this.#dialog as DialogSession).request("UPDATE", { body: body.body, contentType: body.contentType, headers: [{ name: "Content-Disposition", value: "recording-session" }] });
-    const status = statusOf(r);
-    this.#event("in", `${status} to UPDATE`);
-    return status;
+  #sendMetadata(xml: string, kind: "complete snapshot" | "partial update"): Promise<number> {
+    return kind === "complete snapshot" ? offerExchange(this.#ours(), this.#state === "paused" ? "inactive" : "sendonly", kind, xml) : metadataUpdate(this.#ours(), xml, kind);
   }
 
   /** PCI pause (pause-signalling.ts): the gate closes before the inactive re-INVITE. */
