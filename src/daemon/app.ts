@@ -19,6 +19,7 @@ import { openOnFreePort } from "../rtp/udp-socket.ts";
 import { OptionsMonitor } from "../sip/ua/options-monitor.ts";
 import { type AppStack, openAppStack } from "../cli/sip-stack.ts";
 import { type SrsFacing, srsFacing } from "./srs-facing.ts";
+import type { TimerId } from "../lib/clock.ts";
 import type { Peer } from "../sip/transport.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
@@ -55,6 +56,10 @@ export interface DaemonStatus {
   readonly tapRejected: Readonly<Record<string, number>>;
   readonly rtcpLoss: readonly { recording: string; group: string; label: string; fractionLost: number }[];
 }
+
+/** A second look at FreeSWITCH's channels after a (re)connect, and the periodic one. */
+const AUDIT_AFTER_CONNECT_MS = 2000;
+const AUDIT_INTERVAL_MS = 60_000;
 
 export class Daemon {
   #cfg: Config;
@@ -152,6 +157,7 @@ export class Daemon {
     daemon.#endOrphanDialogs();
     daemon.#watchServers();
     daemon.esl.start();
+    daemon.#auditEvery();
     return daemon;
   }
 
@@ -184,8 +190,19 @@ export class Daemon {
     this.d.log.info("configuration reloaded", { srs: cfg.srs.length, triggers: cfg.trigger.length });
   }
 
+  #auditTimer: TimerId | undefined;
+
+  #auditEvery(): void {
+    this.#auditTimer = this.d.clock.setTimer(AUDIT_INTERVAL_MS, () => {
+      if (this.esl.state === "ready") void this.#audit(false);
+      this.#auditEvery();
+    });
+  }
+
   /** SIGTERM: no new recordings, BYE to every SRS, ESL closed. */
   async drain(): Promise<void> {
+    if (this.#auditTimer !== undefined) this.d.clock.clearTimer(this.#auditTimer);
+    this.#auditTimer = undefined;
     await this.recorder.drain();
     this.esl.stop();
     this.#store?.close();
@@ -239,19 +256,35 @@ export class Daemon {
     }
   }
 
+  /**
+   * Ends every recording of a call FreeSWITCH no longer has (a hangup whose
+   * events were lost while the event socket was down or being set up): on
+   * connect, shortly after, and every AUDIT_INTERVAL_MS while connected.
+   */
+  async #audit(onConnect: boolean): Promise<void> {
+    const r = await this.esl.api("show channels as json");
+    const uuids = r.ok ? channelUuidsFromShow(r.value) : undefined;
+    if (uuids === undefined) {
+      if (onConnect) this.d.log.warn("could not read FreeSWITCH's channel list", {});
+      return;
+    }
+    if (onConnect) void this.#recoverOrphans(new Set(uuids));
+    this.recorder.table.resync(uuids);
+    const live = new Set(uuids);
+    for (const rec of this.recorder.recordings) {
+      if (live.has(rec.callUuid) || rec.status === "stopped" || rec.status === "failed" || rec.status === "stopping") continue;
+      this.d.log.warn("recording of a call FreeSWITCH no longer has: stopping it", { recordingId: rec.id, callUuid: rec.callUuid });
+      void rec.stop("call ended while the event socket was down", true);
+    }
+  }
+
   #onEsl(n: EslClientNotice): void {
     switch (n.type) {
       case "ready":
         this.d.log.info("connected to FreeSWITCH", { connects: n.connects });
-        void this.esl.api("show channels as json").then((r) => {
-          const uuids = r.ok ? channelUuidsFromShow(r.value) : undefined;
-          if (uuids === undefined) return this.d.log.warn("could not read FreeSWITCH's channel list", {});
-          void this.#recoverOrphans(new Set(uuids));
-          for (const gone of this.recorder.table.resync(uuids)) {
-            const rec = this.recorder.recordings.find((x) => x.callUuid === gone);
-            if (rec !== undefined) void rec.stop("call ended while the event socket was down", true);
-          }
-        });
+        void this.#audit(true);
+        // A call torn down while we reconnected can still be listed, its hangup events already gone: look again.
+        this.d.clock.setTimer(AUDIT_AFTER_CONNECT_MS, () => void this.#audit(false));
         return;
       case "event":
         this.recorder.onEvent(n.event);
