@@ -14,6 +14,9 @@ import { type TestCallOptions, runTestCall } from "../../src/cli/test-call/run-t
 import { cryptoIds } from "../../src/platform/crypto-ids.ts";
 import { systemClock } from "../../src/platform/system-clock.ts";
 import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
+import { header } from "../../src/sip/message/headers.ts";
+import { invite } from "../../src/sip/ua/uac-invite.ts";
+import { sipStack } from "../support/sip-stack.ts";
 
 setDefaultTimeout(30_000);
 
@@ -103,6 +106,22 @@ describe("snapshots pass the SRS's validation", () => {
       expect(eventsOf(server).some((e) => e.startsWith("re-INVITE with metadata"))).toBe(true);
       expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
     } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("--reject", () => {
+  test("--reject 420 names what it does not support (RFC 3261 §8.2.2.3: Unsupported: siprec)", async () => {
+    const server = await srs({ reject: 420 });
+    const stack = await sipStack("tcp");
+    try {
+      const out = await invite(stack.ua, { uri: `sip:srs@127.0.0.1:${server.port}`, peer: stack.peer(server.portOf("tcp") as number), from: "<sip:siprec@127.0.0.1>", to: `<sip:srs@127.0.0.1:${server.port}>`, headers: [{ name: "Require", value: "siprec" }], timeoutMs: 5000 });
+      if (out.ok) throw new Error("accepted");
+      expect(out.status).toBe(420);
+      expect(out.response === undefined ? "" : header(out.response, "unsupported")).toBe("siprec");
+    } finally {
+      stack.close();
       await server.stop();
     }
   });
