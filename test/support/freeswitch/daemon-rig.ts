@@ -193,7 +193,12 @@ export class DaemonRig {
   async until(pred: () => boolean, ms: number, what: string): Promise<void> {
     const end = Date.now() + ms;
     while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n--- daemon ---\n${this.daemonLog.split("\n").slice(-25).join("\n")}\n--- srs ---\n${this.srsLog.split("\n").slice(-10).join("\n")}\n--- FreeSWITCH ---\n${this.fs.logTail(15)}`);
+      if (Date.now() > end) {
+        // The whole logs stay beside the run for a look afterwards.
+        const full = join(this.dir, "timeout-logs.txt");
+        writeFileSync(full, `--- daemon ---\n${this.daemonLog}\n--- srs ---\n${this.srsLog}\n`);
+        throw new Error(`timed out waiting for ${what} (full logs: ${full})\n--- daemon ---\n${this.daemonLog.split("\n").slice(-25).join("\n")}\n--- srs ---\n${this.srsLog.split("\n").slice(-10).join("\n")}\n--- FreeSWITCH ---\n${this.fs.logTail(15)}`);
+      }
       await Bun.sleep(25);
     }
   }
