@@ -12,11 +12,13 @@ export class PortAllocator {
   readonly #min: number;
   readonly #max: number;
 
-  constructor(min: number, max: number) {
+  /** `startAt`: where the first take() looks (processes sharing a range start apart and rarely collide). */
+  constructor(min: number, max: number, startAt?: number) {
     this.#min = min % 2 === 0 ? min : min + 1;
     this.#max = max;
     if (this.#min + 1 > this.#max) throw new Error(`the range ${min}-${max} holds no RTP/RTCP pair`);
-    this.#next = this.#min;
+    const start = startAt === undefined ? this.#min : this.#min + 2 * (Math.abs(Math.floor(startAt)) % this.capacity);
+    this.#next = start;
   }
 
   get inUse(): number {

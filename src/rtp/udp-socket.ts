@@ -90,8 +90,9 @@ export async function openOnFreePort(take: () => number | undefined, release: (p
 export async function openRtpPair(
   ports: PortAllocator,
   o: { readonly host: string; readonly onRtp: RtpSocketOptions["onPacket"]; readonly onRtcp: RtpSocketOptions["onPacket"] },
+  maxTries = 32,
 ): Promise<{ rtp: RtpEndpoint; rtcp: RtpEndpoint } | undefined> {
-  for (let tries = 0; tries < 32; tries++) {
+  for (let tries = 0; tries < maxTries; tries++) {
     const p = ports.take();
     if (p === undefined) return undefined;
     let rtp: RtpEndpoint | undefined;
@@ -121,12 +122,16 @@ export async function openRtpPair(
   return undefined;
 }
 
-/** The tools' own RTP range (test-call, replay, srs): even RTP ports with RTCP on the odd one above, like the daemon. */
-const TOOL_PORTS = new PortAllocator(30000, 39999);
+/**
+ * The tools' own RTP range (test-call, replay, srs): even RTP ports with
+ * RTCP on the odd one above, like the daemon. Each process starts at a
+ * random place in it, and skips ports another process holds.
+ */
+const TOOL_PORTS = new PortAllocator(30000, 39999, Math.floor(Math.random() * 5000));
 
 /** An even RTP port with its RTCP on port + 1 (RFC 3550 §11), from the tools' range. */
 export async function openToolRtpPair(o: { readonly host: string; readonly onRtp: RtpSocketOptions["onPacket"]; readonly onRtcp: RtpSocketOptions["onPacket"] }): Promise<{ rtp: RtpEndpoint; rtcp: RtpEndpoint }> {
-  const pair = await openRtpPair(TOOL_PORTS, o);
-  if (pair === undefined) throw new Error("no free even RTP/RTCP port pair in 30000-39999");
+  const pair = await openRtpPair(TOOL_PORTS, o, 512);
+  if (pair === undefined) throw new Error(`no free even RTP/RTCP port pair in 30000-39999 (${TOOL_PORTS.inUse} pairs held by this process)`);
   return pair;
 }

@@ -133,15 +133,21 @@ export class SrsServer {
     const rtcpSockets = new Map<string, Awaited<ReturnType<typeof openRtpSocket>>>();
     const handlers = new Map<string, (d: Uint8Array) => void>();
     const rtcpHandlers = new Map<string, (d: Uint8Array) => void>();
-    for (const [i, m] of offer.value.media.entries()) {
-      if (m.port === 0) continue;
-      const label = m.label ?? String(i + 1);
-      const onRtp = (d: Uint8Array) => handlers.get(label)?.(d);
-      const onRtcp = (d: Uint8Array) => rtcpHandlers.get(label)?.(d);
-      // Even RTP port, RTCP on the odd one above (RFC 3550 §11), as the client's own streams.
-      const pair = m.rtcpMux ? undefined : await openToolRtpPair({ host: this.o.host, onRtp, onRtcp });
-      sockets.set(label, pair?.rtp ?? (await openRtpSocket({ host: this.o.host, port: 0, onPacket: onRtp })));
-      if (pair !== undefined) rtcpSockets.set(label, pair.rtcp);
+    try {
+      for (const [i, m] of offer.value.media.entries()) {
+        if (m.port === 0) continue;
+        const label = m.label ?? String(i + 1);
+        const onRtp = (d: Uint8Array) => handlers.get(label)?.(d);
+        const onRtcp = (d: Uint8Array) => rtcpHandlers.get(label)?.(d);
+        // Even RTP port, RTCP on the odd one above (RFC 3550 §11), as the client's own streams.
+        const pair = m.rtcpMux ? undefined : await openToolRtpPair({ host: this.o.host, onRtp, onRtcp });
+        sockets.set(label, pair?.rtp ?? (await openRtpSocket({ host: this.o.host, port: 0, onPacket: onRtp })));
+        if (pair !== undefined) rtcpSockets.set(label, pair.rtcp);
+      }
+    } catch (e) {
+      // No port for one label: what the others took goes back before the 500.
+      for (const x of [...sockets.values(), ...rtcpSockets.values()]) x.close();
+      throw e;
     }
     const portsOf = (m: typeof sockets) => new Map([...m].map(([l, s]) => [l, s.port]));
     const answer = buildSrsAnswer(offer.value, portsOf(sockets), this.o.host, this.o.ids, portsOf(rtcpSockets));
