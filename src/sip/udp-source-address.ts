@@ -9,6 +9,8 @@ const isIp = (h: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(h) || h.includes(":")
 
 export async function sourceAddressToward(host: string): Promise<string | undefined> {
   if (!isIp(host)) return undefined;
+  // Loopback is reached from loopback: no socket needed.
+  if (isLoopback(host)) return host.includes(":") ? "::1" : "127.0.0.1";
   const v6 = host.includes(":");
   try {
     const s = await Bun.udpSocket({ hostname: v6 ? "::" : "0.0.0.0", connect: { hostname: host.replace(/^\[|\]$/g, ""), port: 9 } });
