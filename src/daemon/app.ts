@@ -262,6 +262,8 @@ export class Daemon {
    * connect, shortly after, and every AUDIT_INTERVAL_MS while connected.
    */
   async #audit(onConnect: boolean): Promise<void> {
+    // Only recordings that exist before the list is asked for can be judged by it.
+    const before = this.recorder.recordings.filter((r) => r.status !== "stopped" && r.status !== "failed" && r.status !== "stopping");
     const r = await this.esl.api("show channels as json");
     const uuids = r.ok ? channelUuidsFromShow(r.value) : undefined;
     if (uuids === undefined) {
@@ -271,8 +273,12 @@ export class Daemon {
     if (onConnect) void this.#recoverOrphans(new Set(uuids));
     this.recorder.table.resync(uuids);
     const live = new Set(uuids);
-    for (const rec of this.recorder.recordings) {
+    for (const rec of before) {
       if (live.has(rec.callUuid) || rec.status === "stopped" || rec.status === "failed" || rec.status === "stopping") continue;
+      // `show channels` comes from FreeSWITCH's core database, which can lag behind a new channel:
+      // uuid_exists (its session table) has the last word.
+      const exists = await this.esl.api(`uuid_exists ${rec.callUuid}`);
+      if (!exists.ok || exists.value.trim() !== "false") continue;
       this.d.log.warn("recording of a call FreeSWITCH no longer has: stopping it", { recordingId: rec.id, callUuid: rec.callUuid });
       void rec.stop("call ended while the event socket was down", true);
     }

@@ -250,6 +250,9 @@ export class FsEmulator {
       if (this.#live.length === 0) return this.#api(s, '{"row_count": 0}\n');
       return this.#api(s, `${JSON.stringify({ row_count: this.#live.length, rows: this.#live.map((uuid) => ({ uuid, direction: uuid === CALL_A ? "inbound" : "outbound" })) })}\n`);
     }
+    // FreeSWITCH answers uuid_exists with "true" or "false" (its session table).
+    const exists = /^api uuid_exists ([0-9a-f-]{36})$/.exec(first);
+    if (exists !== null) return this.#api(s, this.#live.includes(exists[1] as string) ? "true" : "false");
     if (first === `api uuid_dump ${CALL_A} json`) return this.#api(s, this.#live.includes(CALL_A) ? A_DUMP : "-ERR No such channel!\n");
     const kill = /^api uuid_kill ([0-9a-f-]{36})$/.exec(first);
     if (kill !== null && kill[1] !== CALL_A) return this.#api(s, this.legs.hangup(kill[1]!) ? "+OK\n" : "-ERR No such channel!\n");
