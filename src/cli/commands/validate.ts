@@ -6,6 +6,7 @@
  */
 import type { CliCommand, CliContext } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
+import { describeError } from "../../lib/errors.ts";
 import { readTextFile } from "../../config/load.ts";
 import { loadLibxml } from "../../siprec/metadata/libxml.ts";
 import { type FileResult, formatJson, formatJunit, formatText, withStrict } from "../../validate/report.ts";
@@ -73,7 +74,14 @@ export const validateCommand: CliCommand = {
           if (input.error !== undefined) results.push({ file, findings: [], readError: input.error });
           else if (input.tooLarge !== undefined) {
             results.push({ file, findings: [{ rule: "input-too-large", severity: "error", file, message: `input is ${input.tooLarge} bytes; the limit is ${MAX_VALIDATE_BYTES}` }] });
-          } else results.push({ file, findings: validateBytes(lib, file, input.bytes ?? new Uint8Array()).map((f) => withStrict(f, opts.strict === true)) });
+          } else {
+            // A checker failure on one file is "could not check" for that file (exit 2); the others keep their results.
+            try {
+              results.push({ file, findings: validateBytes(lib, file, input.bytes ?? new Uint8Array()).map((f) => withStrict(f, opts.strict === true)) });
+            } catch (e) {
+              results.push({ file, findings: [], readError: `could not check (internal error: ${describeError(e)})` });
+            }
+          }
         }
         if (opts.format === "json") io.out(formatJson(results));
         else if (opts.format === "junit") io.out(formatJunit(results, io.clock.now() - started));

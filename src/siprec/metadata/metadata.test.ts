@@ -182,6 +182,22 @@ describe("hostile XML", () => {
     expect(validateMetadataXsd(lib, xxe)[0]?.kind).toBe("XML_DTD_FORBIDDEN");
   });
 
+  test("the DTD ban holds whatever the encoding: UTF-16 without BOM, a NUL, a non-UTF-8 declaration are refused; a comment or CDATA mentioning <!DOCTYPE is not a DTD", () => {
+    const laughs = `<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">]>\n<recording xmlns="${RECORDING_NS}"><datamode>complete</datamode>&lol;</recording>`;
+    // UTF-16LE without a BOM, as a UTF-8 reader sees it: every other character a NUL.
+    const utf16 = new TextDecoder().decode(new Uint8Array([...laughs].flatMap((c) => [c.charCodeAt(0), 0])));
+    expect(parseMetadataXml(lib, utf16)).toMatchObject({ ok: false, error: { code: "XML_NOT_WELL_FORMED", message: expect.stringContaining("NUL characters") } });
+    expect(parseMetadataXml(lib, `<?xml version="1.0" encoding="UTF-16"?><recording xmlns="${RECORDING_NS}"><datamode>complete</datamode></recording>`)).toMatchObject({ ok: false, error: { code: "XML_NOT_WELL_FORMED" } });
+    const commented = `<?xml version="1.0" encoding="UTF-8"?>\n<!-- no <!DOCTYPE here -->\n<recording xmlns="${RECORDING_NS}"><datamode>complete</datamode><extensiondata xmlns="urn:x"><![CDATA[<!ENTITY x>]]></extensiondata></recording>`;
+    expect(parseMetadataXml(lib, commented).ok).toBe(true);
+  });
+
+  test("a processing instruction inside an element neither crashes the reader nor hides what follows it", () => {
+    const pi = `<?xml version="1.0" encoding="UTF-8"?>\n<recording xmlns="${RECORDING_NS}"><datamode>complete</datamode><participant participant_id="srfBElmCRp2QB23b7Mpk0w=="><?pi x?><nameID aor="sip:alice@example.com"/></participant></recording>`;
+    const r = parseMetadataXml(lib, pi);
+    expect(r.ok && r.value.participants[0]?.nameIds[0]?.aor).toBe("sip:alice@example.com");
+  });
+
   test("100k nested elements: a clear error, no crash", () => {
     const deep = `${head}<recording xmlns="${RECORDING_NS}">${"<a>".repeat(100_000)}${"</a>".repeat(100_000)}</recording>`;
     const r = parseMetadataXml(lib, deep);

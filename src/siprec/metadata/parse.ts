@@ -28,10 +28,17 @@ export type MetadataParseError = XmlReadError | { readonly code: "XML_WRONG_ROOT
 type Lib = Libxml;
 type El = InstanceType<Lib["XmlElement"]>;
 
+/**
+ * An element's child nodes in document order, through XPath: libxml2-wasm's
+ * sibling links stop at a processing instruction (its node has no `next`),
+ * which would drop (or crash on) everything after `<?pi?>`.
+ */
+function childNodes(el: El): unknown[] {
+  return el.find("node()");
+}
+
 function elements(lib: Lib, el: El): El[] {
-  const out: El[] = [];
-  for (let c = el.firstChild; c !== null; c = c.next) if (c instanceof lib.XmlElement) out.push(c);
-  return out;
+  return childNodes(el).filter((c): c is El => c instanceof lib.XmlElement);
 }
 
 function toTree(lib: Lib, el: El): XmlTree {
@@ -39,7 +46,7 @@ function toTree(lib: Lib, el: El): XmlTree {
   for (const a of el.attrs) attrs[a.namespaceUri === XML_NS ? `xml:${a.name}` : a.name] = a.value;
   const children: (XmlTree | string)[] = [];
   let hasElements = false;
-  for (let c = el.firstChild; c !== null; c = c.next) {
+  for (const c of childNodes(el)) {
     if (c instanceof lib.XmlElement) {
       hasElements = true;
       children.push(toTree(lib, c));
