@@ -158,6 +158,8 @@ describe("cross-field rules", () => {
   test("control off loopback needs a token", () => {
     expect(only(`[control]\nenabled = true\naddress = "0.0.0.0"\n${MIN}`).path).toBe("control.token");
     expect(parseConfigText(`[control]\nenabled = true\naddress = "0.0.0.0"\ntoken_env = "T"\n${MIN}`).ok).toBe(true);
+    // An empty inline token is no token (it would let unauthenticated requests through).
+    expect(only(`[control]\nenabled = true\naddress = "0.0.0.0"\ntoken = ""\n${MIN}`)).toMatchObject({ path: "control.token", message: expect.stringContaining("must not be empty") });
   });
   test("metadata element names are unique XML names", () => {
     const base = `${MIN}[[metadata.map]]\nfrom = "header"\nname = "Session-ID"\nelement = "sid"\n`;

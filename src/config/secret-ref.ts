@@ -22,7 +22,8 @@ export function secretFields<P extends string>(
   prefix: P,
 ): Record<P | `${P}_env` | `${P}_file`, z.ZodOptional<z.ZodString>> {
   return {
-    [prefix]: z.string().max(65536).optional(),
+    // An empty secret is no secret (an empty control token would let every request through).
+    [prefix]: z.string().min(1, { message: "must not be empty (an empty secret is no secret)" }).max(65536).optional(),
     [`${prefix}_env`]: envName.optional(),
     [`${prefix}_file`]: filePath.optional(),
   } as Record<P | `${P}_env` | `${P}_file`, z.ZodOptional<z.ZodString>>;

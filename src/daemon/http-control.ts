@@ -28,7 +28,7 @@ export function startControl(daemon: Daemon, o: ControlOptions): { port: number;
     fetch: async (req) => {
       if (o.token !== undefined) {
         const given = /^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
-        if (!timingSafeEqualText(given, o.token)) return problem(401, "UNAUTHORIZED", "a valid bearer token is required");
+        if (given === "" || o.token === "" || !timingSafeEqualText(given, o.token)) return problem(401, "UNAUTHORIZED", "a valid bearer token is required");
       }
       try {
         return await route(daemon, o, req);

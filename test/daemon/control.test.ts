@@ -27,6 +27,7 @@ describe("control API", () => {
     const base = r.controlUrl()!;
     expect((await fetch(`${base}/healthz`)).status).toBe(401);
     expect((await fetch(`${base}/healthz`, { headers: { authorization: "Bearer nope" } })).status).toBe(401);
+    expect((await fetch(`${base}/healthz`, { headers: { authorization: "Bearer " } })).status).toBe(401);
     const health = await fetch(`${base}/healthz`, { headers: auth });
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "ok", esl: "ready", recordings: 0 });
