@@ -51,6 +51,18 @@ export function daemonMetrics(status: () => DaemonStatus, forwarded: ForwardTota
   );
   registry.registerMetric(
     new Counter({
+      name: "siprec_recordings_interrupted_total",
+      help: "SRS sessions ended or lost mid-call (the rest of the call goes to the group's next server), by cause.",
+      labelNames: ["reason"],
+      registers: [],
+      collect() {
+        this.reset();
+        for (const [reason, n] of Object.entries(status().counters.interrupted)) this.inc({ reason }, n);
+      },
+    }),
+  );
+  registry.registerMetric(
+    new Counter({
       name: "siprec_tap_rejected_total",
       help: "Tap-leg INVITEs refused by the tap listener, by reason.",
       labelNames: ["reason"],

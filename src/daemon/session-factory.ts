@@ -94,7 +94,7 @@ export function openSession(d: SessionFactoryDeps, args: OpenSessionArgs): Sessi
     },
     localAddressFor: (peer) => ({ sip: d.addresses.sip.for(peer.host), media: d.addresses.media.for(peer.host) }),
     servers: targets,
-    isUsable: d.isUsable,
+    isUsable: (name) => !(args.skipServers ?? []).includes(name) && d.isUsable(name),
     media: (args.media as ForkerRecordingMedia).driverFor(args.group),
     metadata: args.metadata,
     labels: args.labels,

@@ -41,6 +41,8 @@ export interface RecordingMedia {
 
 export interface SessionPort {
   readonly state: SessionState;
+  /** Called once when the session ends, whoever ended it (report.endedBy says). */
+  onEnded?: (r: SessionReport) => void;
   start(): Promise<SessionReport>;
   pause(): Promise<boolean>;
   resume(): Promise<boolean>;
@@ -75,6 +77,8 @@ export interface OpenSessionArgs {
   readonly labels: readonly string[];
   readonly metadata: () => CallView;
   readonly media: RecordingMedia;
+  /** Servers of the group not to try (they ended or lost this recording already). */
+  readonly skipServers?: readonly string[];
 }
 
 export type PauseMode = "inactive" | "drop" | "silence" | "detach";

@@ -25,6 +25,8 @@ export interface RecorderCounters {
   tapRepairs: number;
   triggerProblems: number;
   unknownCalls: number;
+  /** SRS sessions ended or lost mid-call, by cause (srs-bye, session-expired, dialog-lost, ack-timeout, error). */
+  interrupted: Record<string, number>;
 }
 
 export type StartError = { readonly code: "CALL_UNKNOWN" | "CALL_NOT_ANSWERED" | "GROUP_UNKNOWN" | "DRAINING"; readonly message: string };
@@ -33,7 +35,7 @@ export class Recorder {
   readonly table = new CallTable();
   readonly #byCall = new Map<string, Recording>();
   readonly #byId = new Map<string, Recording>();
-  readonly counters: RecorderCounters = { started: 0, failed: 0, stopped: 0, fallbacks: 0, tapRepairs: 0, triggerProblems: 0, unknownCalls: 0 };
+  readonly counters: RecorderCounters = { started: 0, failed: 0, stopped: 0, fallbacks: 0, tapRepairs: 0, triggerProblems: 0, unknownCalls: 0, interrupted: {} };
   #draining = false;
   /** ESL commands telling FreeSWITCH what happened, still waiting for their replies. */
   readonly #inflight = new Set<Promise<unknown>>();
@@ -205,6 +207,7 @@ export class Recorder {
     if (n.kind === "started" && r.fallback !== undefined) this.counters.fallbacks++;
     if (n.kind === "failed") this.counters.failed++;
     if (n.kind === "stopped") this.counters.stopped++;
+    if (n.kind === "interrupted") this.counters.interrupted[n.cause ?? "error"] = (this.counters.interrupted[n.cause ?? "error"] ?? 0) + 1;
     const done = (n.kind === "stopped" && n.groups === undefined) || (n.kind === "failed" && r.status === "failed");
     if (done) {
       if (this.#byCall.get(r.callUuid) === r) this.#byCall.delete(r.callUuid);
@@ -213,9 +216,11 @@ export class Recorder {
     const fields: Record<string, string> = { "SIPREC-Streams": r.mode, "SIPREC-SRS": (n.groups ?? r.groups).join(",") };
     if (n.reason !== undefined) fields["SIPREC-Reason"] = n.reason;
     if (r.fallback !== undefined) fields["SIPREC-Fallback"] = r.fallback;
+    if (n.kind === "interrupted") fields["SIPREC-Interrupted"] = n.cause ?? "error";
     this.d.log.info(`recording ${n.kind}`, { recordingId: r.id, callUuid: r.callUuid, ...fields });
-    this.#track(this.#fire(n.kind, r.callUuid, r.id, fields));
-    const status = n.kind === "started" ? "recording" : n.kind === "resumed" ? "recording" : n.kind;
+    // An interruption is told to FreeSWITCH as siprec::failed for that group (SIPREC-Interrupted says why); a take-over follows as siprec::started.
+    this.#track(this.#fire(n.kind === "interrupted" ? "failed" : n.kind, r.callUuid, r.id, fields));
+    const status = n.kind === "started" ? "recording" : n.kind === "resumed" ? "recording" : n.kind === "interrupted" ? "interrupted" : n.kind;
     // The channel variables describe the whole recording: a change on some servers only leaves them as they are.
     if (n.groups === undefined) this.#track(this.d.esl.api(`uuid_setvar_multi ${r.callUuid} siprec_status=${status};siprec_recording_id=${r.id}`));
     // RFC 7866 §6.1.2: "The SRC MUST provide recording indications to all participants in the CS";

@@ -13,11 +13,16 @@ import { CallMetadata, labelOfTap, labelsFor } from "./call-metadata.ts";
 import type { RecorderDeps, RecordingMedia, SessionPort } from "./ports.ts";
 import { TapSet } from "./tap-set.ts";
 import type { RecordingIntent, StreamMode } from "./triggers.ts";
+import type { SessionReport } from "../siprec/session/types.ts";
+import { takeOver } from "./take-over.ts";
 
 export type RecordingStatus = "tapping" | "starting" | "recording" | "paused" | "stopping" | "stopped" | "failed";
 
 export interface RecordingNotice {
-  readonly kind: "started" | "failed" | "paused" | "resumed" | "stopped";
+  /** "interrupted": the SRS ended or lost one group's session mid-call (re-recording follows). */
+  readonly kind: "started" | "failed" | "paused" | "resumed" | "stopped" | "interrupted";
+  /** For "interrupted": srs-bye, session-expired, dialog-lost, ack-timeout or error. */
+  readonly cause?: string;
   readonly recording: Recording;
   readonly reason?: string;
   /** Set when only these SRS groups paused/resumed/stopped; the recording goes on for the others. */
@@ -39,6 +44,8 @@ export class Recording {
   #peer: ChannelInfo | undefined;
   readonly #sessions = new Map<string, SessionPort>();
   readonly #pendingGroups = new Set<string>();
+  /** Per group, the servers that ended or lost this recording (not tried again for it). */
+  readonly #skipped = new Map<string, string[]>();
   readonly #media: RecordingMedia;
   readonly startedMs: number;
 
@@ -249,6 +256,7 @@ export class Recording {
       groups.map(async (group) => {
         const s = this.d.openSession({ recordingId: this.id, group, labels: labelsFor(this.#mode), metadata: () => md.view(), media: this.#media });
         this.#sessions.set(group, s);
+        s.onEnded = (rep) => void this.#sessionEnded(group, s, rep);
         const report = await s.start();
         if (report.state === "recording" && ((this.#paused && this.#signalsPause()) || this.#held)) await s.pause();
         return { group, report };
@@ -266,6 +274,31 @@ export class Recording {
       this.notify({ kind: "started", recording: this });
     }
     this.persist();
+  }
+
+  /** The SRS ended or lost one group's session mid-call (take-over.ts). */
+  #sessionEnded(group: string, s: SessionPort, rep: SessionReport): Promise<void> {
+    const md = this.#metadata as CallMetadata;
+    return takeOver(
+      {
+        id: this.id,
+        callUuid: this.callUuid,
+        clock: this.d.clock,
+        log: this.d.log,
+        sessions: this.#sessions,
+        skipped: this.#skipped,
+        live: () => this.#status === "recording" || this.#status === "paused",
+        open: (skip) => this.d.openSession({ recordingId: this.id, group, labels: labelsFor(this.#mode), metadata: () => md.view(), media: this.#media, skipServers: skip }),
+        watch: (next) => (next.onEnded = (r) => void this.#sessionEnded(group, next, r)),
+        mustPause: () => (this.#paused && this.#signalsPause()) || this.#held,
+        notify: (n) => this.notify({ ...n, recording: this }),
+        fail: (reason) => this.#fail(reason),
+        persist: () => this.persist(),
+      },
+      group,
+      s,
+      rep,
+    );
   }
 
   async #fail(reason: string): Promise<void> {

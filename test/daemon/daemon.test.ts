@@ -1,12 +1,17 @@
-import type { SipRequest } from "../../src/sip/message/types.ts";
-import { header } from "../../src/sip/message/headers.ts";
 /**
  * `siprec daemon` end to end, in process: FreeSWITCH is the emulator (the
  * captured ESL frames, tap legs placed over real SIP with the captured
  * RTP), the SRS is `siprec srs` writing WAVs. Everything on 127.0.0.1.
  */
+import { tmpdir } from "node:os";
+import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
+import { cryptoIds } from "../../src/platform/crypto-ids.ts";
+import { systemClock } from "../../src/platform/system-clock.ts";
+import { SrsServer } from "../../src/cli/srs/server.ts";
+import type { SipRequest } from "../../src/sip/message/types.ts";
+import { header } from "../../src/sip/message/headers.ts";
 import { afterEach, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CALL_A } from "../support/fs-emulator.ts";
 import { type DaemonRig, startRig, wavTone } from "./support.ts";
@@ -155,6 +160,41 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     const streams = r.srs.finished[0]!["streams"] as { packets: number }[];
     expect(streams.length).toBe(2);
     for (const s of streams) expect(s.packets).toBeGreaterThan(10);
+  }, 30_000);
+
+  test("the SRS hangs up mid-call (BYE): siprec::failed with SIPREC-Interrupted, the rest of the call is recorded on the group's next server in the same metadata group, siprec::started again, counted in metrics", async () => {
+    const backup = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: mkdtempSync(join(tmpdir(), "siprec-backup-")), lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+    try {
+      rig = await startRig({ srsOptions: { byeAfterMs: 800 }, extra: `[[srs]]\nname = "backup"\nuri = "sip:srs@127.0.0.1:${backup.portOf("tcp")}"\ntransport = "tcp"\npriority = 200\noptions_interval = 0\n[control]\nenabled = true\naddress = "127.0.0.1"\nport = 0` });
+      const r = rig;
+      await callRecorded(r);
+      await r.until(() => r.fired("failed").length === 1, 5000, "siprec::failed for the interruption");
+      const failed = r.fired("failed")[0]!;
+      expect(failed.get("SIPREC-Interrupted")).toBe("srs-bye");
+      expect(failed.get("SIPREC-Reason")).toContain("the SRS ended the recording (BYE)");
+      await r.until(() => r.fired("started").length === 2, 5000, "siprec::started on the backup server");
+      expect(r.fired("started")[1]!.get("SIPREC-Reason")).toMatch(/re-recorded on backup after \d+ ms/);
+      await Bun.sleep(800);
+      r.fs.playCallEnd();
+      await r.until(() => r.srs.finished.length === 1 && backup.finished.length === 1, 5000, "both recordings written");
+      const group = (rep: Record<string, unknown>) => /<group group_id="([^"]+)"/.exec(readFileSync(join(rep["folder"] as string, "metadata-1.xml"), "utf8"))?.[1];
+      expect(group(backup.finished[0]!)).toBe(group(r.srs.finished[0]!));
+      for (const st of backup.finished[0]!["streams"] as { packets: number }[]) expect(st.packets).toBeGreaterThan(20);
+      await r.until(() => r.controlUrl() !== undefined, 3000, "the control API");
+      expect(await (await fetch(`${r.controlUrl()}/metrics`)).text()).toContain('siprec_recordings_interrupted_total{reason="srs-bye"} 1');
+    } finally {
+      await backup.stop();
+    }
+  }, 30_000);
+
+  test("the SRS hangs up mid-call and the group has no other server: with on_failure = \"hangup\" the call is hung up with the configured cause", async () => {
+    rig = await startRig({ srsOptions: { byeAfterMs: 600 }, recording: 'on_failure = "hangup"' });
+    const r = rig;
+    await callRecorded(r);
+    await r.until(() => r.fs.commands.some((c) => c.startsWith(`api uuid_kill ${CALL_A} NORMAL_TEMPORARY_FAILURE`)), 5000, "the hangup of the call");
+    const failed = r.fired("failed");
+    expect(failed[0]?.get("SIPREC-Interrupted")).toBe("srs-bye");
+    expect(failed.at(-1)?.get("SIPREC-Reason")).toContain("no other server took the rest of the call");
   }, 30_000);
 
   test("pause_mode silence: the SRS hears digital silence where the paused audio was, with no gap and no re-INVITE", async () => {

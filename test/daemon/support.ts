@@ -31,7 +31,7 @@ export interface DaemonRig {
 }
 
 /** `tls`: the SRS listens on TLS only with this certificate, and the [[srs]] trusts `caPem` through tls_ca_file. */
-export async function startRig(o: FsEmulatorOptions & { recording?: string; extra?: string; srsOptions?: { reject?: number; rtcpIntervalMs?: number }; srsUri?: string; srsHost?: string; tls?: { cert: string; key: string; caPem: string } } = {}): Promise<DaemonRig> {
+export async function startRig(o: FsEmulatorOptions & { recording?: string; extra?: string; srsOptions?: { reject?: number; rtcpIntervalMs?: number; byeAfterMs?: number }; srsUri?: string; srsHost?: string; tls?: { cert: string; key: string; caPem: string } } = {}): Promise<DaemonRig> {
   const dir = mkdtempSync(join(tmpdir(), "siprec-daemon-"));
   const fs = await FsEmulator.start(o);
   const transport = o.tls === undefined ? "tcp" : "tls";
