@@ -194,7 +194,8 @@ export class Daemon {
 
   #auditEvery(): void {
     this.#auditTimer = this.d.clock.setTimer(AUDIT_INTERVAL_MS, () => {
-      if (this.esl.state === "ready") void this.#audit(false);
+      // Only worth FreeSWITCH's channel list while something records.
+      if (this.esl.state === "ready" && this.recorder.recordings.length > 0) void this.#audit(false);
       this.#auditEvery();
     });
   }
