@@ -8,6 +8,7 @@
  */
 import { join } from "node:path";
 import type { Figure } from "./stats.ts";
+import { StreamFramer } from "../src/sip/message/stream-framer.ts";
 import { invite } from "../src/sip/ua/uac-invite.ts";
 import { freePort, sipStack } from "../test/support/sip-stack.ts";
 import { uaPair, run as runClock } from "../test/support/ua-pair.ts";
@@ -15,6 +16,18 @@ import { uaPair, run as runClock } from "../test/support/ua-pair.ts";
 const ROOT = new URL("..", import.meta.url).pathname;
 const CALLS = Number(process.env["BENCH_SIP_CALLS"] ?? 2000);
 const SDP = new TextEncoder().encode("v=0\r\no=siprec 1 1 IN IP4 127.0.0.1\r\ns=siprec\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 0\r\na=sendonly\r\na=label:1\r\n");
+
+/** A 60 KiB request head fed to the stream framer one byte at a time, and in one chunk (baseline). */
+function framerTrickle(): { trickleMs: number; chunkMs: number } {
+  const head = new TextEncoder().encode(`OPTIONS sip:a@127.0.0.1 SIP/2.0\r\n${"X-Pad: ".concat("a".repeat(100)).concat("\r\n").repeat(590)}Content-Length: 0\r\n\r\n`);
+  let t = performance.now();
+  const one = new StreamFramer();
+  for (let i = 0; i < head.length; i++) one.push(head.subarray(i, i + 1));
+  const trickleMs = performance.now() - t;
+  t = performance.now();
+  new StreamFramer().push(head);
+  return { trickleMs, chunkMs: performance.now() - t };
+}
 
 function sippUas(port: number, calls: number) {
   return Bun.spawn(["sipp", "-sf", join(ROOT, "test/integration/sipp/uas-answer-200.xml"), "-i", "127.0.0.1", "-p", String(port), "-t", "u1", "-m", String(calls), "-nostdin", "-mp", "0", "-timeout", "120s"], { stdout: "ignore", stderr: "ignore", cwd: "/tmp" });
@@ -78,7 +91,9 @@ export async function run(): Promise<Figure[]> {
   const mine = await ours();
   const theirs = await sippBaseline();
   const perDialog = await bytesPerDialog(10_000);
+  const framer = framerTrickle();
   return [
+    { bench: "sip", metric: "framer: 60 KiB head one byte at a time", value: Math.round(framer.trickleMs * 10) / 10, unit: "ms", note: `one chunk: ${framer.chunkMs.toFixed(2)} ms, ratio ${(framer.trickleMs / Math.max(0.001, framer.chunkMs)).toFixed(0)}x (a slow-loris client's cost)` },
     { bench: "sip", metric: "calls/s, siprec UAC → SIPp UAS (udp)", value: Math.round(mine), unit: "calls/s", note: `${CALLS} calls, 20 in flight, ${Math.round(mine * 2)} transactions/s` },
     { bench: "sip", metric: "calls/s, SIPp UAC → SIPp UAS (baseline)", value: Math.round(theirs), unit: "calls/s" },
     { bench: "sip", metric: "ratio siprec / SIPp", value: mine / theirs, unit: "x" },

@@ -44,7 +44,11 @@ export interface StreamOptions {
   /** The listener's own certificate when it is not tls.cert (a generated one: tls.cert stays the client certificate, if any). */
   readonly listenCert?: { readonly cert: string; readonly key: string };
   readonly maxConnections?: number;
+  /** Inbound connections from one IP address at most (default 64): one host cannot take every slot. */
+  readonly maxPerSource?: number;
   readonly idleMs?: number;
+  /** A message's headers must be complete this long after its first byte (default 10 s; slow-loris). */
+  readonly headerTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
   readonly logger?: Logger;
 }
@@ -58,6 +62,10 @@ interface Conn {
   ready: boolean;
   closed: boolean;
   lastActive: number;
+  /** Inbound (accepted) rather than opened by us. */
+  inbound?: boolean;
+  /** When the head of the message being received started arriving (undefined when none is pending). */
+  headSince?: number | undefined;
   readonly waiters: { resolve: () => void; reject: (e: TransportError) => void }[];
 }
 
@@ -117,16 +125,49 @@ export class StreamTransport implements SipTransport {
     return self;
   }
 
+  /**
+   * Bounded: at most maxPerSource connections from one address, and at the
+   * overall cap the longest-idle inbound connection makes room (idle ones
+   * would otherwise lock every new client out until they time out).
+   */
   private acceptConn(s: Socket<Conn>): void {
-    if (this.#closed || this.#byId.size >= (this.o.maxConnections ?? 1024)) {
-      this.#log.warn("sip connection refused: limit reached", { peer: `${s.remoteAddress}:${s.remotePort}`, limit: this.o.maxConnections ?? 1024 });
+    const peer = `${s.remoteAddress}:${s.remotePort}`;
+    const perSource = this.o.maxPerSource ?? 64;
+    if (!this.#closed && [...this.#byId.values()].filter((c) => c.inbound === true && splitKey(c.key)[0] === s.remoteAddress).length >= perSource) {
+      this.#limited("sip connection refused: per-source limit reached", { peer, limit: perSource });
       s.end();
       return;
     }
-    const conn = this.#newConn(`${s.remoteAddress}:${s.remotePort}`);
+    if (!this.#closed && this.#byId.size >= (this.o.maxConnections ?? 1024)) {
+      const idle = [...this.#byId.values()].filter((c) => c.inbound === true && c.queue.length === 0 && c.framer.buffered === 0).sort((a, b) => a.lastActive - b.lastActive)[0];
+      if (idle !== undefined) {
+        idle.socket?.end();
+        this.dropConn(idle, "closed to make room (connection limit)");
+      }
+    }
+    if (this.#closed || this.#byId.size >= (this.o.maxConnections ?? 1024)) {
+      this.#limited("sip connection refused: limit reached", { peer, limit: this.o.maxConnections ?? 1024 });
+      s.end();
+      return;
+    }
+    const conn = this.#newConn(peer);
     conn.socket = s;
     conn.ready = true;
+    conn.inbound = true;
     s.data = conn;
+  }
+
+  #lastLimitLog = -Infinity;
+  #limitedSince = 0;
+
+  /** Refusals are logged at most once a second, with how many there were. */
+  #limited(msg: string, fields: Record<string, unknown>): void {
+    this.#limitedSince++;
+    const now = this.o.clock.now();
+    if (now - this.#lastLimitLog < 1000) return;
+    this.#log.warn(msg, { ...fields, refusedSinceLastLine: this.#limitedSince });
+    this.#lastLimitLog = now;
+    this.#limitedSince = 0;
   }
 
   #newConn(key: string): Conn {
@@ -140,6 +181,7 @@ export class StreamTransport implements SipTransport {
     if (conn === undefined || conn.closed || conn.socket === undefined) return;
     conn.lastActive = this.o.clock.now();
     const r = conn.framer.push(data);
+    conn.headSince = r.ok && conn.framer.inHeaders ? (conn.headSince ?? conn.lastActive) : undefined;
     if (!r.ok) {
       this.#log.warn("sip stream closed: bad framing", { peer: conn.key, reason: r.error.message });
       // A request too large to take is answered 413 before the connection closes (RFC 3261 §21.4.14).
@@ -254,12 +296,17 @@ export class StreamTransport implements SipTransport {
 
   #scheduleSweep(): void {
     const idle = this.o.idleMs ?? 300_000;
-    this.#sweep = this.o.clock.setTimer(Math.max(1000, idle / 4), () => {
+    const head = this.o.headerTimeoutMs ?? 10_000;
+    this.#sweep = this.o.clock.setTimer(Math.max(500, Math.min(idle / 4, head / 2)), () => {
       const now = this.o.clock.now();
       for (const c of [...this.#byId.values()]) {
         if (now - c.lastActive >= idle && c.queue.length === 0) {
           c.socket?.end();
           this.dropConn(c, "idle");
+        } else if (c.headSince !== undefined && now - c.headSince >= head) {
+          this.#log.warn("sip stream closed: headers not complete in time", { peer: c.key, headerTimeoutMs: head });
+          c.socket?.end();
+          this.dropConn(c, "header timeout");
         }
       }
       if (!this.#closed) this.#scheduleSweep();

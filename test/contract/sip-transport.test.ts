@@ -158,3 +158,60 @@ describe("idle connections", () => {
     b.close();
   });
 });
+
+describe("TCP listener under abuse (127.0.0.1, real sockets)", () => {
+  /** A raw client: resolves `closed` when the server hangs up on it. */
+  async function raw(port: number) {
+    let closed = false;
+    const sock = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data: () => {}, close: () => void (closed = true), open: () => {} } });
+    return { sock, closed: () => closed };
+  }
+  const settle = () => Bun.sleep(150);
+
+  test("one source cannot take more than maxPerSource connections", async () => {
+    const got: { text: string; from: Peer }[] = [];
+    const t = await StreamTransport.open({ protocol: "tcp", host: "127.0.0.1", port: 0, listen: true, clock: systemClock, onMessage: collect(got), maxPerSource: 2 });
+    try {
+      const c = [await raw(t.local.port), await raw(t.local.port), await raw(t.local.port)];
+      await settle();
+      expect(c.map((x) => x.closed())).toEqual([false, false, true]);
+      expect(t.connectionCount).toBe(2);
+    } finally {
+      t.close();
+    }
+  });
+
+  test("at the connection cap the longest-idle connection makes room for a new client, which is served", async () => {
+    const got: { text: string; from: Peer }[] = [];
+    const t = await StreamTransport.open({ protocol: "tcp", host: "127.0.0.1", port: 0, listen: true, clock: systemClock, onMessage: collect(got), maxConnections: 2, maxPerSource: 10 });
+    try {
+      const first = await raw(t.local.port);
+      await settle();
+      const second = await raw(t.local.port);
+      await settle();
+      const third = await raw(t.local.port);
+      await settle();
+      expect([first.closed(), second.closed(), third.closed()]).toEqual([true, false, false]);
+      const msg = sipMessage("OPTIONS sip:a@127.0.0.1 SIP/2.0", "evict-1");
+      third.sock.write(msg);
+      await settle();
+      expect(got.map((g) => g.text)).toEqual([msg]);
+    } finally {
+      t.close();
+    }
+  });
+
+  test("headers not complete within headerTimeoutMs (a slow-loris client) close the connection", async () => {
+    const t = await StreamTransport.open({ protocol: "tcp", host: "127.0.0.1", port: 0, listen: true, clock: systemClock, onMessage: () => {}, headerTimeoutMs: 600 });
+    try {
+      const c = await raw(t.local.port);
+      c.sock.write("OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKslow\r\n");
+      await Bun.sleep(300);
+      expect(c.closed()).toBe(false);
+      await Bun.sleep(900);
+      expect(c.closed()).toBe(true);
+    } finally {
+      t.close();
+    }
+  });
+});

@@ -23,6 +23,16 @@ describe("SIP stream framing", () => {
     expect(frames([STREAM])).toEqual([M1, M2]);
   });
 
+  test("one byte at a time: the same frames; inHeaders while a head is incomplete, not while a body is awaited", () => {
+    expect(frames([...STREAM].map((b) => new Uint8Array([b])))).toEqual([M1, M2]);
+    const f = new StreamFramer();
+    f.push(enc("MESSAGE sip:a@b SIP/2.0\r\nl: 5\r\n"));
+    expect(f.inHeaders).toBe(true);
+    f.push(enc("\r\nhel"));
+    expect(f.inHeaders).toBe(false);
+    expect(f.buffered).toBeGreaterThan(0);
+  });
+
   test("identical frames for a split at every byte offset", () => {
     for (let i = 0; i <= STREAM.length; i++) expect(frames([STREAM.subarray(0, i), STREAM.subarray(i)])).toEqual([M1, M2]);
   });

@@ -22,56 +22,85 @@ const CR = 0x0d;
 const LF = 0x0a;
 
 export class StreamFramer {
+  /** Bytes received and not yet framed: #buf[0, #len), in a buffer that grows by doubling. */
   #buf = new Uint8Array(0);
+  #len = 0;
+  /** How far the current message's head has been searched for its end (no rescan from 0 on every push). */
+  #scanned = 0;
   #failed = false;
 
   constructor(private readonly max = MAX_MESSAGE_BYTES) {}
 
   /** Bytes held waiting for the rest of a message. */
   get buffered(): number {
-    return this.#buf.length;
+    return this.#len;
+  }
+
+  /** True while a message has begun and its headers are not complete yet. */
+  get inHeaders(): boolean {
+    return this.#len > 0 && findHeaderEnd(this.#buf.subarray(0, this.#len), this.max, Math.max(0, this.#scanned - 3)) === undefined;
   }
 
   push(chunk: Uint8Array): Result<Uint8Array[], FramerError> {
     if (this.#failed) return err({ code: "FRAME_TOO_LARGE", message: "the stream already failed" });
-    const joined = new Uint8Array(this.#buf.length + chunk.length);
-    joined.set(this.#buf, 0);
-    joined.set(chunk, this.#buf.length);
-    this.#buf = joined;
+    this.#append(chunk);
     const out: Uint8Array[] = [];
     for (;;) {
       let start = 0;
-      while (start < this.#buf.length && (this.#buf[start] === CR || this.#buf[start] === LF)) start++;
-      if (start > 0) this.#buf = this.#buf.subarray(start);
-      if (this.#buf.length === 0) break;
-      const end = findHeaderEnd(this.#buf, this.max);
+      while (start < this.#len && (this.#buf[start] === CR || this.#buf[start] === LF)) start++;
+      if (start > 0) this.#consume(start);
+      if (this.#len === 0) break;
+      const view = this.#buf.subarray(0, this.#len);
+      const end = findHeaderEnd(view, this.max, Math.max(0, this.#scanned - 3));
       if (end === undefined) {
-        if (this.#buf.length > this.max) return this.#fail({ code: "FRAME_HEADER_TOO_LONG", message: `no end of headers within ${this.max} bytes` });
+        this.#scanned = this.#len;
+        if (this.#len > this.max) return this.#fail({ code: "FRAME_HEADER_TOO_LONG", message: `no end of headers within ${this.max} bytes` });
         break;
       }
-      const length = contentLength(this.#buf.subarray(0, end.at));
+      const length = contentLength(view.subarray(0, end.at));
       if (length === undefined || length < 0) return this.#fail({ code: "FRAME_BAD_CONTENT_LENGTH", message: "a message on a stream transport needs one valid Content-Length (RFC 3261 §18.3)" });
       const total = end.at + end.sep + length;
-      if (total > this.max) return this.#fail({ code: "FRAME_TOO_LARGE", message: `message of ${total} bytes exceeds ${this.max}`, head: this.#buf.slice(0, end.at + end.sep) });
-      if (this.#buf.length < total) break;
-      out.push(this.#buf.slice(0, total));
-      this.#buf = this.#buf.subarray(total);
+      if (total > this.max) return this.#fail({ code: "FRAME_TOO_LARGE", message: `message of ${total} bytes exceeds ${this.max}`, head: view.slice(0, end.at + end.sep) });
+      if (this.#len < total) {
+        this.#scanned = end.at; // the head is known: later pushes only wait for the body
+        break;
+      }
+      out.push(view.slice(0, total));
+      this.#consume(total);
     }
-    // Do not keep a large backing buffer alive for a small remainder.
-    if (this.#buf.byteOffset > 0) this.#buf = this.#buf.slice();
     return ok(out);
+  }
+
+  #append(chunk: Uint8Array): void {
+    if (this.#len + chunk.length > this.#buf.length) {
+      const grown = new Uint8Array(Math.max(this.#len + chunk.length, this.#buf.length * 2, 4096));
+      grown.set(this.#buf.subarray(0, this.#len), 0);
+      this.#buf = grown;
+    }
+    this.#buf.set(chunk, this.#len);
+    this.#len += chunk.length;
+  }
+
+  /** Drops `n` framed bytes from the front; a small remainder does not keep a large buffer alive. */
+  #consume(n: number): void {
+    const rest = this.#buf.subarray(n, this.#len);
+    this.#len = rest.length;
+    this.#scanned = 0;
+    if (this.#buf.length > 65536 && rest.length < 4096) this.#buf = rest.slice();
+    else this.#buf.copyWithin(0, n, n + rest.length);
   }
 
   #fail(e: FramerError): Result<Uint8Array[], FramerError> {
     this.#failed = true;
     this.#buf = new Uint8Array(0);
+    this.#len = 0;
     return err(e);
   }
 }
 
-function findHeaderEnd(b: Uint8Array, max: number): { at: number; sep: number } | undefined {
+function findHeaderEnd(b: Uint8Array, max: number, from = 0): { at: number; sep: number } | undefined {
   const limit = Math.min(b.length, max + 4);
-  for (let i = 0; i + 1 < limit; i++) {
+  for (let i = from; i + 1 < limit; i++) {
     if (b[i] !== LF) continue;
     if (b[i + 1] === LF) return { at: i, sep: 2 };
     if (b[i + 1] === CR && b[i + 2] === LF) return { at: i, sep: 3 };
