@@ -32,18 +32,16 @@ export function parsePath(path: string): (string | number)[] {
   return out;
 }
 
-function samePrefix(a: readonly (string | number)[], b: readonly (string | number)[]): boolean {
-  if (a.length > b.length) return false;
-  return a.every((x, i) => x === b[i]);
-}
-
-export function locateKey(text: string, path: string): Located | undefined {
-  const target = parsePath(path);
-  if (target.length === 0) return undefined;
+/**
+ * One pass over the text: where each key and each table header is. Lookups
+ * are then a few map reads, so locating N issues is linear in the file plus
+ * N (a file with thousands of problems used to be scanned once per problem).
+ */
+export function keyIndex(text: string): (path: string) => Located | undefined {
+  const keys = new Map<string, Located>();
+  const tables = new Map<string, Located>();
   const counts = new Map<string, number>();
   let table: (string | number)[] = [];
-  let tableLine: Located | undefined;
-  let best: Located | undefined;
   const lines = text.split(/\r?\n/);
   for (let n = 0; n < lines.length; n++) {
     const raw = lines[n] as string;
@@ -56,16 +54,35 @@ export function locateKey(text: string, path: string): Located | undefined {
         counts.set(key, idx + 1);
         table = [...names, idx];
       } else table = names;
-      tableLine = { line: n + 1, column: raw.indexOf("[") + 1 };
-      if (samePrefix(table, target) && table.length === target.length) best = tableLine;
+      const at = { line: n + 1, column: raw.indexOf("[") + 1 };
+      if (!tables.has(pathKey(table))) tables.set(pathKey(table), at);
       continue;
     }
     const k = KEY_LINE.exec(raw);
     if (k === null) continue;
-    const full = [...table, ...splitDotted(k[1] as string)];
-    if (samePrefix(full, target)) return { line: n + 1, column: raw.search(/\S/) + 1 };
-    // An issue about a table (missing key inside it) points at its header.
-    if (best === undefined && tableLine !== undefined && samePrefix(table, target) && table.length > 0) best = tableLine;
+    const full = pathKey([...table, ...splitDotted(k[1] as string)]);
+    if (!keys.has(full)) keys.set(full, { line: n + 1, column: raw.search(/\S/) + 1 });
   }
-  return best;
+  return (path) => {
+    const target = parsePath(path);
+    if (target.length === 0) return undefined;
+    // The key itself or a key holding it (an inline table); else the innermost table it is in (a missing key).
+    for (let len = target.length; len > 0; len--) {
+      const at = keys.get(pathKey(target.slice(0, len)));
+      if (at !== undefined) return at;
+    }
+    for (let len = target.length; len > 0; len--) {
+      const at = tables.get(pathKey(target.slice(0, len)));
+      if (at !== undefined) return at;
+    }
+    return undefined;
+  };
+}
+
+function pathKey(p: readonly (string | number)[]): string {
+  return JSON.stringify(p);
+}
+
+export function locateKey(text: string, path: string): Located | undefined {
+  return keyIndex(text)(path);
 }

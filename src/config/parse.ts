@@ -5,7 +5,7 @@
  */
 import { TomlError, parse as parseToml } from "smol-toml";
 import type { ConfigIssue } from "./issues.ts";
-import { locateKey } from "./locate.ts";
+import { keyIndex } from "./locate.ts";
 import { type ConfigDraft, parseConfigValue } from "./schema.ts";
 import { type Result, err, ok } from "../lib/result.ts";
 
@@ -25,8 +25,9 @@ export function parseConfigText(text: string): Result<ConfigDraft, ConfigIssue[]
   }
   const r = parseConfigValue(doc);
   if (r.ok) return ok(r.value);
+  const locate = keyIndex(text);
   const located = r.error.map((i) => {
-    const at = locateKey(text, i.path);
+    const at = locate(i.path);
     return at === undefined ? i : { ...i, line: at.line, column: at.column };
   });
   // In file order, so an operator fixes them top to bottom.
