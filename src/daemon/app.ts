@@ -95,7 +95,7 @@ export class Daemon {
     this.#tap = new TapListener(cfg.tap.address, async (onPacket) => {
       const sock = await openOnFreePort(() => ports.take(), (p) => ports.release(p), { host: cfg.tap.address, onPacket });
       return sock === undefined ? undefined : { port: sock.port, close: () => (sock.close(), ports.release(sock.port)) };
-    }, d.log.child({ part: "tap" }));
+    }, d.log.child({ part: "tap" }), d.clock);
     stack.ua.onInvite = (inv) => void this.#tap.onInvite(inv).catch((e: unknown) => d.log.error("tap listener failed", { error: String(e) }));
     this.#monitor = new OptionsMonitor({ clock: d.clock, onChange: (name, health) => d.log.info("SRS health changed", { srs: name, health }) });
     const triggers = new Triggers(cfg.trigger, groupsOf(cfg));

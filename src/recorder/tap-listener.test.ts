@@ -5,7 +5,9 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { TapListener, type TapLeg } from "./tap-listener.ts";
-import { silentLogger } from "../lib/log.ts";
+import { type Logger, createLogger, silentLogger } from "../lib/log.ts";
+import type { Clock } from "../lib/clock.ts";
+import { ManualClock } from "../../test/support/manual-clock.ts";
 import { openRtpSocket } from "../rtp/udp-socket.ts";
 import { type Stack, sipStack } from "../../test/support/sip-stack.ts";
 import { udpDatagrams } from "../../test/support/pcap-udp.ts";
@@ -24,9 +26,9 @@ afterEach(() => {
   stack = fs = undefined;
 });
 
-async function setup() {
+async function setup(o: { log?: Logger; clock?: Clock } = {}) {
   stack = await sipStack("udp");
-  const tap = new TapListener("127.0.0.1", (onPacket) => openRtpSocket({ host: "127.0.0.1", port: 0, onPacket }), silentLogger);
+  const tap = new TapListener("127.0.0.1", (onPacket) => openRtpSocket({ host: "127.0.0.1", port: 0, onPacket }), o.log ?? silentLogger, o.clock);
   stack.ua.onInvite = (inv) => void tap.onInvite(inv);
   const inbox: string[] = [];
   const sock: Bun.udp.Socket<"buffer"> = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { data: (_s, d) => void inbox.push(dec(d)) } });
@@ -55,6 +57,22 @@ async function setup() {
 }
 
 describe("tap listener", () => {
+  test("a flood of refused INVITEs from one source is one log line per 10 s, with the count of the rest", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const clock = new ManualClock();
+    const { send, invite, until, finals } = await setup({ log: createLogger({ level: "info", format: "json", write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>), wallNow: () => 0 }), clock });
+    for (let n = 1; n <= 5; n++) send(invite(100 + n, ["X-Siprec-Token: wrong"]));
+    await until(() => finals().length === 5);
+    expect(finals().every((l) => l.startsWith("SIP/2.0 403"))).toBe(true);
+    expect(lines.filter((l) => l["msg"] === "tap leg refused").length).toBe(1);
+    clock.advance(10_000);
+    send(invite(200, ["X-Siprec-Token: wrong"]));
+    await until(() => finals().length === 6);
+    const refused = lines.filter((l) => l["msg"] === "tap leg refused");
+    expect(refused.length).toBe(2);
+    expect(refused[1]?.["alsoRefusedFromThisSource"]).toBe(4);
+  });
+
   test("answers an expected leg with the right token, hands over its RTP byte for byte, refuses a replay, hangs up with BYE", async () => {
     const { tap, inbox, send, sendRtp, invite, until, finals } = await setup();
     const legs: TapLeg[] = [];

@@ -7,6 +7,7 @@
  * a recording. The answer is recvonly with the offered audio codec; RTP goes
  * to the leg's handler, BYE ends the leg.
  */
+import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import { timingSafeEqualText } from "../lib/secret.ts";
 import { parseSdp } from "../sdp/parse.ts";
@@ -53,11 +54,29 @@ export class TapListener {
   readonly #answered = new Set<string>();
   readonly rejected: Record<TapRejectReason, number> = { "no-session": 0, "unknown-leg": 0, "bad-token": 0, "already-answered": 0, "no-audio": 0, "no-port": 0 };
 
+  /** Per source address: when its last refusal was logged and how many came since (bounded map). */
+  readonly #refusals = new Map<string, { loggedAt: number; since: number }>();
+
   constructor(
     private readonly host: string,
     private readonly openSocket: OpenTapSocket,
     private readonly log: Logger,
+    /** With a clock, refusals are logged once per source per 10 s with a count (a flood is one line, not thousands). */
+    private readonly clock?: Clock,
   ) {}
+
+  #logRefusal(source: string, fields: Record<string, unknown>): void {
+    const now = this.clock?.now();
+    if (now === undefined) return this.log.warn("tap leg refused", fields);
+    const r = this.#refusals.get(source);
+    if (r !== undefined && now - r.loggedAt < 10_000) {
+      r.since++;
+      return;
+    }
+    this.log.warn("tap leg refused", { ...fields, ...(r === undefined || r.since === 0 ? {} : { alsoRefusedFromThisSource: r.since }) });
+    if (this.#refusals.size >= 1024 && r === undefined) this.#refusals.clear();
+    this.#refusals.set(source, { loggedAt: now, since: 0 });
+  }
 
   /** Arms one leg; returns a function that disarms it (a leg that never came). */
   expect(e: TapExpectation): () => void {
@@ -78,7 +97,7 @@ export class TapListener {
     const key = `${recordingId}/${direction}`;
     const deny = (why: TapRejectReason, text: string): void => {
       this.rejected[why]++;
-      this.log.warn("tap leg refused", { reason: why, recordingId, direction, from: `${inv.from.host}:${inv.from.port}` });
+      this.#logRefusal(inv.from.host, { reason: why, recordingId, direction, from: `${inv.from.host}:${inv.from.port}` });
       inv.reject({ status: why === "no-audio" ? 488 : why === "no-port" ? 503 : 403, reason: text });
     };
     if (recordingId === "") return deny("no-session", "Forbidden (not a siprec tap leg)");
