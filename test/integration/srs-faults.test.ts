@@ -150,3 +150,31 @@ describe("bounded input", () => {
     }
   });
 });
+
+describe("the reference SRS stays bounded", () => {
+  test("--max-recordings: past the cap a new recording gets 486 Busy Here; the running one is untouched", async () => {
+    const server = await srs({ maxRecordings: 1 });
+    try {
+      const first = call(server.port, { durationMs: 1500 });
+      await Bun.sleep(500);
+      const second = await call(server.port, { durationMs: 500 });
+      expect(second.report.attempts[0]).toMatchObject({ status: 486 });
+      expect((await first).report.endedBy).toBe("local");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("stop() with a client that vanished mid-recording returns within a few seconds and still writes the recording", async () => {
+    const server = await srs();
+    const stack = await sipStack("tcp");
+    const offer = new TextEncoder().encode("v=0\r\no=siprec 1 1 IN IP4 127.0.0.1\r\ns=siprec\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 30998 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=label:1\r\na=sendonly\r\n");
+    const out = await invite(stack.ua, { uri: `sip:srs@127.0.0.1:${server.port}`, peer: stack.peer(server.portOf("tcp") as number), from: "<sip:siprec@127.0.0.1>", to: `<sip:srs@127.0.0.1:${server.port}>`, headers: [{ name: "Require", value: "siprec" }], body: offer, contentType: "application/sdp", timeoutMs: 5000 });
+    expect(out.ok).toBe(true);
+    stack.close(); // the client vanishes: our BYE will never be answered
+    const t0 = Date.now();
+    await server.stop();
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(server.finished.length).toBe(1);
+  });
+});

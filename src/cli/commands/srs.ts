@@ -28,6 +28,7 @@ interface Options {
   refresher?: string;
   reofferPort0?: string;
   stallReinvite?: boolean;
+  maxRecordings?: string;
 }
 
 function hostPort(s: string): { host: string; port: number } | undefined {
@@ -64,6 +65,7 @@ export const srsCommand: CliCommand = {
       .option("--refresher <who>", "with --session-expires: uas (this server refreshes by UPDATE) or uac (the client must)", "uas")
       .option("--reoffer-port0 <label>", "1 s after answering, re-INVITE with that label's stream at port 0 (RFC 3264 §8.2)")
       .option("--stall-reinvite", "never answer in-dialog re-INVITEs beyond 100 Trying (a stalled recorder)")
+      .option("--max-recordings <n>", "concurrent recordings at most; more get 486 Busy Here", "1000")
       .option("--duration <seconds>", "stop after this long (default: until SIGINT/SIGTERM)")
       .option("--log-level <level>", "trace, debug, info, warn, error", "info")
       .action(async (o: Options) => {
@@ -73,6 +75,11 @@ export const srsCommand: CliCommand = {
         const reject = o.reject === undefined ? undefined : Number(o.reject);
         const times = [seconds(o.byeAfter), seconds(o.requestSnapshotAfter), seconds(o.duration), seconds(o.answerInactiveFor)];
         const se = o.sessionExpires === undefined ? undefined : Number(o.sessionExpires);
+        const maxRecordings = Number(o.maxRecordings ?? "1000");
+        if (!(Number.isInteger(maxRecordings) && maxRecordings >= 1 && maxRecordings <= 100_000)) {
+          io.err("siprec srs: bad option (--max-recordings 1-100000)");
+          return ctx.setExit(EXIT.USAGE);
+        }
         if ((se !== undefined && !(Number.isInteger(se) && se >= 90 && se <= 86400)) || (o.refresher !== "uas" && o.refresher !== "uac") || (o.reofferPort0 !== undefined && !/^[!#-'*+.0-9A-Z^-z|~-]+$/.test(o.reofferPort0))) {
           io.err("siprec srs: bad option (--session-expires 90-86400 seconds, --refresher uas|uac, --reoffer-port0 <label token>)");
           return ctx.setExit(EXIT.USAGE);
@@ -99,6 +106,7 @@ export const srsCommand: CliCommand = {
           ...(se === undefined ? {} : { sessionExpires: { seconds: se, refresher: o.refresher as "uas" | "uac" } }),
           ...(o.reofferPort0 === undefined ? {} : { reofferPort0: o.reofferPort0 }),
           ...(o.stallReinvite === true ? { stallReinvite: true } : {}),
+          maxRecordings,
         };
         let server: SrsServer;
         try {

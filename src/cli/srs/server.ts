@@ -50,6 +50,8 @@ export interface SrsServerOptions {
   readonly reofferPort0?: string;
   /** Never send a final response to an in-dialog re-INVITE (only the 100 Trying). */
   readonly stallReinvite?: boolean;
+  /** Concurrent recordings at most (default 1,000); more get 486. */
+  readonly maxRecordings?: number;
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly lib: Libxml;
@@ -110,6 +112,8 @@ export class SrsServer {
     const req = inv.request;
     // RFC 3261 §8.2.2.3: a 420 lists the option tags it does not support.
     if (this.o.reject !== undefined) return inv.reject({ status: this.o.reject, ...(this.o.reject === 420 ? { headers: [{ name: "Unsupported", value: "siprec" }] } : {}) });
+    // Bounded: past --max-recordings a new one is refused (RFC 3261 §21.4.28: 486 Busy Here), the running ones untouched.
+    if (this.#active.size >= (this.o.maxRecordings ?? 1000)) return inv.reject({ status: 486, reason: `Busy Here (${this.#active.size} recordings, --max-recordings)` });
     const findings = validateBytes(this.o.lib, "invite", serializeMessage(req));
     const errors = findings.filter((f) => f.severity === "error");
     if (errors.length > 0 && !this.o.lenient) {
@@ -242,12 +246,17 @@ export class SrsServer {
   }
 
   /** Ends open recordings, writes them, closes the listeners. */
+  /**
+   * Ends open recordings, writes them, closes the listeners. The BYEs go out
+   * together and are waited for at most 2 s: a client that vanished must not
+   * hold the shutdown for Timer F (32 s); every recording is written anyway.
+   */
   async stop(): Promise<void> {
-    for (const [rec, a] of [...this.#active]) {
-      rec.endedBy = "srs";
-      await a.session.bye();
-      this.#finish(rec, "srs");
-    }
+    const open = [...this.#active];
+    for (const [rec] of open) rec.endedBy = "srs";
+    const byes = Promise.all(open.map(([, a]) => a.session.bye()));
+    await Promise.race([byes, new Promise((r) => this.o.clock.setTimer(2000, () => r(undefined)))]);
+    for (const [rec] of open) this.#finish(rec, "srs");
     this.layer.close();
     for (const t of this.transports.values()) t.close();
   }
