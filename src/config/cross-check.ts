@@ -5,6 +5,8 @@
  * at once"), and they tolerate any shape of input.
  */
 import type { ConfigIssue } from "./issues.ts";
+import { isLoopback } from "./fields.ts";
+import { splitSrsUri } from "./schema-srs.ts";
 
 type Raw = Record<string, unknown>;
 
@@ -48,25 +50,21 @@ export function crossCheck(doc: unknown): ConfigIssue[] {
   return issues;
 }
 
-const LOOPBACK = /^(127\.|::1$|localhost$)/i;
-
 /** The host of a sip:/sips: URI (without brackets), or undefined. */
 function uriHost(uri: unknown): string | undefined {
-  if (typeof uri !== "string") return undefined;
-  const m = /^sips?:(?:[^@;?]*@)?(\[[^\]]+\]|[^:;?>]+)/i.exec(uri.trim());
-  return m?.[1]?.replace(/^\[|\]$/g, "");
+  return typeof uri === "string" ? splitSrsUri(uri.trim())?.host.replace(/^\[|\]$/g, "") : undefined;
 }
 
 /** A remote SRS cannot reach (or answer) a loopback Contact or c= (RFC 3261 §8.1.1.8). */
 function loopbackTowardRemote(root: Raw, servers: Raw[]): ConfigIssue[] {
   const rec = typeof root["recording"] === "object" && root["recording"] !== null ? (root["recording"] as Raw) : {};
-  const remote = servers.map((s, i) => ({ i, host: uriHost(s["uri"]) })).filter((x) => x.host !== undefined && !LOOPBACK.test(x.host));
+  const remote = servers.map((s, i) => ({ i, host: uriHost(s["uri"]) })).filter((x) => x.host !== undefined && !isLoopback(x.host));
   const first = remote[0];
   if (first === undefined) return [];
   const out: ConfigIssue[] = [];
   for (const key of ["sip_address", "media_address", "rtp_address"]) {
     const v = rec[key];
-    if (typeof v === "string" && LOOPBACK.test(v)) {
+    if (typeof v === "string" && isLoopback(v)) {
       out.push({ path: `recording.${key}`, message: `${v} is a loopback address, but srs[${first.i}] (${first.host}) is remote: it could not reach us there (use "auto" or an address it can reach)`, severity: "error" });
     }
   }

@@ -50,6 +50,8 @@ export const xmlName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, { message: "expected an XML element name (letters, digits, '_', '.', '-')" });
 
+/** 127.0.0.0/8, ::1 (bracketed or not) or localhost. */
 export function isLoopback(address: string): boolean {
-  return address === "localhost" || address === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
+  const a = address.replace(/^\[|\]$/g, "").toLowerCase();
+  return a === "localhost" || a === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
 }

@@ -6,15 +6,8 @@
  * communication failure).
  */
 import { z } from "zod";
-import { decideTransport } from "../sip/message/transport-choice.ts";
+import { decideTransport, transportFor } from "../sip/message/transport-choice.ts";
 
-/** The transport the one rule picks (decideTransport); on a conflict (reported by the check) the URI's own. */
-function transportOfUri(uri: string, configured: "udp" | "tcp" | "tls" | undefined): "udp" | "tcp" | "tls" {
-  const d = decideTransport(uri, configured);
-  if (d.ok) return d.value;
-  const own = decideTransport(uri, undefined);
-  return own.ok ? own.value : (configured ?? "tcp");
-}
 import { filePath, host, name, seconds } from "./fields.ts";
 import { checkExclusive, secretFields, secretRefOf, withoutSecretKeys } from "./secret-ref.ts";
 
@@ -98,7 +91,8 @@ export const srsSchema = srsRaw
     const base = withoutSecretKeys(withoutSecretKeys(s, "tls_key"), "auth_password");
     return {
       ...base,
-      transport: transportOfUri(s.uri, s.transport),
+      // The one rule (decideTransport); on a conflict (reported above) the URI's own.
+      transport: transportFor(s.uri, s.transport) ?? s.transport ?? "tcp",
       tls_key: secretRefOf(s, "tls_key"),
       auth_password: secretRefOf(s, "auth_password"),
     };

@@ -10,7 +10,6 @@ import type { Config } from "../config/secrets.ts";
 import { EslClient } from "../esl/client/client.ts";
 import type { EslClientNotice } from "../esl/client/types.ts";
 import { tcpEslConnector } from "../esl/tcp-connection.ts";
-import { channelUuidsFromShow } from "../recorder/call-table.ts";
 import { Recorder } from "../recorder/recorder.ts";
 import { TapListener } from "../recorder/tap-listener.ts";
 import { Triggers } from "../recorder/triggers.ts";
@@ -19,6 +18,7 @@ import { openOnFreePort } from "../rtp/udp-socket.ts";
 import { OptionsMonitor } from "../sip/ua/options-monitor.ts";
 import { type AppStack, openAppStack } from "../cli/sip-stack.ts";
 import { type SrsFacing, srsFacing } from "./srs-facing.ts";
+import { auditChannels } from "../recorder/channel-audit.ts";
 import type { TimerId } from "../lib/clock.ts";
 import type { Peer } from "../sip/transport.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -257,32 +257,11 @@ export class Daemon {
     }
   }
 
-  /**
-   * Ends every recording of a call FreeSWITCH no longer has (a hangup whose
-   * events were lost while the event socket was down or being set up): on
-   * connect, shortly after, and every AUDIT_INTERVAL_MS while connected.
-   */
+  /** Recordings of calls FreeSWITCH no longer has end (channel-audit.ts); on connect the orphans of a restart are handled too. */
   async #audit(onConnect: boolean): Promise<void> {
-    // Only recordings that exist before the list is asked for can be judged by it.
-    const before = this.recorder.recordings.filter((r) => r.status !== "stopped" && r.status !== "failed" && r.status !== "stopping");
-    const r = await this.esl.api("show channels as json");
-    const uuids = r.ok ? channelUuidsFromShow(r.value) : undefined;
-    if (uuids === undefined) {
-      if (onConnect) this.d.log.warn("could not read FreeSWITCH's channel list", {});
-      return;
-    }
-    if (onConnect) void this.#recoverOrphans(new Set(uuids));
-    this.recorder.table.resync(uuids);
-    const live = new Set(uuids);
-    for (const rec of before) {
-      if (live.has(rec.callUuid) || rec.status === "stopped" || rec.status === "failed" || rec.status === "stopping") continue;
-      // `show channels` comes from FreeSWITCH's core database, which can lag behind a new channel:
-      // uuid_exists (its session table) has the last word.
-      const exists = await this.esl.api(`uuid_exists ${rec.callUuid}`);
-      if (!exists.ok || exists.value.trim() !== "false") continue;
-      this.d.log.warn("recording of a call FreeSWITCH no longer has: stopping it", { recordingId: rec.id, callUuid: rec.callUuid });
-      void rec.stop("call ended while the event socket was down", true);
-    }
+    const uuids = await auditChannels({ esl: this.esl, recorder: this.recorder, log: this.d.log });
+    if (uuids === undefined && onConnect) this.d.log.warn("could not read FreeSWITCH's channel list", {});
+    if (uuids !== undefined && onConnect) void this.#recoverOrphans(new Set(uuids));
   }
 
   #onEsl(n: EslClientNotice): void {

@@ -14,7 +14,7 @@ import type { PortAllocator } from "../rtp/port-allocator.ts";
 import type { RecordingMedia } from "../recorder/ports.ts";
 import type { TapLeg } from "../recorder/tap-listener.ts";
 import { sdesContexts } from "../siprec/session/sdes-keys.ts";
-import { streamChanges } from "../siprec/session/stream-changes.ts";
+import { rtcpRoute, streamChanges } from "../siprec/session/stream-changes.ts";
 import { outputFigures, releaseUnused } from "../siprec/session/stream-figures.ts";
 import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../siprec/session/types.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -185,7 +185,7 @@ class GroupDriver implements MediaDriver {
         info: () => forker.outputInfo(id),
         send: (b) => {
           const cur = (this.#current.get(label) as ActiveStream).outcome;
-          const to = cur.rtcp === "mux" ? { port: cur.port, host: cur.connection.address, via: out.rtp } : { port: cur.rtcp.port, host: cur.rtcp.address, via: out.rtcp ?? out.rtp };
+          const to = rtcpRoute(cur, out);
           const p = out.outbound === undefined ? b : out.outbound.protectRtcp(b);
           const bytes = p instanceof Uint8Array ? p : p.ok ? p.value : undefined;
           if (bytes !== undefined) to.via.send(bytes, to.port, to.host);

@@ -7,7 +7,7 @@
  * socket bound to 127.0.0.1).
  */
 import type { Config } from "../config/secrets.ts";
-import { parseUri } from "../sip/message/uri.ts";
+import { splitSrsUri } from "../config/schema-srs.ts";
 import { SourceAddresses, isLoopback } from "../sip/udp-source-address.ts";
 
 export interface SrsFacing {
@@ -22,8 +22,7 @@ export interface SrsFacing {
 }
 
 export function srsHost(uri: string): string | undefined {
-  const u = parseUri(uri);
-  return u.ok && u.value.scheme !== "tel" ? u.value.host.replace(/^\[|\]$/g, "") : undefined;
+  return splitSrsUri(uri)?.host.replace(/^\[|\]$/g, "");
 }
 
 export function srsFacing(cfg: Config): SrsFacing {

@@ -5,6 +5,10 @@
  * it, so a remote SRS never gets 127.0.0.1 (RFC 3261 §18.2.2/§8.1.1.8: the
  * Contact must be reachable).
  */
+import { isLoopback } from "../config/fields.ts";
+
+export { isLoopback };
+
 const isIp = (h: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(h) || h.includes(":");
 
 export async function sourceAddressToward(host: string): Promise<string | undefined> {
@@ -20,10 +24,6 @@ export async function sourceAddressToward(host: string): Promise<string | undefi
   } catch {
     return undefined;
   }
-}
-
-export function isLoopback(host: string): boolean {
-  return /^127\./.test(host) || host === "::1" || host === "[::1]" || host.toLowerCase() === "localhost";
 }
 
 /**

@@ -12,7 +12,7 @@ import { Pacer } from "../../rtp/pacer.ts";
 import { RtcpReporter } from "../../rtp/rtcp-reporter.ts";
 import type { SrtpContext } from "../../rtp/srtp/context.ts";
 import { sdesContexts } from "../../siprec/session/sdes-keys.ts";
-import { type StreamChange, streamChanges } from "../../siprec/session/stream-changes.ts";
+import { type StreamChange, rtcpRoute, streamChanges } from "../../siprec/session/stream-changes.ts";
 import { outputFigures, releaseUnused } from "../../siprec/session/stream-figures.ts";
 import { type RtpEndpoint, openRtpSocket, openToolRtpPair } from "../../rtp/udp-socket.ts";
 import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../../siprec/session/types.ts";
@@ -138,7 +138,7 @@ export class ToneMediaDriver implements MediaDriver {
       info: () => this.#forker.outputInfo(label),
       send: (b) => {
         const cur = (this.#current.get(label) as ActiveStream).outcome;
-        const to = cur.rtcp === "mux" ? { port: cur.port, host: cur.connection.address, via: leg.rtp } : { port: cur.rtcp.port, host: cur.rtcp.address, via: leg.rtcp ?? leg.rtp };
+        const to = rtcpRoute(cur, leg);
         const ctx = this.#srtp.get(label);
         const p = ctx === undefined ? b : (ctx.protectRtcp(b) as { ok: true; value: Uint8Array }).value;
         to.via.send(p, to.port, to.host);

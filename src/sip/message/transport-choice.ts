@@ -26,3 +26,11 @@ export function decideTransport(uriText: string, configured: TransportProtocolNa
   return { ok: true, value: fromUri ?? configured ?? "tcp" };
 }
 
+
+/** The transport for a URI; where the configured one contradicts it (reported by the config check and the CLI), the URI's own wins (RFC 3263 §4.1). */
+export function transportFor(uriText: string, configured: TransportProtocolName | undefined): TransportProtocolName | undefined {
+  const d = decideTransport(uriText, configured);
+  if (d.ok) return d.value;
+  const own = decideTransport(uriText, undefined);
+  return own.ok ? own.value : undefined;
+}

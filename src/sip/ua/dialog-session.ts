@@ -114,6 +114,8 @@ export class DialogSession {
    * confirmed, but the session SHOULD be terminated" with a BYE.
    */
   retransmit2xx(res: SipResponse, tx: ServerTransaction, reliable: boolean): void {
+    // A newer 2xx (a re-INVITE answered before the last ACK came) replaces the old one's timers.
+    this.#stopRetransmit();
     const deadline = this.ctx.clock.setTimer(64 * this.ctx.timers.t1, () => {
       this.#stopRetransmit();
       this.ctx.logger.warn("no ACK for 2xx: ending the dialog", { callId: this.dialog.callId });

@@ -16,9 +16,9 @@
  */
 import { parseUri, uriParam } from "../message/uri.ts";
 import type { Peer, TransportProtocol } from "../transport.ts";
-import { decideTransport } from "../message/transport-choice.ts";
+import { transportFor } from "../message/transport-choice.ts";
 
-export { decideTransport } from "../message/transport-choice.ts";
+export { decideTransport, transportFor } from "../message/transport-choice.ts";
 
 export interface SrvRecord {
   readonly name: string;
@@ -37,13 +37,6 @@ export type LocateError = { readonly code: "LOCATE_BAD_URI" | "LOCATE_NOT_FOUND"
 
 const NUMERIC = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f:.]+)$/;
 
-/** The transport for a URI; where the configured one contradicts it (reported by the config check and the CLI), the URI's own wins (RFC 3263 §4.1). */
-export function transportFor(uriText: string, configured: TransportProtocol | undefined): TransportProtocol | undefined {
-  const d = decideTransport(uriText, configured);
-  if (d.ok) return d.value;
-  const own = decideTransport(uriText, undefined);
-  return own.ok ? own.value : undefined;
-}
 
 /**
  * RFC 2782: "A client MUST attempt to contact the target host with the

@@ -106,6 +106,18 @@ describe("SRS offers get real answers (RFC 3264 §6, RFC 7866 §7.1.1)", () => {
     expect(ok.kind === "final" ? text(ok.res.body) : "").toMatch(/o=siprec \d+ 2 IN/);
   });
 
+  test("a second SRS re-INVITE before the first one's ACK arrived (ACK lost): the older 2xx's timers go, the dialog stays up past 64*T1", async () => {
+    const r = await established();
+    let dropAcks = true;
+    r.net.drop = (bytes) => dropAcks && new TextDecoder().decode(bytes.subarray(0, 4)) === "ACK ";
+    await r.reoffer(srsOffer({ version: 2, streams: [{ label: "1", port: 6000 }, { label: "2", port: 6002 }] }));
+    dropAcks = false;
+    await r.reoffer(srsOffer({ version: 3, streams: [{ label: "1", port: 6000 }, { label: "2", port: 6002 }] }));
+    await r.wait(40_000);
+    expect(r.s.state).toBe("recording");
+    expect(r.seen.filter((q) => q.method === "BYE")).toEqual([]);
+  });
+
   test("an UPDATE with SDP is an offer too: answered with SDP (RFC 3311 §5.2), Contact in the 2xx", async () => {
     const r = await established();
     const res = await r.run(r.srsDialog.request("UPDATE", { body: srsOffer({ version: 2, streams: [{ label: "1", port: 6000, dir: "inactive" }, { label: "2", port: 6002 }] }), contentType: "application/sdp" }), 3000);

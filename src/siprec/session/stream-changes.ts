@@ -42,3 +42,8 @@ export function streamChanges(prev: ReadonlyMap<string, ActiveStream>, next: rea
     }),
   };
 }
+
+/** Where a stream's RTCP goes and from which socket: its RTP socket with rtcp-mux, else the RTCP one (RFC 5761, RFC 3605). */
+export function rtcpRoute<S>(o: ActiveStream["outcome"], sockets: { readonly rtp: S; readonly rtcp?: S | undefined }): { readonly port: number; readonly host: string; readonly via: S } {
+  return o.rtcp === "mux" ? { port: o.port, host: o.connection.address, via: sockets.rtp } : { port: o.rtcp.port, host: o.rtcp.address, via: sockets.rtcp ?? sockets.rtp };
+}
