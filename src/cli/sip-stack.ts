@@ -19,6 +19,9 @@ export interface AppStack {
 
 export async function openAppStack(o: { host: string; protocols: readonly ("udp" | "tcp" | "tls")[]; clock: Clock; ids: IdSource; logger?: Logger; contactParams?: string; tls?: TlsSettings; listenPort?: number; inviteDeadlineMs?: number; advertise?: (peer: Peer | undefined) => string }): Promise<AppStack> {
   let layer!: TransactionLayer;
+  let ua: UserAgent | undefined;
+  // A connection we opened that the peer closed or reset: its dialogs probe at once (DialogSession.transportLost).
+  const onConnectionLost = (peer: Peer, why: string) => ua?.connectionLost(peer, why);
   // RFC 3261 §18.1.1: a UDP stack also needs TCP for requests over 1300 bytes.
   const protocols = o.protocols.includes("udp") && !o.protocols.includes("tcp") ? [...o.protocols, "tcp" as const] : o.protocols;
   const onMessage = (b: Uint8Array, from: Peer) => layer.receive(b, from);
@@ -40,7 +43,7 @@ export async function openAppStack(o: { host: string; protocols: readonly ("udp"
         const t =
           p === "udp"
             ? await UdpTransport.open({ host: o.host, port, onMessage })
-            : await StreamTransport.open({ protocol: p, host: o.host, port: p === "tls" && port !== 0 ? port + 1 : port, listen: true, clock: o.clock, onMessage, ...(o.tls === undefined ? {} : { tls: o.tls }), ...(p === "tls" && o.tls?.cert === undefined ? { listenCert: generated() } : {}), ...(o.logger === undefined ? {} : { logger: o.logger }) });
+            : await StreamTransport.open({ protocol: p, host: o.host, port: p === "tls" && port !== 0 ? port + 1 : port, listen: true, clock: o.clock, onMessage, onConnectionLost, ...(o.tls === undefined ? {} : { tls: o.tls }), ...(p === "tls" && o.tls?.cert === undefined ? { listenCert: generated() } : {}), ...(o.logger === undefined ? {} : { logger: o.logger }) });
         transports.set(p, t);
         if (port === 0 && t.local.port !== 0) port = t.local.port;
       }
@@ -61,7 +64,7 @@ export async function openAppStack(o: { host: string; protocols: readonly ("udp"
     }
   }
   layer = new TransactionLayer({ clock: o.clock, transports, ...(o.logger === undefined ? {} : { logger: o.logger }) });
-  const ua = new UserAgent({
+  ua = new UserAgent({
     layer,
     clock: o.clock,
     ids: o.ids,

@@ -23,6 +23,12 @@ export const recordingSchema = z
     /** SDES keys toward a server without TLS (RFC 4568 §8.3): "warn" (report and log), or "refuse" to never send them. */
     srtp_over_plain: z.enum(["warn", "refuse"]).default("warn"),
     rtcp_mux: z.boolean().default(false),
+    /**
+     * The SRS counts as gone (frozen, dead, media path lost) after this many of its own RTCP report
+     * intervals without one (RFC 3550 §6.3.5); the rest of the call goes to the group's next server.
+     * Only for an SRS that has sent RTCP; 0 turns the check off.
+     */
+    rtcp_timeout_intervals: z.number().int().min(0).max(100).default(3),
     dtmf: z.enum(["forward", "drop"]).default("forward"),
     on_failure: z.enum(["continue", "hangup"]).default("continue"),
     pause_mode: z.enum(["inactive", "drop", "silence", "detach"]).default("inactive"),

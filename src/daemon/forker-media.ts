@@ -15,6 +15,7 @@ import type { RecordingMedia } from "../recorder/ports.ts";
 import type { TapLeg } from "../recorder/tap-listener.ts";
 import { sdesContexts } from "../siprec/session/sdes-keys.ts";
 import { rtcpRoute, streamChanges } from "../siprec/session/stream-changes.ts";
+import { type RtcpFeedback, RtcpHeard } from "../siprec/session/rtcp-watchdog.ts";
 import { outputFigures, releaseUnused } from "../siprec/session/stream-figures.ts";
 import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../siprec/session/types.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -104,6 +105,8 @@ class GroupDriver implements MediaDriver {
   readonly #current = new Map<string, ActiveStream>();
   #reporter: RtcpReporter | undefined;
   #stopped = false;
+  /** Valid RTCP from the SRS (not our own reflected back): the session's watchdog reads it. */
+  readonly #heard = new RtcpHeard();
 
   constructor(
     private readonly media: ForkerRecordingMedia,
@@ -210,7 +213,12 @@ class GroupDriver implements MediaDriver {
     const ctx = this.#outs.get(label)?.inbound;
     const plain = ctx === undefined ? d : ctx.unprotectRtcp(d);
     const bytes = plain instanceof Uint8Array ? plain : plain.ok ? plain.value : undefined;
-    if (bytes !== undefined) this.#reporter?.receive(bytes);
+    const r = bytes === undefined ? undefined : this.#reporter?.receive(bytes);
+    if (r?.ok === true && !r.loop) this.#heard.heard(this.o.clock.now());
+  }
+
+  feedback(): RtcpFeedback {
+    return this.#heard;
   }
 
   gate(open: boolean, closed: "drop" | "silence" = "drop"): void {

@@ -82,6 +82,7 @@ export function openSession(d: SessionFactoryDeps, args: OpenSessionArgs): Sessi
       ptime: r.ptime,
       telephoneEvent: r.dtmf === "forward",
       rtcpMux: r.rtcp_mux,
+      rtcpTimeoutIntervals: r.rtcp_timeout_intervals,
       srtp: r.srtp,
       srtpSuites: r.srtp_suites,
       srtpOverPlain: r.srtp_over_plain,

@@ -217,12 +217,15 @@ export class Recorder {
     if (n.reason !== undefined) fields["SIPREC-Reason"] = n.reason;
     if (r.fallback !== undefined) fields["SIPREC-Fallback"] = r.fallback;
     if (n.kind === "interrupted") fields["SIPREC-Interrupted"] = n.cause ?? "error";
+    if (n.gapMs !== undefined) fields["SIPREC-Gap-Ms"] = String(n.gapMs);
     this.d.log.info(`recording ${n.kind}`, { recordingId: r.id, callUuid: r.callUuid, ...fields });
     // An interruption is told to FreeSWITCH as siprec::failed for that group (SIPREC-Interrupted says why); a take-over follows as siprec::started.
     this.#track(this.#fire(n.kind === "interrupted" ? "failed" : n.kind, r.callUuid, r.id, fields));
     const status = n.kind === "started" ? "recording" : n.kind === "resumed" ? "recording" : n.kind === "interrupted" ? "interrupted" : n.kind;
     // The channel variables describe the whole recording: a change on some servers only leaves them as they are.
-    if (n.groups === undefined) this.#track(this.d.esl.api(`uuid_setvar_multi ${r.callUuid} siprec_status=${status};siprec_recording_id=${r.id}`));
+    if (n.groups === undefined) this.#track(this.d.esl.api(`uuid_setvar_multi ${r.callUuid} siprec_status=${status};siprec_recording_id=${r.id}${n.gapMs === undefined ? "" : `;siprec_gap_ms=${n.gapMs}`}`));
+    // An interruption on some servers is still the call's news: the dialplan and CDRs see the cause and the gap so far.
+    else if (n.kind === "interrupted" || n.gapMs !== undefined) this.#track(this.d.esl.api(`uuid_setvar_multi ${r.callUuid} ${n.kind === "interrupted" ? `siprec_interrupted=${n.cause ?? "error"}` : `siprec_gap_ms=${r.gapMs}`}`));
     // RFC 7866 §6.1.2: "The SRC MUST provide recording indications to all participants in the CS";
     // a UA that is not record-aware learns it by "other means", here an announcement to both parties.
     const ind = this.d.policy.indication;

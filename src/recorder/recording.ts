@@ -27,6 +27,8 @@ export interface RecordingNotice {
   readonly reason?: string;
   /** Set when only these SRS groups paused/resumed/stopped; the recording goes on for the others. */
   readonly groups?: readonly string[];
+  /** Audio the SRSs missed (ms, summed over groups): on a take-over, that gap; on stop, the recording's total. */
+  readonly gapMs?: number;
 }
 
 /** Codecs whose native taps the forker can forward or transcode to what it offers. */
@@ -46,6 +48,8 @@ export class Recording {
   readonly #pendingGroups = new Set<string>();
   /** Per group, the servers that ended or lost this recording (not tried again for it). */
   readonly #skipped = new Map<string, string[]>();
+  /** Per group, the audio its servers missed between an SRS lost and the next one recording (ms). */
+  readonly #gaps = new Map<string, number>();
   readonly #media: RecordingMedia;
   readonly startedMs: number;
 
@@ -100,6 +104,13 @@ export class Recording {
   /** Native (separate-stream) tap legs are on the call now. */
   get nativeTapsUp(): boolean {
     return this.#mode === "separate" && this.#taps.count > 0 && (this.#status === "starting" || this.#status === "recording" || this.#status === "paused");
+  }
+
+  /** Audio the SRSs missed so far (ms, summed over groups). */
+  get gapMs(): number {
+    let sum = 0;
+    for (const ms of this.#gaps.values()) sum += ms;
+    return sum;
   }
 
   get metadataGroupId(): string | undefined {
@@ -222,7 +233,7 @@ export class Recording {
     this.#media.close();
     this.#status = "stopped";
     this.persist();
-    this.notify({ kind: "stopped", recording: this, reason });
+    this.notify({ kind: "stopped", recording: this, reason, gapMs: this.gapMs });
   }
 
   #legsReady(): void {
@@ -294,6 +305,7 @@ export class Recording {
         notify: (n) => this.notify({ ...n, recording: this }),
         fail: (reason) => this.#fail(reason),
         persist: () => this.persist(),
+        gap: (g, ms) => this.#gaps.set(g, (this.#gaps.get(g) ?? 0) + ms),
       },
       group,
       s,

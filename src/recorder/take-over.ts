@@ -19,6 +19,8 @@ export interface TakeOverNotice {
   readonly groups: readonly string[];
   readonly reason: string;
   readonly cause?: string;
+  /** "started": the audio the group's servers missed (ms), from when the lost SRS went quiet to the new one's start. */
+  readonly gapMs?: number;
 }
 
 export interface TakeOverHost {
@@ -37,13 +39,16 @@ export interface TakeOverHost {
   notify(n: TakeOverNotice): void;
   fail(reason: string): Promise<void>;
   persist(): void;
+  /** Adds a group's gap to the recording's total (reported when it stops). */
+  gap(group: string, ms: number): void;
 }
 
 export async function takeOver(h: TakeOverHost, group: string, s: SessionPort, rep: SessionReport): Promise<void> {
   if (h.sessions.get(group) !== s || rep.endedBy === "local" || !h.live()) return;
   h.sessions.delete(group);
-  const lostAt = h.clock.now();
-  const cause = rep.endedBy === "srs" ? "srs-bye" : (/dialog ended: ([a-z-]+)/.exec(rep.reason ?? "")?.[1] ?? "error");
+  // An SRS that went quiet (RTCP) had likely stopped recording before we noticed.
+  const lostAt = h.clock.now() - (rep.unheardMs ?? 0);
+  const cause = rep.cause ?? (rep.endedBy === "srs" ? "srs-bye" : "error");
   const why = `${rep.srs ?? group}: ${rep.reason ?? "the session ended"}`;
   h.log.warn("the SRS ended or lost the recording mid-call: re-recording on the group's next server", { recordingId: h.id, callUuid: h.callUuid, group, cause, reason: why });
   h.notify({ kind: "interrupted", groups: [group], reason: why, cause });
@@ -60,7 +65,9 @@ export async function takeOver(h: TakeOverHost, group: string, s: SessionPort, r
   const gapMs = Math.round(h.clock.now() - lostAt);
   if (report.state === "recording") {
     if (h.mustPause()) await next.pause();
-    h.notify({ kind: "started", groups: [group], reason: `re-recorded on ${report.srs ?? "the next server"} after ${gapMs} ms without a recording server (${why})` });
+    h.gap(group, gapMs);
+    h.log.warn("recording taken over: audio missing at the SRS", { recordingId: h.id, callUuid: h.callUuid, group, srs: report.srs, gapMs });
+    h.notify({ kind: "started", groups: [group], gapMs, reason: `re-recorded on ${report.srs ?? "the next server"} after ${gapMs} ms without a recording server (${why})` });
     return h.persist();
   }
   h.sessions.delete(group);

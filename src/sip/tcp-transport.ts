@@ -51,6 +51,12 @@ export interface StreamOptions {
   readonly headerTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
   readonly logger?: Logger;
+  /**
+   * A connection we opened, once established, was closed or reset by the
+   * peer or failed (not closed by us): the dialogs toward it learn at once
+   * instead of at their next request.
+   */
+  readonly onConnectionLost?: (peer: Peer, why: string) => void;
 }
 
 interface Conn {
@@ -209,12 +215,21 @@ export class StreamTransport implements SipTransport {
     for (const w of conn.waiters.splice(0)) w.resolve();
   }
 
-  private dropConn(conn: Conn | undefined, why: string): void {
+  private dropConn(conn: Conn | undefined, why: string, byPeer = false): void {
     if (conn === undefined || conn.closed) return;
     conn.closed = true;
     this.#byId.delete(conn.id);
     if (this.#byKey.get(conn.key) === conn) this.#byKey.delete(conn.key);
     for (const w of conn.waiters.splice(0)) w.reject(new TransportError("TRANSPORT_CLOSED", `connection to ${conn.key} closed: ${why}`));
+    if (byPeer) this.#lost(conn, why);
+  }
+
+  /** Only connections we opened and that were up: an inbound one is the peer's to keep. */
+  #lost(conn: Conn, why: string): void {
+    if (this.#closed || conn.inbound === true || !conn.ready || this.o.onConnectionLost === undefined) return;
+    const [host, port] = splitKey(conn.key);
+    this.#log.warn("sip connection lost", { peer: conn.key, protocol: this.o.protocol, why });
+    this.o.onConnectionLost({ protocol: this.o.protocol, host, port }, why);
   }
 
   async send(bytes: Uint8Array, to: Peer): Promise<void> {
@@ -271,7 +286,7 @@ export class StreamTransport implements SipTransport {
         },
         data: (_s, d) => this.onData(conn, d),
         drain: () => this.flush(conn),
-        close: () => this.dropConn(conn, "closed by peer"),
+        close: () => this.dropConn(conn, "closed by peer", true),
         error: (_s, e) => this.#fail(conn, timeout, "TRANSPORT_SEND", e.message),
         connectError: (_s, e) => this.#fail(conn, timeout, "TRANSPORT_CONNECT", `cannot connect to ${host}:${port}: ${e.message}`),
       },
@@ -292,6 +307,7 @@ export class StreamTransport implements SipTransport {
     this.#byId.delete(conn.id);
     if (this.#byKey.get(conn.key) === conn) this.#byKey.delete(conn.key);
     for (const w of conn.waiters.splice(0)) w.reject(new TransportError(code, message));
+    this.#lost(conn, message);
   }
 
   #scheduleSweep(): void {

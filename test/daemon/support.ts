@@ -31,7 +31,7 @@ export interface DaemonRig {
 }
 
 /** `tls`: the SRS listens on TLS only with this certificate, and the [[srs]] trusts `caPem` through tls_ca_file. */
-export async function startRig(o: FsEmulatorOptions & { recording?: string; extra?: string; srsOptions?: { reject?: number; rtcpIntervalMs?: number; byeAfterMs?: number }; srsUri?: string; srsHost?: string; tls?: { cert: string; key: string; caPem: string } } = {}): Promise<DaemonRig> {
+export async function startRig(o: FsEmulatorOptions & { recording?: string; extra?: string; srsOptions?: { reject?: number; rtcpIntervalMs?: number; byeAfterMs?: number; stopRtcpAfterMs?: number }; srsUri?: string; srsUriFor?: (srsPort: number) => string; srsHost?: string; tls?: { cert: string; key: string; caPem: string } } = {}): Promise<DaemonRig> {
   const dir = mkdtempSync(join(tmpdir(), "siprec-daemon-"));
   const fs = await FsEmulator.start(o);
   const transport = o.tls === undefined ? "tcp" : "tls";
@@ -42,7 +42,7 @@ export async function startRig(o: FsEmulatorOptions & { recording?: string; extr
   writeFileSync(config, [
     "[freeswitch]", 'host = "127.0.0.1"', `port = ${fs.port}`, 'password = "ClueCon"', `event_format = "${o.format ?? "plain"}"`, "reconnect_initial_ms = 50", "reconnect_max_ms = 200",
     "[tap]", 'address = "127.0.0.1"', "sip_port = 0", "answer_timeout_ms = 1500", "rtp_port_min = 41000", "rtp_port_max = 41999",
-    "[[srs]]", 'name = "local"', `uri = "${o.srsUri ?? `sip:srs@${srsHost}:${srs.portOf(transport)}`}"`, `transport = "${transport}"`, "options_interval = 0",
+    "[[srs]]", 'name = "local"', `uri = "${o.srsUri ?? o.srsUriFor?.(srs.portOf(transport) as number) ?? `sip:srs@${srsHost}:${srs.portOf(transport)}`}"`, `transport = "${transport}"`, "options_interval = 0",
     ...(o.tls === undefined ? [] : [`tls_ca_file = "${join(dir, "srs-ca.pem")}"`]),
     "[recording]", 'rtp_address = "127.0.0.1"', o.recording ?? "",
     "[state]", `path = "${join(dir, "state.db")}"`,

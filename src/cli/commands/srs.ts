@@ -18,6 +18,8 @@ interface Options {
   lenient?: boolean;
   reject?: string;
   byeAfter?: string;
+  rtcpInterval?: string;
+  stopRtcpAfter?: string;
   requestSnapshotAfter?: string;
   duration?: string;
   logLevel: string;
@@ -59,6 +61,8 @@ export const srsCommand: CliCommand = {
       .option("--lenient", "accept INVITEs that fail validation (warnings go to the report)")
       .option("--reject <code>", "answer every INVITE with this status (fault testing)")
       .option("--bye-after <seconds>", "hang up each recording after this long (fault testing)")
+      .option("--rtcp-interval <seconds>", "RTCP receiver report interval (RFC 3550: 5)")
+      .option("--stop-rtcp-after <seconds>", "send no more RTCP after this long, SIP and recording going on (a dead media path; fault testing)")
       .option("--request-snapshot-after <seconds>", "send <requestsnapshot> after this long (RFC 7866 §9.2)")
       .option("--answer-inactive-for <seconds>", "answer every stream inactive (\"not ready\", RFC 7866 Figure 7), then re-INVITE with recvonly after this long")
       .option("--session-expires <seconds>", "put Session-Expires in the 200 (RFC 4028, at least 90)")
@@ -73,7 +77,7 @@ export const srsCommand: CliCommand = {
         const at = hostPort(o.listen);
         const transports = o.transport.split(",").map((t) => t.trim());
         const reject = o.reject === undefined ? undefined : Number(o.reject);
-        const times = [seconds(o.byeAfter), seconds(o.requestSnapshotAfter), seconds(o.duration), seconds(o.answerInactiveFor)];
+        const times = [seconds(o.byeAfter), seconds(o.requestSnapshotAfter), seconds(o.duration), seconds(o.answerInactiveFor), seconds(o.rtcpInterval), seconds(o.stopRtcpAfter)];
         const se = o.sessionExpires === undefined ? undefined : Number(o.sessionExpires);
         const maxRecordings = Number(o.maxRecordings ?? "1000");
         if (!(Number.isInteger(maxRecordings) && maxRecordings >= 1 && maxRecordings <= 100_000)) {
@@ -100,12 +104,14 @@ export const srsCommand: CliCommand = {
         const dir = resolve(o.dir);
         mkdirSync(dir, { recursive: true });
         const logger = loggerFor(io, { level: o.logLevel as "info", format: "auto" });
-        const [byeAfterMs, snapshotMs, durationMs, inactiveMs] = times as (number | undefined)[];
+        const [byeAfterMs, snapshotMs, durationMs, inactiveMs, rtcpMs, stopRtcpMs] = times as (number | undefined)[];
         const faults = {
           ...(inactiveMs === undefined ? {} : { answerInactiveForMs: inactiveMs }),
           ...(se === undefined ? {} : { sessionExpires: { seconds: se, refresher: o.refresher as "uas" | "uac" } }),
           ...(o.reofferPort0 === undefined ? {} : { reofferPort0: o.reofferPort0 }),
           ...(o.stallReinvite === true ? { stallReinvite: true } : {}),
+          ...(rtcpMs === undefined ? {} : { rtcpIntervalMs: Math.max(100, rtcpMs) }),
+          ...(stopRtcpMs === undefined ? {} : { stopRtcpAfterMs: stopRtcpMs }),
           maxRecordings,
         };
         let server: SrsServer;

@@ -41,6 +41,8 @@ export interface SrsServerOptions {
   readonly byeAfterMs?: number;
   /** Deterministic RTCP report interval (RFC 3550 §6.2: 5 s). */
   readonly rtcpIntervalMs?: number;
+  /** Send no more RTCP after this long (a recorder whose media path died while SIP goes on). */
+  readonly stopRtcpAfterMs?: number;
   readonly requestSnapshotAfterMs?: number;
   /** Answer every stream inactive ("not ready", RFC 7866 Figure 7), then re-INVITE with recvonly after this long. */
   readonly answerInactiveForMs?: number;
@@ -182,12 +184,14 @@ export class SrsServer {
     // RFC 3550 §6.3.1: reports at a randomized interval (0.5 to 1.5 times the deterministic one);
     // §6.2: "the initial RTCP packet ... [uses] half the minimum interval", so the first comes sooner.
     let first = true;
+    const rtcpUntil = this.o.stopRtcpAfterMs === undefined ? Infinity : this.o.clock.now() + this.o.stopRtcpAfterMs;
     const report = (): void => {
       const t = (this.o.rtcpIntervalMs ?? 5000) / (first ? 2 : 1);
       first = false;
       const id = this.o.clock.setTimer(Math.round(t * (0.5 + (this.o.ids.uint32() % 10_001) / 10_000)), () => {
         timers.splice(timers.indexOf(id), 1);
         if (!this.#active.has(rec)) return;
+        if (this.o.clock.now() >= rtcpUntil) return void rec.event("RTCP stopped (--stop-rtcp-after)", this.o.clock.wallNow());
         rec.sendReports(this.o.clock.wallNow());
         report();
       });

@@ -49,7 +49,7 @@ export interface IncomingDialogRequest {
   respond(reply: Reply): void;
 }
 
-export type EndReason = "local-bye" | "remote-bye" | "ack-timeout" | "session-expired" | "dialog-lost";
+export type EndReason = "local-bye" | "remote-bye" | "ack-timeout" | "session-expired" | "dialog-lost" | "transport-lost";
 
 export interface RequestOptions {
   readonly body?: Uint8Array;
@@ -75,6 +75,7 @@ export class DialogSession {
   #retransmit?: { res: SipResponse; tx: ServerTransaction; interval: number; timer?: TimerId; deadline: TimerId };
   #sessionTimer?: TimerId;
   #timerState: SessionTimerState | undefined;
+  #probing = false;
 
   constructor(
     public dialog: Dialog,
@@ -264,6 +265,25 @@ export class DialogSession {
     return sendInDialogInvite({ layer: this.ctx.layer, clock: this.ctx.clock }, req, peer, deadlineMs, on2xxAgain, () => this.ctx.logger.warn("in-dialog INVITE without a final response: CANCEL sent, going on without it", { callId: this.dialog.callId, deadlineMs }));
   }
 
+  /**
+   * The connection toward the peer was closed or reset by it (or failed).
+   * A connection is not the dialog (RFC 3261 §18: a new one may be opened
+   * for the next request), so an in-dialog OPTIONS asks over a new one:
+   * any response keeps the dialog; no connection, no answer or 481 ends it
+   * as "transport-lost". Only one probe at a time.
+   */
+  async transportLost(why: string): Promise<void> {
+    if (this.#ended || this.#probing) return;
+    this.#probing = true;
+    this.ctx.logger.warn("connection to the dialog's peer lost: probing with OPTIONS", { callId: this.dialog.callId, why });
+    try {
+      const r = await this.request("OPTIONS");
+      if (!this.#ended && r.kind === "transport") this.#end("transport-lost");
+    } finally {
+      this.#probing = false;
+    }
+  }
+
   /** Ends the dialog with a BYE (idempotent). */
   async bye(reason: EndReason = "local-bye"): Promise<RequestResult> {
     if (this.#ended) return { kind: "transport", reason: "the dialog has ended" };
@@ -305,8 +325,10 @@ export class DialogSession {
     this.#sessionTimer = undefined;
   }
 
-  #end(reason: EndReason): void {
+  #end(why: EndReason): void {
     if (this.#ended) return;
+    // A probe after a lost connection that gets no answer (408) or 481 is the transport's loss.
+    const reason = this.#probing && why === "dialog-lost" ? "transport-lost" : why;
     this.#ended = true;
     this.#stopRetransmit();
     this.#clearSessionTimer();

@@ -88,6 +88,15 @@ export class UserAgent {
     s.whenEnded(() => this.dialogs.delete(key));
   }
 
+  /** A stream connection we opened was lost: every dialog toward that address probes (DialogSession.transportLost). */
+  connectionLost(peer: Peer, why: string): void {
+    const host = (h: string) => h.replace(/^\[|\]$/g, "").toLowerCase();
+    for (const d of [...this.dialogs.values()]) {
+      const p = d.peer;
+      if (p.protocol === peer.protocol && p.port === peer.port && host(p.host) === host(peer.host)) void d.transportLost(why);
+    }
+  }
+
   #dialogFor(req: SipRequest): DialogSession | undefined {
     const callId = header(req, "call-id") ?? "";
     return this.dialogs.get(dialogKey(callId, tagOf(header(req, "to")), tagOf(header(req, "from"))));

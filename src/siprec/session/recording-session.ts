@@ -17,6 +17,7 @@ import { NegotiatedStreams } from "./negotiated-streams.ts";
 import { initialOffer, keysInClear, readInitialAnswer } from "./initial-offer.ts";
 import { type OurOffersContext, metadataUpdate, offerExchange } from "./our-offers.ts";
 import { type SrsRequestContext, SRC_ACCEPT, handleSrsRequest, takeAckAnswer } from "./srs-requests.ts";
+import { RtcpWatchdog } from "./rtcp-watchdog.ts";
 import { type Attempt, type LocalStream, type MediaDriver, type MetadataSource, type SessionConfig, type SessionReport, type SessionState, type SipEvent, type SrsTarget, type StreamFigures } from "./types.ts";
 import { serializeSdp } from "../../sdp/serialize.ts";
 import type { Sdp } from "../../sdp/types.ts";
@@ -70,6 +71,9 @@ export class RecordingSession {
   #srs?: string;
   #reason?: string;
   #endedBy?: "local" | "srs" | "error";
+  #cause?: string;
+  #unheardMs?: number;
+  readonly #watchdog: RtcpWatchdog;
   #startedAt?: number;
   #endedAt?: number;
   #figures: StreamFigures[] = [];
@@ -84,8 +88,15 @@ export class RecordingSession {
 
   constructor(private readonly o: RecordingSessionOptions) {
     this.#md = new SessionMetadata({ current: () => o.snapshot?.() ?? buildSnapshot(o.metadata()), send: (xml, kind) => this.#sendMetadata(xml, kind), warn: (m) => this.#warnings.push(m) });
-    this.#pause = new PauseSignalling({ clock: o.clock, gate: (open) => o.media.gate(open), reinvite: (d) => this.#reinvite(d), warn: (m) => this.#warnings.push(m), state: () => this.#state, setState: (st) => (this.#state = st) });
+    this.#pause = new PauseSignalling({ clock: o.clock, gate: (open) => o.media.gate(open), reinvite: (d) => this.#reinvite(d), warn: (m) => this.#warnings.push(m), state: () => this.#state, setState: (st) => ((this.#state = st), this.#watch()) });
     this.#log = o.logger ?? silentLogger;
+    const feedback = o.media.feedback?.bind(o.media);
+    this.#watchdog = new RtcpWatchdog({
+      clock: o.clock,
+      intervals: feedback === undefined ? 0 : (o.config.rtcpTimeoutIntervals ?? 0),
+      feedback: () => feedback?.() ?? { count: 0, lastAt: undefined, recent: [] },
+      silent: (quietMs, intervalMs) => void this.#lose("rtcp-silence", `the SRS sent no RTCP for ${Math.round(quietMs)} ms (${this.o.config.rtcpTimeoutIntervals} of its ${Math.round(intervalMs)} ms report intervals): gone or frozen`, quietMs),
+    });
   }
 
   /** The SRS dialog once established: what a restarted daemon needs to send BYE for it. */
@@ -111,6 +122,8 @@ export class RecordingSession {
       ...(this.#startedAt === undefined ? {} : { startedAt: this.#startedAt }),
       ...(this.#endedAt === undefined ? {} : { endedAt: this.#endedAt }),
       ...(this.#endedBy === undefined ? {} : { endedBy: this.#endedBy }),
+      ...(this.#cause === undefined ? {} : { cause: this.#cause }),
+      ...(this.#unheardMs === undefined ? {} : { unheardMs: this.#unheardMs }),
       streams: this.#streams,
       figures: this.#figures,
       pauses: this.#pause.spans.map((p) => ({ ...p })),
@@ -243,14 +256,11 @@ export class RecordingSession {
       if (offer !== undefined) takeAckAnswer(ctx, offer, ack.body, header(ack, "content-type"));
     };
     dialog.onTerminated = (reason) => {
-      if (reason === "remote-bye") {
-        this.#event("in", "BYE from the SRS");
-        this.#figures = this.o.media.stop();
-        this.#finish("srs", "the SRS ended the recording (BYE)");
-      } else if (this.#state !== "stopping" && this.#state !== "stopped") {
-        this.#figures = this.o.media.stop();
-        this.#finish("error", `dialog ended: ${reason}`);
-      }
+      if (this.#state === "stopping" || this.#state === "stopped") return;
+      this.#cause = reason === "remote-bye" ? "srs-bye" : reason;
+      if (reason === "remote-bye") this.#event("in", "BYE from the SRS");
+      this.#figures = this.o.media.stop();
+      this.#finish(reason === "remote-bye" ? "srs" : "error", reason === "remote-bye" ? "the SRS ended the recording (BYE)" : reason === "transport-lost" ? "the connection to the SRS was lost and it could not be reached again" : `dialog ended: ${reason}`);
     };
   }
 
@@ -259,6 +269,27 @@ export class RecordingSession {
     const neg = this.#neg as NegotiatedStreams;
     this.#streams = neg.report();
     this.o.media.start(neg.active(), this.o.group);
+    this.#watch();
+  }
+
+  /** RTCP is watched while media flows to the SRS (not paused, held or all inactive); each change starts afresh. */
+  #watch(): void {
+    const flowing = this.#state === "recording" && (this.#neg?.active() ?? []).some((s) => s.outcome.status === "accepted");
+    if (flowing) this.#watchdog.arm();
+    else this.#watchdog.disarm();
+  }
+
+  /** We end a session the SRS can no longer record (BYE sent anyway: it may be alive but deaf). */
+  async #lose(cause: string, reason: string, unheardMs: number): Promise<void> {
+    if (this.#state !== "recording" && this.#state !== "paused") return;
+    this.#state = "stopping";
+    this.#cause = cause;
+    this.#unheardMs = Math.round(unheardMs);
+    this.#warn(reason);
+    this.#figures = this.o.media.stop();
+    this.#event("out", `BYE (${cause})`);
+    void (this.#dialog as DialogSession).bye();
+    this.#finish("error", reason);
   }
 
   #warn(m: string): void {
@@ -268,6 +299,7 @@ export class RecordingSession {
 
   #finish(by: "local" | "srs" | "error", reason?: string): void {
     if (this.#state === "stopped") return;
+    this.#watchdog.disarm();
     this.#pause.closeAll();
     this.#state = "stopped";
     this.#endedBy = by;
@@ -318,6 +350,7 @@ export class RecordingSession {
     this.#pause.cancel();
     if (this.#state !== "recording" && this.#state !== "paused") return this.report();
     this.#state = "stopping";
+    this.#watchdog.disarm();
     this.#figures = this.o.media.stop();
     // RFC 7865 §6.3/§6.8: the stop-time and the participants' disassociate-time reach the SRS before the BYE
     // (a partial update; nothing is sent when the metadata did not change). Bounded: the BYE is never held up long.

@@ -7,6 +7,7 @@ import type { StreamOutcome } from "../answer.ts";
 import type { OfferCodec } from "../offer.ts";
 import type { CallView } from "../metadata/snapshot.ts";
 import type { Peer, TransportProtocol } from "../../sip/transport.ts";
+import type { RtcpFeedback } from "./rtcp-watchdog.ts";
 
 export interface SrsTarget {
   readonly name: string;
@@ -49,6 +50,8 @@ export interface MediaDriver {
   stop(): StreamFigures[];
   /** Ports no longer needed (an SRS that failed). */
   release(local: readonly LocalStream[]): void;
+  /** RTCP heard from the SRS so far (rtcp-watchdog.ts); a driver without it is not watched. */
+  feedback?(): RtcpFeedback;
 }
 
 export interface SessionConfig {
@@ -68,6 +71,8 @@ export interface SessionConfig {
   readonly inviteTimeoutMs: number;
   readonly fromUri: string;
   readonly localAddress: string;
+  /** The SRS is gone after this many of its RTCP report intervals without a packet (0 or absent: not watched). */
+  readonly rtcpTimeoutIntervals?: number;
 }
 
 export type SipEvent = { readonly atMs: number; readonly dir: "out" | "in"; readonly what: string };
@@ -88,6 +93,13 @@ export interface SessionReport {
   readonly startedAt?: number;
   readonly endedAt?: number;
   readonly endedBy?: "local" | "srs" | "error";
+  /**
+   * Why a recording that was up ended without our stop: srs-bye,
+   * transport-lost, dialog-lost, session-expired, ack-timeout, rtcp-silence.
+   */
+  readonly cause?: string;
+  /** How long before the end was noticed the SRS had already gone quiet (rtcp-silence): audio it likely lost too. */
+  readonly unheardMs?: number;
   readonly streams: readonly { readonly label: string; readonly status: string; readonly codec?: string; readonly remote?: string; readonly reason?: string }[];
   readonly figures: readonly StreamFigures[];
   readonly pauses: readonly { readonly fromMs: number; readonly toMs?: number; readonly signalled: boolean }[];
