@@ -13,7 +13,7 @@
  */
 import type { Socket, TCPSocketListener } from "bun";
 import { StreamFramer } from "./message/stream-framer.ts";
-import { tooLargeResponse } from "./message/response.ts";
+import { framingErrorResponse } from "./message/response.ts";
 import { serializeMessage } from "./message/serialize.ts";
 import { type ClientTls, type InboundHandler, type LocalAddress, type Peer, type SipTransport, TransportError } from "./transport.ts";
 import type { Clock, TimerId } from "../lib/clock.ts";
@@ -190,8 +190,9 @@ export class StreamTransport implements SipTransport {
     conn.headSince = r.ok && conn.framer.inHeaders ? (conn.headSince ?? conn.lastActive) : undefined;
     if (!r.ok) {
       this.#log.warn("sip stream closed: bad framing", { peer: conn.key, reason: r.error.message });
-      // A request too large to take is answered 413 before the connection closes (RFC 3261 §21.4.14).
-      const res = r.error.head === undefined ? undefined : tooLargeResponse(r.error.head);
+      // A request the framer gave up on is answered (413, 513, 400) before the connection closes, where its head allows.
+      const e = r.error;
+      const res = e.head === undefined ? undefined : framingErrorResponse(e.head, e.code === "FRAME_TOO_LARGE" ? 413 : e.code === "FRAME_HEADER_TOO_LONG" ? 513 : 400, e.code !== "FRAME_HEADER_TOO_LONG");
       if (res !== undefined) conn.socket.write(serializeMessage(res));
       conn.socket.end();
       this.dropConn(conn, r.error.message);

@@ -151,6 +151,38 @@ describe("bounded input", () => {
   });
 });
 
+describe("framing errors are answered before the connection closes", () => {
+  const raw = async (port: number, bytes: string): Promise<{ got: string; closed: boolean }> => {
+    let got = "";
+    let closed = false;
+    const sock = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data: (_s, d) => void (got += new TextDecoder().decode(d)), close: () => void (closed = true), open: () => {} } });
+    sock.write(bytes);
+    for (let i = 0; i < 100 && !closed; i++) await Bun.sleep(20);
+    return { got, closed };
+  };
+  const headers = (callId: string) => `OPTIONS sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bK${callId}\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:srs@127.0.0.1>\r\nCall-ID: ${callId}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n`;
+
+  test("headers that never end within 64 KiB get 513 Message Too Large (RFC 3261 §21.5.14); no Content-Length gets 400 (§18.3); both then close", async () => {
+    const server = await srs();
+    try {
+      const long = await raw(server.portOf("tcp") as number, `${headers("long-1")}X-Filler: ${"y".repeat(70 * 1024)}`);
+      expect(long.got).toStartWith("SIP/2.0 513 Message Too Large\r\n");
+      expect(long.got).toContain("Call-ID: long-1");
+      expect(long.closed).toBe(true);
+      const bad = await raw(server.portOf("tcp") as number, `${headers("nolen-1")}\r\n`);
+      expect(bad.got).toStartWith("SIP/2.0 400 Bad Request");
+      expect(bad.got).toContain("Call-ID: nolen-1");
+      expect(bad.closed).toBe(true);
+      // A stream that is not SIP at all is closed without an answer (nothing to answer to).
+      const junk = await raw(server.portOf("tcp") as number, `${"z".repeat(70 * 1024)}`);
+      expect(junk.got).toBe("");
+      expect(junk.closed).toBe(true);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("the reference SRS stays bounded", () => {
   test("--max-recordings: past the cap a new recording gets 486 Busy Here; the running one is untouched", async () => {
     const server = await srs({ maxRecordings: 1 });

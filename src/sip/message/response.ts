@@ -71,14 +71,23 @@ export function buildResponse(req: SipRequest, status: number, opts: ResponseOpt
 }
 
 /**
- * RFC 3261 §21.4.14: "413 Request Entity Too Large: The server is refusing
- * to process a request because the request entity-body is larger than the
- * server is willing or able to process." Built from the request's head
- * alone (the body was never read); undefined when the head is not a request.
+ * The response to a request a stream framer had to give up on, built from
+ * its head alone (the body was never read, the stream is closed after it);
+ * undefined when the head is not a request (nothing can be answered):
+ * - RFC 3261 §21.4.14 "413 Request Entity Too Large: ... the request
+ *   entity-body is larger than the server is willing or able to process";
+ * - §21.5.14 "513 Message Too Large: The server was unable to process the
+ *   request since the message length exceeded its capabilities" (headers
+ *   without end: only their complete lines are read);
+ * - §18.3 "the Content-Length header field MUST be used with stream-oriented
+ *   transports": missing or invalid is a 400.
  */
-export function tooLargeResponse(head: Uint8Array): SipResponse | undefined {
-  const text = new TextDecoder().decode(head).replace(/\r?\n(?:content-length|l)[ \t]*:[^\r\n]*/gi, "\r\nContent-Length: 0");
-  const r = parseMessage(new TextEncoder().encode(text.endsWith("\r\n\r\n") ? text : `${text.replace(/\r?\n?$/, "")}\r\n\r\n`), { framing: "datagram" });
+export function framingErrorResponse(head: Uint8Array, status: 400 | 413 | 513, complete = true): SipResponse | undefined {
+  let text = new TextDecoder().decode(head);
+  if (!complete) text = text.slice(0, Math.max(0, text.lastIndexOf("\n")));
+  text = text.replace(/\r?\n(?:content-length|l)[ \t]*:[^\r\n]*/gi, "").replace(/(\r?\n)*$/, "");
+  const r = parseMessage(new TextEncoder().encode(`${text}\r\nContent-Length: 0\r\n\r\n`), { framing: "datagram" });
   if (!r.ok || r.value.kind !== "request" || r.value.method === "ACK") return undefined;
-  return buildResponse(r.value, 413, { reason: "Request Entity Too Large" });
+  const reason = status === 413 ? "Request Entity Too Large" : status === 513 ? "Message Too Large" : "Bad Request: missing or invalid Content-Length on a stream transport";
+  return buildResponse(r.value, status, { reason });
 }
