@@ -76,10 +76,18 @@ function decimate(x: Int16Array): Int16Array {
 /** A 16-bit PCM mono WAV (what the reference SRS writes). */
 export function buildWav(samples: Int16Array, sampleRate = 8000): Uint8Array {
   const out = new Uint8Array(44 + samples.length * 2);
+  out.set(wavHeader(samples.length, sampleRate), 0);
+  out.set(pcmBytes(samples), 44);
+  return out;
+}
+
+/** The 44-byte header of a 16-bit PCM mono WAV holding `samples` samples (rewritten as a streamed file grows). */
+export function wavHeader(samples: number, sampleRate = 8000): Uint8Array {
+  const out = new Uint8Array(44);
   const dv = new DataView(out.buffer);
   const put = (at: number, s: string) => out.set(new TextEncoder().encode(s), at);
   put(0, "RIFF");
-  dv.setUint32(4, 36 + samples.length * 2, true);
+  dv.setUint32(4, 36 + samples * 2, true);
   put(8, "WAVE");
   put(12, "fmt ");
   dv.setUint32(16, 16, true);
@@ -90,7 +98,14 @@ export function buildWav(samples: Int16Array, sampleRate = 8000): Uint8Array {
   dv.setUint16(32, 2, true);
   dv.setUint16(34, 16, true);
   put(36, "data");
-  dv.setUint32(40, samples.length * 2, true);
-  for (let i = 0; i < samples.length; i++) dv.setInt16(44 + i * 2, samples[i] as number, true);
+  dv.setUint32(40, samples * 2, true);
+  return out;
+}
+
+/** Samples as little-endian 16-bit PCM bytes (a WAV's data). */
+export function pcmBytes(samples: Int16Array): Uint8Array {
+  const out = new Uint8Array(samples.length * 2);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < samples.length; i++) dv.setInt16(i * 2, samples[i] as number, true);
   return out;
 }

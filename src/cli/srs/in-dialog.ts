@@ -64,7 +64,7 @@ export function onClientRequest(c: InDialogContext, r: IncomingDialogRequest): v
       rec.event(`${req.method} refused: ${e.rule}`, now);
       return r.respond({ status: e.rule.startsWith("sdp-") ? 488 : 400, reason: `${e.rule}: ${e.message}`.replace(/[\r\n]+/g, " ").slice(0, 160) });
     }
-    rec.metadata.push(split.value.metadata);
+    rec.addMetadata(split.value.metadata);
   }
   if (req.method !== "INVITE" && req.method !== "UPDATE") {
     rec.event(`${req.method}${split.value.metadata !== undefined ? " (metadata)" : ""}`, now);

@@ -1,13 +1,20 @@
 /**
  * One recording received by the reference SRS: per-label receivers that
  * rebuild each stream's audio on a true timeline, metadata versions, SIP
- * events and pause spans, written to a folder when the recording ends.
+ * events and pause spans.
+ *
+ * Nothing received is lost if the SRS dies: from the 200 OK on, the folder
+ * holds every metadata version as it arrives, WAVs written every second
+ * (all but a 1 s jitter window, header sizes always true) and a report.json
+ * with "complete": false until the end. Memory per recording is bounded:
+ * the jitter window per stream, at most 1,000 metadata versions and 10,000
+ * events (the rest counted).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { G711 } from "../../media/g711.ts";
 import { Timeline } from "../../media/timeline.ts";
-import { buildWav } from "../../media/wav.ts";
+import { WavFile } from "./wav-file.ts";
 import { parseRtp } from "../../rtp/packet.ts";
 import { SrtpContext } from "../../rtp/srtp/context.ts";
 import type { RtpEndpoint } from "../../rtp/udp-socket.ts";
@@ -41,7 +48,13 @@ export interface ReceivedStream {
   whilePaused: number;
   firstAtMs?: number;
   lastAtMs?: number;
+  wav?: WavFile;
 }
+
+/** Audio kept in memory for late packets; the rest is on disk. */
+const JITTER_SAMPLES = 8000;
+const MAX_METADATA = 1000;
+const MAX_EVENTS = 10_000;
 
 export class Recording {
   readonly streams = new Map<string, ReceivedStream>();
@@ -51,6 +64,9 @@ export class Recording {
   readonly warnings: string[] = [];
   endedBy?: "client" | "srs";
   endedAtMs?: number;
+  #started = false;
+  #metadataWritten = 0;
+  #dropped = { metadata: 0, events: 0 };
 
   constructor(
     readonly dir: string,
@@ -133,27 +149,80 @@ export class Recording {
   }
 
   event(what: string, nowMs: number): void {
-    this.events.push({ atMs: nowMs, what });
+    if (this.events.length >= MAX_EVENTS) this.#dropped.events++;
+    else this.events.push({ atMs: nowMs, what });
   }
 
-  /** Writes WAVs (16-bit PCM, 8 kHz), metadata versions and report.json; returns the report. */
+  /** A metadata version (initial or in-dialog): on disk at once once the recording is accepted. */
+  addMetadata(xml: string): void {
+    if (this.metadata.length >= MAX_METADATA) return void this.#dropped.metadata++;
+    this.metadata.push(xml);
+    if (this.#started) this.#writeMetadata();
+  }
+
+  #writeMetadata(): void {
+    for (; this.#metadataWritten < this.metadata.length; this.#metadataWritten++) {
+      const at = this.#metadataWritten;
+      this.#safely(() => writeFileSync(join(this.dir, `metadata-${at + 1}.xml`), this.metadata[at] as string));
+    }
+  }
+
+  /** The recording is accepted (200 OK sent): its folder, WAV files and an in-progress report exist from now on. */
+  start(nowMs: number): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#safely(() => mkdirSync(this.dir, { recursive: true }));
+    for (const s of this.streams.values()) s.wav = new WavFile(join(this.dir, wavName(s.label)));
+    this.#writeMetadata();
+    this.flush(nowMs);
+  }
+
+  /** Puts all but the jitter window of each stream on disk and rewrites the in-progress report. */
+  flush(nowMs: number): void {
+    if (!this.#started) return;
+    for (const s of this.streams.values()) s.wav?.append(s.timeline.drain(JITTER_SAMPLES));
+    this.#writeReport(this.#report(nowMs, false));
+  }
+
+  #safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (this.warnings.length < 1000) this.warnings.push(`could not write: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  #writeReport(report: Record<string, unknown>): void {
+    this.#safely(() => writeFileSync(join(this.dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`));
+  }
+
+  #report(nowMs: number, complete: boolean): Record<string, unknown> {
+    const streams = [...this.streams.values()].map((s) => ({ label: s.label, codec: s.codec, wav: wavName(s.label), packets: s.packets, payloadBytes: s.bytes, dtmfPackets: s.dtmfPackets, rtcpPackets: s.rtcpPackets, rejected: s.rejected, whilePaused: s.whilePaused, late: s.timeline.late, durationMs: Math.round(s.timeline.length / 8), srtp: s.srtp !== undefined, ...(s.srtpSuite === undefined ? {} : { srtpSuite: s.srtpSuite }), ...(s.rtcp === undefined ? {} : { rtcp: s.rtcp.figures() }), ...(s.wav?.error === undefined ? {} : { writeError: s.wav.error }) }));
+    const dropped = this.#dropped.metadata + this.#dropped.events > 0 ? { droppedOverLimits: { ...this.#dropped } } : {};
+    const progress = complete ? {} : { writtenAt: new Date(nowMs).toISOString(), note: "in progress: written every second while recording; still false after the SRS stopped means the recording was interrupted (the WAVs hold the audio up to writtenAt)" };
+    return { callId: this.callId, folder: this.dir, complete, ...progress, startedAt: new Date(this.startedAtMs).toISOString(), ...(this.endedAtMs === undefined ? {} : { endedAt: new Date(this.endedAtMs).toISOString(), endedBy: this.endedBy }), streams, pauses: this.pauses, metadataVersions: this.metadata.length, events: this.events, warnings: this.warnings, ...dropped };
+  }
+
+  /** Writes the rest of the audio (16-bit PCM, 8 kHz), the metadata versions and the final report.json; returns the report. */
   finish(nowMs: number, by: "client" | "srs"): Record<string, unknown> {
     this.endedBy ??= by;
     this.endedAtMs ??= nowMs;
     for (const p of this.pauses) p.toMs ??= nowMs;
-    mkdirSync(this.dir, { recursive: true });
-    this.metadata.forEach((m, i) => writeFileSync(join(this.dir, `metadata-${i + 1}.xml`), m));
-    const streams = [...this.streams.values()].map((s) => {
+    this.start(nowMs);
+    for (const s of this.streams.values()) {
       // A pause at the end leaves no packets: extend to the wall time the stream was recorded.
       if (s.firstAtMs !== undefined) s.timeline.padTo(Math.round(((this.endedAtMs as number) - s.firstAtMs) * 8));
-      const file = `label-${s.label.replace(/[^A-Za-z0-9_.-]/g, "_")}.wav`;
-      writeFileSync(join(this.dir, file), buildWav(s.timeline.pcm()));
+      for (let part = s.timeline.drain(0); part.length > 0; part = s.timeline.drain(0)) s.wav?.append(part);
+      s.wav?.close();
       s.socket.close();
       s.rtcpSocket?.close();
-      return { label: s.label, codec: s.codec, wav: file, packets: s.packets, payloadBytes: s.bytes, dtmfPackets: s.dtmfPackets, rtcpPackets: s.rtcpPackets, rejected: s.rejected, whilePaused: s.whilePaused, late: s.timeline.late, durationMs: Math.round(s.timeline.length / 8), srtp: s.srtp !== undefined, ...(s.srtpSuite === undefined ? {} : { srtpSuite: s.srtpSuite }), ...(s.rtcp === undefined ? {} : { rtcp: s.rtcp.figures() }) };
-    });
-    const report = { callId: this.callId, folder: this.dir, startedAt: new Date(this.startedAtMs).toISOString(), endedAt: new Date(this.endedAtMs as number).toISOString(), endedBy: this.endedBy, streams, pauses: this.pauses, metadataVersions: this.metadata.length, events: this.events, warnings: this.warnings };
-    writeFileSync(join(this.dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+    }
+    const report = this.#report(nowMs, true);
+    this.#writeReport(report);
     return report;
   }
+}
+
+function wavName(label: string): string {
+  return `label-${label.replace(/[^A-Za-z0-9_.-]/g, "_")}.wav`;
 }

@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import { Recording } from "./recording.ts";
+import { markInterrupted } from "./interrupted.ts";
 import { openAppStack } from "../sip-stack.ts";
 import type { Clock, TimerId } from "../../lib/clock.ts";
 import type { IdSource } from "../../lib/ids.ts";
@@ -98,6 +99,7 @@ export class SrsServer {
       ...(o.tls === undefined ? {} : { tls: { cert: o.tls.cert, key: o.tls.key } }),
       ...(o.logger === undefined ? {} : { logger: o.logger }),
     });
+    markInterrupted(o.dir, o.clock.wallNow(), o.logger ?? silentLogger);
     const ua = new UserAgent({ layer: stack.layer, clock: o.clock, ids: o.ids, local: (p) => stack.transports.get(p)?.local ?? { host: o.host, port: o.port }, contactParams: ";+sip.srs", supported: ["siprec", "timer"], accept: ["application/sdp", "application/rs-metadata+xml", "application/rs-metadata"], userAgent: "siprec-srs", ...(o.logger === undefined ? {} : { logger: o.logger }) });
     return new SrsServer(o, ua, stack.layer, stack.transports);
   }
@@ -131,7 +133,7 @@ export class SrsServer {
     const folder = join(this.o.dir, `${new Date(started).toISOString().replace(/[:.]/g, "-")}-${callId.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 60)}`);
     const rec = new Recording(folder, callId, started);
     rec.warnings.push(...findings.map((f) => `${f.severity} [${f.rule}] ${f.message}`));
-    if (body.value.metadata !== undefined) rec.metadata.push(body.value.metadata);
+    if (body.value.metadata !== undefined) rec.addMetadata(body.value.metadata);
     rec.event("INVITE received", started);
     // A socket per offered label; the answer decides which stay open.
     // A socket per offered label (and one for its RTCP unless rtcp-mux); the answer decides which stay open.
@@ -179,8 +181,20 @@ export class SrsServer {
     if (notReady) for (const st of rec.streams.values()) st.state = "inactive";
     if (session === undefined) return;
     rec.event("200 OK sent", this.o.clock.wallNow());
+    rec.start(this.o.clock.wallNow());
     const timers: TimerId[] = [];
     this.#active.set(rec, { session, timers });
+    // Audio and the report on disk every second: a killed SRS loses at most that (plus the jitter window).
+    const flush = (): void => {
+      const id = this.o.clock.setTimer(1000, () => {
+        timers.splice(timers.indexOf(id), 1);
+        if (!this.#active.has(rec)) return;
+        rec.flush(this.o.clock.wallNow());
+        flush();
+      });
+      timers.push(id);
+    };
+    flush();
     // RFC 3550 §6.3.1: reports at a randomized interval (0.5 to 1.5 times the deterministic one);
     // §6.2: "the initial RTCP packet ... [uses] half the minimum interval", so the first comes sooner.
     let first = true;
