@@ -1,7 +1,7 @@
 /**
  * #15 item 8: the reference SRS loses nothing it received. A SIGKILLed
  * `siprec srs` (compiled binary) leaves valid WAVs holding the audio up to
- * about a second before the kill, every metadata version, and a report that
+ * about a second before the kill (0.5 s between writes, 0.5 s jitter window), every metadata version, and a report that
  * says "complete": false; the next run marks that recording interrupted.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
@@ -30,7 +30,7 @@ async function startSrs(dir: string, port: number, extra: string[] = []) {
 }
 
 describe("siprec srs killed mid-recording", () => {
-  test("SIGKILL 4 s into a call: the WAVs are valid and hold the call's tones up to about a second before the kill; metadata on disk; the report says complete: false; the next start marks it interrupted", async () => {
+  test("SIGKILL 4 s into a call: the WAVs are valid and hold the call's tones up to about a second before the kill (0.5 s between writes, 0.5 s jitter window); metadata on disk; the report says complete: false; the next start marks it interrupted", async () => {
     const dir = mkdtempSync(join(tmpdir(), "siprec-kill-"));
     const port = 20000 + Math.floor(Math.random() * 20000);
     const srs = await startSrs(dir, port);
@@ -53,7 +53,7 @@ describe("siprec srs killed mid-recording", () => {
     for (const f of ["label-1.wav", "label-2.wav"]) {
       const w = parseWav(new Uint8Array(readFileSync(join(folder, f))));
       if (!w.ok) throw new Error(`${f}: ${w.error.message}`);
-      // About 4 s recorded, at most the 1 s jitter window and 1 s between writes missing.
+      // About 4 s recorded, at most the 0.5 s jitter window and 0.5 s between writes missing.
       expect(w.value.durationMs).toBeGreaterThanOrEqual(1800);
       expect(w.value.durationMs).toBeLessThanOrEqual(4200);
       tones.push(dominantFrequency(w.value.samples8k.subarray(4000, 5600), 8000, [440, 880]));

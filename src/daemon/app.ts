@@ -91,6 +91,7 @@ export class Daemon {
     this.#dns = new CachingResolver(systemResolver, d.clock);
     this.#store = openStore(cfg.state.path, d.log);
     this.#orphans = this.#store?.load() ?? [];
+    this.#heartbeat();
     const ports = new PortAllocator(cfg.tap.rtp_port_min, cfg.tap.rtp_port_max);
     this.#tap = new TapListener(cfg.tap.address, async (onPacket) => {
       const sock = await openOnFreePort(() => ports.take(), (p) => ports.release(p), { host: cfg.tap.address, onPacket });
@@ -191,6 +192,17 @@ export class Daemon {
   }
 
   #auditTimer: TimerId | undefined;
+  #aliveTimer: TimerId | undefined;
+
+  /** Every second while something records: the time a restarted process counts a crash's gap from. */
+  #heartbeat(): void {
+    const store = this.#store;
+    if (store === undefined) return;
+    this.#aliveTimer = this.d.clock.setTimer(1000, () => {
+      if (this.recorder.recordings.length > 0) store.alive(this.d.clock.wallNow());
+      this.#heartbeat();
+    });
+  }
 
   #auditEvery(): void {
     this.#auditTimer = this.d.clock.setTimer(AUDIT_INTERVAL_MS, () => {
@@ -203,7 +215,8 @@ export class Daemon {
   /** SIGTERM: no new recordings, BYE to every SRS, ESL closed. */
   async drain(): Promise<void> {
     if (this.#auditTimer !== undefined) this.d.clock.clearTimer(this.#auditTimer);
-    this.#auditTimer = undefined;
+    if (this.#aliveTimer !== undefined) this.d.clock.clearTimer(this.#aliveTimer);
+    this.#auditTimer = this.#aliveTimer = undefined;
     await this.recorder.drain();
     this.esl.stop();
     this.#store?.close();
@@ -250,7 +263,7 @@ export class Daemon {
         const dump = await this.esl.api(`uuid_dump ${o.callUuid} json`);
         const e = dump.ok ? parseEventJson(dump.value) : undefined;
         if (e?.ok === true) this.recorder.adopt(e.value);
-        const again = this.recorder.recover(o);
+        const again = this.recorder.recover(o, this.#store?.previousAliveMs);
         this.d.log.info("recording from before a restart", { recordingId: o.id, callUuid: o.callUuid, recordedAgain: again });
       }
       this.#store?.remove(o.id);

@@ -11,6 +11,9 @@ export class SqliteRecordingStore implements RecordingStore {
   readonly #db: Database;
   readonly #save: ReturnType<Database["prepare"]>;
   readonly #remove: ReturnType<Database["prepare"]>;
+  readonly #alive: ReturnType<Database["prepare"]>;
+  /** When the previous process was last known alive (its heartbeat), read before this one writes its own. */
+  readonly previousAliveMs: number | undefined;
 
   constructor(path: string) {
     this.#db = new Database(path, { create: true, strict: true });
@@ -18,6 +21,15 @@ export class SqliteRecordingStore implements RecordingStore {
     this.#db.exec("CREATE TABLE IF NOT EXISTS recordings (id TEXT PRIMARY KEY, call_uuid TEXT NOT NULL, body TEXT NOT NULL, updated_ms INTEGER NOT NULL)");
     this.#save = this.#db.prepare("INSERT INTO recordings (id, call_uuid, body, updated_ms) VALUES ($id, $call, $body, $at) ON CONFLICT(id) DO UPDATE SET body = excluded.body, updated_ms = excluded.updated_ms");
     this.#remove = this.#db.prepare("DELETE FROM recordings WHERE id = $id");
+    this.#db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+    const row = this.#db.query("SELECT value FROM meta WHERE key = 'alive_ms'").get() as { value: number } | null;
+    this.previousAliveMs = row === null ? undefined : row.value;
+    this.#alive = this.#db.prepare("INSERT INTO meta (key, value) VALUES ('alive_ms', $at) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  }
+
+  /** The heartbeat (every second while recording): after a crash, how much audio the dead process left unrecorded. */
+  alive(nowMs: number): void {
+    this.#alive.run({ at: nowMs });
   }
 
   save(r: StoredRecording): void {

@@ -127,10 +127,12 @@ export class Recorder {
    * is recorded again — a fresh RS in the same metadata group (RFC 7865
    * §6.1), so the SRS can join the pieces.
    */
-  recover(stored: StoredRecording): boolean {
+  recover(stored: StoredRecording, lastAliveMs?: number): boolean {
     if (this.#byCall.has(stored.callUuid)) return false;
     const groups = stored.groups.filter((g) => this.knownGroups.has(g));
     const r = this.#startRecording({ action: "start", callUuid: stored.callUuid, srsGroups: groups, streams: stored.mode, source: "recovery" }, stored.groupId);
+    // The audio between the dead process's last heartbeat and this recording's start is the crash's gap.
+    r?.missingSince(lastAliveMs ?? stored.startedMs);
     return r !== undefined;
   }
 

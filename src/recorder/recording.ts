@@ -27,7 +27,7 @@ export interface RecordingNotice {
   readonly reason?: string;
   /** Set when only these SRS groups paused/resumed/stopped; the recording goes on for the others. */
   readonly groups?: readonly string[];
-  /** Audio the SRSs missed (ms, summed over groups): on a take-over, that gap; on stop, the recording's total. */
+  /** Audio missed (ms): on a take-over, that gap; on stop, the most any SRS group missed in all. */
   readonly gapMs?: number;
 }
 
@@ -50,6 +50,8 @@ export class Recording {
   readonly #skipped = new Map<string, string[]>();
   /** Per group, the audio its servers missed between an SRS lost and the next one recording (ms). */
   readonly #gaps = new Map<string, number>();
+  /** Recorded again after a daemon crash: audio was missing since then (wall ms). */
+  #missingSince: number | undefined;
   readonly #media: RecordingMedia;
   readonly startedMs: number;
 
@@ -106,11 +108,16 @@ export class Recording {
     return this.#mode === "separate" && this.#taps.count > 0 && (this.#status === "starting" || this.#status === "recording" || this.#status === "paused");
   }
 
-  /** Audio the SRSs missed so far (ms, summed over groups). */
+  /** Audio missed so far (ms): the most any SRS group missed (each group's gaps summed). */
   get gapMs(): number {
-    let sum = 0;
-    for (const ms of this.#gaps.values()) sum += ms;
-    return sum;
+    let most = 0;
+    for (const ms of this.#gaps.values()) most = Math.max(most, ms);
+    return most;
+  }
+
+  /** This recording continues one a crashed process made: the audio since `wallMs` is missing. */
+  missingSince(wallMs: number): void {
+    this.#missingSince = wallMs;
   }
 
   get metadataGroupId(): string | undefined {
@@ -282,7 +289,14 @@ export class Recording {
     if (this.#status === "starting") {
       this.#status = this.#paused ? "paused" : "recording";
       if (this.#paused) this.#closeGate();
-      this.notify({ kind: "started", recording: this });
+      const since = this.#missingSince;
+      if (since === undefined) this.notify({ kind: "started", recording: this });
+      else {
+        const gapMs = Math.max(0, Math.round(this.d.clock.wallNow() - since));
+        for (const g of this.#sessions.keys()) this.#gaps.set(g, gapMs);
+        this.d.log.warn("recording taken over: audio missing at the SRS", { recordingId: this.id, callUuid: this.callUuid, gapMs, why: "daemon restart" });
+        this.notify({ kind: "started", recording: this, gapMs, reason: `recorded again after a daemon restart: about ${gapMs} ms of the call were not recorded` });
+      }
     }
     this.persist();
   }

@@ -331,6 +331,41 @@ describe("siprec daemon: call changes mirrored to the SRS", () => {
 });
 
 describe("siprec daemon: SIGHUP", () => {
+  test("a reload with a large broken file (6,000 problems) is checked in a worker: refused with the problems, the running config kept, the recording's audio keeps flowing meanwhile", async () => {
+    rig = await startRig();
+    const r = rig;
+    await callRecorded(r);
+    const good = readFileSync(r.config, "utf8");
+    let bad = good;
+    for (let i = 0; i < 3000; i++) bad += `[[srs]]\nname = "s${i}"\nuri = "sip:srs@127.0.0.1:5070"\ntransprt = "tcp"\npriority = -1\n`;
+    writeFileSync(r.config, bad);
+    // The main thread's largest stall while the reload runs (the media path shares it).
+    let worst = 0;
+    let last = performance.now();
+    const probe = setInterval(() => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last - 5);
+      last = now;
+    }, 5);
+    r.reload();
+    r.reload();
+    await r.until(() => r.log.some((l) => l.includes("config reload refused")), 20_000, "the refusal");
+    clearInterval(probe);
+    const line = r.log.find((l) => l.includes("config reload refused")) as string;
+    expect(line).toContain("transprt");
+    const checkMs = Number(/"checkMs":(\d+)/.exec(line)?.[1]);
+    // Two SIGHUPs during one reload: one more run after it, not two at once.
+    await Bun.sleep(200);
+    await r.until(() => r.log.filter((l) => l.includes("config reload refused")).length === 2, 20_000, "the folded second reload");
+    console.log(`reload check ${checkMs} ms in the worker; main-thread stall at most ${Math.round(worst)} ms`);
+    expect(worst).toBeLessThan(Math.max(150, checkMs / 2));
+    writeFileSync(r.config, good);
+    r.fs.playCallEnd();
+    await r.until(() => r.srs.finished.length === 1, 5000, "the recording");
+    expect(r.log.some((l) => l.includes("configuration reloaded"))).toBe(false);
+    for (const st of r.srs.finished[0]!["streams"] as { packets: number }[]) expect(st.packets).toBeGreaterThan(20);
+  }, 60_000);
+
   test("a reload adds an SRS group without touching the running recording", async () => {
     rig = await startRig();
     const r = rig;

@@ -128,6 +128,7 @@ export class FsEmulator {
   #connections = 0;
   /** Channels up now, for `show channels as json` (FreeSWITCH's column for the id is "uuid"). */
   #live: string[] = [];
+  #staleLists = 0;
 
   private constructor(legs: TapLegEmulator, private readonly o: FsEmulatorOptions) {
     this.legs = legs;
@@ -209,6 +210,14 @@ export class FsEmulator {
     this.#live = [CALL_A, CALL_B];
   }
 
+  /**
+   * The next `n` channel lists predate the calls just started (FreeSWITCH's
+   * `show channels` reads its database, which lags new channels): empty.
+   */
+  staleChannelLists(n = 1): void {
+    this.#staleLists = n;
+  }
+
   /** Drops the ESL connection (FreeSWITCH restarting its event socket, a network cut). */
   dropEsl(): void {
     this.#socket?.end();
@@ -247,6 +256,10 @@ export class FsEmulator {
     if (first.startsWith(`event ${format} `)) return this.#reply(s, `+OK event listener enabled ${format}`);
     if (first.startsWith("event ")) return this.#reply(s, `-ERR the emulator was started for event ${format}`);
     if (first === "api show channels as json") {
+      if (this.#staleLists > 0) {
+        this.#staleLists--;
+        return this.#api(s, '{"row_count": 0}\n');
+      }
       if (this.#live.length === 0) return this.#api(s, '{"row_count": 0}\n');
       return this.#api(s, `${JSON.stringify({ row_count: this.#live.length, rows: this.#live.map((uuid) => ({ uuid, direction: uuid === CALL_A ? "inbound" : "outbound" })) })}\n`);
     }

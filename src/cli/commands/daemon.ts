@@ -13,6 +13,7 @@ import { allSrsClientTls } from "../srs-tls.ts";
 import { Daemon } from "../../daemon/app.ts";
 import { startControl } from "../../daemon/http-control.ts";
 import { daemonMetrics } from "../../daemon/metrics.ts";
+import { ReloadQueue, reloadConfig } from "../../daemon/config-reload.ts";
 import { cryptoIds } from "../../platform/crypto-ids.ts";
 
 interface Options {
@@ -67,14 +68,16 @@ export const daemonCommand: CliCommand = {
           }
         }
         log.info("siprec daemon started", { config: loaded.value.path, freeswitch: `${cfg.freeswitch.host}:${cfg.freeswitch.port}`, tap: `${cfg.tap.address}:${cfg.tap.sip_port}`, srs: cfg.srs.map((s) => s.name) });
-        io.onReload(() => {
-          void loadConfig({ explicitPath: loaded.value.path, env: io.env, fs: io.fs }).then(async (next) => {
-            if (!next.ok) return log.error("config reload refused; keeping the running config", { message: next.error.message });
-            const nextTls = await allSrsClientTls(next.value.config.srs, io.fs);
-            if (!nextTls.ok) return log.error("config reload refused; keeping the running config", { message: nextTls.error });
-            daemon.reload(next.value.config, nextTls.value);
-          });
+        // SIGHUP: the file is checked in a worker (config-reload.ts), so a large or broken one never stalls the media.
+        const reloads = new ReloadQueue(async () => {
+          const started = io.clock.now();
+          const next = await reloadConfig({ path: loaded.value.path, env: io.env, fs: io.fs, clock: io.clock });
+          if (!next.ok) return log.error("config reload refused; keeping the running config", { message: next.error, checkMs: Math.round(io.clock.now() - started) });
+          const nextTls = await allSrsClientTls(next.value.config.srs, io.fs);
+          if (!nextTls.ok) return log.error("config reload refused; keeping the running config", { message: nextTls.error });
+          daemon.reload(next.value.config, nextTls.value);
         });
+        io.onReload(() => reloads.request());
         const outcome = await Promise.race([io.stopSignal().then((s) => ({ kind: "signal" as const, s })), daemon.whenFatal().then((reason) => ({ kind: "fatal" as const, reason }))]);
         control?.stop();
         if (outcome.kind === "fatal") {

@@ -4,8 +4,8 @@
  * events and pause spans.
  *
  * Nothing received is lost if the SRS dies: from the 200 OK on, the folder
- * holds every metadata version as it arrives, WAVs written every second
- * (all but a 1 s jitter window, header sizes always true) and a report.json
+ * holds every metadata version as it arrives, WAVs written every 0.5 s
+ * (all but a 0.5 s jitter window, header sizes always true) and a report.json
  * with "complete": false until the end. Memory per recording is bounded:
  * the jitter window per stream, at most 1,000 metadata versions and 10,000
  * events (the rest counted).
@@ -52,7 +52,7 @@ export interface ReceivedStream {
 }
 
 /** Audio kept in memory for late packets; the rest is on disk. */
-const JITTER_SAMPLES = 8000;
+const JITTER_SAMPLES = 4000;
 const MAX_METADATA = 1000;
 const MAX_EVENTS = 10_000;
 
@@ -199,7 +199,7 @@ export class Recording {
   #report(nowMs: number, complete: boolean): Record<string, unknown> {
     const streams = [...this.streams.values()].map((s) => ({ label: s.label, codec: s.codec, wav: wavName(s.label), packets: s.packets, payloadBytes: s.bytes, dtmfPackets: s.dtmfPackets, rtcpPackets: s.rtcpPackets, rejected: s.rejected, whilePaused: s.whilePaused, late: s.timeline.late, durationMs: Math.round(s.timeline.length / 8), srtp: s.srtp !== undefined, ...(s.srtpSuite === undefined ? {} : { srtpSuite: s.srtpSuite }), ...(s.rtcp === undefined ? {} : { rtcp: s.rtcp.figures() }), ...(s.wav?.error === undefined ? {} : { writeError: s.wav.error }) }));
     const dropped = this.#dropped.metadata + this.#dropped.events > 0 ? { droppedOverLimits: { ...this.#dropped } } : {};
-    const progress = complete ? {} : { writtenAt: new Date(nowMs).toISOString(), note: "in progress: written every second while recording; still false after the SRS stopped means the recording was interrupted (the WAVs hold the audio up to writtenAt)" };
+    const progress = complete ? {} : { writtenAt: new Date(nowMs).toISOString(), note: "in progress: written every 0.5 s while recording; still false after the SRS stopped means the recording was interrupted (the WAVs hold the audio up to writtenAt)" };
     return { callId: this.callId, folder: this.dir, complete, ...progress, startedAt: new Date(this.startedAtMs).toISOString(), ...(this.endedAtMs === undefined ? {} : { endedAt: new Date(this.endedAtMs).toISOString(), endedBy: this.endedBy }), streams, pauses: this.pauses, metadataVersions: this.metadata.length, events: this.events, warnings: this.warnings, ...dropped };
   }
 

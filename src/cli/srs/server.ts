@@ -184,9 +184,9 @@ export class SrsServer {
     rec.start(this.o.clock.wallNow());
     const timers: TimerId[] = [];
     this.#active.set(rec, { session, timers });
-    // Audio and the report on disk every second: a killed SRS loses at most that (plus the jitter window).
+    // Audio and the report on disk every 0.5 s: a killed SRS loses at most that plus the 0.5 s jitter window.
     const flush = (): void => {
-      const id = this.o.clock.setTimer(1000, () => {
+      const id = this.o.clock.setTimer(500, () => {
         timers.splice(timers.indexOf(id), 1);
         if (!this.#active.has(rec)) return;
         rec.flush(this.o.clock.wallNow());

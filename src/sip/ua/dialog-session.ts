@@ -62,6 +62,9 @@ export interface RequestOptions {
 /** Like the recording INVITE's own deadline (invite_timeout): long enough for a busy SRS, short enough that a stalled one does not hold a pause or resume. */
 export const DEFAULT_INVITE_DEADLINE_MS = 8_000;
 
+/** How long the OPTIONS probe after a lost connection may take before the peer counts as gone. */
+export const PROBE_DEADLINE_MS = 5_000;
+
 export class DialogSession {
   /** Requests from the peer inside the dialog (not BYE/ACK, which are handled here). */
   onRequest: (r: IncomingDialogRequest) => void = (r) => r.respond({ status: r.request.method === "INVITE" ? 488 : 200 });
@@ -76,6 +79,7 @@ export class DialogSession {
   #sessionTimer?: TimerId;
   #timerState: SessionTimerState | undefined;
   #probing = false;
+  #probeLost: (() => void) | undefined;
 
   constructor(
     public dialog: Dialog,
@@ -269,18 +273,29 @@ export class DialogSession {
    * The connection toward the peer was closed or reset by it (or failed).
    * A connection is not the dialog (RFC 3261 §18: a new one may be opened
    * for the next request), so an in-dialog OPTIONS asks over a new one:
-   * any response keeps the dialog; no connection, no answer or 481 ends it
-   * as "transport-lost". Only one probe at a time.
+   * any response keeps the dialog; no connection, no answer within
+   * PROBE_DEADLINE_MS or 481 ends it as "transport-lost". Only one probe at a time.
    */
   async transportLost(why: string): Promise<void> {
-    if (this.#ended || this.#probing) return;
+    if (this.#ended) return;
+    // The probe's own connection lost as well (the peer accepted it while dying): it is gone.
+    if (this.#probing) return this.#probeLost?.();
     this.#probing = true;
     this.ctx.logger.warn("connection to the dialog's peer lost: probing with OPTIONS", { callId: this.dialog.callId, why });
     try {
-      const r = await this.request("OPTIONS");
-      if (!this.#ended && r.kind === "transport") this.#end("transport-lost");
+      // A peer that is up answers in milliseconds; one dying as we connect can take our request and
+      // never answer (Timer F: 32 s), so the probe has its own deadline.
+      let timer: TimerId | undefined;
+      const late = new Promise<"late">((r) => {
+        timer = this.ctx.clock.setTimer(PROBE_DEADLINE_MS, () => r("late"));
+        this.#probeLost = () => r("late");
+      });
+      const r = await Promise.race([this.request("OPTIONS"), late]);
+      if (timer !== undefined) this.ctx.clock.clearTimer(timer);
+      if (!this.#ended && (r === "late" || r.kind === "transport")) this.#end("transport-lost");
     } finally {
       this.#probing = false;
+      this.#probeLost = undefined;
     }
   }
 

@@ -258,6 +258,9 @@ export class RecordingSession {
     dialog.onTerminated = (reason) => {
       if (this.#state === "stopping" || this.#state === "stopped") return;
       this.#cause = reason === "remote-bye" ? "srs-bye" : reason;
+      // Lost, not ended: what the SRS last confirmed having (its last RTCP) is all we know it holds.
+      const heard = this.o.media.feedback?.().lastAt;
+      if (reason !== "remote-bye" && heard !== undefined) this.#unheardMs = Math.min(60_000, Math.round(this.o.clock.now() - heard));
       if (reason === "remote-bye") this.#event("in", "BYE from the SRS");
       this.#figures = this.o.media.stop();
       this.#finish(reason === "remote-bye" ? "srs" : "error", reason === "remote-bye" ? "the SRS ended the recording (BYE)" : reason === "transport-lost" ? "the connection to the SRS was lost and it could not be reached again" : `dialog ended: ${reason}`);
