@@ -14,7 +14,7 @@ import type { RecorderDeps, RecordingMedia, SessionPort } from "./ports.ts";
 import { TapSet } from "./tap-set.ts";
 import type { RecordingIntent, StreamMode } from "./triggers.ts";
 import type { SessionReport } from "../siprec/session/types.ts";
-import { takeOver } from "./take-over.ts";
+import { GapLedger, takeOver } from "./take-over.ts";
 
 export type RecordingStatus = "tapping" | "starting" | "recording" | "paused" | "stopping" | "stopped" | "failed";
 
@@ -49,9 +49,7 @@ export class Recording {
   /** Per group, the servers that ended or lost this recording (not tried again for it). */
   readonly #skipped = new Map<string, string[]>();
   /** Per group, the audio its servers missed between an SRS lost and the next one recording (ms). */
-  readonly #gaps = new Map<string, number>();
-  /** Recorded again after a daemon crash: audio was missing since then (wall ms). */
-  #missingSince: number | undefined;
+  readonly #gaps = new GapLedger();
   readonly #media: RecordingMedia;
   readonly startedMs: number;
 
@@ -110,14 +108,12 @@ export class Recording {
 
   /** Audio missed so far (ms): the most any SRS group missed (each group's gaps summed). */
   get gapMs(): number {
-    let most = 0;
-    for (const ms of this.#gaps.values()) most = Math.max(most, ms);
-    return most;
+    return this.#gaps.worst;
   }
 
   /** This recording continues one a crashed process made: the audio since `wallMs` is missing. */
   missingSince(wallMs: number): void {
-    this.#missingSince = wallMs;
+    this.#gaps.missingSince(wallMs);
   }
 
   get metadataGroupId(): string | undefined {
@@ -289,11 +285,9 @@ export class Recording {
     if (this.#status === "starting") {
       this.#status = this.#paused ? "paused" : "recording";
       if (this.#paused) this.#closeGate();
-      const since = this.#missingSince;
-      if (since === undefined) this.notify({ kind: "started", recording: this });
+      const gapMs = this.#gaps.started(this.#sessions.keys(), this.d.clock.wallNow());
+      if (gapMs === undefined) this.notify({ kind: "started", recording: this });
       else {
-        const gapMs = Math.max(0, Math.round(this.d.clock.wallNow() - since));
-        for (const g of this.#sessions.keys()) this.#gaps.set(g, gapMs);
         this.d.log.warn("recording taken over: audio missing at the SRS", { recordingId: this.id, callUuid: this.callUuid, gapMs, why: "daemon restart" });
         this.notify({ kind: "started", recording: this, gapMs, reason: `recorded again after a daemon restart: about ${gapMs} ms of the call were not recorded` });
       }
@@ -319,7 +313,7 @@ export class Recording {
         notify: (n) => this.notify({ ...n, recording: this }),
         fail: (reason) => this.#fail(reason),
         persist: () => this.persist(),
-        gap: (g, ms) => this.#gaps.set(g, (this.#gaps.get(g) ?? 0) + ms),
+        gap: (g, ms) => this.#gaps.add(g, ms),
       },
       group,
       s,

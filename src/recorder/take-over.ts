@@ -76,3 +76,39 @@ export async function takeOver(h: TakeOverHost, group: string, s: SessionPort, r
   h.notify({ kind: "failed", groups: [group], reason: failure });
   h.persist();
 }
+
+/**
+ * The audio a recording's SRS groups missed (ms): take-overs add to a
+ * group's total; a recording made again after a daemon crash starts with
+ * the time since the dead process's last heartbeat. Reported as the most
+ * any group missed.
+ */
+export class GapLedger {
+  readonly #byGroup = new Map<string, number>();
+  #missingSince: number | undefined;
+
+  add(group: string, ms: number): void {
+    this.#byGroup.set(group, (this.#byGroup.get(group) ?? 0) + ms);
+  }
+
+  get worst(): number {
+    let most = 0;
+    for (const ms of this.#byGroup.values()) most = Math.max(most, ms);
+    return most;
+  }
+
+  /** This recording continues one a crashed process made: the audio since `wallMs` is missing. */
+  missingSince(wallMs: number): void {
+    this.#missingSince = wallMs;
+  }
+
+  /** At the first start: the crash's gap for every group now recording (undefined when there was no crash). */
+  started(groups: Iterable<string>, nowWallMs: number): number | undefined {
+    const since = this.#missingSince;
+    if (since === undefined) return undefined;
+    this.#missingSince = undefined;
+    const gapMs = Math.max(0, Math.round(nowWallMs - since));
+    for (const g of groups) this.add(g, gapMs);
+    return gapMs;
+  }
+}

@@ -8,6 +8,7 @@ import { type RequestResult, sendRequest, statusOf } from "./client-request.ts";
 import { gaveUp, sendInDialogInvite } from "./in-dialog-invite.ts";
 import { type SessionTimerState, minSeOf, refreshRequestHeaders, refreshRequestVerdict, refreshResponseState, timerDelayMs } from "./session-timer.ts";
 import { ALLOW } from "./capabilities.ts";
+import { ConnectionProbe } from "./connection-probe.ts";
 import { newBranch, randomBetween } from "./ids.ts";
 import { type Dialog, afterRefreshResponse, afterRemoteRequest, buildInDialogRequest, checkInDialog } from "../dialog/dialog.ts";
 import { buildResponse } from "../message/response.ts";
@@ -62,8 +63,6 @@ export interface RequestOptions {
 /** Like the recording INVITE's own deadline (invite_timeout): long enough for a busy SRS, short enough that a stalled one does not hold a pause or resume. */
 export const DEFAULT_INVITE_DEADLINE_MS = 8_000;
 
-/** How long the OPTIONS probe after a lost connection may take before the peer counts as gone. */
-export const PROBE_DEADLINE_MS = 5_000;
 
 export class DialogSession {
   /** Requests from the peer inside the dialog (not BYE/ACK, which are handled here). */
@@ -78,14 +77,15 @@ export class DialogSession {
   #retransmit?: { res: SipResponse; tx: ServerTransaction; interval: number; timer?: TimerId; deadline: TimerId };
   #sessionTimer?: TimerId;
   #timerState: SessionTimerState | undefined;
-  #probing = false;
-  #probeLost: (() => void) | undefined;
+  readonly #probe: ConnectionProbe;
 
   constructor(
     public dialog: Dialog,
     readonly role: "uac" | "uas",
     private readonly ctx: DialogContext,
-  ) {}
+  ) {
+    this.#probe = new ConnectionProbe(ctx.clock, () => this.request("OPTIONS"));
+  }
 
   /** Where in-dialog requests go (kept with the dialog so a restarted process can still send BYE). */
   get peer(): Peer {
@@ -269,34 +269,11 @@ export class DialogSession {
     return sendInDialogInvite({ layer: this.ctx.layer, clock: this.ctx.clock }, req, peer, deadlineMs, on2xxAgain, () => this.ctx.logger.warn("in-dialog INVITE without a final response: CANCEL sent, going on without it", { callId: this.dialog.callId, deadlineMs }));
   }
 
-  /**
-   * The connection toward the peer was closed or reset by it (or failed).
-   * A connection is not the dialog (RFC 3261 §18: a new one may be opened
-   * for the next request), so an in-dialog OPTIONS asks over a new one:
-   * any response keeps the dialog; no connection, no answer within
-   * PROBE_DEADLINE_MS or 481 ends it as "transport-lost". Only one probe at a time.
-   */
+  /** The stream connection toward the peer was lost (connection-probe.ts): gone unless an OPTIONS is answered. */
   async transportLost(why: string): Promise<void> {
     if (this.#ended) return;
-    // The probe's own connection lost as well (the peer accepted it while dying): it is gone.
-    if (this.#probing) return this.#probeLost?.();
-    this.#probing = true;
-    this.ctx.logger.warn("connection to the dialog's peer lost: probing with OPTIONS", { callId: this.dialog.callId, why });
-    try {
-      // A peer that is up answers in milliseconds; one dying as we connect can take our request and
-      // never answer (Timer F: 32 s), so the probe has its own deadline.
-      let timer: TimerId | undefined;
-      const late = new Promise<"late">((r) => {
-        timer = this.ctx.clock.setTimer(PROBE_DEADLINE_MS, () => r("late"));
-        this.#probeLost = () => r("late");
-      });
-      const r = await Promise.race([this.request("OPTIONS"), late]);
-      if (timer !== undefined) this.ctx.clock.clearTimer(timer);
-      if (!this.#ended && (r === "late" || r.kind === "transport")) this.#end("transport-lost");
-    } finally {
-      this.#probing = false;
-      this.#probeLost = undefined;
-    }
+    if (!this.#probe.active) this.ctx.logger.warn("connection to the dialog's peer lost: probing with OPTIONS", { callId: this.dialog.callId, why });
+    if ((await this.#probe.run()) && !this.#ended) this.#end("transport-lost");
   }
 
   /** Ends the dialog with a BYE (idempotent). */
@@ -343,7 +320,7 @@ export class DialogSession {
   #end(why: EndReason): void {
     if (this.#ended) return;
     // A probe after a lost connection that gets no answer (408) or 481 is the transport's loss.
-    const reason = this.#probing && why === "dialog-lost" ? "transport-lost" : why;
+    const reason = this.#probe.active && why === "dialog-lost" ? "transport-lost" : why;
     this.#ended = true;
     this.#stopRetransmit();
     this.#clearSessionTimer();

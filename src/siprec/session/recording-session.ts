@@ -14,11 +14,11 @@ import { SessionMetadata } from "./session-metadata.ts";
 import { PauseSignalling } from "./pause-signalling.ts";
 import type { SendKey } from "../srs-offer.ts";
 import { NegotiatedStreams } from "./negotiated-streams.ts";
-import { initialOffer, keysInClear, readInitialAnswer } from "./initial-offer.ts";
+import { failsOver, initialOffer, keysInClear, readInitialAnswer } from "./initial-offer.ts";
 import { type OurOffersContext, metadataUpdate, offerExchange } from "./our-offers.ts";
 import { type SrsRequestContext, SRC_ACCEPT, handleSrsRequest, takeAckAnswer } from "./srs-requests.ts";
-import { RtcpWatchdog } from "./rtcp-watchdog.ts";
-import { type Attempt, type LocalStream, type MediaDriver, type MetadataSource, type SessionConfig, type SessionReport, type SessionState, type SipEvent, type SrsTarget, type StreamFigures } from "./types.ts";
+import { SrsLoss, type SrsLossEnd } from "./srs-loss.ts";
+import type { Attempt, LocalStream, RecordingSessionOptions, SessionReport, SessionState, SipEvent, SrsTarget, StreamFigures } from "./types.ts";
 import { serializeSdp } from "../../sdp/serialize.ts";
 import type { Sdp } from "../../sdp/types.ts";
 import { header } from "../../sip/message/headers.ts";
@@ -27,40 +27,14 @@ import type { DialogSession } from "../../sip/ua/dialog-session.ts";
 import type { Dialog } from "../../sip/dialog/dialog.ts";
 import type { Peer } from "../../sip/transport.ts";
 import { inviteFirstReachable } from "../../sip/ua/uac-invite.ts";
-import type { UserAgent } from "../../sip/ua/user-agent.ts";
-import type { Clock } from "../../lib/clock.ts";
 import { describeError } from "../../lib/errors.ts";
-import type { IdSource } from "../../lib/ids.ts";
 import { type Logger, silentLogger } from "../../lib/log.ts";
-
-export interface RecordingSessionOptions {
-  readonly ua: UserAgent;
-  readonly clock: Clock;
-  readonly ids: IdSource;
-  readonly logger?: Logger;
-  readonly config: SessionConfig;
-  readonly servers: readonly SrsTarget[];
-  readonly isUsable?: (name: string) => boolean;
-  readonly media: MediaDriver;
-  readonly metadata: MetadataSource;
-  /** A complete document to send as it is instead of one built from `metadata` (replayed SIPREC captures). */
-  readonly snapshot?: () => RecordingMetadata;
-  readonly labels: readonly string[];
-  /** Groups the media of this RS (the pause gate). */
-  readonly group: string;
-  /** Our SIP (From) and media (c=) address toward a resolved SRS address; config.fromUri/localAddress otherwise. */
-  readonly localAddressFor?: (peer: Peer) => { readonly sip: string; readonly media: string };
-}
-
 
 /** How long the final metadata update may delay the BYE. */
 const STOP_UPDATE_MS = 2000;
 
-export function failsOver(status: number, list: readonly (number | string)[]): boolean {
-  // Transport errors and timeouts always move on (RFC 3263 §4.3).
-  if (status === 408 || status === 503) return true;
-  return list.some((x) => x === status || (typeof x === "string" && x.length === 3 && x.endsWith("xx") && Math.floor(status / 100) === Number(x[0])));
-}
+export { failsOver } from "./initial-offer.ts";
+export type { RecordingSessionOptions } from "./types.ts";
 
 export class RecordingSession {
   onEnded: (r: SessionReport) => void = () => {};
@@ -73,7 +47,7 @@ export class RecordingSession {
   #endedBy?: "local" | "srs" | "error";
   #cause?: string;
   #unheardMs?: number;
-  readonly #watchdog: RtcpWatchdog;
+  readonly #loss: SrsLoss;
   #startedAt?: number;
   #endedAt?: number;
   #figures: StreamFigures[] = [];
@@ -90,13 +64,7 @@ export class RecordingSession {
     this.#md = new SessionMetadata({ current: () => o.snapshot?.() ?? buildSnapshot(o.metadata()), send: (xml, kind) => this.#sendMetadata(xml, kind), warn: (m) => this.#warnings.push(m) });
     this.#pause = new PauseSignalling({ clock: o.clock, gate: (open) => o.media.gate(open), reinvite: (d) => this.#reinvite(d), warn: (m) => this.#warnings.push(m), state: () => this.#state, setState: (st) => ((this.#state = st), this.#watch()) });
     this.#log = o.logger ?? silentLogger;
-    const feedback = o.media.feedback?.bind(o.media);
-    this.#watchdog = new RtcpWatchdog({
-      clock: o.clock,
-      intervals: feedback === undefined ? 0 : (o.config.rtcpTimeoutIntervals ?? 0),
-      feedback: () => feedback?.() ?? { count: 0, lastAt: undefined, recent: [] },
-      silent: (quietMs, intervalMs) => void this.#lose("rtcp-silence", `the SRS sent no RTCP for ${Math.round(quietMs)} ms (${this.o.config.rtcpTimeoutIntervals} of its ${Math.round(intervalMs)} ms report intervals): gone or frozen`, quietMs),
-    });
+    this.#loss = new SrsLoss(o.clock, o.media, o.config.rtcpTimeoutIntervals ?? 0, (end) => this.#lose(end));
   }
 
   /** The SRS dialog once established: what a restarted daemon needs to send BYE for it. */
@@ -257,13 +225,8 @@ export class RecordingSession {
     };
     dialog.onTerminated = (reason) => {
       if (this.#state === "stopping" || this.#state === "stopped") return;
-      this.#cause = reason === "remote-bye" ? "srs-bye" : reason;
-      // Lost, not ended: what the SRS last confirmed having (its last RTCP) is all we know it holds.
-      const heard = this.o.media.feedback?.().lastAt;
-      if (reason !== "remote-bye" && heard !== undefined) this.#unheardMs = Math.min(60_000, Math.round(this.o.clock.now() - heard));
       if (reason === "remote-bye") this.#event("in", "BYE from the SRS");
-      this.#figures = this.o.media.stop();
-      this.#finish(reason === "remote-bye" ? "srs" : "error", reason === "remote-bye" ? "the SRS ended the recording (BYE)" : reason === "transport-lost" ? "the connection to the SRS was lost and it could not be reached again" : `dialog ended: ${reason}`);
+      this.#ended(this.#loss.dialogEnded(reason));
     };
   }
 
@@ -275,24 +238,25 @@ export class RecordingSession {
     this.#watch();
   }
 
-  /** RTCP is watched while media flows to the SRS (not paused, held or all inactive); each change starts afresh. */
   #watch(): void {
-    const flowing = this.#state === "recording" && (this.#neg?.active() ?? []).some((s) => s.outcome.status === "accepted");
-    if (flowing) this.#watchdog.arm();
-    else this.#watchdog.disarm();
+    this.#loss.watch(this.#state === "recording" && (this.#neg?.active() ?? []).some((s) => s.outcome.status === "accepted"));
   }
 
   /** We end a session the SRS can no longer record (BYE sent anyway: it may be alive but deaf). */
-  async #lose(cause: string, reason: string, unheardMs: number): Promise<void> {
+  #lose(end: SrsLossEnd): void {
     if (this.#state !== "recording" && this.#state !== "paused") return;
     this.#state = "stopping";
-    this.#cause = cause;
-    this.#unheardMs = Math.round(unheardMs);
-    this.#warn(reason);
-    this.#figures = this.o.media.stop();
-    this.#event("out", `BYE (${cause})`);
+    this.#warn(end.reason);
+    this.#event("out", `BYE (${end.cause})`);
     void (this.#dialog as DialogSession).bye();
-    this.#finish("error", reason);
+    this.#ended(end);
+  }
+
+  #ended(end: SrsLossEnd): void {
+    this.#cause = end.cause;
+    if (end.unheardMs !== undefined) this.#unheardMs = end.unheardMs;
+    this.#figures = this.o.media.stop();
+    this.#finish(end.by, end.reason);
   }
 
   #warn(m: string): void {
@@ -302,7 +266,7 @@ export class RecordingSession {
 
   #finish(by: "local" | "srs" | "error", reason?: string): void {
     if (this.#state === "stopped") return;
-    this.#watchdog.disarm();
+    this.#loss.watch(false);
     this.#pause.closeAll();
     this.#state = "stopped";
     this.#endedBy = by;
@@ -353,7 +317,7 @@ export class RecordingSession {
     this.#pause.cancel();
     if (this.#state !== "recording" && this.#state !== "paused") return this.report();
     this.#state = "stopping";
-    this.#watchdog.disarm();
+    this.#loss.watch(false);
     this.#figures = this.o.media.stop();
     // RFC 7865 §6.3/§6.8: the stop-time and the participants' disassociate-time reach the SRS before the BYE
     // (a partial update; nothing is sent when the metadata did not change). Bounded: the BYE is never held up long.

@@ -8,6 +8,11 @@ import type { OfferCodec } from "../offer.ts";
 import type { CallView } from "../metadata/snapshot.ts";
 import type { Peer, TransportProtocol } from "../../sip/transport.ts";
 import type { RtcpFeedback } from "./rtcp-watchdog.ts";
+import type { RecordingMetadata } from "../metadata/model.ts";
+import type { UserAgent } from "../../sip/ua/user-agent.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { IdSource } from "../../lib/ids.ts";
+import type { Logger } from "../../lib/log.ts";
 
 export interface SrsTarget {
   readonly name: string;
@@ -109,3 +114,22 @@ export interface SessionReport {
 }
 
 export type MetadataSource = () => CallView;
+
+export interface RecordingSessionOptions {
+  readonly ua: UserAgent;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly logger?: Logger;
+  readonly config: SessionConfig;
+  readonly servers: readonly SrsTarget[];
+  readonly isUsable?: (name: string) => boolean;
+  readonly media: MediaDriver;
+  readonly metadata: MetadataSource;
+  /** A complete document to send as it is instead of one built from `metadata` (replayed SIPREC captures). */
+  readonly snapshot?: () => RecordingMetadata;
+  readonly labels: readonly string[];
+  /** Groups the media of this RS (the pause gate). */
+  readonly group: string;
+  /** Our SIP (From) and media (c=) address toward a resolved SRS address; config.fromUri/localAddress otherwise. */
+  readonly localAddressFor?: (peer: Peer) => { readonly sip: string; readonly media: string };
+}
