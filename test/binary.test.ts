@@ -4,7 +4,8 @@
  * SIPREC_BIN; run alone, this file builds it.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
+import { BIN, ensureBinary } from "./support/siprec-bin.ts";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
 import { siprecCapture } from "./support/siprec-capture.ts";
 import { FS_FIXTURES } from "./support/esl-fixtures.ts";
 import { REFERENCE } from "./support/vectors.ts";
@@ -17,18 +18,12 @@ function wavHz(path: string): number {
   return dominantFrequency(w.value.samples8k.subarray(4000, 5600), 8000, [440, 880]);
 }
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const BIN = resolve(process.env["SIPREC_BIN"] ?? join(ROOT, "dist/siprec"));
 const TMP = mkdtempSync(join(tmpdir(), "siprec-bin-"));
 
-beforeAll(() => {
-  if (!existsSync(BIN)) {
-    const b = Bun.spawnSync(["bash", join(ROOT, "scripts/build.sh")], { stderr: "pipe" });
-    if (b.exitCode !== 0) throw new Error(`build failed: ${b.stderr.toString()}`);
-  }
-});
+beforeAll(() => ensureBinary());
 
 function siprec(...args: string[]): { code: number; out: string; err: string } {
   const r = Bun.spawnSync([BIN, ...args], { cwd: TMP, env: { PATH: process.env["PATH"] ?? "/usr/bin" }, stdout: "pipe", stderr: "pipe" });

@@ -5,21 +5,15 @@
  * says "complete": false; the next run marks that recording interrupted.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { BIN, ensureBinary } from "./support/siprec-bin.ts";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseWav } from "../src/media/wav.ts";
 import { dominantFrequency } from "../src/media/tone.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-const BIN = resolve(process.env["SIPREC_BIN"] ?? join(ROOT, "dist/siprec"));
 
-beforeAll(() => {
-  if (!existsSync(BIN)) {
-    const b = Bun.spawnSync(["bash", join(ROOT, "scripts/build.sh")], { stderr: "pipe" });
-    if (b.exitCode !== 0) throw new Error(`build failed: ${b.stderr.toString()}`);
-  }
-});
+beforeAll(() => ensureBinary());
 
 async function startSrs(dir: string, port: number, extra: string[] = []) {
   const srs = Bun.spawn([BIN, "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", dir, ...extra], { stdout: "pipe", stderr: "pipe" });

@@ -4,24 +4,18 @@
  * recorded again in the same metadata group), and a SIGTERM drain.
  */
 import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { BIN, ensureBinary } from "../support/siprec-bin.ts";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { SrsServer } from "../../src/cli/srs/server.ts";
 import { systemClock } from "../../src/platform/system-clock.ts";
 import { cryptoIds } from "../../src/platform/crypto-ids.ts";
 import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
 import { FsEmulator } from "../support/fs-emulator.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const BIN = resolve(process.env["SIPREC_BIN"] ?? join(ROOT, "dist/siprec"));
 
-beforeAll(() => {
-  if (!existsSync(BIN)) {
-    const b = Bun.spawnSync(["bash", join(ROOT, "scripts/build.sh")], { stderr: "pipe" });
-    if (b.exitCode !== 0) throw new Error(`build failed: ${b.stderr.toString()}`);
-  }
-});
+beforeAll(() => ensureBinary());
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -15,7 +15,12 @@ realFreeswitchSuite("load", (ctx) => {
     const calls: { phone: string; aLeg: string }[] = [];
     for (let i = 0; i < CALLS; i++) calls.push(await ctx.fs.call("record-660", { toneHz: 440 }));
     await rig.until(() => calls.every((c) => ctx.fs.esl.custom("siprec::started", c.aLeg).length === 1), 30_000, `${CALLS} siprec::started`);
-    const taps = (await ctx.fs.channels()).filter((c) => c.name.includes("/tap@"));
+    // `show channels` reads FreeSWITCH's channel database, which lags new channels under load: poll it.
+    let taps = (await ctx.fs.channels()).filter((c) => c.name.includes("/tap@"));
+    for (let i = 0; i < 50 && taps.length < 2 * CALLS; i++) {
+      await Bun.sleep(100);
+      taps = (await ctx.fs.channels()).filter((c) => c.name.includes("/tap@"));
+    }
     expect(taps.length).toBe(2 * CALLS);
     await Bun.sleep(3000);
     for (const c of calls) await ctx.fs.esl.api(`uuid_kill ${c.phone}`);

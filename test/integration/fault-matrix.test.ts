@@ -8,22 +8,18 @@
  * the matrix is printed at the end.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { BIN, ensureBinary } from "../support/siprec-bin.ts";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { FsEmulator } from "../support/fs-emulator.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const BIN = resolve(process.env["SIPREC_BIN"] ?? join(ROOT, "dist/siprec"));
 const RUN = process.env["TEST_INTEGRATION"] === "1";
 const PTIME_MS = 20;
 
 beforeAll(() => {
-  if (RUN && !existsSync(BIN)) {
-    const b = Bun.spawnSync(["bash", join(ROOT, "scripts/build.sh")], { stderr: "pipe" });
-    if (b.exitCode !== 0) throw new Error(`build failed: ${b.stderr.toString()}`);
-  }
+  if (RUN) ensureBinary();
 });
 
 interface Row { readonly name: string; readonly lostMs: number[]; readonly reportedGapMs: number; readonly unreportedMs: number; readonly recovered: string; readonly told: string }

@@ -62,6 +62,20 @@ describe("RTCP watchdog (RFC 3550 §6.3.5 timeout)", () => {
     expect(r.silent[0]!.intervalMs).toBe(1000);
   });
 
+  test("an SRS reporting on two streams at once every 5 s has a 5 s interval, not the milliseconds between its two reports", () => {
+    const r = rig();
+    r.w.arm();
+    for (let t = 0; t < 60_000; t += 5000) {
+      r.clock.advance(4995);
+      r.fb.heard(r.clock.now());
+      r.clock.advance(5);
+      r.fb.heard(r.clock.now());
+    }
+    expect(r.w.intervalMs()).toBe(5000);
+    r.clock.advance(7_400);
+    expect(r.silent).toEqual([]);
+  });
+
   test("an SRS that never sends RTCP is never accused; nor one whose only reports came before arming", () => {
     const r = rig();
     r.w.arm();

@@ -25,6 +25,9 @@ export interface RtcpFeedback {
   readonly recent: readonly number[];
 }
 
+/** Packets closer together than this are one report round (one per stream, sent together). */
+const SAME_ROUND_MS = 250;
+
 /** Keeps an RtcpFeedback up to date: `heard(now)` for each valid RTCP packet from the SRS. */
 export class RtcpHeard implements RtcpFeedback {
   count = 0;
@@ -33,7 +36,11 @@ export class RtcpHeard implements RtcpFeedback {
 
   heard(now: number): void {
     this.count++;
+    const round = this.lastAt !== undefined && now - this.lastAt < SAME_ROUND_MS;
     this.lastAt = now;
+    // An SRS reports on every stream at about the same time: one round, one arrival (else the
+    // interval would look like the few ms between its streams' reports).
+    if (round) return;
     this.recent.push(now);
     if (this.recent.length > 8) this.recent.shift();
   }

@@ -7,19 +7,13 @@
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { freePort } from "../sip-stack.ts";
 import type { RealFreeswitch } from "./instance.ts";
 
-const ROOT = new URL("../../..", import.meta.url).pathname;
-export const BIN = resolve(process.env["SIPREC_BIN"] ?? join(ROOT, "dist/siprec"));
+import { BIN, ensureBinary } from "../siprec-bin.ts";
 
-/** Builds dist/siprec when a test run starts without it. */
-export function ensureBinary(): void {
-  if (existsSync(BIN)) return;
-  const b = Bun.spawnSync(["bash", join(ROOT, "scripts/build.sh")], { stderr: "pipe" });
-  if (b.exitCode !== 0) throw new Error(`build failed: ${b.stderr.toString()}`);
-}
+export { BIN, ensureBinary };
 
 export interface SrsReport {
   readonly callId: string;
@@ -150,6 +144,7 @@ export class DaemonRig {
   }
 
   /** Every finished recording the SRS wrote, oldest first. */
+  /** The SRS's finished recordings, oldest first. */
   reports(): SrsReport[] {
     if (!existsSync(this.recordings)) return [];
     return readdirSync(this.recordings)
@@ -157,7 +152,9 @@ export class DaemonRig {
       .filter((p) => existsSync(p))
       .flatMap((p) => {
         try {
-          return [JSON.parse(readFileSync(p, "utf8")) as SrsReport];
+          // The srs writes its report while recording ("complete": false): only finished recordings count here.
+          const r = JSON.parse(readFileSync(p, "utf8")) as SrsReport & { complete?: boolean };
+          return r.complete === false ? [] : [r];
         } catch {
           return []; // still being written
         }
