@@ -229,7 +229,7 @@ export class StreamTransport implements SipTransport {
   #lost(conn: Conn, why: string): void {
     if (this.#closed || conn.inbound === true || !conn.ready || this.o.onConnectionLost === undefined) return;
     const [host, port] = splitKey(conn.key);
-    this.#log.warn("sip connection lost", { peer: conn.key, protocol: this.o.protocol, why });
+    this.#log.info("sip connection lost", { peer: conn.key, protocol: this.o.protocol, why });
     this.o.onConnectionLost({ protocol: this.o.protocol, host, port }, why);
   }
 

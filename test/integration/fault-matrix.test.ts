@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FsEmulator } from "../support/fs-emulator.ts";
+import { parseWav } from "../../src/media/wav.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
 
 const RUN = process.env["TEST_INTEGRATION"] === "1";
@@ -60,17 +61,30 @@ async function srsBin(name: string, flags: string[] = []) {
   }
 }
 
-/** Packets each SRS received per label, from its report.json (final, or in progress when it was killed). */
+/**
+ * Packets' worth of audio each SRS holds per label: a finished recording's
+ * report counts the packets; a killed SRS's holds what its WAVs hold (their
+ * header sizes are kept true as they are written).
+ */
 function received(dirs: string[]): Map<string, number> {
   const per = new Map<string, number>();
   for (const dir of dirs) {
     for (const f of readdirSync(dir)) {
       const path = join(dir, f, "report.json");
       if (!existsSync(path)) continue;
-      for (const s of JSON.parse(readFileSync(path, "utf8")).streams as { label: string; packets: number }[]) per.set(s.label, (per.get(s.label) ?? 0) + s.packets);
+      const report = JSON.parse(readFileSync(path, "utf8")) as { complete?: boolean; streams: { label: string; packets: number; wav: string }[] };
+      for (const s of report.streams) {
+        const held = report.complete === false ? Math.floor(wavMs(join(dir, f, s.wav)) / PTIME_MS) : s.packets;
+        per.set(s.label, (per.get(s.label) ?? 0) + held);
+      }
     }
   }
   return per;
+}
+
+function wavMs(path: string): number {
+  const w = parseWav(new Uint8Array(readFileSync(path)));
+  return w.ok ? w.value.durationMs : 0;
 }
 
 async function rig(o: { primaryFlags?: string[]; proxy?: boolean; recording?: string } = {}) {

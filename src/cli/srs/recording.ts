@@ -6,7 +6,7 @@
  * Nothing received is lost if the SRS dies: from the 200 OK on, the folder
  * holds every metadata version as it arrives, WAVs written every 0.5 s
  * (all but a 0.5 s jitter window, header sizes always true) and a report.json
- * with "complete": false until the end. Memory per recording is bounded:
+ * with "complete": false until the end (rewritten every second). Memory per recording is bounded:
  * the jitter window per stream, at most 1,000 metadata versions and 10,000
  * events (the rest counted).
  */
@@ -66,6 +66,7 @@ export class Recording {
   endedAtMs?: number;
   #started = false;
   #metadataWritten = 0;
+  #flushes = 0;
   #dropped = { metadata: 0, events: 0 };
 
   constructor(
@@ -181,7 +182,8 @@ export class Recording {
   flush(nowMs: number): void {
     if (!this.#started) return;
     for (const s of this.streams.values()) s.wav?.append(s.timeline.drain(JITTER_SAMPLES));
-    this.#writeReport(this.#report(nowMs, false));
+    // The in-progress report at the start and every second (the audio goes twice as often).
+    if (this.#flushes++ % 2 === 0) this.#writeReport(this.#report(nowMs, false));
   }
 
   #safely(fn: () => void): void {
@@ -199,7 +201,7 @@ export class Recording {
   #report(nowMs: number, complete: boolean): Record<string, unknown> {
     const streams = [...this.streams.values()].map((s) => ({ label: s.label, codec: s.codec, wav: wavName(s.label), packets: s.packets, payloadBytes: s.bytes, dtmfPackets: s.dtmfPackets, rtcpPackets: s.rtcpPackets, rejected: s.rejected, whilePaused: s.whilePaused, late: s.timeline.late, durationMs: Math.round(s.timeline.length / 8), srtp: s.srtp !== undefined, ...(s.srtpSuite === undefined ? {} : { srtpSuite: s.srtpSuite }), ...(s.rtcp === undefined ? {} : { rtcp: s.rtcp.figures() }), ...(s.wav?.error === undefined ? {} : { writeError: s.wav.error }) }));
     const dropped = this.#dropped.metadata + this.#dropped.events > 0 ? { droppedOverLimits: { ...this.#dropped } } : {};
-    const progress = complete ? {} : { writtenAt: new Date(nowMs).toISOString(), note: "in progress: written every 0.5 s while recording; still false after the SRS stopped means the recording was interrupted (the WAVs hold the audio up to writtenAt)" };
+    const progress = complete ? {} : { writtenAt: new Date(nowMs).toISOString(), note: "in progress: rewritten every second while recording; still false after the SRS stopped means the recording was interrupted (the WAVs hold the audio up to about a second before the stop; their sizes are true)" };
     return { callId: this.callId, folder: this.dir, complete, ...progress, startedAt: new Date(this.startedAtMs).toISOString(), ...(this.endedAtMs === undefined ? {} : { endedAt: new Date(this.endedAtMs).toISOString(), endedBy: this.endedBy }), streams, pauses: this.pauses, metadataVersions: this.metadata.length, events: this.events, warnings: this.warnings, ...dropped };
   }
 
