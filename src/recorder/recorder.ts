@@ -131,8 +131,8 @@ export class Recorder {
     if (this.#byCall.has(stored.callUuid)) return false;
     const groups = stored.groups.filter((g) => this.knownGroups.has(g));
     const r = this.#startRecording({ action: "start", callUuid: stored.callUuid, srsGroups: groups, streams: stored.mode, source: "recovery" }, stored.groupId);
-    // The audio between the dead process's last heartbeat and this recording's start is the crash's gap.
-    r?.missingSince(lastAliveMs ?? stored.startedMs);
+    // The audio between the dead process's last heartbeat (not before the recording began) and this start is the crash's gap.
+    r?.missingSince(Math.max(lastAliveMs ?? 0, stored.startedMs));
     return r !== undefined;
   }
 
