@@ -360,6 +360,7 @@ describe("siprec daemon: SIGHUP", () => {
     console.log(`reload check ${checkMs} ms in the worker; main-thread stall at most ${Math.round(worst)} ms`);
     expect(worst).toBeLessThan(Math.max(150, checkMs / 2));
     writeFileSync(r.config, good);
+    await Bun.sleep(800);
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1, 5000, "the recording");
     expect(r.log.some((l) => l.includes("configuration reloaded"))).toBe(false);
