@@ -29,7 +29,11 @@ export class SqliteRecordingStore implements RecordingStore {
 
   /** The heartbeat (every second while recording): after a crash, how much audio the dead process left unrecorded. */
   alive(nowMs: number): void {
-    this.#alive.run({ at: nowMs });
+    try {
+      this.#alive.run({ at: nowMs });
+    } catch {
+      // A full or read-only disk must not take the daemon down; the next restart's gap is then counted from the recording's start.
+    }
   }
 
   save(r: StoredRecording): void {

@@ -14,7 +14,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CALL_A } from "../support/fs-emulator.ts";
-import { type DaemonRig, startRig, wavTone } from "./support.ts";
+import { type DaemonRig, callRecorded, startRig, subscribed, wavTone } from "./support.ts";
 import { testPki } from "../support/tls-certs.ts";
 import { parseWav } from "../../src/media/wav.ts";
 
@@ -23,13 +23,6 @@ afterEach(async () => {
   await rig?.close();
   rig = undefined;
 });
-
-/** Waits for the ESL subscription, starts the fixture call and waits for siprec::started. */
-async function callRecorded(r: DaemonRig, what = "siprec::started"): Promise<void> {
-  await r.until(() => subscribed(r), 5000, "the ESL subscription");
-  r.fs.playCallStart();
-  await r.until(() => r.fired("started").length === 1, 8000, what);
-}
 
 /** Records `before` ms, pauses for `paused` ms (siprec::pause/resume from the dialplan), records `after` ms more. */
 async function pauseAndResume(r: DaemonRig, before: number, paused: number, after: number): Promise<void> {
@@ -42,7 +35,6 @@ async function pauseAndResume(r: DaemonRig, before: number, paused: number, afte
   await Bun.sleep(after);
 }
 
-const subscribed = (r: DaemonRig): boolean => r.fs.commands.some((c) => /^event (plain|json) /.test(c));
 type Stream = { label: string; wav: string; packets: number; whilePaused: number };
 const streamsOf = (r: DaemonRig): Stream[] => (r.srs.finished[0]?.["streams"] as Stream[]) ?? [];
 

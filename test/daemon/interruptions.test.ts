@@ -15,7 +15,7 @@ import { cryptoIds } from "../../src/platform/crypto-ids.ts";
 import { systemClock } from "../../src/platform/system-clock.ts";
 import { CALL_A } from "../support/fs-emulator.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
-import { type DaemonRig, startRig } from "./support.ts";
+import { type DaemonRig, callRecorded, startRig } from "./support.ts";
 
 let rig: DaemonRig | undefined;
 let backup: SrsServer | undefined;
@@ -34,18 +34,12 @@ async function startBackup(): Promise<SrsServer> {
 
 const backupServer = (b: SrsServer) => `[[srs]]\nname = "backup"\nuri = "sip:srs@127.0.0.1:${b.portOf("tcp")}"\ntransport = "tcp"\npriority = 200\noptions_interval = 0`;
 
-async function recorded(r: DaemonRig): Promise<void> {
-  await r.until(() => r.fs.commands.some((c) => /^event (plain|json) /.test(c)), 5000, "the ESL subscription");
-  r.fs.playCallStart();
-  await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
-}
-
 describe("siprec daemon: an SRS that loses the recording without a BYE", () => {
   test("its RTCP stops (3 of its 300 ms intervals): interrupted as rtcp-silence, re-recorded on the next server, the gap in siprec::stopped and siprec_gap_ms", async () => {
     const b = await startBackup();
     rig = await startRig({ srsOptions: { rtcpIntervalMs: 300, stopRtcpAfterMs: 1200 }, extra: backupServer(b) });
     const r = rig;
-    await recorded(r);
+    await callRecorded(r);
     await r.until(() => r.fired("failed").length === 1, 6000, "siprec::failed for the silence");
     const failed = r.fired("failed")[0]!;
     expect(failed.get("SIPREC-Interrupted")).toBe("rtcp-silence");
@@ -74,7 +68,7 @@ describe("siprec daemon: an SRS that loses the recording without a BYE", () => {
       return `sip:srs@127.0.0.1:${proxy.port}`;
     } });
     const r = rig;
-    await recorded(r);
+    await callRecorded(r);
     await Bun.sleep(300);
     const t0 = Date.now();
     proxy!.stop();
@@ -95,7 +89,7 @@ describe("siprec daemon: an SRS that loses the recording without a BYE", () => {
       return `sip:srs@127.0.0.1:${proxy.port}`;
     } });
     const r = rig;
-    await recorded(r);
+    await callRecorded(r);
     proxy!.cut();
     await Bun.sleep(800);
     expect(r.fired("failed")).toEqual([]);

@@ -105,3 +105,13 @@ export function wavTone(path: string): { hz: number; ms: number } {
   const voiced = s.subarray(Math.floor(s.length / 4), Math.floor(s.length / 4) + 1600);
   return { hz: dominantFrequency(voiced, 8000, [440, 880]), ms: w.value.durationMs };
 }
+
+/** The daemon has subscribed to events (its ESL session is up). */
+export const subscribed = (r: DaemonRig): boolean => r.fs.commands.some((c) => /^event (plain|json) /.test(c));
+
+/** Waits for the ESL subscription, starts the fixture call and waits for siprec::started. */
+export async function callRecorded(r: DaemonRig, what = "siprec::started"): Promise<void> {
+  await r.until(() => subscribed(r), 5000, "the ESL subscription");
+  r.fs.playCallStart();
+  await r.until(() => r.fired("started").length === 1, 8000, what);
+}

@@ -184,7 +184,7 @@ export class SrsServer {
     rec.start(this.o.clock.wallNow());
     const timers: TimerId[] = [];
     this.#active.set(rec, { session, timers });
-    // Audio and the report on disk every 0.5 s: a killed SRS loses at most that plus the 0.5 s jitter window.
+    // Audio on disk every 0.5 s (the report every second): a killed SRS loses at most that plus the 0.5 s jitter window.
     const flush = (): void => {
       const id = this.o.clock.setTimer(500, () => {
         timers.splice(timers.indexOf(id), 1);
