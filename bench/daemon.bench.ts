@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Figure, median, percentile } from "./stats.ts";
-import { SrsServer } from "../src/cli/srs/server.ts";
+import { openSrs } from "../src/srs/open-srs.ts";
 import { cryptoIds } from "../src/platform/crypto-ids.ts";
 import { systemClock } from "../src/platform/system-clock.ts";
 import { loadLibxml } from "../src/siprec/metadata/libxml.ts";
@@ -44,7 +44,7 @@ async function until(pred: () => boolean, ms: number, what: string): Promise<voi
 export async function run(): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), "siprec-bench-daemon-"));
   const fs = await FsEmulator.start();
-  const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: join(dir, "recordings"), lenient: true, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+  const srs = await openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: join(dir, "recordings"), lenient: true, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
   const config = join(dir, "siprec.toml");
   writeFileSync(config, [
     "[freeswitch]", 'host = "127.0.0.1"', `port = ${fs.port}`, 'event_format = "plain"',

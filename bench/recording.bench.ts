@@ -12,7 +12,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Figure } from "./stats.ts";
-import { runLoad } from "../src/cli/test-call/run-test-call.ts";
+import { runLoad } from "../src/test-call/load.ts";
+import { realNet } from "../src/platform/net.ts";
 import { cryptoIds } from "../src/platform/crypto-ids.ts";
 import { systemClock } from "../src/platform/system-clock.ts";
 import { freePort } from "../test/support/sip-stack.ts";
@@ -32,7 +33,7 @@ export async function run(): Promise<Figure[]> {
   void (async () => {
     for (;;) if ((await reader.read()).done) break;
   })();
-  const base = { srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp" as const, streams: 2 as const, codecs: ["PCMU" as const], srtp: false, participants: [], localHost: "127.0.0.1", clock: systemClock, ids: cryptoIds };
+  const base = { srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp" as const, streams: 2 as const, codecs: ["PCMU" as const], srtp: "off" as const, participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds };
   try {
     await runLoad({ ...base, durationMs: 1 }, 50, 25);
     const setups = await runLoad({ ...base, durationMs: 1 }, 600, 50);

@@ -61,12 +61,34 @@ describe("the checker itself catches violations", () => {
     expect(layerOf("src/config/load.ts")).toBe(3);
     expect(layerOf("src/cli/run.ts")).toBe(4);
     expect(layerOf("src/main.ts")).toBe(4);
+    expect(layerOf("src/srs/server.ts")).toBe(2);
+    expect(layerOf("src/replay/capture-pacer.ts")).toBe(2);
+    expect(layerOf("src/test-call/run.ts")).toBe(2);
+    expect(layerOf("src/srs/file-recording-sink.ts")).toBe(3);
+    expect(layerOf("src/srs/open-srs.ts")).toBe(3);
+    expect(layerOf("src/sip/stack.ts")).toBe(3);
+    expect(layerOf("src/pcap/file-scan.ts")).toBe(3);
+    expect(layerOf("src/siprec/session/outbound-streams.ts")).toBe(2);
     expect(layerOf("src/weird/thing.ts")).toBeUndefined();
   });
 
   test("upward edge", () => {
     const v = checkArchitecture([f("src/lib/a.ts", 'import { x } from "../cli/run.ts";'), f("src/cli/run.ts", "export const x = 1;")]);
     expect(v.map((x) => x.message)).toContain("layer 0 imports layer 4: src/cli/run.ts");
+  });
+
+  test("a planted daemon → CLI import is refused (both layer 4, still forbidden)", () => {
+    const v = checkArchitecture([f("src/daemon/a.ts", 'import { x } from "../cli/run.ts";'), f("src/cli/run.ts", "export const x = 1;")]);
+    expect(v.map((x) => x.message)).toEqual(["the daemon imports the CLI (share it below both: src/platform, src/config, src/sip): src/cli/run.ts"]);
+    expect(checkArchitecture([f("src/cli/a.ts", 'import { x } from "../daemon/app.ts";'), f("src/daemon/app.ts", "export const x = 1;")])).toEqual([]);
+  });
+
+  test("a planted timer, file write or Bun API in an engine folder is refused", () => {
+    const msgs = (path: string, text: string) => checkArchitecture([f(path, text)]).map((x) => x.message);
+    expect(msgs("src/srs/server.ts", "setTimeout(() => {}, 50);")).toEqual(["layer 2 uses timers (use the injected Clock)"]);
+    expect(msgs("src/replay/capture-pacer.ts", 'import { writeFileSync } from "node:fs";')).toEqual(["layer 2 uses node I/O modules"]);
+    expect(msgs("src/test-call/run.ts", "const f = Bun.file(x);")).toEqual(["layer 2 uses Bun APIs"]);
+    expect(msgs("src/srs/file-recording-sink.ts", 'import { writeFileSync } from "node:fs";')).toEqual([]);
   });
 
   test("cycle", () => {

@@ -6,10 +6,13 @@
 import type { Command } from "commander";
 import type { ExitCode } from "./exit-codes.ts";
 import type { Io } from "./io.ts";
+import type { LogLevel } from "../lib/log.ts";
 
 export interface CliContext {
   readonly io: Io;
   setExit(code: ExitCode): void;
+  /** The global --log-level, when given (checked before any action runs). */
+  logLevel(): LogLevel | undefined;
 }
 
 export interface CliCommand {

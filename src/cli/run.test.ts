@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { COMMANDS, run } from "./run.ts";
 import { loggerFor, resolveLogFormat } from "./logger.ts";
-import { VERSION } from "./version.ts";
+import { VERSION } from "../platform/version.ts";
 import { memoryIo } from "../../test/support/memory-io.ts";
 
 const EXAMPLE = readFileSync(new URL("../../conf/siprec.toml", import.meta.url), "utf8");

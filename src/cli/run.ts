@@ -14,8 +14,9 @@ import { testCallCommand } from "./commands/test-call.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 import type { Io } from "./io.ts";
-import { versionLine } from "./version.ts";
+import { versionLine } from "../platform/version.ts";
 import { describeError } from "../lib/errors.ts";
+import { LOG_LEVELS, isLogLevel } from "../lib/log.ts";
 
 /** Every subcommand that exists, in the order `--help` lists them. */
 export const COMMANDS: readonly CliCommand[] = [daemonCommand, statusCommand, testCallCommand, srsCommand, validateCommand, replayCommand, configCommand];
@@ -25,6 +26,7 @@ export function buildProgram(ctx: CliContext): Command {
     .description("SIPREC recording client (RFC 7866/7865) for FreeSWITCH")
     .version(versionLine(), "-V, --version", "print the version and build commit")
     .helpOption("-h, --help", "show help for a command")
+    .option("--log-level <level>", "log detail for every command: trace, debug, info, warn, error (the daemon's default: [log] level)")
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -32,6 +34,11 @@ export function buildProgram(ctx: CliContext): Command {
       writeErr: (s) => ctx.io.err(s.replace(/\n$/, "")),
       outputError: (s, write) => write(s),
     });
+  // The global --log-level is checked once, before any command's action.
+  program.hook("preAction", () => {
+    const level = program.opts<{ logLevel?: string }>().logLevel;
+    if (level !== undefined && !isLogLevel(level)) program.error(`siprec: --log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(level)}`, { exitCode: EXIT.USAGE, code: "siprec.usage" });
+  });
   for (const c of COMMANDS) c.register(program, ctx);
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
   return program;
@@ -39,8 +46,16 @@ export function buildProgram(ctx: CliContext): Command {
 
 export async function run(argv: readonly string[], io: Io): Promise<ExitCode> {
   let code: ExitCode = EXIT.OK;
-  const ctx: CliContext = { io, setExit: (c) => (code = c) };
-  const program = buildProgram(ctx);
+  let program: Command | undefined;
+  const ctx: CliContext = {
+    io,
+    setExit: (c) => (code = c),
+    logLevel: () => {
+      const level = program?.opts<{ logLevel?: string }>().logLevel;
+      return level !== undefined && isLogLevel(level) ? level : undefined;
+    },
+  };
+  program = buildProgram(ctx);
   if (argv.length === 0) {
     io.err(program.helpInformation().replace(/\n$/, ""));
     return EXIT.USAGE;

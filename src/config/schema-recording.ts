@@ -6,6 +6,9 @@
 import { z } from "zod";
 import { millis, name, port, portOrZero, regex, xmlName } from "./fields.ts";
 
+/** [recording] failover_on's default (siprec/session/failover.ts reads the list), also what test-call and replay use. */
+export const DEFAULT_FAILOVER_ON: readonly (number | "4xx" | "5xx" | "6xx")[] = [408, 420, 480, 488, "5xx", "6xx"];
+
 const ipOrAuto = z.string().regex(/^(auto|\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/, { message: "expected \"auto\" or an IP address" });
 
 export const CODECS = ["PCMU", "PCMA", "G722"] as const;
@@ -45,7 +48,7 @@ export const recordingSchema = z
     /** SIP responses (or classes "4xx"/"5xx"/"6xx") that move on to the next server of a group. */
     failover_on: z
       .array(z.union([z.number().int().min(300).max(699), z.enum(["4xx", "5xx", "6xx"])]))
-      .default([408, 420, 480, 488, "5xx", "6xx"]),
+      .default([...DEFAULT_FAILOVER_ON]),
     /**
      * Our address toward the SRSs in Via, Contact, From (sip_address) and the SDP c= line (media_address):
      * "auto" is, per SRS, the local address the kernel routes to it (never loopback toward a remote SRS).

@@ -14,9 +14,9 @@ import { Recorder } from "../recorder/recorder.ts";
 import { TapListener } from "../recorder/tap-listener.ts";
 import { Triggers } from "../recorder/triggers.ts";
 import { PortAllocator } from "../rtp/port-allocator.ts";
-import { openOnFreePort } from "../rtp/udp-socket.ts";
+import { openOnFreePort, udpRtpSockets } from "../rtp/udp-socket.ts";
 import { OptionsMonitor } from "../sip/ua/options-monitor.ts";
-import { type AppStack, openAppStack } from "../cli/sip-stack.ts";
+import { type SipStack, openSipStack } from "../sip/stack.ts";
 import { type SrsFacing, srsFacing } from "./srs-facing.ts";
 import { auditChannels } from "../recorder/channel-audit.ts";
 import type { TimerId } from "../lib/clock.ts";
@@ -29,10 +29,11 @@ import { SqliteRecordingStore } from "./sqlite-store.ts";
 import { parseEventJson } from "../esl/event.ts";
 import type { StoredRecording } from "../recorder/ports.ts";
 import { DialogSession } from "../sip/ua/dialog-session.ts";
-import { openSession, srsPeers, transportOf } from "./session-factory.ts";
+import { openSession } from "./session-factory.ts";
+import { srsPeers, transportOf } from "../config/srs-target.ts";
 import { CachingResolver } from "../sip/ua/resolver-cache.ts";
 import { systemResolver } from "../sip/dns-resolver.ts";
-import type { SrsClientTls } from "../cli/srs-tls.ts";
+import type { ClientTls } from "../sip/transport.ts";
 
 export const ESL_EVENTS = [
   "CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HOLD", "CHANNEL_UNHOLD",
@@ -64,14 +65,14 @@ const AUDIT_INTERVAL_MS = 60_000;
 export class Daemon {
   #cfg: Config;
   /** TLS client settings per [[srs]] name (files read by the caller). */
-  #tls: ReadonlyMap<string, SrsClientTls> = new Map();
+  #tls: ReadonlyMap<string, ClientTls> = new Map();
   /** One DNS cache for every recording and OPTIONS check (30 s, 5 s for failures). */
   readonly #dns: CachingResolver;
   readonly esl: EslClient;
   readonly recorder: Recorder;
-  readonly #stack: AppStack;
+  readonly #stack: SipStack;
   /** The SRS-facing stack: the tap's when every SRS is on loopback, else its own (srs-facing.ts). */
-  readonly #srsStack: AppStack;
+  readonly #srsStack: SipStack;
   readonly #facing: SrsFacing;
   readonly #monitor: OptionsMonitor;
   readonly #tap: TapListener;
@@ -83,7 +84,7 @@ export class Daemon {
   /** Recordings a previous process left behind, handled once FreeSWITCH is reachable. */
   #orphans: StoredRecording[] = [];
 
-  private constructor(cfg: Config, stack: AppStack, srsStack: AppStack, facing: SrsFacing, private readonly d: DaemonDeps) {
+  private constructor(cfg: Config, stack: SipStack, srsStack: SipStack, facing: SrsFacing, private readonly d: DaemonDeps) {
     this.#cfg = cfg;
     this.#stack = stack;
     this.#srsStack = srsStack;
@@ -102,6 +103,7 @@ export class Daemon {
     const triggers = new Triggers(cfg.trigger, groupsOf(cfg));
     const r = cfg.recording;
     const srsPorts = new PortAllocator(r.rtp_port_min, r.rtp_port_max);
+    const srsSockets = udpRtpSockets(facing.rtpBind, srsPorts);
     this.recorder = new Recorder(
       {
         clock: d.clock,
@@ -112,7 +114,7 @@ export class Daemon {
         tapTarget: { profile: cfg.tap.profile, host: cfg.tap.address, port: stack.transports.get("udp")?.local.port ?? cfg.tap.sip_port, answerTimeoutMs: cfg.tap.answer_timeout_ms },
         policy: { onFailure: r.on_failure, hangupCause: r.hangup_cause, ...(r.failure_announcement === undefined ? {} : { announcement: { file: r.failure_announcement, seconds: r.failure_announcement_seconds } }), ...(r.indication_announcement === undefined ? {} : { indication: { file: r.indication_announcement, onResume: r.indication_on_resume } }), dtmf: r.dtmf, pauseMode: r.pause_mode, defaultStreams: r.streams, metadata: { namespace: cfg.metadata.namespace, map: cfg.metadata.map } },
         openMedia: (id) => {
-          const m = new ForkerRecordingMedia({ clock: d.clock, ids: d.ids, log: d.log, host: facing.rtpBind, ptimeMs: r.ptime, cname: `rec-${id.slice(0, 8)}@${cfg.tap.address}`, dtmf: r.dtmf, totals: this.forwarded, ports: srsPorts, onClose: () => this.#medias.delete(id) });
+          const m = new ForkerRecordingMedia({ clock: d.clock, ids: d.ids, log: d.log, sockets: srsSockets, ptimeMs: r.ptime, cname: `rec-${id.slice(0, 8)}@${cfg.tap.address}`, dtmf: r.dtmf, totals: this.forwarded, onClose: () => this.#medias.delete(id) });
           this.#medias.set(id, m);
           return m;
         },
@@ -136,19 +138,19 @@ export class Daemon {
     }, (n) => this.#onEsl(n));
   }
 
-  static async start(cfg: Config, d: DaemonDeps, tls: ReadonlyMap<string, SrsClientTls> = new Map()): Promise<Daemon> {
+  static async start(cfg: Config, d: DaemonDeps, tls: ReadonlyMap<string, ClientTls> = new Map()): Promise<Daemon> {
     const protocols = new Set<"udp" | "tcp" | "tls">(["udp", "tcp"]);
     for (const s of cfg.srs) protocols.add(transportOf(s));
     const facing = srsFacing(cfg);
     const log = d.log.child({ part: "sip" });
     const advertise = (peer: Peer | undefined) => (peer === undefined ? cfg.tap.address : facing.sip.for(peer.host));
-    const stack = await openAppStack({ host: cfg.tap.address, protocols: facing.separate ? ["udp", "tcp"] : [...protocols], clock: d.clock, ids: d.ids, logger: log, listenPort: cfg.tap.sip_port, ...(facing.separate ? {} : { advertise }) });
+    const stack = await openSipStack({ role: "src", host: cfg.tap.address, protocols: facing.separate ? ["udp", "tcp"] : [...protocols], clock: d.clock, ids: d.ids, logger: log, listenPort: cfg.tap.sip_port, ...(facing.separate ? {} : { advertise }) });
     let srsStack = stack;
     if (facing.separate) {
       try {
-        srsStack = await openAppStack({ host: facing.sipBind, protocols: [...protocols], clock: d.clock, ids: d.ids, logger: log.child({ side: "srs" }), listenPort: cfg.recording.sip_port, advertise });
+        srsStack = await openSipStack({ role: "src", host: facing.sipBind, protocols: [...protocols], clock: d.clock, ids: d.ids, logger: log.child({ side: "srs" }), listenPort: cfg.recording.sip_port, advertise });
       } catch (e) {
-        stack.close();
+        await stack.close();
         throw e;
       }
       log.info("SRS-facing SIP stack", { bind: facing.sipBind, ports: [...srsStack.transports].map(([p, t]) => `${p}:${t.local.port}`).join(" ") });
@@ -183,7 +185,7 @@ export class Daemon {
   }
 
   /** SIGHUP: new SRS list and triggers; running recordings carry on with what they have. */
-  reload(cfg: Config, tls: ReadonlyMap<string, SrsClientTls> = new Map()): void {
+  reload(cfg: Config, tls: ReadonlyMap<string, ClientTls> = new Map()): void {
     this.#cfg = cfg;
     this.#tls = tls;
     this.recorder.reconfigure(new Triggers(cfg.trigger, groupsOf(cfg)), groupsOf(cfg));
@@ -221,10 +223,7 @@ export class Daemon {
     this.esl.stop();
     this.#store?.close();
     for (const x of this.#cfg.srs) this.#monitor.remove(x.name);
-    this.d.clock.setTimer(100, () => {
-      this.#stack.close();
-      if (this.#srsStack !== this.#stack) this.#srsStack.close();
-    });
+    await Promise.all([this.#stack.close(), this.#srsStack.close()]);
   }
 
   #watchServers(): void {
@@ -233,7 +232,7 @@ export class Daemon {
         name: s.name,
         intervalMs: s.options_interval * 1000,
         probe: async () => {
-          const peer = (await srsPeers(s, this.#tls.get(s.name), this.#dns))[0];
+          const peer = (await srsPeers(s.uri, transportOf(s), this.#tls.get(s.name), this.#dns))[0];
           if (peer === undefined) return 503;
           await this.#facing.sip.prime(peer.host);
           const r = await this.#srsStack.ua.options(s.uri, peer, `sip:siprec@${this.#facing.sip.for(peer.host)}`);

@@ -4,35 +4,20 @@
  * RFC 3263 on use, skipped while its OPTIONS checks say it is down.
  */
 import type { Config } from "../config/secrets.ts";
-import type { SrsClientTls } from "../cli/srs-tls.ts";
-import type { Peer } from "../sip/transport.ts";
+import { srsPeers, transportOf } from "../config/srs-target.ts";
+import type { ClientTls } from "../sip/transport.ts";
 import type { SourceAddresses } from "../sip/udp-source-address.ts";
 import type { OpenSessionArgs, SessionPort } from "../recorder/ports.ts";
 import type { OfferCodec } from "../siprec/offer.ts";
 import { RecordingSession } from "../siprec/session/recording-session.ts";
 import type { SrsTarget } from "../siprec/session/types.ts";
-import { systemResolver } from "../sip/dns-resolver.ts";
-import { type Resolver, locate, transportFor } from "../sip/ua/locate.ts";
+import { failoverOrder } from "../siprec/session/failover.ts";
+import type { Resolver } from "../sip/ua/locate.ts";
 import type { UserAgent } from "../sip/ua/user-agent.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ForkerRecordingMedia } from "./forker-media.ts";
-
-export type SrsConfig = Config["srs"][number];
-
-/** The [[srs]]'s transport, normalised by the config schema with the one rule (decideTransport). */
-export function transportOf(s: SrsConfig): "udp" | "tcp" | "tls" {
-  return transportFor(s.uri, s.transport) ?? "tcp";
-}
-
-export function serversOf(cfg: Config, group: string): SrsConfig[] {
-  return cfg.srs
-    .map((s, i) => ({ s, i }))
-    .filter(({ s }) => s.group === group)
-    .sort((a, b) => a.s.priority - b.s.priority || a.i - b.i)
-    .map(({ s }) => s);
-}
 
 export interface SessionFactoryDeps {
   readonly ua: UserAgent;
@@ -44,27 +29,20 @@ export interface SessionFactoryDeps {
   readonly isUsable: (name: string) => boolean;
   config(): Config;
   /** The TLS client settings of a [[srs]] (its CA, client certificate, name). */
-  tlsOf?(name: string): SrsClientTls | undefined;
+  tlsOf?(name: string): ClientTls | undefined;
   /** DNS for RFC 3263 location (the daemon shares one caching resolver). */
   readonly dns?: Resolver;
 }
 
-/** Where a server is (RFC 3263, SRV weights drawn with `random`), each address carrying the server's own TLS settings. */
-export async function srsPeers(s: SrsConfig, tls: SrsClientTls | undefined, dns: Resolver = systemResolver, random?: () => number): Promise<Peer[]> {
-  const r = await locate(s.uri, transportOf(s), dns, random);
-  if (!r.ok) return [];
-  return tls === undefined ? r.value : r.value.map((p) => ({ ...p, tls }));
-}
-
 export function openSession(d: SessionFactoryDeps, args: OpenSessionArgs): SessionPort {
   const cfg = d.config();
-  const servers = serversOf(cfg, args.group);
+  const servers = failoverOrder(cfg.srs, args.group);
   const first = servers[0];
   const targets: SrsTarget[] = servers.map((s) => ({
     name: s.name,
     uri: s.uri,
     peers: async () => {
-      const peers = await srsPeers(s, d.tlsOf?.(s.name), d.dns, () => d.ids.uint32() / 2 ** 32);
+      const peers = await srsPeers(s.uri, transportOf(s), d.tlsOf?.(s.name), d.dns, () => d.ids.uint32() / 2 ** 32);
       // The source address toward each, before any header or SDP is built.
       for (const p of peers) await Promise.all([d.addresses.sip.prime(p.host), d.addresses.media.prime(p.host)]);
       return peers;

@@ -125,3 +125,7 @@ function textValue(v: unknown): string {
   if (typeof v === "number" || typeof v === "boolean" || v === null || v === undefined) return String(v);
   return JSON.stringify(v);
 }
+
+export function isLogLevel(s: string): s is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(s);
+}

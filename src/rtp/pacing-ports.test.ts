@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Pacer } from "./pacer.ts";
+import { FramePacer as Pacer } from "./frame-pacer.ts";
 import { PortAllocator } from "./port-allocator.ts";
 import { newCryptoAttr, parseInlineKey, splitKeySalt } from "../sdp/crypto-attr.ts";
 import type { Clock, TimerId } from "../lib/clock.ts";

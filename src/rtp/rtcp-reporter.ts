@@ -10,6 +10,7 @@
  * - Receiver Reports from the SRS about our SSRCs become loss, jitter and
  *   round-trip figures (§6.4.1, A.8).
  */
+import { rtcpDelayMs } from "./rtcp-interval.ts";
 import { type ReportBlock, type RtcpPacket, SDES_CNAME, parseRtcpCompound, serializeRtcpCompound } from "./rtcp.ts";
 import type { Clock, TimerId } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
@@ -107,9 +108,7 @@ export class RtcpReporter {
   }
 
   #schedule(): void {
-    const t = this.o.intervalMs ?? 5000;
-    // §6.3.1: "the calculated interval ... is multiplied by a random factor uniformly distributed between 0.5 and 1.5".
-    const ms = Math.round(t * (0.5 + (this.o.ids.uint32() % 10_001) / 10_000));
+    const ms = rtcpDelayMs(this.o.ids, this.o.intervalMs);
     this.#timer = this.o.clock.setTimer(ms, () => {
       this.sendReports();
       if (!this.#stopped) this.#schedule();

@@ -7,13 +7,9 @@
  */
 import type { udp } from "bun";
 import { PortAllocator } from "./port-allocator.ts";
+import type { RtpEndpoint, RtpSocketPort, RtpStreamSockets } from "./rtp-socket-port.ts";
 
-export interface RtpEndpoint {
-  readonly port: number;
-  /** Queues a datagram; flushed with the others of this turn. */
-  send(data: Uint8Array, port: number, host: string): boolean;
-  close(): void;
-}
+export type { RtpEndpoint } from "./rtp-socket-port.ts";
 
 export interface RtpSocketOptions {
   readonly host: string;
@@ -134,4 +130,39 @@ export async function openToolRtpPair(o: { readonly host: string; readonly onRtp
   const pair = await openRtpPair(TOOL_PORTS, o, 512);
   if (pair === undefined) throw new Error(`no free even RTP/RTCP port pair in 30000-39999 (${TOOL_PORTS.inUse} pairs held by this process)`);
   return pair;
+}
+
+/**
+ * The RTP socket port on real UDP sockets of `host`: pairs from `ports`
+ * (the daemon's [recording] rtp_port_min-max) or from the tools' range,
+ * a single socket on any free port with rtcp-mux.
+ */
+export function udpRtpSockets(host: string, ports?: PortAllocator): RtpSocketPort {
+  const pool = ports ?? TOOL_PORTS;
+  let muxed = 0;
+  return {
+    get inUse() {
+      return pool.inUse + muxed;
+    },
+    async open(r): Promise<RtpStreamSockets | undefined> {
+      if (r.rtcpMux) {
+        const rtp = await openRtpSocket({ host, port: 0, onPacket: r.onRtp });
+        muxed++;
+        let closed = false;
+        return {
+          rtp: {
+            port: rtp.port,
+            send: (d, port, to) => rtp.send(d, port, to),
+            close: () => {
+              if (closed) return;
+              closed = true;
+              muxed--;
+              rtp.close();
+            },
+          },
+        };
+      }
+      return openRtpPair(pool, { host, onRtp: r.onRtp, onRtcp: r.onRtcp }, ports === undefined ? 512 : 32);
+    },
+  };
 }

@@ -15,22 +15,12 @@ import type { Socket, TCPSocketListener } from "bun";
 import { StreamFramer } from "./message/stream-framer.ts";
 import { framingErrorResponse } from "./message/response.ts";
 import { serializeMessage } from "./message/serialize.ts";
-import { type ClientTls, type InboundHandler, type LocalAddress, type Peer, type SipTransport, TransportError } from "./transport.ts";
+import { type ClientTls, type InboundHandler, type LocalAddress, type Peer, type SipTransport, type TlsSettings, TransportError } from "./transport.ts";
+
+export type { TlsSettings } from "./transport.ts";
 import type { Clock, TimerId } from "../lib/clock.ts";
 import { type Logger, silentLogger } from "../lib/log.ts";
 
-export interface TlsSettings {
-  /** PEM of this side's certificate and key (a server always, a client for mutual TLS). */
-  readonly cert?: string;
-  readonly key?: string;
-  /** PEM trust anchors; the system store when absent. */
-  readonly ca?: string;
-  /** Verify the peer's certificate and name (default true). */
-  readonly verify?: boolean;
-  readonly serverName?: string;
-  /** Listening side: require a client certificate signed by `ca` (mutual TLS). */
-  readonly requireClientCert?: boolean;
-}
 
 export interface StreamOptions {
   readonly protocol: "tcp" | "tls";

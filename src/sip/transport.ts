@@ -31,6 +31,12 @@ export interface ClientTls {
   readonly serverName?: string;
 }
 
+/** A stack's own TLS settings: its certificate (a listener always, a client for mutual TLS) and, as a client, the defaults toward every server. */
+export interface TlsSettings extends ClientTls {
+  /** Listening side: require a client certificate signed by `ca` (mutual TLS). */
+  readonly requireClientCert?: boolean;
+}
+
 export interface Peer {
   readonly protocol: TransportProtocol;
   readonly host: string;

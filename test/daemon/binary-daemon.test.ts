@@ -8,7 +8,7 @@ import { BIN, ensureBinary } from "../support/siprec-bin.ts";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SrsServer } from "../../src/cli/srs/server.ts";
+import { openSrs } from "../../src/srs/open-srs.ts";
 import { systemClock } from "../../src/platform/system-clock.ts";
 import { cryptoIds } from "../../src/platform/crypto-ids.ts";
 import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
@@ -34,7 +34,7 @@ async function until(pred: () => boolean, ms: number, what: string, log: () => s
 async function setup() {
   const dir = mkdtempSync(join(tmpdir(), "siprec-bin-daemon-"));
   const fs = await FsEmulator.start();
-  const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: join(dir, "recordings"), lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+  const srs = await openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: join(dir, "recordings"), lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
   cleanup.push(async () => {
     await srs.stop();
     fs.stop();

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
 import { cryptoIds } from "../../src/platform/crypto-ids.ts";
 import { systemClock } from "../../src/platform/system-clock.ts";
-import { SrsServer } from "../../src/cli/srs/server.ts";
+import { openSrs } from "../../src/srs/open-srs.ts";
 import type { SipRequest } from "../../src/sip/message/types.ts";
 import { header } from "../../src/sip/message/headers.ts";
 import { afterEach, describe, expect, test } from "bun:test";
@@ -155,7 +155,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
   }, 30_000);
 
   test("the SRS hangs up mid-call (BYE): siprec::failed with SIPREC-Interrupted, the rest of the call is recorded on the group's next server in the same metadata group, siprec::started again, counted in metrics", async () => {
-    const backup = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: mkdtempSync(join(tmpdir(), "siprec-backup-")), lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+    const backup = await openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: mkdtempSync(join(tmpdir(), "siprec-backup-")), lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
     try {
       rig = await startRig({ srsOptions: { byeAfterMs: 800 }, extra: `[[srs]]\nname = "backup"\nuri = "sip:srs@127.0.0.1:${backup.portOf("tcp")}"\ntransport = "tcp"\npriority = 200\noptions_interval = 0\n[control]\nenabled = true\naddress = "127.0.0.1"\nport = 0` });
       const r = rig;

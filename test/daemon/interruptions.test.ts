@@ -9,7 +9,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SrsServer } from "../../src/cli/srs/server.ts";
+import type { SrsServer } from "../../src/srs/server.ts";
+import { openSrs } from "../../src/srs/open-srs.ts";
 import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
 import { cryptoIds } from "../../src/platform/crypto-ids.ts";
 import { systemClock } from "../../src/platform/system-clock.ts";
@@ -28,7 +29,7 @@ afterEach(async () => {
 });
 
 async function startBackup(): Promise<SrsServer> {
-  backup = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: mkdtempSync(join(tmpdir(), "siprec-backup-")), lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+  backup = await openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: mkdtempSync(join(tmpdir(), "siprec-backup-")), lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
   return backup;
 }
 

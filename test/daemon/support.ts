@@ -7,7 +7,8 @@ import type { Io } from "../../src/cli/io.ts";
 import { nodeConfigFs } from "../../src/config/load.ts";
 import { systemClock } from "../../src/platform/system-clock.ts";
 import { cryptoIds } from "../../src/platform/crypto-ids.ts";
-import { SrsServer } from "../../src/cli/srs/server.ts";
+import type { SrsServer } from "../../src/srs/server.ts";
+import { openSrs } from "../../src/srs/open-srs.ts";
 import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
 import { parseWav } from "../../src/media/wav.ts";
 import { dominantFrequency } from "../../src/media/tone.ts";
@@ -36,7 +37,7 @@ export async function startRig(o: FsEmulatorOptions & { recording?: string; extr
   const fs = await FsEmulator.start(o);
   const transport = o.tls === undefined ? "tcp" : "tls";
   const srsHost = o.srsHost ?? "127.0.0.1";
-  const srs = await SrsServer.start({ host: srsHost, port: 0, transports: [transport], ...(o.tls === undefined ? {} : { tls: { cert: o.tls.cert, key: o.tls.key } }), dir: join(dir, "recordings"), lenient: false, ...(o.srsOptions ?? {}), clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+  const srs = await openSrs({ host: srsHost, port: 0, transports: [transport], ...(o.tls === undefined ? {} : { tls: { cert: o.tls.cert, key: o.tls.key } }), dir: join(dir, "recordings"), lenient: false, ...(o.srsOptions ?? {}), clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
   if (o.tls !== undefined) writeFileSync(join(dir, "srs-ca.pem"), o.tls.caPem);
   const config = join(dir, "siprec.toml");
   writeFileSync(config, [

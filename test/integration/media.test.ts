@@ -12,7 +12,7 @@ import { encodeG711 } from "../../src/media/g711.ts";
 import { ToneSource } from "../../src/media/tone.ts";
 import { Forker } from "../../src/rtp/forker.ts";
 import { parseRtp, serializeRtp } from "../../src/rtp/packet.ts";
-import { Pacer } from "../../src/rtp/pacer.ts";
+import { FramePacer as Pacer } from "../../src/rtp/frame-pacer.ts";
 import { RtcpReporter } from "../../src/rtp/rtcp-reporter.ts";
 import { SrtpContext } from "../../src/rtp/srtp/context.ts";
 import { openRtpSocket } from "../../src/rtp/udp-socket.ts";

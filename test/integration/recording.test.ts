@@ -3,12 +3,13 @@
  * sockets and clock). Each stream's WAV holds its own tone, the paused span
  * is silence of the right length, the WAV covers the wall time.
  */
+import { realNet } from "../../src/platform/net.ts";
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SrsServer } from "../../src/cli/srs/server.ts";
-import { runTestCall, type TestCallOptions } from "../../src/cli/test-call/run-test-call.ts";
+import { openSrs } from "../../src/srs/open-srs.ts";
+import { runTestCall, type TestCallOptions } from "../../src/test-call/run.ts";
 import { STREAM_TONES, dominantFrequency } from "../../src/media/tone.ts";
 import { parseWav } from "../../src/media/wav.ts";
 import { cryptoIds } from "../../src/platform/crypto-ids.ts";
@@ -26,12 +27,12 @@ setDefaultTimeout(30_000);
 
 async function srs(extra: Partial<ConstructorParameters<typeof Object>[0]> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "siprec-srs-"));
-  const server = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp", "udp"], dir, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml(), ...extra });
+  const server = await openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp", "udp"], dir, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml(), ...extra });
   return { server, dir };
 }
 
 function call(port: number, o: Partial<TestCallOptions> = {}) {
-  return runTestCall({ srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp", streams: 2, durationMs: 3000, codecs: ["PCMU", "PCMA"], srtp: false, participants: [], localHost: "127.0.0.1", clock: systemClock, ids: cryptoIds, ...o });
+  return runTestCall({ srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp", streams: 2, durationMs: 3000, codecs: ["PCMU", "PCMA"], srtp: "off", participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds, ...o });
 }
 
 function wav(folder: string, file: string): Int16Array {
@@ -84,7 +85,7 @@ describe("test-call → srs", () => {
   test("SRTP (SDES) over TCP: the SRS decrypts every packet", async () => {
     const { server } = await srs();
     try {
-      const r = await call(server.port, { srtp: true, streams: 1, durationMs: 1500 });
+      const r = await call(server.port, { srtp: "require", streams: 1, durationMs: 1500 });
       expect(r.ok).toBe(true);
       await Bun.sleep(200);
       const rep = server.finished[0] as { folder: string; streams: { wav: string; packets: number; rejected: number; srtp: boolean }[] };
@@ -100,7 +101,7 @@ describe("test-call → srs", () => {
     test(`RTCP both ways${srtp ? " (SRTCP)" : ""}: the SRS hears our sender reports and its receiver reports come back with loss, jitter and round-trip figures`, async () => {
       const { server } = await srs({ rtcpIntervalMs: 400 });
       try {
-        const r = await call(server.port, { durationMs: 2500, srtp });
+        const r = await call(server.port, { durationMs: 2500, srtp: srtp ? "require" : "off" });
         expect(r.checks.find((c) => c.name.startsWith("RTCP receiver reports"))).toMatchObject({ ok: true });
         expect(r.rtcpReceived).toBeGreaterThan(2);
         // What the SRS said about each of our streams, as the session report carries it.
@@ -125,7 +126,7 @@ describe("test-call → srs", () => {
   test("AEAD_AES_128_GCM (RFC 7714) offered first: the SRS answers it, decrypts every packet, and its SRTCP reports come back", async () => {
     const { server } = await srs({ rtcpIntervalMs: 400 });
     try {
-      const r = await call(server.port, { durationMs: 2000, srtp: true, srtpSuites: ["AEAD_AES_128_GCM", "AES_CM_128_HMAC_SHA1_80"] });
+      const r = await call(server.port, { durationMs: 2000, srtp: "require", srtpSuites: ["AEAD_AES_128_GCM", "AES_CM_128_HMAC_SHA1_80"] });
       expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
       expect(r.rtcpReceived).toBeGreaterThan(0);
       await Bun.sleep(200);
@@ -165,7 +166,7 @@ describe("test-call → srs", () => {
     const { server } = await srs({ transports: ["tls"], tls: { cert: pki.serverCert, key: pki.serverKey } });
     try {
       const port = server.portOf("tls") as number;
-      const r = await runTestCall({ srsUri: `sip:srs@127.0.0.1:${port};transport=tls`, transport: "tls", tls: { ca: pki.caCert }, streams: 1, durationMs: 1500, codecs: ["PCMU"], srtp: true, participants: [], localHost: "127.0.0.1", clock: systemClock, ids: cryptoIds });
+      const r = await runTestCall({ srsUri: `sip:srs@127.0.0.1:${port};transport=tls`, transport: "tls", tls: { ca: pki.caCert }, streams: 1, durationMs: 1500, codecs: ["PCMU"], srtp: "require", participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds });
       expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
       await Bun.sleep(200);
       const rep = server.finished[0] as { streams: { packets: number; srtp: boolean; rejected: number }[] };
@@ -189,7 +190,7 @@ describe("test-call → srs", () => {
       const port = server.portOf("tls") as number;
       let reply = "";
       const r = await runTestCall({
-        srsUri: `sips:srs@127.0.0.1:${port}`, transport: "tls", tls: { ca: pki.caCert }, streams: 1, durationMs: 1500, codecs: ["PCMU"], srtp: false, participants: [], localHost: "127.0.0.1", clock: systemClock, ids: cryptoIds,
+        srsUri: `sips:srs@127.0.0.1:${port}`, transport: "tls", tls: { ca: pki.caCert }, streams: 1, durationMs: 1500, codecs: ["PCMU"], srtp: "off", participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds,
         onEstablished: () => {
           const contact = /^<sips:siprec@127\.0\.0\.1:(\d+)>/.exec(seen[0]?.split("\n")[1] ?? "");
           const ours = Number(contact?.[1]);
@@ -214,7 +215,7 @@ describe("test-call → srs", () => {
     const { server } = await srs({ transports: ["tls"], tls: { cert: pki.serverCert, key: pki.serverKey } });
     try {
       const port = server.portOf("tls") as number;
-      const r = await runTestCall({ srsUri: `sip:srs@127.0.0.1:${port};transport=tls`, transport: "tls", tls: { ca: pki.otherCaCert }, streams: 1, durationMs: 500, codecs: ["PCMU"], srtp: false, participants: [], localHost: "127.0.0.1", clock: systemClock, ids: cryptoIds });
+      const r = await runTestCall({ srsUri: `sip:srs@127.0.0.1:${port};transport=tls`, transport: "tls", tls: { ca: pki.otherCaCert }, streams: 1, durationMs: 500, codecs: ["PCMU"], srtp: "off", participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds });
       expect(r.ok).toBe(false);
       expect(r.report.attempts[0]).toMatchObject({ status: 503, reason: expect.stringContaining("TLS") });
     } finally {

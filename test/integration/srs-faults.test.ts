@@ -5,12 +5,14 @@
  * real sockets and the system clock. What arrived is read from the SRS's
  * own report: packets per label and packets during a pause.
  */
+import { realNet } from "../../src/platform/net.ts";
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SrsServer, type SrsServerOptions } from "../../src/cli/srs/server.ts";
-import { type TestCallOptions, runTestCall } from "../../src/cli/test-call/run-test-call.ts";
+import type { SrsServer } from "../../src/srs/server.ts";
+import { type SrsServerOptions, openSrs } from "../../src/srs/open-srs.ts";
+import { type TestCallOptions, runTestCall } from "../../src/test-call/run.ts";
 import { cryptoIds } from "../../src/platform/crypto-ids.ts";
 import { systemClock } from "../../src/platform/system-clock.ts";
 import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
@@ -22,10 +24,10 @@ setDefaultTimeout(30_000);
 
 async function srs(extra: Partial<SrsServerOptions> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "siprec-srs-"));
-  return SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp", "udp"], dir, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml(), ...extra });
+  return openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp", "udp"], dir, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml(), ...extra });
 }
 
-const call = (port: number, o: Partial<TestCallOptions> = {}) => runTestCall({ srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp", streams: 2, durationMs: 3000, codecs: ["PCMU", "PCMA"], srtp: false, participants: [], localHost: "127.0.0.1", clock: systemClock, ids: cryptoIds, ...o });
+const call = (port: number, o: Partial<TestCallOptions> = {}) => runTestCall({ srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp", streams: 2, durationMs: 3000, codecs: ["PCMU", "PCMA"], srtp: "off", participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds, ...o });
 
 type StreamReport = { label: string; packets: number; whilePaused: number; durationMs: number };
 const streamsOf = (server: SrsServer) => (server.finished[0]?.["streams"] ?? []) as StreamReport[];

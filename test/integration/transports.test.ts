@@ -8,7 +8,7 @@ import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SrsServer } from "../../src/cli/srs/server.ts";
+import { openSrs } from "../../src/srs/open-srs.ts";
 import { run } from "../../src/cli/run.ts";
 import { EXIT } from "../../src/cli/exit-codes.ts";
 import { nodeConfigFs } from "../../src/config/load.ts";
@@ -22,7 +22,7 @@ import { memoryIo } from "../support/memory-io.ts";
 setDefaultTimeout(30_000);
 
 async function srs() {
-  const server = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["udp", "tcp"], dir: mkdtempSync(join(tmpdir(), "siprec-srs-")), lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+  const server = await openSrs({ host: "127.0.0.1", port: 0, transports: ["udp", "tcp"], dir: mkdtempSync(join(tmpdir(), "siprec-srs-")), lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
   const seen: { from: Peer; via: string; size: number }[] = [];
   const answer = server.ua.onInvite;
   server.ua.onInvite = (inv) => {

@@ -9,7 +9,7 @@ import type { CliCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { loggerFor } from "../logger.ts";
 import { loadConfig } from "../../config/load.ts";
-import { allSrsClientTls } from "../srs-tls.ts";
+import { allSrsClientTls } from "../../config/srs-target.ts";
 import { Daemon } from "../../daemon/app.ts";
 import { startControl } from "../../daemon/http-control.ts";
 import { daemonMetrics } from "../../daemon/metrics.ts";
@@ -43,7 +43,7 @@ export const daemonCommand: CliCommand = {
           return ctx.setExit(EXIT.FAILURE);
         }
         const cfg = loaded.value.config;
-        const log = loggerFor(io, cfg.log, cfg);
+        const log = loggerFor(io, { ...cfg.log, level: ctx.logLevel() ?? cfg.log.level }, cfg);
         const tls = await allSrsClientTls(cfg.srs, io.fs);
         if (!tls.ok) {
           io.err(`siprec daemon: ${tls.error}`);

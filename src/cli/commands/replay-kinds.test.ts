@@ -14,7 +14,8 @@ import { FS_FIXTURES } from "../../../test/support/esl-fixtures.ts";
 import { ORIGINAL_CS_CALL_ID, SIPREC_CAPTURE_CALL_ID, siprecCapture } from "../../../test/support/siprec-capture.ts";
 import { testPki } from "../../../test/support/tls-certs.ts";
 import { frame, ipv4, pcapFile, udp } from "../../../test/support/pcap-writer.ts";
-import { SrsServer } from "../srs/server.ts";
+import type { SrsServer } from "../../srs/server.ts";
+import { openSrs } from "../../srs/open-srs.ts";
 import { systemClock } from "../../platform/system-clock.ts";
 import { cryptoIds } from "../../platform/crypto-ids.ts";
 import { loadLibxml } from "../../siprec/metadata/libxml.ts";
@@ -30,7 +31,7 @@ const realIo = () => Object.assign(memoryIo(), { clock: systemClock, fs: nodeCon
 /** A reference SRS on 127.0.0.1 (TCP) for the length of `fn`. */
 async function withSrs(fn: (srs: SrsServer) => Promise<void>): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), "siprec-replay-srs-"));
-  const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+  const srs = await openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
   try {
     await fn(srs);
   } finally {
@@ -285,7 +286,7 @@ describe("TLS and SRTP as configured", () => {
   let out: string;
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), "siprec-replay-tls-"));
-    srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tls"], tls: { cert: pki.serverCert, key: pki.serverKey }, dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+    srs = await openSrs({ host: "127.0.0.1", port: 0, transports: ["tls"], tls: { cert: pki.serverCert, key: pki.serverKey }, dir: out, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
   });
   afterAll(() => srs.stop());
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { run } from "../run.ts";
 import { memoryIo } from "../../../test/support/memory-io.ts";
 import { FS_FIXTURES } from "../../../test/support/esl-fixtures.ts";
-import { SrsServer } from "../srs/server.ts";
+import { openSrs } from "../../srs/open-srs.ts";
 import { systemClock } from "../../platform/system-clock.ts";
 import { cryptoIds } from "../../platform/crypto-ids.ts";
 import { loadLibxml } from "../../siprec/metadata/libxml.ts";
@@ -45,7 +45,7 @@ describe("siprec replay --srs (into siprec srs)", () => {
   for (const [label, args] of [["--speed 1", ["--speed", "1"]], ["--max-speed", ["--max-speed"]]] as const) {
     test(`${label}: the captured call's first 3 s land as one WAV per direction with the README's tones and the call's timeline`, async () => {
       const dir = mkdtempSync(join(tmpdir(), "siprec-replay-srs-"));
-      const srs = await SrsServer.start({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+      const srs = await openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
       try {
         const io = Object.assign(memoryIo(), { clock: systemClock });
         const t0 = Date.now();

@@ -11,58 +11,39 @@
 import type { CliCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { replayCalls } from "../replay/replay-calls.ts";
-import { scanCapture } from "../replay/scan-capture.ts";
 import { describeCall, listText } from "../replay/list-calls.ts";
-import { applyTransportFlags, parseSuites, resolveSrsTarget } from "../srs-target.ts";
+import { type SrsTargetFlags, addSrsTargetOptions, readSrsTarget } from "../srs-target-flags.ts";
+import { scanCapture } from "../../pcap/file-scan.ts";
 import { loadLibxml } from "../../siprec/metadata/libxml.ts";
 
-interface Options {
+interface Options extends SrsTargetFlags {
   list?: boolean;
   json?: boolean;
-  srs?: string;
-  config?: string;
   callId?: string;
   all?: boolean;
   rtpOnly?: boolean;
   speed: string;
   maxSpeed?: boolean;
   maxDuration?: string;
-  transport?: string;
-  tlsCa?: string;
-  tlsNoVerify?: boolean;
-  srtp?: boolean;
-  srtpSuite?: string;
   concurrency: string;
   timeline?: boolean;
-  localAddress: string;
 }
 
 export const replayCommand: CliCommand = {
   name: "replay",
   summary: "list the calls of a pcap/pcapng capture, or replay them as SIPREC recordings to an SRS",
   register(program, ctx) {
-    program
-      .command("replay")
-      .description(`${this.summary}; exit 0 all replayed, 1 a call failed or the capture is damaged, 2 usage`)
-      .argument("<capture>", "a pcap or pcapng file")
+    addSrsTargetOptions(program.command("replay").description(`${this.summary}; exit 0 all replayed, 1 a call failed or the capture is damaged, 2 usage`).argument("<capture>", "a pcap or pcapng file"), { srsRequired: false })
       .option("--list", "describe each call of the capture")
       .option("--json", "machine-readable output")
       .option("--rtp-only", "find calls from RTP alone (the capture has no SIP, or it is encrypted)")
-      .option("--srs <uri|name>", "replay to this SRS (a SIP URI or a [[srs]] name from the config)")
-      .option("-c, --config <file>", "config file (for --srs NAME)")
       .option("--call-id <id>", "the call to replay")
       .option("--all", "replay every call of the capture")
       .option("--speed <n>", "pace: 1 = as captured, 2 = twice as fast", "1")
       .option("--max-speed", "as fast as possible (regression runs)")
       .option("--max-duration <seconds>", "replay only the start of each call")
-      .option("--transport <t>", "udp, tcp or tls toward the SRS (default: the server's, else tcp)")
-      .option("--tls-ca <file>", "PEM trust anchors for the SRS's certificate (TLS)")
-      .option("--tls-no-verify", "do not verify the SRS's certificate (labs only)")
-      .option("--srtp", "SRTP with SDES keys toward the SRS (default: the config's [recording] srtp)")
-      .option("--srtp-suite <list>", "SDES suites to offer, in order (default: the config's, else AES_CM_128_HMAC_SHA1_80)")
       .option("--concurrency <n>", "with --all: replay this many calls at once (one SIP stack)", "1")
       .option("--timeline", "with --all: start each call at its offset in the capture (scaled by --speed), overlapping as captured")
-      .option("--local-address <ip>", "our address as the SRS sees it (SIP and RTP)", "127.0.0.1")
       .action(async (file: string, o: Options) => {
         const { io } = ctx;
         const usage = (m: string): void => {
@@ -75,8 +56,6 @@ export const replayCommand: CliCommand = {
         if (!(speed === 0 || (speed >= 0.1 && speed <= 100))) return usage("--speed must be 0.1-100");
         if (maxDurationS !== undefined && !(maxDurationS > 0)) return usage("--max-duration must be seconds > 0");
         if (o.callId !== undefined && o.all === true) return usage("--call-id and --all exclude each other");
-        const suites = o.srtpSuite === undefined ? undefined : parseSuites(o.srtpSuite);
-        if (suites !== undefined && !suites.ok) return usage(suites.message);
         const concurrency = Number(o.concurrency);
         if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 1000)) return usage("--concurrency must be a whole number 1-1000");
         if (o.timeline === true && (speed === 0 || concurrency !== 1)) return usage("--timeline paces calls by the capture: it goes with --speed, not --max-speed or --concurrency");
@@ -95,14 +74,13 @@ export const replayCommand: CliCommand = {
           if (scan.damage !== undefined) io.err(scan.damage);
           return ctx.setExit(scan.damage === undefined ? EXIT.OK : EXIT.FAILURE);
         }
-        const found = await resolveSrsTarget(o.srs as string, o.config, io);
-        const target = found.ok ? await applyTransportFlags(found.value, o, io) : found;
-        if (!target.ok) {
-          if (target.error.kind === "usage") return usage(target.error.message);
-          io.err(`siprec replay: ${target.error.message}`);
+        const resolved = await readSrsTarget({ ...o, srs: o.srs as string }, io);
+        if (!resolved.ok) {
+          if (resolved.kind === "usage") return usage(resolved.message);
+          io.err(`siprec replay: ${resolved.message}`);
           return ctx.setExit(EXIT.FAILURE);
         }
-        await replayCalls(ctx, { file, callId: o.callId, all: o.all === true, rtpOnly, json: o.json === true, srtp: o.srtp === true, ...(suites === undefined ? {} : { srtpSuites: suites.value }), localAddress: o.localAddress, speed, maxDurationS, concurrency, timeline: o.timeline === true }, target.value);
+        await replayCalls(ctx, { file, callId: o.callId, all: o.all === true, rtpOnly, json: o.json === true, speed, maxDurationS, concurrency, timeline: o.timeline === true }, resolved.value);
       });
   },
 };

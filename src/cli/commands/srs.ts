@@ -7,7 +7,9 @@ import { resolve } from "node:path";
 import type { CliCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { loggerFor } from "../logger.ts";
-import { SrsServer } from "../srs/server.ts";
+import { Option } from "commander";
+import { openSrs } from "../../srs/open-srs.ts";
+import type { SrsServer } from "../../srs/server.ts";
 import { cryptoIds } from "../../platform/crypto-ids.ts";
 import { loadLibxml } from "../../siprec/metadata/libxml.ts";
 
@@ -21,8 +23,10 @@ interface Options {
   rtcpInterval?: string;
   stopRtcpAfter?: string;
   requestSnapshotAfter?: string;
+  stopAfter?: string;
+  /** Old name of --stop-after (hidden). */
   duration?: string;
-  logLevel: string;
+  json?: boolean;
   tlsCert?: string;
   tlsKey?: string;
   answerInactiveFor?: string;
@@ -70,26 +74,32 @@ export const srsCommand: CliCommand = {
       .option("--reoffer-port0 <label>", "1 s after answering, re-INVITE with that label's stream at port 0 (RFC 3264 §8.2)")
       .option("--stall-reinvite", "never answer in-dialog re-INVITEs beyond 100 Trying (a stalled recorder)")
       .option("--max-recordings <n>", "concurrent recordings at most; more get 486 Busy Here", "1000")
-      .option("--duration <seconds>", "stop after this long (default: until SIGINT/SIGTERM)")
-      .option("--log-level <level>", "trace, debug, info, warn, error", "info")
+      .option("--stop-after <seconds>", "stop after this long (default: until SIGINT/SIGTERM)")
+      .addOption(new Option("--duration <seconds>").hideHelp())
+      .option("--json", "print the startup line as JSON (listening addresses, folder)")
       .action(async (o: Options) => {
         const { io } = ctx;
         const at = hostPort(o.listen);
         const transports = o.transport.split(",").map((t) => t.trim());
         const reject = o.reject === undefined ? undefined : Number(o.reject);
-        const times = [seconds(o.byeAfter), seconds(o.requestSnapshotAfter), seconds(o.duration), seconds(o.answerInactiveFor), seconds(o.rtcpInterval), seconds(o.stopRtcpAfter)];
         const se = o.sessionExpires === undefined ? undefined : Number(o.sessionExpires);
         const maxRecordings = Number(o.maxRecordings ?? "1000");
-        if (!(Number.isInteger(maxRecordings) && maxRecordings >= 1 && maxRecordings <= 100_000)) {
-          io.err("siprec srs: bad option (--max-recordings 1-100000)");
-          return ctx.setExit(EXIT.USAGE);
-        }
-        if ((se !== undefined && !(Number.isInteger(se) && se >= 90 && se <= 86400)) || (o.refresher !== "uas" && o.refresher !== "uac") || (o.reofferPort0 !== undefined && !/^[!#-'*+.0-9A-Z^-z|~-]+$/.test(o.reofferPort0))) {
-          io.err("siprec srs: bad option (--session-expires 90-86400 seconds, --refresher uas|uac, --reoffer-port0 <label token>)");
-          return ctx.setExit(EXIT.USAGE);
-        }
-        if (at === undefined || transports.some((t) => t !== "udp" && t !== "tcp" && t !== "tls") || (transports.includes("tls") && (o.tlsCert === undefined || o.tlsKey === undefined)) || (reject !== undefined && !(reject >= 300 && reject <= 699)) || times.includes(null) || !["trace", "debug", "info", "warn", "error"].includes(o.logLevel)) {
-          io.err("siprec srs: bad option (--listen host:port, --transport udp,tcp,tls with --tls-cert/--tls-key for tls, --reject 300-699, times in seconds)");
+        const timeFlags = { "--bye-after": o.byeAfter, "--request-snapshot-after": o.requestSnapshotAfter, "--stop-after": o.stopAfter ?? o.duration, "--answer-inactive-for": o.answerInactiveFor, "--rtcp-interval": o.rtcpInterval, "--stop-rtcp-after": o.stopRtcpAfter };
+        const times = Object.values(timeFlags).map(seconds);
+        // One message per bad flag, naming it and what it takes.
+        const bad: string[] = [];
+        if (at === undefined) bad.push(`--listen ${JSON.stringify(o.listen)}: expected host:port`);
+        const unknown = transports.filter((t) => t !== "udp" && t !== "tcp" && t !== "tls");
+        if (unknown.length > 0) bad.push(`--transport: ${unknown.map((t) => JSON.stringify(t)).join(", ")} (udp, tcp, tls)`);
+        if (transports.includes("tls") && (o.tlsCert === undefined || o.tlsKey === undefined)) bad.push("--transport tls needs --tls-cert and --tls-key");
+        if (reject !== undefined && !(Number.isInteger(reject) && reject >= 300 && reject <= 699)) bad.push(`--reject ${o.reject}: a status 300-699`);
+        for (const [i, [flag, v]] of Object.entries(timeFlags).entries()) if (times[i] === null) bad.push(`${flag} ${v}: seconds ≥ 0`);
+        if (se !== undefined && !(Number.isInteger(se) && se >= 90 && se <= 86400)) bad.push(`--session-expires ${o.sessionExpires}: 90-86400 seconds`);
+        if (o.refresher !== "uas" && o.refresher !== "uac") bad.push(`--refresher ${o.refresher}: uas or uac`);
+        if (o.reofferPort0 !== undefined && !/^[!#-'*+.0-9A-Z^-z|~-]+$/.test(o.reofferPort0)) bad.push(`--reoffer-port0 ${JSON.stringify(o.reofferPort0)}: a label token`);
+        if (!(Number.isInteger(maxRecordings) && maxRecordings >= 1 && maxRecordings <= 100_000)) bad.push(`--max-recordings ${o.maxRecordings}: 1-100000`);
+        if (bad.length > 0 || at === undefined) {
+          for (const b of bad) io.err(`siprec srs: ${b}`);
           return ctx.setExit(EXIT.USAGE);
         }
         const pem = async (f: string | undefined) => (f === undefined ? undefined : new TextDecoder().decode(await io.fs.readFile(f)));
@@ -103,7 +113,7 @@ export const srsCommand: CliCommand = {
         }
         const dir = resolve(o.dir);
         mkdirSync(dir, { recursive: true });
-        const logger = loggerFor(io, { level: o.logLevel as "info", format: "auto" });
+        const logger = loggerFor(io, { level: ctx.logLevel() ?? "info", format: "auto" });
         const [byeAfterMs, snapshotMs, durationMs, inactiveMs, rtcpMs, stopRtcpMs] = times as (number | undefined)[];
         const faults = {
           ...(inactiveMs === undefined ? {} : { answerInactiveForMs: inactiveMs }),
@@ -116,13 +126,14 @@ export const srsCommand: CliCommand = {
         };
         let server: SrsServer;
         try {
-          server = await SrsServer.start({ host: at.host, port: at.port, transports: transports as ("udp" | "tcp" | "tls")[], ...(tls === undefined ? {} : { tls }), dir, lenient: o.lenient === true, ...(reject === undefined ? {} : { reject }), ...(byeAfterMs === undefined ? {} : { byeAfterMs }), ...(snapshotMs === undefined ? {} : { requestSnapshotAfterMs: snapshotMs }), ...faults, clock: io.clock, ids: cryptoIds, lib: await loadLibxml(), logger });
+          server = await openSrs({ host: at.host, port: at.port, transports: transports as ("udp" | "tcp" | "tls")[], ...(tls === undefined ? {} : { tls }), dir, lenient: o.lenient === true, ...(reject === undefined ? {} : { reject }), ...(byeAfterMs === undefined ? {} : { byeAfterMs }), ...(snapshotMs === undefined ? {} : { requestSnapshotAfterMs: snapshotMs }), ...faults, clock: io.clock, ids: cryptoIds, lib: await loadLibxml(), logger });
         } catch (e) {
           io.err(`siprec srs: cannot listen on ${o.listen}: ${e instanceof Error ? e.message : String(e)}`);
           return ctx.setExit(EXIT.FAILURE);
         }
-        server.onRecordingDone = (r) => io.out(`recording ${String(r["callId"])}: ${String(r["folder"])} (${(r["streams"] as { wav: string; durationMs: number }[]).map((s) => `${s.wav} ${s.durationMs} ms`).join(", ")})`);
-        io.out(`siprec srs listening on ${transports.map((t) => `${t} ${at.host}:${server.portOf(t as "udp") ?? server.port}`).join(", ")}; recordings in ${dir}`);
+        const listening = transports.map((t) => ({ transport: t, host: at.host, port: server.portOf(t as "udp") ?? server.port }));
+        server.onRecordingDone = (r) => io.out(o.json === true ? JSON.stringify({ recording: r.callId, folder: r.folder, streams: r.streams.map((s) => ({ wav: s.wav, durationMs: s.durationMs })) }) : `recording ${r.callId}: ${r.folder} (${r.streams.map((s) => `${s.wav} ${s.durationMs} ms`).join(", ")})`);
+        io.out(o.json === true ? JSON.stringify({ listening, dir }) : `siprec srs listening on ${listening.map((l) => `${l.transport} ${l.host}:${l.port}`).join(", ")}; recordings in ${dir}`);
         await Promise.race([io.stopSignal(), ...(durationMs === undefined ? [] : [new Promise((r) => io.clock.setTimer(durationMs, () => r("duration")))])]);
         await server.stop();
         ctx.setExit(EXIT.OK);

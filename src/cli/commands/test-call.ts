@@ -5,35 +5,31 @@
  */
 import type { CliCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
-import { type TestCallOptions, type TestCallResult, runLoad, runTestCall } from "../test-call/run-test-call.ts";
-import { applyTransportFlags, parseSuites, resolveSrsTarget } from "../srs-target.ts";
+import { type SrsTargetFlags, addSrsTargetOptions, readSrsTarget } from "../srs-target-flags.ts";
+import { type TestCallOptions, type TestCallResult, runTestCall } from "../../test-call/run.ts";
+import { runLoad } from "../../test-call/load.ts";
+import { captureAudio, mixed } from "../../test-call/capture-audio.ts";
 import { parseWav } from "../../media/wav.ts";
-import { captureAudio, mixed } from "../test-call/capture-audio.ts";
+import { fileScan } from "../../pcap/file-scan.ts";
 import { cryptoIds } from "../../platform/crypto-ids.ts";
+import { realNet } from "../../platform/net.ts";
 import type { OfferCodec } from "../../siprec/offer.ts";
 
-interface Options {
+interface Options extends SrsTargetFlags {
   srs: string;
-  config?: string;
-  transport?: string;
   streams: string;
   duration: string;
   codec: string;
   wav?: string;
   capture?: string;
   callId?: string;
-  srtp?: boolean;
-  srtpSuite?: string;
   pauseAt?: string;
   resumeAt?: string;
   caller: string;
   callee: string;
-  local: string;
   json?: boolean;
   count: string;
   concurrency: string;
-  tlsCa?: string;
-  tlsNoVerify?: boolean;
 }
 
 function party(s: string): { name: string; aor: string } | undefined {
@@ -63,27 +59,17 @@ export const testCallCommand: CliCommand = {
   name: "test-call",
   summary: "place one synthetic recording to an SRS and print a pass/fail report",
   register(program, ctx) {
-    program
-      .command("test-call")
-      .description(`${this.summary}; exit 0 all checks pass, 1 a check failed, 2 usage`)
-      .requiredOption("--srs <uri|name>", "SRS URI (sip:srs@host:port) or a [[srs]] name from the config")
-      .option("-c, --config <file>", "config file (needed for --srs NAME)")
-      .option("--transport <t>", "udp, tcp or tls (default: the server's, else tcp)")
-      .option("--tls-ca <file>", "PEM trust anchors for the SRS's certificate (TLS)")
-      .option("--tls-no-verify", "do not verify the SRS's certificate (labs only)")
+    addSrsTargetOptions(program.command("test-call").description(`${this.summary}; exit 0 all checks pass, 1 a check failed, 2 usage`), { srsRequired: true })
       .option("--streams <n>", "1 (mixed) or 2 (one per direction)", "2")
       .option("--duration <seconds>", "how long to record", "5")
       .option("--codec <codec>", "PCMU or PCMA, offered first", "PCMU")
       .option("--wav <file>", "play this WAV (16-bit PCM 8/16 kHz or G.711) instead of tones")
       .option("--capture <file>", "play a captured call (pcap/pcapng): its caller on stream 1, its callee on stream 2")
       .option("--call-id <id>", "with --capture: which call (default: the first with G.711 audio both ways)")
-      .option("--srtp", "SRTP with SDES keys (RTP/SAVP)")
-      .option("--srtp-suite <list>", "SDES suites to offer, in order (default: the config's, else AES_CM_128_HMAC_SHA1_80); e.g. AEAD_AES_128_GCM")
       .option("--pause-at <seconds>", "pause (PCI) at this time")
       .option("--resume-at <seconds>", "resume at this time")
       .option("--caller <party>", "caller as 'Name <sip:aor>'", "Alice <sip:alice@example.com>")
       .option("--callee <party>", "callee as 'Name <sip:aor>'", "Bob <sip:bob@example.com>")
-      .option("--local <address>", "local address for SIP and RTP", "127.0.0.1")
       .option("--json", "print the report as JSON")
       .option("--count <n>", "load mode: this many calls", "1")
       .option("--concurrency <n>", "load mode: calls at a time", "1")
@@ -102,22 +88,18 @@ export const testCallCommand: CliCommand = {
         const caller = party(o.caller);
         const callee = party(o.callee);
         if (caller === undefined || callee === undefined) return usage("--caller/--callee look like 'Name <sip:user@host>'");
-        const found = await resolveSrsTarget(o.srs, o.config, io);
-        const target = found.ok ? await applyTransportFlags(found.value, o, io) : found;
-        if (!target.ok) {
-          if (target.error.kind === "usage") return usage(target.error.message);
-          io.err(target.error.message);
+        const resolved = await readSrsTarget(o, io);
+        if (!resolved.ok) {
+          if (resolved.kind === "usage") return usage(resolved.message);
+          io.err(`siprec test-call: ${resolved.message}`);
           return ctx.setExit(EXIT.FAILURE);
         }
-        const { uri, credentials, tls } = target.value;
-        const suites = o.srtpSuite === undefined ? undefined : parseSuites(o.srtpSuite);
-        if (suites !== undefined && !suites.ok) return usage(suites.message);
-        const srtpSuites = suites?.value ?? target.value.srtpSuites;
-        const transport = target.value.transport as "udp" | "tcp" | "tls";
+        const { target, srtp, srtpSuites, localAddress } = resolved.value;
+        const { uri, credentials, tls, transport } = target;
         if (o.wav !== undefined && o.capture !== undefined) return usage("--wav and --capture exclude each other");
         let perStream: Int16Array[] | undefined;
         if (o.capture !== undefined) {
-          const a = await captureAudio(o.capture, o.callId);
+          const a = await captureAudio(o.capture, fileScan(o.capture), o.callId);
           if (!a.ok) {
             io.err(`siprec test-call: ${a.message}`);
             return ctx.setExit(EXIT.FAILURE);
@@ -141,14 +123,15 @@ export const testCallCommand: CliCommand = {
           streams,
           durationMs: duration * 1000,
           codecs: (o.codec === "PCMA" ? ["PCMA", "PCMU"] : ["PCMU", "PCMA"]) as OfferCodec[],
-          srtp: o.srtp === true || (o.srtp === undefined && target.value.srtp === "require"),
-          ...(srtpSuites === undefined ? {} : { srtpSuites }),
+          srtp,
+          srtpSuites,
           ...(wav === undefined ? {} : { wav }),
           ...(perStream === undefined ? {} : { perStream }),
           ...(pauseAt === undefined ? {} : { pauseAtMs: pauseAt * 1000 }),
           ...(resumeAt === undefined ? {} : { resumeAtMs: resumeAt * 1000 }),
           participants: [caller, callee],
-          localHost: o.local,
+          localHost: localAddress,
+          net: realNet(localAddress),
           ...(credentials === undefined ? {} : { credentials }),
           clock: io.clock,
           ids: cryptoIds,

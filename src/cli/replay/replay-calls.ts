@@ -14,15 +14,14 @@
 import type { CliContext } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { progressLine } from "../progress-bar.ts";
-import { type AppStack, openAppStack } from "../sip-stack.ts";
-import type { SrsTargetChoice } from "../srs-target.ts";
-import type { CapturedCall } from "../../pcap/calls.ts";
+import type { ResolvedTarget } from "../srs-target-flags.ts";
+import { fileScan } from "../../pcap/file-scan.ts";
 import { cryptoIds } from "../../platform/crypto-ids.ts";
+import { realNet } from "../../platform/net.ts";
 import { loadLibxml } from "../../siprec/metadata/libxml.ts";
-import { type ReplayOptions, type ReplayResult, replayCall } from "./run-replay.ts";
-import { batchesOf, scanCapture } from "./scan-capture.ts";
-
-const REPLAY_BUDGET = 256 * 1024 * 1024;
+import type { SipStack } from "../../sip/ua/stack-port.ts";
+import { type ReplayOptions, type ReplayResult, openReplayStack } from "../../replay/replay-call.ts";
+import { replayRun } from "../../replay/replay-run.ts";
 
 export interface ReplayRequest {
   readonly file: string;
@@ -30,9 +29,6 @@ export interface ReplayRequest {
   readonly all: boolean;
   readonly rtpOnly: boolean;
   readonly json: boolean;
-  readonly srtp: boolean;
-  readonly srtpSuites?: readonly string[];
-  readonly localAddress: string;
   /** 0 = as fast as possible. */
   readonly speed: number;
   readonly maxDurationS: number | undefined;
@@ -41,9 +37,11 @@ export interface ReplayRequest {
   readonly timeline: boolean;
 }
 
-export async function replayCalls(ctx: CliContext, q: ReplayRequest, target: SrsTargetChoice): Promise<void> {
+export async function replayCalls(ctx: CliContext, q: ReplayRequest, resolved: ResolvedTarget): Promise<void> {
   const { io } = ctx;
-  const first = await scanCapture(q.file, { rtpOnly: q.rtpOnly, keep: (id) => id === q.callId });
+  const { target, localAddress } = resolved;
+  const scan = fileScan(q.file);
+  const first = await scan({ rtpOnly: q.rtpOnly, keep: (id) => id === q.callId });
   if (!first.ok) {
     io.err(`siprec replay: ${first.message}`);
     return ctx.setExit(EXIT.FAILURE);
@@ -60,84 +58,67 @@ export async function replayCalls(ctx: CliContext, q: ReplayRequest, target: Srs
     ctx.setExit(EXIT.USAGE);
     return io.err(q.callId !== undefined ? `siprec replay: no call ${JSON.stringify(q.callId)} in the capture (see --list)` : `siprec replay: the capture has ${all.length} calls: choose one with --call-id, or --all`);
   }
-  const transport = target.transport ?? "tcp";
+  const transport = target.transport;
   const lib = chosen.some((c) => c.siprec) ? await loadLibxml() : undefined;
-  let stack: AppStack;
+  const net = realNet(localAddress);
+  let stack: SipStack;
   try {
-    stack = await openAppStack({ host: q.localAddress, protocols: [transport], clock: io.clock, ids: cryptoIds, ...(target.tls === undefined ? {} : { tls: target.tls }) });
+    stack = await openReplayStack({ net, localHost: localAddress, transport, clock: io.clock, ids: cryptoIds, ...(target.tls === undefined ? {} : { tls: target.tls }) });
   } catch (e) {
-    io.err(`siprec replay: cannot open SIP (${transport}) on ${q.localAddress}: ${e instanceof Error ? e.message : String(e)}`);
+    io.err(`siprec replay: cannot open SIP (${transport}) on ${localAddress}: ${e instanceof Error ? e.message : String(e)}`);
     return ctx.setExit(EXIT.FAILURE);
   }
-  const base: Omit<ReplayOptions, "onProgress"> = {
+  const base: ReplayOptions = {
     srsUri: target.uri,
     transport,
     ...(target.tls === undefined ? {} : { tls: target.tls }),
-    srtp: q.srtp ? "require" : (target.srtp ?? "off"),
-    srtpSuites: q.srtpSuites ?? target.srtpSuites ?? ["AES_CM_128_HMAC_SHA1_80"],
+    srtp: resolved.srtp,
+    srtpSuites: resolved.srtpSuites,
     ...(lib === undefined ? {} : { lib }),
     ...(target.credentials === undefined ? {} : { credentials: target.credentials }),
     speed: q.speed,
     ...(q.maxDurationS === undefined ? {} : { maxDurationMs: q.maxDurationS * 1000 }),
-    localHost: q.localAddress,
+    localHost: localAddress,
     clock: io.clock,
     ids: cryptoIds,
+    net,
     stack,
   };
   const results: { index: number; r: ReplayResult }[] = [];
-  let interrupted: string | undefined;
-  const interruption = io.stopSignal().then((s) => (interrupted = s));
   const started = io.clock.now();
-  const firstUs = chosen.reduce((m, c) => Math.min(m, c.startUs), Infinity);
-  /** Resolves at `at` (clock ms), or at once on an interruption (the timer is cleared). */
-  const waitUntil = (at: number): Promise<void> =>
-    new Promise((resolve) => {
-      const wait = at - io.clock.now();
-      if (wait <= 0) return resolve();
-      const id = io.clock.setTimer(wait, resolve);
-      void interruption.then(() => (io.clock.clearTimer(id), resolve()));
-    });
-  let index = 0;
+  const one = q.concurrency === 1 && !q.timeline;
+  let run: Awaited<ReturnType<typeof replayRun>>;
   try {
-    for (const batch of q.callId !== undefined ? [chosen] : batchesOf(chosen, REPLAY_BUDGET)) {
-      if (interrupted !== undefined) break;
-      const calls = q.callId !== undefined ? batch : await rescan(q, batch);
-      if (calls === undefined) {
-        io.err(`siprec replay: cannot read ${q.file} again`);
-        return ctx.setExit(EXIT.FAILURE);
-      }
-      const queue = calls.map((call) => ({ call, index: index++ }));
-      const runOne = async (call: CapturedCall, i: number, lateMs = 0): Promise<void> => {
+    run = await replayRun({
+      calls: chosen,
+      packetsKept: q.callId !== undefined,
+      scan,
+      rtpOnly: q.rtpOnly,
+      concurrency: q.concurrency,
+      timeline: q.timeline,
+      base,
+      interrupted: io.stopSignal(),
+      progressFor: (call, i) => {
+        if (!io.stderrIsTTY || !one) return undefined;
         const t0 = io.clock.now();
         const label = `${i + 1}/${chosen.length} ${call.callId}`;
-        const one = q.concurrency === 1 && !q.timeline;
-        const perCall = io.stderrIsTTY && one ? (done: number, total: number) => io.status(progressLine(label, done, total, io.clock.now() - t0)) : undefined;
-        const replayed = await replayCall(call, { ...base, interrupted: interruption, ...(perCall === undefined ? {} : { onProgress: perCall }) });
-        // More than 100 ms after its captured offset: say so (a memory batch or a slow set-up delayed it).
-        const r = lateMs > 100 ? { ...replayed, warnings: [...replayed.warnings, `started ${Math.round(lateMs)} ms after its place on the capture's timeline`] } : replayed;
-        results.push({ index: i, r });
+        return (done, total) => io.status(progressLine(label, done, total, io.clock.now() - t0));
+      },
+      onResult: (r, index) => {
+        results.push({ index, r });
         if (io.stderrIsTTY) io.status(one ? "" : progressLine(`${results.length}/${chosen.length} calls`, results.length, chosen.length, io.clock.now() - started));
         if (!q.json) printResult(ctx, r, target.uri);
-      };
-      if (q.timeline) {
-        // Each call starts at its offset in the capture (scaled by --speed), overlapping as it did.
-        await Promise.all(queue.map(async ({ call, index: i }) => {
-          const due = started + (call.startUs - firstUs) / 1000 / q.speed;
-          await waitUntil(due);
-          if (interrupted === undefined) await runOne(call, i, io.clock.now() - due);
-        }));
-      } else {
-        const worker = async (): Promise<void> => {
-          for (let next = queue.shift(); next !== undefined && interrupted === undefined; next = queue.shift()) await runOne(next.call, next.index);
-        };
-        await Promise.all(Array.from({ length: Math.min(q.concurrency, queue.length) }, worker));
-      }
-    }
+      },
+    });
   } finally {
     if (io.stderrIsTTY) io.status("");
-    await new Promise((r) => io.clock.setTimer(60, () => r(undefined)));
-    stack.close();
+    await stack.close();
   }
+  if (!run.ok) {
+    io.err(`siprec replay: ${q.file}: ${run.message}`);
+    return ctx.setExit(EXIT.FAILURE);
+  }
+  const interrupted = run.interrupted;
   const ordered = results.sort((a, b) => a.index - b.index).map((x) => x.r);
   if (q.json) {
     const calls = ordered.map((r) => ({ callId: r.callId, ok: r.ok, packetsReplayed: r.packetsReplayed, srs: r.report?.srs, reason: r.refused ?? r.report?.reason, warnings: [...r.warnings, ...(r.report?.warnings ?? [])], streams: r.report?.streams ?? [], figures: r.report?.figures ?? [] }));
@@ -145,13 +126,6 @@ export async function replayCalls(ctx: CliContext, q: ReplayRequest, target: Srs
   }
   if (interrupted !== undefined) io.err(`siprec replay: interrupted (${interrupted}) after ${ordered.length} of ${chosen.length} calls`);
   ctx.setExit(ordered.every((r) => r.ok) && first.damage === undefined && interrupted === undefined ? EXIT.OK : EXIT.FAILURE);
-}
-
-/** The batch's calls read again, this time with their packets. */
-async function rescan(q: ReplayRequest, batch: readonly CapturedCall[]): Promise<CapturedCall[] | undefined> {
-  const ids = new Set(batch.map((c) => c.callId));
-  const again = await scanCapture(q.file, { rtpOnly: q.rtpOnly, keep: (id) => ids.has(id) });
-  return again.ok ? again.calls.filter((c) => ids.has(c.callId)) : undefined;
 }
 
 function printResult(ctx: CliContext, r: ReplayResult, uri: string): void {

@@ -70,10 +70,24 @@ export class TransactionLayer {
   /** Peers and reasons already logged, so a flood of garbage is logged once (bounded). */
   readonly #logged = new Set<string>();
   #closed = false;
+  #bound = false;
 
   constructor(private readonly opts: LayerOptions) {
     this.#timers = opts.timers ?? DEFAULT_TIMERS;
     this.#log = opts.logger ?? silentLogger;
+  }
+
+  /**
+   * Makes `tu` the one transaction user of this layer (RFC 3261 §17: the TU
+   * above the transaction layer). A second one would silently take the first
+   * one's requests, ACKs and stray responses away, so binding twice throws.
+   */
+  bindUser(tu: { onRequest: TransactionLayer["onRequest"]; onAck: TransactionLayer["onAck"]; onStrayResponse: TransactionLayer["onStrayResponse"] }): void {
+    if (this.#bound) throw new Error("this transaction layer already has a transaction user (one UserAgent per SIP stack)");
+    this.#bound = true;
+    this.onRequest = tu.onRequest;
+    this.onAck = tu.onAck;
+    this.onStrayResponse = tu.onStrayResponse;
   }
 
   get size(): { clients: number; servers: number } {

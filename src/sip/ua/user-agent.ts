@@ -66,9 +66,11 @@ export class UserAgent {
   constructor(readonly o: UaOptions) {
     this.timers = o.timers ?? DEFAULT_TIMERS;
     this.log = o.logger ?? silentLogger;
-    o.layer.onRequest = (tx) => this.#onRequest(tx);
-    o.layer.onAck = (req) => this.#dialogFor(req)?.receiveAck(req);
-    o.layer.onStrayResponse = (res) => this.dialogForResponse(res)?.resendAck();
+    o.layer.bindUser({
+      onRequest: (tx) => this.#onRequest(tx),
+      onAck: (req) => this.#dialogFor(req)?.receiveAck(req),
+      onStrayResponse: (res) => this.dialogForResponse(res)?.resendAck(),
+    });
   }
 
   contact(p: TransportProtocol, peer?: Peer, user = "siprec"): string {

@@ -65,10 +65,3 @@ export function keysInClear(c: SessionConfig, srtp: boolean, first: Peer | undef
   if (!srtp || first === undefined || first.protocol === "tls") return undefined;
   return `SDES keys would go in clear over ${first.protocol.toUpperCase()} to ${name} (RFC 4568 §8.3 requires an encrypted signalling transport: use TLS)`;
 }
-
-/** Whether a refused INVITE moves on to the group's next server ([recording] failover_on). */
-export function failsOver(status: number, list: readonly (number | string)[]): boolean {
-  // Transport errors and timeouts always move on (RFC 3263 §4.3).
-  if (status === 408 || status === 503) return true;
-  return list.some((x) => x === status || (typeof x === "string" && x.length === 3 && x.endsWith("xx") && Math.floor(status / 100) === Number(x[0])));
-}

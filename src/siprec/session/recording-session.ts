@@ -14,7 +14,8 @@ import { SessionMetadata } from "./session-metadata.ts";
 import { PauseSignalling } from "./pause-signalling.ts";
 import type { SendKey } from "../srs-offer.ts";
 import { NegotiatedStreams } from "./negotiated-streams.ts";
-import { failsOver, initialOffer, keysInClear, readInitialAnswer } from "./initial-offer.ts";
+import { failsOver } from "./failover.ts";
+import { initialOffer, keysInClear, readInitialAnswer } from "./initial-offer.ts";
 import { type OurOffersContext, metadataUpdate, offerExchange } from "./our-offers.ts";
 import { type SrsRequestContext, SRC_ACCEPT, handleSrsRequest, takeAckAnswer } from "./srs-requests.ts";
 import { SrsLoss, type SrsLossEnd } from "./srs-loss.ts";
@@ -33,7 +34,7 @@ import { type Logger, silentLogger } from "../../lib/log.ts";
 /** How long the final metadata update may delay the BYE. */
 const STOP_UPDATE_MS = 2000;
 
-export { failsOver } from "./initial-offer.ts";
+export { failsOver } from "./failover.ts";
 export type { RecordingSessionOptions } from "./types.ts";
 
 export class RecordingSession {

@@ -3,8 +3,9 @@
  * answer (RFC 4568): ours protect what we send, the SRS's unprotect the
  * RTCP it sends back.
  */
-import { type CryptoSuite, isKnownSuite, parseInlineKey, splitKeySalt } from "../../sdp/crypto-attr.ts";
+import { type CryptoSuite, isKnownSuite, splitKeySalt } from "../../sdp/crypto-attr.ts";
 import { SrtpContext } from "../../rtp/srtp/context.ts";
+import { sdesContext } from "../../rtp/srtp/sdes.ts";
 import type { ActiveStream } from "./types.ts";
 
 export function sdesContexts(s: ActiveStream): { readonly outbound?: SrtpContext; readonly inbound?: SrtpContext } {
@@ -12,9 +13,6 @@ export function sdesContexts(s: ActiveStream): { readonly outbound?: SrtpContext
   const suite: CryptoSuite = s.sendKey.suite;
   const outbound = new SrtpContext({ suite, ...splitKeySalt(suite, s.sendKey.keySalt) });
   const crypto = s.outcome.crypto;
-  if (crypto === undefined || !isKnownSuite(crypto.suite)) return { outbound };
-  const theirSuite: CryptoSuite = crypto.suite;
-  const theirs = parseInlineKey(crypto.keyParams.split("|")[0] as string, theirSuite);
-  if (!theirs.ok) return { outbound };
-  return { outbound, inbound: new SrtpContext({ suite: theirSuite, ...splitKeySalt(theirSuite, theirs.value.keySalt) }) };
+  const inbound = crypto === undefined ? undefined : sdesContext(crypto.suite, crypto.keyParams);
+  return inbound?.ok === true ? { outbound, inbound: inbound.value } : { outbound };
 }

@@ -1,6 +1,6 @@
 /**
  * One captured call as a SIPREC recording, played with the capture's timing
- * through ReplayMediaDriver:
+ * through ReplayStreams:
  * - a plain call: metadata from its SIP (replay-metadata.ts), stream 1 the
  *   caller's audio and stream 2 the callee's; the flows of one speaker (a
  *   re-INVITE that moved the media) are one stream;
@@ -10,21 +10,21 @@
  * Streams in codecs an SRS offer cannot carry (not G.711/G.722) are left out
  * with a warning; a call with no replayable audio fails before any SIP.
  */
-import { ReplayMediaDriver, type ReplayStream } from "./replay-driver.ts";
+import { ReplayStreams, type ReplayStream } from "./replay-streams.ts";
 import { callViewOf, capturedTimeline } from "./replay-metadata.ts";
-import { decryptFlow } from "./captured-srtp.ts";
-import { type AppStack, openAppStack } from "../sip-stack.ts";
-import type { Clock } from "../../lib/clock.ts";
-import type { IdSource } from "../../lib/ids.ts";
-import type { CapturedCall, RtpFlow } from "../../pcap/calls.ts";
-import type { RecordingMetadata } from "../../siprec/metadata/model.ts";
-import type { Libxml } from "../../siprec/metadata/libxml.ts";
-import type { OfferCodec } from "../../siprec/offer.ts";
-import type { ClientTls } from "../../sip/transport.ts";
-import { RecordingSession } from "../../siprec/session/recording-session.ts";
-import type { SessionReport } from "../../siprec/session/types.ts";
-import { systemResolver } from "../../sip/dns-resolver.ts";
-import { locate } from "../../sip/ua/locate.ts";
+import { decryptFlow } from "../pcap/captured-srtp.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { IdSource } from "../lib/ids.ts";
+import type { CapturedCall, RtpFlow } from "../pcap/calls.ts";
+import type { RecordingMetadata } from "../siprec/metadata/model.ts";
+import type { Libxml } from "../siprec/metadata/libxml.ts";
+import type { OfferCodec } from "../siprec/offer.ts";
+import type { ClientTls } from "../sip/transport.ts";
+import type { SipStack } from "../sip/ua/stack-port.ts";
+import { DEFAULT_FAILOVER_ON } from "../siprec/session/failover.ts";
+import type { SrcNet } from "../siprec/session/net-port.ts";
+import { RecordingSession } from "../siprec/session/recording-session.ts";
+import type { SessionReport } from "../siprec/session/types.ts";
 
 export interface ReplayOptions {
   readonly srsUri: string;
@@ -44,7 +44,10 @@ export interface ReplayOptions {
   readonly localHost: string;
   readonly clock: Clock;
   readonly ids: IdSource;
-  readonly stack?: AppStack;
+  /** SIP stacks, RTP sockets and SRS location (platform/net.ts). */
+  readonly net: SrcNet;
+  /** One SIP stack for many calls; otherwise one is opened and closed here. */
+  readonly stack?: SipStack;
 }
 
 export interface ReplayResult {
@@ -101,6 +104,11 @@ export function streamsOf(call: CapturedCall, warnings: string[]): Map<string, R
   return new Map([...groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([label, fl]) => [label, merged(fl)]));
 }
 
+/** The SIP stack replays run on (one per call, or one shared by a run of calls). */
+export function openReplayStack(o: Pick<ReplayOptions, "net" | "localHost" | "transport" | "clock" | "ids" | "tls">): Promise<SipStack> {
+  return o.net.openStack({ role: "src", host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.tls === undefined ? {} : { tls: o.tls }) });
+}
+
 export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<ReplayResult> {
   const warnings: string[] = [];
   const flows = streamsOf(call, warnings);
@@ -119,8 +127,8 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
   const timeline = capturedTimeline(call, o.lib, labels, o.ids, warnings);
   let current = timeline?.initial;
   let updates: Promise<unknown> = Promise.resolve();
-  const stack = o.stack ?? (await openAppStack({ host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.tls === undefined ? {} : { tls: o.tls }) }));
-  const driver = new ReplayMediaDriver({ clock: o.clock, ids: o.ids, host: o.localHost, speed: o.speed, flows, ...(o.maxDurationMs === undefined ? {} : { maxDurationMs: o.maxDurationMs }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
+  const stack = o.stack ?? (await openReplayStack(o));
+  const driver = new ReplayStreams({ clock: o.clock, ids: o.ids, sockets: o.net.sockets, cname: `replay@${o.localHost}`, speed: o.speed, flows, ...(o.maxDurationMs === undefined ? {} : { maxDurationMs: o.maxDurationMs }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
     // The captured call's later metadata goes out as our partial updates at the same point of its timeline.
     cues: (timeline?.later ?? []).map((l) => ({ timeUs: l.timeUs, fire: () => {
       current = l.state;
@@ -132,8 +140,8 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
     ua: stack.ua,
     clock: o.clock,
     ids: o.ids,
-    config: { codecs, ptime: 20, telephoneEvent: true, rtcpMux: false, srtp: o.srtp, srtpSuites: o.srtpSuites ?? ["AES_CM_128_HMAC_SHA1_80"], transport: o.transport, failoverOn: [408, 420, 480, 488, "5xx", "6xx"], setupTimeoutMs: 10_000, inviteTimeoutMs: 8_000, fromUri: `sip:replay@${o.localHost}`, localAddress: o.localHost },
-    servers: [{ name: "srs", uri: o.srsUri, peers: async () => { const r = await locate(o.srsUri, o.transport, systemResolver); return r.ok ? r.value.map((p) => (o.tls === undefined ? p : { ...p, tls: o.tls })) : []; }, ...(o.credentials === undefined ? {} : { credentials: o.credentials }) }],
+    config: { codecs, ptime: 20, telephoneEvent: true, rtcpMux: false, srtp: o.srtp, srtpSuites: o.srtpSuites ?? ["AES_CM_128_HMAC_SHA1_80"], transport: o.transport, failoverOn: DEFAULT_FAILOVER_ON, setupTimeoutMs: 10_000, inviteTimeoutMs: 8_000, fromUri: `sip:replay@${o.localHost}`, localAddress: o.localHost },
+    servers: [{ name: "srs", uri: o.srsUri, peers: () => o.net.locate(o.srsUri, o.transport, o.tls), ...(o.credentials === undefined ? {} : { credentials: o.credentials }) }],
     media: driver,
     metadata: () => view,
     ...(current === undefined ? {} : { snapshot: () => current as RecordingMetadata }),
@@ -151,9 +159,6 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
     const report = session.state === "recording" || session.state === "paused" ? await session.stop() : session.report();
     return { callId: call.callId, ok: report.endedBy === "local", packetsReplayed: driver.sent, warnings, report };
   } finally {
-    if (o.stack === undefined) {
-      await new Promise((r) => setTimeout(r, 60));
-      stack.close();
-    }
+    if (o.stack === undefined) await stack.close();
   }
 }

@@ -1,7 +1,8 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { batchesOf, keptCost, scanCapture } from "./scan-capture.ts";
-import { FS_FIXTURES } from "../../../test/support/esl-fixtures.ts";
+import { scanCapture } from "./file-scan.ts";
+import { batchesOf, keptCost } from "../replay/batch.ts";
+import { FS_FIXTURES } from "../../test/support/esl-fixtures.ts";
 
 test("replay batches: calls grouped under the memory budget in capture order, a call bigger than the budget alone; a re-read keeps only the batch's packets", async () => {
   const scan = await scanCapture(join(FS_FIXTURES, "esl-tap-legs.pcap"), { rtpOnly: false, keep: () => false });

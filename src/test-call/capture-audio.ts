@@ -5,11 +5,11 @@
  * as silence) from the captured G.711 payloads, SRTP decrypted with the
  * captured keys; at most MAX_SECONDS of it.
  */
-import { Timeline } from "../../media/timeline.ts";
-import type { CapturedCall, RtpFlow } from "../../pcap/calls.ts";
-import { parseRtp } from "../../rtp/packet.ts";
-import { decryptFlow } from "../replay/captured-srtp.ts";
-import { scanCapture } from "../replay/scan-capture.ts";
+import { Timeline } from "../media/timeline.ts";
+import type { CapturedCall, RtpFlow } from "../pcap/calls.ts";
+import type { Scan } from "../pcap/capture-scan.ts";
+import { decryptFlow } from "../pcap/captured-srtp.ts";
+import { parseRtp } from "../rtp/packet.ts";
 
 const MAX_SECONDS = 600;
 
@@ -39,14 +39,15 @@ function direction(flows: readonly RtpFlow[]): Int16Array | string {
   return t.pcm();
 }
 
-export async function captureAudio(file: string, callId: string | undefined): Promise<Outcome> {
-  const found = await scanCapture(file, { rtpOnly: false, keep: () => false });
+/** `file` names the capture in messages; `scan` reads it (pcap/file-scan.ts). */
+export async function captureAudio(file: string, scan: Scan, callId: string | undefined): Promise<Outcome> {
+  const found = await scan({ rtpOnly: false, keep: () => false });
   if (!found.ok) return { ok: false, message: found.message };
   const fits = (c: CapturedCall): boolean => c.flows.some((f) => f.speaker === "caller" && playable(f)) && c.flows.some((f) => f.speaker === "callee" && playable(f));
   const call = callId === undefined ? found.calls.find(fits) : found.calls.find((c) => c.callId === callId);
   if (call === undefined) return { ok: false, message: callId === undefined ? `${file}: no call with G.711 audio both ways` : `${file}: no call ${JSON.stringify(callId)} (see siprec replay --list)` };
   if (!fits(call)) return { ok: false, message: `${file}: call ${call.callId} has no G.711 audio both ways` };
-  const again = await scanCapture(file, { rtpOnly: false, keep: (id) => id === call.callId });
+  const again = await scan({ rtpOnly: false, keep: (id) => id === call.callId });
   const kept = again.ok ? again.calls.find((c) => c.callId === call.callId) : undefined;
   if (kept === undefined) return { ok: false, message: `${file}: cannot read the call again` };
   const side = (s: "caller" | "callee") => direction(kept.flows.filter((f) => f.speaker === s && playable(f)));

@@ -7,14 +7,14 @@
  */
 import type { Clock, TimerId } from "../lib/clock.ts";
 
-export interface PacerOptions {
+export interface FramePacerOptions {
   readonly clock: Clock;
   readonly ptimeMs: number;
   /** Frames sent at once after a stall before skipping (default 5). */
   readonly maxBurst?: number;
 }
 
-export class Pacer {
+export class FramePacer {
   #n = 0;
   #start = 0;
   #timer?: TimerId;
@@ -22,7 +22,7 @@ export class Pacer {
   skipped = 0;
 
   constructor(
-    private readonly o: PacerOptions,
+    private readonly o: FramePacerOptions,
     /** Called for each due frame with its index and ideal time; return false to stop. */
     private readonly tick: (n: number, dueMs: number) => boolean | void,
   ) {}

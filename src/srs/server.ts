@@ -7,36 +7,33 @@
  * Fault options make it a test peer (--reject, --bye-after,
  * --request-snapshot-after).
  */
-import { join } from "node:path";
 import { Recording } from "./recording.ts";
-import { markInterrupted } from "./interrupted.ts";
-import { openAppStack } from "../sip-stack.ts";
-import type { Clock, TimerId } from "../../lib/clock.ts";
-import type { IdSource } from "../../lib/ids.ts";
-import { type Logger, silentLogger } from "../../lib/log.ts";
-import { openRtpSocket, openToolRtpPair } from "../../rtp/udp-socket.ts";
-import { parseSdp } from "../../sdp/parse.ts";
-import { serializeSdp } from "../../sdp/serialize.ts";
-import type { Sdp } from "../../sdp/types.ts";
-import { splitRecordingBody } from "../../siprec/body.ts";
-import type { Libxml } from "../../siprec/metadata/libxml.ts";
-import { buildSrsAnswer, srsOfferFor } from "../../siprec/srs-answer.ts";
+import type { RecordingSink } from "./recording-sink.ts";
+import { type SrsReport, markedInterrupted } from "./report.ts";
+import type { Clock, TimerId } from "../lib/clock.ts";
+import type { IdSource } from "../lib/ids.ts";
+import { type Logger, silentLogger } from "../lib/log.ts";
+import { rtcpDelayMs } from "../rtp/rtcp-interval.ts";
+import { type RtpSocketPort, type RtpStreamSockets, closeStream } from "../rtp/rtp-socket-port.ts";
+import { parseSdp } from "../sdp/parse.ts";
+import { serializeSdp } from "../sdp/serialize.ts";
+import type { Sdp } from "../sdp/types.ts";
+import { splitRecordingBody } from "../siprec/body.ts";
+import type { Libxml } from "../siprec/metadata/libxml.ts";
+import { buildSrsAnswer, srsOfferFor } from "../siprec/srs-answer.ts";
 import { type InDialogContext, onClientAck, onClientRequest, takeClientAnswer } from "./in-dialog.ts";
-import { header } from "../../sip/message/headers.ts";
-import { serializeMessage } from "../../sip/message/serialize.ts";
-import { TransactionLayer } from "../../sip/transaction/layer.ts";
-import type { SipTransport, TransportProtocol } from "../../sip/transport.ts";
-import type { DialogSession } from "../../sip/ua/dialog-session.ts";
-import { type IncomingInvite, UserAgent } from "../../sip/ua/user-agent.ts";
-import { validateBytes } from "../../validate/validate.ts";
+import { header } from "../sip/message/headers.ts";
+import { serializeMessage } from "../sip/message/serialize.ts";
+import type { TransportProtocol } from "../sip/transport.ts";
+import type { DialogSession } from "../sip/ua/dialog-session.ts";
+import type { SipStack } from "../sip/ua/stack-port.ts";
+import type { IncomingInvite } from "../sip/ua/user-agent.ts";
+import { validateBytes } from "../validate/validate.ts";
 
-export interface SrsServerOptions {
+/** What the SRS does with recordings (the engine's options; where it listens and writes is open-srs.ts's). */
+export interface SrsBehaviour {
+  /** Our address in the SDP answers (c=) and the RTCP CNAME. */
   readonly host: string;
-  readonly port: number;
-  readonly transports: readonly ("udp" | "tcp" | "tls")[];
-  /** PEM certificate and key for TLS (listening on port + 1 when TCP or UDP use port). */
-  readonly tls?: { readonly cert: string; readonly key: string };
-  readonly dir: string;
   readonly lenient: boolean;
   readonly reject?: number;
   readonly byeAfterMs?: number;
@@ -61,6 +58,16 @@ export interface SrsServerOptions {
   readonly logger?: Logger;
 }
 
+/** The SRS's ports: its SIP stack (role "srs"), RTP sockets for the answered streams, where recordings go. */
+export interface SrsPorts {
+  readonly stack: SipStack;
+  readonly sockets: RtpSocketPort;
+  readonly sink: RecordingSink;
+}
+
+/** The body types an SRS accepts (RFC 7866 §9: SDP and the recording metadata). */
+export const SRS_ACCEPT = ["application/sdp", "application/rs-metadata+xml", "application/rs-metadata"] as const;
+
 const SNAPSHOT_REQUEST = '<?xml version="1.0" encoding="UTF-8"?>\n<requestsnapshot xmlns="urn:ietf:params:xml:ns:recording:1">\n  <requestreason xml:lang="en">siprec srs test request</requestreason>\n</requestsnapshot>\n';
 
 function statusFor(rule: string): number {
@@ -70,46 +77,42 @@ function statusFor(rule: string): number {
 }
 
 export class SrsServer {
-  onRecordingDone: (report: Record<string, unknown>) => void = () => {};
-  readonly finished: Record<string, unknown>[] = [];
+  onRecordingDone: (report: SrsReport) => void = () => {};
+  readonly finished: SrsReport[] = [];
   readonly #active = new Map<Recording, { session: DialogSession; timers: TimerId[] }>();
   readonly #log: Logger;
 
-  private constructor(
-    private readonly o: SrsServerOptions,
-    readonly ua: UserAgent,
-    private readonly layer: TransactionLayer,
-    readonly transports: ReadonlyMap<TransportProtocol, SipTransport>,
+  constructor(
+    private readonly o: SrsBehaviour,
+    private readonly ports: SrsPorts,
   ) {
     this.#log = o.logger ?? silentLogger;
-    ua.onInvite = (inv) => void this.#onInvite(inv).catch((e: unknown) => {
+    // Recordings an earlier run left unfinished (killed): marked interrupted, so nobody takes a cut one for whole.
+    ports.sink.unfinished((r, folder) => {
+      const marked = markedInterrupted(r, o.clock.wallNow());
+      if (marked !== undefined) this.#log.warn("recording left unfinished by an earlier run: marked interrupted", { folder, writtenAt: r.writtenAt });
+      return marked;
+    });
+    ports.stack.ua.onInvite = (inv) => void this.#onInvite(inv).catch((e: unknown) => {
       this.#log.error("srs failed to handle an INVITE", { error: e });
       inv.reject({ status: 500 });
     });
   }
 
-  static async start(o: SrsServerOptions): Promise<SrsServer> {
-    const stack = await openAppStack({
-      host: o.host,
-      listenPort: o.port,
-      protocols: o.transports,
-      clock: o.clock,
-      ids: o.ids,
-      contactParams: ";+sip.srs",
-      ...(o.tls === undefined ? {} : { tls: { cert: o.tls.cert, key: o.tls.key } }),
-      ...(o.logger === undefined ? {} : { logger: o.logger }),
-    });
-    markInterrupted(o.dir, o.clock.wallNow(), o.logger ?? silentLogger);
-    const ua = new UserAgent({ layer: stack.layer, clock: o.clock, ids: o.ids, local: (p) => stack.transports.get(p)?.local ?? { host: o.host, port: o.port }, contactParams: ";+sip.srs", supported: ["siprec", "timer"], accept: ["application/sdp", "application/rs-metadata+xml", "application/rs-metadata"], userAgent: "siprec-srs", ...(o.logger === undefined ? {} : { logger: o.logger }) });
-    return new SrsServer(o, ua, stack.layer, stack.transports);
+  get ua(): SipStack["ua"] {
+    return this.ports.stack.ua;
+  }
+
+  get transports(): SipStack["transports"] {
+    return this.ports.stack.transports;
   }
 
   get port(): number {
-    return [...this.transports.values()][0]?.local.port ?? 0;
+    return [...this.ports.stack.transports.values()][0]?.local.port ?? 0;
   }
 
   portOf(p: TransportProtocol): number | undefined {
-    return this.transports.get(p)?.local.port;
+    return this.ports.stack.portOf(p);
   }
 
   async #onInvite(inv: IncomingInvite): Promise<void> {
@@ -130,47 +133,40 @@ export class SrsServer {
     if (!offer.ok) return inv.reject({ status: 488, reason: `bad SDP: ${offer.error.message}` });
     const callId = header(req, "call-id") ?? "unknown";
     const started = this.o.clock.wallNow();
-    const folder = join(this.o.dir, `${new Date(started).toISOString().replace(/[:.]/g, "-")}-${callId.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 60)}`);
+    const folder = this.ports.sink.folder(`${new Date(started).toISOString().replace(/[:.]/g, "-")}-${callId.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 60)}`);
     const rec = new Recording(folder, callId, started);
     rec.warnings.push(...findings.map((f) => `${f.severity} [${f.rule}] ${f.message}`));
     if (body.value.metadata !== undefined) rec.addMetadata(body.value.metadata);
     rec.event("INVITE received", started);
-    // A socket per offered label; the answer decides which stay open.
     // A socket per offered label (and one for its RTCP unless rtcp-mux); the answer decides which stay open.
-    const sockets = new Map<string, Awaited<ReturnType<typeof openRtpSocket>>>();
-    const rtcpSockets = new Map<string, Awaited<ReturnType<typeof openRtpSocket>>>();
-    const handlers = new Map<string, (d: Uint8Array) => void>();
-    const rtcpHandlers = new Map<string, (d: Uint8Array) => void>();
+    const sockets = new Map<string, RtpStreamSockets>();
+    const handlers = new Map<string, { rtp: (d: Uint8Array) => void; rtcp: (d: Uint8Array) => void }>();
     try {
       for (const [i, m] of offer.value.media.entries()) {
         if (m.port === 0) continue;
         const label = m.label ?? String(i + 1);
-        const onRtp = (d: Uint8Array) => handlers.get(label)?.(d);
-        const onRtcp = (d: Uint8Array) => rtcpHandlers.get(label)?.(d);
         // Even RTP port, RTCP on the odd one above (RFC 3550 §11), as the client's own streams.
-        const pair = m.rtcpMux ? undefined : await openToolRtpPair({ host: this.o.host, onRtp, onRtcp });
-        sockets.set(label, pair?.rtp ?? (await openRtpSocket({ host: this.o.host, port: 0, onPacket: onRtp })));
-        if (pair !== undefined) rtcpSockets.set(label, pair.rtcp);
+        const pair = await this.ports.sockets.open({ rtcpMux: m.rtcpMux, onRtp: (d) => handlers.get(label)?.rtp(d), onRtcp: (d) => handlers.get(label)?.rtcp(d) });
+        if (pair === undefined) throw new Error(`no free RTP port for label ${label} (${this.ports.sockets.inUse} in use)`);
+        sockets.set(label, pair);
       }
     } catch (e) {
       // No port for one label: what the others took goes back before the 500.
-      for (const x of [...sockets.values(), ...rtcpSockets.values()]) x.close();
+      for (const x of sockets.values()) closeStream(x);
       throw e;
     }
-    const portsOf = (m: typeof sockets) => new Map([...m].map(([l, s]) => [l, s.port]));
-    const answer = buildSrsAnswer(offer.value, portsOf(sockets), this.o.host, this.o.ids, portsOf(rtcpSockets));
+    const rtpPorts = new Map([...sockets].map(([l, s]) => [l, s.rtp.port]));
+    const rtcpPorts = new Map([...sockets].flatMap(([l, s]) => (s.rtcp === undefined ? [] : [[l, s.rtcp.port] as const])));
+    const answer = buildSrsAnswer(offer.value, rtpPorts, this.o.host, this.o.ids, rtcpPorts);
     for (const a of answer.streams) {
       const sock = sockets.get(a.label);
-      const rtcpSock = rtcpSockets.get(a.label);
       if (!a.accepted || sock === undefined) {
-        sock?.close();
-        rtcpSock?.close();
+        if (sock !== undefined) closeStream(sock);
         rec.warnings.push(`label ${a.label} rejected: ${a.reason ?? ""}`);
         continue;
       }
-      const s = rec.addStream(a, sock, { ourSsrc: this.o.ids.uint32(), cname: `siprec-srs@${this.o.host}`, ...(rtcpSock === undefined ? {} : { socket: rtcpSock }) });
-      handlers.set(a.label, (d) => rec.receive(s, d, this.o.clock.wallNow()));
-      rtcpHandlers.set(a.label, (d) => rec.receiveRtcp(s, d, this.o.clock.wallNow()));
+      const s = rec.addStream(a, sock, { ourSsrc: this.o.ids.uint32(), cname: `siprec-srs@${this.o.host}` });
+      handlers.set(a.label, { rtp: (d) => rec.receive(s, d, this.o.clock.wallNow()), rtcp: (d) => rec.receiveRtcp(s, d, this.o.clock.wallNow()) });
     }
     const notReady = this.o.answerInactiveForMs !== undefined;
     const current: Sdp = notReady ? { ...answer.sdp, media: answer.sdp.media.map((m) => (m.port === 0 ? m : { ...m, direction: "inactive" })) } : answer.sdp;
@@ -195,14 +191,13 @@ export class SrsServer {
       timers.push(id);
     };
     flush();
-    // RFC 3550 §6.3.1: reports at a randomized interval (0.5 to 1.5 times the deterministic one);
-    // §6.2: "the initial RTCP packet ... [uses] half the minimum interval", so the first comes sooner.
+    // RFC 3550 §6.3.1 / §6.2: randomized intervals, the first one sooner (rtcp-interval.ts).
     let first = true;
     const rtcpUntil = this.o.stopRtcpAfterMs === undefined ? Infinity : this.o.clock.now() + this.o.stopRtcpAfterMs;
     const report = (): void => {
-      const t = (this.o.rtcpIntervalMs ?? 5000) / (first ? 2 : 1);
+      const delay = rtcpDelayMs(this.o.ids, this.o.rtcpIntervalMs, first);
       first = false;
-      const id = this.o.clock.setTimer(Math.round(t * (0.5 + (this.o.ids.uint32() % 10_001) / 10_000)), () => {
+      const id = this.o.clock.setTimer(delay, () => {
         timers.splice(timers.indexOf(id), 1);
         if (!this.#active.has(rec)) return;
         if (this.o.clock.now() >= rtcpUntil) return void rec.event("RTCP stopped (--stop-rtcp-after)", this.o.clock.wallNow());
@@ -259,11 +254,10 @@ export class SrsServer {
     rec.event(by === "client" ? "BYE received" : "ended", this.o.clock.wallNow());
     const report = rec.finish(this.o.clock.wallNow(), by);
     this.finished.push(report);
-    this.#log.info("recording written", { folder: rec.dir, streams: (report["streams"] as unknown[]).length });
+    this.#log.info("recording written", { folder: rec.folder.path, streams: report.streams.length });
     this.onRecordingDone(report);
   }
 
-  /** Ends open recordings, writes them, closes the listeners. */
   /**
    * Ends open recordings, writes them, closes the listeners. The BYEs go out
    * together and are waited for at most 2 s: a client that vanished must not
@@ -275,7 +269,6 @@ export class SrsServer {
     const byes = Promise.all(open.map(([, a]) => a.session.bye()));
     await Promise.race([byes, new Promise((r) => this.o.clock.setTimer(2000, () => r(undefined)))]);
     for (const [rec] of open) this.#finish(rec, "srs");
-    this.layer.close();
-    for (const t of this.transports.values()) t.close();
+    await this.ports.stack.close();
   }
 }

@@ -14,18 +14,19 @@
  *   never a final response (a stalled recorder, for tests).
  */
 import type { Recording } from "./recording.ts";
-import type { Libxml } from "../../siprec/metadata/libxml.ts";
-import { parseSdp } from "../../sdp/parse.ts";
-import { serializeSdp } from "../../sdp/serialize.ts";
-import type { Sdp } from "../../sdp/types.ts";
-import { type CryptoSuite, isKnownSuite } from "../../sdp/crypto-attr.ts";
-import { splitRecordingBody } from "../../siprec/body.ts";
-import { answerSrsReoffer, srsOfferFor } from "../../siprec/srs-answer.ts";
-import { header } from "../../sip/message/headers.ts";
-import { serializeMessage } from "../../sip/message/serialize.ts";
-import type { SipMessage, SipRequest } from "../../sip/message/types.ts";
-import type { IncomingDialogRequest } from "../../sip/ua/dialog-session.ts";
-import { validateBytes } from "../../validate/validate.ts";
+import { closeStream } from "../rtp/rtp-socket-port.ts";
+import type { Libxml } from "../siprec/metadata/libxml.ts";
+import { parseSdp } from "../sdp/parse.ts";
+import { serializeSdp } from "../sdp/serialize.ts";
+import type { Sdp } from "../sdp/types.ts";
+import { type CryptoSuite, isKnownSuite } from "../sdp/crypto-attr.ts";
+import { splitRecordingBody } from "../siprec/body.ts";
+import { answerSrsReoffer, srsOfferFor } from "../siprec/srs-answer.ts";
+import { header } from "../sip/message/headers.ts";
+import { serializeMessage } from "../sip/message/serialize.ts";
+import type { SipMessage, SipRequest } from "../sip/message/types.ts";
+import type { IncomingDialogRequest } from "../sip/ua/dialog-session.ts";
+import { validateBytes } from "../validate/validate.ts";
 
 export interface InDialogState {
   /** Our SDP as last sent. */
@@ -131,8 +132,7 @@ function apply(c: InDialogContext, streams: readonly { label: string; state: "re
     const st = rec.streams.get(s.label);
     if (st === undefined) continue;
     if (s.state === "rejected" && st.state !== "rejected") {
-      st.socket.close();
-      st.rtcpSocket?.close();
+      closeStream(st.sockets);
     }
     st.state = s.state;
     if (s.crypto !== undefined && isKnownSuite(s.crypto.suite) && st.srtp !== undefined && s.crypto.keyParams !== st.keyParams) rec.rekey(st, s.crypto.suite as CryptoSuite, s.crypto.keyParams);

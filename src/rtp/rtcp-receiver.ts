@@ -1,18 +1,18 @@
 /**
- * The reference SRS's RTCP for one received stream, as an RTP receiver
- * (RFC 3550 §6): Sender Reports in (SRTCP-unprotected when the stream is
+ * RTCP for one received stream, as an RTP receiver (the reference SRS
+ * uses it per label; rtcp-reporter.ts is the sender side) (RFC 3550 §6): Sender Reports in (SRTCP-unprotected when the stream is
  * keyed), and Receiver Reports out — a report block with loss, jitter and
  * LSR/DLSR about the client's SSRC plus an SDES CNAME (§6.1: "each compound
  * RTCP packet MUST include a report packet and an SDES packet with a CNAME"),
  * SRTCP-protected with our key (RFC 3711 §3.4: SRTCP is mandatory with SRTP).
  */
-import { SDES_CNAME, parseRtcpCompound, serializeRtcpCompound } from "../../rtp/rtcp.ts";
-import type { RtpPacket } from "../../rtp/packet.ts";
-import { ReceiverStats } from "../../rtp/receiver-stats.ts";
-import type { SrtpContext } from "../../rtp/srtp/context.ts";
-import type { RtpEndpoint } from "../../rtp/udp-socket.ts";
+import { SDES_CNAME, parseRtcpCompound, serializeRtcpCompound } from "./rtcp.ts";
+import type { RtpPacket } from "./packet.ts";
+import { ReceiverStats } from "./receiver-stats.ts";
+import type { SrtpContext } from "./srtp/context.ts";
+import type { RtpEndpoint } from "./rtp-socket-port.ts";
 
-export interface StreamRtcpOptions {
+export interface RtcpReceiverOptions {
   readonly ourSsrc: number;
   readonly cname: string;
   /** The socket our reports leave from (the RTCP socket, or the RTP one with rtcp-mux). */
@@ -23,7 +23,18 @@ export interface StreamRtcpOptions {
   readonly unprotect?: SrtpContext;
 }
 
-export class StreamRtcp {
+/** What one received stream's RTCP showed (the reference SRS's report.json "rtcp"). */
+export type RtcpReceiverFigures = {
+  readonly to: string;
+  readonly rtcpReceived: number;
+  readonly senderReports: number;
+  readonly receiverReportsSent: number;
+  readonly rtcpRejected: number;
+  readonly lost: number;
+  readonly jitterMs: number;
+};
+
+export class RtcpReceiver {
   readonly stats = new ReceiverStats(8000);
   /** The client's SSRC (the latest RTP seen). */
   senderSsrc: number | undefined;
@@ -32,7 +43,7 @@ export class StreamRtcp {
   receiverReportsSent = 0;
   rejected = 0;
 
-  constructor(private readonly o: StreamRtcpOptions) {}
+  constructor(private readonly o: RtcpReceiverOptions) {}
 
   rtp(pkt: RtpPacket, arrivalMs: number, isEvent: boolean): void {
     this.senderSsrc = pkt.ssrc;
@@ -78,7 +89,7 @@ export class StreamRtcp {
     this.receiverReportsSent++;
   }
 
-  figures(): Record<string, number | string> {
+  figures(): RtcpReceiverFigures {
     return { to: `${this.o.to.address}:${this.o.to.port}`, rtcpReceived: this.received, senderReports: this.senderReports, receiverReportsSent: this.receiverReportsSent, rtcpRejected: this.rejected, lost: this.stats.lost, jitterMs: Math.round(this.stats.jitterMs * 100) / 100 };
   }
 }

@@ -8,14 +8,14 @@
  *   partial update applied to the state before it, re-targeted to the new
  *   recording (retarget.ts).
  */
-import type { IdSource } from "../../lib/ids.ts";
-import type { CapturedCall } from "../../pcap/calls.ts";
-import type { Libxml } from "../../siprec/metadata/libxml.ts";
-import { type RecordingMetadata, metadataTime, newMetadataId } from "../../siprec/metadata/model.ts";
-import { parseMetadataXml } from "../../siprec/metadata/parse.ts";
-import { MetadataRetargeter, applyUpdate } from "../../siprec/metadata/retarget.ts";
-import { type CallView, buildExtensionData } from "../../siprec/metadata/snapshot.ts";
-import { parseNameAddr } from "../../sip/message/name-addr.ts";
+import type { IdSource } from "../lib/ids.ts";
+import type { CapturedCall } from "../pcap/calls.ts";
+import type { Libxml } from "../siprec/metadata/libxml.ts";
+import { type RecordingMetadata, metadataTime, newMetadataId } from "../siprec/metadata/model.ts";
+import { parseMetadataXml } from "../siprec/metadata/parse.ts";
+import { MetadataRetargeter, applyUpdate } from "../siprec/metadata/retarget.ts";
+import { type CallView, buildExtensionData } from "../siprec/metadata/snapshot.ts";
+import { parseNameAddr } from "../sip/message/name-addr.ts";
 
 /** Where the Session-ID of a replayed call goes (the daemon's default extension namespace). */
 export const REPLAY_EXTENSION_NS = "urn:x-siprec:extension:1";

@@ -1,0 +1,112 @@
+/**
+ * replay's packet source: each captured flow is played into the forker at
+ * its original inter-packet timing (capture-pacer.ts), in front of the
+ * outbound streams. The forker sees the capture's own clock (the capture
+ * time of the packet it is handed), so the SRS streams keep the call's real
+ * timeline at any speed: gaps stay gaps, nothing is squeezed. Original
+ * payloads go out (PCMU↔PCMA transcoded when the SRS chose the other),
+ * with our own SSRC/sequence, SRTP when negotiated, RTCP sender reports.
+ */
+import { Forker } from "../rtp/forker.ts";
+import type { RtpSocketPort } from "../rtp/rtp-socket-port.ts";
+import { OutboundStreams } from "../siprec/session/outbound-streams.ts";
+import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../siprec/session/types.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { IdSource } from "../lib/ids.ts";
+import type { KeptPacket } from "../pcap/rtp-flow.ts";
+import { CapturePacer, type CapturePacerOptions } from "./capture-pacer.ts";
+
+/** What is replayed on one label: the packets of one or more captured flows, in capture order. */
+export interface ReplayStream {
+  readonly codec: string;
+  readonly clockRate: number;
+  readonly telephoneEventPt: number | undefined;
+  readonly kept: readonly KeptPacket[];
+}
+
+export interface ReplayStreamsOptions extends Omit<CapturePacerOptions, "clock"> {
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly sockets: RtpSocketPort;
+  readonly cname: string;
+  /** Flows by label: "1" the caller's audio, "2" the callee's. */
+  readonly flows: ReadonlyMap<string, ReplayStream>;
+}
+
+export class ReplayStreams implements MediaDriver {
+  readonly #forker: Forker;
+  readonly #streams: OutboundStreams;
+  readonly #pacer: CapturePacer;
+  #captureMs = 0;
+  #group = "";
+  #playing = false;
+  /** Resolves when every packet has been handed to the forker (or the replay was stopped). */
+  readonly finished: Promise<void>;
+
+  constructor(private readonly o: ReplayStreamsOptions) {
+    // The forker numbers packets on the capture's clock, not the replay's.
+    const captureClock: Clock = { now: () => this.#captureMs, wallNow: () => o.clock.wallNow(), setTimer: (ms, fire) => o.clock.setTimer(ms, fire), clearTimer: (id) => o.clock.clearTimer(id) };
+    const forker = new Forker({ clock: captureClock, ids: o.ids });
+    this.#forker = forker;
+    this.#pacer = new CapturePacer(o);
+    this.finished = this.#pacer.finished;
+    this.#streams = new OutboundStreams({
+      clock: o.clock,
+      ids: o.ids,
+      forker,
+      sockets: o.sockets,
+      cname: o.cname,
+      ptimeMs: 20,
+      rtcpMux: false,
+      // Captured telephone-events go out as they were.
+      dtmf: "forward",
+      outputId: (label) => label,
+      inputFor: (label) => {
+        const flow = o.flows.get(label);
+        if (flow === undefined) return false;
+        forker.removeInput(label);
+        forker.addInput({ id: label, codec: flow.codec, clockRate: flow.clockRate, ...(flow.telephoneEventPt === undefined ? {} : { telephoneEventPt: flow.telephoneEventPt }) });
+        return true;
+      },
+      onRemoved: (label) => forker.removeInput(label),
+    });
+  }
+
+  get sent(): number {
+    return this.#pacer.sent;
+  }
+
+  prepare(labels: readonly string[]): Promise<LocalStream[]> {
+    return this.#streams.prepare(labels);
+  }
+
+  start(streams: readonly ActiveStream[], group: string): void {
+    this.#group = group;
+    this.#streams.apply(streams, group);
+    if (this.#playing) return;
+    this.#playing = true;
+    const packets = this.#streams.current.flatMap((s) => (this.o.flows.get(s.local.label)?.kept ?? []).map((p) => ({ label: s.local.label, ...p })));
+    this.#pacer.play(packets, (p) => {
+      this.#captureMs = p.timeUs / 1000;
+      this.#forker.receive(p.label, p.bytes);
+    });
+  }
+
+  gate(open: boolean): void {
+    this.#forker.setGate(this.#group, open);
+  }
+
+  /** Ends the replay early (the operator interrupted it): no more packets, `finished` resolves. */
+  interrupt(): void {
+    this.#pacer.stop();
+  }
+
+  stop(): StreamFigures[] {
+    this.#pacer.stop();
+    return this.#streams.stop();
+  }
+
+  release(local: readonly LocalStream[]): void {
+    this.#streams.release(local);
+  }
+}
