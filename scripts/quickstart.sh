@@ -10,7 +10,7 @@ rec="$ROOT/recordings"
 mkdir -p "$rec"
 log="$(mktemp)"
 echo "==> dist/siprec srs --listen 127.0.0.1:5070 --dir recordings   (in the background)"
-dist/siprec srs --listen 127.0.0.1:5070 --dir "$rec" --duration 60 --log-level warn >"$log" 2>&1 &
+dist/siprec srs --listen 127.0.0.1:5070 --dir "$rec" --stop-after 60 --log-level warn >"$log" 2>&1 &
 srs=$!
 trap 'kill -INT $srs 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do grep -q "listening" "$log" && break; sleep 0.1; done

@@ -85,7 +85,7 @@ describe("dist/siprec", () => {
     for (const [flags, what] of [[["--answer-inactive-for", "1"], "ready: recvonly"], [["--session-expires", "90", "--refresher", "uac"], ""]] as const) {
       const rec = join(TMP, `rec-fault-${flags[0].slice(2)}`);
       const port = 20000 + Math.floor(Math.random() * 20000);
-      const srs = Bun.spawn([BIN, "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", rec, "--duration", "20", ...flags], { stdout: "pipe", stderr: "pipe" });
+      const srs = Bun.spawn([BIN, "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", rec, "--stop-after", "20", ...flags], { stdout: "pipe", stderr: "pipe" });
       const reader = srs.stdout.getReader();
       let out = "";
       while (!out.includes("listening")) out += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array());

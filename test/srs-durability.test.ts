@@ -54,7 +54,7 @@ describe("siprec srs killed mid-recording", () => {
     }
     expect(tones).toEqual([440, 880]);
     // The next run finds the cut recording and says so, in the report and the log.
-    const again = await startSrs(dir, port + 1, ["--duration", "1"]);
+    const again = await startSrs(dir, port + 1, ["--stop-after", "1"]);
     const err = await new Response(again.stderr).text();
     await again.exited;
     const marked = JSON.parse(readFileSync(join(folder, "report.json"), "utf8"));

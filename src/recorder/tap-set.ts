@@ -12,6 +12,7 @@
  * numbering). A replacement that fails is retried the same way, never
  * failing a recording that is already up; `lost` reports giving up.
  */
+import { type Backoff, backoffMs } from "../lib/backoff.ts";
 import { labelOfTap } from "./call-metadata.ts";
 import type { TimerId } from "../lib/clock.ts";
 import { uuidV4 } from "../lib/ids.ts";
@@ -20,7 +21,8 @@ import { type TapDirection, originateOutcome, tapOriginateCommand } from "./tap-
 import type { StreamMode } from "./triggers.ts";
 
 const MAX_RESTORES = 5;
-const RESTORE_BASE_MS = 500;
+/** 0.5 s, 1 s, 2 s ... before a tap leg is originated again. */
+const RESTORE_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
 
 interface Leg {
   readonly direction: TapDirection;
@@ -191,7 +193,7 @@ export class TapSet {
     }
     const attempt = ++this.#restores;
     // Waiting first also lets a hangup that ended the legs with the call arrive and cancel this.
-    const id = this.d.clock.setTimer(RESTORE_BASE_MS * 2 ** (attempt - 1), () => {
+    const id = this.d.clock.setTimer(backoffMs(RESTORE_BACKOFF, attempt - 1), () => {
       this.#restoreTimers.delete(id);
       const at = this.#legs.indexOf(leg);
       if (at < 0) return; // dropped or forgotten meanwhile (the call ended, a pause detached the taps)

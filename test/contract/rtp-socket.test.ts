@@ -1,5 +1,7 @@
-import { expect, test } from "bun:test";
-import { openOnFreePort, openRtpPair, openRtpSocket } from "../../src/rtp/udp-socket.ts";
+import { describe, expect, test } from "bun:test";
+import { openOnFreePort, openRtpPair, openRtpSocket, udpRtpSockets } from "../../src/rtp/udp-socket.ts";
+import { closeStream, isRtcp } from "../../src/rtp/rtp-socket-port.ts";
+import { MemoryRtpNetwork } from "../support/memory-rtp.ts";
 import { PortAllocator } from "../../src/rtp/port-allocator.ts";
 
 test("RTP sockets on 127.0.0.1: a burst sent in one turn arrives whole (sendMany batching)", async () => {
@@ -51,3 +53,51 @@ test("RTP/RTCP pairs: even RTP and the odd port above it, a pair with either por
   blocker.close();
   expect(alloc.inUse).toBe(0);
 });
+
+/** The RTP socket port's contract, on real UDP and on the in-memory network. */
+for (const [name, make] of [
+  ["UDP", () => udpRtpSockets("127.0.0.1")],
+  ["memory", () => new MemoryRtpNetwork().sockets],
+] as const) {
+  describe(`RTP socket port contract (${name})`, () => {
+    const waitFor = async (cond: () => boolean) => {
+      for (let i = 0; i < 200 && !cond(); i++) await Bun.sleep(5);
+    };
+
+    test("a pair is an even RTP port with RTCP on the odd one above; each socket delivers to its own handler; closing both gives the pair back", async () => {
+      const port = make();
+      const before = port.inUse;
+      const got: string[] = [];
+      const a = await port.open({ rtcpMux: false, onRtp: (d) => got.push(`rtp ${d[0]}`), onRtcp: (d) => got.push(`rtcp ${d[0]}`) });
+      const b = await port.open({ rtcpMux: false, onRtp: () => {}, onRtcp: () => {} });
+      if (a === undefined || b === undefined || a.rtcp === undefined || b.rtcp === undefined) throw new Error("no pair");
+      expect(a.rtp.port % 2).toBe(0);
+      expect(a.rtcp.port).toBe(a.rtp.port + 1);
+      expect(port.inUse).toBe(before + 2);
+      b.rtp.send(Uint8Array.of(1), a.rtp.port, "127.0.0.1");
+      b.rtcp.send(Uint8Array.of(2), a.rtcp.port, "127.0.0.1");
+      await waitFor(() => got.length >= 2);
+      expect(got.sort()).toEqual(["rtcp 2", "rtp 1"]);
+      closeStream(a);
+      closeStream(a);
+      expect(a.rtp.send(Uint8Array.of(3), b.rtp.port, "127.0.0.1")).toBe(false);
+      closeStream(b);
+      expect(port.inUse).toBe(before);
+    });
+
+    test("with rtcp-mux one socket carries both, and isRtcp tells them apart (RFC 5761 §4)", async () => {
+      const port = make();
+      const got: boolean[] = [];
+      const a = await port.open({ rtcpMux: true, onRtp: (d) => got.push(isRtcp(d)), onRtcp: () => got.push(false) });
+      const b = await port.open({ rtcpMux: true, onRtp: () => {}, onRtcp: () => {} });
+      if (a === undefined || b === undefined) throw new Error("no socket");
+      expect(a.rtcp).toBeUndefined();
+      b.rtp.send(Uint8Array.of(0x80, 0, 0, 1), a.rtp.port, "127.0.0.1");
+      b.rtp.send(Uint8Array.of(0x81, 201, 0, 1), a.rtp.port, "127.0.0.1");
+      await waitFor(() => got.length >= 2);
+      expect(got.sort()).toEqual([false, true]);
+      closeStream(a);
+      closeStream(b);
+    });
+  });
+}

@@ -11,6 +11,7 @@
  * re-established rather than risking a late reply being paired with the
  * next command.
  */
+import { backoffMs } from "../../lib/backoff.ts";
 import type { Clock, TimerId } from "../../lib/clock.ts";
 import { type IdSource, uuidV4 } from "../../lib/ids.ts";
 import type { Logger } from "../../lib/log.ts";
@@ -294,9 +295,8 @@ export class EslClient {
     this.#clearTimer();
     this.#closeSocket();
     this.#failAll({ code: "ESL_DISCONNECTED", message: `ESL connection lost: ${reason}` }, false);
-    const base = Math.min(this.#o.backoff.maxMs, this.#o.backoff.initialMs * 2 ** Math.min(this.#attempt, 30));
     // 80–100 % of the step, so several clients do not reconnect in lock-step.
-    const delay = Math.round(base * (0.8 + 0.2 * (this.ids.uint32() / 0xffffffff)));
+    const delay = backoffMs(this.#o.backoff, this.#attempt, this.ids.uint32() / 0xffffffff);
     this.#attempt++;
     this.#state = "backoff";
     this.log.warn("ESL disconnected", { reason, retryInMs: delay, attempt: this.#attempt });

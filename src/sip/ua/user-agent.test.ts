@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { invite, inviteFirstReachable, type InviteOutcome } from "./uac-invite.ts";
-import type { IncomingInvite } from "./user-agent.ts";
+import { type IncomingInvite, UserAgent } from "./user-agent.ts";
+import { ManualClock } from "../../../test/support/manual-clock.ts";
+import { FixedIds } from "../../../test/support/fixed-ids.ts";
 import { digestResponse, parseChallenge } from "../auth/digest.ts";
 import { header } from "../message/headers.ts";
 import { run, settle, uaPair } from "../../../test/support/ua-pair.ts";
@@ -235,4 +237,9 @@ describe("fail-over across resolved targets (RFC 3263 §4.3)", () => {
     expect(r.ok).toBe(true);
     expect(r.tried.map((x) => x.port)).toEqual([5999, 5070]);
   });
+});
+
+test("one transaction user per transaction layer: a second UserAgent on the same layer throws instead of silently taking the first one's requests", () => {
+  const { src } = uaPair();
+  expect(() => new UserAgent({ layer: src.layer, clock: new ManualClock(), ids: new FixedIds(9), local: () => ({ host: "127.0.0.1", port: 5060 }) })).toThrow("already has a transaction user");
 });

@@ -12,8 +12,11 @@
  * meanwhile, so a busy or restarting SRS still gets the rest of the call.
  * 481: the dialog is gone, nothing to retry.
  */
+import { type Backoff, backoffMs } from "../../lib/backoff.ts";
 import type { Clock, TimerId } from "../../lib/clock.ts";
 
+/** 2 s, 4 s, 8 s ... between resume attempts. */
+const RESUME_BACKOFF: Backoff = { initialMs: 1000, maxMs: 60_000 };
 const RESUME_RETRIES = 3;
 
 export interface PauseSpan {
@@ -79,7 +82,7 @@ export class PauseSignalling {
       this.o.warn(`resume re-INVITE failed with ${status}; the recording stays paused${retry ? `, trying again in ${2 ** (this.#tries + 1)} s` : ""}`);
       if (retry) {
         const attempt = ++this.#tries;
-        this.#timer = this.o.clock.setTimer(1000 * 2 ** attempt, () => {
+        this.#timer = this.o.clock.setTimer(backoffMs(RESUME_BACKOFF, attempt), () => {
           this.#timer = undefined;
           if (this.o.state() === "paused" && this.#tries === attempt) void this.#tryResume();
         });
