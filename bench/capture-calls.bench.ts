@@ -27,12 +27,19 @@ function capture(): Uint8Array[] {
   for (let i = 0; i < CALLS; i++) {
     const t = i * 1000;
     const port = 10_000 + ((i * 2) % 50_000);
-    const sdp = (ip: string) => `v=0\r\no=- ${i} 1 IN IP4 ${ip}\r\ns=-\r\nc=IN IP4 ${ip}\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n`;
-    const msg = (start: string, s: string) => enc.encode(`${start}\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK${i}\r\nFrom: <sip:a${i}@10.0.0.1>;tag=a${i}\r\nTo: <sip:b${i}@10.0.0.2>${start.startsWith("SIP") ? `;tag=b${i}` : ""}\r\nCall-ID: call-${i}@bench\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: ${s.length}\r\n\r\n${s}`);
+    const sdp = (ip: string) =>
+      `v=0\r\no=- ${i} 1 IN IP4 ${ip}\r\ns=-\r\nc=IN IP4 ${ip}\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n`;
+    const msg = (start: string, s: string) =>
+      enc.encode(
+        `${start}\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK${i}\r\nFrom: <sip:a${i}@10.0.0.1>;tag=a${i}\r\nTo: <sip:b${i}@10.0.0.2>${start.startsWith("SIP") ? `;tag=b${i}` : ""}\r\nCall-ID: call-${i}@bench\r\nCSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: ${s.length}\r\n\r\n${s}`,
+      );
     recs.push({ timeUs: t, data: frame.ethernet(ipv4("10.0.0.1", "10.0.0.2", udp(5060, 5060, msg(`INVITE sip:b${i}@10.0.0.2 SIP/2.0`, sdp("10.0.0.1"))))) });
     recs.push({ timeUs: t + 10, data: frame.ethernet(ipv4("10.0.0.2", "10.0.0.1", udp(5060, 5060, msg("SIP/2.0 200 OK", sdp("10.0.0.2"))))) });
     for (let k = 0; k < 10; k++) {
-      for (const [src, dst] of [["10.0.0.1", "10.0.0.2"], ["10.0.0.2", "10.0.0.1"]] as const) {
+      for (const [src, dst] of [
+        ["10.0.0.1", "10.0.0.2"],
+        ["10.0.0.2", "10.0.0.1"],
+      ] as const) {
         const rtp = new Uint8Array(172);
         rtp[0] = 0x80;
         new DataView(rtp.buffer).setUint16(2, k);
@@ -69,9 +76,21 @@ export function run(): Figure[] {
   const base = pass(false);
   const full = pass(true);
   return [
-    { bench: "capture-calls", metric: "100,000-call capture: calls extracted", value: CALLS / full.s, unit: "calls/s", note: `${(bytes / 1e6).toFixed(0)} MB in ${full.s.toFixed(2)} s` },
+    {
+      bench: "capture-calls",
+      metric: "100,000-call capture: calls extracted",
+      value: CALLS / full.s,
+      unit: "calls/s",
+      note: `${(bytes / 1e6).toFixed(0)} MB in ${full.s.toFixed(2)} s`,
+    },
     { bench: "capture-calls", metric: "baseline: read + UDP decode only, same bytes", value: bytes / 1e6 / base.s, unit: "MB/s" },
     { bench: "capture-calls", metric: "ratio extract / decode-only time", value: full.s / base.s, unit: "x" },
-    { bench: "capture-calls", metric: "heap held per listed call", value: (full.heapMiB * 1024 * 1024) / CALLS, unit: "bytes", note: `${full.heapMiB.toFixed(0)} MiB for ${CALLS} calls (2 flows each)` },
+    {
+      bench: "capture-calls",
+      metric: "heap held per listed call",
+      value: (full.heapMiB * 1024 * 1024) / CALLS,
+      unit: "bytes",
+      note: `${full.heapMiB.toFixed(0)} MiB for ${CALLS} calls (2 flows each)`,
+    },
   ];
 }

@@ -65,9 +65,21 @@ export function run(): Figure[] {
   peak = Math.max(peak, rssMiB());
   const mbps = bytesIn / 1e6 / readS;
   return [
-    { bench: "capture", metric: "read + UDP decode (1 GiB pcapng)", value: mbps, unit: "MB/s", note: `${(datagrams / readS / 1e6).toFixed(2)} M datagrams/s; target 300` },
+    {
+      bench: "capture",
+      metric: "read + UDP decode (1 GiB pcapng)",
+      value: mbps,
+      unit: "MB/s",
+      note: `${(datagrams / readS / 1e6).toFixed(2)} M datagrams/s; target 300`,
+    },
     { bench: "capture", metric: "baseline: memcpy of the same chunks", value: bytesIn / 1e6 / copyS, unit: "MB/s" },
     { bench: "capture", metric: "ratio read / memcpy", value: mbps / (bytesIn / 1e6 / copyS), unit: "x" },
-    { bench: "capture", metric: "RSS growth over 1 GiB", value: Math.round(peak - rssStart), unit: "MiB", note: `start ${Math.round(rssStart)} MiB, peak after 256 MiB read ${Math.round(quarter)} MiB, after 1 GiB ${Math.round(peak)} MiB` },
+    {
+      bench: "capture",
+      metric: "RSS growth over 1 GiB",
+      value: Math.round(peak - rssStart),
+      unit: "MiB",
+      note: `start ${Math.round(rssStart)} MiB, peak after 256 MiB read ${Math.round(quarter)} MiB, after 1 GiB ${Math.round(peak)} MiB`,
+    },
   ];
 }

@@ -14,7 +14,19 @@ function buildBaseline(): string {
   const out = join(ROOT, ".bench/hello");
   mkdirSync(join(ROOT, ".bench"), { recursive: true });
   const r = Bun.spawnSync(
-    [process.execPath, "build", join(ROOT, "bench/fixtures/hello.ts"), "--compile", "--minify", "--bytecode", "--format=esm", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", "--outfile", out],
+    [
+      process.execPath,
+      "build",
+      join(ROOT, "bench/fixtures/hello.ts"),
+      "--compile",
+      "--minify",
+      "--bytecode",
+      "--format=esm",
+      "--no-compile-autoload-dotenv",
+      "--no-compile-autoload-bunfig",
+      "--outfile",
+      out,
+    ],
     { stdout: "ignore", stderr: "pipe" },
   );
   if (r.exitCode !== 0) throw new Error(`baseline build failed: ${r.stderr.toString()}`);

@@ -23,8 +23,26 @@ export async function run(): Promise<Figure[]> {
   const small = timeMs(broken(3000));
   const large = timeMs(broken(12000));
   return [
-    { bench: "config", metric: `check, ${small.problems} problems`, value: Math.round(small.ms), unit: "ms", note: `${Math.round(broken(3000).length / 1024)} KiB` },
-    { bench: "config", metric: `check, ${large.problems} problems`, value: Math.round(large.ms), unit: "ms", note: `${Math.round(broken(12000).length / 1024)} KiB` },
-    { bench: "config", metric: "growth for 4x the problems", value: large.ms / Math.max(1, small.ms), unit: "x", note: "linear is about 4, quadratic about 16" },
+    {
+      bench: "config",
+      metric: `check, ${small.problems} problems`,
+      value: Math.round(small.ms),
+      unit: "ms",
+      note: `${Math.round(broken(3000).length / 1024)} KiB`,
+    },
+    {
+      bench: "config",
+      metric: `check, ${large.problems} problems`,
+      value: Math.round(large.ms),
+      unit: "ms",
+      note: `${Math.round(broken(12000).length / 1024)} KiB`,
+    },
+    {
+      bench: "config",
+      metric: "growth for 4x the problems",
+      value: large.ms / Math.max(1, small.ms),
+      unit: "x",
+      note: "linear is about 4, quadratic about 16",
+    },
   ];
 }

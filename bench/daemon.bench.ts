@@ -44,14 +44,43 @@ async function until(pred: () => boolean, ms: number, what: string): Promise<voi
 export async function run(): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), "siprec-bench-daemon-"));
   const fs = await FsEmulator.start();
-  const srs = await openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: join(dir, "recordings"), lenient: true, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+  const srs = await openSrs({
+    host: "127.0.0.1",
+    port: 0,
+    transports: ["tcp"],
+    dir: join(dir, "recordings"),
+    lenient: true,
+    clock: systemClock,
+    ids: cryptoIds,
+    lib: await loadLibxml(),
+  });
   const config = join(dir, "siprec.toml");
-  writeFileSync(config, [
-    "[freeswitch]", 'host = "127.0.0.1"', `port = ${fs.port}`, 'event_format = "plain"',
-    "[tap]", 'address = "127.0.0.1"', "sip_port = 0", "rtp_port_min = 43000", "rtp_port_max = 44999",
-    "[[srs]]", 'name = "local"', `uri = "sip:srs@127.0.0.1:${srs.portOf("tcp")}"`, 'transport = "tcp"', "options_interval = 0",
-    "[recording]", 'rtp_address = "127.0.0.1"', "[state]", `path = "${join(dir, "state.db")}"`, "[log]", 'level = "warn"', 'format = "json"',
-  ].join("\n"));
+  writeFileSync(
+    config,
+    [
+      "[freeswitch]",
+      'host = "127.0.0.1"',
+      `port = ${fs.port}`,
+      'event_format = "plain"',
+      "[tap]",
+      'address = "127.0.0.1"',
+      "sip_port = 0",
+      "rtp_port_min = 43000",
+      "rtp_port_max = 44999",
+      "[[srs]]",
+      'name = "local"',
+      `uri = "sip:srs@127.0.0.1:${srs.portOf("tcp")}"`,
+      'transport = "tcp"',
+      "options_interval = 0",
+      "[recording]",
+      'rtp_address = "127.0.0.1"',
+      "[state]",
+      `path = "${join(dir, "state.db")}"`,
+      "[log]",
+      'level = "warn"',
+      'format = "json"',
+    ].join("\n"),
+  );
   const daemon = Bun.spawn([join(ROOT, "dist/siprec"), "daemon", "-c", config], { stdout: "ignore", stderr: "inherit" });
   const started = (a: string): boolean => fs.fired.some((e) => e.get("Event-Subclass") === "siprec::started" && e.get("SIPREC-Target-UUID") === a);
   try {
@@ -93,7 +122,13 @@ export async function run(): Promise<Figure[]> {
     const idleCpu = ((idle1.cpuS - idle0.cpuS) / 2) * 100;
     const loadCpu = ((load1.cpuS - load0.cpuS) / windowS) * 100;
     return [
-      { bench: "daemon", metric: "start event -> INVITE at SRS p50", value: median(toInvite), unit: "ms", note: "originate + tap SIP + first tap RTP + INVITE" },
+      {
+        bench: "daemon",
+        metric: "start event -> INVITE at SRS p50",
+        value: median(toInvite),
+        unit: "ms",
+        note: "originate + tap SIP + first tap RTP + INVITE",
+      },
       { bench: "daemon", metric: "start event -> INVITE at SRS p99", value: percentile(toInvite, 99), unit: "ms" },
       { bench: "daemon", metric: "start event -> recording up p50", value: median(toUp), unit: "ms", note: "siprec::started back at FreeSWITCH" },
       { bench: "daemon", metric: "start event -> recording up p99", value: percentile(toUp, 99), unit: "ms" },
@@ -101,9 +136,21 @@ export async function run(): Promise<Figure[]> {
       { bench: "daemon", metric: `CPU with ${N} recordings`, value: loadCpu, unit: "% of a core", note: `${N * 2} tap legs in, ${N * 2} SRS streams out` },
       { bench: "daemon", metric: "CPU per recording", value: (loadCpu - idleCpu) / N, unit: "% of a core" },
       { bench: "daemon", metric: "RSS idle", value: idle1.rssKiB, unit: "KiB" },
-      { bench: "daemon", metric: "RSS per active recording", value: Math.round((load1.rssKiB - idle1.rssKiB) / N), unit: "KiB", note: `RSS ${load1.rssKiB} KiB with ${N}` },
+      {
+        bench: "daemon",
+        metric: "RSS per active recording",
+        value: Math.round((load1.rssKiB - idle1.rssKiB) / N),
+        unit: "KiB",
+        note: `RSS ${load1.rssKiB} KiB with ${N}`,
+      },
       { bench: "daemon", metric: "recordings that fell back to mixed", value: fallbacks, unit: `of ${30 + N}` },
-      { bench: "daemon", metric: "SRS packets per stream (5 s+)", value: median(streams.map((s) => s.packets)), unit: "packets", note: `min ${Math.min(...streams.map((s) => s.packets))}` },
+      {
+        bench: "daemon",
+        metric: "SRS packets per stream (5 s+)",
+        value: median(streams.map((s) => s.packets)),
+        unit: "packets",
+        note: `min ${Math.min(...streams.map((s) => s.packets))}`,
+      },
     ];
   } finally {
     daemon.kill("SIGTERM");

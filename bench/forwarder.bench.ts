@@ -28,7 +28,11 @@ function cpuTicks(pid: number): number {
 
 async function startRelay(kind: string, listen: number, sink: number, streams: number): Promise<ReturnType<typeof Bun.spawn>> {
   const cmd =
-    kind === "C" ? [TOOL, "relay", String(listen), String(sink)] : kind === "naive" ? [process.execPath, join(ROOT, "bench/forwarder/naive-relay.ts"), String(listen), String(sink)] : [process.execPath, join(ROOT, "bench/forwarder/forker-relay.ts"), String(listen), String(sink), String(streams)];
+    kind === "C"
+      ? [TOOL, "relay", String(listen), String(sink)]
+      : kind === "naive"
+        ? [process.execPath, join(ROOT, "bench/forwarder/naive-relay.ts"), String(listen), String(sink)]
+        : [process.execPath, join(ROOT, "bench/forwarder/forker-relay.ts"), String(listen), String(sink), String(streams)];
   const p = Bun.spawn(cmd, { stdout: "pipe", stderr: "inherit" });
   if (kind !== "C") {
     const r = p.stdout.getReader();
@@ -78,7 +82,14 @@ async function step(relayInfo: Relay, streams: number): Promise<Step> {
   const res = await new Response(sink.stdout).text();
   const m = /received (\d+) p50_us ([\d.]+) p99_us ([\d.]+)/.exec(res);
   const received = Number(m?.[1] ?? 0);
-  return { streams, pps: received / SECONDS, lossPct: sent === 0 ? 100 : (100 * (sent - Math.min(sent, received))) / sent, cpuPct: ((c1 - c0) / 100 / wall) * 100, p50us: Number(m?.[2] ?? 0), p99us: Number(m?.[3] ?? 0) };
+  return {
+    streams,
+    pps: received / SECONDS,
+    lossPct: sent === 0 ? 100 : (100 * (sent - Math.min(sent, received))) / sent,
+    cpuPct: ((c1 - c0) / 100 / wall) * 100,
+    p50us: Number(m?.[2] ?? 0),
+    p99us: Number(m?.[3] ?? 0),
+  };
 }
 
 function srtpRates(suite: "AES_CM_128_HMAC_SHA1_80" | "AEAD_AES_128_GCM"): { protect: number; unprotect: number } {
@@ -87,7 +98,9 @@ function srtpRates(suite: "AES_CM_128_HMAC_SHA1_80" | "AEAD_AES_128_GCM"): { pro
   const tx = new SrtpContext({ suite, masterKey: key, masterSalt: salt });
   const rx = new SrtpContext({ suite, masterKey: key, masterSalt: salt });
   const N = 200_000;
-  const plain = Array.from({ length: 1024 }, (_, i) => serializeRtp({ marker: false, payloadType: 0, sequence: i, timestamp: i * 160, ssrc: 9, csrcs: [], payload: new Uint8Array(160), paddingLength: 0 }));
+  const plain = Array.from({ length: 1024 }, (_, i) =>
+    serializeRtp({ marker: false, payloadType: 0, sequence: i, timestamp: i * 160, ssrc: 9, csrcs: [], payload: new Uint8Array(160), paddingLength: 0 }),
+  );
   const prot: Uint8Array[] = [];
   let t = performance.now();
   for (let i = 0; i < N; i++) {
@@ -114,16 +127,34 @@ export async function run(): Promise<Figure[]> {
     const relay = await relayFor(kind, Math.max(...STEPS));
     for (const n of STEPS) {
       const s = await step(relay, n);
-      figures.push({ bench: "forwarder", metric: `${kind} ${n} streams (${n * 50} pps offered)`, value: Math.round(s.pps), unit: "pps", note: `loss ${s.lossPct.toFixed(3)}%, cpu ${s.cpuPct.toFixed(0)}%, p50 ${(s.p50us / 1000).toFixed(2)} ms, p99 ${(s.p99us / 1000).toFixed(2)} ms` });
+      figures.push({
+        bench: "forwarder",
+        metric: `${kind} ${n} streams (${n * 50} pps offered)`,
+        value: Math.round(s.pps),
+        unit: "pps",
+        note: `loss ${s.lossPct.toFixed(3)}%, cpu ${s.cpuPct.toFixed(0)}%, p50 ${(s.p50us / 1000).toFixed(2)} ms, p99 ${(s.p99us / 1000).toFixed(2)} ms`,
+      });
       if (s.lossPct < 0.01) best.set(kind, Math.max(best.get(kind) ?? 0, n * 50));
     }
     relay.proc.kill();
     await relay.proc.exited;
   }
   const c = best.get("C") ?? 0;
-  for (const kind of ["siprec", "naive", "C"]) figures.push({ bench: "forwarder", metric: `${kind}: highest lossless rate (<0.01%)`, value: best.get(kind) ?? 0, unit: "pps" });
-  figures.push({ bench: "forwarder", metric: "ratio siprec / C relay (lossless)", value: c === 0 ? 0 : (best.get("siprec") ?? 0) / c, unit: "x", note: "target >= 0.6" });
-  figures.push({ bench: "forwarder", metric: "ratio siprec / naive Bun relay", value: (best.get("naive") ?? 0) === 0 ? 0 : (best.get("siprec") ?? 0) / (best.get("naive") as number), unit: "x" });
+  for (const kind of ["siprec", "naive", "C"])
+    figures.push({ bench: "forwarder", metric: `${kind}: highest lossless rate (<0.01%)`, value: best.get(kind) ?? 0, unit: "pps" });
+  figures.push({
+    bench: "forwarder",
+    metric: "ratio siprec / C relay (lossless)",
+    value: c === 0 ? 0 : (best.get("siprec") ?? 0) / c,
+    unit: "x",
+    note: "target >= 0.6",
+  });
+  figures.push({
+    bench: "forwarder",
+    metric: "ratio siprec / naive Bun relay",
+    value: (best.get("naive") ?? 0) === 0 ? 0 : (best.get("siprec") ?? 0) / (best.get("naive") as number),
+    unit: "x",
+  });
   for (const suite of ["AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"] as const) {
     const s = srtpRates(suite);
     figures.push({ bench: "forwarder", metric: `SRTP protect (${suite})`, value: Math.round(s.protect), unit: "pkt/s", note: "target >= 500k" });

@@ -86,12 +86,36 @@ export async function run(): Promise<Figure[]> {
     const perCall = (x: number) => x / CALLS;
     const fsRecPerCall = perCall(fsRec - idle);
     return [
-      { bench: "freeswitch", metric: `FreeSWITCH CPU per call, unrecorded`, value: perCall(plain), unit: "% core", note: `${CALLS} calls, ${SECONDS} s, FreeSWITCH ${install.version.split("+")[0]}` },
+      {
+        bench: "freeswitch",
+        metric: `FreeSWITCH CPU per call, unrecorded`,
+        value: perCall(plain),
+        unit: "% core",
+        note: `${CALLS} calls, ${SECONDS} s, FreeSWITCH ${install.version.split("+")[0]}`,
+      },
       { bench: "freeswitch", metric: `FreeSWITCH CPU per call, recorded`, value: fsRecPerCall, unit: "% core", note: "native tap legs" },
       { bench: "freeswitch", metric: "FreeSWITCH recorded / unrecorded", value: fsRecPerCall / perCall(plain), unit: "x" },
-      { bench: "freeswitch", metric: "daemon CPU per recording", value: perCall(daemonCpu - daemonIdleCpu), unit: "% core", note: `idle ${daemonIdleCpu.toFixed(2)}%` },
-      { bench: "freeswitch", metric: "recording's total cost per call", value: fsRecPerCall - perCall(plain) + perCall(daemonCpu - daemonIdleCpu), unit: "% core", note: "FreeSWITCH's extra + the daemon's" },
-      { bench: "freeswitch", metric: "daemon RSS per recording", value: (daemonRss - daemonIdleRss) / CALLS, unit: "KiB", note: `idle ${Math.round(daemonIdleRss / 1024)} MiB` },
+      {
+        bench: "freeswitch",
+        metric: "daemon CPU per recording",
+        value: perCall(daemonCpu - daemonIdleCpu),
+        unit: "% core",
+        note: `idle ${daemonIdleCpu.toFixed(2)}%`,
+      },
+      {
+        bench: "freeswitch",
+        metric: "recording's total cost per call",
+        value: fsRecPerCall - perCall(plain) + perCall(daemonCpu - daemonIdleCpu),
+        unit: "% core",
+        note: "FreeSWITCH's extra + the daemon's",
+      },
+      {
+        bench: "freeswitch",
+        metric: "daemon RSS per recording",
+        value: (daemonRss - daemonIdleRss) / CALLS,
+        unit: "KiB",
+        note: `idle ${Math.round(daemonIdleRss / 1024)} MiB`,
+      },
       { bench: "freeswitch", metric: "set-up: siprec::start → INVITE p50", value: median(latency), unit: "ms", note: `${latency.length} calls` },
       { bench: "freeswitch", metric: "set-up: siprec::start → INVITE p99", value: percentile(latency, 99), unit: "ms" },
     ];

@@ -27,13 +27,27 @@ function rssKiB(pid: number): number {
 export async function run(): Promise<Figure[]> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "siprec-bench-rec-"));
-  const srs = Bun.spawn([join(ROOT, "dist/siprec"), "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", dir, "--log-level", "error"], { stdout: "pipe", stderr: "inherit" });
+  const srs = Bun.spawn([join(ROOT, "dist/siprec"), "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", dir, "--log-level", "error"], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const reader = srs.stdout.getReader();
   for (let s = ""; !s.includes("listening"); ) s += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array());
   void (async () => {
     for (;;) if ((await reader.read()).done) break;
   })();
-  const base = { srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp" as const, streams: 2 as const, codecs: ["PCMU" as const], srtp: "off" as const, participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds };
+  const base = {
+    srsUri: `sip:srs@127.0.0.1:${port}`,
+    transport: "tcp" as const,
+    streams: 2 as const,
+    codecs: ["PCMU" as const],
+    srtp: "off" as const,
+    participants: [],
+    localHost: "127.0.0.1",
+    net: realNet("127.0.0.1"),
+    clock: systemClock,
+    ids: cryptoIds,
+  };
   try {
     await runLoad({ ...base, durationMs: 1 }, 50, 25);
     const setups = await runLoad({ ...base, durationMs: 1 }, 600, 50);
@@ -57,9 +71,27 @@ export async function run(): Promise<Figure[]> {
     srsPeak = rssKiB(srs.pid);
     const heldResult = await held;
     return [
-      { bench: "recording", metric: "set-ups/s (2 streams, 50 in flight)", value: Math.round(setups.setupsPerSecond), unit: "rec/s", note: `${setups.passed}/${setups.calls} passed; target >= 300` },
-      { bench: "recording", metric: "SRC heap+buffers per active recording", value: Math.round((peak - before) / 200), unit: "KiB", note: `200 active (2 streams each), ${heldResult.passed} passed; target < 200 KiB` },
-      { bench: "recording", metric: "reference SRS RSS growth per recording", value: Math.round((srsPeak - srsBefore) / 200), unit: "KiB", note: "siprec srs in its own process (WAV timelines included)" },
+      {
+        bench: "recording",
+        metric: "set-ups/s (2 streams, 50 in flight)",
+        value: Math.round(setups.setupsPerSecond),
+        unit: "rec/s",
+        note: `${setups.passed}/${setups.calls} passed; target >= 300`,
+      },
+      {
+        bench: "recording",
+        metric: "SRC heap+buffers per active recording",
+        value: Math.round((peak - before) / 200),
+        unit: "KiB",
+        note: `200 active (2 streams each), ${heldResult.passed} passed; target < 200 KiB`,
+      },
+      {
+        bench: "recording",
+        metric: "reference SRS RSS growth per recording",
+        value: Math.round((srsPeak - srsBefore) / 200),
+        unit: "KiB",
+        note: "siprec srs in its own process (WAV timelines included)",
+      },
     ];
   } finally {
     srs.kill("SIGINT");

@@ -15,11 +15,15 @@ import { uaPair, run as runClock } from "../test/support/ua-pair.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const CALLS = Number(process.env["BENCH_SIP_CALLS"] ?? 2000);
-const SDP = new TextEncoder().encode("v=0\r\no=siprec 1 1 IN IP4 127.0.0.1\r\ns=siprec\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 0\r\na=sendonly\r\na=label:1\r\n");
+const SDP = new TextEncoder().encode(
+  "v=0\r\no=siprec 1 1 IN IP4 127.0.0.1\r\ns=siprec\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 0\r\na=sendonly\r\na=label:1\r\n",
+);
 
 /** A 60 KiB request head fed to the stream framer one byte at a time, and in one chunk (baseline). */
 function framerTrickle(): { trickleMs: number; chunkMs: number } {
-  const head = new TextEncoder().encode(`OPTIONS sip:a@127.0.0.1 SIP/2.0\r\n${"X-Pad: ".concat("a".repeat(100)).concat("\r\n").repeat(590)}Content-Length: 0\r\n\r\n`);
+  const head = new TextEncoder().encode(
+    `OPTIONS sip:a@127.0.0.1 SIP/2.0\r\n${"X-Pad: ".concat("a".repeat(100)).concat("\r\n").repeat(590)}Content-Length: 0\r\n\r\n`,
+  );
   let t = performance.now();
   const one = new StreamFramer();
   for (let i = 0; i < head.length; i++) one.push(head.subarray(i, i + 1));
@@ -30,7 +34,27 @@ function framerTrickle(): { trickleMs: number; chunkMs: number } {
 }
 
 function sippUas(port: number, calls: number) {
-  return Bun.spawn(["sipp", "-sf", join(ROOT, "test/integration/sipp/uas-answer-200.xml"), "-i", "127.0.0.1", "-p", String(port), "-t", "u1", "-m", String(calls), "-nostdin", "-mp", "0", "-timeout", "120s"], { stdout: "ignore", stderr: "ignore", cwd: "/tmp" });
+  return Bun.spawn(
+    [
+      "sipp",
+      "-sf",
+      join(ROOT, "test/integration/sipp/uas-answer-200.xml"),
+      "-i",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-t",
+      "u1",
+      "-m",
+      String(calls),
+      "-nostdin",
+      "-mp",
+      "0",
+      "-timeout",
+      "120s",
+    ],
+    { stdout: "ignore", stderr: "ignore", cwd: "/tmp" },
+  );
 }
 
 async function ours(): Promise<number> {
@@ -44,7 +68,15 @@ async function ours(): Promise<number> {
   const worker = async () => {
     while (next < CALLS) {
       next++;
-      const out = await invite(stack.ua, { uri: `sip:srs@127.0.0.1:${port}`, peer: stack.peer(port), from: "<sip:siprec@127.0.0.1>", to: `<sip:srs@127.0.0.1:${port}>`, headers: [{ name: "Require", value: "siprec" }], body: SDP, contentType: "application/sdp" });
+      const out = await invite(stack.ua, {
+        uri: `sip:srs@127.0.0.1:${port}`,
+        peer: stack.peer(port),
+        from: "<sip:siprec@127.0.0.1>",
+        to: `<sip:srs@127.0.0.1:${port}>`,
+        headers: [{ name: "Require", value: "siprec" }],
+        body: SDP,
+        contentType: "application/sdp",
+      });
       if (!out.ok) failed++;
       else await out.session.bye();
     }
@@ -62,7 +94,32 @@ async function sippBaseline(): Promise<number> {
   const uas = sippUas(port, CALLS);
   await Bun.sleep(500);
   const t0 = performance.now();
-  const uac = Bun.spawn(["sipp", "-sf", join(ROOT, "bench/sipp/uac-bench.xml"), "-i", "127.0.0.1", "-p", String(await freePort()), "-t", "u1", "-m", String(CALLS), "-r", "100000", "-l", "20", "-nostdin", "-mp", "0", "-timeout", "120s", `127.0.0.1:${port}`], { stdout: "ignore", stderr: "ignore", cwd: "/tmp" });
+  const uac = Bun.spawn(
+    [
+      "sipp",
+      "-sf",
+      join(ROOT, "bench/sipp/uac-bench.xml"),
+      "-i",
+      "127.0.0.1",
+      "-p",
+      String(await freePort()),
+      "-t",
+      "u1",
+      "-m",
+      String(CALLS),
+      "-r",
+      "100000",
+      "-l",
+      "20",
+      "-nostdin",
+      "-mp",
+      "0",
+      "-timeout",
+      "120s",
+      `127.0.0.1:${port}`,
+    ],
+    { stdout: "ignore", stderr: "ignore", cwd: "/tmp" },
+  );
   const code = await uac.exited;
   const seconds = (performance.now() - t0) / 1000;
   await uas.exited;
@@ -75,7 +132,16 @@ async function bytesPerDialog(n: number): Promise<number> {
   p.srs.ua.onInvite = (inv) => void inv.accept({ body: SDP, contentType: "application/sdp" });
   Bun.gc(true);
   const before = process.memoryUsage().heapUsed;
-  const pending = Array.from({ length: n }, () => invite(p.src.ua, { uri: "sip:srs@127.0.0.1:5070", peer: p.srs.peer, from: "<sip:siprec@127.0.0.1>", to: "<sip:srs@127.0.0.1>", body: SDP, contentType: "application/sdp" }));
+  const pending = Array.from({ length: n }, () =>
+    invite(p.src.ua, {
+      uri: "sip:srs@127.0.0.1:5070",
+      peer: p.srs.peer,
+      from: "<sip:siprec@127.0.0.1>",
+      to: "<sip:srs@127.0.0.1>",
+      body: SDP,
+      contentType: "application/sdp",
+    }),
+  );
   await runClock(p.clock, 100, 10);
   await Promise.all(pending);
   // Let every transaction finish (Timer K/D/M), so only dialogs remain.
@@ -93,8 +159,20 @@ export async function run(): Promise<Figure[]> {
   const perDialog = await bytesPerDialog(10_000);
   const framer = framerTrickle();
   return [
-    { bench: "sip", metric: "framer: 60 KiB head one byte at a time", value: Math.round(framer.trickleMs * 10) / 10, unit: "ms", note: `one chunk: ${framer.chunkMs.toFixed(2)} ms, ratio ${(framer.trickleMs / Math.max(0.001, framer.chunkMs)).toFixed(0)}x (a slow-loris client's cost)` },
-    { bench: "sip", metric: "calls/s, siprec UAC → SIPp UAS (udp)", value: Math.round(mine), unit: "calls/s", note: `${CALLS} calls, 20 in flight, ${Math.round(mine * 2)} transactions/s` },
+    {
+      bench: "sip",
+      metric: "framer: 60 KiB head one byte at a time",
+      value: Math.round(framer.trickleMs * 10) / 10,
+      unit: "ms",
+      note: `one chunk: ${framer.chunkMs.toFixed(2)} ms, ratio ${(framer.trickleMs / Math.max(0.001, framer.chunkMs)).toFixed(0)}x (a slow-loris client's cost)`,
+    },
+    {
+      bench: "sip",
+      metric: "calls/s, siprec UAC → SIPp UAS (udp)",
+      value: Math.round(mine),
+      unit: "calls/s",
+      note: `${CALLS} calls, 20 in flight, ${Math.round(mine * 2)} transactions/s`,
+    },
     { bench: "sip", metric: "calls/s, SIPp UAC → SIPp UAS (baseline)", value: Math.round(theirs), unit: "calls/s" },
     { bench: "sip", metric: "ratio siprec / SIPp", value: mine / theirs, unit: "x" },
     { bench: "sip", metric: "heap per open dialog", value: Math.round(perDialog), unit: "bytes", note: "10,000 calls, both sides' dialogs counted" },

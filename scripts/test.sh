@@ -16,6 +16,9 @@ failed_steps=0
 echo "==> tsc --noEmit"
 if ! "$TSC" --noEmit -p .; then failed_steps=$((failed_steps + 1)); echo "tsc: FAILED"; fi
 
+echo "==> biome check (format at 160 columns, lint)"
+if ! "$ROOT/node_modules/.bin/biome" check --max-diagnostics=20; then failed_steps=$((failed_steps + 1)); echo "biome: FAILED (npx biome check --write fixes the formatting)"; fi
+
 echo "==> build dist/siprec"
 if ! bash scripts/build.sh; then failed_steps=$((failed_steps + 1)); echo "build: FAILED"; fi
 

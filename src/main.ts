@@ -15,10 +15,11 @@ const io: Io = {
   fs: nodeConfigFs,
   clock: systemClock,
   readStdin: readStdinBounded,
-  stopSignal: () => new Promise((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-  }),
+  stopSignal: () =>
+    new Promise((resolve) => {
+      process.once("SIGINT", () => resolve("SIGINT"));
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+    }),
   onReload: (fn) => void process.on("SIGHUP", fn),
 };
 

@@ -103,7 +103,9 @@ describe("the checker itself catches violations", () => {
     expect(msgs("src/rtp/packet.ts", "const r = Math.random();")).toEqual(["layer 1 uses randomness (use the injected IdSource)"]);
     expect(msgs("src/config/load.ts", "const e = process.env.X;")).toEqual(["layer 3 uses process (argv/env/exit/streams)"]);
     expect(msgs("src/esl/frame.ts", 'import { readFile } from "node:fs";')).toEqual(["layer 1 uses node I/O modules"]);
-    expect(msgs("src/sdp/a.ts", 'import { createHash } from "node:crypto";')).toEqual(["layer 1 uses node:crypto (only rtp/srtp and sip/auth may compute with it)"]);
+    expect(msgs("src/sdp/a.ts", 'import { createHash } from "node:crypto";')).toEqual([
+      "layer 1 uses node:crypto (only rtp/srtp and sip/auth may compute with it)",
+    ]);
     expect(msgs("src/rtp/srtp/kdf.ts", 'import { createCipheriv } from "node:crypto";')).toEqual([]);
     expect(msgs("src/lib/a.ts", 'import { z } from "zod";')).toEqual(['layer 0 imports package "zod"']);
     expect(msgs("src/sdp/a.ts", "// Date.now() is not used here\n/* setTimeout( */ export {};")).toEqual([]);
@@ -123,6 +125,8 @@ describe("the checker itself catches violations", () => {
   });
 
   test("imports of missing files are reported", () => {
-    expect(checkArchitecture([f("src/sdp/a.ts", 'import "./gone.ts";')]).map((x) => x.message)).toEqual(["imports ./gone.ts, which is not a source file under src/"]);
+    expect(checkArchitecture([f("src/sdp/a.ts", 'import "./gone.ts";')]).map((x) => x.message)).toEqual([
+      "imports ./gone.ts, which is not a source file under src/",
+    ]);
   });
 });

@@ -67,7 +67,10 @@ describe("dist/siprec", () => {
   test("test-call → srs as compiled binaries: two WAVs with the recorded length, exit 0", async () => {
     const rec = join(TMP, "rec");
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const srs = Bun.spawn([BIN, "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", rec, "--duration", "20"], { stdout: "pipe", stderr: "pipe" });
+    const srs = Bun.spawn([BIN, "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", rec, "--duration", "20"], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const reader = srs.stdout.getReader();
     let out = "";
     while (!out.includes("listening")) out += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array());
@@ -82,10 +85,16 @@ describe("dist/siprec", () => {
   }, 30_000);
 
   test("siprec srs fault options as compiled binaries: --answer-inactive-for (Figure 7) and --session-expires 90 --refresher uac; test-call records through them with every check green", async () => {
-    for (const [flags, what] of [[["--answer-inactive-for", "1"], "ready: recvonly"], [["--session-expires", "90", "--refresher", "uac"], ""]] as const) {
+    for (const [flags, what] of [
+      [["--answer-inactive-for", "1"], "ready: recvonly"],
+      [["--session-expires", "90", "--refresher", "uac"], ""],
+    ] as const) {
       const rec = join(TMP, `rec-fault-${flags[0].slice(2)}`);
       const port = 20000 + Math.floor(Math.random() * 20000);
-      const srs = Bun.spawn([BIN, "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", rec, "--stop-after", "20", ...flags], { stdout: "pipe", stderr: "pipe" });
+      const srs = Bun.spawn([BIN, "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", rec, "--stop-after", "20", ...flags], {
+        stdout: "pipe",
+        stderr: "pipe",
+      });
       const reader = srs.stdout.getReader();
       let out = "";
       while (!out.includes("listening")) out += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array());
@@ -115,14 +124,25 @@ describe("dist/siprec", () => {
     let out = "";
     while (!out.includes("listening")) out += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array());
     for (const capture of [join(TMP, "siprec.pcap"), join(FS_FIXTURES, "call-pcma-two-way.pcapng")]) {
-      const r = Bun.spawnSync([BIN, "replay", capture, "--all", "--srs", `sip:srs@127.0.0.1:${port}`, "--max-speed", "--max-duration", "2", "--json"], { stdout: "pipe", stderr: "pipe" });
+      const r = Bun.spawnSync([BIN, "replay", capture, "--all", "--srs", `sip:srs@127.0.0.1:${port}`, "--max-speed", "--max-duration", "2", "--json"], {
+        stdout: "pipe",
+        stderr: "pipe",
+      });
       expect([r.exitCode, r.stderr.toString()]).toEqual([0, ""]);
     }
     while ((out.match(/recording /g) ?? []).length < 3) out += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array());
     srs.kill("SIGINT");
     expect(await srs.exited).toBe(0);
     const folders = readdirSync(rec).map((f) => join(rec, f));
-    const tones = folders.map((f) => readdirSync(f).filter((w) => w.endsWith(".wav")).sort().map((w) => `${w} ${wavHz(join(f, w))}`).join(", ")).sort();
+    const tones = folders
+      .map((f) =>
+        readdirSync(f)
+          .filter((w) => w.endsWith(".wav"))
+          .sort()
+          .map((w) => `${w} ${wavHz(join(f, w))}`)
+          .join(", "),
+      )
+      .sort();
     expect(tones).toEqual(["label-1.wav 440, label-2.wav 880", "label-1.wav 440, label-2.wav 880", "label-10.wav 440, label-11.wav 880"]);
   }, 30_000);
 
@@ -138,8 +158,16 @@ describe("dist/siprec", () => {
     ["directory", () => (mkdirSync(join(TMP, "d.toml"), { recursive: true }), join(TMP, "d.toml")), "is a directory"],
     ["empty file", () => (writeFileSync(join(TMP, "e.toml"), ""), join(TMP, "e.toml")), "empty"],
     ["binary garbage", () => (writeFileSync(join(TMP, "g.toml"), new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2])), join(TMP, "g.toml")), "not a text file"],
-    ["50 MB file", () => (writeFileSync(join(TMP, "big.toml"), ""), truncateSync(join(TMP, "big.toml"), 50 * 1024 * 1024), join(TMP, "big.toml")), "the limit is"],
-    ["misspelled key", () => (writeFileSync(join(TMP, "k.toml"), '[[srs]]\nname = "a"\nuri = "sip:a@127.0.0.1"\nprioirty = 1\n'), join(TMP, "k.toml")), "k.toml:4:1: srs[0].prioirty: unknown key"],
+    [
+      "50 MB file",
+      () => (writeFileSync(join(TMP, "big.toml"), ""), truncateSync(join(TMP, "big.toml"), 50 * 1024 * 1024), join(TMP, "big.toml")),
+      "the limit is",
+    ],
+    [
+      "misspelled key",
+      () => (writeFileSync(join(TMP, "k.toml"), '[[srs]]\nname = "a"\nuri = "sip:a@127.0.0.1"\nprioirty = 1\n'), join(TMP, "k.toml")),
+      "k.toml:4:1: srs[0].prioirty: unknown key",
+    ],
     ["syntax error", () => (writeFileSync(join(TMP, "s.toml"), '[[srs]]\nname = "a\n'), join(TMP, "s.toml")), "s.toml:2:"],
     ["path under a file", () => join(ROOT, "package.json", "x.toml"), "not a directory"],
   ];

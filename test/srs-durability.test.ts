@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { parseWav } from "../src/media/wav.ts";
 import { dominantFrequency } from "../src/media/tone.ts";
 
-
 beforeAll(() => ensureBinary());
 
 async function startSrs(dir: string, port: number, extra: string[] = []) {

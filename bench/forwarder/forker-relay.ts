@@ -22,11 +22,20 @@ for (let i = 1; i <= streams; i++) {
   const id = `s${i}`;
   inputs[i] = id;
   forker.addInput({ id, codec: "PCMU", clockRate: 8000 });
-  forker.addOutput(id, { id: `o${i}`, group: "bench", payloadType: 0, codec: "PCMU", clockRate: 8000, ptimeMs: 20, dtmf: "drop", port: { send: (b) => out.send(b, sink, "127.0.0.1") } });
+  forker.addOutput(id, {
+    id: `o${i}`,
+    group: "bench",
+    payloadType: 0,
+    codec: "PCMU",
+    clockRate: 8000,
+    ptimeMs: 20,
+    dtmf: "drop",
+    port: { send: (b) => out.send(b, sink, "127.0.0.1") },
+  });
 }
 const rx = dgram.createSocket({ type: "udp4", recvBufferSize: 4 << 20 });
 rx.on("message", (d: Uint8Array) => {
-  const ssrc = ((d[8] as number) << 24 | (d[9] as number) << 16 | (d[10] as number) << 8 | (d[11] as number)) >>> 0;
+  const ssrc = (((d[8] as number) << 24) | ((d[9] as number) << 16) | ((d[10] as number) << 8) | (d[11] as number)) >>> 0;
   const id = inputs[ssrc];
   if (id !== undefined) forker.receive(id, d);
 });

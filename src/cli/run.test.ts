@@ -50,7 +50,10 @@ describe("siprec config check", () => {
   });
 
   test("--print shows the effective config with secrets redacted", async () => {
-    const io = memoryIo({ files: { "/c.toml": `[freeswitch]\npassword_env = "PW"\n${MIN}auth_username = "u"\nauth_password = "digest-secret"\n` }, env: { PW: "esl-secret" } });
+    const io = memoryIo({
+      files: { "/c.toml": `[freeswitch]\npassword_env = "PW"\n${MIN}auth_username = "u"\nauth_password = "digest-secret"\n` },
+      env: { PW: "esl-secret" },
+    });
     expect(await run(["config", "check", "-c", "/c.toml", "--print"], io)).toBe(0);
     const out = io.stdout.join("\n");
     expect(out).toContain('password = "[redacted] (env:PW)"');

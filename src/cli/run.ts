@@ -37,7 +37,11 @@ export function buildProgram(ctx: CliContext): Command {
   // The global --log-level is checked once, before any command's action.
   program.hook("preAction", () => {
     const level = program.opts<{ logLevel?: string }>().logLevel;
-    if (level !== undefined && !isLogLevel(level)) program.error(`siprec: --log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(level)}`, { exitCode: EXIT.USAGE, code: "siprec.usage" });
+    if (level !== undefined && !isLogLevel(level))
+      program.error(`siprec: --log-level must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(level)}`, {
+        exitCode: EXIT.USAGE,
+        code: "siprec.usage",
+      });
   });
   for (const c of COMMANDS) c.register(program, ctx);
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());

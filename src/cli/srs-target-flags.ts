@@ -43,7 +43,9 @@ export interface ResolvedTarget {
   readonly localAddress: string;
 }
 
-export type TargetOutcome = { readonly ok: true; readonly value: ResolvedTarget } | { readonly ok: false; readonly kind: "usage" | "config"; readonly message: string };
+export type TargetOutcome =
+  | { readonly ok: true; readonly value: ResolvedTarget }
+  | { readonly ok: false; readonly kind: "usage" | "config"; readonly message: string };
 
 export async function readSrsTarget(f: SrsTargetFlags & { srs: string }, io: Io): Promise<TargetOutcome> {
   const suites = f.srtpSuite === undefined ? undefined : parseSuites(f.srtpSuite);

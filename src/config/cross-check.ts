@@ -38,7 +38,11 @@ export function crossCheck(doc: unknown): ConfigIssue[] {
     if (Array.isArray(wanted)) {
       wanted.forEach((g, j) => {
         if (typeof g === "string" && !groups.has(g)) {
-          issues.push({ path: `trigger[${i}].srs_groups[${j}]`, message: `no [[srs]] has group "${g}" (groups: ${[...groups].join(", ")})`, severity: "error" });
+          issues.push({
+            path: `trigger[${i}].srs_groups[${j}]`,
+            message: `no [[srs]] has group "${g}" (groups: ${[...groups].join(", ")})`,
+            severity: "error",
+          });
         }
       });
     }
@@ -65,7 +69,11 @@ function loopbackTowardRemote(root: Raw, servers: Raw[]): ConfigIssue[] {
   for (const key of ["sip_address", "media_address", "rtp_address"]) {
     const v = rec[key];
     if (typeof v === "string" && isLoopback(v)) {
-      out.push({ path: `recording.${key}`, message: `${v} is a loopback address, but srs[${first.i}] (${first.host}) is remote: it could not reach us there (use "auto" or an address it can reach)`, severity: "error" });
+      out.push({
+        path: `recording.${key}`,
+        message: `${v} is a loopback address, but srs[${first.i}] (${first.host}) is remote: it could not reach us there (use "auto" or an address it can reach)`,
+        severity: "error",
+      });
     }
   }
   return out;

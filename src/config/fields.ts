@@ -19,16 +19,12 @@ export const host = z
   .regex(/^[A-Za-z0-9.:_-]+$/, { message: "expected a host name or IP address" });
 
 /** Names operators type and logs print: server names, group names. */
-export const name = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
-    message: "expected 1-64 characters: letters, digits, '_', '.', '-' (starting with a letter or digit)",
-  });
+export const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
+  message: "expected 1-64 characters: letters, digits, '_', '.', '-' (starting with a letter or digit)",
+});
 
 /** Environment variable names as POSIX shells accept them. */
-export const envName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "expected an environment variable name like SIPREC_ESL_PASSWORD" });
+export const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "expected an environment variable name like SIPREC_ESL_PASSWORD" });
 
 export const filePath = z.string().min(1).max(4096);
 
@@ -46,9 +42,7 @@ export const regex = z
   });
 
 /** XML NCName (no colon), used for extension-data element names. */
-export const xmlName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, { message: "expected an XML element name (letters, digits, '_', '.', '-')" });
+export const xmlName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/, { message: "expected an XML element name (letters, digits, '_', '.', '-')" });
 
 /** 127.0.0.0/8, ::1 (bracketed or not) or localhost. */
 export function isLoopback(address: string): boolean {

@@ -84,7 +84,9 @@ describe("secrets from env and files", () => {
     expect(e.message).toBe('/c.toml: freeswitch.password_file: cannot read "/nope": no such file');
   });
   test("*_env not set or empty", async () => {
-    expect((await failure({ "/c.toml": cfg('password_env = "NOPE"') }, { path: "/c.toml" })).message).toBe("/c.toml: freeswitch.password_env: environment variable NOPE is not set");
+    expect((await failure({ "/c.toml": cfg('password_env = "NOPE"') }, { path: "/c.toml" })).message).toBe(
+      "/c.toml: freeswitch.password_env: environment variable NOPE is not set",
+    );
     expect((await failure({ "/c.toml": cfg('password_env = "E"') }, { path: "/c.toml", env: { E: "" } })).message).toContain("is empty");
   });
   test("secret in an array of tables keeps its index", async () => {

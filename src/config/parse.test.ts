@@ -117,7 +117,10 @@ describe("cross-field rules", () => {
     expect(only(`[[srs]]\nname = "a"\nuri = "sips:r.example.com"\ntransport = "tcp"\n`).path).toBe("srs[0].transport");
   });
   test("tls settings without tls", () => {
-    expect(only(`${MIN}tls_ca_file = "/x.pem"\n`)).toMatchObject({ path: "srs[0].tls_ca_file", message: 'only used with transport = "tls" (this server uses "tcp")' });
+    expect(only(`${MIN}tls_ca_file = "/x.pem"\n`)).toMatchObject({
+      path: "srs[0].tls_ca_file",
+      message: 'only used with transport = "tls" (this server uses "tcp")',
+    });
   });
   test("client certificate needs its key", () => {
     expect(only(`${MIN}transport = "tls"\ntls_cert_file = "/c.pem"\n`).path).toBe("srs[0].tls_key");
@@ -127,7 +130,10 @@ describe("cross-field rules", () => {
     expect(only(`${MIN}auth_password = "p"\n`).path).toBe("srs[0].auth_username");
   });
   test("one spelling per secret", () => {
-    expect(only(`[freeswitch]\npassword = "a"\npassword_env = "X"\n${MIN}`)).toMatchObject({ path: "freeswitch.password_env", message: "set only one of password, password_env" });
+    expect(only(`[freeswitch]\npassword = "a"\npassword_env = "X"\n${MIN}`)).toMatchObject({
+      path: "freeswitch.password_env",
+      message: "set only one of password, password_env",
+    });
   });
   test("secret env names are checked", () => {
     expect(only(`[freeswitch]\npassword_env = "not a name"\n${MIN}`).path).toBe("freeswitch.password_env");
@@ -135,7 +141,10 @@ describe("cross-field rules", () => {
   test("the [[srs]] transport follows the one rule: ;transport=tls in the URI is TLS (not TCP), a contradicting transport key is an error", () => {
     const r = parseConfigText(`[[srs]]\nname = "t"\nuri = "sip:srs@127.0.0.1:5071;transport=tls"\n`);
     expect(r.ok && r.value.srs[0]?.transport).toBe("tls");
-    expect(only(`[[srs]]\nname = "t"\nuri = "sips:srs@127.0.0.1"\ntransport = "udp"\n`)).toMatchObject({ path: "srs[0].transport", message: "transport udp contradicts sips:srs@127.0.0.1, which says tls" });
+    expect(only(`[[srs]]\nname = "t"\nuri = "sips:srs@127.0.0.1"\ntransport = "udp"\n`)).toMatchObject({
+      path: "srs[0].transport",
+      message: "transport udp contradicts sips:srs@127.0.0.1, which says tls",
+    });
     expect(only(`[[srs]]\nname = "t"\nuri = "sip:srs@127.0.0.1;transport=udp"\ntransport = "tcp"\n`).path).toBe("srs[0].transport");
   });
   test("a loopback SRS-facing address with a remote SRS is an error; auto and loopback SRSs are fine", () => {
@@ -147,7 +156,10 @@ describe("cross-field rules", () => {
     expect(ok.ok).toBe(true);
   });
   test("triggers must name existing groups", () => {
-    expect(only(`${MIN}[[trigger]]\nkind = "event"\nsrs_groups = ["nope"]\n`)).toMatchObject({ path: "trigger[0].srs_groups[0]", message: 'no [[srs]] has group "nope" (groups: default)' });
+    expect(only(`${MIN}[[trigger]]\nkind = "event"\nsrs_groups = ["nope"]\n`)).toMatchObject({
+      path: "trigger[0].srs_groups[0]",
+      message: 'no [[srs]] has group "nope" (groups: default)',
+    });
   });
   test("trigger kinds and rules", () => {
     expect(only(`${MIN}[[trigger]]\nkind = "magic"\n`)).toMatchObject({ path: "trigger[0].kind", message: 'expected one of event|variable|rule, got "magic"' });
@@ -159,7 +171,10 @@ describe("cross-field rules", () => {
     expect(only(`[control]\nenabled = true\naddress = "0.0.0.0"\n${MIN}`).path).toBe("control.token");
     expect(parseConfigText(`[control]\nenabled = true\naddress = "0.0.0.0"\ntoken_env = "T"\n${MIN}`).ok).toBe(true);
     // An empty inline token is no token (it would let unauthenticated requests through).
-    expect(only(`[control]\nenabled = true\naddress = "0.0.0.0"\ntoken = ""\n${MIN}`)).toMatchObject({ path: "control.token", message: expect.stringContaining("must not be empty") });
+    expect(only(`[control]\nenabled = true\naddress = "0.0.0.0"\ntoken = ""\n${MIN}`)).toMatchObject({
+      path: "control.token",
+      message: expect.stringContaining("must not be empty"),
+    });
   });
   test("metadata element names are unique XML names", () => {
     const base = `${MIN}[[metadata.map]]\nfrom = "header"\nname = "Session-ID"\nelement = "sid"\n`;

@@ -9,7 +9,7 @@ import { millis, name, port, portOrZero, regex, xmlName } from "./fields.ts";
 /** [recording] failover_on's default (siprec/session/failover.ts reads the list), also what test-call and replay use. */
 export const DEFAULT_FAILOVER_ON: readonly (number | "4xx" | "5xx" | "6xx")[] = [408, 420, 480, 488, "5xx", "6xx"];
 
-const ipOrAuto = z.string().regex(/^(auto|\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/, { message: "expected \"auto\" or an IP address" });
+const ipOrAuto = z.string().regex(/^(auto|\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/, { message: 'expected "auto" or an IP address' });
 
 export const CODECS = ["PCMU", "PCMA", "G722"] as const;
 export const SRTP_SUITES = ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM"] as const;
@@ -37,18 +37,25 @@ export const recordingSchema = z
     pause_mode: z.enum(["inactive", "drop", "silence", "detach"]).default("inactive"),
     /** Q.850 cause for uuid_kill when on_failure = "hangup". */
     /** Played (by FreeSWITCH, to both parties) before a recording-required hangup: a path or URL FreeSWITCH can play. */
-    failure_announcement: z.string().regex(/^[^\s'"]{1,1024}$/, { message: "expected a file path or URL FreeSWITCH can play, without spaces or quotes" }).optional(),
+    failure_announcement: z
+      .string()
+      .regex(/^[^\s'"]{1,1024}$/, { message: "expected a file path or URL FreeSWITCH can play, without spaces or quotes" })
+      .optional(),
     failure_announcement_seconds: z.number().int().min(1).max(120).default(6),
     /** RFC 7866 §6.1.2 recording indication by "other means": played (by FreeSWITCH, to both parties) when recording starts. */
-    indication_announcement: z.string().regex(/^[^\s'"]{1,1024}$/, { message: "expected a file path or URL FreeSWITCH can play, without spaces or quotes" }).optional(),
+    indication_announcement: z
+      .string()
+      .regex(/^[^\s'"]{1,1024}$/, { message: "expected a file path or URL FreeSWITCH can play, without spaces or quotes" })
+      .optional(),
     /** Play the indication again when a paused recording resumes. */
     indication_on_resume: z.boolean().default(false),
-    hangup_cause: z.string().regex(/^[A-Z][A-Z0-9_]{2,47}$/, { message: "expected a Q.850 cause name such as NORMAL_TEMPORARY_FAILURE" }).default("NORMAL_TEMPORARY_FAILURE"),
+    hangup_cause: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]{2,47}$/, { message: "expected a Q.850 cause name such as NORMAL_TEMPORARY_FAILURE" })
+      .default("NORMAL_TEMPORARY_FAILURE"),
     setup_timeout_ms: millis(500, 120_000).default(10_000),
     /** SIP responses (or classes "4xx"/"5xx"/"6xx") that move on to the next server of a group. */
-    failover_on: z
-      .array(z.union([z.number().int().min(300).max(699), z.enum(["4xx", "5xx", "6xx"])]))
-      .default([...DEFAULT_FAILOVER_ON]),
+    failover_on: z.array(z.union([z.number().int().min(300).max(699), z.enum(["4xx", "5xx", "6xx"])])).default([...DEFAULT_FAILOVER_ON]),
     /**
      * Our address toward the SRSs in Via, Contact, From (sip_address) and the SDP c= line (media_address):
      * "auto" is, per SRS, the local address the kernel routes to it (never loopback toward a remote SRS).
@@ -64,7 +71,12 @@ export const recordingSchema = z
   .superRefine((r, ctx) => {
     if (new Set(r.codecs).size !== r.codecs.length) ctx.addIssue({ code: "custom", path: ["codecs"], message: "lists a codec twice", input: r.codecs });
     if (r.rtp_port_min > r.rtp_port_max) {
-      ctx.addIssue({ code: "custom", path: ["rtp_port_min"], message: `must not exceed rtp_port_max (${r.rtp_port_max}), got ${r.rtp_port_min}`, input: r.rtp_port_min });
+      ctx.addIssue({
+        code: "custom",
+        path: ["rtp_port_min"],
+        message: `must not exceed rtp_port_max (${r.rtp_port_max}), got ${r.rtp_port_min}`,
+        input: r.rtp_port_min,
+      });
     }
   });
 
@@ -88,7 +100,10 @@ export const triggerSchema = z.discriminatedUnion("kind", [
   /** A channel variable present at answer or bridge (its value names the SRS group). */
   z.strictObject({
     kind: z.literal("variable"),
-    variable: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, { message: "expected a channel variable name" }).default("siprec_srs"),
+    variable: z
+      .string()
+      .regex(/^[A-Za-z0-9_]{1,64}$/, { message: "expected a channel variable name" })
+      .default("siprec_srs"),
     on: z.enum(["answer", "bridge"]).default("answer"),
     ...common,
   }),
@@ -114,7 +129,12 @@ export const metadataSchema = z
     m.map.forEach((entry, i) => {
       const first = seen.get(entry.element);
       if (first !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["map", i, "element"], message: `duplicate element "${entry.element}" (already used by metadata.map[${first}])`, input: entry.element });
+        ctx.addIssue({
+          code: "custom",
+          path: ["map", i, "element"],
+          message: `duplicate element "${entry.element}" (already used by metadata.map[${first}])`,
+          input: entry.element,
+        });
       } else seen.set(entry.element, i);
     });
   });

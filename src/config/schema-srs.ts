@@ -72,19 +72,30 @@ export const srsSchema = srsRaw
     const transport = decided.ok ? decided.value : (s.transport ?? "tcp");
     if (transport !== "tls") {
       for (const key of ["tls_ca_file", "tls_cert_file", "tls_key", "tls_key_env", "tls_key_file", "tls_server_name"] as const) {
-        if (s[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: `only used with transport = "tls" (this server uses "${transport}")`, input: s[key] });
+        if (s[key] !== undefined)
+          ctx.addIssue({ code: "custom", path: [key], message: `only used with transport = "tls" (this server uses "${transport}")`, input: s[key] });
       }
     }
     const hasKey = secretRefOf(s, "tls_key") !== undefined;
     if ((s.tls_cert_file !== undefined) !== hasKey) {
-      ctx.addIssue({ code: "custom", path: [hasKey ? "tls_cert_file" : "tls_key"], message: "a client certificate needs both tls_cert_file and tls_key (or tls_key_env / tls_key_file)", input: undefined });
+      ctx.addIssue({
+        code: "custom",
+        path: [hasKey ? "tls_cert_file" : "tls_key"],
+        message: "a client certificate needs both tls_cert_file and tls_key (or tls_key_env / tls_key_file)",
+        input: undefined,
+      });
     }
     const hasPassword = secretRefOf(s, "auth_password") !== undefined;
     if (hasPassword && s.auth_username === undefined) {
       ctx.addIssue({ code: "custom", path: ["auth_username"], message: "auth_password is set but auth_username is missing", input: undefined });
     }
     if (!hasPassword && s.auth_username !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["auth_password"], message: "auth_username is set but no auth_password (or auth_password_env / auth_password_file)", input: undefined });
+      ctx.addIssue({
+        code: "custom",
+        path: ["auth_password"],
+        message: "auth_username is set but no auth_password (or auth_password_env / auth_password_file)",
+        input: undefined,
+      });
     }
   })
   .transform((s) => {

@@ -25,7 +25,12 @@ const freeswitchSchema = z
   .superRefine((f, ctx) => {
     checkExclusive(f, "password", ctx);
     if (f.reconnect_initial_ms > f.reconnect_max_ms) {
-      ctx.addIssue({ code: "custom", path: ["reconnect_initial_ms"], message: `must not exceed reconnect_max_ms (${f.reconnect_max_ms}), got ${f.reconnect_initial_ms}`, input: f.reconnect_initial_ms });
+      ctx.addIssue({
+        code: "custom",
+        path: ["reconnect_initial_ms"],
+        message: `must not exceed reconnect_max_ms (${f.reconnect_max_ms}), got ${f.reconnect_initial_ms}`,
+        input: f.reconnect_initial_ms,
+      });
     }
   })
   .transform((f) => ({
@@ -44,11 +49,19 @@ const tapSchema = z
     /** Seconds a tap leg may take from originate to first RTP before it counts as failed. */
     answer_timeout_ms: millis(500, 60_000).default(5000),
     /** The Sofia profile FreeSWITCH places tap legs from (`sofia/<profile>/tap@address:port`). */
-    profile: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: "expected a Sofia profile name" }).default("internal"),
+    profile: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: "expected a Sofia profile name" })
+      .default("internal"),
   })
   .superRefine((t, ctx) => {
     if (t.rtp_port_min > t.rtp_port_max) {
-      ctx.addIssue({ code: "custom", path: ["rtp_port_min"], message: `must not exceed rtp_port_max (${t.rtp_port_max}), got ${t.rtp_port_min}`, input: t.rtp_port_min });
+      ctx.addIssue({
+        code: "custom",
+        path: ["rtp_port_min"],
+        message: `must not exceed rtp_port_max (${t.rtp_port_max}), got ${t.rtp_port_min}`,
+        input: t.rtp_port_min,
+      });
     }
   });
 
@@ -80,18 +93,17 @@ const logSchema = z.strictObject({
 
 const NO_SRS = "at least one [[srs]] server is required";
 
-const rootSchema = z
-  .strictObject({
-    freeswitch: freeswitchSchema.prefault({}),
-    tap: tapSchema.prefault({}),
-    srs: z.array(srsSchema, { error: (i) => (i.input === undefined ? NO_SRS : undefined) }).min(1, { message: NO_SRS }),
-    recording: recordingSchema.prefault({}),
-    trigger: z.array(triggerSchema).default([{ kind: "event", srs_groups: ["default"] }]),
-    metadata: metadataSchema.prefault({}),
-    control: controlSchema.prefault({}),
-    state: stateSchema.prefault({}),
-    log: logSchema.prefault({}),
-  });
+const rootSchema = z.strictObject({
+  freeswitch: freeswitchSchema.prefault({}),
+  tap: tapSchema.prefault({}),
+  srs: z.array(srsSchema, { error: (i) => (i.input === undefined ? NO_SRS : undefined) }).min(1, { message: NO_SRS }),
+  recording: recordingSchema.prefault({}),
+  trigger: z.array(triggerSchema).default([{ kind: "event", srs_groups: ["default"] }]),
+  metadata: metadataSchema.prefault({}),
+  control: controlSchema.prefault({}),
+  state: stateSchema.prefault({}),
+  log: logSchema.prefault({}),
+});
 
 /** The parsed config with secrets still as references (see config/secrets.ts). */
 export type ConfigDraft = z.output<typeof rootSchema>;
@@ -131,16 +143,25 @@ export function configWarnings(c: ConfigDraft): ConfigIssue[] {
     c.srs.forEach((s, i) => {
       // RFC 4568 §8.3: SDES keys travel in the SDP, so the signalling must be protected.
       if (s.transport !== "tls") {
-        out.push({ path: `srs[${i}].transport`, message: `SRTP keys (SDES, RFC 4568) would travel in clear text over "${s.transport}"; use "tls"`, severity: "warning" });
+        out.push({
+          path: `srs[${i}].transport`,
+          message: `SRTP keys (SDES, RFC 4568) would travel in clear text over "${s.transport}"; use "tls"`,
+          severity: "warning",
+        });
       }
     });
   }
   if (c.srs.some((s) => s.transport === "udp")) {
     const i = c.srs.findIndex((s) => s.transport === "udp");
-    out.push({ path: `srs[${i}].transport`, message: "SIPREC INVITEs often exceed 1300 bytes; over UDP they fragment or are refused (RFC 3261 §18.1.1)", severity: "warning" });
+    out.push({
+      path: `srs[${i}].transport`,
+      message: "SIPREC INVITEs often exceed 1300 bytes; over UDP they fragment or are refused (RFC 3261 §18.1.1)",
+      severity: "warning",
+    });
   }
   c.srs.forEach((s, i) => {
-    if (s.transport === "tls" && !s.tls_verify) out.push({ path: `srs[${i}].tls_verify`, message: "certificate verification is off: the SRS is not authenticated", severity: "warning" });
+    if (s.transport === "tls" && !s.tls_verify)
+      out.push({ path: `srs[${i}].tls_verify`, message: "certificate verification is off: the SRS is not authenticated", severity: "warning" });
   });
   return out;
 }

@@ -18,9 +18,7 @@ export function isSecretRef(v: unknown): v is SecretRef {
   return typeof v === "object" && v !== null && "$secret" in v;
 }
 
-export function secretFields<P extends string>(
-  prefix: P,
-): Record<P | `${P}_env` | `${P}_file`, z.ZodOptional<z.ZodString>> {
+export function secretFields<P extends string>(prefix: P): Record<P | `${P}_env` | `${P}_file`, z.ZodOptional<z.ZodString>> {
   return {
     // An empty secret is no secret (an empty control token would let every request through).
     [prefix]: z.string().min(1, { message: "must not be empty (an empty secret is no secret)" }).max(65536).optional(),

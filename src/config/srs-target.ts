@@ -37,7 +37,13 @@ export function transportOf(s: SrsConfig): "udp" | "tcp" | "tls" {
 }
 
 /** Where a target is (RFC 3263, SRV weights drawn with `random`), each address carrying the target's own TLS settings. */
-export async function srsPeers(uri: string, transport: "udp" | "tcp" | "tls", tls: ClientTls | undefined, dns: Resolver = systemResolver, random?: () => number): Promise<Peer[]> {
+export async function srsPeers(
+  uri: string,
+  transport: "udp" | "tcp" | "tls",
+  tls: ClientTls | undefined,
+  dns: Resolver = systemResolver,
+  random?: () => number,
+): Promise<Peer[]> {
   const r = await locate(uri, transport, dns, random);
   if (!r.ok) return [];
   return tls === undefined ? r.value : r.value.map((p) => ({ ...p, tls }));
@@ -45,9 +51,16 @@ export async function srsPeers(uri: string, transport: "udp" | "tcp" | "tls", tl
 
 /** `--srtp-suite A,B`: SDES suites in offer order, or a message naming the unknown one. */
 export function parseSuites(text: string): { ok: true; value: CryptoSuite[] } | { ok: false; message: string } {
-  const list = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const list = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   const bad = list.find((s) => !isKnownSuite(s));
-  if (list.length === 0 || bad !== undefined) return { ok: false, message: `--srtp-suite: ${bad === undefined ? "empty" : JSON.stringify(bad)}; known: AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM` };
+  if (list.length === 0 || bad !== undefined)
+    return {
+      ok: false,
+      message: `--srtp-suite: ${bad === undefined ? "empty" : JSON.stringify(bad)}; known: AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM`,
+    };
   return { ok: true, value: list as CryptoSuite[] };
 }
 
@@ -81,7 +94,9 @@ export async function resolveSrsTarget(srs: string, configPath: string | undefin
       srtp: cfg.value.config.recording.srtp,
       srtpSuites: cfg.value.config.recording.srtp_suites,
       ...(tls.value === undefined ? {} : { tls: tls.value }),
-      ...(s.auth_username !== undefined && s.auth_password !== undefined ? { credentials: { username: s.auth_username, password: s.auth_password.reveal() } } : {}),
+      ...(s.auth_username !== undefined && s.auth_password !== undefined
+        ? { credentials: { username: s.auth_username, password: s.auth_password.reveal() } }
+        : {}),
     },
   };
 }
@@ -98,7 +113,8 @@ export async function applyTransportFlags(
   io: TargetIo,
 ): Promise<Chosen> {
   const flag = flags.transport ?? t.transport;
-  if (flag !== undefined && flag !== "udp" && flag !== "tcp" && flag !== "tls") return { ok: false, error: { kind: "usage", message: "--transport must be udp, tcp or tls" } };
+  if (flag !== undefined && flag !== "udp" && flag !== "tcp" && flag !== "tls")
+    return { ok: false, error: { kind: "usage", message: "--transport must be udp, tcp or tls" } };
   // One rule (decideTransport): the URI's transport parameter, sips: → TLS, the flag, else TCP; a flag against the URI is a usage error.
   const decided = decideTransport(t.uri, flag);
   if (!decided.ok) return { ok: false, error: { kind: "usage", message: `--srs ${t.uri}: ${decided.error.message}` } };

@@ -36,8 +36,17 @@ import { systemResolver } from "../sip/dns-resolver.ts";
 import type { ClientTls } from "../sip/transport.ts";
 
 export const ESL_EVENTS = [
-  "CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HOLD", "CHANNEL_UNHOLD",
-  "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "DTMF", "BACKGROUND_JOB", "MEDIA_BUG_START",
+  "CHANNEL_CREATE",
+  "CHANNEL_ANSWER",
+  "CHANNEL_BRIDGE",
+  "CHANNEL_UNBRIDGE",
+  "CHANNEL_HOLD",
+  "CHANNEL_UNHOLD",
+  "CHANNEL_HANGUP",
+  "CHANNEL_HANGUP_COMPLETE",
+  "DTMF",
+  "BACKGROUND_JOB",
+  "MEDIA_BUG_START",
 ] as const;
 
 export interface DaemonDeps {
@@ -84,7 +93,13 @@ export class Daemon {
   /** Recordings a previous process left behind, handled once FreeSWITCH is reachable. */
   #orphans: StoredRecording[] = [];
 
-  private constructor(cfg: Config, stack: SipStack, srsStack: SipStack, facing: SrsFacing, private readonly d: DaemonDeps) {
+  private constructor(
+    cfg: Config,
+    stack: SipStack,
+    srsStack: SipStack,
+    facing: SrsFacing,
+    private readonly d: DaemonDeps,
+  ) {
     this.#cfg = cfg;
     this.#stack = stack;
     this.#srsStack = srsStack;
@@ -94,10 +109,19 @@ export class Daemon {
     this.#orphans = this.#store?.load() ?? [];
     this.#heartbeat();
     const ports = new PortAllocator(cfg.tap.rtp_port_min, cfg.tap.rtp_port_max);
-    this.#tap = new TapListener(cfg.tap.address, async (onPacket) => {
-      const sock = await openOnFreePort(() => ports.take(), (p) => ports.release(p), { host: cfg.tap.address, onPacket });
-      return sock === undefined ? undefined : { port: sock.port, close: () => (sock.close(), ports.release(sock.port)) };
-    }, d.log.child({ part: "tap" }), d.clock);
+    this.#tap = new TapListener(
+      cfg.tap.address,
+      async (onPacket) => {
+        const sock = await openOnFreePort(
+          () => ports.take(),
+          (p) => ports.release(p),
+          { host: cfg.tap.address, onPacket },
+        );
+        return sock === undefined ? undefined : { port: sock.port, close: () => (sock.close(), ports.release(sock.port)) };
+      },
+      d.log.child({ part: "tap" }),
+      d.clock,
+    );
     stack.ua.onInvite = (inv) => void this.#tap.onInvite(inv).catch((e: unknown) => d.log.error("tap listener failed", { error: String(e) }));
     this.#monitor = new OptionsMonitor({ clock: d.clock, onChange: (name, health) => d.log.info("SRS health changed", { srs: name, health }) });
     const triggers = new Triggers(cfg.trigger, groupsOf(cfg));
@@ -111,10 +135,34 @@ export class Daemon {
         log: d.log.child({ part: "recorder" }),
         esl: { bgapi: (c) => this.esl.bgapi(c), api: (c) => this.esl.api(c), command: (c) => this.esl.command(c) },
         tap: this.#tap,
-        tapTarget: { profile: cfg.tap.profile, host: cfg.tap.address, port: stack.transports.get("udp")?.local.port ?? cfg.tap.sip_port, answerTimeoutMs: cfg.tap.answer_timeout_ms },
-        policy: { onFailure: r.on_failure, hangupCause: r.hangup_cause, ...(r.failure_announcement === undefined ? {} : { announcement: { file: r.failure_announcement, seconds: r.failure_announcement_seconds } }), ...(r.indication_announcement === undefined ? {} : { indication: { file: r.indication_announcement, onResume: r.indication_on_resume } }), dtmf: r.dtmf, pauseMode: r.pause_mode, defaultStreams: r.streams, metadata: { namespace: cfg.metadata.namespace, map: cfg.metadata.map } },
+        tapTarget: {
+          profile: cfg.tap.profile,
+          host: cfg.tap.address,
+          port: stack.transports.get("udp")?.local.port ?? cfg.tap.sip_port,
+          answerTimeoutMs: cfg.tap.answer_timeout_ms,
+        },
+        policy: {
+          onFailure: r.on_failure,
+          hangupCause: r.hangup_cause,
+          ...(r.failure_announcement === undefined ? {} : { announcement: { file: r.failure_announcement, seconds: r.failure_announcement_seconds } }),
+          ...(r.indication_announcement === undefined ? {} : { indication: { file: r.indication_announcement, onResume: r.indication_on_resume } }),
+          dtmf: r.dtmf,
+          pauseMode: r.pause_mode,
+          defaultStreams: r.streams,
+          metadata: { namespace: cfg.metadata.namespace, map: cfg.metadata.map },
+        },
         openMedia: (id) => {
-          const m = new ForkerRecordingMedia({ clock: d.clock, ids: d.ids, log: d.log, sockets: srsSockets, ptimeMs: r.ptime, cname: `rec-${id.slice(0, 8)}@${cfg.tap.address}`, dtmf: r.dtmf, totals: this.forwarded, onClose: () => this.#medias.delete(id) });
+          const m = new ForkerRecordingMedia({
+            clock: d.clock,
+            ids: d.ids,
+            log: d.log,
+            sockets: srsSockets,
+            ptimeMs: r.ptime,
+            cname: `rec-${id.slice(0, 8)}@${cfg.tap.address}`,
+            dtmf: r.dtmf,
+            totals: this.forwarded,
+            onClose: () => this.#medias.delete(id),
+          });
           this.#medias.set(id, m);
           return m;
         },
@@ -122,20 +170,41 @@ export class Daemon {
         // The probe FreeSWITCH writes when it repairs its tap-only flag (tap-only-repair.ts); FreeSWITCH
         // runs on this host (the tap legs reach us on loopback), so the daemon deletes it after.
         tapRepair: { probeDir: tmpdir(), removeProbe: (p) => rmSync(p, { force: true }) },
-        openSession: (args) => openSession({ ua: srsStack.ua, clock: d.clock, ids: d.ids, log: d.log, addresses: { sip: facing.sip, media: facing.media }, isUsable: (n) => this.#monitor.isUsable(n), config: () => this.#cfg, tlsOf: (n) => this.#tls.get(n), dns: this.#dns }, args),
+        openSession: (args) =>
+          openSession(
+            {
+              ua: srsStack.ua,
+              clock: d.clock,
+              ids: d.ids,
+              log: d.log,
+              addresses: { sip: facing.sip, media: facing.media },
+              isUsable: (n) => this.#monitor.isUsable(n),
+              config: () => this.#cfg,
+              tlsOf: (n) => this.#tls.get(n),
+              dns: this.#dns,
+            },
+            args,
+          ),
       },
       triggers,
       groupsOf(cfg),
     );
     const f = cfg.freeswitch;
-    this.esl = new EslClient(tcpEslConnector({ host: f.host, port: f.port }), d.clock, d.ids, d.log.child({ part: "esl" }), {
-      password: f.password,
-      format: f.event_format,
-      events: [...ESL_EVENTS],
-      subclasses: triggers.subclasses,
-      commandTimeoutMs: f.command_timeout_ms,
-      backoff: { initialMs: f.reconnect_initial_ms, maxMs: f.reconnect_max_ms },
-    }, (n) => this.#onEsl(n));
+    this.esl = new EslClient(
+      tcpEslConnector({ host: f.host, port: f.port }),
+      d.clock,
+      d.ids,
+      d.log.child({ part: "esl" }),
+      {
+        password: f.password,
+        format: f.event_format,
+        events: [...ESL_EVENTS],
+        subclasses: triggers.subclasses,
+        commandTimeoutMs: f.command_timeout_ms,
+        backoff: { initialMs: f.reconnect_initial_ms, maxMs: f.reconnect_max_ms },
+      },
+      (n) => this.#onEsl(n),
+    );
   }
 
   static async start(cfg: Config, d: DaemonDeps, tls: ReadonlyMap<string, ClientTls> = new Map()): Promise<Daemon> {
@@ -144,11 +213,29 @@ export class Daemon {
     const facing = srsFacing(cfg);
     const log = d.log.child({ part: "sip" });
     const advertise = (peer: Peer | undefined) => (peer === undefined ? cfg.tap.address : facing.sip.for(peer.host));
-    const stack = await openSipStack({ role: "src", host: cfg.tap.address, protocols: facing.separate ? ["udp", "tcp"] : [...protocols], clock: d.clock, ids: d.ids, logger: log, listenPort: cfg.tap.sip_port, ...(facing.separate ? {} : { advertise }) });
+    const stack = await openSipStack({
+      role: "src",
+      host: cfg.tap.address,
+      protocols: facing.separate ? ["udp", "tcp"] : [...protocols],
+      clock: d.clock,
+      ids: d.ids,
+      logger: log,
+      listenPort: cfg.tap.sip_port,
+      ...(facing.separate ? {} : { advertise }),
+    });
     let srsStack = stack;
     if (facing.separate) {
       try {
-        srsStack = await openSipStack({ role: "src", host: facing.sipBind, protocols: [...protocols], clock: d.clock, ids: d.ids, logger: log.child({ side: "srs" }), listenPort: cfg.recording.sip_port, advertise });
+        srsStack = await openSipStack({
+          role: "src",
+          host: facing.sipBind,
+          protocols: [...protocols],
+          clock: d.clock,
+          ids: d.ids,
+          logger: log.child({ side: "srs" }),
+          listenPort: cfg.recording.sip_port,
+          advertise,
+        });
       } catch (e) {
         await stack.close();
         throw e;
@@ -176,7 +263,14 @@ export class Daemon {
       eslConnects: s.connects,
       eslReconnects: s.reconnects,
       channels: this.recorder.table.size,
-      recordings: this.recorder.recordings.map((r) => ({ id: r.id, callUuid: r.callUuid, status: r.status, mode: r.mode, groups: r.groups, ...(r.fallback === undefined ? {} : { fallback: r.fallback }) })),
+      recordings: this.recorder.recordings.map((r) => ({
+        id: r.id,
+        callUuid: r.callUuid,
+        status: r.status,
+        mode: r.mode,
+        groups: r.groups,
+        ...(r.fallback === undefined ? {} : { fallback: r.fallback }),
+      })),
       counters: { ...this.recorder.counters },
       srs: this.#cfg.srs.map((x) => ({ name: x.name, health: this.#monitor.health(x.name) })),
       tapRejected: { ...this.#tap.rejected },
@@ -247,7 +341,9 @@ export class Daemon {
     for (const o of this.#orphans) {
       for (const x of o.dialogs) {
         const session = new DialogSession(x.dialog, "uac", this.#srsStack.ua.dialogContext(x.peer));
-        void session.bye().then((r) => this.d.log.info("orphaned SRS dialog ended", { recordingId: o.id, group: x.group, result: r.kind === "final" ? r.res.status : r.kind }));
+        void session
+          .bye()
+          .then((r) => this.d.log.info("orphaned SRS dialog ended", { recordingId: o.id, group: x.group, result: r.kind === "final" ? r.res.status : r.kind }));
       }
     }
   }

@@ -15,12 +15,32 @@ import { ManualClock } from "../../test/support/manual-clock.ts";
 import { FixedIds } from "../../test/support/fixed-ids.ts";
 import { MemoryRtpNetwork } from "../../test/support/memory-rtp.ts";
 
-const leg = (codec = "PCMU"): TapLeg => ({ recordingId: "r1", direction: "read", codec, payloadType: codec === "PCMA" ? 8 : 0, clockRate: 8000, telephoneEventPt: 101, hangup: () => {} }) as unknown as TapLeg;
+const leg = (codec = "PCMU"): TapLeg =>
+  ({
+    recordingId: "r1",
+    direction: "read",
+    codec,
+    payloadType: codec === "PCMA" ? 8 : 0,
+    clockRate: 8000,
+    telephoneEventPt: 101,
+    hangup: () => {},
+  }) as unknown as TapLeg;
 
 function stream(label: string, local: { port: number; rtcpPort?: number }, o: Partial<ActiveStream["outcome"]> = {}): ActiveStream {
   return {
     local: { label, ...local },
-    outcome: { status: "accepted", label, connection: { addrType: "IP4", address: "127.0.0.1" }, port: 50000 + Number(label) * 10, rtcp: { address: "127.0.0.1", port: 50001 + Number(label) * 10 }, payloadType: 0, codec: "PCMU", clockRate: 8000, telephoneEventPt: 101, ...o },
+    outcome: {
+      status: "accepted",
+      label,
+      connection: { addrType: "IP4", address: "127.0.0.1" },
+      port: 50000 + Number(label) * 10,
+      rtcp: { address: "127.0.0.1", port: 50001 + Number(label) * 10 },
+      payloadType: 0,
+      codec: "PCMU",
+      clockRate: 8000,
+      telephoneEventPt: 101,
+      ...o,
+    },
   };
 }
 
@@ -28,11 +48,32 @@ function rig() {
   const clock = new ManualClock();
   const net = new MemoryRtpNetwork();
   const totals = { packets: 0, bytes: 0 };
-  const media = new ForkerRecordingMedia({ clock, ids: new FixedIds(7), log: silentLogger, sockets: net.sockets, ptimeMs: 20, cname: "rec@test", dtmf: "forward", totals });
+  const media = new ForkerRecordingMedia({
+    clock,
+    ids: new FixedIds(7),
+    log: silentLogger,
+    sockets: net.sockets,
+    ptimeMs: 20,
+    cname: "rec@test",
+    dtmf: "forward",
+    totals,
+  });
   let seq = 100;
   const tap = (label: string, n = 1, pt = 0) => {
     for (let i = 0; i < n; i++) {
-      media.packet(label, serializeRtp({ marker: false, payloadType: pt, sequence: seq, timestamp: seq * 160, ssrc: 0xabc, csrcs: [], payload: new Uint8Array(160).fill(0xff), paddingLength: 0 }));
+      media.packet(
+        label,
+        serializeRtp({
+          marker: false,
+          payloadType: pt,
+          sequence: seq,
+          timestamp: seq * 160,
+          ssrc: 0xabc,
+          csrcs: [],
+          payload: new Uint8Array(160).fill(0xff),
+          paddingLength: 0,
+        }),
+      );
       seq++;
       clock.advance(20);
     }
@@ -51,7 +92,11 @@ describe("daemon media (forker-media.ts) on the manual clock", () => {
     expect(l1!.rtcpPort).toBe(l1!.port + 1);
     d.start([stream("1", l1!, { codec: "PCMA", payloadType: 8 })], "g");
     r.tap("1", 5);
-    const out = r.to(50010).map((x) => parseRtp(x.data)).filter((p) => p.ok).map((p) => p.value);
+    const out = r
+      .to(50010)
+      .map((x) => parseRtp(x.data))
+      .filter((p) => p.ok)
+      .map((p) => p.value);
     expect(out.length).toBe(5);
     expect(new Set(out.map((p) => p.ssrc)).size).toBe(1);
     expect(out[0]!.ssrc).not.toBe(0xabc);
@@ -117,7 +162,11 @@ describe("daemon media (forker-media.ts) on the manual clock", () => {
     const [l1] = await d.prepare(["1"]);
     d.start([stream("1", l1!)], "g");
     r.tap("1", 400); // 8 s: at least one randomized 5 s interval
-    const rtcp = r.to(50011).map((x) => parseRtcpCompound(x.data)).filter((c) => c.ok).map((c) => c.value);
+    const rtcp = r
+      .to(50011)
+      .map((x) => parseRtcpCompound(x.data))
+      .filter((c) => c.ok)
+      .map((c) => c.value);
     expect(rtcp.length).toBeGreaterThan(0);
     expect(rtcp.every((c) => c.some((p) => p.type === "sr"))).toBe(true);
     const ourSsrc = (rtcp[0]!.find((p) => p.type === "sr") as { ssrc: number }).ssrc;
@@ -127,12 +176,19 @@ describe("daemon media (forker-media.ts) on the manual clock", () => {
     const reflect = r.net.bind(50099, () => {});
     reflect.send(r.to(50011)[0]!.data, l1!.rtcpPort!, "127.0.0.1");
     expect(d.feedback?.().lastAt).toBeUndefined();
-    const rr = serializeRtcpCompound([{ type: "rr", ssrc: 0x5151, reports: [{ ssrc: ourSsrc, fractionLost: 0, cumulativeLost: 0, highestSeq: 1, jitter: 0, lsr: 0, dlsr: 0 }] }]);
+    const rr = serializeRtcpCompound([
+      { type: "rr", ssrc: 0x5151, reports: [{ ssrc: ourSsrc, fractionLost: 0, cumulativeLost: 0, highestSeq: 1, jitter: 0, lsr: 0, dlsr: 0 }] },
+    ]);
     reflect.send(rr, l1!.rtcpPort!, "127.0.0.1");
     expect(d.feedback?.().lastAt).toBe(r.clock.now());
     const before = r.to(50011).length;
     d.stop();
-    const bye = r.to(50011).slice(before).map((x) => parseRtcpCompound(x.data)).filter((c) => c.ok).map((c) => c.value);
+    const bye = r
+      .to(50011)
+      .slice(before)
+      .map((x) => parseRtcpCompound(x.data))
+      .filter((c) => c.ok)
+      .map((c) => c.value);
     expect(bye.some((c) => c.some((p) => p.type === "bye"))).toBe(true);
   });
 
@@ -145,7 +201,10 @@ describe("daemon media (forker-media.ts) on the manual clock", () => {
     r.tap("1", 2);
     r.media.dtmf("1", "5", 800); // 100 ms at 8 kHz
     r.tap("1", 10);
-    const events = r.to(50010).map((x) => (parseRtp(x.data) as { ok: true; value: { payloadType: number; payload: Uint8Array } }).value).filter((p) => p.payloadType === 101);
+    const events = r
+      .to(50010)
+      .map((x) => (parseRtp(x.data) as { ok: true; value: { payloadType: number; payload: Uint8Array } }).value)
+      .filter((p) => p.payloadType === 101);
     expect(events.length).toBeGreaterThan(2);
     expect(events.every((e) => e.payload[0] === 5)).toBe(true);
     expect(((events.at(-1)!.payload[1] as number) & 0x80) !== 0).toBe(true);

@@ -41,7 +41,13 @@ export class ForkerRecordingMedia implements RecordingMedia {
 
   attachLeg(label: string, leg: TapLeg): void {
     this.#attached.add(label);
-    if (this.forker.inputCounters(label) === undefined) this.forker.addInput({ id: label, codec: leg.codec, clockRate: leg.clockRate, ...(leg.telephoneEventPt === undefined ? {} : { telephoneEventPt: leg.telephoneEventPt }) });
+    if (this.forker.inputCounters(label) === undefined)
+      this.forker.addInput({
+        id: label,
+        codec: leg.codec,
+        clockRate: leg.clockRate,
+        ...(leg.telephoneEventPt === undefined ? {} : { telephoneEventPt: leg.telephoneEventPt }),
+      });
   }
 
   packet(label: string, packet: Uint8Array): void {
@@ -133,7 +139,13 @@ class GroupDriver implements MediaDriver {
   }
 
   dtmf(label: string, digit: string, durationMs: number): void {
-    if (!this.#streams.dtmf(label, digit, durationMs)) this.o.log.warn("DTMF digit not sent to the SRS", { group: this.group, label, digit, why: "no telephone-event negotiated, more than 32 digits waiting or no stream timeline yet" });
+    if (!this.#streams.dtmf(label, digit, durationMs))
+      this.o.log.warn("DTMF digit not sent to the SRS", {
+        group: this.group,
+        label,
+        digit,
+        why: "no telephone-event negotiated, more than 32 digits waiting or no stream timeline yet",
+      });
   }
 
   stop(): StreamFigures[] {

@@ -16,7 +16,8 @@ export interface ControlOptions {
 }
 
 const MAX_BODY = 64 * 1024;
-const json = (status: number, body: unknown): Response => new Response(`${JSON.stringify(body)}\n`, { status, headers: { "content-type": "application/json" } });
+const json = (status: number, body: unknown): Response =>
+  new Response(`${JSON.stringify(body)}\n`, { status, headers: { "content-type": "application/json" } });
 const problem = (status: number, code: string, message: string): Response => json(status, { error: { code, message } });
 
 export function startControl(daemon: Daemon, o: ControlOptions): { port: number; stop(): void } {
@@ -54,7 +55,14 @@ async function route(daemon: Daemon, o: ControlOptions, req: Request): Promise<R
     const body = await readJson(req);
     if (!body.ok) return problem(400, "BAD_BODY", body.message);
     const { uuid, srs, streams } = body.value as { uuid?: unknown; srs?: unknown; streams?: unknown };
-    const groups = typeof srs === "string" ? [srs] : Array.isArray(srs) && srs.every((g) => typeof g === "string") ? (srs as string[]) : srs === undefined ? ["default"] : undefined;
+    const groups =
+      typeof srs === "string"
+        ? [srs]
+        : Array.isArray(srs) && srs.every((g) => typeof g === "string")
+          ? (srs as string[])
+          : srs === undefined
+            ? ["default"]
+            : undefined;
     if (typeof uuid !== "string" || !/^[0-9a-fA-F-]{36}$/.test(uuid)) return problem(400, "BAD_BODY", '"uuid" must be the channel\'s UUID');
     if (groups === undefined || groups.length === 0) return problem(400, "BAD_BODY", '"srs" must be a group name or a list of them');
     if (streams !== undefined && streams !== "separate" && streams !== "mixed") return problem(400, "BAD_BODY", '"streams" must be "separate" or "mixed"');

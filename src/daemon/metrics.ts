@@ -26,17 +26,39 @@ export function daemonMetrics(status: () => DaemonStatus, forwarded: ForwardTota
       }),
     );
   };
-  registry.registerMetric(new Gauge({ name: "siprec_recordings_active", help: "Recordings running now (tapping, recording or paused).", registers: [], collect() { this.set(status().recordings.length); } }));
+  registry.registerMetric(
+    new Gauge({
+      name: "siprec_recordings_active",
+      help: "Recordings running now (tapping, recording or paused).",
+      registers: [],
+      collect() {
+        this.set(status().recordings.length);
+      },
+    }),
+  );
   counter("siprec_recordings_started_total", "Recordings an SRS accepted.", (s) => s.counters.started);
   counter("siprec_recordings_failed_total", "Recordings (or SRS groups of one) that could not be set up.", (s) => s.counters.failed);
   counter("siprec_recordings_stopped_total", "Recordings ended.", (s) => s.counters.stopped);
   counter("siprec_tap_fallbacks_total", "Recordings that fell back from separate native taps to one mixed tap.", (s) => s.counters.fallbacks);
-  counter("siprec_tap_only_repairs_total", "Times FreeSWITCH's tap-only flag was recomputed so another media bug (a customer's own recording) hears both parties.", (s) => s.counters.tapRepairs);
+  counter(
+    "siprec_tap_only_repairs_total",
+    "Times FreeSWITCH's tap-only flag was recomputed so another media bug (a customer's own recording) hears both parties.",
+    (s) => s.counters.tapRepairs,
+  );
   counter("siprec_trigger_problems_total", "Trigger events refused (unknown SRS group, no target, bad stream mode).", (s) => s.counters.triggerProblems);
   counter("siprec_esl_reconnects_total", "Event Socket reconnects after a lost connection.", (s) => s.eslReconnects);
   counter("siprec_rtp_packets_forwarded_total", "RTP packets sent to recording servers.", () => forwarded.packets);
   counter("siprec_rtp_bytes_forwarded_total", "RTP bytes (headers included) sent to recording servers.", () => forwarded.bytes);
-  registry.registerMetric(new Gauge({ name: "siprec_esl_connected", help: "1 while the Event Socket is authenticated and subscribed.", registers: [], collect() { this.set(status().esl === "ready" ? 1 : 0); } }));
+  registry.registerMetric(
+    new Gauge({
+      name: "siprec_esl_connected",
+      help: "1 while the Event Socket is authenticated and subscribed.",
+      registers: [],
+      collect() {
+        this.set(status().esl === "ready" ? 1 : 0);
+      },
+    }),
+  );
   registry.registerMetric(
     new Gauge({
       name: "siprec_srs_up",

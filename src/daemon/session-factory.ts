@@ -47,7 +47,9 @@ export function openSession(d: SessionFactoryDeps, args: OpenSessionArgs): Sessi
       for (const p of peers) await Promise.all([d.addresses.sip.prime(p.host), d.addresses.media.prime(p.host)]);
       return peers;
     },
-    ...(s.auth_username === undefined || s.auth_password === undefined ? {} : { credentials: { username: s.auth_username, password: s.auth_password.reveal() } }),
+    ...(s.auth_username === undefined || s.auth_password === undefined
+      ? {}
+      : { credentials: { username: s.auth_username, password: s.auth_password.reveal() } }),
   }));
   const r = cfg.recording;
   return new RecordingSession({

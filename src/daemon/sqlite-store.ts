@@ -19,7 +19,9 @@ export class SqliteRecordingStore implements RecordingStore {
     this.#db = new Database(path, { create: true, strict: true });
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     this.#db.exec("CREATE TABLE IF NOT EXISTS recordings (id TEXT PRIMARY KEY, call_uuid TEXT NOT NULL, body TEXT NOT NULL, updated_ms INTEGER NOT NULL)");
-    this.#save = this.#db.prepare("INSERT INTO recordings (id, call_uuid, body, updated_ms) VALUES ($id, $call, $body, $at) ON CONFLICT(id) DO UPDATE SET body = excluded.body, updated_ms = excluded.updated_ms");
+    this.#save = this.#db.prepare(
+      "INSERT INTO recordings (id, call_uuid, body, updated_ms) VALUES ($id, $call, $body, $at) ON CONFLICT(id) DO UPDATE SET body = excluded.body, updated_ms = excluded.updated_ms",
+    );
     this.#remove = this.#db.prepare("DELETE FROM recordings WHERE id = $id");
     this.#db.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
     const row = this.#db.query("SELECT value FROM meta WHERE key = 'alive_ms'").get() as { value: number } | null;

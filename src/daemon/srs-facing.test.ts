@@ -28,7 +28,11 @@ describe("the SRS-facing side of the daemon", () => {
   });
 
   test("explicit sip_address/media_address win; the stack binds sip_address", async () => {
-    const f = srsFacing(await config(`[tap]\naddress = "127.0.0.1"\n[recording]\nsip_address = "127.0.0.2"\nmedia_address = "127.0.0.3"\n[[srs]]\nname = "a"\nuri = "sip:srs@127.0.0.2:5070"\n`));
+    const f = srsFacing(
+      await config(
+        `[tap]\naddress = "127.0.0.1"\n[recording]\nsip_address = "127.0.0.2"\nmedia_address = "127.0.0.3"\n[[srs]]\nname = "a"\nuri = "sip:srs@127.0.0.2:5070"\n`,
+      ),
+    );
     expect([f.sipBind, f.separate]).toEqual(["127.0.0.2", true]);
     expect([f.sip.for("127.0.0.2"), f.media.for("127.0.0.2"), await f.media.prime("127.0.0.2")]).toEqual(["127.0.0.2", "127.0.0.3", "127.0.0.3"]);
   });

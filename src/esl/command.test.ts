@@ -23,12 +23,50 @@ describe("ESL commands", () => {
       {
         kind: "event",
         format: "plain",
-        events: ["CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HOLD", "CHANNEL_UNHOLD", "CHANNEL_HANGUP_COMPLETE", "DTMF", "BACKGROUND_JOB"],
+        events: [
+          "CHANNEL_CREATE",
+          "CHANNEL_ANSWER",
+          "CHANNEL_BRIDGE",
+          "CHANNEL_UNBRIDGE",
+          "CHANNEL_HOLD",
+          "CHANNEL_UNHOLD",
+          "CHANNEL_HANGUP_COMPLETE",
+          "DTMF",
+          "BACKGROUND_JOB",
+        ],
         subclasses: ["siprec::start", "siprec::pause", "siprec::resume", "siprec::stop"],
       },
-      { kind: "sendevent", name: "CUSTOM", headers: [["Event-Subclass", "siprec::pause"], ["Unique-ID", A], ["SIPREC-Action", "pause"], ["SIPREC-Target-UUID", A], ["SIPREC-Via", "sendevent-with-unique-id"]] },
-      { kind: "sendevent", name: "CUSTOM", headers: [["Event-Subclass", "siprec::pause"], ["SIPREC-Action", "pause"], ["SIPREC-Target-UUID", A], ["SIPREC-Via", "sendevent"]] },
-      { kind: "sendevent", name: "CUSTOM", headers: [["Event-Subclass", "siprec::resume"], ["SIPREC-Action", "resume"], ["SIPREC-Target-UUID", A], ["SIPREC-Via", "sendevent"]] },
+      {
+        kind: "sendevent",
+        name: "CUSTOM",
+        headers: [
+          ["Event-Subclass", "siprec::pause"],
+          ["Unique-ID", A],
+          ["SIPREC-Action", "pause"],
+          ["SIPREC-Target-UUID", A],
+          ["SIPREC-Via", "sendevent-with-unique-id"],
+        ],
+      },
+      {
+        kind: "sendevent",
+        name: "CUSTOM",
+        headers: [
+          ["Event-Subclass", "siprec::pause"],
+          ["SIPREC-Action", "pause"],
+          ["SIPREC-Target-UUID", A],
+          ["SIPREC-Via", "sendevent"],
+        ],
+      },
+      {
+        kind: "sendevent",
+        name: "CUSTOM",
+        headers: [
+          ["Event-Subclass", "siprec::resume"],
+          ["SIPREC-Action", "resume"],
+          ["SIPREC-Target-UUID", A],
+          ["SIPREC-Via", "sendevent"],
+        ],
+      },
       { kind: "bgapi", command: `uuid_getvar ${A} siprec_session_id` },
       { kind: "api", command: broadcast("pause") },
       { kind: "api", command: broadcast("resume") },
@@ -45,7 +83,9 @@ describe("ESL commands", () => {
   });
 
   test("CUSTOM always goes last in a subscription, and subclasses follow it", () => {
-    expect(bytes([{ kind: "event", format: "json", events: ["CUSTOM", "DTMF"], subclasses: ["siprec::start"] }])).toBe("event json DTMF CUSTOM siprec::start\n\n");
+    expect(bytes([{ kind: "event", format: "json", events: ["CUSTOM", "DTMF"], subclasses: ["siprec::start"] }])).toBe(
+      "event json DTMF CUSTOM siprec::start\n\n",
+    );
   });
 
   test("sendevent with a body ends exactly at the body", () => {
@@ -55,12 +95,25 @@ describe("ESL commands", () => {
   });
 
   test("sendmsg execute and filter", () => {
-    expect(bytes([{ kind: "sendmsg", uuid: A, headers: [["call-command", "execute"], ["execute-app-name", "playback"], ["execute-app-arg", "/tmp/x.wav"]] }])).toBe(
-      `sendmsg ${A}\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: /tmp/x.wav\n\n`,
-    );
-    expect(bytes([{ kind: "filter", header: "Unique-ID", value: A }, { kind: "filter-delete", header: "Unique-ID", value: A }])).toBe(
-      `filter Unique-ID ${A}\n\nfilter delete Unique-ID ${A}\n\n`,
-    );
+    expect(
+      bytes([
+        {
+          kind: "sendmsg",
+          uuid: A,
+          headers: [
+            ["call-command", "execute"],
+            ["execute-app-name", "playback"],
+            ["execute-app-arg", "/tmp/x.wav"],
+          ],
+        },
+      ]),
+    ).toBe(`sendmsg ${A}\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: /tmp/x.wav\n\n`);
+    expect(
+      bytes([
+        { kind: "filter", header: "Unique-ID", value: A },
+        { kind: "filter-delete", header: "Unique-ID", value: A },
+      ]),
+    ).toBe(`filter Unique-ID ${A}\n\nfilter delete Unique-ID ${A}\n\n`);
   });
 
   test("line breaks in any argument or header are refused, never sent", () => {

@@ -9,13 +9,31 @@ const A_JSON = "51de1bd1-b331-4179-98c2-a3a8cabd93be";
 const events = (name: EslFixture): EslEvent[] => fixtureEvents(name);
 
 const ORDER = [
-  "CHANNEL_CREATE", "CHANNEL_ANSWER", "CUSTOM/siprec::start", "CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE",
-  "CUSTOM/siprec::pause", "CUSTOM/siprec::resume", "DTMF", "BACKGROUND_JOB", "CHANNEL_HOLD", "CHANNEL_UNHOLD",
-  "CUSTOM/siprec::pause", "CUSTOM/siprec::resume", "CUSTOM/siprec::stop", "CHANNEL_UNBRIDGE", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_HANGUP_COMPLETE",
+  "CHANNEL_CREATE",
+  "CHANNEL_ANSWER",
+  "CUSTOM/siprec::start",
+  "CHANNEL_CREATE",
+  "CHANNEL_ANSWER",
+  "CHANNEL_BRIDGE",
+  "CUSTOM/siprec::pause",
+  "CUSTOM/siprec::resume",
+  "DTMF",
+  "BACKGROUND_JOB",
+  "CHANNEL_HOLD",
+  "CHANNEL_UNHOLD",
+  "CUSTOM/siprec::pause",
+  "CUSTOM/siprec::resume",
+  "CUSTOM/siprec::stop",
+  "CHANNEL_UNBRIDGE",
+  "CHANNEL_HANGUP_COMPLETE",
+  "CHANNEL_HANGUP_COMPLETE",
 ];
 
 describe("ESL events from the real captures", () => {
-  for (const [name, a] of [["esl-call-plain", A_PLAIN], ["esl-call-json", A_JSON]] as const) {
+  for (const [name, a] of [
+    ["esl-call-plain", A_PLAIN],
+    ["esl-call-json", A_JSON],
+  ] as const) {
     test(`${name}: the 18 events in the README's order, with its facts`, () => {
       const ev = events(name);
       expect(ev.map(eventKey)).toEqual(ORDER);

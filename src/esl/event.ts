@@ -58,7 +58,10 @@ export function parseEventPlain(bytes: Uint8Array): Result<EslEvent, EslEventErr
   if (lengthText !== undefined) {
     const length = /^\d{1,12}$/.test(lengthText) ? Number(lengthText) : Number.NaN;
     if (!(length <= bytes.length - bodyAt)) {
-      return err({ code: "ESL_EVENT_BAD_LENGTH", message: `inner Content-Length ${JSON.stringify(lengthText)} but ${Math.max(0, bytes.length - bodyAt)} body bytes` });
+      return err({
+        code: "ESL_EVENT_BAD_LENGTH",
+        message: `inner Content-Length ${JSON.stringify(lengthText)} but ${Math.max(0, bytes.length - bodyAt)} body bytes`,
+      });
     }
     body = decoder.decode(bytes.subarray(bodyAt, bodyAt + length));
   }
@@ -102,7 +105,8 @@ function finish(headers: Map<string, string>, body: string | undefined): Result<
 }
 
 /** One UTF-8 character as percent escapes (1–4 bytes). */
-const UTF8_ESCAPE = /%[0-7][0-9A-Fa-f]|%[C-Dc-d][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|%[Ee][0-9A-Fa-f](?:%[89ABab][0-9A-Fa-f]){2}|%[Ff][0-7](?:%[89ABab][0-9A-Fa-f]){3}/g;
+const UTF8_ESCAPE =
+  /%[0-7][0-9A-Fa-f]|%[C-Dc-d][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]|%[Ee][0-9A-Fa-f](?:%[89ABab][0-9A-Fa-f]){2}|%[Ff][0-7](?:%[89ABab][0-9A-Fa-f]){3}/g;
 
 /** `%XX` decoding that never throws: a bad or non-UTF-8 sequence is kept as written. */
 export function urlDecode(value: string): string {

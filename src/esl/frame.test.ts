@@ -19,24 +19,51 @@ const EXPECTED: Record<EslFixture, { frames: Record<string, number>; events?: Re
   "esl-shutdown": {
     frames: { "auth/request": 1, "command/reply": 2, "text/event-plain": 98, "api/response": 1, "text/disconnect-notice": 1 },
     events: {
-      CHANNEL_ANSWER: 2, CHANNEL_BRIDGE: 1, CHANNEL_CREATE: 2, CHANNEL_HANGUP: 2, CHANNEL_HANGUP_COMPLETE: 2, CHANNEL_UNBRIDGE: 1,
-      "CUSTOM/siprec::start": 1, "CUSTOM/siprec::stop": 1, MODULE_UNLOAD: 85, SHUTDOWN: 1,
+      CHANNEL_ANSWER: 2,
+      CHANNEL_BRIDGE: 1,
+      CHANNEL_CREATE: 2,
+      CHANNEL_HANGUP: 2,
+      CHANNEL_HANGUP_COMPLETE: 2,
+      CHANNEL_UNBRIDGE: 1,
+      "CUSTOM/siprec::start": 1,
+      "CUSTOM/siprec::stop": 1,
+      MODULE_UNLOAD: 85,
+      SHUTDOWN: 1,
     },
   },
   "esl-tap-legs": {
     frames: { "auth/request": 1, "command/reply": 7, "text/event-plain": 51, "api/response": 3, "text/disconnect-notice": 1 },
     events: {
-      BACKGROUND_JOB: 4, CHANNEL_ANSWER: 5, CHANNEL_BRIDGE: 1, CHANNEL_CREATE: 7, CHANNEL_EXECUTE: 13, CHANNEL_HANGUP: 7,
-      CHANNEL_HANGUP_COMPLETE: 7, CHANNEL_PROGRESS: 4, CHANNEL_UNBRIDGE: 1, "CUSTOM/siprec::start": 1, "CUSTOM/siprec::stop": 1,
+      BACKGROUND_JOB: 4,
+      CHANNEL_ANSWER: 5,
+      CHANNEL_BRIDGE: 1,
+      CHANNEL_CREATE: 7,
+      CHANNEL_EXECUTE: 13,
+      CHANNEL_HANGUP: 7,
+      CHANNEL_HANGUP_COMPLETE: 7,
+      CHANNEL_PROGRESS: 4,
+      CHANNEL_UNBRIDGE: 1,
+      "CUSTOM/siprec::start": 1,
+      "CUSTOM/siprec::stop": 1,
     },
   },
 };
 
 function callEvents(): Record<string, number> {
   return {
-    BACKGROUND_JOB: 1, CHANNEL_ANSWER: 2, CHANNEL_BRIDGE: 1, CHANNEL_CREATE: 2, CHANNEL_HANGUP_COMPLETE: 2, CHANNEL_HOLD: 1,
-    CHANNEL_UNBRIDGE: 1, CHANNEL_UNHOLD: 1, "CUSTOM/siprec::pause": 2, "CUSTOM/siprec::resume": 2, "CUSTOM/siprec::start": 1,
-    "CUSTOM/siprec::stop": 1, DTMF: 1,
+    BACKGROUND_JOB: 1,
+    CHANNEL_ANSWER: 2,
+    CHANNEL_BRIDGE: 1,
+    CHANNEL_CREATE: 2,
+    CHANNEL_HANGUP_COMPLETE: 2,
+    CHANNEL_HOLD: 1,
+    CHANNEL_UNBRIDGE: 1,
+    CHANNEL_UNHOLD: 1,
+    "CUSTOM/siprec::pause": 2,
+    "CUSTOM/siprec::resume": 2,
+    "CUSTOM/siprec::start": 1,
+    "CUSTOM/siprec::stop": 1,
+    DTMF: 1,
   };
 }
 
@@ -70,18 +97,27 @@ describe("ESL framer on the real FreeSWITCH captures", () => {
     test(`${name}: frame and event counts match verify_fixtures.py`, () => {
       const frames = eslFrames(name);
       expect(count(frames.map((f) => f.contentType))).toEqual(EXPECTED[name].frames);
-      const events = frames.filter((f) => f.contentType.startsWith("text/event-")).map((f) => {
-        const e = parseEventFrame(f);
-        if (!e.ok) throw new Error(e.error.message);
-        return eventKey(e.value);
-      });
+      const events = frames
+        .filter((f) => f.contentType.startsWith("text/event-"))
+        .map((f) => {
+          const e = parseEventFrame(f);
+          if (!e.ok) throw new Error(e.error.message);
+          return eventKey(e.value);
+        });
       if (EXPECTED[name].events !== undefined) expect(count(events)).toEqual(EXPECTED[name].events!);
     });
 
     test(`${name}: one byte at a time, random chunks and cuts around every frame give identical frames`, () => {
       const bytes = eslBytes(name);
       const whole = shape(eslFrames(name));
-      expect(shape(pushChunks(bytes, Array.from({ length: bytes.length - 1 }, (_, i) => i + 1)))).toEqual(whole);
+      expect(
+        shape(
+          pushChunks(
+            bytes,
+            Array.from({ length: bytes.length - 1 }, (_, i) => i + 1),
+          ),
+        ),
+      ).toEqual(whole);
       let seed = 7;
       const cuts: number[] = [];
       for (let at = 0; ; ) {
@@ -116,7 +152,14 @@ describe("ESL framer on the real FreeSWITCH captures", () => {
 
   test("esl-auth-ok: offsets, types and bodies as the README lists them", () => {
     const frames = eslFrames("esl-auth-ok");
-    expect(frames.map((f) => f.contentType)).toEqual(["auth/request", "command/reply", "api/response", "api/response", "command/reply", "text/disconnect-notice"]);
+    expect(frames.map((f) => f.contentType)).toEqual([
+      "auth/request",
+      "command/reply",
+      "api/response",
+      "api/response",
+      "command/reply",
+      "text/disconnect-notice",
+    ]);
     expect(headerValue(frames[1]!.headers, "Reply-Text")).toBe("+OK accepted");
     expect(frames[2]!.body!.length).toBe(337);
     expect(bodyText(frames[2]!)).toContain("FreeSWITCH (Version 1.10.12-release  64bit) is ready");

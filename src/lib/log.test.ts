@@ -46,7 +46,12 @@ describe("structured lines", () => {
     const s = sink();
     const e = new AppError("SRS_TIMEOUT", "no answer", { cause: new Error("socket closed") });
     createLogger(s).error("failed", { error: e });
-    expect(JSON.parse(s.lines[0] as string).error).toEqual({ name: "AppError", message: "no answer", code: "SRS_TIMEOUT", cause: { name: "Error", message: "socket closed" } });
+    expect(JSON.parse(s.lines[0] as string).error).toEqual({
+      name: "AppError",
+      message: "no answer",
+      code: "SRS_TIMEOUT",
+      cause: { name: "Error", message: "socket closed" },
+    });
   });
 
   test("reserved keys in fields do not overwrite the line's own", () => {
@@ -81,7 +86,9 @@ describe("secrets never appear in log output", () => {
   });
 
   test("a whole loaded config logged as a field leaks nothing", async () => {
-    const draft = parseConfigText(`[freeswitch]\npassword = "${PASSWORD}"\n[[srs]]\nname = "a"\nuri = "sips:r.example.com"\ntls_cert_file = "/c.pem"\ntls_key_env = "K"\nauth_username = "u"\nauth_password_file = "/p"\n`);
+    const draft = parseConfigText(
+      `[freeswitch]\npassword = "${PASSWORD}"\n[[srs]]\nname = "a"\nuri = "sips:r.example.com"\ntls_cert_file = "/c.pem"\ntls_key_env = "K"\nauth_username = "u"\nauth_password_file = "/p"\n`,
+    );
     if (!draft.ok) throw new Error(JSON.stringify(draft.error));
     const cfg = await resolveSecrets(draft.value, { env: { K: KEY }, readText: async () => ({ ok: true, value: "digest-pass-123\n" }) });
     if (!cfg.ok) throw new Error(JSON.stringify(cfg.error));

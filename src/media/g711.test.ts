@@ -61,7 +61,10 @@ describe("transcoding tables", () => {
   test("silence maps to silence, payloads transcode byte for byte", () => {
     expect(MULAW_TO_ALAW[0xff]).toBe(0xd5);
     expect(ALAW_TO_MULAW[0xd5]).toBe(0xff);
-    const tone = encodeG711("PCMU", Int16Array.from({ length: 160 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000))));
+    const tone = encodeG711(
+      "PCMU",
+      Int16Array.from({ length: 160 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000))),
+    );
     const a = transcodeG711("PCMU", "PCMA", tone);
     expect(a.length).toBe(160);
     expect(transcodeG711("PCMU", "PCMU", tone)).toEqual(tone);

@@ -10,7 +10,7 @@ function whole(t: Timeline, keep: number): Int16Array {
   for (let p = t.drain(keep, 1000); p.length > 0; p = t.drain(keep, 1000)) parts.push(p);
   const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
+  for (const p of parts) out.set(p, at), (at += p.length);
   return out;
 }
 
@@ -30,7 +30,7 @@ describe("Timeline", () => {
     chunks.push(whole(streamed, 0));
     const joined = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
     let at = 0;
-    for (const c of chunks) (joined.set(c, at), (at += c.length));
+    for (const c of chunks) joined.set(c, at), (at += c.length);
     expect(joined.length).toBe(kept.length);
     expect(joined).toEqual(kept.pcm());
     expect(streamed.late).toBe(0);

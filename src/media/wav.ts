@@ -36,7 +36,12 @@ export function parseWav(b: Uint8Array): Result<WavAudio, WavError> {
     const body = at + 8;
     if (id === "fmt ") {
       if (size < 16 || body + 16 > b.length) return fail("WAV_TRUNCATED", "the fmt chunk is cut short");
-      fmt = { format: dv.getUint16(body, true), channels: dv.getUint16(body + 2, true), rate: dv.getUint32(body + 4, true), bits: dv.getUint16(body + 14, true) };
+      fmt = {
+        format: dv.getUint16(body, true),
+        channels: dv.getUint16(body + 2, true),
+        rate: dv.getUint32(body + 4, true),
+        bits: dv.getUint16(body + 14, true),
+      };
     } else if (id === "data") {
       data = b.subarray(body, Math.min(b.length, body + size));
       if (body + size > b.length) return fail("WAV_TRUNCATED", `the data chunk claims ${size} bytes but ${b.length - body} remain`);

@@ -22,10 +22,19 @@ function extract(name: string, keep = false): CallExtractor {
 }
 
 describe("calls in the FreeSWITCH captures", () => {
-  for (const [name, codec] of [["call-pcmu-two-way", "PCMU"], ["call-pcma-two-way", "PCMA"]] as const) {
+  for (const [name, codec] of [
+    ["call-pcmu-two-way", "PCMU"],
+    ["call-pcma-two-way", "PCMA"],
+  ] as const) {
     test(`${name}: both dialogs (UAC→FreeSWITCH, FreeSWITCH→callee), two flows each, the right tone per speaker; pcap = pcapng`, () => {
       const summary = (c: CallExtractor) =>
-        [...c.calls.values()].map((call) => ({ from: call.from.split(";")[0], to: call.to.split(";")[0], answered: call.answered, ended: call.ended, flows: call.flows.map((f) => [f.speaker, f.codec, f.packets, f.lost]) }));
+        [...c.calls.values()].map((call) => ({
+          from: call.from.split(";")[0],
+          to: call.to.split(";")[0],
+          answered: call.answered,
+          ended: call.ended,
+          flows: call.flows.map((f) => [f.speaker, f.codec, f.packets, f.lost]),
+        }));
       const a = extract(`${name}.pcap`, true);
       expect(summary(extract(`${name}.pcapng`))).toEqual(summary(a));
       expect(a.calls.size).toBe(2);
@@ -39,7 +48,10 @@ describe("calls in the FreeSWITCH captures", () => {
           expect(f.jitterMs).toBeLessThan(5);
           // The caller (UAC) plays 440 Hz and the callee 880 Hz, on both legs of the bridge.
           const payload = f.kept.slice(100, 110).flatMap((k) => [...k.bytes.subarray(12)]);
-          expect([f.speaker, dominantFrequency(decodeG711(codec, new Uint8Array(payload)), 8000, [440, 880])]).toEqual([f.speaker, f.speaker === "caller" ? 440 : 880]);
+          expect([f.speaker, dominantFrequency(decodeG711(codec, new Uint8Array(payload)), 8000, [440, 880])]).toEqual([
+            f.speaker,
+            f.speaker === "caller" ? 440 : 880,
+          ]);
         }
       }
     });
@@ -58,7 +70,9 @@ describe("calls in the FreeSWITCH captures", () => {
     const c = new CallExtractor();
     const invite = (cseq: number, port: number): Uint8Array => {
       const sdp = `v=0\r\no=a 1 ${cseq} IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\n`;
-      return new TextEncoder().encode(`INVITE sip:b@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK${cseq}\r\nFrom: <sip:a@10.0.0.1>;tag=a\r\nTo: <sip:b@10.0.0.2>\r\nCall-ID: flood\r\nCSeq: ${cseq} INVITE\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`);
+      return new TextEncoder().encode(
+        `INVITE sip:b@10.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK${cseq}\r\nFrom: <sip:a@10.0.0.1>;tag=a\r\nTo: <sip:b@10.0.0.2>\r\nCall-ID: flood\r\nCSeq: ${cseq} INVITE\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: ${sdp.length}\r\n\r\n${sdp}`,
+      );
     };
     for (let i = 0; i < 500; i++) c.push({ src: "10.0.0.1", sport: 5060, dst: "10.0.0.2", dport: 5060, payload: invite(i + 1, 10_000 + 2 * i), timeUs: i });
     expect(c.calls.get("flood")!.flows).toHaveLength(64);

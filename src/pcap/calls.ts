@@ -97,10 +97,19 @@ export class CallExtractor {
         return;
       }
       call = {
-        callId, from: header(msg, "from") ?? "", to: header(msg, "to") ?? "", assertedIdentity: header(msg, "p-asserted-identity"), sessionId: header(msg, "session-id"),
-        startUs: d.timeUs, endUs: d.timeUs, answered: false, ended: false,
+        callId,
+        from: header(msg, "from") ?? "",
+        to: header(msg, "to") ?? "",
+        assertedIdentity: header(msg, "p-asserted-identity"),
+        sessionId: header(msg, "session-id"),
+        startUs: d.timeUs,
+        endUs: d.timeUs,
+        answered: false,
+        ended: false,
         siprec: /siprec/i.test(header(msg, "require") ?? "") || /multipart\/mixed/i.test(header(msg, "content-type") ?? ""),
-        rtpOnly: false, metadata: [], flows: [],
+        rtpOnly: false,
+        metadata: [],
+        flows: [],
       };
       this.calls.set(callId, call);
     }
@@ -155,7 +164,16 @@ export class CallExtractor {
       return undefined;
     }
     const label = m.label ?? offeredLabel;
-    const flow = newFlow({ speaker, label, to: key, encrypted: /SAVP/i.test(m.protocol), codec: map?.encodingName.toUpperCase() ?? staticCodec(Number.isFinite(pt) ? pt : undefined), clockRate: map?.clockRate ?? 8000, payloadType: Number.isFinite(pt) ? pt : undefined, telephoneEventPt: te });
+    const flow = newFlow({
+      speaker,
+      label,
+      to: key,
+      encrypted: /SAVP/i.test(m.protocol),
+      codec: map?.encodingName.toUpperCase() ?? staticCodec(Number.isFinite(pt) ? pt : undefined),
+      clockRate: map?.clockRate ?? 8000,
+      payloadType: Number.isFinite(pt) ? pt : undefined,
+      telephoneEventPt: te,
+    });
     call.flows.push(flow);
     this.#flowsByAddr.set(key, { call, flow });
     return flow;

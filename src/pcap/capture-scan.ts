@@ -53,9 +53,18 @@ export class CaptureScan {
       if (!end.ok) this.#damage = `${this.name}: ${end.error.message} (byte ${end.error.offset})`;
     }
     const udp = this.#udp;
-    const notes = [...udp.unknownLinkTypes].map(([lt, n]) => `${n} packet${n === 1 ? "" : "s"} on link type ${lt}, which siprec does not decode (it reads Ethernet with VLANs, Linux SLL/SLL2, raw IP and BSD loopback)`);
+    const notes = [...udp.unknownLinkTypes].map(
+      ([lt, n]) =>
+        `${n} packet${n === 1 ? "" : "s"} on link type ${lt}, which siprec does not decode (it reads Ethernet with VLANs, Linux SLL/SLL2, raw IP and BSD loopback)`,
+    );
     if (udp.counters.reassembled > 0) notes.push(`${udp.counters.reassembled} fragmented IP datagram${udp.counters.reassembled === 1 ? "" : "s"} reassembled`);
     if (udp.counters.fragmentsDropped > 0) notes.push(`${udp.counters.fragmentsDropped} IP fragments never completed (left out)`);
-    return { ok: true, calls: [...this.#calls.calls.values()], callsNotKept: this.#calls.counters.callsNotKept, notes, ...(this.#damage === undefined ? {} : { damage: this.#damage }) };
+    return {
+      ok: true,
+      calls: [...this.#calls.calls.values()],
+      callsNotKept: this.#calls.counters.callsNotKept,
+      notes,
+      ...(this.#damage === undefined ? {} : { damage: this.#damage }),
+    };
   }
 }

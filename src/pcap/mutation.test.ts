@@ -38,7 +38,9 @@ function mutate(b: Uint8Array, r: () => number): Uint8Array {
 }
 
 test("300 damaged captures through the whole pipeline: no throw, bounded, and the packets before the damage are read", () => {
-  const files = ["esl-call-plain.pcap", "call-pcmu-two-way.pcapng", "esl-tap-legs-tap-only.pcap"].map((f) => new Uint8Array(readFileSync(join(FS_FIXTURES, f))));
+  const files = ["esl-call-plain.pcap", "call-pcmu-two-way.pcapng", "esl-tap-legs-tap-only.pcap"].map(
+    (f) => new Uint8Array(readFileSync(join(FS_FIXTURES, f))),
+  );
   const r = seededRandom(20261127);
   let damaged = 0;
   let packets = 0;

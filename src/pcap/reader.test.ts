@@ -48,7 +48,11 @@ describe("capture reader on the FreeSWITCH fixtures", () => {
     if (Bun.which("tshark") === null) return;
     for (const f of ["call-pcmu-two-way.pcapng", "esl-call-plain.pcap", "esl-tap-legs.pcap"]) {
       const t = Bun.spawnSync(["tshark", "-r", join(FS_FIXTURES, f), "-Y", "udp && !icmp", "-T", "fields", "-e", "frame.number"], { stdout: "pipe" });
-      const theirs = t.stdout.toString().trim().split("\n").filter((l) => l !== "").length;
+      const theirs = t.stdout
+        .toString()
+        .trim()
+        .split("\n")
+        .filter((l) => l !== "").length;
       expect([f, datagrams(fixture(f)).list.length]).toEqual([f, theirs]);
     }
   });
@@ -80,10 +84,14 @@ describe("capture formats and link types (synthetic captures)", () => {
 
   test("pcapng: two interfaces with their own link types and resolutions, big-endian too, unknown blocks skipped", () => {
     for (const le of [true, false]) {
-      const file = pcapngFile([{ linkType: LINKTYPE.ETHERNET }, { linkType: LINKTYPE.LINUX_SLL2, ns: true }], [
-        { timeUs: 1_000_000, data: frame.ethernet(v4), iface: 0 },
-        { timeUs: 2_000_000.25, data: frame.sll2(v4), iface: 1 },
-      ], { le });
+      const file = pcapngFile(
+        [{ linkType: LINKTYPE.ETHERNET }, { linkType: LINKTYPE.LINUX_SLL2, ns: true }],
+        [
+          { timeUs: 1_000_000, data: frame.ethernet(v4), iface: 0 },
+          { timeUs: 2_000_000.25, data: frame.sll2(v4), iface: 1 },
+        ],
+        { le },
+      );
       const { list } = datagrams(file);
       expect(list.map((d) => [d.timeUs, d.dport, new TextDecoder().decode(d.payload)])).toEqual([
         [1_000_000, 5070, "OPTIONS sip:x@127.0.0.1 SIP/2.0\r\n\r\n"],
@@ -100,7 +108,11 @@ describe("capture formats and link types (synthetic captures)", () => {
       [LINKTYPE.RAW, v4],
       [LINKTYPE.NULL, frame.loopback(v4)],
     ];
-    for (const [lt, data] of cases) expect([lt, datagrams(pcapFile(lt, [{ timeUs: 1, data }])).list.map((d) => `${d.src}:${d.sport}>${d.dst}:${d.dport}`)]).toEqual([lt, ["10.0.0.1:5060>10.0.0.2:5070"]]);
+    for (const [lt, data] of cases)
+      expect([lt, datagrams(pcapFile(lt, [{ timeUs: 1, data }])).list.map((d) => `${d.src}:${d.sport}>${d.dst}:${d.dport}`)]).toEqual([
+        lt,
+        ["10.0.0.1:5060>10.0.0.2:5070"],
+      ]);
     const a = new Uint8Array(16);
     a[15] = 1;
     const b = new Uint8Array(16);
@@ -114,9 +126,20 @@ describe("capture formats and link types (synthetic captures)", () => {
     const big = text(`INVITE sip:srs@10.0.0.2 SIP/2.0\r\n${"X-Pad: ".padEnd(3000, "x")}\r\n\r\n`);
     const whole = udp(5060, 5070, big);
     const cut = [0, 1480, 2960];
-    const frags = cut.map((off, i) => frame.ethernet(ipv4("10.0.0.1", "10.0.0.2", whole.subarray(off, cut[i + 1] ?? whole.length), { id: 77, offset: off, more: i < cut.length - 1 })));
-    for (const order of [[0, 1, 2], [2, 0, 1], [1, 2, 0]]) {
-      const { list, stream } = datagrams(pcapFile(LINKTYPE.ETHERNET, order.map((i) => ({ timeUs: i, data: frags[i]! }))));
+    const frags = cut.map((off, i) =>
+      frame.ethernet(ipv4("10.0.0.1", "10.0.0.2", whole.subarray(off, cut[i + 1] ?? whole.length), { id: 77, offset: off, more: i < cut.length - 1 })),
+    );
+    for (const order of [
+      [0, 1, 2],
+      [2, 0, 1],
+      [1, 2, 0],
+    ]) {
+      const { list, stream } = datagrams(
+        pcapFile(
+          LINKTYPE.ETHERNET,
+          order.map((i) => ({ timeUs: i, data: frags[i]! })),
+        ),
+      );
       expect(list.map((d) => new TextDecoder().decode(d.payload))).toEqual([new TextDecoder().decode(big)]);
       expect(stream.counters).toMatchObject({ fragments: 3, reassembled: 1 });
     }
@@ -131,9 +154,19 @@ describe("capture formats and link types (synthetic captures)", () => {
     b.set([0x20, 0x01, 0x0d, 0xb8], 0);
     b[15] = 2;
     const cut = [0, 1448, 2896];
-    const frags = cut.map((off, i) => frame.ethernet(ipv6Fragment(a, b, whole.subarray(off, cut[i + 1] ?? whole.length), { id: 0x12345678, offset: off, more: i < cut.length - 1 }), true));
-    for (const order of [[0, 1, 2], [2, 1, 0]]) {
-      const { list, stream } = datagrams(pcapFile(LINKTYPE.ETHERNET, order.map((i) => ({ timeUs: i, data: frags[i]! }))));
+    const frags = cut.map((off, i) =>
+      frame.ethernet(ipv6Fragment(a, b, whole.subarray(off, cut[i + 1] ?? whole.length), { id: 0x12345678, offset: off, more: i < cut.length - 1 }), true),
+    );
+    for (const order of [
+      [0, 1, 2],
+      [2, 1, 0],
+    ]) {
+      const { list, stream } = datagrams(
+        pcapFile(
+          LINKTYPE.ETHERNET,
+          order.map((i) => ({ timeUs: i, data: frags[i]! })),
+        ),
+      );
       expect(list.map((d) => `${d.src}:${d.sport} ${new TextDecoder().decode(d.payload)}`)).toEqual([`2001:db8::1:5060 ${new TextDecoder().decode(big)}`]);
       expect(stream.counters).toMatchObject({ fragments: 3, reassembled: 1 });
     }
@@ -148,7 +181,10 @@ describe("capture reader on bad input", () => {
   test("not a capture, empty, truncated (packets so far kept, offset of the cut record)", () => {
     expect(readAll(text("RIFF....WAVE")).end).toMatchObject({ ok: false, error: { code: "CAPTURE_NOT_A_CAPTURE", offset: 0 } });
     expect(readAll(new Uint8Array(0)).end).toMatchObject({ ok: false, error: { code: "CAPTURE_NOT_A_CAPTURE" } });
-    const file = pcapFile(LINKTYPE.ETHERNET, [{ timeUs: 1, data: frame.ethernet(v4) }, { timeUs: 2, data: frame.ethernet(v4) }]);
+    const file = pcapFile(LINKTYPE.ETHERNET, [
+      { timeUs: 1, data: frame.ethernet(v4) },
+      { timeUs: 2, data: frame.ethernet(v4) },
+    ]);
     const { packets, end } = readAll(file.subarray(0, file.length - 5));
     expect(packets).toHaveLength(1);
     expect(end).toMatchObject({ ok: false, error: { code: "CAPTURE_TRUNCATED", offset: 24 + 16 + frame.ethernet(v4).length } });
@@ -168,7 +204,10 @@ describe("capture reader on bad input", () => {
 
   test("a section describing more interfaces than any capture has is refused, not stored", () => {
     const ifaces = Array.from({ length: 4097 }, () => ({ linkType: LINKTYPE.ETHERNET }));
-    expect(readAll(pcapngFile(ifaces, [])).end).toMatchObject({ ok: false, error: { code: "CAPTURE_BAD_RECORD", message: "more than 4096 interface blocks in one section" } });
+    expect(readAll(pcapngFile(ifaces, [])).end).toMatchObject({
+      ok: false,
+      error: { code: "CAPTURE_BAD_RECORD", message: "more than 4096 interface blocks in one section" },
+    });
   });
 
   test("unknown link types and non-IP frames are counted, not fatal", () => {
@@ -179,7 +218,14 @@ describe("capture reader on bad input", () => {
 
   test("an endless stream of unfinished fragments stays bounded", () => {
     const s = new UdpStream(16);
-    for (let id = 0; id < 1000; id++) s.push({ timeUs: id, linkType: LINKTYPE.RAW, interfaceId: 0, data: ipv4("10.0.0.1", "10.0.0.2", new Uint8Array(8), { id, offset: 0, more: true }), originalLength: 28 });
+    for (let id = 0; id < 1000; id++)
+      s.push({
+        timeUs: id,
+        linkType: LINKTYPE.RAW,
+        interfaceId: 0,
+        data: ipv4("10.0.0.1", "10.0.0.2", new Uint8Array(8), { id, offset: 0, more: true }),
+        originalLength: 28,
+      });
     expect(s.counters.fragmentsDropped).toBe(1000 - 16);
   });
 });

@@ -87,7 +87,8 @@ export class CaptureReader {
   finish(): Result<true, CaptureError> {
     if (this.#failed !== undefined) return err(this.#failed);
     if (this.#format.kind === "unknown") return err({ code: "CAPTURE_NOT_A_CAPTURE", message: "empty file: no capture header", offset: 0 });
-    if (this.#buf.length > 0) return err({ code: "CAPTURE_TRUNCATED", message: `the file ends inside a record (${this.#buf.length} bytes of it present)`, offset: this.#offset });
+    if (this.#buf.length > 0)
+      return err({ code: "CAPTURE_TRUNCATED", message: `the file ends inside a record (${this.#buf.length} bytes of it present)`, offset: this.#offset });
     return ok(true);
   }
 
@@ -121,11 +122,22 @@ export class CaptureReader {
     if (b.length - at < 16) return ok(0);
     const dv = new DataView(b.buffer, b.byteOffset + at);
     const incl = dv.getUint32(8, f.le);
-    if (incl > MAX_RECORD_BYTES) return this.#fail("CAPTURE_TOO_LARGE", `a record claims ${incl} captured bytes (more than ${MAX_RECORD_BYTES}): the length field lies or the file is corrupt`, at);
+    if (incl > MAX_RECORD_BYTES)
+      return this.#fail(
+        "CAPTURE_TOO_LARGE",
+        `a record claims ${incl} captured bytes (more than ${MAX_RECORD_BYTES}): the length field lies or the file is corrupt`,
+        at,
+      );
     if (b.length - at < 16 + incl) return ok(0);
     const sec = dv.getUint32(0, f.le);
     const frac = dv.getUint32(4, f.le);
-    out.push({ timeUs: sec * 1e6 + frac / f.unitsPerUs, linkType: f.linkType, interfaceId: 0, data: b.subarray(at + 16, at + 16 + incl), originalLength: dv.getUint32(12, f.le) });
+    out.push({
+      timeUs: sec * 1e6 + frac / f.unitsPerUs,
+      linkType: f.linkType,
+      interfaceId: 0,
+      data: b.subarray(at + 16, at + 16 + incl),
+      originalLength: dv.getUint32(12, f.le),
+    });
     return ok(16 + incl);
   }
 
@@ -141,13 +153,17 @@ export class CaptureReader {
       le = bom === 0x1a2b3c4d;
       const len = dv.getUint32(4, le);
       const bad = checkLength(len, b.length - at);
-      if (bad !== undefined) return bad === "short" ? ok(0) : this.#fail(bad === "big" ? "CAPTURE_TOO_LARGE" : "CAPTURE_BAD_RECORD", `pcapng block length ${len} is not possible`, at);
+      if (bad !== undefined)
+        return bad === "short"
+          ? ok(0)
+          : this.#fail(bad === "big" ? "CAPTURE_TOO_LARGE" : "CAPTURE_BAD_RECORD", `pcapng block length ${len} is not possible`, at);
       this.#format = { kind: "pcapng", le, ifaces: [] };
       return ok(len);
     }
     const len = dv.getUint32(4, le);
     const bad = checkLength(len, b.length - at);
-    if (bad !== undefined) return bad === "short" ? ok(0) : this.#fail(bad === "big" ? "CAPTURE_TOO_LARGE" : "CAPTURE_BAD_RECORD", `pcapng block length ${len} is not possible`, at);
+    if (bad !== undefined)
+      return bad === "short" ? ok(0) : this.#fail(bad === "big" ? "CAPTURE_TOO_LARGE" : "CAPTURE_BAD_RECORD", `pcapng block length ${len} is not possible`, at);
     if (dv.getUint32(len - 4, le) !== len) return this.#fail("CAPTURE_BAD_RECORD", `pcapng block length ${len} is not repeated at its end`, at);
     switch (rawType) {
       case 1: {
@@ -163,7 +179,13 @@ export class CaptureReader {
         if (iface === undefined) return this.#fail("CAPTURE_UNKNOWN_INTERFACE", `packet for interface ${id}, which no interface block described`, at);
         const incl = dv.getUint32(20, le);
         if (28 + incl > len - 4) return this.#fail("CAPTURE_BAD_RECORD", `packet of ${incl} bytes does not fit its ${len}-byte block`, at);
-        out.push({ timeUs: unitsToUs(dv.getUint32(12, le), dv.getUint32(16, le), iface.unitsPerUs), linkType: iface.linkType, interfaceId: id, data: b.subarray(at + 28, at + 28 + incl), originalLength: dv.getUint32(24, le) });
+        out.push({
+          timeUs: unitsToUs(dv.getUint32(12, le), dv.getUint32(16, le), iface.unitsPerUs),
+          linkType: iface.linkType,
+          interfaceId: id,
+          data: b.subarray(at + 28, at + 28 + incl),
+          originalLength: dv.getUint32(24, le),
+        });
         break;
       }
       case 3: {

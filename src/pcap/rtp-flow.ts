@@ -48,10 +48,34 @@ export function staticCodec(pt: number | undefined): string {
   return pt === undefined ? "unknown" : (STATIC_CODECS[pt] ?? `PT${pt}`);
 }
 
-export function newFlow(o: { speaker: FlowDirection; label?: string | undefined; to: string; encrypted?: boolean; codec: string; clockRate: number; payloadType: number | undefined; telephoneEventPt: number | undefined }): RtpFlow {
+export function newFlow(o: {
+  speaker: FlowDirection;
+  label?: string | undefined;
+  to: string;
+  encrypted?: boolean;
+  codec: string;
+  clockRate: number;
+  payloadType: number | undefined;
+  telephoneEventPt: number | undefined;
+}): RtpFlow {
   return {
-    speaker: o.speaker, label: o.label, to: o.to, encrypted: o.encrypted ?? false, sdes: undefined, codec: o.codec, clockRate: o.clockRate, payloadType: o.payloadType, telephoneEventPt: o.telephoneEventPt,
-    packets: 0, octets: 0, events: 0, firstUs: 0, lastUs: 0, lost: 0, jitterMs: 0, kept: [],
+    speaker: o.speaker,
+    label: o.label,
+    to: o.to,
+    encrypted: o.encrypted ?? false,
+    sdes: undefined,
+    codec: o.codec,
+    clockRate: o.clockRate,
+    payloadType: o.payloadType,
+    telephoneEventPt: o.telephoneEventPt,
+    packets: 0,
+    octets: 0,
+    events: 0,
+    firstUs: 0,
+    lastUs: 0,
+    lost: 0,
+    jitterMs: 0,
+    kept: [],
     stats: new ReceiverStats(o.clockRate),
   };
 }

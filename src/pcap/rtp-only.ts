@@ -95,14 +95,31 @@ export class RtpOnlyExtractor {
       }
       const uri = (ip: string, port: number): string => `<sip:${ip.includes(":") ? `[${ip}]` : ip}:${port}>`;
       call = {
-        callId, from: uri(src, sport), to: uri(dst, dport), assertedIdentity: undefined, sessionId: undefined,
-        startUs: first.d.timeUs, endUs: first.d.timeUs, answered: true, ended: false, siprec: false, rtpOnly: true,
-        metadata: [], flows: [],
+        callId,
+        from: uri(src, sport),
+        to: uri(dst, dport),
+        assertedIdentity: undefined,
+        sessionId: undefined,
+        startUs: first.d.timeUs,
+        endUs: first.d.timeUs,
+        answered: true,
+        ended: false,
+        siprec: false,
+        rtpOnly: true,
+        metadata: [],
+        flows: [],
       };
       this.calls.set(callId, call);
     }
     const audio = held.find((h) => !isEventLike(h.pkt))?.pkt.payloadType;
-    const flow = newFlow({ speaker: call.flows.length === 0 ? "caller" : "callee", to: b, codec: staticCodec(audio), clockRate: 8000, payloadType: audio, telephoneEventPt: undefined });
+    const flow = newFlow({
+      speaker: call.flows.length === 0 ? "caller" : "callee",
+      to: b,
+      codec: staticCodec(audio),
+      clockRate: 8000,
+      payloadType: audio,
+      telephoneEventPt: undefined,
+    });
     call.flows.push(flow);
     this.#flows.set(key, { call, flow });
     for (const h of held) this.#count(call, flow, h.pkt, h.d);

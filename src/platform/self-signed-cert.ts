@@ -10,7 +10,11 @@ import { generateKeyPairSync } from "node:crypto";
 import forge from "node-forge";
 
 export function selfSignedCertificate(commonName: string, ips: readonly string[]): { readonly cert: string; readonly key: string } {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
   cert.serialNumber = `01${Date.now().toString(16)}`;

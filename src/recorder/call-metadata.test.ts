@@ -29,9 +29,13 @@ const T0 = Date.UTC(2026, 10, 26, 21, 40, 46);
 describe("sipSessionID is the RFC 7989 Session-ID (RFC 7865 §6.2)", () => {
   test("from FreeSWITCH's session_uuid/remote_session_uuid, else the raw header, else none", () => {
     const vars = (o: Record<string, string>) => new Map(Object.entries(o));
-    expect(rfc7989SessionIds(vars({ variable_session_uuid: "AB30317F1A784DC48FF824D0D3715D86", variable_remote_session_uuid: "47755a9de7794ba387653f2099600ef2" }))).toEqual(["ab30317f1a784dc48ff824d0d3715d86;remote=47755a9de7794ba387653f2099600ef2"]);
+    expect(
+      rfc7989SessionIds(vars({ variable_session_uuid: "AB30317F1A784DC48FF824D0D3715D86", variable_remote_session_uuid: "47755a9de7794ba387653f2099600ef2" })),
+    ).toEqual(["ab30317f1a784dc48ff824d0d3715d86;remote=47755a9de7794ba387653f2099600ef2"]);
     expect(rfc7989SessionIds(vars({ variable_session_uuid: "ab30317f1a784dc48ff824d0d3715d86" }))).toEqual(["ab30317f1a784dc48ff824d0d3715d86"]);
-    expect(rfc7989SessionIds(vars({ variable_sip_i_session_id: "ab30317f1a784dc48ff824d0d3715d86 ; remote=00000000000000000000000000000000" }))).toEqual(["ab30317f1a784dc48ff824d0d3715d86;remote=00000000000000000000000000000000"]);
+    expect(rfc7989SessionIds(vars({ variable_sip_i_session_id: "ab30317f1a784dc48ff824d0d3715d86 ; remote=00000000000000000000000000000000" }))).toEqual([
+      "ab30317f1a784dc48ff824d0d3715d86;remote=00000000000000000000000000000000",
+    ]);
     expect(rfc7989SessionIds(vars({ variable_sip_call_id: "1-5443@127.0.0.1", variable_sip_i_session_id: "not-a-uuid" }))).toEqual([]);
   });
 });
@@ -45,9 +49,15 @@ describe("call metadata from FreeSWITCH channel data", () => {
     expect(v.sipSessionIds).toEqual([]);
     expect(JSON.stringify(v.extensionData)).toContain("1-5443@127.0.0.1");
     const live = v.participants.filter((p) => p.leaveTime === undefined);
-    expect(live.map((p) => [p.aor, p.name])).toEqual([["sip:1001@127.0.0.1:5070", "Lab UAC"], ["sip:callee@127.0.0.1:5092", undefined]]);
+    expect(live.map((p) => [p.aor, p.name])).toEqual([
+      ["sip:1001@127.0.0.1:5070", "Lab UAC"],
+      ["sip:callee@127.0.0.1:5092", undefined],
+    ]);
     const [caller, callee] = live;
-    expect(v.streams.map((s) => [s.label, s.senders, s.receivers])).toEqual([["1", [caller!.id], [callee!.id]], ["2", [callee!.id], [caller!.id]]]);
+    expect(v.streams.map((s) => [s.label, s.senders, s.receivers])).toEqual([
+      ["1", [caller!.id], [callee!.id]],
+      ["2", [callee!.id], [caller!.id]],
+    ]);
     const xml = buildMetadataXml(buildSnapshot(v));
     expect(validateMetadataXsd(lib, xml)).toEqual([]);
     expect(xml).toContain("<tenant>lab</tenant>");
@@ -85,7 +95,13 @@ describe("call metadata from FreeSWITCH channel data", () => {
     const m = new CallMetadata(new FixedIds(), a, "separate", mapping, T0);
     expect(m.bridgedTo(b, T0 + 500)).toBe(true);
     const before = buildSnapshot(m.view());
-    const c = channelFromEvent(withHeaders(ev[4]!, { "Unique-ID": "0c0c0c0c-0000-4000-8000-000000000001", variable_sip_to_uri: "agent2@127.0.0.1:5094", "Caller-Callee-ID-Name": "Agent Two" }))!;
+    const c = channelFromEvent(
+      withHeaders(ev[4]!, {
+        "Unique-ID": "0c0c0c0c-0000-4000-8000-000000000001",
+        variable_sip_to_uri: "agent2@127.0.0.1:5094",
+        "Caller-Callee-ID-Name": "Agent Two",
+      }),
+    )!;
     expect(m.bridgedTo(c, T0 + 9000)).toBe(true);
     expect(m.bridgedTo(c, T0 + 9500)).toBe(false);
     const after = buildSnapshot(m.view());
@@ -98,9 +114,15 @@ describe("call metadata from FreeSWITCH channel data", () => {
   });
 
   test("parties named by the dialplan win over channel data, and a bridge does not replace them", () => {
-    const m = new CallMetadata(new FixedIds(), a, "separate", mapping, T0, undefined, { caller: { name: "Jane Doe", aor: "sip:+15551230001@carrier.example" }, callee: { name: "Sales", aor: "sip:queue-sales@pbx.example" } });
+    const m = new CallMetadata(new FixedIds(), a, "separate", mapping, T0, undefined, {
+      caller: { name: "Jane Doe", aor: "sip:+15551230001@carrier.example" },
+      callee: { name: "Sales", aor: "sip:queue-sales@pbx.example" },
+    });
     expect(m.bridgedTo(b, T0 + 500)).toBe(false);
-    expect(m.view().participants.map((p) => [p.name, p.aor])).toEqual([["Jane Doe", "sip:+15551230001@carrier.example"], ["Sales", "sip:queue-sales@pbx.example"]]);
+    expect(m.view().participants.map((p) => [p.name, p.aor])).toEqual([
+      ["Jane Doe", "sip:+15551230001@carrier.example"],
+      ["Sales", "sip:queue-sales@pbx.example"],
+    ]);
     expect(validateMetadataXsd(lib, buildMetadataXml(buildSnapshot(m.view())))).toEqual([]);
   });
 

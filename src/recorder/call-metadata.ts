@@ -43,7 +43,12 @@ function aor(uri: string, fallbackUser: string, host: string): string {
 /** The SIP header a mapping names, as FreeSWITCH exposes it in channel data. */
 function sipHeaders(h: ReadonlyMap<string, string>): Map<string, string> {
   const out = new Map<string, string>();
-  const known: Record<string, string> = { "Call-ID": "variable_sip_call_id", From: "variable_sip_full_from", To: "variable_sip_full_to", "User-Agent": "variable_sip_user_agent" };
+  const known: Record<string, string> = {
+    "Call-ID": "variable_sip_call_id",
+    From: "variable_sip_full_from",
+    To: "variable_sip_full_to",
+    "User-Agent": "variable_sip_user_agent",
+  };
   for (const [name, variable] of Object.entries(known)) {
     const v = h.get(variable);
     if (v !== undefined) out.set(name, v);
@@ -111,7 +116,13 @@ export class CallMetadata {
     this.#startTime = metadataTime(startMs);
     const { caller, callee } = parties;
     this.#join("caller", `${a.uuid}/caller`, caller?.aor ?? aor(a.fromUri, a.callerIdNumber, "invalid"), caller?.name ?? a.callerIdName, startMs);
-    this.#join("callee", `${a.uuid}/callee`, callee?.aor ?? aor(a.toUri, a.destination, "invalid"), callee?.name ?? (a.calleeIdName === "Outbound Call" ? "" : a.calleeIdName), startMs);
+    this.#join(
+      "callee",
+      `${a.uuid}/callee`,
+      callee?.aor ?? aor(a.toUri, a.destination, "invalid"),
+      callee?.name ?? (a.calleeIdName === "Outbound Call" ? "" : a.calleeIdName),
+      startMs,
+    );
   }
 
   get groupId(): string {
@@ -164,7 +175,8 @@ export class CallMetadata {
   view(): CallView {
     const caller = this.#current("caller");
     const callee = this.#current("callee");
-    const speakers: Record<string, (string | undefined)[]> = this.mode === "separate" ? { "1": [caller?.id], "2": [callee?.id] } : { "1": [caller?.id, callee?.id] };
+    const speakers: Record<string, (string | undefined)[]> =
+      this.mode === "separate" ? { "1": [caller?.id], "2": [callee?.id] } : { "1": [caller?.id, callee?.id] };
     const ext = buildExtensionData(this.mapping.namespace, this.mapping.map, sipHeaders(this.#a.headers), variables(this.#a.headers));
     return {
       groupId: this.#groupId,

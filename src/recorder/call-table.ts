@@ -98,7 +98,8 @@ export class CallTable {
         break;
       case "DTMF": {
         const digit = e.headers.get("DTMF-Digit") ?? "";
-        if (/^[0-9A-D*#]$/i.test(digit)) out.push({ kind: "dtmf", uuid: info.uuid, digit: digit.toUpperCase(), durationSamples: Number(e.headers.get("DTMF-Duration")) || 800 });
+        if (/^[0-9A-D*#]$/i.test(digit))
+          out.push({ kind: "dtmf", uuid: info.uuid, digit: digit.toUpperCase(), durationSamples: Number(e.headers.get("DTMF-Duration")) || 800 });
         break;
       }
     }
@@ -137,7 +138,9 @@ export function channelUuidsFromShow(body: string): string[] | undefined {
     if (typeof parsed !== "object" || parsed === null || typeof parsed.row_count !== "number") return undefined;
     if (parsed.row_count === 0) return [];
     if (!Array.isArray(parsed.rows)) return undefined;
-    return parsed.rows.flatMap((r: unknown) => (typeof r === "object" && r !== null && typeof (r as { uuid?: unknown }).uuid === "string" ? [(r as { uuid: string }).uuid] : []));
+    return parsed.rows.flatMap((r: unknown) =>
+      typeof r === "object" && r !== null && typeof (r as { uuid?: unknown }).uuid === "string" ? [(r as { uuid: string }).uuid] : [],
+    );
   } catch {
     return undefined;
   }

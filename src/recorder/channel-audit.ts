@@ -14,7 +14,11 @@ import type { Recorder } from "./recorder.ts";
 import type { Logger } from "../lib/log.ts";
 
 /** The live channel uuids, or undefined when FreeSWITCH's list could not be read. */
-export async function auditChannels(o: { readonly esl: Pick<EslPort, "api">; readonly recorder: Recorder; readonly log: Logger }): Promise<string[] | undefined> {
+export async function auditChannels(o: {
+  readonly esl: Pick<EslPort, "api">;
+  readonly recorder: Recorder;
+  readonly log: Logger;
+}): Promise<string[] | undefined> {
   const ended = (s: string) => s === "stopped" || s === "failed" || s === "stopping";
   const before = o.recorder.recordings.filter((r) => !ended(r.status));
   const r = await o.esl.api("show channels as json");

@@ -17,9 +17,22 @@ describe("channel data from events", () => {
   test("the A-leg of esl-call-plain", () => {
     const answer = fixtureEvents("esl-call-plain")[1]!;
     expect(channelFromEvent(answer)).toMatchObject({
-      uuid: A, name: "sofia/internal/1001@127.0.0.1:5070", direction: "inbound", callerIdName: "Lab UAC", callerIdNumber: "1001",
-      destination: "siprec-bridge", context: "lab", profile: "internal", fromUri: "1001@127.0.0.1:5070", toUri: "siprec-bridge@127.0.0.1:5060",
-      sipCallId: "1-5443@127.0.0.1", readCodec: "PCMU", readRate: 8000, originator: undefined, tapOf: undefined, answered: true,
+      uuid: A,
+      name: "sofia/internal/1001@127.0.0.1:5070",
+      direction: "inbound",
+      callerIdName: "Lab UAC",
+      callerIdNumber: "1001",
+      destination: "siprec-bridge",
+      context: "lab",
+      profile: "internal",
+      fromUri: "1001@127.0.0.1:5070",
+      toUri: "siprec-bridge@127.0.0.1:5060",
+      sipCallId: "1-5443@127.0.0.1",
+      readCodec: "PCMU",
+      readRate: 8000,
+      originator: undefined,
+      tapOf: undefined,
+      answered: true,
     });
   });
 
@@ -100,11 +113,18 @@ describe("triggers", () => {
     const intents = fixtureEvents("esl-tap-legs").flatMap((e) => t.evaluate(e).intents);
     expect(intents).toEqual([{ action: "start", callUuid: TAP_A, srsGroups: ["default"], streams: undefined, source: "variable" }]);
     const exported = new Triggers([{ kind: "variable", variable: "siprec_exported", on: "answer", srs_groups: ["backup"] }], GROUPS);
-    expect(fixtureEvents("esl-tap-legs").flatMap((e) => exported.evaluate(e).intents).map((i) => [i.callUuid, i.srsGroups])).toEqual([[TAP_A, ["backup"]]]);
+    expect(
+      fixtureEvents("esl-tap-legs")
+        .flatMap((e) => exported.evaluate(e).intents)
+        .map((i) => [i.callUuid, i.srsGroups]),
+    ).toEqual([[TAP_A, ["backup"]]]);
   });
 
   test("rules match call fields at answer; a rule that matches nothing records nothing", () => {
-    const hit = new Triggers([{ kind: "rule", match: { context: "^lab$", destination: "^siprec-", direction: "inbound" }, srs_groups: ["default"], streams: "mixed" }], GROUPS);
+    const hit = new Triggers(
+      [{ kind: "rule", match: { context: "^lab$", destination: "^siprec-", direction: "inbound" }, srs_groups: ["default"], streams: "mixed" }],
+      GROUPS,
+    );
     expect(fixtureEvents("esl-tap-legs").flatMap((e) => hit.evaluate(e).intents)).toEqual([
       { action: "start", callUuid: TAP_A, srsGroups: ["default"], streams: "mixed", source: "rule" },
     ]);
@@ -116,18 +136,27 @@ describe("triggers", () => {
     const t = new Triggers([eventTrigger], GROUPS);
     const start = fixtureEvents("esl-call-plain")[2]!;
     expect(t.evaluate(withHeaders(start, { "SIPREC-SRS": "nice-prod" }))).toEqual({
-      intents: [], problems: [{ code: "TRIGGER_UNKNOWN_GROUP", message: "siprec::start names SRS group(s) not in the config: nice-prod", callUuid: A }],
+      intents: [],
+      problems: [{ code: "TRIGGER_UNKNOWN_GROUP", message: "siprec::start names SRS group(s) not in the config: nice-prod", callUuid: A }],
     });
     expect(t.evaluate(withHeaders(start, { "SIPREC-Streams": "stereo" })).problems[0]?.code).toBe("TRIGGER_BAD_STREAMS");
     expect(t.evaluate(withHeaders(start, { "SIPREC-Target-UUID": undefined, "Unique-ID": undefined })).problems[0]?.code).toBe("TRIGGER_NO_TARGET");
-    expect(t.evaluate(withHeaders(start, { "SIPREC-SRS": "default,backup", "SIPREC-Streams": "mixed" })).intents[0]).toMatchObject({ srsGroups: ["default", "backup"], streams: "mixed" });
+    expect(t.evaluate(withHeaders(start, { "SIPREC-SRS": "default,backup", "SIPREC-Streams": "mixed" })).intents[0]).toMatchObject({
+      srsGroups: ["default", "backup"],
+      streams: "mixed",
+    });
   });
 
   test("SIPREC-Caller / SIPREC-Callee on siprec::start name the parties; a malformed one is refused", () => {
     const t = new Triggers([eventTrigger], GROUPS);
     const start = fixtureEvents("esl-call-plain")[2]!;
-    const ok = t.evaluate(withHeaders(start, { "SIPREC-Caller": '"Jane Doe" <sip:+15551230001@carrier.example>', "SIPREC-Callee": "sip:queue-sales@pbx.example" }));
-    expect(ok.intents[0]?.parties).toEqual({ caller: { name: "Jane Doe", aor: "sip:+15551230001@carrier.example" }, callee: { name: "", aor: "sip:queue-sales@pbx.example" } });
+    const ok = t.evaluate(
+      withHeaders(start, { "SIPREC-Caller": '"Jane Doe" <sip:+15551230001@carrier.example>', "SIPREC-Callee": "sip:queue-sales@pbx.example" }),
+    );
+    expect(ok.intents[0]?.parties).toEqual({
+      caller: { name: "Jane Doe", aor: "sip:+15551230001@carrier.example" },
+      callee: { name: "", aor: "sip:queue-sales@pbx.example" },
+    });
     const bad = t.evaluate(withHeaders(start, { "SIPREC-Caller": "Jane <javascript:alert(1)>" }));
     expect(bad.problems[0]?.code).toBe("TRIGGER_BAD_PARTY");
     expect(bad.intents).toEqual([]);
@@ -142,7 +171,12 @@ describe("triggers", () => {
 
 describe("tap-leg originate", () => {
   const base = {
-    callUuid: TAP_A, codec: "PCMU", profile: "internal", host: "127.0.0.1", port: 5090, recordingId: "34b54d89-ba79-4813-a8ff-8fa4b9115fb6",
+    callUuid: TAP_A,
+    codec: "PCMU",
+    profile: "internal",
+    host: "127.0.0.1",
+    port: 5090,
+    recordingId: "34b54d89-ba79-4813-a8ff-8fa4b9115fb6",
   };
 
   test("reproduces the originates of esl-tap-legs.sent (read, write, both) byte for byte, plus the accounting variables added since", () => {
@@ -165,7 +199,10 @@ describe("tap-leg originate", () => {
     const ok = tapOriginateCommand({ ...base, legUuid: "f0111d3c-842e-4095-932d-db77b8a72b61", direction: "read", token: "t0k3n" });
     expect(ok.ok && ok.value).toContain(`,sip_h_X-Siprec-Token=t0k3n,${TAP_LEG_ACCOUNTING.join(",")}}sofia/internal/tap@127.0.0.1:5090 `);
     for (const bad of [{ callUuid: `${TAP_A}) '&park()` }, { codec: "PCMU,foo=bar" }, { profile: "internal}x" }, { token: "a b" }, { port: 70000 }]) {
-      expect(tapOriginateCommand({ ...base, legUuid: "f0111d3c-842e-4095-932d-db77b8a72b61", direction: "read", ...bad })).toMatchObject({ ok: false, error: { code: "TAP_BAD_VALUE" } });
+      expect(tapOriginateCommand({ ...base, legUuid: "f0111d3c-842e-4095-932d-db77b8a72b61", direction: "read", ...bad })).toMatchObject({
+        ok: false,
+        error: { code: "TAP_BAD_VALUE" },
+      });
     }
   });
 

@@ -28,9 +28,16 @@ describe("recorder on esl-call-plain", () => {
     await feed(0, 3); // create, answer, siprec::start
     const originates = w.commands.filter((c) => c.startsWith("bgapi originate"));
     expect(originates).toHaveLength(2);
-    expect(originates[0]).toMatch(new RegExp(`^bgapi originate \\{origination_uuid=[0-9a-f-]{36},absolute_codec_string=PCMU,ignore_early_media=true,eavesdrop_enable_dtmf=false,sip_h_X-Siprec-Session=[0-9a-f-]{36},sip_h_X-Siprec-Direction=read,sip_h_X-Siprec-Token=[a-z0-9]{32},process_cdr=false,origination_caller_id_name=siprec-tap,origination_caller_id_number=siprec-tap\\}sofia/internal/tap@127.0.0.1:5090 '&native_eavesdrop\\(${A} read\\)'$`));
+    expect(originates[0]).toMatch(
+      new RegExp(
+        `^bgapi originate \\{origination_uuid=[0-9a-f-]{36},absolute_codec_string=PCMU,ignore_early_media=true,eavesdrop_enable_dtmf=false,sip_h_X-Siprec-Session=[0-9a-f-]{36},sip_h_X-Siprec-Direction=read,sip_h_X-Siprec-Token=[a-z0-9]{32},process_cdr=false,origination_caller_id_name=siprec-tap,origination_caller_id_number=siprec-tap\\}sofia/internal/tap@127.0.0.1:5090 '&native_eavesdrop\\(${A} read\\)'$`,
+      ),
+    );
     expect(originates[1]).toContain(`'&native_eavesdrop(${A} write)'`);
-    expect(w.expectations.map((e) => [e.direction, e.token.length])).toEqual([["read", 32], ["write", 32]]);
+    expect(w.expectations.map((e) => [e.direction, e.token.length])).toEqual([
+      ["read", 32],
+      ["write", 32],
+    ]);
     expect(w.sessions).toHaveLength(0); // no INVITE before the taps carry audio
     w.answerLeg("read");
     await flush();
@@ -39,7 +46,12 @@ describe("recorder on esl-call-plain", () => {
     await flush();
     expect(w.sessions.map((s) => [s.args.group, s.args.labels])).toEqual([["default", ["1", "2"]]]);
     expect(rec.recordings[0]!.status).toBe("recording");
-    expect(w.events.at(-1)).toMatchObject({ "Event-Subclass": "siprec::started", "SIPREC-Target-UUID": A, "SIPREC-Streams": "separate", "SIPREC-SRS": "default" });
+    expect(w.events.at(-1)).toMatchObject({
+      "Event-Subclass": "siprec::started",
+      "SIPREC-Target-UUID": A,
+      "SIPREC-Streams": "separate",
+      "SIPREC-SRS": "default",
+    });
     expect(w.events.at(-1)!["Unique-ID"]).toBeUndefined(); // or FreeSWITCH would not broadcast it
     expect(w.commands).toContain(`api uuid_setvar_multi ${A} siprec_status=recording;siprec_recording_id=${rec.recordings[0]!.id}`);
 
@@ -47,8 +59,14 @@ describe("recorder on esl-call-plain", () => {
     await feed(3, 8); // B created/answered, bridge, sendevent pause, resume
     expect(w.journal).toEqual([
       "UPDATE metadata default",
-      "gate closed", "event siprec::paused", "api uuid_setvar_multi", "re-INVITE inactive default",
-      "re-INVITE sendonly default", "gate open", "event siprec::resumed", "api uuid_setvar_multi",
+      "gate closed",
+      "event siprec::paused",
+      "api uuid_setvar_multi",
+      "re-INVITE inactive default",
+      "re-INVITE sendonly default",
+      "gate open",
+      "event siprec::resumed",
+      "api uuid_setvar_multi",
     ]);
     const view = w.sessions[0]!.args.metadata();
     expect(view.participants.map((p) => p.aor)).toEqual(["sip:1001@127.0.0.1:5070", "sip:callee@127.0.0.1:5092"]);
@@ -56,7 +74,13 @@ describe("recorder on esl-call-plain", () => {
     w.journal.length = 0;
     await feed(8, 12); // DTMF, BACKGROUND_JOB, hold, unhold
     // Hold and unhold: the media re-INVITE, then the metadata change (RFC 7865 §6.8.1).
-    expect(w.journal).toEqual(["dtmf 1 5 1600", "re-INVITE inactive default", "UPDATE metadata default", "re-INVITE sendonly default", "UPDATE metadata default"]);
+    expect(w.journal).toEqual([
+      "dtmf 1 5 1600",
+      "re-INVITE inactive default",
+      "UPDATE metadata default",
+      "re-INVITE sendonly default",
+      "UPDATE metadata default",
+    ]);
 
     w.journal.length = 0;
     await feed(12, 18); // uuid_broadcast pause/resume, stop, unbridge, hangups
@@ -121,7 +145,11 @@ describe("recorder on esl-call-plain", () => {
   });
 
   test("recording required with an announcement: FreeSWITCH plays it to both parties, then hangs up after the configured time", async () => {
-    const { w, feed } = setup({ onFailure: "hangup", hangupCause: "NORMAL_TEMPORARY_FAILURE", announcement: { file: "/usr/share/freeswitch/sounds/rec-down.wav", seconds: 6 } });
+    const { w, feed } = setup({
+      onFailure: "hangup",
+      hangupCause: "NORMAL_TEMPORARY_FAILURE",
+      announcement: { file: "/usr/share/freeswitch/sounds/rec-down.wav", seconds: 6 },
+    });
     w.sessionOutcome = () => "failed";
     await feed(0, 3);
     w.answerLeg("read");
@@ -260,7 +288,14 @@ describe("recorder on esl-call-plain", () => {
     rec.onEvent(withHeaders(ev[2]!, { "SIPREC-SRS": "nice-prod" }));
     await flush();
     expect(w.commands.filter((c) => c.startsWith("bgapi"))).toEqual([]);
-    expect(w.events).toEqual([{ "Event-Subclass": "siprec::failed", "SIPREC-Target-UUID": A, "SIPREC-Reason": "siprec::start names SRS group(s) not in the config: nice-prod", "SIPREC-Error-Code": "TRIGGER_UNKNOWN_GROUP" }]);
+    expect(w.events).toEqual([
+      {
+        "Event-Subclass": "siprec::failed",
+        "SIPREC-Target-UUID": A,
+        "SIPREC-Reason": "siprec::start names SRS group(s) not in the config: nice-prod",
+        "SIPREC-Error-Code": "TRIGGER_UNKNOWN_GROUP",
+      },
+    ]);
     rec.onEvent(ev[6]!); // pause for a call not being recorded: counted, harmless
     expect(rec.counters.unknownCalls).toBe(1);
   });

@@ -35,7 +35,16 @@ export class Recorder {
   readonly table = new CallTable();
   readonly #byCall = new Map<string, Recording>();
   readonly #byId = new Map<string, Recording>();
-  readonly counters: RecorderCounters = { started: 0, failed: 0, stopped: 0, fallbacks: 0, tapRepairs: 0, triggerProblems: 0, unknownCalls: 0, interrupted: {} };
+  readonly counters: RecorderCounters = {
+    started: 0,
+    failed: 0,
+    stopped: 0,
+    fallbacks: 0,
+    tapRepairs: 0,
+    triggerProblems: 0,
+    unknownCalls: 0,
+    interrupted: {},
+  };
   #draining = false;
   /** ESL commands telling FreeSWITCH what happened, still waiting for their replies. */
   readonly #inflight = new Set<Promise<unknown>>();
@@ -47,7 +56,14 @@ export class Recorder {
     private triggers: Triggers,
     private knownGroups: ReadonlySet<string>,
   ) {
-    this.#tapRepair = new TapOnlyRepair({ esl: d.esl, clock: d.clock, log: d.log, probeDir: d.tapRepair?.probeDir ?? "/tmp", onRepaired: () => this.counters.tapRepairs++, ...(d.tapRepair?.removeProbe === undefined ? {} : { removeProbe: d.tapRepair.removeProbe }) });
+    this.#tapRepair = new TapOnlyRepair({
+      esl: d.esl,
+      clock: d.clock,
+      log: d.log,
+      probeDir: d.tapRepair?.probeDir ?? "/tmp",
+      onRepaired: () => this.counters.tapRepairs++,
+      ...(d.tapRepair?.removeProbe === undefined ? {} : { removeProbe: d.tapRepair.removeProbe }),
+    });
   }
 
   /** New triggers and groups after a config reload; running recordings carry on. */
@@ -70,7 +86,8 @@ export class Recorder {
     const rec = uuid === undefined ? undefined : this.#byCall.get(uuid);
     const info = uuid === undefined ? undefined : this.table.get(uuid)?.info;
     if (rec !== undefined && info !== undefined) rec.channelChanged(info);
-    if (e.name === "MEDIA_BUG_START" && rec !== undefined && uuid !== undefined && rec.nativeTapsUp) this.#tapRepair.bugStarted(uuid, e.headers.get("Media-Bug-Function") ?? "", e.headers.get("Media-Bug-Target"));
+    if (e.name === "MEDIA_BUG_START" && rec !== undefined && uuid !== undefined && rec.nativeTapsUp)
+      this.#tapRepair.bugStarted(uuid, e.headers.get("Media-Bug-Function") ?? "", e.headers.get("Media-Bug-Target"));
     const { intents, problems } = this.triggers.evaluate(e);
     for (const p of problems) this.#problem(p);
     for (const i of intents) this.#apply(i);
@@ -173,11 +190,26 @@ export class Recorder {
     if (this.#draining) return undefined;
     const c = this.table.get(i.callUuid);
     if (c === undefined || c.info.tapOf !== undefined) {
-      this.#problem({ code: "TRIGGER_NO_TARGET", message: `start for ${i.callUuid}, a channel siprec does not know (or one of its own tap legs)`, callUuid: i.callUuid });
+      this.#problem({
+        code: "TRIGGER_NO_TARGET",
+        message: `start for ${i.callUuid}, a channel siprec does not know (or one of its own tap legs)`,
+        callUuid: i.callUuid,
+      });
       return undefined;
     }
     const id = uuidV4(this.d.ids);
-    const rec = new Recording(this.d, id, i.callUuid, randomToken(this.d.ids, 32), c.info, i.streams ?? this.d.policy.defaultStreams, i.srsGroups ?? [], (n) => this.#notice(n), groupId, i.parties);
+    const rec = new Recording(
+      this.d,
+      id,
+      i.callUuid,
+      randomToken(this.d.ids, 32),
+      c.info,
+      i.streams ?? this.d.policy.defaultStreams,
+      i.srsGroups ?? [],
+      (n) => this.#notice(n),
+      groupId,
+      i.parties,
+    );
     this.#byCall.set(i.callUuid, rec);
     this.#byId.set(id, rec);
     this.d.log.info("recording requested", { recordingId: id, callUuid: i.callUuid, groups: i.srsGroups, source: i.source, streams: rec.mode });
@@ -225,9 +257,17 @@ export class Recorder {
     this.#track(this.#fire(n.kind === "interrupted" ? "failed" : n.kind, r.callUuid, r.id, fields));
     const status = n.kind === "started" ? "recording" : n.kind === "resumed" ? "recording" : n.kind === "interrupted" ? "interrupted" : n.kind;
     // The channel variables describe the whole recording: a change on some servers only leaves them as they are.
-    if (n.groups === undefined) this.#track(this.d.esl.api(`uuid_setvar_multi ${r.callUuid} siprec_status=${status};siprec_recording_id=${r.id}${n.gapMs === undefined ? "" : `;siprec_gap_ms=${n.gapMs}`}`));
+    if (n.groups === undefined)
+      this.#track(
+        this.d.esl.api(
+          `uuid_setvar_multi ${r.callUuid} siprec_status=${status};siprec_recording_id=${r.id}${n.gapMs === undefined ? "" : `;siprec_gap_ms=${n.gapMs}`}`,
+        ),
+      );
     // An interruption on some servers is still the call's news: the dialplan and CDRs see the cause and the gap so far.
-    else if (n.kind === "interrupted" || n.gapMs !== undefined) this.#track(this.d.esl.api(`uuid_setvar_multi ${r.callUuid} ${n.kind === "interrupted" ? `siprec_interrupted=${n.cause ?? "error"}` : `siprec_gap_ms=${r.gapMs}`}`));
+    else if (n.kind === "interrupted" || n.gapMs !== undefined)
+      this.#track(
+        this.d.esl.api(`uuid_setvar_multi ${r.callUuid} ${n.kind === "interrupted" ? `siprec_interrupted=${n.cause ?? "error"}` : `siprec_gap_ms=${r.gapMs}`}`),
+      );
     // RFC 7866 §6.1.2: "The SRC MUST provide recording indications to all participants in the CS";
     // a UA that is not record-aware learns it by "other means", here an announcement to both parties.
     const ind = this.d.policy.indication;
@@ -247,7 +287,10 @@ export class Recorder {
   }
 
   async #fire(kind: string, callUuid: string, recordingId: string | undefined, fields: Record<string, string>): Promise<void> {
-    const headers: [string, string][] = [["Event-Subclass", `siprec::${kind}`], ["SIPREC-Target-UUID", callUuid]];
+    const headers: [string, string][] = [
+      ["Event-Subclass", `siprec::${kind}`],
+      ["SIPREC-Target-UUID", callUuid],
+    ];
     if (recordingId !== undefined) headers.push(["SIPREC-Recording-ID", recordingId]);
     for (const [k, v] of Object.entries(fields)) headers.push([k, v.replace(/[\r\n]+/g, " ")]);
     const r = await this.d.esl.command({ kind: "sendevent", name: "CUSTOM", headers });

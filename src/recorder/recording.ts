@@ -68,16 +68,21 @@ export class Recording {
     this.#mode = mode;
     this.startedMs = d.clock.wallNow();
     this.#media = d.openMedia(id);
-    this.#taps = new TapSet(d, { recordingId: id, callUuid, token, codec: () => this.a.readCodec ?? "PCMU", channelDirection: () => this.a.direction }, this.#media, {
-      ready: () => this.#legsReady(),
-      failed: (reason) => this.#legFailed(reason),
-      restoring: (direction, attempt, why) => {
-        this.d.log.warn("tap leg lost mid-recording; originating it again", { recordingId: id, callUuid, direction, attempt, why });
-        this.persist();
+    this.#taps = new TapSet(
+      d,
+      { recordingId: id, callUuid, token, codec: () => this.a.readCodec ?? "PCMU", channelDirection: () => this.a.direction },
+      this.#media,
+      {
+        ready: () => this.#legsReady(),
+        failed: (reason) => this.#legFailed(reason),
+        restoring: (direction, attempt, why) => {
+          this.d.log.warn("tap leg lost mid-recording; originating it again", { recordingId: id, callUuid, direction, attempt, why });
+          this.persist();
+        },
+        restored: (direction) => this.d.log.info("tap leg restored", { recordingId: id, callUuid, direction }),
+        lost: (reason) => this.d.log.error("tap leg lost", { recordingId: id, callUuid, reason }),
       },
-      restored: (direction) => this.d.log.info("tap leg restored", { recordingId: id, callUuid, direction }),
-      lost: (reason) => this.d.log.error("tap leg lost", { recordingId: id, callUuid, reason }),
-    });
+    );
     for (const g of groups) this.#pendingGroups.add(g);
   }
 
@@ -148,7 +153,8 @@ export class Recording {
   /** The call is bridged to a (new) other leg: participants change, the SRS gets a partial update. */
   bridged(b: ChannelInfo): void {
     this.#peer = b;
-    if (this.#metadata?.bridgedTo(b, this.d.clock.wallNow()) === true) void Promise.all([...this.#sessions.values()].map((s) => s.updateMetadata())).then(() => this.persist());
+    if (this.#metadata?.bridgedTo(b, this.d.clock.wallNow()) === true)
+      void Promise.all([...this.#sessions.values()].map((s) => s.updateMetadata())).then(() => this.persist());
   }
 
   /** PCI pause: the gate closes before anything else happens. */
@@ -202,7 +208,12 @@ export class Recording {
       else if (action === "pause") await s.pause();
       else await s.resume();
     }
-    this.notify({ kind: action === "pause" ? "paused" : action === "resume" ? "resumed" : "stopped", recording: this, groups: mine, ...(action === "stop" ? { reason } : {}) });
+    this.notify({
+      kind: action === "pause" ? "paused" : action === "resume" ? "resumed" : "stopped",
+      recording: this,
+      groups: mine,
+      ...(action === "stop" ? { reason } : {}),
+    });
     this.persist();
   }
 
@@ -289,7 +300,12 @@ export class Recording {
       if (gapMs === undefined) this.notify({ kind: "started", recording: this });
       else {
         this.d.log.warn("recording taken over: audio missing at the SRS", { recordingId: this.id, callUuid: this.callUuid, gapMs, why: "daemon restart" });
-        this.notify({ kind: "started", recording: this, gapMs, reason: `recorded again after a daemon restart: about ${gapMs} ms of the call were not recorded` });
+        this.notify({
+          kind: "started",
+          recording: this,
+          gapMs,
+          reason: `recorded again after a daemon restart: about ${gapMs} ms of the call were not recorded`,
+        });
       }
     }
     this.persist();
@@ -307,7 +323,8 @@ export class Recording {
         sessions: this.#sessions,
         skipped: this.#skipped,
         live: () => this.#status === "recording" || this.#status === "paused",
-        open: (skip) => this.d.openSession({ recordingId: this.id, group, labels: labelsFor(this.#mode), metadata: () => md.view(), media: this.#media, skipServers: skip }),
+        open: (skip) =>
+          this.d.openSession({ recordingId: this.id, group, labels: labelsFor(this.#mode), metadata: () => md.view(), media: this.#media, skipServers: skip }),
         watch: (next) => (next.onEnded = (r) => void this.#sessionEnded(group, next, r)),
         mustPause: () => (this.#paused && this.#signalsPause()) || this.#held,
         notify: (n) => this.notify({ ...n, recording: this }),
@@ -349,6 +366,15 @@ export class Recording {
       const st = s.dialogState?.();
       return st === undefined ? [] : [{ group, ...st }];
     });
-    store.save({ id: this.id, callUuid: this.callUuid, groupId: this.#metadata?.groupId ?? this.groupId, groups: this.groups, mode: this.#mode, startedMs: this.startedMs, legUuids: this.#taps.legUuids, dialogs });
+    store.save({
+      id: this.id,
+      callUuid: this.callUuid,
+      groupId: this.#metadata?.groupId ?? this.groupId,
+      groups: this.groups,
+      mode: this.#mode,
+      startedMs: this.startedMs,
+      legUuids: this.#taps.legUuids,
+      dialogs,
+    });
   }
 }

@@ -50,7 +50,13 @@ export async function takeOver(h: TakeOverHost, group: string, s: SessionPort, r
   const lostAt = h.clock.now() - (rep.unheardMs ?? 0);
   const cause = rep.cause ?? (rep.endedBy === "srs" ? "srs-bye" : "error");
   const why = `${rep.srs ?? group}: ${rep.reason ?? "the session ended"}`;
-  h.log.warn("the SRS ended or lost the recording mid-call: re-recording on the group's next server", { recordingId: h.id, callUuid: h.callUuid, group, cause, reason: why });
+  h.log.warn("the SRS ended or lost the recording mid-call: re-recording on the group's next server", {
+    recordingId: h.id,
+    callUuid: h.callUuid,
+    group,
+    cause,
+    reason: why,
+  });
   h.notify({ kind: "interrupted", groups: [group], reason: why, cause });
   const skip = [...(h.skipped.get(group) ?? []), ...(rep.srs === undefined ? [] : [rep.srs])];
   h.skipped.set(group, skip);
@@ -67,7 +73,12 @@ export async function takeOver(h: TakeOverHost, group: string, s: SessionPort, r
     if (h.mustPause()) await next.pause();
     h.gap(group, gapMs);
     h.log.warn("recording taken over: audio missing at the SRS", { recordingId: h.id, callUuid: h.callUuid, group, srs: report.srs, gapMs });
-    h.notify({ kind: "started", groups: [group], gapMs, reason: `re-recorded on ${report.srs ?? "the next server"} after ${gapMs} ms without a recording server (${why})` });
+    h.notify({
+      kind: "started",
+      groups: [group],
+      gapMs,
+      reason: `re-recorded on ${report.srs ?? "the next server"} after ${gapMs} ms without a recording server (${why})`,
+    });
     return h.persist();
   }
   h.sessions.delete(group);

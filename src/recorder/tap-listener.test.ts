@@ -16,7 +16,10 @@ const RECORDING = "34b54d89-ba79-4813-a8ff-8fa4b9115fb6";
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 const tapPcap = udpDatagrams("esl-tap-legs-tap-only.pcap");
 const capturedInvite = dec(tapPcap.find((d) => d.dport === 5090 && dec(d.payload).startsWith("INVITE "))!.payload);
-const capturedRtp = tapPcap.filter((d) => d.dport === 6000).slice(0, 20).map((d) => d.payload);
+const capturedRtp = tapPcap
+  .filter((d) => d.dport === 6000)
+  .slice(0, 20)
+  .map((d) => d.payload);
 
 let stack: Stack | undefined;
 let fs: Bun.udp.Socket<"buffer"> | undefined;
@@ -60,7 +63,10 @@ describe("tap listener", () => {
   test("a flood of refused INVITEs from one source is one log line per 10 s, with the count of the rest", async () => {
     const lines: Record<string, unknown>[] = [];
     const clock = new ManualClock();
-    const { send, invite, until, finals } = await setup({ log: createLogger({ level: "info", format: "json", write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>), wallNow: () => 0 }), clock });
+    const { send, invite, until, finals } = await setup({
+      log: createLogger({ level: "info", format: "json", write: (l) => void lines.push(JSON.parse(l) as Record<string, unknown>), wallNow: () => 0 }),
+      clock,
+    });
     for (let n = 1; n <= 5; n++) send(invite(100 + n, ["X-Siprec-Token: wrong"]));
     await until(() => finals().length === 5);
     expect(finals().every((l) => l.startsWith("SIP/2.0 403"))).toBe(true);
@@ -78,7 +84,14 @@ describe("tap listener", () => {
     const legs: TapLeg[] = [];
     const packets: Uint8Array[] = [];
     const ended: string[] = [];
-    tap.expect({ recordingId: RECORDING, direction: "read", token: "s3cr3t", onAnswered: (l) => legs.push(l), onPacket: (p) => packets.push(p), onEnded: (r) => ended.push(r) });
+    tap.expect({
+      recordingId: RECORDING,
+      direction: "read",
+      token: "s3cr3t",
+      onAnswered: (l) => legs.push(l),
+      onPacket: (p) => packets.push(p),
+      onEnded: (r) => ended.push(r),
+    });
     send(invite(1, ["X-Siprec-Token: s3cr3t"]));
     await until(() => legs.length === 1 && finals().length === 1);
     expect(finals()).toEqual(["SIP/2.0 200 OK"]);

@@ -52,7 +52,14 @@ const STATIC: Record<number, [string, number]> = { 0: ["PCMU", 8000], 8: ["PCMA"
 export class TapListener {
   readonly #expected = new Map<string, TapExpectation>();
   readonly #answered = new Set<string>();
-  readonly rejected: Record<TapRejectReason, number> = { "no-session": 0, "unknown-leg": 0, "bad-token": 0, "already-answered": 0, "no-audio": 0, "no-port": 0 };
+  readonly rejected: Record<TapRejectReason, number> = {
+    "no-session": 0,
+    "unknown-leg": 0,
+    "bad-token": 0,
+    "already-answered": 0,
+    "no-audio": 0,
+    "no-port": 0,
+  };
 
   /** Per source address: when its last refusal was logged and how many came since (bounded map). */
   readonly #refusals = new Map<string, { loggedAt: number; since: number }>();
@@ -131,7 +138,8 @@ export class TapListener {
     };
     dialog.onTerminated = (reason) => end(reason);
     // A re-INVITE (FreeSWITCH refreshing the session) gets the same answer; anything else a plain 200.
-    dialog.onRequest = (r) => r.respond(r.request.method === "INVITE" ? { status: 200, body: new TextEncoder().encode(sdp), contentType: "application/sdp" } : { status: 200 });
+    dialog.onRequest = (r) =>
+      r.respond(r.request.method === "INVITE" ? { status: 200, body: new TextEncoder().encode(sdp), contentType: "application/sdp" } : { status: 200 });
     e.onAnswered({
       recordingId: e.recordingId,
       direction: e.direction,

@@ -10,9 +10,20 @@ const quiet: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}
 function rig() {
   const sent: string[] = [];
   const removed: string[] = [];
-  const esl = { api: async (c: string) => (sent.push(c), ok("+OK Success\n")), bgapi: async () => ok({ jobUuid: "", body: "" }), command: async () => ok(undefined) };
+  const esl = {
+    api: async (c: string) => (sent.push(c), ok("+OK Success\n")),
+    bgapi: async () => ok({ jobUuid: "", body: "" }),
+    command: async () => ok(undefined),
+  };
   const counts = { repaired: 0 };
-  const r = new TapOnlyRepair({ esl: esl as never, clock: new ManualClock(), log: quiet, probeDir: "/tmp/", removeProbe: (p) => removed.push(p), onRepaired: () => counts.repaired++ });
+  const r = new TapOnlyRepair({
+    esl: esl as never,
+    clock: new ManualClock(),
+    log: quiet,
+    probeDir: "/tmp/",
+    removeProbe: (p) => removed.push(p),
+    onRepaired: () => counts.repaired++,
+  });
   return { r, sent, removed, counts };
 }
 

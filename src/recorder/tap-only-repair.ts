@@ -48,7 +48,8 @@ export class TapOnlyRepair {
     if (TapOnlyRepair.isProbe(target) || fn === "eavesdrop") return;
     if (this.#inFlight.has(callUuid) || !/^[0-9a-fA-F-]{36}$/.test(callUuid)) return;
     // The path goes into an api command line: a folder with spaces or control characters cannot.
-    if (!/^\/[A-Za-z0-9_./-]*$/.test(this.d.probeDir)) return this.d.log.warn("cannot repair FreeSWITCH's tap-only flag: unusable probe folder", { callUuid, probeDir: this.d.probeDir });
+    if (!/^\/[A-Za-z0-9_./-]*$/.test(this.d.probeDir))
+      return this.d.log.warn("cannot repair FreeSWITCH's tap-only flag: unusable probe folder", { callUuid, probeDir: this.d.probeDir });
     this.#inFlight.add(callUuid);
     const path = `${this.d.probeDir.replace(/\/$/, "")}/${PROBE}${callUuid}-${this.d.clock.wallNow()}.r8`;
     void (async () => {
@@ -58,7 +59,12 @@ export class TapOnlyRepair {
       this.d.removeProbe?.(path);
       const ok = start.ok && start.value.startsWith("+OK") && stop.ok;
       if (ok) this.d.onRepaired?.();
-      this.d.log[ok ? "info" : "warn"]("another media bug on a natively tapped channel: FreeSWITCH's tap-only flag recomputed", { callUuid, function: fn, ok, ...(start.ok ? { reply: start.value.trim() } : { error: start.error.message }) });
+      this.d.log[ok ? "info" : "warn"]("another media bug on a natively tapped channel: FreeSWITCH's tap-only flag recomputed", {
+        callUuid,
+        function: fn,
+        ok,
+        ...(start.ok ? { reply: start.value.trim() } : { error: start.error.message }),
+      });
     })();
   }
 }

@@ -94,7 +94,9 @@ export class TapSet {
     this.drop();
     this.#ready = false;
     const directions: TapDirection[] = mode === "separate" ? ["read", "write"] : ["both"];
-    this.#legs = directions.map((direction) => this.#originate(direction, direction === "both" ? "1" : labelOfTap(direction, this.t.channelDirection()), false));
+    this.#legs = directions.map((direction) =>
+      this.#originate(direction, direction === "both" ? "1" : labelOfTap(direction, this.t.channelDirection()), false),
+    );
     const ms = this.d.tapTarget.answerTimeoutMs;
     this.#timer = this.d.clock.setTimer(ms, () => {
       this.#timer = undefined;
@@ -159,7 +161,17 @@ export class TapSet {
         else broken(`the ${direction} tap leg ended before any RTP (${why})`);
       },
     });
-    const cmd = tapOriginateCommand({ callUuid: this.t.callUuid, legUuid: leg.legUuid, direction, codec: tapCodec(direction, this.t.codec()), profile: this.d.tapTarget.profile, host: this.d.tapTarget.host, port: this.d.tapTarget.port, recordingId: this.t.recordingId, token: this.t.token });
+    const cmd = tapOriginateCommand({
+      callUuid: this.t.callUuid,
+      legUuid: leg.legUuid,
+      direction,
+      codec: tapCodec(direction, this.t.codec()),
+      profile: this.d.tapTarget.profile,
+      host: this.d.tapTarget.host,
+      port: this.d.tapTarget.port,
+      recordingId: this.t.recordingId,
+      token: this.t.token,
+    });
     if (!cmd.ok) {
       void Promise.resolve().then(() => broken(cmd.error.message));
       return leg;

@@ -95,7 +95,8 @@ export class Triggers {
 
   #custom(e: EslEvent): TriggerResult {
     const action = e.subclass?.slice("siprec::".length);
-    if (this.#eventGroups === undefined || (action !== "start" && action !== "pause" && action !== "resume" && action !== "stop")) return { intents: [], problems: [] };
+    if (this.#eventGroups === undefined || (action !== "start" && action !== "pause" && action !== "resume" && action !== "stop"))
+      return { intents: [], problems: [] };
     const h = e.headers;
     const callUuid = h.get("SIPREC-Target-UUID") || h.get("Unique-ID") || undefined;
     if (callUuid === undefined) {
@@ -112,14 +113,29 @@ export class Triggers {
     }
     const groups = action === "start" ? (named ?? this.#eventGroups) : named;
     const parties: { caller?: PartyOverride; callee?: PartyOverride } = {};
-    for (const [role, headerName] of [["caller", "SIPREC-Caller"], ["callee", "SIPREC-Callee"]] as const) {
+    for (const [role, headerName] of [
+      ["caller", "SIPREC-Caller"],
+      ["callee", "SIPREC-Callee"],
+    ] as const) {
       const text = h.get(headerName);
       if (text === undefined || action !== "start") continue;
       const party = parseParty(text);
-      if (party === undefined) return none({ code: "TRIGGER_BAD_PARTY", message: `${headerName} must look like 'Name <sip:user@host>', got ${JSON.stringify(text.slice(0, 120))}`, callUuid });
+      if (party === undefined)
+        return none({
+          code: "TRIGGER_BAD_PARTY",
+          message: `${headerName} must look like 'Name <sip:user@host>', got ${JSON.stringify(text.slice(0, 120))}`,
+          callUuid,
+        });
       parties[role] = party;
     }
-    const intent: RecordingIntent = { action, callUuid, srsGroups: groups, streams: (streamsText as StreamMode | undefined) ?? this.#eventStreams, source: "event", ...(Object.keys(parties).length === 0 ? {} : { parties }) };
+    const intent: RecordingIntent = {
+      action,
+      callUuid,
+      srsGroups: groups,
+      streams: (streamsText as StreamMode | undefined) ?? this.#eventStreams,
+      source: "event",
+      ...(Object.keys(parties).length === 0 ? {} : { parties }),
+    };
     return { intents: [intent], problems: [] };
   }
 
@@ -137,14 +153,19 @@ export class Triggers {
       const groups = /^(true|yes|1|on)$/i.test(value) ? v.groups : (splitGroups(value) ?? v.groups);
       const unknown = groups.filter((g) => !this.knownGroups.has(g));
       if (unknown.length > 0) {
-        problems.push({ code: "TRIGGER_UNKNOWN_GROUP", message: `variable ${v.name}=${value} names SRS group(s) not in the config: ${unknown.join(", ")}`, callUuid: info.uuid });
+        problems.push({
+          code: "TRIGGER_UNKNOWN_GROUP",
+          message: `variable ${v.name}=${value} names SRS group(s) not in the config: ${unknown.join(", ")}`,
+          callUuid: info.uuid,
+        });
         continue;
       }
       intents.push({ action: "start", callUuid: info.uuid, srsGroups: groups, streams: v.streams, source: "variable" });
     }
     if (when === "answer" && this.#rules.length > 0) {
       const fields = { context: info.context, destination: info.destination, caller: info.callerIdNumber, direction: info.direction, profile: info.profile };
-      for (const r of this.#rules) if (r.test(fields)) intents.push({ action: "start", callUuid: info.uuid, srsGroups: r.groups, streams: r.streams, source: "rule" });
+      for (const r of this.#rules)
+        if (r.test(fields)) intents.push({ action: "start", callUuid: info.uuid, srsGroups: r.groups, streams: r.streams, source: "rule" });
     }
     return { intents, problems };
   }

@@ -45,7 +45,13 @@ describe("replay pacing (capture-pacer.ts) on the manual clock", () => {
     const clock = new ManualClock();
     const progress: [number, number][] = [];
     const cues: number[] = [];
-    const pacer = new CapturePacer({ clock, speed: 1, maxDurationMs: 50, cues: [{ timeUs: 1_000_000 + 30_000, fire: () => cues.push(clock.now()) }], onProgress: (d, t) => progress.push([d, t]) });
+    const pacer = new CapturePacer({
+      clock,
+      speed: 1,
+      maxDurationMs: 50,
+      cues: [{ timeUs: 1_000_000 + 30_000, fire: () => cues.push(clock.now()) }],
+      onProgress: (d, t) => progress.push([d, t]),
+    });
     const at: number[] = [];
     pacer.play(packets([0, 20, 40, 60, 80]), () => at.push(clock.now()));
     for (let i = 0; i < 20; i++) clock.advance(10);

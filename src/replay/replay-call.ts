@@ -106,7 +106,14 @@ export function streamsOf(call: CapturedCall, warnings: string[]): Map<string, R
 
 /** The SIP stack replays run on (one per call, or one shared by a run of calls). */
 export function openReplayStack(o: Pick<ReplayOptions, "net" | "localHost" | "transport" | "clock" | "ids" | "tls">): Promise<SipStack> {
-  return o.net.openStack({ role: "src", host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.tls === undefined ? {} : { tls: o.tls }) });
+  return o.net.openStack({
+    role: "src",
+    host: o.localHost,
+    protocols: [o.transport],
+    clock: o.clock,
+    ids: o.ids,
+    ...(o.tls === undefined ? {} : { tls: o.tls }),
+  });
 }
 
 export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<ReplayResult> {
@@ -115,9 +122,11 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
   const labels = [...flows.keys()];
   if (labels.length === 0) {
     const seen =
-      call.flows.length === 0 ? "no RTP flow announced"
-      : !call.flows.some((f) => f.packets > 0) ? `RTP announced to ${call.flows.map((f) => f.to).join(", ")} but never seen in the capture`
-      : warnings.join("; ");
+      call.flows.length === 0
+        ? "no RTP flow announced"
+        : !call.flows.some((f) => f.packets > 0)
+          ? `RTP announced to ${call.flows.map((f) => f.to).join(", ")} but never seen in the capture`
+          : warnings.join("; ");
     return { callId: call.callId, ok: false, packetsReplayed: 0, refused: `nothing to replay: ${seen}`, warnings };
   }
   // The captured codecs first; the other G.711 law too, so an SRS that takes only that one still records (the forker transcodes).
@@ -128,20 +137,51 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
   let current = timeline?.initial;
   let updates: Promise<unknown> = Promise.resolve();
   const stack = o.stack ?? (await openReplayStack(o));
-  const driver = new ReplayStreams({ clock: o.clock, ids: o.ids, sockets: o.net.sockets, cname: `replay@${o.localHost}`, speed: o.speed, flows, ...(o.maxDurationMs === undefined ? {} : { maxDurationMs: o.maxDurationMs }), ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
+  const driver = new ReplayStreams({
+    clock: o.clock,
+    ids: o.ids,
+    sockets: o.net.sockets,
+    cname: `replay@${o.localHost}`,
+    speed: o.speed,
+    flows,
+    ...(o.maxDurationMs === undefined ? {} : { maxDurationMs: o.maxDurationMs }),
+    ...(o.onProgress === undefined ? {} : { onProgress: o.onProgress }),
     // The captured call's later metadata goes out as our partial updates at the same point of its timeline.
-    cues: (timeline?.later ?? []).map((l) => ({ timeUs: l.timeUs, fire: () => {
-      current = l.state;
-      updates = updates.then(() => session.updateMetadata());
-    } })),
+    cues: (timeline?.later ?? []).map((l) => ({
+      timeUs: l.timeUs,
+      fire: () => {
+        current = l.state;
+        updates = updates.then(() => session.updateMetadata());
+      },
+    })),
   });
   const view = callViewOf(call, o.ids, labels);
   const session = new RecordingSession({
     ua: stack.ua,
     clock: o.clock,
     ids: o.ids,
-    config: { codecs, ptime: 20, telephoneEvent: true, rtcpMux: false, srtp: o.srtp, srtpSuites: o.srtpSuites ?? ["AES_CM_128_HMAC_SHA1_80"], transport: o.transport, failoverOn: DEFAULT_FAILOVER_ON, setupTimeoutMs: 10_000, inviteTimeoutMs: 8_000, fromUri: `sip:replay@${o.localHost}`, localAddress: o.localHost },
-    servers: [{ name: "srs", uri: o.srsUri, peers: () => o.net.locate(o.srsUri, o.transport, o.tls), ...(o.credentials === undefined ? {} : { credentials: o.credentials }) }],
+    config: {
+      codecs,
+      ptime: 20,
+      telephoneEvent: true,
+      rtcpMux: false,
+      srtp: o.srtp,
+      srtpSuites: o.srtpSuites ?? ["AES_CM_128_HMAC_SHA1_80"],
+      transport: o.transport,
+      failoverOn: DEFAULT_FAILOVER_ON,
+      setupTimeoutMs: 10_000,
+      inviteTimeoutMs: 8_000,
+      fromUri: `sip:replay@${o.localHost}`,
+      localAddress: o.localHost,
+    },
+    servers: [
+      {
+        name: "srs",
+        uri: o.srsUri,
+        peers: () => o.net.locate(o.srsUri, o.transport, o.tls),
+        ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
+      },
+    ],
     media: driver,
     metadata: () => view,
     ...(current === undefined ? {} : { snapshot: () => current as RecordingMetadata }),

@@ -53,7 +53,13 @@ export interface MetadataTimeline {
   readonly later: readonly { readonly timeUs: number; readonly state: RecordingMetadata }[];
 }
 
-export function capturedTimeline(call: CapturedCall, lib: Libxml | undefined, labels: readonly string[], ids: IdSource, warnings: string[]): MetadataTimeline | undefined {
+export function capturedTimeline(
+  call: CapturedCall,
+  lib: Libxml | undefined,
+  labels: readonly string[],
+  ids: IdSource,
+  warnings: string[],
+): MetadataTimeline | undefined {
   if (!call.siprec || lib === undefined) return undefined;
   const retargeter = new MetadataRetargeter(labels, ids);
   let state: RecordingMetadata | undefined;

@@ -58,7 +58,12 @@ export async function replayRun(o: ReplayRun): Promise<RunOutcome> {
       const progress = o.progressFor?.(call, i);
       const replayed = await replayCall(call, { ...o.base, interrupted: o.interrupted, ...(progress === undefined ? {} : { onProgress: progress }) });
       // More than 100 ms after its captured offset: say so (a memory batch or a slow set-up delayed it).
-      o.onResult(lateMs > 100 ? { ...replayed, warnings: [...replayed.warnings, `started ${Math.round(lateMs)} ms after its place on the capture's timeline`] } : replayed, i);
+      o.onResult(
+        lateMs > 100
+          ? { ...replayed, warnings: [...replayed.warnings, `started ${Math.round(lateMs)} ms after its place on the capture's timeline`] }
+          : replayed,
+        i,
+      );
     };
     if (o.timeline) {
       await Promise.all(

@@ -45,7 +45,12 @@ export class ReplayStreams implements MediaDriver {
 
   constructor(private readonly o: ReplayStreamsOptions) {
     // The forker numbers packets on the capture's clock, not the replay's.
-    const captureClock: Clock = { now: () => this.#captureMs, wallNow: () => o.clock.wallNow(), setTimer: (ms, fire) => o.clock.setTimer(ms, fire), clearTimer: (id) => o.clock.clearTimer(id) };
+    const captureClock: Clock = {
+      now: () => this.#captureMs,
+      wallNow: () => o.clock.wallNow(),
+      setTimer: (ms, fire) => o.clock.setTimer(ms, fire),
+      clearTimer: (id) => o.clock.clearTimer(id),
+    };
     const forker = new Forker({ clock: captureClock, ids: o.ids });
     this.#forker = forker;
     this.#pacer = new CapturePacer(o);
@@ -65,7 +70,12 @@ export class ReplayStreams implements MediaDriver {
         const flow = o.flows.get(label);
         if (flow === undefined) return false;
         forker.removeInput(label);
-        forker.addInput({ id: label, codec: flow.codec, clockRate: flow.clockRate, ...(flow.telephoneEventPt === undefined ? {} : { telephoneEventPt: flow.telephoneEventPt }) });
+        forker.addInput({
+          id: label,
+          codec: flow.codec,
+          clockRate: flow.clockRate,
+          ...(flow.telephoneEventPt === undefined ? {} : { telephoneEventPt: flow.telephoneEventPt }),
+        });
         return true;
       },
       onRemoved: (label) => forker.removeInput(label),

@@ -53,4 +53,3 @@ export interface InputCounters {
   ssrcChanges: number;
   seqJumps: number;
 }
-

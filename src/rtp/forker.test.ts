@@ -131,11 +131,23 @@ describe("pause gate", () => {
     play(CALL.slice(0, 50));
     forker.setGate("rec1", false, "silence");
     play(CALL.slice(50, 150));
-    const ev = serializeRtp({ marker: true, payloadType: 101, sequence: 9, timestamp: 1, ssrc: 1, csrcs: [], payload: telephoneEvent(5, false, 10, 160), paddingLength: 0 });
+    const ev = serializeRtp({
+      marker: true,
+      payloadType: 101,
+      sequence: 9,
+      timestamp: 1,
+      ssrc: 1,
+      csrcs: [],
+      payload: telephoneEvent(5, false, 10, 160),
+      paddingLength: 0,
+    });
     forker.receive("tap-read", ev);
     forker.setGate("rec1", true);
     play(CALL.slice(150, 160));
-    for (const [id, byte] of [["mu", 0xff], ["a", 0xd5]] as const) {
+    for (const [id, byte] of [
+      ["mu", 0xff],
+      ["a", 0xd5],
+    ] as const) {
       const out = sent.get(id) as RtpPacket[];
       expect(out.length).toBe(160);
       for (let i = 50; i < 150; i++) {
@@ -159,10 +171,24 @@ describe("pause gate", () => {
 });
 
 describe("DTMF and policies", () => {
-  const ev = (ts: number, seq: number) => serializeRtp({ marker: true, payloadType: 101, sequence: seq, timestamp: ts, ssrc: 1, csrcs: [], payload: telephoneEvent(5, false, 10, 160), paddingLength: 0 });
+  const ev = (ts: number, seq: number) =>
+    serializeRtp({
+      marker: true,
+      payloadType: 101,
+      sequence: seq,
+      timestamp: ts,
+      ssrc: 1,
+      csrcs: [],
+      payload: telephoneEvent(5, false, 10, 160),
+      paddingLength: 0,
+    });
 
   test("telephone-events are forwarded with the output's PT, or dropped by policy or when not negotiated", () => {
-    const { forker, sent } = rig([{ id: "fwd", telephoneEventPt: 96 }, { id: "drop", dtmf: "drop" }, { id: "none", telephoneEventPt: undefined }]);
+    const { forker, sent } = rig([
+      { id: "fwd", telephoneEventPt: 96 },
+      { id: "drop", dtmf: "drop" },
+      { id: "none", telephoneEventPt: undefined },
+    ]);
     forker.receive("tap-read", ev(1000, 1));
     expect(sent.get("fwd")?.[0]?.payloadType).toBe(96);
     expect([sent.get("drop")?.length, sent.get("none")?.length]).toEqual([0, 0]);
@@ -221,7 +247,17 @@ describe("SRTP and send errors", () => {
     const clock = new ManualClock();
     const f = new Forker({ clock, ids: new FixedIds(1) });
     f.addInput({ id: "i", codec: "PCMU", clockRate: 8000 });
-    f.addOutput("i", { id: "o", group: "g", payloadType: 0, codec: "PCMU", clockRate: 8000, ptimeMs: 20, dtmf: "drop", protect: (b) => tx.protectRtp(b), port: { send: (b) => void wire.push(b) } });
+    f.addOutput("i", {
+      id: "o",
+      group: "g",
+      payloadType: 0,
+      codec: "PCMU",
+      clockRate: 8000,
+      ptimeMs: 20,
+      dtmf: "drop",
+      protect: (b) => tx.protectRtp(b),
+      port: { send: (b) => void wire.push(b) },
+    });
     for (let i = 0; i < 20; i++) {
       clock.advance(20);
       f.receive("i", (CALL[i] as { payload: Uint8Array }).payload);
@@ -235,7 +271,15 @@ describe("SRTP and send errors", () => {
 
   test("a failing port is counted, the stream goes on", () => {
     let n = 0;
-    const { forker, play } = rig([{ port: { send: () => { if (n++ % 2 === 0) throw new Error("EPERM"); } } }]);
+    const { forker, play } = rig([
+      {
+        port: {
+          send: () => {
+            if (n++ % 2 === 0) throw new Error("EPERM");
+          },
+        },
+      },
+    ]);
     play(CALL.slice(0, 10));
     expect(forker.counters("out0")).toMatchObject({ sendErrors: 5, packetsOut: 5 });
   });

@@ -45,7 +45,21 @@ export type GateClosed = "drop" | "silence";
 /** G.711 silence (ITU-T G.711: the codes for +0). */
 const SILENCE_BYTE: Readonly<Record<string, number>> = { PCMU: 0xff, PCMA: 0xd5 };
 
-const newCounters = (): StreamCounters => ({ packetsIn: 0, bytesIn: 0, packetsOut: 0, octetsOut: 0, bytesOut: 0, droppedPaused: 0, droppedInactive: 0, silenced: 0, droppedDtmf: 0, droppedCodec: 0, transcoded: 0, sendErrors: 0, gaps: 0 });
+const newCounters = (): StreamCounters => ({
+  packetsIn: 0,
+  bytesIn: 0,
+  packetsOut: 0,
+  octetsOut: 0,
+  bytesOut: 0,
+  droppedPaused: 0,
+  droppedInactive: 0,
+  silenced: 0,
+  droppedDtmf: 0,
+  droppedCodec: 0,
+  transcoded: 0,
+  sendErrors: 0,
+  gaps: 0,
+});
 
 export class Forker {
   readonly #inputs = new Map<string, Input>();
@@ -60,7 +74,13 @@ export class Forker {
 
   addInput(spec: InputSpec): void {
     if (this.#inputs.has(spec.id)) throw new Error(`input ${spec.id} exists`);
-    this.#inputs.set(spec.id, { spec, outputs: new Map(), counters: { packetsIn: 0, bytesIn: 0, malformed: 0, ssrcChanges: 0, seqJumps: 0 }, lastSsrc: -1, lastSeq: -1 });
+    this.#inputs.set(spec.id, {
+      spec,
+      outputs: new Map(),
+      counters: { packetsIn: 0, bytesIn: 0, malformed: 0, ssrcChanges: 0, seqJumps: 0 },
+      lastSsrc: -1,
+      lastSeq: -1,
+    });
   }
 
   removeInput(id: string): void {
@@ -244,7 +264,16 @@ export class Forker {
   sendGenerated(outputId: string, payloadType: number, marker: boolean, timestamp: number, payload: Uint8Array): boolean {
     const out = this.#outputs.get(outputId);
     if (out === undefined || out.held || this.#closedGroups.has(out.spec.group)) return false;
-    const pkt = { marker, payloadType, sequence: out.rewriter.take(), timestamp: timestamp >>> 0, ssrc: out.rewriter.ssrc, csrcs: [], payload, paddingLength: 0 };
+    const pkt = {
+      marker,
+      payloadType,
+      sequence: out.rewriter.take(),
+      timestamp: timestamp >>> 0,
+      ssrc: out.rewriter.ssrc,
+      csrcs: [],
+      payload,
+      paddingLength: 0,
+    };
     let wire: Uint8Array = new Uint8Array(rtpLength(pkt));
     encodeRtpInto(pkt, wire);
     if (out.spec.protect !== undefined) {

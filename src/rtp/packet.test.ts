@@ -20,7 +20,9 @@ describe("RTP on real FreeSWITCH captures", () => {
   test("the PCMU call carries 160-byte payloads every 20 ms and DTMF events as PT 101", () => {
     const p = parseRtp((rtpDatagrams("call-pcmu-two-way.pcap")[10] as { payload: Uint8Array }).payload);
     expect(p.ok && [p.value.payloadType, p.value.payload.length]).toEqual([0, 160]);
-    const dtmf = rtpDatagrams("esl-call-plain.pcap").map((d) => parseRtp(d.payload)).filter((r) => r.ok && r.value.payloadType === 101);
+    const dtmf = rtpDatagrams("esl-call-plain.pcap")
+      .map((d) => parseRtp(d.payload))
+      .filter((r) => r.ok && r.value.payloadType === 101);
     expect(dtmf.length).toBe(25);
     expect(dtmf.every((r) => r.ok && r.value.payload.length === 4)).toBe(true);
   });
@@ -91,7 +93,11 @@ describe("RTCP compound packets", () => {
 
   test("RR with report blocks (negative cumulative loss) and BYE with a reason", () => {
     const rr: RtcpPacket[] = [
-      { type: "rr", ssrc: 7, reports: [{ ssrc: 0x11223344, fractionLost: 64, cumulativeLost: -3, highestSeq: 70_000, jitter: 12, lsr: 0xb3c48000, dlsr: 65536 }] },
+      {
+        type: "rr",
+        ssrc: 7,
+        reports: [{ ssrc: 0x11223344, fractionLost: 64, cumulativeLost: -3, highestSeq: 70_000, jitter: 12, lsr: 0xb3c48000, dlsr: 65536 }],
+      },
       { type: "bye", ssrcs: [7], reason: "recording stopped" },
     ];
     expect(parseRtcpCompound(serializeRtcpCompound(rr))).toEqual({ ok: true, value: rr });

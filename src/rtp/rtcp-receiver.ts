@@ -90,6 +90,14 @@ export class RtcpReceiver {
   }
 
   figures(): RtcpReceiverFigures {
-    return { to: `${this.o.to.address}:${this.o.to.port}`, rtcpReceived: this.received, senderReports: this.senderReports, receiverReportsSent: this.receiverReportsSent, rtcpRejected: this.rejected, lost: this.stats.lost, jitterMs: Math.round(this.stats.jitterMs * 100) / 100 };
+    return {
+      to: `${this.o.to.address}:${this.o.to.port}`,
+      rtcpReceived: this.received,
+      senderReports: this.senderReports,
+      receiverReportsSent: this.receiverReportsSent,
+      rtcpRejected: this.rejected,
+      lost: this.stats.lost,
+      jitterMs: Math.round(this.stats.jitterMs * 100) / 100,
+    };
   }
 }

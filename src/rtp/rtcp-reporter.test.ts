@@ -59,7 +59,16 @@ describe("RTCP sender reports", () => {
     const clock = new ManualClock(Date.UTC(2026, 10, 26, 12, 0, 0));
     const r = new RtcpReporter({ clock, ids: new FixedIds(4), cname: "rec@siprec" });
     const sent: RtcpPacket[][] = [];
-    for (const [id, ssrc] of [["1", 11], ["2", 22]] as const) r.add({ id, cname: `${id}.rec@siprec`, info: () => ({ ssrc, timestampNow: 0, packets: 1, octets: 160 }), send: (b) => void sent.push((parseRtcpCompound(b) as { value: RtcpPacket[] }).value) });
+    for (const [id, ssrc] of [
+      ["1", 11],
+      ["2", 22],
+    ] as const)
+      r.add({
+        id,
+        cname: `${id}.rec@siprec`,
+        info: () => ({ ssrc, timestampNow: 0, packets: 1, octets: 160 }),
+        send: (b) => void sent.push((parseRtcpCompound(b) as { value: RtcpPacket[] }).value),
+      });
     r.sendReports();
     const cnames = sent.map((p) => (p[1] as Extract<RtcpPacket, { type: "sdes" }>).chunks[0]?.items[0]?.text);
     expect(cnames).toEqual(["1.rec@siprec", "2.rec@siprec"]);
@@ -85,7 +94,16 @@ describe("RTCP sender reports", () => {
     const now = ntpFromUnixMs(clock.wallNow());
     const middle = (((now.sec & 0xffff) << 16) | (now.frac >>> 16)) >>> 0;
     const lsr = (middle - 65536 / 10 - 65536) >>> 0; // SR sent 1.1 s ago, held 1 s at the SRS → RTT 100 ms
-    const rr = serializeRtcpCompound([{ type: "rr", ssrc: 77, reports: [{ ssrc: 0xaaaa0001, fractionLost: 13, cumulativeLost: 42, highestSeq: 900, jitter: 160, lsr, dlsr: 65536 }, { ssrc: 0xdead, fractionLost: 0, cumulativeLost: 0, highestSeq: 0, jitter: 0, lsr: 0, dlsr: 0 }] }]);
+    const rr = serializeRtcpCompound([
+      {
+        type: "rr",
+        ssrc: 77,
+        reports: [
+          { ssrc: 0xaaaa0001, fractionLost: 13, cumulativeLost: 42, highestSeq: 900, jitter: 160, lsr, dlsr: 65536 },
+          { ssrc: 0xdead, fractionLost: 0, cumulativeLost: 0, highestSeq: 0, jitter: 0, lsr: 0, dlsr: 0 },
+        ],
+      },
+    ]);
     expect(r.receive(rr)).toEqual({ ok: true, aboutUs: 1, loop: false });
     const f = r.figures(0xaaaa0001);
     expect(f?.cumulativeLost).toBe(42);
@@ -102,7 +120,9 @@ describe("RTCP sender reports", () => {
     r.sendReports();
     const mine = serializeRtcpCompound(sent[0]?.packets ?? []);
     expect(r.receive(mine)).toEqual({ ok: true, aboutUs: 0, loop: true });
-    const foreign = serializeRtcpCompound([{ type: "rr", ssrc: 77, reports: [{ ssrc: 0x1234, fractionLost: 0, cumulativeLost: 0, highestSeq: 1, jitter: 0, lsr: 0, dlsr: 0 }] }]);
+    const foreign = serializeRtcpCompound([
+      { type: "rr", ssrc: 77, reports: [{ ssrc: 0x1234, fractionLost: 0, cumulativeLost: 0, highestSeq: 1, jitter: 0, lsr: 0, dlsr: 0 }] },
+    ]);
     expect(r.receive(foreign)).toEqual({ ok: true, aboutUs: 0, loop: false });
   });
 });

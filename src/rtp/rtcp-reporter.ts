@@ -121,7 +121,16 @@ export class RtcpReporter {
     if (i === undefined || i.packets === 0) return undefined;
     const ntp = ntpFromUnixMs(this.o.clock.wallNow());
     return serializeRtcpCompound([
-      { type: "sr", ssrc: i.ssrc, ntpSec: ntp.sec, ntpFrac: ntp.frac, rtpTimestamp: i.timestampNow, packetCount: i.packets >>> 0, octetCount: i.octets >>> 0, reports: [] },
+      {
+        type: "sr",
+        ssrc: i.ssrc,
+        ntpSec: ntp.sec,
+        ntpFrac: ntp.frac,
+        rtpTimestamp: i.timestampNow,
+        packetCount: i.packets >>> 0,
+        octetCount: i.octets >>> 0,
+        reports: [],
+      },
       { type: "sdes", chunks: [{ ssrc: i.ssrc, items: [{ type: SDES_CNAME, text: s.cname ?? this.o.cname }] }] },
       ...extra,
     ]);

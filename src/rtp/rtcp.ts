@@ -31,9 +31,21 @@ export interface ReportBlock {
 }
 
 export type RtcpPacket =
-  | { readonly type: "sr"; readonly ssrc: number; readonly ntpSec: number; readonly ntpFrac: number; readonly rtpTimestamp: number; readonly packetCount: number; readonly octetCount: number; readonly reports: readonly ReportBlock[] }
+  | {
+      readonly type: "sr";
+      readonly ssrc: number;
+      readonly ntpSec: number;
+      readonly ntpFrac: number;
+      readonly rtpTimestamp: number;
+      readonly packetCount: number;
+      readonly octetCount: number;
+      readonly reports: readonly ReportBlock[];
+    }
   | { readonly type: "rr"; readonly ssrc: number; readonly reports: readonly ReportBlock[] }
-  | { readonly type: "sdes"; readonly chunks: readonly { readonly ssrc: number; readonly items: readonly { readonly type: number; readonly text: string }[] }[] }
+  | {
+      readonly type: "sdes";
+      readonly chunks: readonly { readonly ssrc: number; readonly items: readonly { readonly type: number; readonly text: string }[] }[];
+    }
   | { readonly type: "bye"; readonly ssrcs: readonly number[]; readonly reason?: string }
   | { readonly type: "other"; readonly packetType: number; readonly raw: Uint8Array };
 
@@ -75,7 +87,16 @@ function parseOne(b: Uint8Array, dv: DataView, at: number, len: number): Result<
     case 200: {
       const short = need(28 + count * 24);
       if (short) return short;
-      return ok({ type: "sr", ssrc: dv.getUint32(at + 4), ntpSec: dv.getUint32(at + 8), ntpFrac: dv.getUint32(at + 12), rtpTimestamp: dv.getUint32(at + 16), packetCount: dv.getUint32(at + 20), octetCount: dv.getUint32(at + 24), reports: readBlocks(dv, at + 28, count) });
+      return ok({
+        type: "sr",
+        ssrc: dv.getUint32(at + 4),
+        ntpSec: dv.getUint32(at + 8),
+        ntpFrac: dv.getUint32(at + 12),
+        rtpTimestamp: dv.getUint32(at + 16),
+        packetCount: dv.getUint32(at + 20),
+        octetCount: dv.getUint32(at + 24),
+        reports: readBlocks(dv, at + 28, count),
+      });
     }
     case 201: {
       const short = need(8 + count * 24);
@@ -145,7 +166,7 @@ function header(buf: DataView, at: number, count: number, pt: number, bytes: num
 function writeBlocks(dv: DataView, at: number, reports: readonly ReportBlock[]): void {
   for (const r of reports) {
     dv.setUint32(at, r.ssrc >>> 0);
-    dv.setUint32(at + 4, ((r.fractionLost & 0xff) << 24 | (r.cumulativeLost & 0xffffff)) >>> 0);
+    dv.setUint32(at + 4, (((r.fractionLost & 0xff) << 24) | (r.cumulativeLost & 0xffffff)) >>> 0);
     dv.setUint32(at + 8, r.highestSeq >>> 0);
     dv.setUint32(at + 12, r.jitter >>> 0);
     dv.setUint32(at + 16, r.lsr >>> 0);

@@ -63,7 +63,11 @@ export async function openRtpSocket(o: RtpSocketOptions): Promise<RtpEndpoint> {
 }
 
 /** Opens a socket on a port from `take`, skipping ports the OS refuses (bounded tries). */
-export async function openOnFreePort(take: () => number | undefined, release: (p: number) => void, o: Omit<RtpSocketOptions, "port">): Promise<RtpEndpoint | undefined> {
+export async function openOnFreePort(
+  take: () => number | undefined,
+  release: (p: number) => void,
+  o: Omit<RtpSocketOptions, "port">,
+): Promise<RtpEndpoint | undefined> {
   for (let tries = 0; tries < 32; tries++) {
     const port = take();
     if (port === undefined) return undefined;
@@ -126,7 +130,11 @@ export async function openRtpPair(
 const TOOL_PORTS = new PortAllocator(30000, 39999, Math.floor(Math.random() * 5000));
 
 /** An even RTP port with its RTCP on port + 1 (RFC 3550 §11), from the tools' range. */
-export async function openToolRtpPair(o: { readonly host: string; readonly onRtp: RtpSocketOptions["onPacket"]; readonly onRtcp: RtpSocketOptions["onPacket"] }): Promise<{ rtp: RtpEndpoint; rtcp: RtpEndpoint }> {
+export async function openToolRtpPair(o: {
+  readonly host: string;
+  readonly onRtp: RtpSocketOptions["onPacket"];
+  readonly onRtcp: RtpSocketOptions["onPacket"];
+}): Promise<{ rtp: RtpEndpoint; rtcp: RtpEndpoint }> {
   const pair = await openRtpPair(TOOL_PORTS, o, 512);
   if (pair === undefined) throw new Error(`no free even RTP/RTCP port pair in 30000-39999 (${TOOL_PORTS.inUse} pairs held by this process)`);
   return pair;

@@ -153,7 +153,8 @@ type TransformMedia = NonNullable<ReturnType<typeof transformParse>["media"]>[nu
 function parseMedia(sec: ScannedSection, tm: TransformMedia | undefined): Result<Media, SdpError> {
   // RFC 8866 §5.14: m=<media> <port>[/<number of ports>] <proto> <fmt> ...
   const m = /^([a-z][a-z0-9_-]*) (\d{1,5})(?:\/(\d+))? (\S+)((?: \S+)+)$/i.exec(sec.mLine);
-  if (m === null || tm === undefined) return fail("SDP_BAD_MEDIA", `expected "m=<media> <port> <proto> <fmt> ...", got "m=${sec.mLine.slice(0, 60)}"`, sec.line);
+  if (m === null || tm === undefined)
+    return fail("SDP_BAD_MEDIA", `expected "m=<media> <port> <proto> <fmt> ...", got "m=${sec.mLine.slice(0, 60)}"`, sec.line);
   const port = Number(m[2]);
   if (port > 65535) return fail("SDP_BAD_MEDIA", `port ${port} is out of range`, sec.line);
   let connection: Connection | undefined;
@@ -193,7 +194,12 @@ function parseMedia(sec: ScannedSection, tm: TransformMedia | undefined): Result
     ...(tm.ptime === undefined ? {} : { ptime: Number(tm.ptime) }),
     ...(rtcp === undefined
       ? {}
-      : { rtcp: { port: Number(rtcp.port), ...(rtcp.address === undefined ? {} : { connection: { addrType: rtcp.ipVer === 6 ? "IP6" : "IP4", address: String(rtcp.address) } as Connection }) } }),
+      : {
+          rtcp: {
+            port: Number(rtcp.port),
+            ...(rtcp.address === undefined ? {} : { connection: { addrType: rtcp.ipVer === 6 ? "IP6" : "IP4", address: String(rtcp.address) } as Connection }),
+          },
+        }),
     rtcpMux: sec.attrs.some((a) => a.name === "rtcp-mux"),
     crypto,
     extra: extras(sec.attrs),

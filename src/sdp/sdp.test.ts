@@ -24,7 +24,14 @@ describe("RFC 7866 figures", () => {
       ["video", 22458, "4", "sendonly"],
     ]);
     expect(s.media[1]?.fmtps[0]?.params).toBe("profile-level-id=42A01E;sprop-parameter-sets=Z0IACpZTBYmI,aMljiA==");
-    expect(s.origin).toEqual({ username: "SRC", sessionId: "2890844526", sessionVersion: 2890844526n, netType: "IN", addrType: "IP4", address: "198.51.100.1" });
+    expect(s.origin).toEqual({
+      username: "SRC",
+      sessionId: "2890844526",
+      sessionVersion: 2890844526n,
+      netType: "IN",
+      addrType: "IP4",
+      address: "198.51.100.1",
+    });
     expect(s.media.map((m) => m.line)).toEqual([6, 9, 14, 17]);
   });
 
@@ -69,7 +76,8 @@ describe("round trips", () => {
 
   test("tolerant input: LF line ends and other orders give the canonical form", () => {
     const input = "v=0\no=a 1 2 IN IP4 127.0.0.1\ns=-\nt=0 0\nc=IN IP4 127.0.0.1\nm=audio 5000 RTP/AVP 0\na=sendonly\na=label:7\na=rtpmap:0 PCMU/8000\n";
-    const canonical = "v=0\r\no=a 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=label:7\r\na=sendonly\r\n";
+    const canonical =
+      "v=0\r\no=a 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=label:7\r\na=sendonly\r\n";
     expect(serializeSdp(parsed(input))).toBe(canonical);
     expect(serializeSdp(parsed(canonical))).toBe(canonical);
   });
@@ -87,7 +95,11 @@ describe("RFC 4568 crypto", () => {
   test("§4.5 example parses (continuation lines joined)", () => {
     const start = fig.indexOf("      v=0\n      o=jdoe");
     const block = fig.slice(start, fig.indexOf("a=orient:portrait", start) + "a=orient:portrait".length);
-    const text = block.split("\n").map((l) => l.slice(6)).join("\n").replace(/\n (inline:)/g, " $1");
+    const text = block
+      .split("\n")
+      .map((l) => l.slice(6))
+      .join("\n")
+      .replace(/\n (inline:)/g, " $1");
     const s = parsed(text);
     expect(s.media.map((m) => m.crypto.map((c) => [c.tag, c.suite, c.keyParams]))).toEqual([
       [[1, "AES_CM_128_HMAC_SHA1_80", "inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj|2^20|1:32"]],
@@ -110,7 +122,10 @@ describe("RFC 4568 crypto", () => {
   test("bad inline keys are refused with a reason", () => {
     expect(parseInlineKey("inline:short", "AES_CM_128_HMAC_SHA1_80")).toMatchObject({ ok: false });
     expect(parseInlineKey("inline:!!!!", "AES_CM_128_HMAC_SHA1_80")).toEqual({ ok: false, error: "the inline key is not valid base64" });
-    expect(parseInlineKey("inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:200", "AES_CM_128_HMAC_SHA1_80")).toEqual({ ok: false, error: "MKI length must be 1..128, got 200" });
+    expect(parseInlineKey("inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:200", "AES_CM_128_HMAC_SHA1_80")).toEqual({
+      ok: false,
+      error: "MKI length must be 1..128, got 200",
+    });
     expect(parseInlineKey("uri:x", "AES_CM_128_HMAC_SHA1_80").ok).toBe(false);
   });
 });

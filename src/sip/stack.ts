@@ -28,7 +28,10 @@ export async function openSipStack(o: SipStackOptions): Promise<SipStack> {
   const generated = () => {
     if (cert === undefined) {
       cert = selfSignedCertificate("siprec", [o.host]);
-      o.logger?.warn("TLS listener with a self-signed certificate (no certificate configured): a peer that verifies ours cannot open connections to us; in-dialog requests then reuse our connection", { host: o.host });
+      o.logger?.warn(
+        "TLS listener with a self-signed certificate (no certificate configured): a peer that verifies ours cannot open connections to us; in-dialog requests then reuse our connection",
+        { host: o.host },
+      );
     }
     return cert;
   };
@@ -42,7 +45,17 @@ export async function openSipStack(o: SipStackOptions): Promise<SipStack> {
         const t =
           p === "udp"
             ? await UdpTransport.open({ host: o.host, port, onMessage })
-            : await StreamTransport.open({ protocol: p, host: o.host, port: p === "tls" && port !== 0 ? port + 1 : port, listen: true, clock: o.clock, onMessage, onConnectionLost, ...tls, ...logger });
+            : await StreamTransport.open({
+                protocol: p,
+                host: o.host,
+                port: p === "tls" && port !== 0 ? port + 1 : port,
+                listen: true,
+                clock: o.clock,
+                onMessage,
+                onConnectionLost,
+                ...tls,
+                ...logger,
+              });
         transports.set(p, t);
         if (port === 0 && t.local.port !== 0) port = t.local.port;
       }

@@ -21,7 +21,6 @@ export type { TlsSettings } from "./transport.ts";
 import type { Clock, TimerId } from "../lib/clock.ts";
 import { type Logger, silentLogger } from "../lib/log.ts";
 
-
 export interface StreamOptions {
   readonly protocol: "tcp" | "tls";
   readonly host: string;
@@ -101,7 +100,13 @@ export class StreamTransport implements SipTransport {
     const mutual = o.tls?.requireClientCert === true;
     const tls =
       o.protocol === "tls"
-        ? { cert: o.listenCert?.cert ?? o.tls?.cert, key: o.listenCert?.key ?? o.tls?.key, requestCert: mutual, rejectUnauthorized: mutual, ...(o.tls?.ca === undefined ? {} : { ca: o.tls.ca }) }
+        ? {
+            cert: o.listenCert?.cert ?? o.tls?.cert,
+            key: o.listenCert?.key ?? o.tls?.key,
+            requestCert: mutual,
+            rejectUnauthorized: mutual,
+            ...(o.tls?.ca === undefined ? {} : { ca: o.tls.ca }),
+          }
         : undefined;
     const listener = Bun.listen<Conn>({
       hostname: o.host,
@@ -135,7 +140,9 @@ export class StreamTransport implements SipTransport {
       return;
     }
     if (!this.#closed && this.#byId.size >= (this.o.maxConnections ?? 1024)) {
-      const idle = [...this.#byId.values()].filter((c) => c.inbound === true && c.queue.length === 0 && c.framer.buffered === 0).sort((a, b) => a.lastActive - b.lastActive)[0];
+      const idle = [...this.#byId.values()]
+        .filter((c) => c.inbound === true && c.queue.length === 0 && c.framer.buffered === 0)
+        .sort((a, b) => a.lastActive - b.lastActive)[0];
       if (idle !== undefined) {
         idle.socket?.end();
         this.dropConn(idle, "closed to make room (connection limit)");
@@ -182,7 +189,14 @@ export class StreamTransport implements SipTransport {
       this.#log.warn("sip stream closed: bad framing", { peer: conn.key, reason: r.error.message });
       // A request the framer gave up on is answered (413, 513, 400) before the connection closes, where its head allows.
       const e = r.error;
-      const res = e.head === undefined ? undefined : framingErrorResponse(e.head, e.code === "FRAME_TOO_LARGE" ? 413 : e.code === "FRAME_HEADER_TOO_LONG" ? 513 : 400, e.code !== "FRAME_HEADER_TOO_LONG");
+      const res =
+        e.head === undefined
+          ? undefined
+          : framingErrorResponse(
+              e.head,
+              e.code === "FRAME_TOO_LARGE" ? 413 : e.code === "FRAME_HEADER_TOO_LONG" ? 513 : 400,
+              e.code !== "FRAME_HEADER_TOO_LONG",
+            );
       if (res !== undefined) conn.socket.write(serializeMessage(res));
       conn.socket.end();
       this.dropConn(conn, r.error.message);
@@ -281,7 +295,9 @@ export class StreamTransport implements SipTransport {
         error: (_s, e) => this.#fail(conn, timeout, "TRANSPORT_SEND", e.message),
         connectError: (_s, e) => this.#fail(conn, timeout, "TRANSPORT_CONNECT", `cannot connect to ${host}:${port}: ${e.message}`),
       },
-    }).catch((e: unknown) => this.#fail(conn, timeout, "TRANSPORT_CONNECT", `cannot connect to ${host}:${port}: ${e instanceof Error ? e.message : String(e)}`));
+    }).catch((e: unknown) =>
+      this.#fail(conn, timeout, "TRANSPORT_CONNECT", `cannot connect to ${host}:${port}: ${e instanceof Error ? e.message : String(e)}`),
+    );
     return conn;
   }
 

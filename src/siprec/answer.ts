@@ -65,7 +65,8 @@ export function analyzeAnswer(offer: Sdp, answer: Sdp): Result<AnswerAnalysis, A
   const byLabel = answer.media.some((m) => m.label !== undefined);
   if (!byLabel) warnings.push("the answer has no a=label lines: streams matched by position");
   const offeredLabels = new Set(offer.media.map((m) => m.label));
-  for (const m of answer.media) if (m.label !== undefined && !offeredLabels.has(m.label)) warnings.push(`the answer has label ${m.label}, which was not offered`);
+  for (const m of answer.media)
+    if (m.label !== undefined && !offeredLabels.has(m.label)) warnings.push(`the answer has label ${m.label}, which was not offered`);
   const streams = offer.media.map((o, i): StreamOutcome => {
     const label = o.label as string;
     const a = byLabel ? answer.media.find((m) => m.label === label) : answer.media[i];
@@ -102,7 +103,9 @@ function streamOutcome(offer: Sdp, o: Media, answer: Sdp, a: Media, label: strin
   }
   const rtcpMux = o.rtcpMux && a.rtcpMux;
   const rtcp = rtcpMux ? ("mux" as const) : { address: a.rtcp?.connection?.address ?? connection.address, port: a.rtcp?.port ?? a.port + 1 };
-  const te = a.rtpmaps.find((r) => r.encodingName.toLowerCase() === "telephone-event" && r.clockRate === codec.clockRate && a.formats.includes(String(r.payloadType)));
+  const te = a.rtpmaps.find(
+    (r) => r.encodingName.toLowerCase() === "telephone-event" && r.clockRate === codec.clockRate && a.formats.includes(String(r.payloadType)),
+  );
   return {
     status: direction === "inactive" || offered === "inactive" ? "inactive" : "accepted",
     label,

@@ -43,7 +43,9 @@ test("refusals: unclosed multipart, two SDP parts, unknown type", () => {
   const unclosed = new TextEncoder().encode(text.slice(0, text.lastIndexOf("--siprec")));
   expect(splitRecordingBody(good.contentType, unclosed)).toMatchObject({ ok: false, error: { code: "BODY_BAD_MULTIPART" } });
   const boundary = good.contentType.split("=")[1];
-  const twice = new TextEncoder().encode(`--${boundary}\r\nContent-Type: application/sdp\r\n\r\nx\r\n--${boundary}\r\nContent-Type: application/sdp\r\n\r\ny\r\n--${boundary}--\r\n`);
+  const twice = new TextEncoder().encode(
+    `--${boundary}\r\nContent-Type: application/sdp\r\n\r\nx\r\n--${boundary}\r\nContent-Type: application/sdp\r\n\r\ny\r\n--${boundary}--\r\n`,
+  );
   expect(splitRecordingBody(good.contentType, twice)).toMatchObject({ ok: false, error: { code: "BODY_DUPLICATE_PART" } });
   expect(splitRecordingBody("text/plain", new Uint8Array([1]))).toMatchObject({ ok: false, error: { code: "BODY_BAD_TYPE" } });
 });

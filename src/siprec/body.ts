@@ -61,7 +61,8 @@ export function splitRecordingBody(contentType: string | undefined, body: Uint8A
   if (!mp.value.closed) return err({ code: "BODY_BAD_MULTIPART", message: "the multipart body has no closing delimiter" });
   const sdps = mp.value.parts.filter((p) => partContentType(p)?.type === "application/sdp");
   const metas = mp.value.parts.filter((p) => isMetadata(partContentType(p)?.type) && (partDisposition(p) ?? "recording-session") === "recording-session");
-  if (sdps.length > 1 || metas.length > 1) return err({ code: "BODY_DUPLICATE_PART", message: `${sdps.length} SDP and ${metas.length} metadata parts; at most one of each` });
+  if (sdps.length > 1 || metas.length > 1)
+    return err({ code: "BODY_DUPLICATE_PART", message: `${sdps.length} SDP and ${metas.length} metadata parts; at most one of each` });
   const sdp = sdps[0];
   const meta = metas[0];
   return ok({

@@ -64,7 +64,14 @@ describe("recording offer", () => {
 
   test("SRTP: RTP/SAVP with a=crypto; rtcp-mux replaces a=rtcp; G722", () => {
     const crypto = [{ tag: 1, suite: "AES_CM_128_HMAC_SHA1_80", keyParams: "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz" }];
-    const o = buildRecordingOffer({ ...OPTS, codecs: ["G722", "PCMU"], srtp: true, rtcpMux: true, telephoneEvent: false, streams: [{ label: "1", port: 20000, rtcpPort: 20001, crypto }] });
+    const o = buildRecordingOffer({
+      ...OPTS,
+      codecs: ["G722", "PCMU"],
+      srtp: true,
+      rtcpMux: true,
+      telephoneEvent: false,
+      streams: [{ label: "1", port: 20000, rtcpPort: 20001, crypto }],
+    });
     const text = serializeSdp(o);
     expect(text).toContain("m=audio 20000 RTP/SAVP 9 0\r\na=rtpmap:9 G722/8000\r\n");
     expect(text).toContain("a=rtcp-mux\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:");
@@ -73,7 +80,15 @@ describe("recording offer", () => {
   });
 
   test("labels must be unique RFC 4574 tokens", () => {
-    expect(() => buildRecordingOffer({ ...OPTS, streams: [{ label: "1", port: 1 }, { label: "1", port: 3 }] })).toThrow("duplicate label");
+    expect(() =>
+      buildRecordingOffer({
+        ...OPTS,
+        streams: [
+          { label: "1", port: 1 },
+          { label: "1", port: 3 },
+        ],
+      }),
+    ).toThrow("duplicate label");
     expect(() => buildRecordingOffer({ ...OPTS, streams: [{ label: "a b", port: 1 }] })).toThrow("not an RFC 4574 token");
   });
 
@@ -112,10 +127,31 @@ describe("answer analysis", () => {
   const outcome = (body: string, i = 0): StreamOutcome => analyze(body).streams[i] as StreamOutcome;
 
   test("RFC 7866 Figure 6 style answer: accepted, matched by label even when reordered", () => {
-    const a = analyze("m=audio 10004 RTP/AVP 8\r\na=recvonly\r\na=label:2\r\nm=audio 10000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=recvonly\r\na=label:1\r\n");
+    const a = analyze(
+      "m=audio 10004 RTP/AVP 8\r\na=recvonly\r\na=label:2\r\nm=audio 10000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=recvonly\r\na=label:1\r\n",
+    );
     expect(a.streams).toEqual([
-      { status: "accepted", label: "1", connection: { addrType: "IP4", address: "198.51.100.20" }, port: 10000, rtcp: { address: "198.51.100.20", port: 10001 }, payloadType: 0, codec: "PCMU", clockRate: 8000, telephoneEventPt: 101 },
-      { status: "accepted", label: "2", connection: { addrType: "IP4", address: "198.51.100.20" }, port: 10004, rtcp: { address: "198.51.100.20", port: 10005 }, payloadType: 8, codec: "PCMA", clockRate: 8000 },
+      {
+        status: "accepted",
+        label: "1",
+        connection: { addrType: "IP4", address: "198.51.100.20" },
+        port: 10000,
+        rtcp: { address: "198.51.100.20", port: 10001 },
+        payloadType: 0,
+        codec: "PCMU",
+        clockRate: 8000,
+        telephoneEventPt: 101,
+      },
+      {
+        status: "accepted",
+        label: "2",
+        connection: { addrType: "IP4", address: "198.51.100.20" },
+        port: 10004,
+        rtcp: { address: "198.51.100.20", port: 10005 },
+        payloadType: 8,
+        codec: "PCMA",
+        clockRate: 8000,
+      },
     ]);
     expect(a.warnings).toEqual(["label 1 answered at m-line 2, offered at 1", "label 2 answered at m-line 1, offered at 2"]);
   });
@@ -133,7 +169,9 @@ describe("answer analysis", () => {
   });
 
   test("media-level c= and a=rtcp with an address win; rtcp-mux only when both sides say so", () => {
-    const s = outcome("m=audio 10000 RTP/AVP 0\r\nc=IN IP4 203.0.113.9\r\na=rtcp:10009 IN IP4 203.0.113.10\r\na=rtcp-mux\r\na=recvonly\r\na=label:1\r\nm=audio 0 RTP/AVP 0\r\na=label:2\r\n");
+    const s = outcome(
+      "m=audio 10000 RTP/AVP 0\r\nc=IN IP4 203.0.113.9\r\na=rtcp:10009 IN IP4 203.0.113.10\r\na=rtcp-mux\r\na=recvonly\r\na=label:1\r\nm=audio 0 RTP/AVP 0\r\na=label:2\r\n",
+    );
     expect(s).toMatchObject({ connection: { address: "203.0.113.9" }, rtcp: { address: "203.0.113.10", port: 10009 } });
   });
 
@@ -152,13 +190,20 @@ describe("answer analysis", () => {
   }
 
   test("missing c= anywhere", () => {
-    const r = analyzeAnswer(offer, sdp("v=0\r\no=s 1 1 IN IP4 1.1.1.1\r\ns=-\r\nt=0 0\r\nm=audio 1 RTP/AVP 0\r\na=recvonly\r\na=label:1\r\nm=audio 0 RTP/AVP 0\r\na=label:2\r\n"));
+    const r = analyzeAnswer(
+      offer,
+      sdp("v=0\r\no=s 1 1 IN IP4 1.1.1.1\r\ns=-\r\nt=0 0\r\nm=audio 1 RTP/AVP 0\r\na=recvonly\r\na=label:1\r\nm=audio 0 RTP/AVP 0\r\na=label:2\r\n"),
+    );
     expect(r.ok && r.value.streams[0]?.status === "unusable" && r.value.streams[0].problem).toBe("NO_CONNECTION");
   });
 
   test("SRTP: the answer's crypto must be one we offered", () => {
     const key = "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
-    const srtpOffer = buildRecordingOffer({ ...OPTS, srtp: true, streams: [{ label: "1", port: 2, crypto: [{ tag: 1, suite: "AES_CM_128_HMAC_SHA1_80", keyParams: key }] }] });
+    const srtpOffer = buildRecordingOffer({
+      ...OPTS,
+      srtp: true,
+      streams: [{ label: "1", port: 2, crypto: [{ tag: 1, suite: "AES_CM_128_HMAC_SHA1_80", keyParams: key }] }],
+    });
     const ans = (crypto: string) => sdp(answerText(`m=audio 10000 RTP/SAVP 0\r\na=recvonly\r\n${crypto}a=label:1\r\n`));
     const good = analyzeAnswer(srtpOffer, ans(`a=crypto:1 AES_CM_128_HMAC_SHA1_80 ${key}\r\n`));
     expect(good.ok && good.value.streams[0]?.status).toBe("accepted");

@@ -42,7 +42,11 @@ export interface RecordingOfferOptions {
   readonly streams: readonly OfferStream[];
 }
 
-export function buildOfferMedia(o: Omit<RecordingOfferOptions, "streams" | "sessionId" | "sessionVersion" | "username">, s: OfferStream, direction: Direction = "sendonly"): Media {
+export function buildOfferMedia(
+  o: Omit<RecordingOfferOptions, "streams" | "sessionId" | "sessionVersion" | "username">,
+  s: OfferStream,
+  direction: Direction = "sendonly",
+): Media {
   const rtpmaps: RtpMap[] = o.codecs.map((c) => STATIC_CODECS[c]);
   if (o.telephoneEvent) rtpmaps.push({ payloadType: TELEPHONE_EVENT_PT, encodingName: "telephone-event", clockRate: 8000 });
   return {
@@ -72,7 +76,14 @@ export function buildRecordingOffer(o: RecordingOfferOptions): Sdp {
     labels.add(s.label);
   }
   return {
-    origin: { username: o.username ?? "siprec", sessionId: o.sessionId, sessionVersion: o.sessionVersion, netType: "IN", addrType: o.addrType, address: o.address },
+    origin: {
+      username: o.username ?? "siprec",
+      sessionId: o.sessionId,
+      sessionVersion: o.sessionVersion,
+      netType: "IN",
+      addrType: o.addrType,
+      address: o.address,
+    },
     sessionName: "siprec",
     connection: { addrType: o.addrType, address: o.address },
     timing: { start: 0, stop: 0 },

@@ -34,7 +34,13 @@ function pickCodec(m: Media): { pt: number; codec: "PCMU" | "PCMA" } | undefined
 }
 
 /** `rtcpPorts`: where we take RTCP per label when not muxed (announced with a=rtcp, RFC 3605). */
-export function buildSrsAnswer(offer: Sdp, ports: ReadonlyMap<string, number>, address: string, ids: IdSource, rtcpPorts: ReadonlyMap<string, number> = new Map()): { sdp: Sdp; streams: AnsweredStream[] } {
+export function buildSrsAnswer(
+  offer: Sdp,
+  ports: ReadonlyMap<string, number>,
+  address: string,
+  ids: IdSource,
+  rtcpPorts: ReadonlyMap<string, number> = new Map(),
+): { sdp: Sdp; streams: AnsweredStream[] } {
   const streams: AnsweredStream[] = [];
   const media = offer.media.map((m, i): Media => {
     const label = m.label ?? String(i + 1);
@@ -60,9 +66,22 @@ export function buildSrsAnswer(offer: Sdp, ports: ReadonlyMap<string, number>, a
     }
     const rtpmaps: RtpMap[] = [{ payloadType: codec.pt, encodingName: codec.codec, clockRate: 8000 }, ...(te === undefined ? [] : [te])];
     const from = (m.connection ?? offer.connection)?.address;
-    const rtcpTo = from === undefined ? undefined : m.rtcpMux ? { address: from, port: m.port, mux: true } : { address: m.rtcp?.connection?.address ?? from, port: m.rtcp?.port ?? m.port + 1, mux: false };
+    const rtcpTo =
+      from === undefined
+        ? undefined
+        : m.rtcpMux
+          ? { address: from, port: m.port, mux: true }
+          : { address: m.rtcp?.connection?.address ?? from, port: m.rtcp?.port ?? m.port + 1, mux: false };
     const ourRtcp = m.rtcpMux ? undefined : rtcpPorts.get(label);
-    streams.push({ label, accepted: true, codec: codec.codec, payloadType: codec.pt, ...(te === undefined ? {} : { telephoneEventPt: te.payloadType }), ...(srtp === undefined ? {} : { srtp }), ...(rtcpTo === undefined ? {} : { rtcpTo }) });
+    streams.push({
+      label,
+      accepted: true,
+      codec: codec.codec,
+      payloadType: codec.pt,
+      ...(te === undefined ? {} : { telephoneEventPt: te.payloadType }),
+      ...(srtp === undefined ? {} : { srtp }),
+      ...(rtcpTo === undefined ? {} : { rtcpTo }),
+    });
     return {
       type: "audio",
       port,
@@ -83,7 +102,14 @@ export function buildSrsAnswer(offer: Sdp, ports: ReadonlyMap<string, number>, a
   });
   return {
     sdp: {
-      origin: { username: "siprec-srs", sessionId: String(ids.uint32()), sessionVersion: 1n, netType: "IN", addrType: address.includes(":") ? "IP6" : "IP4", address },
+      origin: {
+        username: "siprec-srs",
+        sessionId: String(ids.uint32()),
+        sessionVersion: 1n,
+        netType: "IN",
+        addrType: address.includes(":") ? "IP6" : "IP4",
+        address,
+      },
       sessionName: "siprec srs",
       connection: { addrType: address.includes(":") ? "IP6" : "IP4", address },
       timing: { start: 0, stop: 0 },
@@ -114,13 +140,18 @@ export interface ReofferAnswer {
  */
 export function answerSrsReoffer(prev: Sdp, prevOffer: Sdp | undefined, offer: Sdp): { ok: true; value: ReofferAnswer } | { ok: false; error: string } {
   const warnings: string[] = [];
-  if (offer.media.length < prev.media.length) return { ok: false, error: `the offer has ${offer.media.length} m-lines, the session ${prev.media.length} (RFC 3264 §8)` };
+  if (offer.media.length < prev.media.length)
+    return { ok: false, error: `the offer has ${offer.media.length} m-lines, the session ${prev.media.length} (RFC 3264 §8)` };
   if (prevOffer !== undefined) {
     const [a, b] = [prevOffer.origin, offer.origin];
-    const same = JSON.stringify({ ...prevOffer, origin: undefined, media: prevOffer.media.map((m) => ({ ...m, line: 0 })) }, big) === JSON.stringify({ ...offer, origin: undefined, media: offer.media.map((m) => ({ ...m, line: 0 })) }, big);
-    if (a.sessionId !== b.sessionId || a.username !== b.username) warnings.push(`o= changed from "${a.username} ${a.sessionId}" to "${b.username} ${b.sessionId}" (RFC 3264 §8: only the version may change)`);
+    const same =
+      JSON.stringify({ ...prevOffer, origin: undefined, media: prevOffer.media.map((m) => ({ ...m, line: 0 })) }, big) ===
+      JSON.stringify({ ...offer, origin: undefined, media: offer.media.map((m) => ({ ...m, line: 0 })) }, big);
+    if (a.sessionId !== b.sessionId || a.username !== b.username)
+      warnings.push(`o= changed from "${a.username} ${a.sessionId}" to "${b.username} ${b.sessionId}" (RFC 3264 §8: only the version may change)`);
     else if (b.sessionVersion === a.sessionVersion && !same) warnings.push(`o= version ${b.sessionVersion} unchanged for a changed description (RFC 3264 §8)`);
-    else if (b.sessionVersion !== a.sessionVersion && b.sessionVersion !== a.sessionVersion + 1n) warnings.push(`o= version went from ${a.sessionVersion} to ${b.sessionVersion}, not + 1 (RFC 3264 §8)`);
+    else if (b.sessionVersion !== a.sessionVersion && b.sessionVersion !== a.sessionVersion + 1n)
+      warnings.push(`o= version went from ${a.sessionVersion} to ${b.sessionVersion}, not + 1 (RFC 3264 §8)`);
   }
   const streams: ReofferAnswer["streams"][number][] = [];
   const media: Media[] = [];
@@ -133,9 +164,11 @@ export function answerSrsReoffer(prev: Sdp, prevOffer: Sdp | undefined, offer: S
       media.push({ ...(p ?? m), port: 0, crypto: [], rtcp: undefined, direction: undefined, connection: undefined, extra: [], otherLines: [], line: 0 });
       continue;
     }
-    if (m.label !== undefined && p.label !== undefined && m.label !== p.label) return { ok: false, error: `m-line ${i + 1} has label ${m.label}, the session ${p.label}` };
+    if (m.label !== undefined && p.label !== undefined && m.label !== p.label)
+      return { ok: false, error: `m-line ${i + 1} has label ${m.label}, the session ${p.label}` };
     const dir = m.direction ?? offer.direction ?? "sendrecv";
-    if (dir === "sendrecv" || dir === "recvonly") return { ok: false, error: `label ${label} is ${dir}: a recording stream is sendonly or inactive (RFC 7866 §8.1.1)` };
+    if (dir === "sendrecv" || dir === "recvonly")
+      return { ok: false, error: `label ${label} is ${dir}: a recording stream is sendonly or inactive (RFC 7866 §8.1.1)` };
     const codec = pickCodec(m);
     if (codec === undefined) return { ok: false, error: `label ${label} offers no PCMU or PCMA` };
     let crypto: CryptoAttr | undefined;
@@ -148,15 +181,30 @@ export function answerSrsReoffer(prev: Sdp, prevOffer: Sdp | undefined, offer: S
     const rtpmaps: RtpMap[] = [{ payloadType: codec.pt, encodingName: codec.codec, clockRate: 8000 }, ...(te === undefined ? [] : [te])];
     const state = dir === "inactive" ? "inactive" : "recvonly";
     streams.push({ label, state, ...(crypto === undefined ? {} : { crypto }) });
-    media.push({ ...p, formats: rtpmaps.map((r) => String(r.payloadType)), rtpmaps, fmtps: te === undefined ? [] : m.fmtps.filter((f) => f.payloadType === te.payloadType), crypto: ours, direction: state, line: 0 });
+    media.push({
+      ...p,
+      formats: rtpmaps.map((r) => String(r.payloadType)),
+      rtpmaps,
+      fmtps: te === undefined ? [] : m.fmtps.filter((f) => f.payloadType === te.payloadType),
+      crypto: ours,
+      direction: state,
+      line: 0,
+    });
   }
   const changed = JSON.stringify(media, big) !== JSON.stringify(prev.media, big);
-  return { ok: true, value: { sdp: { ...prev, origin: { ...prev.origin, sessionVersion: prev.origin.sessionVersion + (changed ? 1n : 0n) }, media }, streams, warnings } };
+  return {
+    ok: true,
+    value: { sdp: { ...prev, origin: { ...prev.origin, sessionVersion: prev.origin.sessionVersion + (changed ? 1n : 0n) }, media }, streams, warnings },
+  };
 }
 
 const big = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
 
 /** The SRS's offer for an offerless re-INVITE from the SRC: its streams recvonly, version + 1. */
 export function srsOfferFor(prev: Sdp): Sdp {
-  return { ...prev, origin: { ...prev.origin, sessionVersion: prev.origin.sessionVersion + 1n }, media: prev.media.map((m) => (m.port === 0 ? m : { ...m, direction: "recvonly" })) };
+  return {
+    ...prev,
+    origin: { ...prev.origin, sessionVersion: prev.origin.sessionVersion + 1n },
+    media: prev.media.map((m) => (m.port === 0 ? m : { ...m, direction: "recvonly" })),
+  };
 }

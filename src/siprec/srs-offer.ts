@@ -56,7 +56,8 @@ type PerStream = { media: Media; outcome: StreamOutcome; key?: SendKey };
 
 export function answerSrsOffer(c: SrsOfferContext, offer: Sdp): Result<SrsOfferAnswer, SrsOfferError> {
   const local = c.local;
-  if (offer.media.length < local.media.length) return refuse(`the offer has ${offer.media.length} m-lines, fewer than the ${local.media.length} of the session (RFC 3264 §8)`);
+  if (offer.media.length < local.media.length)
+    return refuse(`the offer has ${offer.media.length} m-lines, fewer than the ${local.media.length} of the session (RFC 3264 §8)`);
   const per: PerStream[] = [];
   for (let i = 0; i < offer.media.length; i++) {
     const o = offer.media[i] as Media;
@@ -77,7 +78,20 @@ const replacer = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString
 
 function disabled(l: Media | undefined, o: Media, label: string): PerStream {
   const base = l ?? o;
-  const media: Media = { ...base, port: 0, crypto: [], rtcp: undefined, direction: undefined, connection: undefined, formats: o.formats.slice(0, 1), rtpmaps: [], fmtps: [], extra: [], otherLines: [], line: 0 };
+  const media: Media = {
+    ...base,
+    port: 0,
+    crypto: [],
+    rtcp: undefined,
+    direction: undefined,
+    connection: undefined,
+    formats: o.formats.slice(0, 1),
+    rtpmaps: [],
+    fmtps: [],
+    extra: [],
+    otherLines: [],
+    line: 0,
+  };
   return { media, outcome: { status: "rejected", label } };
 }
 
@@ -85,7 +99,8 @@ function answerStream(c: SrsOfferContext, offer: Sdp, o: Media, l: Media | undef
   const label = l?.label ?? o.label ?? String(i + 1);
   // A stream we never offered (RFC 3264 §8.1 lets the offerer add one): a recorder has nothing to send on it.
   if (l === undefined) return ok(disabled(undefined, o, label));
-  if (o.label !== undefined && l.label !== undefined && o.label !== l.label) return refuse(`m-line ${i + 1} has label ${o.label}; the session has ${l.label} there`);
+  if (o.label !== undefined && l.label !== undefined && o.label !== l.label)
+    return refuse(`m-line ${i + 1} has label ${o.label}; the session has ${l.label} there`);
   // RFC 3264 §8.2: once disabled (port 0) a stream stays disabled: we never send on it again.
   if (o.port === 0 || l.port === 0) return ok(disabled(l, o, label));
   if (o.type !== l.type) return refuse(`m-line ${i + 1} is ${o.type}; the session has ${l.type} there`);
@@ -108,7 +123,11 @@ function answerStream(c: SrsOfferContext, offer: Sdp, o: Media, l: Media | undef
     if (current !== undefined && current.suite === theirs.suite) {
       key = current;
       const mine = l.crypto.find((x) => x.suite === theirs.suite);
-      ours = { tag: theirs.tag, suite: theirs.suite, keyParams: mine?.keyParams ?? newCryptoAttr(theirs.tag, theirs.suite as CryptoSuite, c.ids).attr.keyParams };
+      ours = {
+        tag: theirs.tag,
+        suite: theirs.suite,
+        keyParams: mine?.keyParams ?? newCryptoAttr(theirs.tag, theirs.suite as CryptoSuite, c.ids).attr.keyParams,
+      };
     } else {
       // RFC 4568 §7.1.4: another suite means new keys.
       const fresh = newCryptoAttr(theirs.tag, theirs.suite as CryptoSuite, c.ids);
@@ -117,7 +136,9 @@ function answerStream(c: SrsOfferContext, offer: Sdp, o: Media, l: Media | undef
     }
   }
   const direction: Direction = offered === "inactive" || c.paused ? "inactive" : "sendonly";
-  const te = c.telephoneEvent ? o.rtpmaps.find((r) => r.encodingName.toLowerCase() === "telephone-event" && r.clockRate === 8000 && o.formats.includes(String(r.payloadType))) : undefined;
+  const te = c.telephoneEvent
+    ? o.rtpmaps.find((r) => r.encodingName.toLowerCase() === "telephone-event" && r.clockRate === 8000 && o.formats.includes(String(r.payloadType)))
+    : undefined;
   const rtpmaps: RtpMap[] = [{ payloadType: codec.payloadType, encodingName: codec.codec, clockRate: 8000 }, ...(te === undefined ? [] : [te])];
   const rtcpMux = o.rtcpMux && l.rtcpMux;
   const media: Media = {

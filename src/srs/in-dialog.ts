@@ -55,7 +55,12 @@ export function onClientRequest(c: InDialogContext, r: IncomingDialogRequest): v
     return;
   }
   const split = splitRecordingBody(header(req, "content-type"), req.body);
-  if (!split.ok) return r.respond({ status: 415, reason: split.error.message.slice(0, 100), headers: [{ name: "Accept", value: "application/sdp, application/rs-metadata+xml, application/rs-metadata" }] });
+  if (!split.ok)
+    return r.respond({
+      status: 415,
+      reason: split.error.message.slice(0, 100),
+      headers: [{ name: "Accept", value: "application/sdp, application/rs-metadata+xml, application/rs-metadata" }],
+    });
   if (split.value.metadata !== undefined) {
     const findings = validateBytes(c.lib, "in-dialog", serializeMessage(req));
     const errors = findings.filter((f) => f.severity === "error");
@@ -113,20 +118,30 @@ export function takeClientAnswer(c: InDialogContext, offer: Sdp, m: SipMessage, 
     c.rec.warnings.push(`${what}: no usable SDP answer to our offer (RFC 3264 §5)`);
     return;
   }
-  if (sdp.value.media.length !== offer.media.length) c.rec.warnings.push(`${what}: ${sdp.value.media.length} m-lines for our ${offer.media.length} (RFC 3264 §6)`);
+  if (sdp.value.media.length !== offer.media.length)
+    c.rec.warnings.push(`${what}: ${sdp.value.media.length} m-lines for our ${offer.media.length} (RFC 3264 §6)`);
   c.state.theirs = sdp.value;
   const streams = offer.media.map((o, i) => {
     const m = sdp.value.media[i];
     const label = o.label ?? m?.label ?? String(i + 1);
     const dir = m === undefined ? "inactive" : (m.direction ?? sdp.value.direction ?? "sendrecv");
     const crypto = m?.crypto[0];
-    return { label, state: m === undefined || m.port === 0 || o.port === 0 ? ("rejected" as const) : dir === "inactive" ? ("inactive" as const) : ("recvonly" as const), ...(crypto === undefined ? {} : { crypto }) };
+    return {
+      label,
+      state: m === undefined || m.port === 0 || o.port === 0 ? ("rejected" as const) : dir === "inactive" ? ("inactive" as const) : ("recvonly" as const),
+      ...(crypto === undefined ? {} : { crypto }),
+    };
   });
   apply(c, streams, c.now(), what);
 }
 
 /** Per-label state (a pause of all labels is a recording pause), re-keys, closed ports. */
-function apply(c: InDialogContext, streams: readonly { label: string; state: "recvonly" | "inactive" | "rejected"; crypto?: { suite: string; keyParams: string } }[], now: number, what: string): void {
+function apply(
+  c: InDialogContext,
+  streams: readonly { label: string; state: "recvonly" | "inactive" | "rejected"; crypto?: { suite: string; keyParams: string } }[],
+  now: number,
+  what: string,
+): void {
   const rec = c.rec;
   for (const s of streams) {
     const st = rec.streams.get(s.label);
@@ -135,12 +150,16 @@ function apply(c: InDialogContext, streams: readonly { label: string; state: "re
       closeStream(st.sockets);
     }
     st.state = s.state;
-    if (s.crypto !== undefined && isKnownSuite(s.crypto.suite) && st.srtp !== undefined && s.crypto.keyParams !== st.keyParams) rec.rekey(st, s.crypto.suite as CryptoSuite, s.crypto.keyParams);
+    if (s.crypto !== undefined && isKnownSuite(s.crypto.suite) && st.srtp !== undefined && s.crypto.keyParams !== st.keyParams)
+      rec.rekey(st, s.crypto.suite as CryptoSuite, s.crypto.keyParams);
   }
   const live = streams.filter((s) => s.state !== "rejected");
   const paused = live.length > 0 && live.every((s) => s.state === "inactive");
   const last = rec.pauses.at(-1);
   if (paused && (last === undefined || last.toMs !== undefined)) rec.pauses.push({ fromMs: now });
   if (!paused && last !== undefined && last.toMs === undefined) last.toMs = now;
-  rec.event(`${what} (${paused ? "pause" : live.length === streams.length && live.every((s) => s.state === "recvonly") ? "recording" : streams.map((s) => `${s.label}:${s.state}`).join(" ")})`, now);
+  rec.event(
+    `${what} (${paused ? "pause" : live.length === streams.length && live.every((s) => s.state === "recvonly") ? "recording" : streams.map((s) => `${s.label}:${s.state}`).join(" ")})`,
+    now,
+  );
 }

@@ -38,7 +38,8 @@ export class RecordingWriter {
 
   /** Writes the versions not yet on disk (metadata-1.xml, -2, ...). */
   metadata(all: readonly string[]): void {
-    for (; this.#metadataWritten < all.length; this.#metadataWritten++) this.#check(this.folder.writeText(`metadata-${this.#metadataWritten + 1}.xml`, all[this.#metadataWritten] as string));
+    for (; this.#metadataWritten < all.length; this.#metadataWritten++)
+      this.#check(this.folder.writeText(`metadata-${this.#metadataWritten + 1}.xml`, all[this.#metadataWritten] as string));
   }
 
   /** All but the jitter window of each stream on disk; the in-progress report every second call. */

@@ -81,7 +81,14 @@ export class Recording {
     const reports =
       rtcp === undefined || a.rtcpTo === undefined
         ? undefined
-        : new RtcpReceiver({ ourSsrc: rtcp.ourSsrc, cname: rtcp.cname, socket: a.rtcpTo.mux ? sockets.rtp : (sockets.rtcp ?? sockets.rtp), to: a.rtcpTo, ...(ours === undefined ? {} : { protect: ours }), ...(srtp === undefined ? {} : { unprotect: srtp }) });
+        : new RtcpReceiver({
+            ourSsrc: rtcp.ourSsrc,
+            cname: rtcp.cname,
+            socket: a.rtcpTo.mux ? sockets.rtp : (sockets.rtcp ?? sockets.rtp),
+            to: a.rtcpTo,
+            ...(ours === undefined ? {} : { protect: ours }),
+            ...(srtp === undefined ? {} : { unprotect: srtp }),
+          });
     const s: ReceivedStream = {
       label: a.label,
       codec: a.codec as G711,
@@ -191,11 +198,47 @@ export class Recording {
   report(nowMs: number, complete: boolean): SrsReport {
     const streams: SrsStreamReport[] = [...this.streams.values()].map((s) => {
       const error = this.#writer?.wavError(s.label);
-      return { label: s.label, codec: s.codec, wav: wavName(s.label), packets: s.packets, payloadBytes: s.bytes, dtmfPackets: s.dtmfPackets, rtcpPackets: s.rtcpPackets, rejected: s.rejected, whilePaused: s.whilePaused, late: s.timeline.late, durationMs: Math.round(s.timeline.length / 8), srtp: s.srtp !== undefined, ...(s.srtpSuite === undefined ? {} : { srtpSuite: s.srtpSuite }), ...(s.rtcp === undefined ? {} : { rtcp: s.rtcp.figures() }), ...(error === undefined ? {} : { writeError: error }) };
+      return {
+        label: s.label,
+        codec: s.codec,
+        wav: wavName(s.label),
+        packets: s.packets,
+        payloadBytes: s.bytes,
+        dtmfPackets: s.dtmfPackets,
+        rtcpPackets: s.rtcpPackets,
+        rejected: s.rejected,
+        whilePaused: s.whilePaused,
+        late: s.timeline.late,
+        durationMs: Math.round(s.timeline.length / 8),
+        srtp: s.srtp !== undefined,
+        ...(s.srtpSuite === undefined ? {} : { srtpSuite: s.srtpSuite }),
+        ...(s.rtcp === undefined ? {} : { rtcp: s.rtcp.figures() }),
+        ...(error === undefined ? {} : { writeError: error }),
+      };
     });
     const dropped = this.#dropped.metadata + this.#dropped.events > 0 ? { droppedOverLimits: { ...this.#dropped } } : {};
-    const progress = complete ? {} : { writtenAt: new Date(nowMs).toISOString(), note: "in progress: rewritten every second while recording; still false after the SRS stopped means the recording was interrupted (the WAVs hold the audio up to about a second before the stop; their sizes are true)" };
-    return { callId: this.callId, folder: this.folder.path, complete, ...progress, startedAt: new Date(this.startedAtMs).toISOString(), ...(this.endedAtMs === undefined ? {} : { endedAt: new Date(this.endedAtMs).toISOString(), ...(this.endedBy === undefined ? {} : { endedBy: this.endedBy }) }), streams, pauses: this.pauses, metadataVersions: this.metadata.length, events: this.events, warnings: this.warnings, ...dropped };
+    const progress = complete
+      ? {}
+      : {
+          writtenAt: new Date(nowMs).toISOString(),
+          note: "in progress: rewritten every second while recording; still false after the SRS stopped means the recording was interrupted (the WAVs hold the audio up to about a second before the stop; their sizes are true)",
+        };
+    return {
+      callId: this.callId,
+      folder: this.folder.path,
+      complete,
+      ...progress,
+      startedAt: new Date(this.startedAtMs).toISOString(),
+      ...(this.endedAtMs === undefined
+        ? {}
+        : { endedAt: new Date(this.endedAtMs).toISOString(), ...(this.endedBy === undefined ? {} : { endedBy: this.endedBy }) }),
+      streams,
+      pauses: this.pauses,
+      metadataVersions: this.metadata.length,
+      events: this.events,
+      warnings: this.warnings,
+      ...dropped,
+    };
   }
 
   /** Writes the rest of the audio (16-bit PCM, 8 kHz), the metadata versions and the final report.json; returns the report. */

@@ -51,7 +51,13 @@ export type SrsReport = {
 /** A recording left unfinished by an earlier run, marked so (undefined: nothing to mark). */
 export function markedInterrupted(r: SrsReport, nowMs: number): SrsReport | undefined {
   if (r.complete !== false || r.interrupted !== undefined) return undefined;
-  return { ...r, interrupted: { foundAt: new Date(nowMs).toISOString(), why: "the SRS stopped before the recording ended (killed or crashed): audio and metadata are complete up to writtenAt" } };
+  return {
+    ...r,
+    interrupted: {
+      foundAt: new Date(nowMs).toISOString(),
+      why: "the SRS stopped before the recording ended (killed or crashed): audio and metadata are complete up to writtenAt",
+    },
+  };
 }
 
 export function wavName(label: string): string {

@@ -68,7 +68,8 @@ export interface SrsPorts {
 /** The body types an SRS accepts (RFC 7866 §9: SDP and the recording metadata). */
 export const SRS_ACCEPT = ["application/sdp", "application/rs-metadata+xml", "application/rs-metadata"] as const;
 
-const SNAPSHOT_REQUEST = '<?xml version="1.0" encoding="UTF-8"?>\n<requestsnapshot xmlns="urn:ietf:params:xml:ns:recording:1">\n  <requestreason xml:lang="en">siprec srs test request</requestreason>\n</requestsnapshot>\n';
+const SNAPSHOT_REQUEST =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<requestsnapshot xmlns="urn:ietf:params:xml:ns:recording:1">\n  <requestreason xml:lang="en">siprec srs test request</requestreason>\n</requestsnapshot>\n';
 
 function statusFor(rule: string): number {
   if (rule.startsWith("sdp-")) return 488;
@@ -93,10 +94,11 @@ export class SrsServer {
       if (marked !== undefined) this.#log.warn("recording left unfinished by an earlier run: marked interrupted", { folder, writtenAt: r.writtenAt });
       return marked;
     });
-    ports.stack.ua.onInvite = (inv) => void this.#onInvite(inv).catch((e: unknown) => {
-      this.#log.error("srs failed to handle an INVITE", { error: e });
-      inv.reject({ status: 500 });
-    });
+    ports.stack.ua.onInvite = (inv) =>
+      void this.#onInvite(inv).catch((e: unknown) => {
+        this.#log.error("srs failed to handle an INVITE", { error: e });
+        inv.reject({ status: 500 });
+      });
   }
 
   get ua(): SipStack["ua"] {
@@ -118,9 +120,11 @@ export class SrsServer {
   async #onInvite(inv: IncomingInvite): Promise<void> {
     const req = inv.request;
     // RFC 3261 §8.2.2.3: a 420 lists the option tags it does not support.
-    if (this.o.reject !== undefined) return inv.reject({ status: this.o.reject, ...(this.o.reject === 420 ? { headers: [{ name: "Unsupported", value: "siprec" }] } : {}) });
+    if (this.o.reject !== undefined)
+      return inv.reject({ status: this.o.reject, ...(this.o.reject === 420 ? { headers: [{ name: "Unsupported", value: "siprec" }] } : {}) });
     // Bounded: past --max-recordings a new one is refused (RFC 3261 §21.4.28: 486 Busy Here), the running ones untouched.
-    if (this.#active.size >= (this.o.maxRecordings ?? 1000)) return inv.reject({ status: 486, reason: `Busy Here (${this.#active.size} recordings, --max-recordings)` });
+    if (this.#active.size >= (this.o.maxRecordings ?? 1000))
+      return inv.reject({ status: 486, reason: `Busy Here (${this.#active.size} recordings, --max-recordings)` });
     const findings = validateBytes(this.o.lib, "invite", serializeMessage(req));
     const errors = findings.filter((f) => f.severity === "error");
     if (errors.length > 0 && !this.o.lenient) {
@@ -128,7 +132,8 @@ export class SrsServer {
       return inv.reject({ status: statusFor(e.rule), reason: `${e.rule}: ${e.message}`.replace(/[\r\n]+/g, " ").slice(0, 160) });
     }
     const body = splitRecordingBody(header(req, "content-type"), req.body);
-    if (!body.ok || body.value.sdp === undefined) return inv.reject({ status: 488, reason: "no SDP offer (offerless recording INVITEs are not supported here)" });
+    if (!body.ok || body.value.sdp === undefined)
+      return inv.reject({ status: 488, reason: "no SDP offer (offerless recording INVITEs are not supported here)" });
     const offer = parseSdp(body.value.sdp);
     if (!offer.ok) return inv.reject({ status: 488, reason: `bad SDP: ${offer.error.message}` });
     const callId = header(req, "call-id") ?? "unknown";
@@ -146,7 +151,11 @@ export class SrsServer {
         if (m.port === 0) continue;
         const label = m.label ?? String(i + 1);
         // Even RTP port, RTCP on the odd one above (RFC 3550 §11), as the client's own streams.
-        const pair = await this.ports.sockets.open({ rtcpMux: m.rtcpMux, onRtp: (d) => handlers.get(label)?.rtp(d), onRtcp: (d) => handlers.get(label)?.rtcp(d) });
+        const pair = await this.ports.sockets.open({
+          rtcpMux: m.rtcpMux,
+          onRtp: (d) => handlers.get(label)?.rtp(d),
+          onRtcp: (d) => handlers.get(label)?.rtcp(d),
+        });
         if (pair === undefined) throw new Error(`no free RTP port for label ${label} (${this.ports.sockets.inUse} in use)`);
         sockets.set(label, pair);
       }
@@ -172,7 +181,13 @@ export class SrsServer {
     const current: Sdp = notReady ? { ...answer.sdp, media: answer.sdp.media.map((m) => (m.port === 0 ? m : { ...m, direction: "inactive" })) } : answer.sdp;
     const se = this.o.sessionExpires;
     // RFC 4028 §9: the UAS names the interval and the refresher; "uac" needs Require: timer.
-    const seHeaders = se === undefined ? [] : [{ name: "Session-Expires", value: `${se.seconds};refresher=${se.refresher}` }, ...(se.refresher === "uac" ? [{ name: "Require", value: "timer" }] : [])];
+    const seHeaders =
+      se === undefined
+        ? []
+        : [
+            { name: "Session-Expires", value: `${se.seconds};refresher=${se.refresher}` },
+            ...(se.refresher === "uac" ? [{ name: "Require", value: "timer" }] : []),
+          ];
     const session = inv.accept({ body: new TextEncoder().encode(serializeSdp(current)), contentType: "application/sdp", headers: seHeaders });
     if (notReady) for (const st of rec.streams.values()) st.state = "inactive";
     if (session === undefined) return;
@@ -207,10 +222,18 @@ export class SrsServer {
       timers.push(id);
     };
     report();
-    const ctx: InDialogContext = { rec, state: { ours: current, theirs: offer.value }, lib: this.o.lib, lenient: this.o.lenient, stallReinvite: this.o.stallReinvite === true, now: () => this.o.clock.wallNow() };
+    const ctx: InDialogContext = {
+      rec,
+      state: { ours: current, theirs: offer.value },
+      lib: this.o.lib,
+      lenient: this.o.lenient,
+      stallReinvite: this.o.stallReinvite === true,
+      now: () => this.o.clock.wallNow(),
+    };
     session.onRequest = (r) => onClientRequest(ctx, r);
     session.onAck = (ack) => onClientAck(ctx, ack);
-    if (this.o.sessionExpires !== undefined) session.startSessionTimer({ intervalS: this.o.sessionExpires.seconds, weRefresh: this.o.sessionExpires.refresher === "uas" });
+    if (this.o.sessionExpires !== undefined)
+      session.startSessionTimer({ intervalS: this.o.sessionExpires.seconds, weRefresh: this.o.sessionExpires.refresher === "uas" });
     const offerFromUs = (what: string, offer: Sdp): void => {
       ctx.state.ours = offer;
       rec.event(`re-INVITE sent (${what})`, this.o.clock.wallNow());
@@ -225,24 +248,37 @@ export class SrsServer {
     }
     if (this.o.reofferPort0 !== undefined) {
       const label = this.o.reofferPort0;
-      timers.push(this.o.clock.setTimer(1000, () => {
-        const prev = srsOfferFor(ctx.state.ours);
-        offerFromUs(`label ${label} at port 0`, { ...prev, media: prev.media.map((m) => (m.label === label ? { ...m, port: 0, crypto: [], rtcp: undefined } : m)) });
-      }));
+      timers.push(
+        this.o.clock.setTimer(1000, () => {
+          const prev = srsOfferFor(ctx.state.ours);
+          offerFromUs(`label ${label} at port 0`, {
+            ...prev,
+            media: prev.media.map((m) => (m.label === label ? { ...m, port: 0, crypto: [], rtcp: undefined } : m)),
+          });
+        }),
+      );
     }
     session.onTerminated = (reason) => this.#finish(rec, reason === "remote-bye" ? "client" : "srs");
     if (this.o.requestSnapshotAfterMs !== undefined) {
-      timers.push(this.o.clock.setTimer(this.o.requestSnapshotAfterMs, () => {
-        rec.event("UPDATE with <requestsnapshot> sent", this.o.clock.wallNow());
-        void session.request("UPDATE", { body: new TextEncoder().encode(SNAPSHOT_REQUEST), contentType: "application/rs-metadata+xml", headers: [{ name: "Content-Disposition", value: "recording-session" }] });
-      }));
+      timers.push(
+        this.o.clock.setTimer(this.o.requestSnapshotAfterMs, () => {
+          rec.event("UPDATE with <requestsnapshot> sent", this.o.clock.wallNow());
+          void session.request("UPDATE", {
+            body: new TextEncoder().encode(SNAPSHOT_REQUEST),
+            contentType: "application/rs-metadata+xml",
+            headers: [{ name: "Content-Disposition", value: "recording-session" }],
+          });
+        }),
+      );
     }
     if (this.o.byeAfterMs !== undefined) {
-      timers.push(this.o.clock.setTimer(this.o.byeAfterMs, () => {
-        rec.endedBy = "srs";
-        rec.event("BYE sent (--bye-after)", this.o.clock.wallNow());
-        void session.bye();
-      }));
+      timers.push(
+        this.o.clock.setTimer(this.o.byeAfterMs, () => {
+          rec.endedBy = "srs";
+          rec.event("BYE sent (--bye-after)", this.o.clock.wallNow());
+          void session.bye();
+        }),
+      );
     }
   }
 

@@ -43,9 +43,14 @@ function direction(flows: readonly RtpFlow[]): Int16Array | string {
 export async function captureAudio(file: string, scan: Scan, callId: string | undefined): Promise<Outcome> {
   const found = await scan({ rtpOnly: false, keep: () => false });
   if (!found.ok) return { ok: false, message: found.message };
-  const fits = (c: CapturedCall): boolean => c.flows.some((f) => f.speaker === "caller" && playable(f)) && c.flows.some((f) => f.speaker === "callee" && playable(f));
+  const fits = (c: CapturedCall): boolean =>
+    c.flows.some((f) => f.speaker === "caller" && playable(f)) && c.flows.some((f) => f.speaker === "callee" && playable(f));
   const call = callId === undefined ? found.calls.find(fits) : found.calls.find((c) => c.callId === callId);
-  if (call === undefined) return { ok: false, message: callId === undefined ? `${file}: no call with G.711 audio both ways` : `${file}: no call ${JSON.stringify(callId)} (see siprec replay --list)` };
+  if (call === undefined)
+    return {
+      ok: false,
+      message: callId === undefined ? `${file}: no call with G.711 audio both ways` : `${file}: no call ${JSON.stringify(callId)} (see siprec replay --list)`,
+    };
   if (!fits(call)) return { ok: false, message: `${file}: call ${call.callId} has no G.711 audio both ways` };
   const again = await scan({ rtpOnly: false, keep: (id) => id === call.callId });
   const kept = again.ok ? again.calls.find((c) => c.callId === call.callId) : undefined;

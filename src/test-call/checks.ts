@@ -30,14 +30,30 @@ export function judge(o: Observed): Check[] {
   if (o.resumedOk !== undefined) checks.push({ name: "resume re-INVITE accepted", ok: o.resumedOk });
   const notAccepted = report.streams.filter((s) => s.status !== "accepted" && s.status !== "rejected");
   const everRejected = started.streams.filter((s) => s.status === "rejected" || s.status === "unusable");
-  checks.push({ name: "SRS answered every label recvonly", ok: notAccepted.length === 0 && everRejected.length === 0, detail: `at the start ${initial}; at the end ${report.streams.map((s) => `${s.label}:${s.status}`).join(" ")}` });
+  checks.push({
+    name: "SRS answered every label recvonly",
+    ok: notAccepted.length === 0 && everRejected.length === 0,
+    detail: `at the start ${initial}; at the end ${report.streams.map((s) => `${s.label}:${s.status}`).join(" ")}`,
+  });
   const silent = report.figures.filter((f) => f.packets === 0);
-  checks.push({ name: "audio sent on every stream", ok: report.figures.length > 0 && silent.length === 0, detail: report.figures.map((f) => `label ${f.label}: ${f.packets} packets`).join(", ") });
-  checks.push({ name: "recording ended by our BYE (200)", ok: report.endedBy === "local" && report.ladder.some((e) => e.what === "200 to BYE"), ...(report.endedBy === "local" ? {} : { detail: report.reason ?? "" }) });
+  checks.push({
+    name: "audio sent on every stream",
+    ok: report.figures.length > 0 && silent.length === 0,
+    detail: report.figures.map((f) => `label ${f.label}: ${f.packets} packets`).join(", "),
+  });
+  checks.push({
+    name: "recording ended by our BYE (200)",
+    ok: report.endedBy === "local" && report.ladder.some((e) => e.what === "200 to BYE"),
+    ...(report.endedBy === "local" ? {} : { detail: report.reason ?? "" }),
+  });
   // Only reports with a block about our SSRCs count: our own SRs reflected back are a media loop, not feedback.
   checks.push({ name: "RTCP receiver reports from the SRS", ok: o.rtcpReceived > 0 ? true : undefined, detail: `${o.rtcpReceived} received` });
   if (o.rtcpLooped > 0 || o.rtpBack > 0) {
-    checks.push({ name: "no media sent back to our sendonly streams", ok: undefined, detail: `warning: the SRS sent ${o.rtpBack} RTP and reflected ${o.rtcpLooped} of our own RTCP packets back (a media loop at the SRS)` });
+    checks.push({
+      name: "no media sent back to our sendonly streams",
+      ok: undefined,
+      detail: `warning: the SRS sent ${o.rtpBack} RTP and reflected ${o.rtcpLooped} of our own RTCP packets back (a media loop at the SRS)`,
+    });
   }
   return checks;
 }

@@ -65,7 +65,13 @@ const sleep = (clock: Clock, ms: number) => new Promise<void>((r) => clock.setTi
 function callView(o: TestCallOptions, ids: IdSource, startMs: number): CallView {
   const [a, b] = [newMetadataId(ids), newMetadataId(ids)];
   const t = metadataTime(startMs);
-  const parts = o.participants.length >= 2 ? o.participants : [{ name: "Caller", aor: "sip:caller@example.com" }, { name: "Callee", aor: "sip:callee@example.com" }];
+  const parts =
+    o.participants.length >= 2
+      ? o.participants
+      : [
+          { name: "Caller", aor: "sip:caller@example.com" },
+          { name: "Callee", aor: "sip:callee@example.com" },
+        ];
   const s1 = newMetadataId(ids);
   const s2 = newMetadataId(ids);
   return {
@@ -77,27 +83,71 @@ function callView(o: TestCallOptions, ids: IdSource, startMs: number): CallView 
       { id: a, aor: parts[0]?.aor ?? "", name: parts[0]?.name ?? "", joinTime: t },
       { id: b, aor: parts[1]?.aor ?? "", name: parts[1]?.name ?? "", joinTime: t },
     ],
-    streams: o.streams === 2 ? [{ id: s1, label: "1", senders: [a], receivers: [b] }, { id: s2, label: "2", senders: [b], receivers: [a] }] : [{ id: s1, label: "1", senders: [a, b], receivers: [] }],
+    streams:
+      o.streams === 2
+        ? [
+            { id: s1, label: "1", senders: [a], receivers: [b] },
+            { id: s2, label: "2", senders: [b], receivers: [a] },
+          ]
+        : [{ id: s1, label: "1", senders: [a, b], receivers: [] }],
     recordingAssociateTime: t,
   };
 }
 
 /** The SIP stack test calls run on (one per call, or one shared by a load run). */
 export function openTestCallStack(o: TestCallOptions): Promise<SipStack> {
-  return o.net.openStack({ role: "src", host: o.localHost, protocols: [o.transport], clock: o.clock, ids: o.ids, ...(o.inviteDeadlineMs === undefined ? {} : { inviteDeadlineMs: o.inviteDeadlineMs }), ...(o.tls === undefined ? {} : { tls: o.tls }), ...(o.logger === undefined ? {} : { logger: o.logger }) });
+  return o.net.openStack({
+    role: "src",
+    host: o.localHost,
+    protocols: [o.transport],
+    clock: o.clock,
+    ids: o.ids,
+    ...(o.inviteDeadlineMs === undefined ? {} : { inviteDeadlineMs: o.inviteDeadlineMs }),
+    ...(o.tls === undefined ? {} : { tls: o.tls }),
+    ...(o.logger === undefined ? {} : { logger: o.logger }),
+  });
 }
 
 export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
   const stack = o.stack ?? (await openTestCallStack(o));
-  const driver = new ToneStreams({ clock: o.clock, ids: o.ids, sockets: o.net.sockets, ptimeMs: 20, rtcpMux: false, cname: `test-call@${o.localHost}`, ...(o.wav === undefined ? {} : { wav: o.wav }), ...(o.perStream === undefined ? {} : { perStream: o.perStream }) });
+  const driver = new ToneStreams({
+    clock: o.clock,
+    ids: o.ids,
+    sockets: o.net.sockets,
+    ptimeMs: 20,
+    rtcpMux: false,
+    cname: `test-call@${o.localHost}`,
+    ...(o.wav === undefined ? {} : { wav: o.wav }),
+    ...(o.perStream === undefined ? {} : { perStream: o.perStream }),
+  });
   const view = callView(o, o.ids, o.clock.wallNow());
   const session = new RecordingSession({
     ua: stack.ua,
     clock: o.clock,
     ids: o.ids,
     ...(o.logger === undefined ? {} : { logger: o.logger }),
-    config: { codecs: o.codecs, ptime: 20, telephoneEvent: true, rtcpMux: false, srtp: o.srtp, srtpSuites: o.srtpSuites ?? ["AES_CM_128_HMAC_SHA1_80"], transport: o.transport, failoverOn: DEFAULT_FAILOVER_ON, setupTimeoutMs: 10_000, inviteTimeoutMs: 8_000, fromUri: `sip:test-call@${o.localHost}`, localAddress: o.localHost },
-    servers: [{ name: "srs", uri: o.srsUri, peers: () => o.net.locate(o.srsUri, o.transport, o.tls), ...(o.credentials === undefined ? {} : { credentials: o.credentials }) }],
+    config: {
+      codecs: o.codecs,
+      ptime: 20,
+      telephoneEvent: true,
+      rtcpMux: false,
+      srtp: o.srtp,
+      srtpSuites: o.srtpSuites ?? ["AES_CM_128_HMAC_SHA1_80"],
+      transport: o.transport,
+      failoverOn: DEFAULT_FAILOVER_ON,
+      setupTimeoutMs: 10_000,
+      inviteTimeoutMs: 8_000,
+      fromUri: `sip:test-call@${o.localHost}`,
+      localAddress: o.localHost,
+    },
+    servers: [
+      {
+        name: "srs",
+        uri: o.srsUri,
+        peers: () => o.net.locate(o.srsUri, o.transport, o.tls),
+        ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
+      },
+    ],
     media: driver,
     metadata: () => view,
     labels: o.streams === 2 ? ["1", "2"] : ["1"],
@@ -106,7 +156,11 @@ export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
   const checks: Check[] = [];
   try {
     const started = await session.start();
-    checks.push({ name: "SRS accepted the recording INVITE", ok: started.state === "recording", ...(started.reason === undefined ? {} : { detail: started.reason }) });
+    checks.push({
+      name: "SRS accepted the recording INVITE",
+      ok: started.state === "recording",
+      ...(started.reason === undefined ? {} : { detail: started.reason }),
+    });
     if (started.state !== "recording") return { ok: false, report: started, checks, rtcpReceived: 0 };
     o.onEstablished?.();
     const t0 = o.clock.now();
@@ -129,4 +183,3 @@ export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
     if (o.stack === undefined) await stack.close();
   }
 }
-

@@ -110,7 +110,19 @@ export class ToneStreams implements MediaDriver {
       const src = this.#sources.get(label);
       if (src === undefined) continue;
       const pcm = src.next();
-      this.#forker.receive(label, serializeRtp({ marker: n === 0, payloadType: 0, sequence: n & 0xffff, timestamp: (n * pcm.length) >>> 0, ssrc: 1, csrcs: [], payload: encodeG711(src.law, pcm), paddingLength: 0 }));
+      this.#forker.receive(
+        label,
+        serializeRtp({
+          marker: n === 0,
+          payloadType: 0,
+          sequence: n & 0xffff,
+          timestamp: (n * pcm.length) >>> 0,
+          ssrc: 1,
+          csrcs: [],
+          payload: encodeG711(src.law, pcm),
+          paddingLength: 0,
+        }),
+      );
     }
     this.#wavAt += (this.o.ptimeMs * 8000) / 1000;
   }

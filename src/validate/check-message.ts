@@ -42,7 +42,8 @@ export interface BodyContext {
 
 export function checkSipMessage(lib: Libxml, bytes: Uint8Array, sink: FindingSink): void {
   const headEnd = new TextDecoder().decode(bytes.subarray(0, 4096)).search(/\r?\n\r?\n/);
-  if (headEnd > 0 && !new TextDecoder().decode(bytes.subarray(0, headEnd)).includes("\r\n")) sink.add("sip-crlf", "lines end in LF only; SIP needs CRLF (RFC 3261 §7)", { line: 1 });
+  if (headEnd > 0 && !new TextDecoder().decode(bytes.subarray(0, headEnd)).includes("\r\n"))
+    sink.add("sip-crlf", "lines end in LF only; SIP needs CRLF (RFC 3261 §7)", { line: 1 });
   const r = parseMessage(bytes, { framing: "datagram" });
   if (!r.ok) {
     sink.add("sip-parse", `${r.error.message} (${r.error.code})`, { line: lineAtOffset(bytes, r.error.offset) });
@@ -68,7 +69,11 @@ function checkKeysInClear(msg: SipMessage, bytes: Uint8Array, sink: FindingSink)
   if (key === null) return;
   const transport = /^SIP\/2\.0\/([A-Z]+)/i.exec(header(msg, "via") ?? "")?.[1]?.toUpperCase();
   if (transport === undefined || transport === "TLS" || transport === "WSS") return;
-  sink.add("sdes-over-plain", `an SDES master key (a=crypto inline) travels over ${transport}, in clear: anyone on the path can decrypt the recording (use TLS, or srtp_over_plain = "refuse")`, { line: lineAtOffset(bytes, msg.bodyOffset + key.index) });
+  sink.add(
+    "sdes-over-plain",
+    `an SDES master key (a=crypto inline) travels over ${transport}, in clear: anyone on the path can decrypt the recording (use TLS, or srtp_over_plain = "refuse")`,
+    { line: lineAtOffset(bytes, msg.bodyOffset + key.index) },
+  );
 }
 
 function checkSrcHeaders(msg: SipMessage & { kind: "request" }, bytes: Uint8Array, initial: boolean, sink: FindingSink): void {
@@ -83,7 +88,11 @@ function checkSrcHeaders(msg: SipMessage & { kind: "request" }, bytes: Uint8Arra
     if (contact === undefined) sink.add("src-contact-feature", `the ${msg.method} has no Contact (it must carry ;+sip.src)`, at);
     else if (!/>\s*(;[^;]*)*;\s*\+sip\.src\b/i.test(contact) && !/^[^<]*;\s*\+sip\.src\b/i.test(contact)) {
       const inside = /<[^>]*;\s*\+sip\.src[^>]*>/i.test(contact);
-      sink.add("src-contact-feature", inside ? "+sip.src is inside the <URI>; it is a Contact header parameter and goes after the '>'" : "the Contact has no ;+sip.src feature tag", at);
+      sink.add(
+        "src-contact-feature",
+        inside ? "+sip.src is inside the <URI>; it is a Contact header parameter and goes after the '>'" : "the Contact has no ;+sip.src feature tag",
+        at,
+      );
     }
   }
   if (initial && !headerList(msg, "allow").some((m) => m.toUpperCase() === "UPDATE")) {
@@ -102,11 +111,25 @@ function checkBody(ctx: BodyContext, msg: SipMessage): void {
     checkMultipart(ctx, msg.body, ct.params["boundary"] ?? "");
   } else if (ct?.type === "application/sdp") {
     checkSdp(text(msg.body), ctx.author, ctx.sink.at(lineAtOffset(ctx.bytes, ctx.base)));
-    if (ctx.initial) ctx.sink.add("body-no-metadata", "the initial INVITE carries SDP but no metadata snapshot", { line: headerLine(ctx.bytes, "content-type") });
+    if (ctx.initial)
+      ctx.sink.add("body-no-metadata", "the initial INVITE carries SDP but no metadata snapshot", { line: headerLine(ctx.bytes, "content-type") });
   } else if (ct !== undefined && METADATA_TYPES.has(ct.type)) {
-    metadataPart(ctx, { headers: [{ name: "Content-Type", value: header(msg, "content-type") ?? "" }, ...(disposition === undefined ? [] : [{ name: "Content-Disposition", value: disposition }])], body: msg.body, offset: 0 }, undefined);
+    metadataPart(
+      ctx,
+      {
+        headers: [
+          { name: "Content-Type", value: header(msg, "content-type") ?? "" },
+          ...(disposition === undefined ? [] : [{ name: "Content-Disposition", value: disposition }]),
+        ],
+        body: msg.body,
+        offset: 0,
+      },
+      undefined,
+    );
   } else {
-    ctx.sink.add("body-multipart", `the body is ${ct?.type ?? "untyped"}; a SIPREC body is SDP, metadata, or multipart/mixed with both`, { line: headerLine(ctx.bytes, "content-type") });
+    ctx.sink.add("body-multipart", `the body is ${ct?.type ?? "untyped"}; a SIPREC body is SDP, metadata, or multipart/mixed with both`, {
+      line: headerLine(ctx.bytes, "content-type"),
+    });
   }
 }
 
@@ -120,7 +143,10 @@ export function checkMultipart(ctx: BodyContext, body: Uint8Array, boundary: str
     ctx.sink.add("body-parse", `${mp.error.message} (${mp.error.code})`, { line: lineAtOffset(ctx.bytes, ctx.base + (mp.error.offset ?? 0)) });
     return;
   }
-  if (!mp.value.closed) ctx.sink.add("body-parse", `the multipart body does not end with its closing delimiter "--${boundary}--"`, { line: lineAtOffset(ctx.bytes, ctx.bytes.length) });
+  if (!mp.value.closed)
+    ctx.sink.add("body-parse", `the multipart body does not end with its closing delimiter "--${boundary}--"`, {
+      line: lineAtOffset(ctx.bytes, ctx.bytes.length),
+    });
   const sdps = mp.value.parts.filter((p) => partContentType(p)?.type === "application/sdp");
   const metas = mp.value.parts.filter((p) => METADATA_TYPES.has(partContentType(p)?.type ?? ""));
   if (sdps.length > 1) ctx.sink.add("body-multipart", `the body has ${sdps.length} SDP parts; one is expected`, {});
@@ -136,9 +162,11 @@ export function checkMultipart(ctx: BodyContext, body: Uint8Array, boundary: str
 function metadataPart(ctx: BodyContext, part: BodyPart, sdp: Sdp | null | undefined): void {
   const line = lineAtOffset(ctx.bytes, ctx.base + part.offset);
   const type = partContentType(part)?.type;
-  if (type === "application/rs-metadata") ctx.sink.add("metadata-media-type", "application/rs-metadata is the pre-RFC 9806 name; use application/rs-metadata+xml", { line: Math.max(1, line - 2) });
+  if (type === "application/rs-metadata")
+    ctx.sink.add("metadata-media-type", "application/rs-metadata is the pre-RFC 9806 name; use application/rs-metadata+xml", { line: Math.max(1, line - 2) });
   // RFC 7866 §9: metadata is carried with the disposition type "recording-session".
-  if (partDisposition(part) !== "recording-session") ctx.sink.add("metadata-disposition", "the metadata has no Content-Disposition: recording-session", { line: Math.max(1, line - 1) });
+  if (partDisposition(part) !== "recording-session")
+    ctx.sink.add("metadata-disposition", "the metadata has no Content-Disposition: recording-session", { line: Math.max(1, line - 1) });
   const m = checkMetadata(ctx.lib, text(part.body), { initial: ctx.initial }, ctx.sink.at(line));
   if (m !== undefined && sdp !== null) checkLabels(m, sdp, ctx.sink, line);
 }
@@ -147,13 +175,15 @@ function checkLabels(m: RecordingMetadata, sdp: Sdp | undefined, sink: FindingSi
   const metaLabels = m.streams.flatMap((s) => (s.label === undefined ? [] : [s.label.trim()]));
   if (sdp === undefined) {
     // RFC 7866 §9.1: labels in metadata refer to an SDP in the same request.
-    if (metaLabels.length > 0) sink.add("metadata-label-match", `the metadata names labels ${metaLabels.join(", ")} but the message has no SDP that defines them`, { line });
+    if (metaLabels.length > 0)
+      sink.add("metadata-label-match", `the metadata names labels ${metaLabels.join(", ")} but the message has no SDP that defines them`, { line });
     return;
   }
   const sdpLabels = new Set(sdp.media.filter((x) => x.port !== 0 && x.label !== undefined).map((x) => x.label as string));
   for (const l of metaLabels) if (!sdpLabels.has(l)) sink.add("metadata-label-match", `metadata stream label ${l} has no a=label:${l} in the SDP`, { line });
   if (m.datamode !== "partial") {
     const inMeta = new Set(metaLabels);
-    for (const l of sdpLabels) if (!inMeta.has(l)) sink.add("metadata-label-match", `SDP label ${l} has no <stream> with <label>${l}</label> in the complete snapshot`, { line });
+    for (const l of sdpLabels)
+      if (!inMeta.has(l)) sink.add("metadata-label-match", `SDP label ${l} has no <stream> with <label>${l}</label> in the complete snapshot`, { line });
   }
 }

@@ -38,8 +38,12 @@ function lineOf(text: string, needle: string, from = 0): number | undefined {
 export function checkMetadata(lib: Libxml, text: string, ctx: MetadataContext, sink: FindingSink): RecordingMetadata | undefined {
   // RFC 7865 §5.1: the document starts with an XML declaration that gives the encoding.
   const decl = /^<\?xml[^?]*\?>/.exec(text);
-  if (decl === null) sink.add("metadata-xml-declaration", /^\s+<\?xml/.test(text) ? "text comes before the XML declaration" : "the document has no XML declaration", { line: 1 });
-  else if (!/encoding\s*=\s*["']utf-8["']/i.test(decl[0])) sink.add("metadata-xml-declaration", "the XML declaration does not name encoding UTF-8", { line: 1 });
+  if (decl === null)
+    sink.add("metadata-xml-declaration", /^\s+<\?xml/.test(text) ? "text comes before the XML declaration" : "the document has no XML declaration", {
+      line: 1,
+    });
+  else if (!/encoding\s*=\s*["']utf-8["']/i.test(decl[0]))
+    sink.add("metadata-xml-declaration", "the XML declaration does not name encoding UTF-8", { line: 1 });
 
   const doc = readXml(lib, text);
   if (!doc.ok) {
@@ -53,7 +57,13 @@ export function checkMetadata(lib: Libxml, text: string, ctx: MetadataContext, s
   }
 }
 
-function checkDocument(lib: Libxml, doc: Parameters<typeof validateDocumentXsd>[1], text: string, ctx: MetadataContext, sink: FindingSink): RecordingMetadata | undefined {
+function checkDocument(
+  lib: Libxml,
+  doc: Parameters<typeof validateDocumentXsd>[1],
+  text: string,
+  ctx: MetadataContext,
+  sink: FindingSink,
+): RecordingMetadata | undefined {
   const parsed = metadataFromDocument(lib, doc);
   if (!parsed.ok) {
     const e = parsed.error;
@@ -68,7 +78,10 @@ function checkDocument(lib: Libxml, doc: Parameters<typeof validateDocumentXsd>[
   for (const i of validateDocumentXsd(lib, doc)) sink.add(classifyXsdIssue(i), i.message, i);
   const m = parsed.value;
   const complete = m.datamode !== "partial";
-  if (ctx.initial && !complete) sink.add("metadata-initial-partial", "the first metadata of a recording session is partial; send a complete snapshot first", { line: lineOf(text, "<datamode") });
+  if (ctx.initial && !complete)
+    sink.add("metadata-initial-partial", "the first metadata of a recording session is partial; send a complete snapshot first", {
+      line: lineOf(text, "<datamode"),
+    });
   checkIds(m, text, sink);
   if (complete) checkReferences(m, text, sink);
   return m;
@@ -99,7 +112,8 @@ function checkReferences(m: RecordingMetadata, text: string, sink: FindingSink):
   const participants = new Set(m.participants.map((p) => p.id));
   const streams = new Set(m.streams.map((s) => s.id));
   const check = (set: Set<string>, id: string, what: string, where: string): void => {
-    if (!set.has(id)) sink.add("metadata-dangling-reference", `${where} refers to ${what} ${id}, which this complete snapshot does not define`, { line: lineOf(text, id) });
+    if (!set.has(id))
+      sink.add("metadata-dangling-reference", `${where} refers to ${what} ${id}, which this complete snapshot does not define`, { line: lineOf(text, id) });
   };
   for (const s of m.sessions) if (s.groupRef !== undefined) check(groups, s.groupRef, "group", `session ${s.id}`);
   for (const s of m.streams) if (s.sessionId !== undefined) check(sessions, s.sessionId, "session", `stream ${s.id}`);

@@ -31,8 +31,13 @@ export function checkSdp(text: string, author: SdpAuthor, sink: FindingSink): Sd
     const dir = effectiveDirection(sdp, m);
     const allowed = author === "src" ? ["sendonly", "inactive"] : ["recvonly", "inactive"];
     if (!allowed.includes(dir)) {
-      const who = author === "src" ? "an SRC sends recorded media: sendonly, or inactive while paused" : "an SRS receives: recvonly, or inactive when not ready";
-      sink.add("sdp-direction", `m=${m.type} ${m.port}${m.label === undefined ? "" : ` (label ${m.label})`} is ${dir}${m.direction === undefined ? " (no direction attribute)" : ""}; ${who}`, at);
+      const who =
+        author === "src" ? "an SRC sends recorded media: sendonly, or inactive while paused" : "an SRS receives: recvonly, or inactive when not ready";
+      sink.add(
+        "sdp-direction",
+        `m=${m.type} ${m.port}${m.label === undefined ? "" : ` (label ${m.label})`} is ${dir}${m.direction === undefined ? " (no direction attribute)" : ""}; ${who}`,
+        at,
+      );
     }
     if (effectiveConnection(sdp, m) === undefined) sink.add("sdp-connection", `m=${m.type} ${m.port} has no c= line and the session has none`, at);
     checkCrypto(m, sink);
@@ -49,7 +54,11 @@ function checkCrypto(m: Media, sink: FindingSink): void {
     }
     for (const c of m.crypto) {
       if (!isKnownSuite(c.suite)) {
-        sink.add("sdp-crypto", `crypto ${c.tag}: suite ${c.suite} is not one siprec knows (AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM)`, at);
+        sink.add(
+          "sdp-crypto",
+          `crypto ${c.tag}: suite ${c.suite} is not one siprec knows (AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM)`,
+          at,
+        );
         continue;
       }
       for (const key of c.keyParams.split(";")) {

@@ -51,7 +51,11 @@ export function formatJson(results: readonly FileResult[]): string {
       file: r.file,
       valid: r.readError === undefined && r.findings.every((f) => f.severity !== "error"),
       ...(r.readError === undefined ? {} : { readError: r.readError }),
-      findings: r.findings.map((f) => ({ ...f, rfc: RULES[f.rule].rfc, ...("checklist" in RULES[f.rule] ? { checklist: (RULES[f.rule] as { checklist: string }).checklist } : {}) })),
+      findings: r.findings.map((f) => ({
+        ...f,
+        rfc: RULES[f.rule].rfc,
+        ...("checklist" in RULES[f.rule] ? { checklist: (RULES[f.rule] as { checklist: string }).checklist } : {}),
+      })),
     })),
   });
 }
@@ -77,7 +81,8 @@ export function formatJunit(results: readonly FileResult[], durationMs = 0): str
     out.push(`    <testcase classname="siprec.validate" name="${esc(r.file)}" file="${esc(r.file)}">`);
     const errs = r.findings.filter((f) => f.severity === "error");
     if (r.readError !== undefined) out.push(`      <error message="${esc(r.readError)}" type="read"/>`);
-    for (const f of errs) out.push(`      <failure message="${esc(f.message)}" type="${f.rule}">${esc(`${where(f)} [${f.rule}] ${RULES[f.rule].rfc}`)}</failure>`);
+    for (const f of errs)
+      out.push(`      <failure message="${esc(f.message)}" type="${f.rule}">${esc(`${where(f)} [${f.rule}] ${RULES[f.rule].rfc}`)}</failure>`);
     const warns = r.findings.filter((f) => f.severity === "warning");
     if (warns.length > 0) out.push(`      <system-out>${esc(warns.map((f) => `${where(f)}: warning [${f.rule}] ${f.message}`).join("\n"))}</system-out>`);
     out.push("    </testcase>");

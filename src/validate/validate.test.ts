@@ -18,7 +18,10 @@ beforeAll(async () => {
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const rules = (bytes: Uint8Array) => validateBytes(lib, "in", bytes).map((f) => f.rule);
-const errors = (bytes: Uint8Array) => validateBytes(lib, "in", bytes).filter((f) => f.severity === "error").map((f) => f.rule);
+const errors = (bytes: Uint8Array) =>
+  validateBytes(lib, "in", bytes)
+    .filter((f) => f.severity === "error")
+    .map((f) => f.rule);
 const invite = (change: (p: GoldenParts) => void) => {
   const p = goldenParts();
   change(p);
@@ -66,7 +69,12 @@ describe("the reference corpus", () => {
 
   test("RFC 7866 Figure 6 SDP answer is an SRS answer, not an SRC offer", () => {
     const found = validateBytes(lib, "fig6", enc(toCrlf(unfoldAllOneLine(stripHashHeader(readReference("examples/rfc7866-sdp-answer-fig6.txt"))))));
-    expect(found.map((x) => [x.rule, x.line])).toEqual([["sdp-direction", 6], ["sdp-direction", 9], ["sdp-direction", 14], ["sdp-direction", 17]]);
+    expect(found.map((x) => [x.rule, x.line])).toEqual([
+      ["sdp-direction", 6],
+      ["sdp-direction", 9],
+      ["sdp-direction", 14],
+      ["sdp-direction", 17],
+    ]);
   });
 
   // Decided outcome: RFC 7866's INVITE figure is a sketch. Its metadata part is the
@@ -105,9 +113,21 @@ describe("RFC 7866 message rules", () => {
 
   const cases: [string, (p: GoldenParts) => void, RuleId][] = [
     ["no Require: siprec", (p) => (p.headers = p.headers.filter((h) => h.name !== "Require")), "src-require-siprec"],
-    ["+sip.src inside the URI", (p) => (p.headers = p.headers.map((h) => (h.name === "Contact" ? { name: h.name, value: "<sip:siprec@127.0.0.1;+sip.src>" } : h))), "src-contact-feature"],
-    ["no Contact feature tag", (p) => (p.headers = p.headers.map((h) => (h.name === "Contact" ? { name: h.name, value: "<sip:siprec@127.0.0.1>" } : h))), "src-contact-feature"],
-    ["no UPDATE in Allow", (p) => (p.headers = p.headers.map((h) => (h.name === "Allow" ? { name: h.name, value: "INVITE, ACK, BYE" } : h))), "src-allow-update"],
+    [
+      "+sip.src inside the URI",
+      (p) => (p.headers = p.headers.map((h) => (h.name === "Contact" ? { name: h.name, value: "<sip:siprec@127.0.0.1;+sip.src>" } : h))),
+      "src-contact-feature",
+    ],
+    [
+      "no Contact feature tag",
+      (p) => (p.headers = p.headers.map((h) => (h.name === "Contact" ? { name: h.name, value: "<sip:siprec@127.0.0.1>" } : h))),
+      "src-contact-feature",
+    ],
+    [
+      "no UPDATE in Allow",
+      (p) => (p.headers = p.headers.map((h) => (h.name === "Allow" ? { name: h.name, value: "INVITE, ACK, BYE" } : h))),
+      "src-allow-update",
+    ],
     ["metadata without recording-session disposition", (p) => delete p.disposition, "metadata-disposition"],
     ["legacy metadata type", (p) => (p.metadataType = "application/rs-metadata"), "metadata-media-type"],
     ["metadata label not in the SDP", (p) => (p.metadata = p.metadata.replace("<label>2</label>", "<label>7</label>")), "metadata-label-match"],
@@ -117,10 +137,29 @@ describe("RFC 7866 message rules", () => {
     ["duplicate label", (p) => (p.sdp = p.sdp.replace("a=label:2", "a=label:1")), "sdp-label-duplicate"],
     ["no c= line", (p) => (p.sdp = p.sdp.replace("c=IN IP4 127.0.0.1\r\n", "")), "sdp-connection"],
     ["RTP/SAVP without crypto", (p) => (p.sdp = p.sdp.replace("RTP/AVP", "RTP/SAVP")), "sdp-crypto"],
-    ["an SDES key over UDP/TCP (RFC 4568 §8.3)", (p) => (p.sdp = p.sdp.replace(/RTP\/AVP/g, "RTP/SAVP").replace(/a=sendonly/g, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\na=sendonly")), "sdes-over-plain"],
-    ["initial INVITE with partial metadata", (p) => (p.metadata = p.metadata.replace("<datamode>complete</datamode>", "<datamode>partial</datamode>")), "metadata-initial-partial"],
-    ["duplicate participant ids", (p) => (p.metadata = p.metadata.replace(/participant_id="([^"]+)"([\s\S]*?)participant_id="[^"]+"/, 'participant_id="$1"$2participant_id="$1"')), "metadata-duplicate-id"],
-    ["association to an undefined stream", (p) => (p.metadata = p.metadata.replace(/<send>[^<]+<\/send>/, "<send>AAAAAAAAAAAAAAAAAAAAAA==</send>")), "metadata-dangling-reference"],
+    [
+      "an SDES key over UDP/TCP (RFC 4568 §8.3)",
+      (p) =>
+        (p.sdp = p.sdp
+          .replace(/RTP\/AVP/g, "RTP/SAVP")
+          .replace(/a=sendonly/g, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\na=sendonly")),
+      "sdes-over-plain",
+    ],
+    [
+      "initial INVITE with partial metadata",
+      (p) => (p.metadata = p.metadata.replace("<datamode>complete</datamode>", "<datamode>partial</datamode>")),
+      "metadata-initial-partial",
+    ],
+    [
+      "duplicate participant ids",
+      (p) => (p.metadata = p.metadata.replace(/participant_id="([^"]+)"([\s\S]*?)participant_id="[^"]+"/, 'participant_id="$1"$2participant_id="$1"')),
+      "metadata-duplicate-id",
+    ],
+    [
+      "association to an undefined stream",
+      (p) => (p.metadata = p.metadata.replace(/<send>[^<]+<\/send>/, "<send>AAAAAAAAAAAAAAAAAAAAAA==</send>")),
+      "metadata-dangling-reference",
+    ],
     ["wrong metadata namespace", (p) => (p.metadata = p.metadata.replace("recording:1", "recording")), "metadata-namespace"],
     ["bad time", (p) => (p.metadata = p.metadata.replace("2026-11-26T12:00:00Z", "yesterday")), "metadata-time-format"],
     ["no XML declaration", (p) => (p.metadata = p.metadata.replace(/^<\?xml[^>]*>\s*/, "")), "metadata-xml-declaration"],
@@ -132,7 +171,10 @@ describe("RFC 7866 message rules", () => {
   }
 
   test("the same SDES key over TLS is fine; --strict makes the plain-transport warning an error", () => {
-    const keyed = (p: GoldenParts) => (p.sdp = p.sdp.replace(/RTP\/AVP/g, "RTP/SAVP").replace(/a=sendonly/g, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\na=sendonly"));
+    const keyed = (p: GoldenParts) =>
+      (p.sdp = p.sdp
+        .replace(/RTP\/AVP/g, "RTP/SAVP")
+        .replace(/a=sendonly/g, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\na=sendonly"));
     const overTls = invite((p) => {
       keyed(p);
       p.headers = p.headers.map((h) => (h.name === "Via" ? { name: "Via", value: h.value.replace(/SIP\/2\.0\/[A-Z]+/, "SIP/2.0/TLS") } : h));
@@ -172,11 +214,14 @@ describe("bad input ends in a clear finding", () => {
     expect(errors(enc(readReference("examples/rfc7865-metadata-example-1.xml").slice(0, 700)))).toEqual(["metadata-well-formed"]);
   });
   test("billion laughs", () => {
-    const x = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n<recording xmlns="urn:ietf:params:xml:ns:recording:1">&b;</recording>';
+    const x =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n<recording xmlns="urn:ietf:params:xml:ns:recording:1">&b;</recording>';
     expect(validateBytes(lib, "x", enc(x))).toMatchObject([{ rule: "metadata-well-formed", line: 2 }]);
   });
   test("100k nested elements", () => {
-    expect(errors(enc(`<?xml version="1.0" encoding="UTF-8"?><recording xmlns="urn:ietf:params:xml:ns:recording:1">${"<a>".repeat(100_000)}`))).toEqual(["metadata-well-formed"]);
+    expect(errors(enc(`<?xml version="1.0" encoding="UTF-8"?><recording xmlns="urn:ietf:params:xml:ns:recording:1">${"<a>".repeat(100_000)}`))).toEqual([
+      "metadata-well-formed",
+    ]);
   });
   test("multipart without its closing boundary", () => {
     const whole = new TextDecoder().decode(buildInvite());
@@ -193,7 +238,6 @@ describe("bad input ends in a clear finding", () => {
     expect(rules(new Uint8Array([0x0a, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0])).sort()).toEqual(["capture-damaged", "capture-no-siprec"]);
     expect(rules(enc("hello world"))).toEqual(["input-unrecognized"]);
   });
-
 });
 
 describe("captures", () => {
@@ -203,7 +247,10 @@ describe("captures", () => {
       const whole = udp(5060, 5070, m);
       const cuts = [];
       for (let at = 0; at < whole.length; at += 1480) cuts.push(at);
-      return cuts.map((off, i) => ({ timeUs: n * 1e6 + i, data: frame.ethernet(ipv4("10.0.0.1", "10.0.0.2", whole.subarray(off, off + 1480), { id: 100 + n, offset: off, more: off + 1480 < whole.length })) }));
+      return cuts.map((off, i) => ({
+        timeUs: n * 1e6 + i,
+        data: frame.ethernet(ipv4("10.0.0.1", "10.0.0.2", whole.subarray(off, off + 1480), { id: 100 + n, offset: off, more: off + 1480 < whole.length })),
+      }));
     });
     return pcapFile(LINKTYPE.ETHERNET, recs);
   };
@@ -225,7 +272,10 @@ describe("captures", () => {
     const seg = (n: number) => frame.ethernet(ipv4("10.0.0.1", "10.0.0.2", tcp(40000, 5060, seq0 + 1 + n * 600, at(n)), { protocol: 6 }));
     const parts = Math.ceil(bad.length / 600);
     const order = [0, 2, 1, ...Array.from({ length: parts - 3 }, (_, i) => i + 3), 1];
-    const recs = [{ timeUs: 0, data: frame.ethernet(ipv4("10.0.0.1", "10.0.0.2", tcp(40000, 5060, seq0, new Uint8Array(0), 0x02), { protocol: 6 })) }, ...order.map((n, i) => ({ timeUs: i + 1, data: seg(n) }))];
+    const recs = [
+      { timeUs: 0, data: frame.ethernet(ipv4("10.0.0.1", "10.0.0.2", tcp(40000, 5060, seq0, new Uint8Array(0), 0x02), { protocol: 6 })) },
+      ...order.map((n, i) => ({ timeUs: i + 1, data: seg(n) })),
+    ];
     const findings = validateBytes(lib, "tcp.pcap", pcapFile(LINKTYPE.ETHERNET, recs));
     expect(findings.map((f) => f.rule)).toContain("src-require-siprec");
     expect(findings.filter((f) => f.rule === "src-require-siprec")).toHaveLength(1);
@@ -236,4 +286,3 @@ describe("captures", () => {
     expect(validateBytes(lib, "call.pcapng", fixture).map((f) => [f.rule, f.severity])).toEqual([["capture-no-siprec", "warning"]]);
   });
 });
-

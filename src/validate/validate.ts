@@ -17,7 +17,7 @@ const PCAP_MAGIC = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a];
 
 export function detectKind(bytes: Uint8Array): InputKind {
   if (bytes.length >= 4) {
-    const magic = ((bytes[0] as number) << 24 | (bytes[1] as number) << 16 | (bytes[2] as number) << 8 | (bytes[3] as number)) >>> 0;
+    const magic = (((bytes[0] as number) << 24) | ((bytes[1] as number) << 16) | ((bytes[2] as number) << 8) | (bytes[3] as number)) >>> 0;
     if (PCAP_MAGIC.includes(magic)) return "capture";
   }
   const head = new TextDecoder().decode(bytes.subarray(0, 256)).replace(/^\uFEFF/, "");

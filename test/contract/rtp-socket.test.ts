@@ -20,9 +20,17 @@ test("RTP sockets on 127.0.0.1: a burst sent in one turn arrives whole (sendMany
 
 test("ports come from the allocator; a taken port is skipped", async () => {
   const alloc = new PortAllocator(41000, 41100);
-  const a = await openOnFreePort(() => alloc.take(), (p) => alloc.release(p), { host: "127.0.0.1", onPacket: () => {} });
+  const a = await openOnFreePort(
+    () => alloc.take(),
+    (p) => alloc.release(p),
+    { host: "127.0.0.1", onPacket: () => {} },
+  );
   const blocker = await openRtpSocket({ host: "127.0.0.1", port: 41002, onPacket: () => {} });
-  const b = await openOnFreePort(() => alloc.take(), (p) => alloc.release(p), { host: "127.0.0.1", onPacket: () => {} });
+  const b = await openOnFreePort(
+    () => alloc.take(),
+    (p) => alloc.release(p),
+    { host: "127.0.0.1", onPacket: () => {} },
+  );
   expect(a?.port).toBe(41000);
   expect(b?.port).toBe(41004);
   a?.close();
@@ -49,7 +57,7 @@ test("RTP/RTCP pairs: even RTP and the odd port above it, a pair with either por
   expect(alloc.inUse).toBe(2);
   const again = await openRtpPair(alloc, { host: "127.0.0.1", onRtp: noop, onRtcp: noop });
   expect(again?.rtp.port).toBe(43100);
-  for (const x of [again, b, c]) (x!.rtp.close(), x!.rtcp.close());
+  for (const x of [again, b, c]) x!.rtp.close(), x!.rtcp.close();
   blocker.close();
   expect(alloc.inUse).toBe(0);
 });

@@ -35,15 +35,36 @@ runSipTransportContract("memory tcp", async () => {
 runSipTransportContract("udp 127.0.0.1", async () => {
   const atA: Pair["atA"] = [];
   const atB: Pair["atB"] = [];
-  return pairOf(await UdpTransport.open({ host: "127.0.0.1", port: 0, onMessage: collect(atA) }), await UdpTransport.open({ host: "127.0.0.1", port: 0, onMessage: collect(atB) }), atA, atB);
+  return pairOf(
+    await UdpTransport.open({ host: "127.0.0.1", port: 0, onMessage: collect(atA) }),
+    await UdpTransport.open({ host: "127.0.0.1", port: 0, onMessage: collect(atB) }),
+    atA,
+    atB,
+  );
 });
 
 async function streamPair(protocol: "tcp" | "tls", client: TlsSettings = {}, server: TlsSettings = {}): Promise<Pair> {
   const pki = testPki();
   const atA: Pair["atA"] = [];
   const atB: Pair["atB"] = [];
-  const b = await StreamTransport.open({ protocol, host: "127.0.0.1", port: 0, listen: true, clock: systemClock, onMessage: collect(atB), tls: { cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert, ...server } });
-  const a = await StreamTransport.open({ protocol, host: "127.0.0.1", port: 0, listen: true, clock: systemClock, onMessage: collect(atA), tls: { ca: pki.caCert, cert: pki.serverCert, key: pki.serverKey, ...client } });
+  const b = await StreamTransport.open({
+    protocol,
+    host: "127.0.0.1",
+    port: 0,
+    listen: true,
+    clock: systemClock,
+    onMessage: collect(atB),
+    tls: { cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert, ...server },
+  });
+  const a = await StreamTransport.open({
+    protocol,
+    host: "127.0.0.1",
+    port: 0,
+    listen: true,
+    clock: systemClock,
+    onMessage: collect(atA),
+    tls: { ca: pki.caCert, cert: pki.serverCert, key: pki.serverKey, ...client },
+  });
   return pairOf(a, b, atA, atB);
 }
 
@@ -83,7 +104,12 @@ describe("TLS verification", () => {
   test("per-peer TLS (one SRS's CA and name) wins over the transport's: trusted there, refused without it", async () => {
     const pki = testPki();
     const p = await streamPair("tls", { ca: pki.otherCaCert });
-    const to = (tls: Parameters<typeof p.a.send>[1]["tls"]) => ({ protocol: "tls" as const, host: "127.0.0.1", port: p.b.local.port, ...(tls === undefined ? {} : { tls }) });
+    const to = (tls: Parameters<typeof p.a.send>[1]["tls"]) => ({
+      protocol: "tls" as const,
+      host: "127.0.0.1",
+      port: p.b.local.port,
+      ...(tls === undefined ? {} : { tls }),
+    });
     const msg = new TextEncoder().encode(sipMessage("OPTIONS sip:b@127.0.0.1 SIP/2.0"));
     try {
       await expect(p.a.send(msg, to(undefined))).rejects.toMatchObject({ code: "TRANSPORT_TLS" });
@@ -114,7 +140,15 @@ describe("TLS verification", () => {
 describe("stream transport limits", () => {
   test("connections beyond the limit are closed on arrival; the transport keeps working", async () => {
     const atB: Pair["atB"] = [];
-    const b = await StreamTransport.open({ protocol: "tcp", host: "127.0.0.1", port: 0, listen: true, clock: systemClock, onMessage: collect(atB), maxConnections: 5 });
+    const b = await StreamTransport.open({
+      protocol: "tcp",
+      host: "127.0.0.1",
+      port: 0,
+      listen: true,
+      clock: systemClock,
+      onMessage: collect(atB),
+      maxConnections: 5,
+    });
     const sockets = await Promise.all(Array.from({ length: 20 }, () => Bun.connect({ hostname: "127.0.0.1", port: b.local.port, socket: { data() {} } })));
     await Bun.sleep(50);
     expect(b.connectionCount).toBeLessThanOrEqual(5);
@@ -126,7 +160,16 @@ describe("stream transport limits", () => {
     const atB: Pair["atB"] = [];
     const b = await StreamTransport.open({ protocol: "tcp", host: "127.0.0.1", port: 0, listen: true, clock: systemClock, onMessage: collect(atB) });
     let closed = false;
-    const s = await Bun.connect({ hostname: "127.0.0.1", port: b.local.port, socket: { data() {}, close() { closed = true; } } });
+    const s = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: b.local.port,
+      socket: {
+        data() {},
+        close() {
+          closed = true;
+        },
+      },
+    });
     const chunk = new TextEncoder().encode(`INVITE sip:a@b SIP/2.0\r\n${"X: y\r\n".repeat(2000)}`);
     for (let i = 0; i < 20 && !closed; i++) {
       s.write(chunk);
@@ -170,7 +213,15 @@ describe("TCP listener under abuse (127.0.0.1, real sockets)", () => {
 
   test("one source cannot take more than maxPerSource connections", async () => {
     const got: { text: string; from: Peer }[] = [];
-    const t = await StreamTransport.open({ protocol: "tcp", host: "127.0.0.1", port: 0, listen: true, clock: systemClock, onMessage: collect(got), maxPerSource: 2 });
+    const t = await StreamTransport.open({
+      protocol: "tcp",
+      host: "127.0.0.1",
+      port: 0,
+      listen: true,
+      clock: systemClock,
+      onMessage: collect(got),
+      maxPerSource: 2,
+    });
     try {
       const c = [await raw(t.local.port), await raw(t.local.port), await raw(t.local.port)];
       await settle();
@@ -183,7 +234,16 @@ describe("TCP listener under abuse (127.0.0.1, real sockets)", () => {
 
   test("at the connection cap the longest-idle connection makes room for a new client, which is served", async () => {
     const got: { text: string; from: Peer }[] = [];
-    const t = await StreamTransport.open({ protocol: "tcp", host: "127.0.0.1", port: 0, listen: true, clock: systemClock, onMessage: collect(got), maxConnections: 2, maxPerSource: 10 });
+    const t = await StreamTransport.open({
+      protocol: "tcp",
+      host: "127.0.0.1",
+      port: 0,
+      listen: true,
+      clock: systemClock,
+      onMessage: collect(got),
+      maxConnections: 2,
+      maxPerSource: 10,
+    });
     try {
       const first = await raw(t.local.port);
       await settle();
@@ -202,7 +262,15 @@ describe("TCP listener under abuse (127.0.0.1, real sockets)", () => {
   });
 
   test("headers not complete within headerTimeoutMs (a slow-loris client) close the connection", async () => {
-    const t = await StreamTransport.open({ protocol: "tcp", host: "127.0.0.1", port: 0, listen: true, clock: systemClock, onMessage: () => {}, headerTimeoutMs: 600 });
+    const t = await StreamTransport.open({
+      protocol: "tcp",
+      host: "127.0.0.1",
+      port: 0,
+      listen: true,
+      clock: systemClock,
+      onMessage: () => {},
+      headerTimeoutMs: 600,
+    });
     try {
       const c = await raw(t.local.port);
       c.sock.write("OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKslow\r\n");

@@ -14,7 +14,6 @@ import { cryptoIds } from "../../src/platform/crypto-ids.ts";
 import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
 import { FsEmulator } from "../support/fs-emulator.ts";
 
-
 beforeAll(() => ensureBinary());
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -34,20 +33,48 @@ async function until(pred: () => boolean, ms: number, what: string, log: () => s
 async function setup() {
   const dir = mkdtempSync(join(tmpdir(), "siprec-bin-daemon-"));
   const fs = await FsEmulator.start();
-  const srs = await openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: join(dir, "recordings"), lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+  const srs = await openSrs({
+    host: "127.0.0.1",
+    port: 0,
+    transports: ["tcp"],
+    dir: join(dir, "recordings"),
+    lenient: false,
+    clock: systemClock,
+    ids: cryptoIds,
+    lib: await loadLibxml(),
+  });
   cleanup.push(async () => {
     await srs.stop();
     fs.stop();
   });
   const config = join(dir, "siprec.toml");
-  writeFileSync(config, [
-    "[freeswitch]", 'host = "127.0.0.1"', `port = ${fs.port}`, 'event_format = "plain"', "reconnect_initial_ms = 50",
-    "[tap]", 'address = "127.0.0.1"', "sip_port = 0", "answer_timeout_ms = 1500", "rtp_port_min = 42000", "rtp_port_max = 42999",
-    "[[srs]]", 'name = "local"', `uri = "sip:srs@127.0.0.1:${srs.portOf("tcp")}"`, 'transport = "tcp"', "options_interval = 0",
-    "[recording]", 'rtp_address = "127.0.0.1"',
-    "[state]", `path = "${join(dir, "state.db")}"`,
-    "[log]", 'format = "json"',
-  ].join("\n"));
+  writeFileSync(
+    config,
+    [
+      "[freeswitch]",
+      'host = "127.0.0.1"',
+      `port = ${fs.port}`,
+      'event_format = "plain"',
+      "reconnect_initial_ms = 50",
+      "[tap]",
+      'address = "127.0.0.1"',
+      "sip_port = 0",
+      "answer_timeout_ms = 1500",
+      "rtp_port_min = 42000",
+      "rtp_port_max = 42999",
+      "[[srs]]",
+      'name = "local"',
+      `uri = "sip:srs@127.0.0.1:${srs.portOf("tcp")}"`,
+      'transport = "tcp"',
+      "options_interval = 0",
+      "[recording]",
+      'rtp_address = "127.0.0.1"',
+      "[state]",
+      `path = "${join(dir, "state.db")}"`,
+      "[log]",
+      'format = "json"',
+    ].join("\n"),
+  );
   let stderr = "";
   const spawn = () => {
     const p = Bun.spawn([BIN, "daemon", "-c", config], { cwd: dir, env: { PATH: process.env["PATH"] ?? "/usr/bin" }, stdout: "pipe", stderr: "pipe" });

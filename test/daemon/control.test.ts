@@ -34,10 +34,16 @@ describe("control API", () => {
     // The event subscription has no CUSTOM subclasses when no event trigger is configured.
     expect(r.fs.commands.find((c) => c.startsWith("event plain "))).not.toContain("CUSTOM");
 
-    const post = (path: string, body: string): Promise<Response> => fetch(`${base}${path}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body });
+    const post = (path: string, body: string): Promise<Response> =>
+      fetch(`${base}${path}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body });
     expect(await (await post("/recordings", "{not json")).json()).toMatchObject({ error: { code: "BAD_BODY" } });
     // A chunked body has no Content-Length to refuse up front: the server stops reading it at 64 KiB.
-    const chunked = new ReadableStream({ start: (c) => { for (let i = 0; i < 4; i++) c.enqueue(new Uint8Array(32 * 1024).fill(0x20)); c.close(); } });
+    const chunked = new ReadableStream({
+      start: (c) => {
+        for (let i = 0; i < 4; i++) c.enqueue(new Uint8Array(32 * 1024).fill(0x20));
+        c.close();
+      },
+    });
     expect((await fetch(`${base}/recordings`, { method: "POST", headers: auth, body: chunked })).status).toBe(413);
     expect((await post("/recordings", JSON.stringify({ uuid: CALL_A }))).status).toBe(404); // no such channel yet
     r.fs.playCallStart();
@@ -51,7 +57,13 @@ describe("control API", () => {
     expect(list.recordings).toEqual([expect.objectContaining({ id, status: "recording", mode: "separate" })]);
     // `siprec status` reads the same through the config's control address and token.
     const cfgPath = join(r.dir, "status.toml");
-    writeFileSync(cfgPath, readFileSync(join(r.dir, "siprec.toml"), "utf8").replace(/\[control\]\nenabled = true\naddress = "127.0.0.1"\nport = 0/, `[control]\nenabled = true\naddress = "127.0.0.1"\nport = ${new URL(base).port}`));
+    writeFileSync(
+      cfgPath,
+      readFileSync(join(r.dir, "siprec.toml"), "utf8").replace(
+        /\[control\]\nenabled = true\naddress = "127.0.0.1"\nport = 0/,
+        `[control]\nenabled = true\naddress = "127.0.0.1"\nport = ${new URL(base).port}`,
+      ),
+    );
     const io = memoryIo();
     Object.assign(io, { fs: nodeConfigFs });
     expect(await run(["status", "-c", cfgPath], io)).toBe(0);
@@ -66,7 +78,8 @@ describe("control API", () => {
     const forwarded = Number(/siprec_rtp_packets_forwarded_total (\d+)/.exec(metrics)?.[1]);
     expect(forwarded).toBeGreaterThan(10);
     // The SRS's receiver reports (every ~200 ms here) reach the metric per recording, group and label.
-    for (const label of ["1", "2"]) expect(metrics).toMatch(new RegExp(`siprec_rtcp_fraction_lost\\{recording="${id}",group="default",label="${label}"\\} 0\\b`));
+    for (const label of ["1", "2"])
+      expect(metrics).toMatch(new RegExp(`siprec_rtcp_fraction_lost\\{recording="${id}",group="default",label="${label}"\\} 0\\b`));
 
     expect((await post(`/recordings/${id}/pause`, "")).status).toBe(202);
     await r.until(() => r.fired("paused").length === 1, 3000, "siprec::paused");

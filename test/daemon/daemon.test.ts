@@ -46,7 +46,10 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     expect(r.fs.commands.find((c) => c.startsWith("event plain "))).toContain("CUSTOM siprec::start siprec::pause siprec::resume siprec::stop");
     r.fs.playCallStart();
     await r.until(() => r.fired("started").length === 1, 8000, "siprec::started");
-    expect(r.fs.legs.legs.map((l) => [l.plan.direction, l.status])).toEqual([["read", 200], ["write", 200]]);
+    expect(r.fs.legs.legs.map((l) => [l.plan.direction, l.status])).toEqual([
+      ["read", 200],
+      ["write", 200],
+    ]);
     expect(r.fs.legs.legs[0]!.plan.headers["X-Siprec-Token"]).toMatch(/^[a-z0-9]{32}$/);
     expect(r.fs.commands.some((c) => c.startsWith(`api uuid_setvar_multi ${CALL_A} siprec_status=recording;siprec_recording_id=`))).toBe(true);
     await pauseAndResume(r, 800, 500, 800);
@@ -82,7 +85,10 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
     const streams = r.srs.finished[0]!["streams"] as { srtp: boolean; packets: number; rejected: number }[];
-    expect(streams.map((s) => [s.srtp, s.rejected, s.packets > 10])).toEqual([[true, 0, true], [true, 0, true]]);
+    expect(streams.map((s) => [s.srtp, s.rejected, s.packets > 10])).toEqual([
+      [true, 0, true],
+      [true, 0, true],
+    ]);
     await r.close();
     rig = await startRig({ tls: { cert: pki.serverCert, key: pki.serverKey, caPem: pki.otherCaCert } });
     const bad = rig;
@@ -155,9 +161,21 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
   }, 30_000);
 
   test("the SRS hangs up mid-call (BYE): siprec::failed with SIPREC-Interrupted, the rest of the call is recorded on the group's next server in the same metadata group, siprec::started again, counted in metrics", async () => {
-    const backup = await openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: mkdtempSync(join(tmpdir(), "siprec-backup-")), lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+    const backup = await openSrs({
+      host: "127.0.0.1",
+      port: 0,
+      transports: ["tcp"],
+      dir: mkdtempSync(join(tmpdir(), "siprec-backup-")),
+      lenient: false,
+      clock: systemClock,
+      ids: cryptoIds,
+      lib: await loadLibxml(),
+    });
     try {
-      rig = await startRig({ srsOptions: { byeAfterMs: 800 }, extra: `[[srs]]\nname = "backup"\nuri = "sip:srs@127.0.0.1:${backup.portOf("tcp")}"\ntransport = "tcp"\npriority = 200\noptions_interval = 0\n[control]\nenabled = true\naddress = "127.0.0.1"\nport = 0` });
+      rig = await startRig({
+        srsOptions: { byeAfterMs: 800 },
+        extra: `[[srs]]\nname = "backup"\nuri = "sip:srs@127.0.0.1:${backup.portOf("tcp")}"\ntransport = "tcp"\npriority = 200\noptions_interval = 0\n[control]\nenabled = true\naddress = "127.0.0.1"\nport = 0`,
+      });
       const r = rig;
       await callRecorded(r);
       await r.until(() => r.fired("failed").length === 1, 5000, "siprec::failed for the interruption");
@@ -169,7 +187,8 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
       await Bun.sleep(800);
       r.fs.playCallEnd();
       await r.until(() => r.srs.finished.length === 1 && backup.finished.length === 1, 5000, "both recordings written");
-      const group = (rep: Record<string, unknown>) => /<group group_id="([^"]+)"/.exec(readFileSync(join(rep["folder"] as string, "metadata-1.xml"), "utf8"))?.[1];
+      const group = (rep: Record<string, unknown>) =>
+        /<group group_id="([^"]+)"/.exec(readFileSync(join(rep["folder"] as string, "metadata-1.xml"), "utf8"))?.[1];
       expect(group(backup.finished[0]!)).toBe(group(r.srs.finished[0]!));
       for (const st of backup.finished[0]!["streams"] as { packets: number }[]) expect(st.packets).toBeGreaterThan(20);
       await r.until(() => r.controlUrl() !== undefined, 3000, "the control API");
@@ -179,7 +198,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     }
   }, 30_000);
 
-  test("the SRS hangs up mid-call and the group has no other server: with on_failure = \"hangup\" the call is hung up with the configured cause", async () => {
+  test('the SRS hangs up mid-call and the group has no other server: with on_failure = "hangup" the call is hung up with the configured cause', async () => {
     rig = await startRig({ srsOptions: { byeAfterMs: 600 }, recording: 'on_failure = "hangup"' });
     const r = rig;
     await callRecorded(r);
@@ -223,7 +242,10 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1 && r.fired("stopped").length === 1, 5000, "the recording to finish");
     const folder = r.srs.finished[0]!["folder"] as string;
-    expect(streamsOf(r).map((s) => [s.label, s.whilePaused])).toEqual([["1", 0], ["2", 0]]);
+    expect(streamsOf(r).map((s) => [s.label, s.whilePaused])).toEqual([
+      ["1", 0],
+      ["2", 0],
+    ]);
     expect([wavTone(join(folder, "label-1.wav")).hz, wavTone(join(folder, "label-2.wav")).hz]).toEqual([440, 880]);
     expect(readFileSync(join(folder, "metadata-1.xml"), "utf8")).toContain('<nameID aor="sip:callee@127.0.0.1:5092"');
   }, 30_000);
@@ -263,7 +285,10 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
   }, 15_000);
 
   test("recording required: when no SRS accepts, the call is killed with the configured cause", async () => {
-    rig = await startRig({ recording: 'on_failure = "hangup"\nhangup_cause = "RECOVERY_ON_TIMER_EXPIRE"\nsetup_timeout_ms = 2000', srsOptions: { reject: 503 } });
+    rig = await startRig({
+      recording: 'on_failure = "hangup"\nhangup_cause = "RECOVERY_ON_TIMER_EXPIRE"\nsetup_timeout_ms = 2000',
+      srsOptions: { reject: 503 },
+    });
     const r = rig;
     await r.until(() => subscribed(r), 5000, "the ESL subscription");
     r.fs.playCallStart();
@@ -367,7 +392,10 @@ describe("siprec daemon: SIGHUP", () => {
     await r.until(() => r.fired("failed").length === 1, 3000, "the refusal of an unknown group");
     expect(r.fired("failed")[0]!.get("SIPREC-Error-Code")).toBe("TRIGGER_UNKNOWN_GROUP");
     const port = /uri = "sip:srs@127\.0\.0\.1:(\d+)"/.exec(readFileSync(r.config, "utf8"))![1];
-    writeFileSync(r.config, `${readFileSync(r.config, "utf8")}\n[[srs]]\nname = "backup-1"\nuri = "sip:srs@127.0.0.1:${port}"\ntransport = "tcp"\ngroup = "backup"\noptions_interval = 0\n`);
+    writeFileSync(
+      r.config,
+      `${readFileSync(r.config, "utf8")}\n[[srs]]\nname = "backup-1"\nuri = "sip:srs@127.0.0.1:${port}"\ntransport = "tcp"\ngroup = "backup"\noptions_interval = 0\n`,
+    );
     r.reload();
     await r.until(() => r.log.some((l) => l.includes("configuration reloaded")), 3000, "the reload");
     r.fs.fireSiprec("start", { "SIPREC-SRS": "backup" });

@@ -29,11 +29,21 @@ afterEach(async () => {
 });
 
 async function startBackup(): Promise<SrsServer> {
-  backup = await openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir: mkdtempSync(join(tmpdir(), "siprec-backup-")), lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+  backup = await openSrs({
+    host: "127.0.0.1",
+    port: 0,
+    transports: ["tcp"],
+    dir: mkdtempSync(join(tmpdir(), "siprec-backup-")),
+    lenient: false,
+    clock: systemClock,
+    ids: cryptoIds,
+    lib: await loadLibxml(),
+  });
   return backup;
 }
 
-const backupServer = (b: SrsServer) => `[[srs]]\nname = "backup"\nuri = "sip:srs@127.0.0.1:${b.portOf("tcp")}"\ntransport = "tcp"\npriority = 200\noptions_interval = 0`;
+const backupServer = (b: SrsServer) =>
+  `[[srs]]\nname = "backup"\nuri = "sip:srs@127.0.0.1:${b.portOf("tcp")}"\ntransport = "tcp"\npriority = 200\noptions_interval = 0`;
 
 describe("siprec daemon: an SRS that loses the recording without a BYE", () => {
   test("its RTCP stops (3 of its 300 ms intervals): interrupted as rtcp-silence, re-recorded on the next server, the gap in siprec::stopped and siprec_gap_ms", async () => {
@@ -64,10 +74,13 @@ describe("siprec daemon: an SRS that loses the recording without a BYE", () => {
 
   test("its TCP connection is reset and it cannot be reached again: the OPTIONS probe fails at once, interrupted as transport-lost, re-recorded on the next server", async () => {
     const b = await startBackup();
-    rig = await startRig({ extra: backupServer(b), srsUriFor: (port: number) => {
-      proxy = TcpProxy.start(port);
-      return `sip:srs@127.0.0.1:${proxy.port}`;
-    } });
+    rig = await startRig({
+      extra: backupServer(b),
+      srsUriFor: (port: number) => {
+        proxy = TcpProxy.start(port);
+        return `sip:srs@127.0.0.1:${proxy.port}`;
+      },
+    });
     const r = rig;
     await callRecorded(r);
     await Bun.sleep(300);
@@ -85,10 +98,12 @@ describe("siprec daemon: an SRS that loses the recording without a BYE", () => {
   }, 30_000);
 
   test("a connection the SRS closes while it stays reachable is only a connection: the probe is answered and the recording goes on untouched", async () => {
-    rig = await startRig({ srsUriFor: (port: number) => {
-      proxy = TcpProxy.start(port);
-      return `sip:srs@127.0.0.1:${proxy.port}`;
-    } });
+    rig = await startRig({
+      srsUriFor: (port: number) => {
+        proxy = TcpProxy.start(port);
+        return `sip:srs@127.0.0.1:${proxy.port}`;
+      },
+    });
     const r = rig;
     await callRecorded(r);
     proxy!.cut();

@@ -32,24 +32,68 @@ export interface DaemonRig {
 }
 
 /** `tls`: the SRS listens on TLS only with this certificate, and the [[srs]] trusts `caPem` through tls_ca_file. */
-export async function startRig(o: FsEmulatorOptions & { recording?: string; extra?: string; srsOptions?: { reject?: number; rtcpIntervalMs?: number; byeAfterMs?: number; stopRtcpAfterMs?: number }; srsUri?: string; srsUriFor?: (srsPort: number) => string; srsHost?: string; tls?: { cert: string; key: string; caPem: string } } = {}): Promise<DaemonRig> {
+export async function startRig(
+  o: FsEmulatorOptions & {
+    recording?: string;
+    extra?: string;
+    srsOptions?: { reject?: number; rtcpIntervalMs?: number; byeAfterMs?: number; stopRtcpAfterMs?: number };
+    srsUri?: string;
+    srsUriFor?: (srsPort: number) => string;
+    srsHost?: string;
+    tls?: { cert: string; key: string; caPem: string };
+  } = {},
+): Promise<DaemonRig> {
   const dir = mkdtempSync(join(tmpdir(), "siprec-daemon-"));
   const fs = await FsEmulator.start(o);
   const transport = o.tls === undefined ? "tcp" : "tls";
   const srsHost = o.srsHost ?? "127.0.0.1";
-  const srs = await openSrs({ host: srsHost, port: 0, transports: [transport], ...(o.tls === undefined ? {} : { tls: { cert: o.tls.cert, key: o.tls.key } }), dir: join(dir, "recordings"), lenient: false, ...(o.srsOptions ?? {}), clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+  const srs = await openSrs({
+    host: srsHost,
+    port: 0,
+    transports: [transport],
+    ...(o.tls === undefined ? {} : { tls: { cert: o.tls.cert, key: o.tls.key } }),
+    dir: join(dir, "recordings"),
+    lenient: false,
+    ...(o.srsOptions ?? {}),
+    clock: systemClock,
+    ids: cryptoIds,
+    lib: await loadLibxml(),
+  });
   if (o.tls !== undefined) writeFileSync(join(dir, "srs-ca.pem"), o.tls.caPem);
   const config = join(dir, "siprec.toml");
-  writeFileSync(config, [
-    "[freeswitch]", 'host = "127.0.0.1"', `port = ${fs.port}`, 'password = "ClueCon"', `event_format = "${o.format ?? "plain"}"`, "reconnect_initial_ms = 50", "reconnect_max_ms = 200",
-    "[tap]", 'address = "127.0.0.1"', "sip_port = 0", "answer_timeout_ms = 1500", "rtp_port_min = 41000", "rtp_port_max = 41999",
-    "[[srs]]", 'name = "local"', `uri = "${o.srsUri ?? o.srsUriFor?.(srs.portOf(transport) as number) ?? `sip:srs@${srsHost}:${srs.portOf(transport)}`}"`, `transport = "${transport}"`, "options_interval = 0",
-    ...(o.tls === undefined ? [] : [`tls_ca_file = "${join(dir, "srs-ca.pem")}"`]),
-    "[recording]", 'rtp_address = "127.0.0.1"', o.recording ?? "",
-    "[state]", `path = "${join(dir, "state.db")}"`,
-    "[log]", 'level = "info"', 'format = "json"',
-    o.extra ?? "",
-  ].join("\n"));
+  writeFileSync(
+    config,
+    [
+      "[freeswitch]",
+      'host = "127.0.0.1"',
+      `port = ${fs.port}`,
+      'password = "ClueCon"',
+      `event_format = "${o.format ?? "plain"}"`,
+      "reconnect_initial_ms = 50",
+      "reconnect_max_ms = 200",
+      "[tap]",
+      'address = "127.0.0.1"',
+      "sip_port = 0",
+      "answer_timeout_ms = 1500",
+      "rtp_port_min = 41000",
+      "rtp_port_max = 41999",
+      "[[srs]]",
+      'name = "local"',
+      `uri = "${o.srsUri ?? o.srsUriFor?.(srs.portOf(transport) as number) ?? `sip:srs@${srsHost}:${srs.portOf(transport)}`}"`,
+      `transport = "${transport}"`,
+      "options_interval = 0",
+      ...(o.tls === undefined ? [] : [`tls_ca_file = "${join(dir, "srs-ca.pem")}"`]),
+      "[recording]",
+      'rtp_address = "127.0.0.1"',
+      o.recording ?? "",
+      "[state]",
+      `path = "${join(dir, "state.db")}"`,
+      "[log]",
+      'level = "info"',
+      'format = "json"',
+      o.extra ?? "",
+    ].join("\n"),
+  );
   const log: string[] = [];
   let signal: (s: string) => void = () => {};
   let reload: () => void = () => {};
@@ -73,7 +117,10 @@ export async function startRig(o: FsEmulatorOptions & { recording?: string; extr
   const until = async (pred: () => boolean, ms = 8000, what = "condition"): Promise<void> => {
     const end = Date.now() + ms;
     while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; ESL connections ${fs.connections}, commands ${JSON.stringify(fs.commands.slice(-5))}; daemon log tail:\n${log.slice(-15).join("\n")}`);
+      if (Date.now() > end)
+        throw new Error(
+          `timed out waiting for ${what}; ESL connections ${fs.connections}, commands ${JSON.stringify(fs.commands.slice(-5))}; daemon log tail:\n${log.slice(-15).join("\n")}`,
+        );
       await Bun.sleep(10);
     }
   };

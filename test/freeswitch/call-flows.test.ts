@@ -86,7 +86,11 @@ realFreeswitchSuite("pause, hold and DTMF", (ctx) => {
       await rig.until(() => ctx.fs.esl.named("DTMF", a).length >= 2, 5000, "the caller's digits at the A-leg");
       await Bun.sleep(500);
       await ctx.fs.esl.api(`uuid_send_dtmf ${callee} 3@200`);
-      await rig.until(() => ctx.fs.esl.events.some((e) => e.get("Event-Name") === "DTMF" && e.get("Unique-ID") !== a && e.get("DTMF-Digit") === "3"), 5000, "the callee's digit at the B-leg");
+      await rig.until(
+        () => ctx.fs.esl.events.some((e) => e.get("Event-Name") === "DTMF" && e.get("Unique-ID") !== a && e.get("DTMF-Digit") === "3"),
+        5000,
+        "the callee's digit at the B-leg",
+      );
       await Bun.sleep(800);
       await ctx.fs.esl.api(`uuid_kill ${phone}`);
       const report = await nthReport(rig, 1);

@@ -118,7 +118,15 @@ realFreeswitchSuite("faults", (ctx) => {
   }, 30_000);
 
   test('the SRS down with on_failure = "hangup": the call is hung up with the configured cause after the announcement', async () => {
-    const rig = await ctx.rig({ recording: ["setup_timeout_ms = 3000", 'on_failure = "hangup"', 'hangup_cause = "NORMAL_TEMPORARY_FAILURE"', 'failure_announcement = "tone_stream://%(500,0,1000)"', "failure_announcement_seconds = 1"] });
+    const rig = await ctx.rig({
+      recording: [
+        "setup_timeout_ms = 3000",
+        'on_failure = "hangup"',
+        'hangup_cause = "NORMAL_TEMPORARY_FAILURE"',
+        'failure_announcement = "tone_stream://%(500,0,1000)"',
+        "failure_announcement_seconds = 1",
+      ],
+    });
     await rig.stopSrs();
     const { aLeg } = await ctx.fs.call("record-660", { toneHz: 440 });
     await rig.until(() => ctx.fs.esl.custom("siprec::failed", aLeg).length === 1, 10_000, "siprec::failed");
@@ -170,7 +178,17 @@ realFreeswitchSuite("faults", (ctx) => {
       await nthReport(rig, 1);
       proxy.delayMs = 8000; // past the daemon's command_timeout_ms (5 s by default)
       const stuck = await ctx.fs.call("record-660", { toneHz: 440 });
-      await rig.until(() => /ESL_TIMEOUT|timed out|timeout/i.test(rig.daemonLog.split("\n").filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"')).join("\n")), 20_000, "the daemon to notice the slow replies");
+      await rig.until(
+        () =>
+          /ESL_TIMEOUT|timed out|timeout/i.test(
+            rig.daemonLog
+              .split("\n")
+              .filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"'))
+              .join("\n"),
+          ),
+        20_000,
+        "the daemon to notice the slow replies",
+      );
       proxy.delayMs = 0;
       proxy.cut();
       await ctx.fs.esl.api(`uuid_kill ${stuck.phone}`);

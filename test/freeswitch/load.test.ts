@@ -28,7 +28,8 @@ realFreeswitchSuite("load", (ctx) => {
     const bad: string[] = [];
     for (const r of rig.reports()) {
       const [a, b] = [toneProfile(rig.wav(r, "1")), toneProfile(rig.wav(r, "2"))];
-      if (a.tone !== 440 || b.tone !== 660 || Math.min(a.purity, b.purity) < 0.9 || Math.min(a.voicedMs, b.voicedMs) < 2500) bad.push(`${r.callId}: ${a.tone}/${b.tone} purity ${a.purity.toFixed(2)}/${b.purity.toFixed(2)} voiced ${a.voicedMs}/${b.voicedMs}`);
+      if (a.tone !== 440 || b.tone !== 660 || Math.min(a.purity, b.purity) < 0.9 || Math.min(a.voicedMs, b.voicedMs) < 2500)
+        bad.push(`${r.callId}: ${a.tone}/${b.tone} purity ${a.purity.toFixed(2)}/${b.purity.toFixed(2)} voiced ${a.voicedMs}/${b.voicedMs}`);
     }
     expect(bad).toEqual([]);
     // FreeSWITCH is told of every end (siprec::stopped), once per call.

@@ -13,7 +13,11 @@ import { toneProfile, toneShares } from "../support/freeswitch/wav-check.ts";
 
 realFreeswitchSuite("starting and stopping recordings", (ctx) => {
   /** Records for `ms`, then the given party hangs up; returns the one report. */
-  async function recordCall(r: DaemonRig, dest: string, o: { ms?: number; hangup?: "phone" | "aLeg"; start?: (aLeg: string) => Promise<void> } = {}): Promise<{ report: SrsReport; aLeg: string; phone: string }> {
+  async function recordCall(
+    r: DaemonRig,
+    dest: string,
+    o: { ms?: number; hangup?: "phone" | "aLeg"; start?: (aLeg: string) => Promise<void> } = {},
+  ): Promise<{ report: SrsReport; aLeg: string; phone: string }> {
     const before = r.reports().length;
     const { phone, aLeg } = await ctx.fs.call(dest, { toneHz: 440 });
     await o.start?.(aLeg);
@@ -78,7 +82,14 @@ realFreeswitchSuite("starting and stopping recordings", (ctx) => {
   }, 40_000);
 
   test("a rule over call fields (kind = rule) starts it", async () => {
-    const rig = await ctx.rig({ triggers: ["[[trigger]]", 'kind = "rule"', 'srs_groups = ["default"]', 'match = { destination = "^tone-660$", direction = "inbound", profile = "^external$" }'] });
+    const rig = await ctx.rig({
+      triggers: [
+        "[[trigger]]",
+        'kind = "rule"',
+        'srs_groups = ["default"]',
+        'match = { destination = "^tone-660$", direction = "inbound", profile = "^external$" }',
+      ],
+    });
     const { report } = await recordCall(rig, "tone-660");
     expectSeparate(rig, report, 3000);
   }, 40_000);

@@ -13,7 +13,6 @@ import { join } from "node:path";
 import { realFreeswitchSuite, started } from "../support/freeswitch/suite.ts";
 import { toneProfile, voicedBetween } from "../support/freeswitch/wav-check.ts";
 
-
 realFreeswitchSuite("srs loss", (ctx) => {
   test("the SRS SIGKILLed mid-call: siprec::failed (transport-lost) and siprec_interrupted at once, the group's backup records the rest with both tones, siprec_gap_ms at the end", async () => {
     const dir = mkdtempSync(join(tmpdir(), "siprec-fs-backup-"));
@@ -23,7 +22,17 @@ realFreeswitchSuite("srs loss", (ctx) => {
       let out = "";
       while (!/listening on tcp 127\.0\.0\.1:(\d+)/.test(out)) out += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array());
       const port = Number(/listening on tcp 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
-      const rig = await ctx.rig({ extra: ["[[srs]]", 'name = "backup"', `uri = "sip:srs@127.0.0.1:${port}"`, 'transport = "tcp"', 'group = "default"', "priority = 200", "options_interval = 0"] });
+      const rig = await ctx.rig({
+        extra: [
+          "[[srs]]",
+          'name = "backup"',
+          `uri = "sip:srs@127.0.0.1:${port}"`,
+          'transport = "tcp"',
+          'group = "default"',
+          "priority = 200",
+          "options_interval = 0",
+        ],
+      });
       const { phone, aLeg } = await ctx.fs.call("record-660", { toneHz: 440 });
       await started(rig, ctx.fs, aLeg);
       await Bun.sleep(1500);
@@ -40,10 +49,16 @@ realFreeswitchSuite("srs loss", (ctx) => {
       const gap = Number(ctx.fs.esl.custom("siprec::stopped", aLeg)[0]!.get("SIPREC-Gap-Ms"));
       expect(gap).toBeGreaterThanOrEqual(0);
       expect(gap).toBeLessThan(6000);
-      const folderOf = () => readdirSync(dir).map((f) => join(dir, f)).find((f) => JSON.parse(readFileSync(join(f, "report.json"), "utf8")).complete === true);
+      const folderOf = () =>
+        readdirSync(dir)
+          .map((f) => join(dir, f))
+          .find((f) => JSON.parse(readFileSync(join(f, "report.json"), "utf8")).complete === true);
       await rig.until(() => folderOf() !== undefined, 5000, "the backup's recording");
       const folder = folderOf() as string;
-      for (const [label, hz] of [["1", 440], ["2", 660]] as const) {
+      for (const [label, hz] of [
+        ["1", 440],
+        ["2", 660],
+      ] as const) {
         const p = toneProfile(join(folder, `label-${label}.wav`));
         expect(p.tone).toBe(hz);
         expect(voicedBetween(p, 0, p.ms)).toBeGreaterThan(1500);

@@ -23,12 +23,21 @@ beforeAll(() => {
   if (RUN) ensureBinary();
 });
 
-interface Row { readonly name: string; readonly lostMs: number[]; readonly reportedGapMs: number; readonly unreportedMs: number; readonly recovered: string; readonly told: string }
+interface Row {
+  readonly name: string;
+  readonly lostMs: number[];
+  readonly reportedGapMs: number;
+  readonly unreportedMs: number;
+  readonly recovered: string;
+  readonly told: string;
+}
 const matrix: Row[] = [];
 afterAll(() => {
   if (matrix.length === 0) return;
   const line = (c: string[]) => c.map((x, i) => x.padEnd([34, 18, 14, 14, 10, 0][i] ?? 0)).join(" ");
-  console.log(`\nfault matrix (compiled daemon, FreeSWITCH emulator, two siprec srs)\n${line(["case", "lost/stream ms", "reported gap", "unreported", "recovered", "FreeSWITCH told"])}`);
+  console.log(
+    `\nfault matrix (compiled daemon, FreeSWITCH emulator, two siprec srs)\n${line(["case", "lost/stream ms", "reported gap", "unreported", "recovered", "FreeSWITCH told"])}`,
+  );
   for (const r of matrix) console.log(line([r.name, r.lostMs.join(" / "), String(r.reportedGapMs), String(r.unreportedMs), r.recovered, r.told]));
 });
 
@@ -44,7 +53,10 @@ async function srsBin(name: string, flags: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), `siprec-fm-${name}-`));
   for (let tries = 0; ; tries++) {
     const port = rand();
-    const p = Bun.spawn([BIN, "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", dir, "--rtcp-interval", "0.5", ...flags], { stdout: "pipe", stderr: "pipe" });
+    const p = Bun.spawn([BIN, "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", dir, "--rtcp-interval", "0.5", ...flags], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const reader = p.stdout.getReader();
     let out = "";
     while (!out.includes("listening") && !out.includes("cannot")) {
@@ -53,8 +65,13 @@ async function srsBin(name: string, flags: string[] = []) {
       out += new TextDecoder().decode(r.value);
     }
     if (out.includes("listening")) {
-      void (async () => { for (;;) if ((await reader.read()).done) break; })();
-      cleanup.push(async () => { p.kill("SIGKILL"); await p.exited; });
+      void (async () => {
+        for (;;) if ((await reader.read()).done) break;
+      })();
+      cleanup.push(async () => {
+        p.kill("SIGKILL");
+        await p.exited;
+      });
       return { p, port, dir };
     }
     if (tries > 4) throw new Error(`siprec srs did not start: ${out}`);
@@ -100,20 +117,51 @@ async function rig(o: { primaryFlags?: string[]; proxy?: boolean; recording?: st
   const dir = mkdtempSync(join(tmpdir(), "siprec-fm-daemon-"));
   const config = join(dir, "siprec.toml");
   const good = [
-    "[freeswitch]", 'host = "127.0.0.1"', `port = ${fs.port}`, 'event_format = "plain"', "reconnect_initial_ms = 50", "reconnect_max_ms = 200",
-    "[tap]", 'address = "127.0.0.1"', "sip_port = 0", "answer_timeout_ms = 1500", "rtp_port_min = 43000", "rtp_port_max = 44999",
-    "[[srs]]", 'name = "a"', `uri = "sip:srs@127.0.0.1:${proxy?.port ?? a.port}"`, 'transport = "tcp"', "priority = 100", "options_interval = 0",
-    "[[srs]]", 'name = "b"', `uri = "sip:srs@127.0.0.1:${b.port}"`, 'transport = "tcp"', "priority = 200", "options_interval = 0",
-    "[recording]", 'rtp_address = "127.0.0.1"', "rtp_port_min = 45000", "rtp_port_max = 47999", o.recording ?? "",
-    "[state]", `path = "${join(dir, "state.db")}"`,
-    "[log]", 'format = "json"',
+    "[freeswitch]",
+    'host = "127.0.0.1"',
+    `port = ${fs.port}`,
+    'event_format = "plain"',
+    "reconnect_initial_ms = 50",
+    "reconnect_max_ms = 200",
+    "[tap]",
+    'address = "127.0.0.1"',
+    "sip_port = 0",
+    "answer_timeout_ms = 1500",
+    "rtp_port_min = 43000",
+    "rtp_port_max = 44999",
+    "[[srs]]",
+    'name = "a"',
+    `uri = "sip:srs@127.0.0.1:${proxy?.port ?? a.port}"`,
+    'transport = "tcp"',
+    "priority = 100",
+    "options_interval = 0",
+    "[[srs]]",
+    'name = "b"',
+    `uri = "sip:srs@127.0.0.1:${b.port}"`,
+    'transport = "tcp"',
+    "priority = 200",
+    "options_interval = 0",
+    "[recording]",
+    'rtp_address = "127.0.0.1"',
+    "rtp_port_min = 45000",
+    "rtp_port_max = 47999",
+    o.recording ?? "",
+    "[state]",
+    `path = "${join(dir, "state.db")}"`,
+    "[log]",
+    'format = "json"',
   ].join("\n");
   writeFileSync(config, good);
   let stderr = "";
   const spawn = () => {
     const p = Bun.spawn([BIN, "daemon", "-c", config], { cwd: dir, env: { PATH: process.env["PATH"] ?? "/usr/bin" }, stdout: "pipe", stderr: "pipe" });
-    void (async () => { for await (const c of p.stderr) stderr += new TextDecoder().decode(c); })();
-    cleanup.push(async () => { p.kill("SIGKILL"); await p.exited; });
+    void (async () => {
+      for await (const c of p.stderr) stderr += new TextDecoder().decode(c);
+    })();
+    cleanup.push(async () => {
+      p.kill("SIGKILL");
+      await p.exited;
+    });
     return p;
   };
   const fired = (kind: string) => fs.fired.filter((e) => e.get("Event-Subclass") === `siprec::${kind}`);
@@ -130,7 +178,12 @@ async function rig(o: { primaryFlags?: string[]; proxy?: boolean; recording?: st
 type Rig = Awaited<ReturnType<typeof rig>>;
 
 /** Starts the call, waits for the recording, injects the fault 2 s in, ends the call `tailMs` later; fills in the matrix row. */
-async function runCase(name: string, r: Rig, fault: () => Promise<void>, o: { tailMs?: number; expectRecovery?: boolean; unreportedBoundMs?: number; beforeCall?: () => Promise<void>; primaryStopped?: boolean } = {}) {
+async function runCase(
+  name: string,
+  r: Rig,
+  fault: () => Promise<void>,
+  o: { tailMs?: number; expectRecovery?: boolean; unreportedBoundMs?: number; beforeCall?: () => Promise<void>; primaryStopped?: boolean } = {},
+) {
   r.spawn();
   await r.until(() => r.fs.commands.some((c) => c.startsWith("event plain ")), 8000, "the ESL subscription");
   await o.beforeCall?.();
@@ -154,9 +207,14 @@ async function runCase(name: string, r: Rig, fault: () => Promise<void>, o: { ta
   const stopped = r.fired("stopped").at(-1)!;
   const reportedGapMs = Number(stopped.get("SIPREC-Gap-Ms") ?? 0);
   const unreportedMs = Math.max(...lostMs.map((l) => Math.max(0, l - reportedGapMs)));
-  const interrupted = r.fired("failed").map((e) => e.get("SIPREC-Interrupted")).filter((x) => x !== undefined);
+  const interrupted = r
+    .fired("failed")
+    .map((e) => e.get("SIPREC-Interrupted"))
+    .filter((x) => x !== undefined);
   const started = r.fired("started");
-  const told = [interrupted.length > 0 ? `failed(${interrupted.join(",")})` : "", `started×${started.length}`, `stopped gap ${reportedGapMs}`].filter((x) => x !== "").join(", ");
+  const told = [interrupted.length > 0 ? `failed(${interrupted.join(",")})` : "", `started×${started.length}`, `stopped gap ${reportedGapMs}`]
+    .filter((x) => x !== "")
+    .join(", ");
   const recovered = o.expectRecovery === true ? (started.length >= 2 ? "yes" : "NO") : "n/a";
   matrix.push({ name, lostMs, reportedGapMs, unreportedMs, recovered, told });
   // Edges: the first and last packets around the events (about 300 ms), plus what a killed SRS had not written.
@@ -181,7 +239,12 @@ describe.skipIf(!RUN)("fault matrix", () => {
 
   test("SRS silent (SIGSTOP): its RTCP stops, rtcp-silence after 3 of its intervals, the backup takes the rest; the quiet time counts in the gap", async () => {
     const r = await rig();
-    const c = await runCase("SRS silent (SIGSTOP)", r, async () => void r.a.p.kill("SIGSTOP"), { expectRecovery: true, primaryStopped: true, tailMs: 6000, unreportedBoundMs: 1000 });
+    const c = await runCase("SRS silent (SIGSTOP)", r, async () => void r.a.p.kill("SIGSTOP"), {
+      expectRecovery: true,
+      primaryStopped: true,
+      tailMs: 6000,
+      unreportedBoundMs: 1000,
+    });
     expect(c.interrupted).toEqual(["rtcp-silence"]);
     expect(c.reportedGapMs).toBeGreaterThan(2500);
   }, 60_000);
@@ -195,12 +258,17 @@ describe.skipIf(!RUN)("fault matrix", () => {
 
   test("ESL dropped 5 times in 3 s: media flows on, the stop still arrives, nothing lost", async () => {
     const r = await rig();
-    const c = await runCase("ESL dropped 5× in 3 s", r, async () => {
-      for (let i = 0; i < 5; i++) {
-        r.fs.dropEsl();
-        await Bun.sleep(600);
-      }
-    }, { tailMs: 1500 });
+    const c = await runCase(
+      "ESL dropped 5× in 3 s",
+      r,
+      async () => {
+        for (let i = 0; i < 5; i++) {
+          r.fs.dropEsl();
+          await Bun.sleep(600);
+        }
+      },
+      { tailMs: 1500 },
+    );
     expect(c.interrupted).toEqual([]);
     expect(r.fs.connections).toBeGreaterThanOrEqual(6);
   }, 60_000);
@@ -211,13 +279,18 @@ describe.skipIf(!RUN)("fault matrix", () => {
     const orig = r.spawn;
     const spawn = () => (first = orig());
     const rr = { ...r, spawn };
-    const c = await runCase("daemon SIGKILL + restart", rr, async () => {
-      first!.kill("SIGKILL");
-      await first!.exited;
-      r.fs.callAlreadyUp();
-      await Bun.sleep(300);
-      orig();
-    }, { expectRecovery: true });
+    const c = await runCase(
+      "daemon SIGKILL + restart",
+      rr,
+      async () => {
+        first!.kill("SIGKILL");
+        await first!.exited;
+        r.fs.callAlreadyUp();
+        await Bun.sleep(300);
+        orig();
+      },
+      { expectRecovery: true },
+    );
     expect(c.reportedGapMs).toBeGreaterThan(200);
     expect(r.fired("started").at(-1)!.get("SIPREC-Reason")).toContain("after a daemon restart");
   }, 60_000);
@@ -247,7 +320,10 @@ describe.skipIf(!RUN)("fault matrix", () => {
     const r = await rig();
     const daemon = r.spawn();
     await r.until(() => r.fs.commands.some((c) => c.startsWith("event plain ")), 8000, "the ESL subscription");
-    const calls = Array.from({ length: 50 }, (_, i) => [`fa${String(i).padStart(6, "0")}-0000-4000-8000-000000000001`, `fb${String(i).padStart(6, "0")}-0000-4000-8000-000000000002`] as const);
+    const calls = Array.from(
+      { length: 50 },
+      (_, i) => [`fa${String(i).padStart(6, "0")}-0000-4000-8000-000000000001`, `fb${String(i).padStart(6, "0")}-0000-4000-8000-000000000002`] as const,
+    );
     for (const [a, b] of calls) r.fs.playCallStart(a, b);
     await r.until(() => r.fired("started").length === 50, 20_000, "50 recordings");
     const startedAt = Date.now();
@@ -271,7 +347,14 @@ describe.skipIf(!RUN)("fault matrix", () => {
     const short = reports.flatMap((x) => x.streams).filter((s) => s.packets < least);
     expect(r.fired("failed")).toEqual([]);
     const worst = Math.max(0, ...reports.flatMap((x) => x.streams).map((s) => (least - s.packets) * PTIME_MS));
-    matrix.push({ name: "SIGHUP bad config, 50 recordings", lostMs: [worst], reportedGapMs: 0, unreportedMs: worst, recovered: "n/a", told: "config reload refused (log)" });
+    matrix.push({
+      name: "SIGHUP bad config, 50 recordings",
+      lostMs: [worst],
+      reportedGapMs: 0,
+      unreportedMs: worst,
+      recovered: "n/a",
+      told: "config reload refused (log)",
+    });
     expect(short).toEqual([]);
   }, 90_000);
 });

@@ -40,13 +40,35 @@ describe.if(ON)("media path against independent tools", () => {
     const forker = new Forker({ clock: systemClock, ids: cryptoIds });
     forker.addInput({ id: "tap", codec: "PCMU", clockRate: 8000 });
     const out = await openRtpSocket({ host: "127.0.0.1", port: 0, onPacket: () => {} });
-    forker.addOutput("tap", { id: "o", group: "g", payloadType: 8, codec: "PCMA", clockRate: 8000, ptimeMs: 20, dtmf: "drop", port: { send: (b) => out.send(b, sinkPort, "127.0.0.1") } });
+    forker.addOutput("tap", {
+      id: "o",
+      group: "g",
+      payloadType: 8,
+      codec: "PCMA",
+      clockRate: 8000,
+      ptimeMs: 20,
+      dtmf: "drop",
+      port: { send: (b) => out.send(b, sinkPort, "127.0.0.1") },
+    });
     const input = await openRtpSocket({ host: "127.0.0.1", port: 0, onPacket: (d) => forker.receive("tap", d) });
     const tx = await openRtpSocket({ host: "127.0.0.1", port: 0, onPacket: () => {} });
     const tone = new ToneSource(440);
     await new Promise<void>((resolve) => {
       const p = new Pacer({ clock: systemClock, ptimeMs: 20 }, (n) => {
-        tx.send(serializeRtp({ marker: n === 0, payloadType: 0, sequence: (4000 + n) & 0xffff, timestamp: 123_456 + n * 160, ssrc: 0xfeed, csrcs: [], payload: encodeG711("PCMU", tone.next(20)), paddingLength: 0 }), input.port, "127.0.0.1");
+        tx.send(
+          serializeRtp({
+            marker: n === 0,
+            payloadType: 0,
+            sequence: (4000 + n) & 0xffff,
+            timestamp: 123_456 + n * 160,
+            ssrc: 0xfeed,
+            csrcs: [],
+            payload: encodeG711("PCMU", tone.next(20)),
+            paddingLength: 0,
+          }),
+          input.port,
+          "127.0.0.1",
+        );
         if (n === 199) {
           resolve();
           return false;
@@ -77,24 +99,43 @@ describe.if(ON)("media path against independent tools", () => {
 
   for (const suite of ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM"] as const) {
     test(`${suite}: libsrtp2 decrypts the forker's SRTP and the reporter's SRTCP`, () => {
-      const cc = Bun.spawnSync(["sh", "-c", `cc -O2 -o ${HELPER} ${join(import.meta.dir, "helpers/srtp-check.c")} $(pkg-config --cflags --libs libsrtp2)`], { stderr: "pipe" });
+      const cc = Bun.spawnSync(["sh", "-c", `cc -O2 -o ${HELPER} ${join(import.meta.dir, "helpers/srtp-check.c")} $(pkg-config --cflags --libs libsrtp2)`], {
+        stderr: "pipe",
+      });
       if (cc.exitCode !== 0) throw new Error(`cc failed: ${cc.stderr.toString()}`);
       const keySalt = cryptoIds.bytes(suite === "AEAD_AES_128_GCM" ? 28 : 30);
       const ctx = new SrtpContext({ suite, masterKey: keySalt.slice(0, 16), masterSalt: keySalt.slice(16) });
       const wire: { kind: "rtp" | "rtcp"; bytes: Uint8Array }[] = [];
       const forker = new Forker({ clock: systemClock, ids: cryptoIds });
       forker.addInput({ id: "i", codec: "PCMU", clockRate: 8000 });
-      forker.addOutput("i", { id: "o", group: "g", payloadType: 0, codec: "PCMU", clockRate: 8000, ptimeMs: 20, dtmf: "drop", protect: (b) => ctx.protectRtp(b), port: { send: (b) => void wire.push({ kind: "rtp", bytes: b }) } });
+      forker.addOutput("i", {
+        id: "o",
+        group: "g",
+        payloadType: 0,
+        codec: "PCMU",
+        clockRate: 8000,
+        ptimeMs: 20,
+        dtmf: "drop",
+        protect: (b) => ctx.protectRtp(b),
+        port: { send: (b) => void wire.push({ kind: "rtp", bytes: b }) },
+      });
       const tone = new ToneSource(880);
       const payloads: Uint8Array[] = [];
       // Start near the sequence wrap so the rollover counter is exercised too.
       for (let n = 0; n < 300; n++) {
         const payload = encodeG711("PCMU", tone.next(20));
         payloads.push(payload);
-        forker.receive("i", serializeRtp({ marker: false, payloadType: 0, sequence: (65400 + n) & 0xffff, timestamp: n * 160, ssrc: 7, csrcs: [], payload, paddingLength: 0 }));
+        forker.receive(
+          "i",
+          serializeRtp({ marker: false, payloadType: 0, sequence: (65400 + n) & 0xffff, timestamp: n * 160, ssrc: 7, csrcs: [], payload, paddingLength: 0 }),
+        );
       }
       const reporter = new RtcpReporter({ clock: systemClock, ids: cryptoIds, cname: "check@siprec" });
-      reporter.add({ id: "o", info: () => forker.outputInfo("o"), send: (b) => void wire.push({ kind: "rtcp", bytes: (ctx.protectRtcp(b) as { value: Uint8Array }).value }) });
+      reporter.add({
+        id: "o",
+        info: () => forker.outputInfo("o"),
+        send: (b) => void wire.push({ kind: "rtcp", bytes: (ctx.protectRtcp(b) as { value: Uint8Array }).value }),
+      });
       reporter.sendReports();
       reporter.bye();
       const input = [suite, Buffer.from(keySalt).toString("hex"), ...wire.map((w) => `${w.kind} ${Buffer.from(w.bytes).toString("hex")}`)].join("\n");

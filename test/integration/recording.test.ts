@@ -27,12 +27,35 @@ setDefaultTimeout(30_000);
 
 async function srs(extra: Partial<ConstructorParameters<typeof Object>[0]> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "siprec-srs-"));
-  const server = await openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp", "udp"], dir, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml(), ...extra });
+  const server = await openSrs({
+    host: "127.0.0.1",
+    port: 0,
+    transports: ["tcp", "udp"],
+    dir,
+    lenient: false,
+    clock: systemClock,
+    ids: cryptoIds,
+    lib: await loadLibxml(),
+    ...extra,
+  });
   return { server, dir };
 }
 
 function call(port: number, o: Partial<TestCallOptions> = {}) {
-  return runTestCall({ srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp", streams: 2, durationMs: 3000, codecs: ["PCMU", "PCMA"], srtp: "off", participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds, ...o });
+  return runTestCall({
+    srsUri: `sip:srs@127.0.0.1:${port}`,
+    transport: "tcp",
+    streams: 2,
+    durationMs: 3000,
+    codecs: ["PCMU", "PCMA"],
+    srtp: "off",
+    participants: [],
+    localHost: "127.0.0.1",
+    net: realNet("127.0.0.1"),
+    clock: systemClock,
+    ids: cryptoIds,
+    ...o,
+  });
 }
 
 function wav(folder: string, file: string): Int16Array {
@@ -54,7 +77,12 @@ describe("test-call → srs", () => {
       const r = await call(server.port, { pauseAtMs: 1000, resumeAtMs: 1800 });
       expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
       await Bun.sleep(200);
-      const rep = server.finished[0] as { folder: string; streams: { label: string; wav: string; packets: number }[]; pauses: { fromMs: number; toMs: number }[]; metadataVersions: number };
+      const rep = server.finished[0] as {
+        folder: string;
+        streams: { label: string; wav: string; packets: number }[];
+        pauses: { fromMs: number; toMs: number }[];
+        metadataVersions: number;
+      };
       expect(rep.streams.map((s) => s.label)).toEqual(["1", "2"]);
       expect(rep.metadataVersions).toBe(1);
       for (const [i, s] of rep.streams.entries()) {
@@ -130,7 +158,10 @@ describe("test-call → srs", () => {
       expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
       expect(r.rtcpReceived).toBeGreaterThan(0);
       await Bun.sleep(200);
-      const rep = server.finished[0] as { folder: string; streams: { packets: number; srtp: boolean; srtpSuite: string; rejected: number; rtcp: { senderReports: number; rtcpRejected: number } }[] };
+      const rep = server.finished[0] as {
+        folder: string;
+        streams: { packets: number; srtp: boolean; srtpSuite: string; rejected: number; rtcp: { senderReports: number; rtcpRejected: number } }[];
+      };
       for (const s of rep.streams) {
         expect([s.srtp, s.srtpSuite, s.rejected, s.rtcp.rtcpRejected]).toEqual([true, "AEAD_AES_128_GCM", 0, 0]);
         expect(s.packets).toBeGreaterThan(80);
@@ -148,13 +179,21 @@ describe("test-call → srs", () => {
     const { server } = await srs();
     try {
       const io = Object.assign(memoryIo(), { clock: systemClock, fs: nodeConfigFs });
-      const code = await run(["test-call", "--srs", `sip:srs@127.0.0.1:${server.port}`, "--capture", join(FS_FIXTURES, "call-pcma-two-way.pcapng"), "--duration", "2"], io);
+      const code = await run(
+        ["test-call", "--srs", `sip:srs@127.0.0.1:${server.port}`, "--capture", join(FS_FIXTURES, "call-pcma-two-way.pcapng"), "--duration", "2"],
+        io,
+      );
       expect([code, io.stderr]).toEqual([0, []]);
       await Bun.sleep(200);
       const rep = server.finished[0] as { folder: string };
       expect([440, 880].map((_, i) => dominantFrequency(wav(rep.folder, `label-${i + 1}.wav`).subarray(4000, 5600), 8000, [440, 880]))).toEqual([440, 880]);
       const bad = Object.assign(memoryIo(), { clock: systemClock, fs: nodeConfigFs });
-      expect(await run(["test-call", "--srs", `sip:srs@127.0.0.1:${server.port}`, "--capture", join(FS_FIXTURES, "call-pcma-two-way.pcapng"), "--call-id", "nope"], bad)).toBe(1);
+      expect(
+        await run(
+          ["test-call", "--srs", `sip:srs@127.0.0.1:${server.port}`, "--capture", join(FS_FIXTURES, "call-pcma-two-way.pcapng"), "--call-id", "nope"],
+          bad,
+        ),
+      ).toBe(1);
       expect(bad.stderr.join("\n")).toContain('no call "nope" (see siprec replay --list)');
     } finally {
       await server.stop();
@@ -166,7 +205,20 @@ describe("test-call → srs", () => {
     const { server } = await srs({ transports: ["tls"], tls: { cert: pki.serverCert, key: pki.serverKey } });
     try {
       const port = server.portOf("tls") as number;
-      const r = await runTestCall({ srsUri: `sip:srs@127.0.0.1:${port};transport=tls`, transport: "tls", tls: { ca: pki.caCert }, streams: 1, durationMs: 1500, codecs: ["PCMU"], srtp: "require", participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds });
+      const r = await runTestCall({
+        srsUri: `sip:srs@127.0.0.1:${port};transport=tls`,
+        transport: "tls",
+        tls: { ca: pki.caCert },
+        streams: 1,
+        durationMs: 1500,
+        codecs: ["PCMU"],
+        srtp: "require",
+        participants: [],
+        localHost: "127.0.0.1",
+        net: realNet("127.0.0.1"),
+        clock: systemClock,
+        ids: cryptoIds,
+      });
       expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
       await Bun.sleep(200);
       const rep = server.finished[0] as { streams: { packets: number; srtp: boolean; rejected: number }[] };
@@ -190,12 +242,35 @@ describe("test-call → srs", () => {
       const port = server.portOf("tls") as number;
       let reply = "";
       const r = await runTestCall({
-        srsUri: `sips:srs@127.0.0.1:${port}`, transport: "tls", tls: { ca: pki.caCert }, streams: 1, durationMs: 1500, codecs: ["PCMU"], srtp: "off", participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds,
+        srsUri: `sips:srs@127.0.0.1:${port}`,
+        transport: "tls",
+        tls: { ca: pki.caCert },
+        streams: 1,
+        durationMs: 1500,
+        codecs: ["PCMU"],
+        srtp: "off",
+        participants: [],
+        localHost: "127.0.0.1",
+        net: realNet("127.0.0.1"),
+        clock: systemClock,
+        ids: cryptoIds,
         onEstablished: () => {
           const contact = /^<sips:siprec@127\.0\.0\.1:(\d+)>/.exec(seen[0]?.split("\n")[1] ?? "");
           const ours = Number(contact?.[1]);
           // An SRS opening a new connection to our Contact (an in-dialog request after ours closed) reaches a listener.
-          void Bun.connect({ hostname: "127.0.0.1", port: ours, tls: { rejectUnauthorized: false }, socket: { data: (_s, d) => void (reply += new TextDecoder().decode(d)), handshake: (sock) => void sock.write(`OPTIONS sips:siprec@127.0.0.1:${ours} SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:9;branch=z9hG4bKnew1\r\nFrom: <sip:srs@127.0.0.1>;tag=1\r\nTo: <sips:siprec@127.0.0.1>\r\nCall-ID: new-conn-1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`), open: () => {} } });
+          void Bun.connect({
+            hostname: "127.0.0.1",
+            port: ours,
+            tls: { rejectUnauthorized: false },
+            socket: {
+              data: (_s, d) => void (reply += new TextDecoder().decode(d)),
+              handshake: (sock) =>
+                void sock.write(
+                  `OPTIONS sips:siprec@127.0.0.1:${ours} SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:9;branch=z9hG4bKnew1\r\nFrom: <sip:srs@127.0.0.1>;tag=1\r\nTo: <sips:siprec@127.0.0.1>\r\nCall-ID: new-conn-1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`,
+                ),
+              open: () => {},
+            },
+          });
         },
       });
       await Bun.sleep(300);
@@ -215,7 +290,20 @@ describe("test-call → srs", () => {
     const { server } = await srs({ transports: ["tls"], tls: { cert: pki.serverCert, key: pki.serverKey } });
     try {
       const port = server.portOf("tls") as number;
-      const r = await runTestCall({ srsUri: `sip:srs@127.0.0.1:${port};transport=tls`, transport: "tls", tls: { ca: pki.otherCaCert }, streams: 1, durationMs: 500, codecs: ["PCMU"], srtp: "off", participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds });
+      const r = await runTestCall({
+        srsUri: `sip:srs@127.0.0.1:${port};transport=tls`,
+        transport: "tls",
+        tls: { ca: pki.otherCaCert },
+        streams: 1,
+        durationMs: 500,
+        codecs: ["PCMU"],
+        srtp: "off",
+        participants: [],
+        localHost: "127.0.0.1",
+        net: realNet("127.0.0.1"),
+        clock: systemClock,
+        ids: cryptoIds,
+      });
       expect(r.ok).toBe(false);
       expect(r.report.attempts[0]).toMatchObject({ status: 503, reason: expect.stringContaining("TLS") });
     } finally {

@@ -24,7 +24,20 @@ async function against(scenario: string, o: Partial<TestCallOptions> & { timeout
   const mp = 30000 + 8 * Math.floor(Math.random() * 1200);
   const run = sipp({ scenario, port, transport: "tcp", mediaPort: mp, timeoutS: o.timeoutS ?? 20 });
   await Bun.sleep(500);
-  const result = await runTestCall({ srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp", streams: 2, durationMs: 3000, codecs: ["PCMU"], srtp: "off", participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds, ...o });
+  const result = await runTestCall({
+    srsUri: `sip:srs@127.0.0.1:${port}`,
+    transport: "tcp",
+    streams: 2,
+    durationMs: 3000,
+    codecs: ["PCMU"],
+    srtp: "off",
+    participants: [],
+    localHost: "127.0.0.1",
+    net: realNet("127.0.0.1"),
+    clock: systemClock,
+    ids: cryptoIds,
+    ...o,
+  });
   const done = await run.exited;
   return { result, done, mp };
 }
@@ -81,7 +94,19 @@ describe.if(ON)("the recording client against SIPp as a real SRS", () => {
     const packets = await rtpTo(mp + 4, mp + 7, async () => {
       const run = sipp({ scenario: "uas-offerless-reinvite.xml", port, transport: "tcp", mediaPort: mp });
       await Bun.sleep(500);
-      const result = await runTestCall({ srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp", streams: 2, durationMs: 3000, codecs: ["PCMU"], srtp: "off", participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds });
+      const result = await runTestCall({
+        srsUri: `sip:srs@127.0.0.1:${port}`,
+        transport: "tcp",
+        streams: 2,
+        durationMs: 3000,
+        codecs: ["PCMU"],
+        srtp: "off",
+        participants: [],
+        localHost: "127.0.0.1",
+        net: realNet("127.0.0.1"),
+        clock: systemClock,
+        ids: cryptoIds,
+      });
       res = { result, done: await run.exited, mp };
       mpSeen = mp;
     });

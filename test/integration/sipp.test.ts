@@ -18,7 +18,9 @@ import { startRig } from "../daemon/support.ts";
 import { hasSipp, sipp } from "../support/sipp.ts";
 
 const ON = process.env["TEST_INTEGRATION"] === "1";
-const SDP = new TextEncoder().encode("v=0\r\no=siprec 1 1 IN IP4 127.0.0.1\r\ns=siprec\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=label:1\r\na=sendonly\r\n");
+const SDP = new TextEncoder().encode(
+  "v=0\r\no=siprec 1 1 IN IP4 127.0.0.1\r\ns=siprec\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=label:1\r\na=sendonly\r\n",
+);
 
 async function callSipp(scenario: string, transport: "udp" | "tcp", extra: { credentials?: { username: string; password: string } } = {}) {
   const port = await freePort();
@@ -160,14 +162,28 @@ describe.if(ON)("test-call against SIPp as a strict SRS", () => {
     const run = sipp({ scenario: "uas-strict-srs.xml", port, transport: "tcp", mediaPort: mp });
     await Bun.sleep(500);
     // SIPp's -mp sets [media_port]; the scenario answers on it and +2.
-    const result = await runTestCall({ srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp", streams: 2, durationMs: 3000, codecs: ["PCMU"], srtp: "off", participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds });
+    const result = await runTestCall({
+      srsUri: `sip:srs@127.0.0.1:${port}`,
+      transport: "tcp",
+      streams: 2,
+      durationMs: 3000,
+      codecs: ["PCMU"],
+      srtp: "off",
+      participants: [],
+      localHost: "127.0.0.1",
+      net: realNet("127.0.0.1"),
+      clock: systemClock,
+      ids: cryptoIds,
+    });
     expect(result.checks.filter((c) => c.ok === false)).toEqual([]);
     const done = await run.exited;
     await Bun.sleep(300);
     cap.kill("SIGINT");
     await cap.exited;
     expect(done.code).toBe(0);
-    const stats = Bun.spawnSync(["tshark", "-r", pcap, "-q", "-d", `udp.port==${mp},rtp`, "-d", `udp.port==${mp + 2},rtp`, "-z", "rtp,streams"], { stdout: "pipe" }).stdout.toString();
+    const stats = Bun.spawnSync(["tshark", "-r", pcap, "-q", "-d", `udp.port==${mp},rtp`, "-d", `udp.port==${mp + 2},rtp`, "-z", "rtp,streams"], {
+      stdout: "pipe",
+    }).stdout.toString();
     const rows = stats.split("\n").filter((l) => /127\.0\.0\.1\s+\d+\s+127\.0\.0\.1\s+\d+\s+0x/.test(l));
     expect(rows.length).toBe(2);
     for (const row of rows) {

@@ -24,10 +24,34 @@ setDefaultTimeout(30_000);
 
 async function srs(extra: Partial<SrsServerOptions> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "siprec-srs-"));
-  return openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp", "udp"], dir, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml(), ...extra });
+  return openSrs({
+    host: "127.0.0.1",
+    port: 0,
+    transports: ["tcp", "udp"],
+    dir,
+    lenient: false,
+    clock: systemClock,
+    ids: cryptoIds,
+    lib: await loadLibxml(),
+    ...extra,
+  });
 }
 
-const call = (port: number, o: Partial<TestCallOptions> = {}) => runTestCall({ srsUri: `sip:srs@127.0.0.1:${port}`, transport: "tcp", streams: 2, durationMs: 3000, codecs: ["PCMU", "PCMA"], srtp: "off", participants: [], localHost: "127.0.0.1", net: realNet("127.0.0.1"), clock: systemClock, ids: cryptoIds, ...o });
+const call = (port: number, o: Partial<TestCallOptions> = {}) =>
+  runTestCall({
+    srsUri: `sip:srs@127.0.0.1:${port}`,
+    transport: "tcp",
+    streams: 2,
+    durationMs: 3000,
+    codecs: ["PCMU", "PCMA"],
+    srtp: "off",
+    participants: [],
+    localHost: "127.0.0.1",
+    net: realNet("127.0.0.1"),
+    clock: systemClock,
+    ids: cryptoIds,
+    ...o,
+  });
 
 type StreamReport = { label: string; packets: number; whilePaused: number; durationMs: number };
 const streamsOf = (server: SrsServer) => (server.finished[0]?.["streams"] ?? []) as StreamReport[];
@@ -118,7 +142,14 @@ describe("--reject", () => {
     const server = await srs({ reject: 420 });
     const stack = await sipStack("tcp");
     try {
-      const out = await invite(stack.ua, { uri: `sip:srs@127.0.0.1:${server.port}`, peer: stack.peer(server.portOf("tcp") as number), from: "<sip:siprec@127.0.0.1>", to: `<sip:srs@127.0.0.1:${server.port}>`, headers: [{ name: "Require", value: "siprec" }], timeoutMs: 5000 });
+      const out = await invite(stack.ua, {
+        uri: `sip:srs@127.0.0.1:${server.port}`,
+        peer: stack.peer(server.portOf("tcp") as number),
+        from: "<sip:siprec@127.0.0.1>",
+        to: `<sip:srs@127.0.0.1:${server.port}>`,
+        headers: [{ name: "Require", value: "siprec" }],
+        timeoutMs: 5000,
+      });
       if (out.ok) throw new Error("accepted");
       expect(out.status).toBe(420);
       expect(out.response === undefined ? "" : header(out.response, "unsupported")).toBe("siprec");
@@ -137,7 +168,11 @@ describe("bounded input", () => {
       const head = `INVITE sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bKbig1\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:srs@127.0.0.1>\r\nCall-ID: big-1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\nContent-Length: ${body.length}\r\n\r\n`;
       let got = "";
       let closed = false;
-      const sock = await Bun.connect({ hostname: "127.0.0.1", port: server.portOf("tcp") as number, socket: { data: (_s, d) => void (got += new TextDecoder().decode(d)), close: () => void (closed = true), open: () => {} } });
+      const sock = await Bun.connect({
+        hostname: "127.0.0.1",
+        port: server.portOf("tcp") as number,
+        socket: { data: (_s, d) => void (got += new TextDecoder().decode(d)), close: () => void (closed = true), open: () => {} },
+      });
       sock.write(head + body);
       for (let i = 0; i < 100 && !closed; i++) await Bun.sleep(20);
       expect(got).toStartWith("SIP/2.0 413 Request Entity Too Large\r\n");
@@ -157,12 +192,17 @@ describe("framing errors are answered before the connection closes", () => {
   const raw = async (port: number, bytes: string): Promise<{ got: string; closed: boolean }> => {
     let got = "";
     let closed = false;
-    const sock = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data: (_s, d) => void (got += new TextDecoder().decode(d)), close: () => void (closed = true), open: () => {} } });
+    const sock = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: { data: (_s, d) => void (got += new TextDecoder().decode(d)), close: () => void (closed = true), open: () => {} },
+    });
     sock.write(bytes);
     for (let i = 0; i < 100 && !closed; i++) await Bun.sleep(20);
     return { got, closed };
   };
-  const headers = (callId: string) => `OPTIONS sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bK${callId}\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:srs@127.0.0.1>\r\nCall-ID: ${callId}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n`;
+  const headers = (callId: string) =>
+    `OPTIONS sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bK${callId}\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:srs@127.0.0.1>\r\nCall-ID: ${callId}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n`;
 
   test("headers that never end within 64 KiB get 513 Message Too Large (RFC 3261 §21.5.14); no Content-Length gets 400 (§18.3); both then close", async () => {
     const server = await srs();
@@ -202,8 +242,19 @@ describe("the reference SRS stays bounded", () => {
   test("stop() with a client that vanished mid-recording returns within a few seconds and still writes the recording", async () => {
     const server = await srs();
     const stack = await sipStack("tcp");
-    const offer = new TextEncoder().encode("v=0\r\no=siprec 1 1 IN IP4 127.0.0.1\r\ns=siprec\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 30998 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=label:1\r\na=sendonly\r\n");
-    const out = await invite(stack.ua, { uri: `sip:srs@127.0.0.1:${server.port}`, peer: stack.peer(server.portOf("tcp") as number), from: "<sip:siprec@127.0.0.1>", to: `<sip:srs@127.0.0.1:${server.port}>`, headers: [{ name: "Require", value: "siprec" }], body: offer, contentType: "application/sdp", timeoutMs: 5000 });
+    const offer = new TextEncoder().encode(
+      "v=0\r\no=siprec 1 1 IN IP4 127.0.0.1\r\ns=siprec\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 30998 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=label:1\r\na=sendonly\r\n",
+    );
+    const out = await invite(stack.ua, {
+      uri: `sip:srs@127.0.0.1:${server.port}`,
+      peer: stack.peer(server.portOf("tcp") as number),
+      from: "<sip:siprec@127.0.0.1>",
+      to: `<sip:srs@127.0.0.1:${server.port}>`,
+      headers: [{ name: "Require", value: "siprec" }],
+      body: offer,
+      contentType: "application/sdp",
+      timeoutMs: 5000,
+    });
     expect(out.ok).toBe(true);
     stack.close(); // the client vanishes: our BYE will never be answered
     const t0 = Date.now();

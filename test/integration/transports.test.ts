@@ -22,7 +22,16 @@ import { memoryIo } from "../support/memory-io.ts";
 setDefaultTimeout(30_000);
 
 async function srs() {
-  const server = await openSrs({ host: "127.0.0.1", port: 0, transports: ["udp", "tcp"], dir: mkdtempSync(join(tmpdir(), "siprec-srs-")), lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+  const server = await openSrs({
+    host: "127.0.0.1",
+    port: 0,
+    transports: ["udp", "tcp"],
+    dir: mkdtempSync(join(tmpdir(), "siprec-srs-")),
+    lenient: false,
+    clock: systemClock,
+    ids: cryptoIds,
+    lib: await loadLibxml(),
+  });
   const seen: { from: Peer; via: string; size: number }[] = [];
   const answer = server.ua.onInvite;
   server.ua.onInvite = (inv) => {

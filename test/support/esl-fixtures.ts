@@ -29,7 +29,9 @@ export function eslFrames(name: EslFixture): EslFrame[] {
 }
 
 /** One step of a transcript: FreeSWITCH sends frame N, or the client sends a command. */
-export type TranscriptStep = { readonly kind: "recv"; readonly frame: number; readonly t: number } | { readonly kind: "send"; readonly command: string; readonly t: number };
+export type TranscriptStep =
+  | { readonly kind: "recv"; readonly frame: number; readonly t: number }
+  | { readonly kind: "send"; readonly command: string; readonly t: number };
 
 /** The `[t] <<` / `[t] >>` blocks of the .txt transcript, in order. */
 export function transcript(name: EslFixture): TranscriptStep[] {

@@ -117,7 +117,19 @@ export function startReplayServer(opts: ReplayOptions): ReplayServer {
         const index = count++;
         const name = opts.scripts[Math.min(index, opts.scripts.length - 1)]!;
         received[index] = [];
-        const conn: Conn = { index, frames: rawFrames(name), steps: transcript(name), step: 0, sentFrames: 0, inbox: "", waiting: false, swaps: [], timer: undefined, paced: false, closed: false };
+        const conn: Conn = {
+          index,
+          frames: rawFrames(name),
+          steps: transcript(name),
+          step: 0,
+          sentFrames: 0,
+          inbox: "",
+          waiting: false,
+          swaps: [],
+          timer: undefined,
+          paced: false,
+          closed: false,
+        };
         s.data = { conn };
         open.add({ socket: s, conn });
         run(s, conn);

@@ -21,6 +21,6 @@ export class FixedIds implements IdSource {
 
   uint32(): number {
     const b = this.bytes(4);
-    return ((b[0] as number) << 24 | (b[1] as number) << 16 | (b[2] as number) << 8 | (b[3] as number)) >>> 0;
+    return (((b[0] as number) << 24) | ((b[1] as number) << 16) | ((b[2] as number) << 8) | (b[3] as number)) >>> 0;
   }
 }

@@ -17,7 +17,8 @@ export const CAPTURED_TAP_RTP: Record<"read" | "write" | "both", Uint8Array[]> =
     const t = dec(d.payload);
     const dir = /X-Siprec-Direction: (\w+)/.exec(t)?.[1];
     const port = Number(/m=audio (\d+)/.exec(t)?.[1]);
-    if (t.startsWith("INVITE ") && d.dport === 5090 && dir !== undefined) out[dir] = pcap.filter((x) => x.sport === port && x.dport === 6000).map((x) => x.payload);
+    if (t.startsWith("INVITE ") && d.dport === 5090 && dir !== undefined)
+      out[dir] = pcap.filter((x) => x.sport === port && x.dport === 6000).map((x) => x.payload);
   }
   return out as Record<"read" | "write" | "both", Uint8Array[]>;
 })();
@@ -48,7 +49,10 @@ export class TapLegEmulator {
   readonly legs: LiveLeg[] = [];
   #sip!: Udp;
   #rtp!: Udp;
-  readonly #byCallId = new Map<string, { leg: LiveLeg; invite: string; toTag?: string; remote?: number; timer?: ReturnType<typeof setInterval>; cseq: number; settle: (status: number) => void }>();
+  readonly #byCallId = new Map<
+    string,
+    { leg: LiveLeg; invite: string; toTag?: string; remote?: number; timer?: ReturnType<typeof setInterval>; cseq: number; settle: (status: number) => void }
+  >();
 
   static async open(): Promise<TapLegEmulator> {
     const e = new TapLegEmulator();
@@ -64,15 +68,19 @@ export class TapLegEmulator {
     const callId = `fs-emu-${n}-${plan.legUuid}`;
     const leg: LiveLeg = { plan, state: "calling", status: undefined, rtpSent: 0, endedBy: undefined };
     this.legs.push(leg);
-    let invite = CAPTURED_TAP_INVITE
-      .replace(/^INVITE sip:tap@127\.0\.0\.1:5090/, `INVITE sip:tap@${plan.host}:${plan.port}`)
+    let invite = CAPTURED_TAP_INVITE.replace(/^INVITE sip:tap@127\.0\.0\.1:5090/, `INVITE sip:tap@${plan.host}:${plan.port}`)
       .replace("To: <sip:tap@127.0.0.1:5090>", `To: <sip:tap@${plan.host}:${plan.port}>`)
       .replace(/Call-ID: \S+/, `Call-ID: ${callId}`)
       .replace(/branch=\S+/, `branch=z9hG4bKemu${n}`)
       .replace(/;tag=\S+/, `;tag=emu${n}`)
       .replace("Via: SIP/2.0/UDP 127.0.0.1;rport", `Via: SIP/2.0/UDP 127.0.0.1:${this.#sip.port};rport`)
       .replace("<sip:mod_sofia@127.0.0.1:5060>", `<sip:mod_sofia@127.0.0.1:${this.#sip.port}>`)
-      .replace(/X-Siprec-Session: .*\r\nX-Siprec-Direction: .*\r\n/, Object.entries(plan.headers).map(([k, v]) => `${k}: ${v}\r\n`).join(""))
+      .replace(
+        /X-Siprec-Session: .*\r\nX-Siprec-Direction: .*\r\n/,
+        Object.entries(plan.headers)
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join(""),
+      )
       .replace(/m=audio \d+/, `m=audio ${this.#rtp.port}`);
     const [head, body] = invite.split("\r\n\r\n") as [string, string];
     invite = `${head.replace(/Content-Length: \d+/, `Content-Length: ${Buffer.byteLength(body)}`)}\r\n\r\n${body}`;
@@ -149,7 +157,11 @@ export class TapLegEmulator {
       clearInterval(c.timer);
       const via = /Via: .*/i.exec(text)?.[0] ?? "";
       const pick = (h: string): string => new RegExp(`^${h}: .*$`, "im").exec(text)?.[0] ?? "";
-      this.#sendSip(`SIP/2.0 200 OK\r\n${via}\r\n${pick("From")}\r\n${pick("To")}\r\n${pick("Call-ID")}\r\n${pick("CSeq")}\r\nContent-Length: 0\r\n\r\n`, c.leg.plan.port, c.leg.plan.host);
+      this.#sendSip(
+        `SIP/2.0 200 OK\r\n${via}\r\n${pick("From")}\r\n${pick("To")}\r\n${pick("Call-ID")}\r\n${pick("CSeq")}\r\nContent-Length: 0\r\n\r\n`,
+        c.leg.plan.port,
+        c.leg.plan.host,
+      );
     }
   }
 

@@ -38,7 +38,8 @@ const CALL_END = callFrames([`CHANNEL_HANGUP/${CALL_A}`], [`CHANNEL_HANGUP_COMPL
 const START_EVENT = (TAP_EVENTS.find((e) => e?.ok === true && e.value.subclass === "siprec::start") as { value: EslEvent }).value;
 /** `uuid_dump <A> json`: A's channel data as its captured CHANNEL_ANSWER carried it, serialized as FreeSWITCH serializes events to JSON. */
 const A_DUMP = (() => {
-  const e = (TAP_EVENTS.find((x) => x?.ok === true && x.value.name === "CHANNEL_ANSWER" && x.value.headers.get("Unique-ID") === CALL_A) as { value: EslEvent }).value;
+  const e = (TAP_EVENTS.find((x) => x?.ok === true && x.value.name === "CHANNEL_ANSWER" && x.value.headers.get("Unique-ID") === CALL_A) as { value: EslEvent })
+    .value;
   const h = new Map(e.headers);
   h.set("Event-Name", "CHANNEL_DATA");
   return JSON.stringify(Object.fromEntries(h));
@@ -130,7 +131,10 @@ export class FsEmulator {
   #live: string[] = [];
   #staleLists = 0;
 
-  private constructor(legs: TapLegEmulator, private readonly o: FsEmulatorOptions) {
+  private constructor(
+    legs: TapLegEmulator,
+    private readonly o: FsEmulatorOptions,
+  ) {
     this.legs = legs;
   }
 
@@ -261,7 +265,10 @@ export class FsEmulator {
         return this.#api(s, '{"row_count": 0}\n');
       }
       if (this.#live.length === 0) return this.#api(s, '{"row_count": 0}\n');
-      return this.#api(s, `${JSON.stringify({ row_count: this.#live.length, rows: this.#live.map((uuid) => ({ uuid, direction: uuid === CALL_A ? "inbound" : "outbound" })) })}\n`);
+      return this.#api(
+        s,
+        `${JSON.stringify({ row_count: this.#live.length, rows: this.#live.map((uuid) => ({ uuid, direction: uuid === CALL_A ? "inbound" : "outbound" })) })}\n`,
+      );
     }
     // FreeSWITCH answers uuid_exists with "true" or "false" (its session table).
     const exists = /^api uuid_exists ([0-9a-f-]{36})$/.exec(first);
@@ -298,8 +305,15 @@ export class FsEmulator {
     const headers: Record<string, string> = {};
     for (const [k, v] of vars) if (k.startsWith("sip_h_")) headers[k.slice(6)] = v;
     void this.legs
-      .place({ callUuid: /eavesdrop\(([0-9a-f-]{36})/.exec(command)?.[1] ?? "", legUuid: vars.get("origination_uuid") ?? "", host: m[2]!, port: Number(m[3]), headers, direction, hangUpAfterAnswer: this.o.nativeMismatch === true && direction !== "both" })
+      .place({
+        callUuid: /eavesdrop\(([0-9a-f-]{36})/.exec(command)?.[1] ?? "",
+        legUuid: vars.get("origination_uuid") ?? "",
+        host: m[2]!,
+        port: Number(m[3]),
+        headers,
+        direction,
+        hangUpAfterAnswer: this.o.nativeMismatch === true && direction !== "both",
+      })
       .then((status) => job(status < 300 ? `+OK ${vars.get("origination_uuid")}\n` : "-ERR CALL_REJECTED\n"));
   }
 }
-

@@ -84,5 +84,12 @@ export function buildInvite(p: GoldenParts = goldenParts(), boundary = "siprec-g
     ],
     boundary,
   );
-  return serializeMessage({ kind: "request", method: "INVITE", uri: "sip:srs@127.0.0.1", headers: [...p.headers, { name: "Content-Type", value: `multipart/mixed;boundary=${boundary}` }], body, bodyOffset: 0 });
+  return serializeMessage({
+    kind: "request",
+    method: "INVITE",
+    uri: "sip:srs@127.0.0.1",
+    headers: [...p.headers, { name: "Content-Type", value: `multipart/mixed;boundary=${boundary}` }],
+    body,
+    bodyOffset: 0,
+  });
 }

@@ -54,7 +54,12 @@ export const BANNED: readonly Banned[] = [
   { re: /\bMath\.random\s*\(|\bcrypto\.(getRandomValues|randomUUID)\s*\(/, what: "randomness (use the injected IdSource)", maxLayer: 2 },
   { re: /\bconsole\s*\./, what: "console (use the injected Logger)", maxLayer: 3 },
   { re: /from\s+["']node:(?!crypto["'])[a-z_/]+["']|from\s+["'](fs|net|dgram|tls|child_process|os)["']/, what: "node I/O modules", maxLayer: 2 },
-  { re: /from\s+["']node:crypto["']/, what: "node:crypto (only rtp/srtp and sip/auth may compute with it)", maxLayer: 2, except: /^src\/(rtp\/srtp|sip\/auth)\// },
+  {
+    re: /from\s+["']node:crypto["']/,
+    what: "node:crypto (only rtp/srtp and sip/auth may compute with it)",
+    maxLayer: 2,
+    except: /^src\/(rtp\/srtp|sip\/auth)\//,
+  },
 ];
 
 export interface SourceFile {
@@ -75,14 +80,18 @@ export function stripComments(text: string): string {
 export function importsOf(file: SourceFile): string[] {
   const out: string[] = [];
   const code = stripComments(file.text);
-  for (const m of code.matchAll(/(?:^|\s)(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|^\s*import\s+["']([^"']+)["']/gm)) {
+  for (const m of code.matchAll(
+    /(?:^|\s)(?:import|export)\s[^;]*?from\s+["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|^\s*import\s+["']([^"']+)["']/gm,
+  )) {
     out.push((m[1] ?? m[2] ?? m[3]) as string);
   }
   return out;
 }
 
 /** Edges forbidden whatever the layers say: the daemon is an app beside the CLI, not on it. */
-export const FORBIDDEN_EDGES: readonly { readonly from: RegExp; readonly to: RegExp; readonly why: string }[] = [{ from: /^src\/daemon\//, to: /^src\/cli\//, why: "the daemon imports the CLI (share it below both: src/platform, src/config, src/sip)" }];
+export const FORBIDDEN_EDGES: readonly { readonly from: RegExp; readonly to: RegExp; readonly why: string }[] = [
+  { from: /^src\/daemon\//, to: /^src\/cli\//, why: "the daemon imports the CLI (share it below both: src/platform, src/config, src/sip)" },
+];
 
 export function checkArchitecture(files: readonly SourceFile[]): Violation[] {
   const violations: Violation[] = [];
@@ -115,7 +124,8 @@ export function checkArchitecture(files: readonly SourceFile[]): Violation[] {
     edges.set(f.path, targets);
     const code = stripComments(f.text);
     for (const b of BANNED) {
-      if (from <= b.maxLayer && b.re.test(code) && !(b.except?.test(f.path) ?? false)) violations.push({ file: f.path, message: `layer ${from} uses ${b.what}` });
+      if (from <= b.maxLayer && b.re.test(code) && !(b.except?.test(f.path) ?? false))
+        violations.push({ file: f.path, message: `layer ${from} uses ${b.what}` });
     }
   }
   for (const cycle of findCycles(edges)) violations.push({ file: cycle[0] as string, message: `import cycle: ${cycle.join(" -> ")}` });

@@ -41,7 +41,9 @@ export interface MemoryIo extends Io {
   text(): string;
 }
 
-export function memoryIo(opts: { env?: Record<string, string>; files?: Record<string, MemoryEntry>; tty?: boolean; stdin?: string | Uint8Array } = {}): MemoryIo {
+export function memoryIo(
+  opts: { env?: Record<string, string>; files?: Record<string, MemoryEntry>; tty?: boolean; stdin?: string | Uint8Array } = {},
+): MemoryIo {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const statusLines: string[] = [];

@@ -36,7 +36,8 @@ export class MemoryTransport implements SipTransport {
   async send(bytes: Uint8Array, to: Peer): Promise<void> {
     if (this.closed) throw new TransportError("TRANSPORT_CLOSED", "transport closed");
     const isRequest = new TextDecoder().decode(bytes.subarray(0, 4)) !== "SIP/";
-    if (!this.reliable && isRequest && bytes.length > UDP_REQUEST_LIMIT) throw new TransportError("TRANSPORT_TOO_LARGE", `a ${bytes.length}-byte request may not go over UDP`);
+    if (!this.reliable && isRequest && bytes.length > UDP_REQUEST_LIMIT)
+      throw new TransportError("TRANSPORT_TOO_LARGE", `a ${bytes.length}-byte request may not go over UDP`);
     const dest = this.net.endpoints.get(`${to.protocol}:${to.host}:${to.port}`);
     if (dest === undefined || dest.closed) {
       if (this.reliable) throw new TransportError("TRANSPORT_CONNECT", `connection refused by ${to.host}:${to.port}`);

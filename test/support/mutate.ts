@@ -4,7 +4,10 @@
  * returns an error and never throws" tests. The seed makes failures
  * replayable.
  */
-export function* mutations<T>(base: readonly T[], opts: { seed: number; count: number; maxEdits?: number; maxCut?: number; insert: (r: number) => T }): Generator<T[]> {
+export function* mutations<T>(
+  base: readonly T[],
+  opts: { seed: number; count: number; maxEdits?: number; maxCut?: number; insert: (r: number) => T },
+): Generator<T[]> {
   let seed = opts.seed;
   const rnd = (n: number): number => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;

@@ -34,16 +34,27 @@ export function udpDatagrams(fixture: string): Datagram[] {
     const udp = ip + ihl;
     const len = dv.getUint16(udp + 4);
     const ipStr = (o: number) => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
-    out.push({ timeUs: sec * 1e6 + usec, src: ipStr(ip + 12), sport: dv.getUint16(udp), dst: ipStr(ip + 16), dport: dv.getUint16(udp + 2), payload: b.slice(udp + 8, udp + len) });
+    out.push({
+      timeUs: sec * 1e6 + usec,
+      src: ipStr(ip + 12),
+      sport: dv.getUint16(udp),
+      dst: ipStr(ip + 16),
+      dport: dv.getUint16(udp + 2),
+      payload: b.slice(udp + 8, udp + len),
+    });
   }
   return out;
 }
 
 /** RTP-looking datagrams (version 2, not SIP text, not RTCP payload types 200-207). */
 export function rtpDatagrams(fixture: string): Datagram[] {
-  return udpDatagrams(fixture).filter((d) => d.payload.length >= 12 && (d.payload[0] as number) >> 6 === 2 && !((d.payload[1] as number) >= 200 && (d.payload[1] as number) <= 207));
+  return udpDatagrams(fixture).filter(
+    (d) => d.payload.length >= 12 && (d.payload[0] as number) >> 6 === 2 && !((d.payload[1] as number) >= 200 && (d.payload[1] as number) <= 207),
+  );
 }
 
 export function rtcpDatagrams(fixture: string): Datagram[] {
-  return udpDatagrams(fixture).filter((d) => d.payload.length >= 8 && (d.payload[0] as number) >> 6 === 2 && (d.payload[1] as number) >= 200 && (d.payload[1] as number) <= 207);
+  return udpDatagrams(fixture).filter(
+    (d) => d.payload.length >= 8 && (d.payload[0] as number) >> 6 === 2 && (d.payload[1] as number) >= 200 && (d.payload[1] as number) <= 207,
+  );
 }

@@ -24,7 +24,8 @@ function hostile(r: Rng): string {
   return s;
 }
 
-const time = (r: Rng) => `2026-${String(1 + r.int(12)).padStart(2, "0")}-${String(1 + r.int(28)).padStart(2, "0")}T${String(r.int(24)).padStart(2, "0")}:${String(r.int(60)).padStart(2, "0")}:00Z`;
+const time = (r: Rng) =>
+  `2026-${String(1 + r.int(12)).padStart(2, "0")}-${String(1 + r.int(28)).padStart(2, "0")}T${String(r.int(24)).padStart(2, "0")}:${String(r.int(60)).padStart(2, "0")}:00Z`;
 
 export function randomMetadata(seed: number): RecordingMetadata {
   const r = new Rng(seed);
@@ -52,7 +53,14 @@ export function randomMetadata(seed: number): RecordingMetadata {
         groupRef: groupId,
         startTime: time(r),
         ...(r.int(2) === 0 ? { stopTime: time(r) } : {}),
-        extensions: [{ ns: "urn:x-siprec:extension:1", name: "extensiondata", attrs: {}, children: [{ ns: "urn:x-siprec:extension:1", name: "session-id", attrs: {}, children: [hostile(r)] }] }],
+        extensions: [
+          {
+            ns: "urn:x-siprec:extension:1",
+            name: "extensiondata",
+            attrs: {},
+            children: [{ ns: "urn:x-siprec:extension:1", name: "session-id", attrs: {}, children: [hostile(r)] }],
+          },
+        ],
       },
     ],
     participants,

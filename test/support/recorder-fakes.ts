@@ -61,7 +61,15 @@ export class RecorderWorld {
         },
       },
       tapTarget: { profile: "internal", host: "127.0.0.1", port: 5090, answerTimeoutMs: 3000 },
-      policy: { onFailure: "continue", hangupCause: "NORMAL_TEMPORARY_FAILURE", dtmf: "forward", pauseMode: "inactive", defaultStreams: "separate", metadata: { namespace: "urn:x-siprec:extension:1", map: [] }, ...policy },
+      policy: {
+        onFailure: "continue",
+        hangupCause: "NORMAL_TEMPORARY_FAILURE",
+        dtmf: "forward",
+        pauseMode: "inactive",
+        defaultStreams: "separate",
+        metadata: { namespace: "urn:x-siprec:extension:1", map: [] },
+        ...policy,
+      },
       openMedia: (id) => this.#media(id),
       openSession: (args) => {
         const s = new FakeSession(args, this);
@@ -75,7 +83,15 @@ export class RecorderWorld {
   answerLeg(direction: string, packets = 1): void {
     const e = [...this.expectations].reverse().find((x) => x.direction === direction);
     if (e === undefined) throw new Error(`no ${direction} leg expected`);
-    e.onAnswered({ recordingId: e.recordingId, direction: e.direction, codec: "PCMU", payloadType: 0, clockRate: 8000, telephoneEventPt: undefined, hangup: () => this.journal.push(`hangup ${direction}`) });
+    e.onAnswered({
+      recordingId: e.recordingId,
+      direction: e.direction,
+      codec: "PCMU",
+      payloadType: 0,
+      clockRate: 8000,
+      telephoneEventPt: undefined,
+      hangup: () => this.journal.push(`hangup ${direction}`),
+    });
     for (let i = 0; i < packets; i++) e.onPacket(new Uint8Array(172));
   }
 
@@ -106,7 +122,17 @@ export class FakeSession implements SessionPort {
   ) {}
 
   report(): SessionReport {
-    return { state: this.state, ...(this.state === "failed" ? { reason: "all SRS failed (503)" } : {}), attempts: [], streams: [], figures: [], pauses: [], ladder: [], warnings: [], snapshotsSent: 0 };
+    return {
+      state: this.state,
+      ...(this.state === "failed" ? { reason: "all SRS failed (503)" } : {}),
+      attempts: [],
+      streams: [],
+      figures: [],
+      pauses: [],
+      ladder: [],
+      warnings: [],
+      snapshotsSent: 0,
+    };
   }
 
   async start(): Promise<SessionReport> {

@@ -23,7 +23,14 @@ import { MemoryNetwork } from "./memory-transport.ts";
 import { settle } from "./ua-pair.ts";
 
 /** The reference SRS's answer (recvonly per label) to the SDP in a message, as a body. */
-export function answerOffer(m: SipMessage, ports = new Map([["1", 6000], ["2", 6002]]), tweak: (sdp: string) => string = (x) => x): { body: Uint8Array; contentType: string } {
+export function answerOffer(
+  m: SipMessage,
+  ports = new Map([
+    ["1", 6000],
+    ["2", 6002],
+  ]),
+  tweak: (sdp: string) => string = (x) => x,
+): { body: Uint8Array; contentType: string } {
   const body = splitRecordingBody(header(m, "content-type"), m.body);
   const offer = parseSdp(body.ok ? (body.value.sdp ?? "") : "");
   if (!offer.ok) throw new Error("no offer");
@@ -40,8 +47,21 @@ export class FakeMedia implements MediaDriver {
   /** Every start() call: the streams as the driver was told them (label:status@address:port). */
   readonly starts: string[] = [];
   start(streams: readonly ActiveStream[]): void {
-    if (this.starts.length === 0) this.log.push(`start ${streams.filter((s) => s.outcome.status === "accepted").map((s) => s.local.label).join(",")}`);
-    this.starts.push(streams.map((s) => `${s.local.label}:${s.outcome.status}@${s.outcome.connection.address}:${s.outcome.port}${s.sendKey === undefined ? "" : `/${s.sendKey.suite}`}`).join(" "));
+    if (this.starts.length === 0)
+      this.log.push(
+        `start ${streams
+          .filter((s) => s.outcome.status === "accepted")
+          .map((s) => s.local.label)
+          .join(",")}`,
+      );
+    this.starts.push(
+      streams
+        .map(
+          (s) =>
+            `${s.local.label}:${s.outcome.status}@${s.outcome.connection.address}:${s.outcome.port}${s.sendKey === undefined ? "" : `/${s.sendKey.suite}`}`,
+        )
+        .join(" "),
+    );
   }
   gate(open: boolean): void {
     this.log.push(open ? "gate open" : "gate closed");
@@ -55,7 +75,20 @@ export class FakeMedia implements MediaDriver {
   }
 }
 
-export const CONFIG: SessionConfig = { codecs: ["PCMU", "PCMA"], ptime: 20, telephoneEvent: true, rtcpMux: false, srtp: "off", srtpSuites: ["AES_CM_128_HMAC_SHA1_80"], transport: "tcp", failoverOn: [408, 420, 480, 488, "5xx", "6xx"], setupTimeoutMs: 30_000, inviteTimeoutMs: 4000, fromUri: "sip:siprec@127.0.0.1", localAddress: "127.0.0.1" };
+export const CONFIG: SessionConfig = {
+  codecs: ["PCMU", "PCMA"],
+  ptime: 20,
+  telephoneEvent: true,
+  rtcpMux: false,
+  srtp: "off",
+  srtpSuites: ["AES_CM_128_HMAC_SHA1_80"],
+  transport: "tcp",
+  failoverOn: [408, 420, 480, 488, "5xx", "6xx"],
+  setupTimeoutMs: 30_000,
+  inviteTimeoutMs: 4000,
+  fromUri: "sip:siprec@127.0.0.1",
+  localAddress: "127.0.0.1",
+};
 
 export function rig(supported: readonly string[] = ["siprec", "timer"]) {
   const clock = new ManualClock();
@@ -105,7 +138,8 @@ export function rig(supported: readonly string[] = ["siprec", "timer"]) {
       ...over,
     });
   /** An SRS that answers recvonly per label (the reference SRS's own answer builder). */
-  const answer = (inv: IncomingInvite, tweak: (sdp: string) => string = (x) => x, headers: { name: string; value: string }[] = []): DialogSession | undefined => inv.accept({ ...answerOffer(inv.request, undefined, tweak), headers });
+  const answer = (inv: IncomingInvite, tweak: (sdp: string) => string = (x) => x, headers: { name: string; value: string }[] = []): DialogSession | undefined =>
+    inv.accept({ ...answerOffer(inv.request, undefined, tweak), headers });
   const run = async <T>(p: Promise<T>, ms = 40_000): Promise<T> => {
     let done = false;
     void p.then(() => (done = true));
@@ -117,4 +151,3 @@ export function rig(supported: readonly string[] = ["siprec", "timer"]) {
   };
   return { clock, net, src, a, b, media, session, answer, run, view };
 }
-

@@ -27,7 +27,15 @@ export function sharedReads(text: string, kind: "ts" | "sh"): number[] {
     .split("\n")
     .forEach((line, i) => {
       const literals = [...line.matchAll(/(["'`])((?:\\.|(?!\1).)*)\1/g)].map((m) => m[2] ?? "");
-      const bare = kind === "sh" && namesShared(line.replace(/["']/g, " ").trim().split(/\s+/).find((w) => namesShared(w)) ?? "");
+      const bare =
+        kind === "sh" &&
+        namesShared(
+          line
+            .replace(/["']/g, " ")
+            .trim()
+            .split(/\s+/)
+            .find((w) => namesShared(w)) ?? "",
+        );
       if (bare || literals.some(namesShared)) hits.push(i + 1);
     });
   return hits;

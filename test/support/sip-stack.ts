@@ -36,7 +36,15 @@ export async function sipStack(protocol: "udp" | "tcp", contactParams = ";+sip.s
     close: () => inner.close(),
   };
   layer = new TransactionLayer({ clock: systemClock, transports: new Map([[protocol, transport]]) });
-  const ua = new UserAgent({ layer, clock: systemClock, ids: cryptoIds, local: () => inner.local, contactParams, supported: ["siprec"], userAgent: "siprec-test" });
+  const ua = new UserAgent({
+    layer,
+    clock: systemClock,
+    ids: cryptoIds,
+    local: () => inner.local,
+    contactParams,
+    supported: ["siprec"],
+    userAgent: "siprec-test",
+  });
   return {
     ua,
     layer,

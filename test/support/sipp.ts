@@ -24,11 +24,35 @@ export interface SippOptions {
 export function sipp(o: SippOptions): SippRun {
   const dir = mkdtempSync(join(tmpdir(), "siprec-sipp-"));
   const errorFile = join(dir, "errors.log");
-  const args = ["sipp", "-sf", join(SCENARIOS, o.scenario), "-i", "127.0.0.1", "-p", String(o.port), "-m", "1", "-t", o.transport === "udp" ? "u1" : "t1", "-nostdin", "-timeout", `${o.timeoutS ?? 20}s`, "-timeout_error", "-trace_err", "-error_file", errorFile, "-mp", String(o.mediaPort ?? 0)];
+  const args = [
+    "sipp",
+    "-sf",
+    join(SCENARIOS, o.scenario),
+    "-i",
+    "127.0.0.1",
+    "-p",
+    String(o.port),
+    "-m",
+    "1",
+    "-t",
+    o.transport === "udp" ? "u1" : "t1",
+    "-nostdin",
+    "-timeout",
+    `${o.timeoutS ?? 20}s`,
+    "-timeout_error",
+    "-trace_err",
+    "-error_file",
+    errorFile,
+    "-mp",
+    String(o.mediaPort ?? 0),
+  ];
   if (o.remote !== undefined) args.push(o.remote);
   const proc = Bun.spawn(args, { cwd: dir, stdout: "ignore", stderr: "pipe" });
   return {
-    exited: proc.exited.then(async (code) => ({ code, errors: `${await new Response(proc.stderr).text()}${existsSync(errorFile) ? readFileSync(errorFile, "utf8") : ""}` })),
+    exited: proc.exited.then(async (code) => ({
+      code,
+      errors: `${await new Response(proc.stderr).text()}${existsSync(errorFile) ? readFileSync(errorFile, "utf8") : ""}`,
+    })),
     kill: () => proc.kill(),
   };
 }

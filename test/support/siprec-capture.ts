@@ -44,13 +44,20 @@ function capturedView(transferred: boolean): CallView {
   const t = "2026-11-26T21:41:46Z";
   const later = "2026-11-26T21:41:48Z";
   return {
-    groupId: group, sessionId: session, sipSessionIds: [ORIGINAL_CS_CALL_ID], startTime: t, recordingAssociateTime: t,
+    groupId: group,
+    sessionId: session,
+    sipSessionIds: [ORIGINAL_CS_CALL_ID],
+    startTime: t,
+    recordingAssociateTime: t,
     participants: [
       { id: alice, aor: "sip:alice@pbx.example.com", name: "Alice Agent", joinTime: t },
       { id: bob, aor: "sip:+15551230000@carrier.example.net", name: "Bob Customer", joinTime: t, ...(transferred ? { leaveTime: later } : {}) },
       ...(transferred ? [{ id: carol, aor: "sip:carol@pbx.example.com", name: "Carol Supervisor", joinTime: later }] : []),
     ],
-    streams: [{ id: s10, label: "10", senders: [alice], receivers: [transferred ? carol : bob] }, { id: s11, label: "11", senders: [transferred ? carol : bob], receivers: [alice] }],
+    streams: [
+      { id: s10, label: "10", senders: [alice], receivers: [transferred ? carol : bob] },
+      { id: s11, label: "11", senders: [transferred ? carol : bob], receivers: [alice] },
+    ],
   };
 }
 
@@ -74,36 +81,102 @@ export function siprecCapture(o: { transferAtS?: number; srtp?: boolean; wrongKe
   const t0 = (caller[0]?.timeUs ?? 0) - 40_000;
   const enc = new TextEncoder();
   const keys = new FixedIds(11);
-  const [srcKey, srsKey, otherKey] = [newCryptoAttr(1, "AES_CM_128_HMAC_SHA1_80", keys), newCryptoAttr(1, "AES_CM_128_HMAC_SHA1_80", keys), newCryptoAttr(1, "AES_CM_128_HMAC_SHA1_80", keys)];
+  const [srcKey, srsKey, otherKey] = [
+    newCryptoAttr(1, "AES_CM_128_HMAC_SHA1_80", keys),
+    newCryptoAttr(1, "AES_CM_128_HMAC_SHA1_80", keys),
+    newCryptoAttr(1, "AES_CM_128_HMAC_SHA1_80", keys),
+  ];
   const proto = o.srtp === true ? "RTP/SAVP" : "RTP/AVP";
-  const crypto = (k: { attr: { tag: number; suite: string; keyParams: string } }) => (o.srtp === true ? [`a=crypto:${k.attr.tag} ${k.attr.suite} ${k.attr.keyParams}`] : []);
+  const crypto = (k: { attr: { tag: number; suite: string; keyParams: string } }) =>
+    o.srtp === true ? [`a=crypto:${k.attr.tag} ${k.attr.suite} ${k.attr.keyParams}`] : [];
   const sending = o.wrongKey === true ? otherKey : srcKey;
-  const protect = new Map([40_000, 40_002].map((port) => [port, new SrtpContext({ suite: "AES_CM_128_HMAC_SHA1_80", ...splitKeySalt("AES_CM_128_HMAC_SHA1_80", sending.keySalt) })]));
-  const offer = ["v=0", "o=src 1 1 IN IP4 10.1.1.1", "s=-", "c=IN IP4 10.1.1.1", "t=0 0",
-    `m=audio 30000 ${proto} 0 101`, "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=label:10", "a=sendonly", ...crypto(srcKey),
-    `m=audio 30002 ${proto} 0 101`, "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=label:11", "a=sendonly", ...crypto(srcKey), ""].join("\r\n");
-  const answer = ["v=0", "o=srs 9 9 IN IP4 10.2.2.2", "s=-", "c=IN IP4 10.2.2.2", "t=0 0",
-    `m=audio 40000 ${proto} 0`, "a=rtpmap:0 PCMU/8000", "a=recvonly", ...crypto(srsKey),
-    `m=audio 40002 ${proto} 0`, "a=rtpmap:0 PCMU/8000", "a=recvonly", ...crypto(srsKey), ""].join("\r\n");
+  const protect = new Map(
+    [40_000, 40_002].map((port) => [port, new SrtpContext({ suite: "AES_CM_128_HMAC_SHA1_80", ...splitKeySalt("AES_CM_128_HMAC_SHA1_80", sending.keySalt) })]),
+  );
+  const offer = [
+    "v=0",
+    "o=src 1 1 IN IP4 10.1.1.1",
+    "s=-",
+    "c=IN IP4 10.1.1.1",
+    "t=0 0",
+    `m=audio 30000 ${proto} 0 101`,
+    "a=rtpmap:0 PCMU/8000",
+    "a=rtpmap:101 telephone-event/8000",
+    "a=label:10",
+    "a=sendonly",
+    ...crypto(srcKey),
+    `m=audio 30002 ${proto} 0 101`,
+    "a=rtpmap:0 PCMU/8000",
+    "a=rtpmap:101 telephone-event/8000",
+    "a=label:11",
+    "a=sendonly",
+    ...crypto(srcKey),
+    "",
+  ].join("\r\n");
+  const answer = [
+    "v=0",
+    "o=srs 9 9 IN IP4 10.2.2.2",
+    "s=-",
+    "c=IN IP4 10.2.2.2",
+    "t=0 0",
+    `m=audio 40000 ${proto} 0`,
+    "a=rtpmap:0 PCMU/8000",
+    "a=recvonly",
+    ...crypto(srsKey),
+    `m=audio 40002 ${proto} 0`,
+    "a=rtpmap:0 PCMU/8000",
+    "a=recvonly",
+    ...crypto(srsKey),
+    "",
+  ].join("\r\n");
   const body = buildRecordingBody({ sdp: offer, metadata: siprecCaptureMetadata() }, new FixedIds(3));
-  const common = (cseq: string, toTag: string) => [`From: <sip:src@10.1.1.1>;tag=src1`, `To: <sip:srs@10.2.2.2>${toTag}`, `Call-ID: ${SIPREC_CAPTURE_CALL_ID}`, `CSeq: ${cseq}`];
+  const common = (cseq: string, toTag: string) => [
+    `From: <sip:src@10.1.1.1>;tag=src1`,
+    `To: <sip:srs@10.2.2.2>${toTag}`,
+    `Call-ID: ${SIPREC_CAPTURE_CALL_ID}`,
+    `CSeq: ${cseq}`,
+  ];
   const msg = (start: string, headers: string[], b: Uint8Array = new Uint8Array(), type?: string): Uint8Array => {
-    const head = [start, "Via: SIP/2.0/UDP 10.1.1.1:5060;branch=z9hG4bK-rs1", ...headers, "Max-Forwards: 70", ...(type === undefined ? [] : [`Content-Type: ${type}`]), `Content-Length: ${b.length}`, "", ""].join("\r\n");
+    const head = [
+      start,
+      "Via: SIP/2.0/UDP 10.1.1.1:5060;branch=z9hG4bK-rs1",
+      ...headers,
+      "Max-Forwards: 70",
+      ...(type === undefined ? [] : [`Content-Type: ${type}`]),
+      `Content-Length: ${b.length}`,
+      "",
+      "",
+    ].join("\r\n");
     const out = new Uint8Array(head.length + b.length);
     out.set(enc.encode(head));
     out.set(b, head.length);
     return out;
   };
-  const sip = (timeUs: number, fromSrc: boolean, payload: Uint8Array): Rec => ({ timeUs, data: frame.ethernet(ipv4(fromSrc ? "10.1.1.1" : "10.2.2.2", fromSrc ? "10.2.2.2" : "10.1.1.1", udp(5060, 5060, payload))) });
+  const sip = (timeUs: number, fromSrc: boolean, payload: Uint8Array): Rec => ({
+    timeUs,
+    data: frame.ethernet(ipv4(fromSrc ? "10.1.1.1" : "10.2.2.2", fromSrc ? "10.2.2.2" : "10.1.1.1", udp(5060, 5060, payload))),
+  });
   const wire = (bytes: Uint8Array, port: number): Uint8Array => {
     if (o.srtp !== true) return bytes;
     const r = protect.get(port)!.protectRtp(bytes);
     if (!r.ok) throw new Error(r.error.message);
     return r.value;
   };
-  const rtp = (p: { timeUs: number; bytes: Uint8Array }, port: number): Rec => ({ timeUs: p.timeUs, data: frame.ethernet(ipv4("10.1.1.1", "10.2.2.2", udp(port - 10_000, port, wire(p.bytes, port)))) });
+  const rtp = (p: { timeUs: number; bytes: Uint8Array }, port: number): Rec => ({
+    timeUs: p.timeUs,
+    data: frame.ethernet(ipv4("10.1.1.1", "10.2.2.2", udp(port - 10_000, port, wire(p.bytes, port)))),
+  });
   const recs: Rec[] = [
-    sip(t0, true, msg("INVITE sip:srs@10.2.2.2 SIP/2.0", [...common("1 INVITE", ""), "Contact: <sip:src@10.1.1.1>;+sip.src", "Require: siprec", "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"], body.body, body.contentType)),
+    sip(
+      t0,
+      true,
+      msg(
+        "INVITE sip:srs@10.2.2.2 SIP/2.0",
+        [...common("1 INVITE", ""), "Contact: <sip:src@10.1.1.1>;+sip.src", "Require: siprec", "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"],
+        body.body,
+        body.contentType,
+      ),
+    ),
     sip(t0 + 20_000, false, msg("SIP/2.0 200 OK", [...common("1 INVITE", ";tag=srs1"), "Contact: <sip:srs@10.2.2.2>"], enc.encode(answer), "application/sdp")),
     sip(t0 + 30_000, true, msg("ACK sip:srs@10.2.2.2 SIP/2.0", common("1 ACK", ";tag=srs1"))),
     ...caller.map((p) => rtp(p, 40_000)),
@@ -112,7 +185,18 @@ export function siprecCapture(o: { transferAtS?: number; srtp?: boolean; wrongKe
   if (o.transferAtS !== undefined) {
     const update = buildRecordingBody({ metadata: siprecCaptureTransfer() }, new FixedIds(5));
     const at = (caller[0]?.timeUs ?? 0) + o.transferAtS * 1e6;
-    recs.push(sip(at, true, msg("UPDATE sip:srs@10.2.2.2 SIP/2.0", [...common("2 UPDATE", ";tag=srs1"), "Contact: <sip:src@10.1.1.1>;+sip.src", "Content-Disposition: recording-session"], update.body, update.contentType)));
+    recs.push(
+      sip(
+        at,
+        true,
+        msg(
+          "UPDATE sip:srs@10.2.2.2 SIP/2.0",
+          [...common("2 UPDATE", ";tag=srs1"), "Contact: <sip:src@10.1.1.1>;+sip.src", "Content-Disposition: recording-session"],
+          update.body,
+          update.contentType,
+        ),
+      ),
+    );
     recs.sort((a, b) => a.timeUs - b.timeUs);
   }
   const end = recs[recs.length - 1]?.timeUs ?? t0;

@@ -24,13 +24,58 @@ function openssl(dir: string, args: string[]): void {
 }
 
 function ca(dir: string, name: string): void {
-  openssl(dir, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.crt`, "-days", "2", "-subj", `/CN=${name}`]);
+  openssl(dir, [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.crt`,
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${name}`,
+  ]);
 }
 
 function leaf(dir: string, name: string, san: string, issuer: string): void {
-  openssl(dir, ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`]);
+  openssl(dir, [
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.csr`,
+    "-subj",
+    `/CN=${name}`,
+  ]);
   Bun.write(join(dir, `${name}.ext`), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\n`);
-  openssl(dir, ["x509", "-req", "-in", `${name}.csr`, "-CA", `${issuer}.crt`, "-CAkey", `${issuer}.key`, "-CAcreateserial", "-out", `${name}.crt`, "-days", "2", "-extfile", `${name}.ext`]);
+  openssl(dir, [
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    `${issuer}.crt`,
+    "-CAkey",
+    `${issuer}.key`,
+    "-CAcreateserial",
+    "-out",
+    `${name}.crt`,
+    "-days",
+    "2",
+    "-extfile",
+    `${name}.ext`,
+  ]);
 }
 
 export function testPki(): TestPki {
@@ -41,6 +86,13 @@ export function testPki(): TestPki {
   leaf(dir, "server", "IP:127.0.0.1,DNS:localhost", "test-ca");
   leaf(dir, "client", "DNS:siprec-client", "test-ca");
   const r = (f: string) => readFileSync(join(dir, f), "utf8");
-  cached = { caCert: r("test-ca.crt"), serverCert: r("server.crt"), serverKey: r("server.key"), clientCert: r("client.crt"), clientKey: r("client.key"), otherCaCert: r("other-ca.crt") };
+  cached = {
+    caCert: r("test-ca.crt"),
+    serverCert: r("server.crt"),
+    serverKey: r("server.key"),
+    clientCert: r("client.crt"),
+    clientKey: r("client.key"),
+    otherCaCert: r("other-ca.crt"),
+  };
   return cached;
 }

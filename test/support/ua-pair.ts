@@ -13,7 +13,15 @@ export function uaPair(protocol: TransportProtocol = "udp") {
     let layer!: TransactionLayer;
     const t = net.endpoint(protocol, "127.0.0.1", port, (b, from) => layer.receive(b, from));
     layer = new TransactionLayer({ clock, transports: new Map([[protocol, t]]) });
-    const ua = new UserAgent({ layer, clock, ids: new FixedIds(seed), local: () => ({ host: "127.0.0.1", port }), ...(contactParams === undefined ? {} : { contactParams }), supported: ["siprec"], userAgent: "siprec-test" });
+    const ua = new UserAgent({
+      layer,
+      clock,
+      ids: new FixedIds(seed),
+      local: () => ({ host: "127.0.0.1", port }),
+      ...(contactParams === undefined ? {} : { contactParams }),
+      supported: ["siprec"],
+      userAgent: "siprec-test",
+    });
     return { ua, layer, peer: { protocol, host: "127.0.0.1", port } as Peer };
   };
   const src = make(5060, 1, ";+sip.src");

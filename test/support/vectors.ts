@@ -31,7 +31,12 @@ export function stripHashHeader(text: string): string {
 
 /** Joins RFC <allOneLine> blocks into one line, as the RFC convention says. */
 export function unfoldAllOneLine(text: string): string {
-  return text.replace(/<allOneLine>\n([\s\S]*?)\n<\/allOneLine>/g, (_, body: string) => body.split("\n").map((l) => l.trim()).join(""));
+  return text.replace(/<allOneLine>\n([\s\S]*?)\n<\/allOneLine>/g, (_, body: string) =>
+    body
+      .split("\n")
+      .map((l) => l.trim())
+      .join(""),
+  );
 }
 
 /** Drops line 2 (the inserted provenance comment) of the XML examples and the XSD. */

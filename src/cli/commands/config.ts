@@ -41,7 +41,9 @@ export const configCommand: CliCommand = {
           for (const w of warnings) io.err(formatIssue(w, path));
           if (opts.print) io.out(printConfig(config));
           const groups = new Set(config.srs.map((s) => s.group)).size;
-          io.err(`${path}: ok (${config.srs.length} recording server${config.srs.length === 1 ? "" : "s"} in ${groups} group${groups === 1 ? "" : "s"}, ${config.trigger.length} trigger${config.trigger.length === 1 ? "" : "s"})`);
+          io.err(
+            `${path}: ok (${config.srs.length} recording server${config.srs.length === 1 ? "" : "s"} in ${groups} group${groups === 1 ? "" : "s"}, ${config.trigger.length} trigger${config.trigger.length === 1 ? "" : "s"})`,
+          );
         }
         ctx.setExit(EXIT.OK);
       });

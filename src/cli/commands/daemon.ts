@@ -59,26 +59,44 @@ export const daemonCommand: CliCommand = {
         let control: { port: number; stop(): void } | undefined;
         if (cfg.control.enabled) {
           try {
-            control = startControl(daemon, { host: cfg.control.address, port: cfg.control.port, token: cfg.control.token?.reveal(), metrics: daemonMetrics(() => daemon.status(), daemon.forwarded) });
-            log.info("control API listening", { url: `http://${cfg.control.address.includes(":") ? `[${cfg.control.address}]` : cfg.control.address}:${control.port}` });
+            control = startControl(daemon, {
+              host: cfg.control.address,
+              port: cfg.control.port,
+              token: cfg.control.token?.reveal(),
+              metrics: daemonMetrics(() => daemon.status(), daemon.forwarded),
+            });
+            log.info("control API listening", {
+              url: `http://${cfg.control.address.includes(":") ? `[${cfg.control.address}]` : cfg.control.address}:${control.port}`,
+            });
           } catch (e) {
-            io.err(`siprec daemon: cannot listen for the control API on ${cfg.control.address}:${cfg.control.port}: ${e instanceof Error ? e.message : String(e)}`);
+            io.err(
+              `siprec daemon: cannot listen for the control API on ${cfg.control.address}:${cfg.control.port}: ${e instanceof Error ? e.message : String(e)}`,
+            );
             await daemon.drain();
             return ctx.setExit(EXIT.FAILURE);
           }
         }
-        log.info("siprec daemon started", { config: loaded.value.path, freeswitch: `${cfg.freeswitch.host}:${cfg.freeswitch.port}`, tap: `${cfg.tap.address}:${cfg.tap.sip_port}`, srs: cfg.srs.map((s) => s.name) });
+        log.info("siprec daemon started", {
+          config: loaded.value.path,
+          freeswitch: `${cfg.freeswitch.host}:${cfg.freeswitch.port}`,
+          tap: `${cfg.tap.address}:${cfg.tap.sip_port}`,
+          srs: cfg.srs.map((s) => s.name),
+        });
         // SIGHUP: the file is checked in a worker (config-reload.ts), so a large or broken one never stalls the media.
         const reloads = new ReloadQueue(async () => {
           const started = io.clock.now();
           const next = await reloadConfig({ path: loaded.value.path, env: io.env, fs: io.fs, clock: io.clock });
-          if (!next.ok) return log.error("config reload refused; keeping the running config", { message: next.error, checkMs: Math.round(io.clock.now() - started) });
+          if (!next.ok)
+            return log.error("config reload refused; keeping the running config", { message: next.error, checkMs: Math.round(io.clock.now() - started) });
           const nextTls = await allSrsClientTls(next.value.config.srs, io.fs);
           if (!nextTls.ok) return log.error("config reload refused; keeping the running config", { message: nextTls.error });
           daemon.reload(next.value.config, nextTls.value);
         });
         io.onReload(() => reloads.request());
-        const outcome = await Promise.race([io.stopSignal().then((s) => ({ kind: "signal" as const, s })), daemon.whenFatal().then((reason) => ({ kind: "fatal" as const, reason }))]);
+        const outcome = await Promise.race([
+          io.stopSignal().then((s) => ({ kind: "signal" as const, s })),
+          daemon.whenFatal().then((reason) => ({ kind: "fatal" as const, reason })),
+        ]);
         control?.stop();
         if (outcome.kind === "fatal") {
           io.err(`siprec daemon: ${outcome.reason}`);

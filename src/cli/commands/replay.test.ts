@@ -16,10 +16,18 @@ describe("siprec replay --list", () => {
   test("esl-call-plain.pcap: both dialogs with the packet and DTMF counts of the fixtures README", async () => {
     const io = memoryIo();
     expect(await run(["replay", "--list", "--json", join(FS_FIXTURES, "esl-call-plain.pcap")], io)).toBe(0);
-    const out = JSON.parse(io.stdout.join("\n")) as { calls: { callId: string; streams: { speaker: string; packets: number; dtmfEvents: number; lost: number }[] }[] };
+    const out = JSON.parse(io.stdout.join("\n")) as {
+      calls: { callId: string; streams: { speaker: string; packets: number; dtmfEvents: number; lost: number }[] }[];
+    };
     expect(out.calls.map((c) => c.streams.map((s) => [s.speaker, s.packets, s.dtmfEvents, s.lost]))).toEqual([
-      [["callee", 460, 0, 0], ["caller", 603, 13, 0]],
-      [["callee", 604, 0, 0], ["caller", 420, 12, 0]],
+      [
+        ["callee", 460, 0, 0],
+        ["caller", 603, 13, 0],
+      ],
+      [
+        ["callee", 604, 0, 0],
+        ["caller", 420, 12, 0],
+      ],
     ]);
     expect(out.calls[0]!.callId).toBe("1-5443@127.0.0.1");
   });
@@ -42,14 +50,39 @@ describe("siprec replay --list", () => {
 });
 
 describe("siprec replay --srs (into siprec srs)", () => {
-  for (const [label, args] of [["--speed 1", ["--speed", "1"]], ["--max-speed", ["--max-speed"]]] as const) {
+  for (const [label, args] of [
+    ["--speed 1", ["--speed", "1"]],
+    ["--max-speed", ["--max-speed"]],
+  ] as const) {
     test(`${label}: the captured call's first 3 s land as one WAV per direction with the README's tones and the call's timeline`, async () => {
       const dir = mkdtempSync(join(tmpdir(), "siprec-replay-srs-"));
-      const srs = await openSrs({ host: "127.0.0.1", port: 0, transports: ["tcp"], dir, lenient: false, clock: systemClock, ids: cryptoIds, lib: await loadLibxml() });
+      const srs = await openSrs({
+        host: "127.0.0.1",
+        port: 0,
+        transports: ["tcp"],
+        dir,
+        lenient: false,
+        clock: systemClock,
+        ids: cryptoIds,
+        lib: await loadLibxml(),
+      });
       try {
         const io = Object.assign(memoryIo(), { clock: systemClock });
         const t0 = Date.now();
-        const code = await run(["replay", join(FS_FIXTURES, "call-pcmu-two-way.pcapng"), "--call-id", "1-5700@127.0.0.1", "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-duration", "3", ...args], io);
+        const code = await run(
+          [
+            "replay",
+            join(FS_FIXTURES, "call-pcmu-two-way.pcapng"),
+            "--call-id",
+            "1-5700@127.0.0.1",
+            "--srs",
+            `sip:srs@127.0.0.1:${srs.portOf("tcp")}`,
+            "--max-duration",
+            "3",
+            ...args,
+          ],
+          io,
+        );
         const took = Date.now() - t0;
         expect([code, io.stderr]).toEqual([0, []]);
         expect(io.stdout[0]).toMatch(/^ok {3}1-5700@127\.0\.0\.1: \d+ packets replayed/);

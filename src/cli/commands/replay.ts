@@ -33,7 +33,13 @@ export const replayCommand: CliCommand = {
   name: "replay",
   summary: "list the calls of a pcap/pcapng capture, or replay them as SIPREC recordings to an SRS",
   register(program, ctx) {
-    addSrsTargetOptions(program.command("replay").description(`${this.summary}; exit 0 all replayed, 1 a call failed or the capture is damaged, 2 usage`).argument("<capture>", "a pcap or pcapng file"), { srsRequired: false })
+    addSrsTargetOptions(
+      program
+        .command("replay")
+        .description(`${this.summary}; exit 0 all replayed, 1 a call failed or the capture is damaged, 2 usage`)
+        .argument("<capture>", "a pcap or pcapng file"),
+      { srsRequired: false },
+    )
       .option("--list", "describe each call of the capture")
       .option("--json", "machine-readable output")
       .option("--rtp-only", "find calls from RTP alone (the capture has no SIP, or it is encrypted)")
@@ -58,7 +64,8 @@ export const replayCommand: CliCommand = {
         if (o.callId !== undefined && o.all === true) return usage("--call-id and --all exclude each other");
         const concurrency = Number(o.concurrency);
         if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 1000)) return usage("--concurrency must be a whole number 1-1000");
-        if (o.timeline === true && (speed === 0 || concurrency !== 1)) return usage("--timeline paces calls by the capture: it goes with --speed, not --max-speed or --concurrency");
+        if (o.timeline === true && (speed === 0 || concurrency !== 1))
+          return usage("--timeline paces calls by the capture: it goes with --speed, not --max-speed or --concurrency");
         const rtpOnly = o.rtpOnly === true;
         if (o.list === true) {
           const scan = await scanCapture(file, { rtpOnly, keep: () => false });
@@ -68,7 +75,20 @@ export const replayCommand: CliCommand = {
           }
           // A SIPREC session's own metadata names who was recorded (libxml2 only when there is one).
           const lib = scan.calls.some((c) => c.siprec && c.metadata.length > 0) ? await loadLibxml() : undefined;
-          if (o.json === true) io.out(JSON.stringify({ file, calls: scan.calls.map((c) => describeCall(c, lib)), callsNotListed: scan.callsNotKept, notes: scan.notes, ...(scan.damage === undefined ? {} : { error: scan.damage }) }, null, 2));
+          if (o.json === true)
+            io.out(
+              JSON.stringify(
+                {
+                  file,
+                  calls: scan.calls.map((c) => describeCall(c, lib)),
+                  callsNotListed: scan.callsNotKept,
+                  notes: scan.notes,
+                  ...(scan.damage === undefined ? {} : { error: scan.damage }),
+                },
+                null,
+                2,
+              ),
+            );
           else for (const line of [...listText(file, scan.calls, scan.callsNotKept, lib), ...scan.notes.map((n) => `note: ${n}`)]) io.out(line);
           // A damaged capture still lists what was read before the damage.
           if (scan.damage !== undefined) io.err(scan.damage);
@@ -80,8 +100,11 @@ export const replayCommand: CliCommand = {
           io.err(`siprec replay: ${resolved.message}`);
           return ctx.setExit(EXIT.FAILURE);
         }
-        await replayCalls(ctx, { file, callId: o.callId, all: o.all === true, rtpOnly, json: o.json === true, speed, maxDurationS, concurrency, timeline: o.timeline === true }, resolved.value);
+        await replayCalls(
+          ctx,
+          { file, callId: o.callId, all: o.all === true, rtpOnly, json: o.json === true, speed, maxDurationS, concurrency, timeline: o.timeline === true },
+          resolved.value,
+        );
       });
   },
 };
-

@@ -68,7 +68,7 @@ export const srsCommand: CliCommand = {
       .option("--rtcp-interval <seconds>", "RTCP receiver report interval (RFC 3550: 5)")
       .option("--stop-rtcp-after <seconds>", "send no more RTCP after this long, SIP and recording going on (a dead media path; fault testing)")
       .option("--request-snapshot-after <seconds>", "send <requestsnapshot> after this long (RFC 7866 §9.2)")
-      .option("--answer-inactive-for <seconds>", "answer every stream inactive (\"not ready\", RFC 7866 Figure 7), then re-INVITE with recvonly after this long")
+      .option("--answer-inactive-for <seconds>", 'answer every stream inactive ("not ready", RFC 7866 Figure 7), then re-INVITE with recvonly after this long')
       .option("--session-expires <seconds>", "put Session-Expires in the 200 (RFC 4028, at least 90)")
       .option("--refresher <who>", "with --session-expires: uas (this server refreshes by UPDATE) or uac (the client must)", "uas")
       .option("--reoffer-port0 <label>", "1 s after answering, re-INVITE with that label's stream at port 0 (RFC 3264 §8.2)")
@@ -84,7 +84,14 @@ export const srsCommand: CliCommand = {
         const reject = o.reject === undefined ? undefined : Number(o.reject);
         const se = o.sessionExpires === undefined ? undefined : Number(o.sessionExpires);
         const maxRecordings = Number(o.maxRecordings ?? "1000");
-        const timeFlags = { "--bye-after": o.byeAfter, "--request-snapshot-after": o.requestSnapshotAfter, "--stop-after": o.stopAfter ?? o.duration, "--answer-inactive-for": o.answerInactiveFor, "--rtcp-interval": o.rtcpInterval, "--stop-rtcp-after": o.stopRtcpAfter };
+        const timeFlags = {
+          "--bye-after": o.byeAfter,
+          "--request-snapshot-after": o.requestSnapshotAfter,
+          "--stop-after": o.stopAfter ?? o.duration,
+          "--answer-inactive-for": o.answerInactiveFor,
+          "--rtcp-interval": o.rtcpInterval,
+          "--stop-rtcp-after": o.stopRtcpAfter,
+        };
         const times = Object.values(timeFlags).map(seconds);
         // One message per bad flag, naming it and what it takes.
         const bad: string[] = [];
@@ -96,7 +103,8 @@ export const srsCommand: CliCommand = {
         for (const [i, [flag, v]] of Object.entries(timeFlags).entries()) if (times[i] === null) bad.push(`${flag} ${v}: seconds ≥ 0`);
         if (se !== undefined && !(Number.isInteger(se) && se >= 90 && se <= 86400)) bad.push(`--session-expires ${o.sessionExpires}: 90-86400 seconds`);
         if (o.refresher !== "uas" && o.refresher !== "uac") bad.push(`--refresher ${o.refresher}: uas or uac`);
-        if (o.reofferPort0 !== undefined && !/^[!#-'*+.0-9A-Z^-z|~-]+$/.test(o.reofferPort0)) bad.push(`--reoffer-port0 ${JSON.stringify(o.reofferPort0)}: a label token`);
+        if (o.reofferPort0 !== undefined && !/^[!#-'*+.0-9A-Z^-z|~-]+$/.test(o.reofferPort0))
+          bad.push(`--reoffer-port0 ${JSON.stringify(o.reofferPort0)}: a label token`);
         if (!(Number.isInteger(maxRecordings) && maxRecordings >= 1 && maxRecordings <= 100_000)) bad.push(`--max-recordings ${o.maxRecordings}: 1-100000`);
         if (bad.length > 0 || at === undefined) {
           for (const b of bad) io.err(`siprec srs: ${b}`);
@@ -126,14 +134,38 @@ export const srsCommand: CliCommand = {
         };
         let server: SrsServer;
         try {
-          server = await openSrs({ host: at.host, port: at.port, transports: transports as ("udp" | "tcp" | "tls")[], ...(tls === undefined ? {} : { tls }), dir, lenient: o.lenient === true, ...(reject === undefined ? {} : { reject }), ...(byeAfterMs === undefined ? {} : { byeAfterMs }), ...(snapshotMs === undefined ? {} : { requestSnapshotAfterMs: snapshotMs }), ...faults, clock: io.clock, ids: cryptoIds, lib: await loadLibxml(), logger });
+          server = await openSrs({
+            host: at.host,
+            port: at.port,
+            transports: transports as ("udp" | "tcp" | "tls")[],
+            ...(tls === undefined ? {} : { tls }),
+            dir,
+            lenient: o.lenient === true,
+            ...(reject === undefined ? {} : { reject }),
+            ...(byeAfterMs === undefined ? {} : { byeAfterMs }),
+            ...(snapshotMs === undefined ? {} : { requestSnapshotAfterMs: snapshotMs }),
+            ...faults,
+            clock: io.clock,
+            ids: cryptoIds,
+            lib: await loadLibxml(),
+            logger,
+          });
         } catch (e) {
           io.err(`siprec srs: cannot listen on ${o.listen}: ${e instanceof Error ? e.message : String(e)}`);
           return ctx.setExit(EXIT.FAILURE);
         }
         const listening = transports.map((t) => ({ transport: t, host: at.host, port: server.portOf(t as "udp") ?? server.port }));
-        server.onRecordingDone = (r) => io.out(o.json === true ? JSON.stringify({ recording: r.callId, folder: r.folder, streams: r.streams.map((s) => ({ wav: s.wav, durationMs: s.durationMs })) }) : `recording ${r.callId}: ${r.folder} (${r.streams.map((s) => `${s.wav} ${s.durationMs} ms`).join(", ")})`);
-        io.out(o.json === true ? JSON.stringify({ listening, dir }) : `siprec srs listening on ${listening.map((l) => `${l.transport} ${l.host}:${l.port}`).join(", ")}; recordings in ${dir}`);
+        server.onRecordingDone = (r) =>
+          io.out(
+            o.json === true
+              ? JSON.stringify({ recording: r.callId, folder: r.folder, streams: r.streams.map((s) => ({ wav: s.wav, durationMs: s.durationMs })) })
+              : `recording ${r.callId}: ${r.folder} (${r.streams.map((s) => `${s.wav} ${s.durationMs} ms`).join(", ")})`,
+          );
+        io.out(
+          o.json === true
+            ? JSON.stringify({ listening, dir })
+            : `siprec srs listening on ${listening.map((l) => `${l.transport} ${l.host}:${l.port}`).join(", ")}; recordings in ${dir}`,
+        );
         await Promise.race([io.stopSignal(), ...(durationMs === undefined ? [] : [new Promise((r) => io.clock.setTimer(durationMs, () => r("duration")))])]);
         await server.stop();
         ctx.setExit(EXIT.OK);

@@ -47,7 +47,10 @@ export const statusCommand: CliCommand = {
         let health: Health;
         let listed: Listed;
         try {
-          const [h, l] = await Promise.all([fetch(`${base}/healthz`, { headers, signal: AbortSignal.timeout(3000) }), fetch(`${base}/recordings`, { headers, signal: AbortSignal.timeout(3000) })]);
+          const [h, l] = await Promise.all([
+            fetch(`${base}/healthz`, { headers, signal: AbortSignal.timeout(3000) }),
+            fetch(`${base}/recordings`, { headers, signal: AbortSignal.timeout(3000) }),
+          ]);
           if (h.status === 401) {
             io.err("siprec status: the daemon refused the control token");
             return ctx.setExit(EXIT.FAILURE);
@@ -64,7 +67,8 @@ export const statusCommand: CliCommand = {
           io.out(`FreeSWITCH event socket: ${health.esl}${health.esl === "ready" ? "" : "  (not connected: nothing new is recorded)"}`);
           io.out(`Recording servers: ${health.srs.map((s) => `${s.name} ${s.health}`).join(", ") || "none"}`);
           io.out(`Recordings: ${listed.recordings.length}`);
-          for (const r of listed.recordings) io.out(`  ${r.id}  call ${r.callUuid}  ${r.status}  ${r.mode}  -> ${r.groups.join(",")}${r.fallback === undefined ? "" : `  (${r.fallback})`}`);
+          for (const r of listed.recordings)
+            io.out(`  ${r.id}  call ${r.callUuid}  ${r.status}  ${r.mode}  -> ${r.groups.join(",")}${r.fallback === undefined ? "" : `  (${r.fallback})`}`);
         }
         ctx.setExit(health.status === "ok" ? EXIT.OK : EXIT.FAILURE);
       });

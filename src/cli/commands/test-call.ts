@@ -43,11 +43,15 @@ function print(r: TestCallResult, out: (s: string) => void): void {
   for (const e of r.report.ladder) out(`  ${String(e.atMs - t0).padStart(6)} ms  ${e.dir === "out" ? "→" : "←"} ${e.what}`);
   if (r.report.streams.length > 0) {
     out("Answer per label:");
-    for (const s of r.report.streams) out(`  label ${s.label}: ${s.status}${s.codec === undefined ? "" : ` ${s.codec} to ${s.remote}`}${s.reason === undefined ? "" : ` (${s.reason})`}`);
+    for (const s of r.report.streams)
+      out(`  label ${s.label}: ${s.status}${s.codec === undefined ? "" : ` ${s.codec} to ${s.remote}`}${s.reason === undefined ? "" : ` (${s.reason})`}`);
   }
   if (r.report.figures.length > 0) {
     out("Streams:");
-    for (const f of r.report.figures) out(`  label ${f.label}: ${f.packets} packets, ${f.octets} payload bytes, ${f.gaps} gaps, ${f.droppedPaused} held back while paused${f.rtcp === undefined ? "" : `, SRS reports ${f.rtcp.cumulativeLost} lost, jitter ${f.rtcp.jitterMs.toFixed(1)} ms`}`);
+    for (const f of r.report.figures)
+      out(
+        `  label ${f.label}: ${f.packets} packets, ${f.octets} payload bytes, ${f.gaps} gaps, ${f.droppedPaused} held back while paused${f.rtcp === undefined ? "" : `, SRS reports ${f.rtcp.cumulativeLost} lost, jitter ${f.rtcp.jitterMs.toFixed(1)} ms`}`,
+      );
   }
   for (const w of r.report.warnings) out(`warning: ${w}`);
   out("Checks:");
@@ -115,7 +119,8 @@ export const testCallCommand: CliCommand = {
         }
         const count = Number(o.count);
         const concurrency = Number(o.concurrency);
-        if (!(Number.isInteger(count) && count >= 1 && count <= 1_000_000) || !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 10_000)) return usage("--count and --concurrency are whole numbers ≥ 1");
+        if (!(Number.isInteger(count) && count >= 1 && count <= 1_000_000) || !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 10_000))
+          return usage("--count and --concurrency are whole numbers ≥ 1");
         const base: TestCallOptions = {
           srsUri: uri,
           transport,
@@ -146,7 +151,10 @@ export const testCallCommand: CliCommand = {
             }
           });
           if (o.json) io.out(JSON.stringify(load));
-          else io.out(`${load.calls} calls, ${load.passed} passed, ${load.failed} failed in ${load.seconds.toFixed(1)} s (${load.setupsPerSecond.toFixed(1)} calls/s)${load.firstFailure === undefined ? "" : `; first failure: ${load.firstFailure}`}`);
+          else
+            io.out(
+              `${load.calls} calls, ${load.passed} passed, ${load.failed} failed in ${load.seconds.toFixed(1)} s (${load.setupsPerSecond.toFixed(1)} calls/s)${load.firstFailure === undefined ? "" : `; first failure: ${load.firstFailure}`}`,
+            );
           return ctx.setExit(load.failed === 0 ? EXIT.OK : EXIT.FAILURE);
         }
         const result = await runTestCall(base);

@@ -32,7 +32,9 @@ describe("siprec validate", () => {
   test("an error finding: exit 1, file:line, rule id and RFC section", async () => {
     const r = await validate(["/good.xml", "/bad.xml"], { "/good.xml": GOOD, "/bad.xml": BAD });
     expect(r.code).toBe(1);
-    expect(r.out[0]).toBe("/bad.xml:4: error [metadata-reason-cause] Element '{urn:ietf:params:xml:ns:recording:1}reason': The attribute 'cause' is required but missing. (RFC 7865 §6.3.1, §9)");
+    expect(r.out[0]).toBe(
+      "/bad.xml:4: error [metadata-reason-cause] Element '{urn:ietf:params:xml:ns:recording:1}reason': The attribute 'cause' is required but missing. (RFC 7865 §6.3.1, §9)",
+    );
     expect(r.out.at(-1)).toBe("2 inputs: 1 valid, 1 error, 0 warnings");
   });
 

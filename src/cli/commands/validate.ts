@@ -73,7 +73,10 @@ export const validateCommand: CliCommand = {
           const input = await readInput(ctx, file);
           if (input.error !== undefined) results.push({ file, findings: [], readError: input.error });
           else if (input.tooLarge !== undefined) {
-            results.push({ file, findings: [{ rule: "input-too-large", severity: "error", file, message: `input is ${input.tooLarge} bytes; the limit is ${MAX_VALIDATE_BYTES}` }] });
+            results.push({
+              file,
+              findings: [{ rule: "input-too-large", severity: "error", file, message: `input is ${input.tooLarge} bytes; the limit is ${MAX_VALIDATE_BYTES}` }],
+            });
           } else {
             // A checker failure on one file is "could not check" for that file (exit 2); the others keep their results.
             try {

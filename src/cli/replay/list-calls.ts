@@ -43,7 +43,17 @@ export function describeCall(c: CapturedCall, lib?: Libxml): Record<string, unkn
     rtpOnly: c.rtpOnly,
     ...(c.siprec ? { metadataDocuments: c.metadata.length } : {}),
     ...(parties === undefined ? {} : { participants: parties }),
-    streams: c.flows.map((f) => ({ speaker: f.speaker, ...(f.label === undefined ? {} : { label: f.label }), to: f.to, codec: f.codec, packets: f.packets, lost: f.lost, jitterMs: Math.round(f.jitterMs * 100) / 100, dtmfEvents: f.events, ...(f.encrypted ? { srtp: f.sdes === undefined ? ("no key" as const) : ("key in capture" as const) } : {}) })),
+    streams: c.flows.map((f) => ({
+      speaker: f.speaker,
+      ...(f.label === undefined ? {} : { label: f.label }),
+      to: f.to,
+      codec: f.codec,
+      packets: f.packets,
+      lost: f.lost,
+      jitterMs: Math.round(f.jitterMs * 100) / 100,
+      dtmfEvents: f.events,
+      ...(f.encrypted ? { srtp: f.sdes === undefined ? ("no key" as const) : ("key in capture" as const) } : {}),
+    })),
   };
 }
 
@@ -51,13 +61,19 @@ export function listText(file: string, calls: readonly CapturedCall[], notKept: 
   const out = [`${file}: ${calls.length} call${calls.length === 1 ? "" : "s"}${notKept > 0 ? ` (and ${notKept} more past the limit, not listed)` : ""}`];
   for (const call of calls) {
     const c = describeCall(call, lib);
-    const tags = [call.answered ? "" : "  (not answered)", call.siprec ? `  SIPREC, ${call.metadata.length} metadata document${call.metadata.length === 1 ? "" : "s"}` : "", call.rtpOnly ? "  (RTP only)" : ""].join("");
+    const tags = [
+      call.answered ? "" : "  (not answered)",
+      call.siprec ? `  SIPREC, ${call.metadata.length} metadata document${call.metadata.length === 1 ? "" : "s"}` : "",
+      call.rtpOnly ? "  (RTP only)" : "",
+    ].join("");
     out.push(`  ${call.callId}  ${String(c["from"])} -> ${String(c["to"])}  ${String(c["start"])}  ${String(c["durationS"])} s${tags}`);
     const parties = c["participants"] as string[] | undefined;
     if (parties !== undefined) out.push(`      recorded parties: ${parties.join(", ")}`);
     for (const s of c.streams) {
       const who = s.label === undefined ? s.speaker.padEnd(6) : `label ${s.label}`.padEnd(8);
-      out.push(`      ${who} ${s.codec.padEnd(5)} ${String(s.packets).padStart(6)} packets, ${s.lost} lost, jitter ${s.jitterMs} ms${s.dtmfEvents > 0 ? `, ${s.dtmfEvents} DTMF event packets` : ""}${s.srtp === undefined ? "" : `, SRTP (${s.srtp})`}${s.packets === 0 ? `  (nothing seen to ${s.to})` : ""}`);
+      out.push(
+        `      ${who} ${s.codec.padEnd(5)} ${String(s.packets).padStart(6)} packets, ${s.lost} lost, jitter ${s.jitterMs} ms${s.dtmfEvents > 0 ? `, ${s.dtmfEvents} DTMF event packets` : ""}${s.srtp === undefined ? "" : `, SRTP (${s.srtp})`}${s.packets === 0 ? `  (nothing seen to ${s.to})` : ""}`,
+      );
     }
   }
   return out;

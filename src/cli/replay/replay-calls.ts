@@ -56,14 +56,25 @@ export async function replayCalls(ctx: CliContext, q: ReplayRequest, resolved: R
       return io.err(`siprec replay: no calls in ${q.file}${q.rtpOnly ? "" : " (try --rtp-only if it has RTP but no SIP)"}`);
     }
     ctx.setExit(EXIT.USAGE);
-    return io.err(q.callId !== undefined ? `siprec replay: no call ${JSON.stringify(q.callId)} in the capture (see --list)` : `siprec replay: the capture has ${all.length} calls: choose one with --call-id, or --all`);
+    return io.err(
+      q.callId !== undefined
+        ? `siprec replay: no call ${JSON.stringify(q.callId)} in the capture (see --list)`
+        : `siprec replay: the capture has ${all.length} calls: choose one with --call-id, or --all`,
+    );
   }
   const transport = target.transport;
   const lib = chosen.some((c) => c.siprec) ? await loadLibxml() : undefined;
   const net = realNet(localAddress);
   let stack: SipStack;
   try {
-    stack = await openReplayStack({ net, localHost: localAddress, transport, clock: io.clock, ids: cryptoIds, ...(target.tls === undefined ? {} : { tls: target.tls }) });
+    stack = await openReplayStack({
+      net,
+      localHost: localAddress,
+      transport,
+      clock: io.clock,
+      ids: cryptoIds,
+      ...(target.tls === undefined ? {} : { tls: target.tls }),
+    });
   } catch (e) {
     io.err(`siprec replay: cannot open SIP (${transport}) on ${localAddress}: ${e instanceof Error ? e.message : String(e)}`);
     return ctx.setExit(EXIT.FAILURE);
@@ -106,7 +117,8 @@ export async function replayCalls(ctx: CliContext, q: ReplayRequest, resolved: R
       },
       onResult: (r, index) => {
         results.push({ index, r });
-        if (io.stderrIsTTY) io.status(one ? "" : progressLine(`${results.length}/${chosen.length} calls`, results.length, chosen.length, io.clock.now() - started));
+        if (io.stderrIsTTY)
+          io.status(one ? "" : progressLine(`${results.length}/${chosen.length} calls`, results.length, chosen.length, io.clock.now() - started));
         if (!q.json) printResult(ctx, r, target.uri);
       },
     });
@@ -121,7 +133,16 @@ export async function replayCalls(ctx: CliContext, q: ReplayRequest, resolved: R
   const interrupted = run.interrupted;
   const ordered = results.sort((a, b) => a.index - b.index).map((x) => x.r);
   if (q.json) {
-    const calls = ordered.map((r) => ({ callId: r.callId, ok: r.ok, packetsReplayed: r.packetsReplayed, srs: r.report?.srs, reason: r.refused ?? r.report?.reason, warnings: [...r.warnings, ...(r.report?.warnings ?? [])], streams: r.report?.streams ?? [], figures: r.report?.figures ?? [] }));
+    const calls = ordered.map((r) => ({
+      callId: r.callId,
+      ok: r.ok,
+      packetsReplayed: r.packetsReplayed,
+      srs: r.report?.srs,
+      reason: r.refused ?? r.report?.reason,
+      warnings: [...r.warnings, ...(r.report?.warnings ?? [])],
+      streams: r.report?.streams ?? [],
+      figures: r.report?.figures ?? [],
+    }));
     io.out(JSON.stringify({ file: q.file, calls, ...(first.damage === undefined ? {} : { error: first.damage }) }, null, 2));
   }
   if (interrupted !== undefined) io.err(`siprec replay: interrupted (${interrupted}) after ${ordered.length} of ${chosen.length} calls`);

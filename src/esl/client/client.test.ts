@@ -17,13 +17,20 @@ function setup(options: Partial<EslClientOptions> = {}) {
   const clock = new ManualClock();
   const connector = new MemoryEslConnector();
   const notices: EslClientNotice[] = [];
-  const client = new EslClient(connector, clock, new FixedIds(), silentLogger, {
-    password: new Secret("ClueCon", "inline"),
-    format: "plain",
-    events: ["CHANNEL_ANSWER", "BACKGROUND_JOB"],
-    subclasses: ["siprec::start"],
-    ...options,
-  }, (n) => notices.push(n));
+  const client = new EslClient(
+    connector,
+    clock,
+    new FixedIds(),
+    silentLogger,
+    {
+      password: new Secret("ClueCon", "inline"),
+      format: "plain",
+      events: ["CHANNEL_ANSWER", "BACKGROUND_JOB"],
+      subclasses: ["siprec::start"],
+      ...options,
+    },
+    (n) => notices.push(n),
+  );
   /** Start and complete the handshake on the current connection. */
   const handshake = (): void => {
     connector.last.feed(AUTH_REQUEST);
@@ -109,8 +116,12 @@ describe("ESL client commands", () => {
     const jobUuid = /Job-UUID: (\S+)/.exec(sent)![1]!;
     expect(jobUuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     // The real reply and event of esl-tap-legs, carrying our id instead of the captured one.
-    const [reply, event] = rawFrames("esl-tap-legs").map(dec).filter((f) => f.includes("51bba95d-94ca-471f-8741-569983096147"));
-    const other = rawFrames("esl-tap-legs").map(dec).find((f) => f.includes("Job-UUID: 7f6d642a") && f.includes("BACKGROUND_JOB"))!;
+    const [reply, event] = rawFrames("esl-tap-legs")
+      .map(dec)
+      .filter((f) => f.includes("51bba95d-94ca-471f-8741-569983096147"));
+    const other = rawFrames("esl-tap-legs")
+      .map(dec)
+      .find((f) => f.includes("Job-UUID: 7f6d642a") && f.includes("BACKGROUND_JOB"))!;
     connector.last.feed(reply!.replaceAll("51bba95d-94ca-471f-8741-569983096147", jobUuid));
     connector.last.feed(other); // someone else's job: ignored for ours
     connector.last.feed(event!.replaceAll("51bba95d-94ca-471f-8741-569983096147", jobUuid));

@@ -20,7 +20,14 @@ import { type EslCommand, replyTypeOf, serializeCommand } from "../command.ts";
 import { parseEventFrame } from "../event.ts";
 import { type EslFrame, EslFramer, bodyText, headerValue } from "../frame.ts";
 import {
-  ESL_DEFAULTS, type EslClientError, type EslClientNotice, type EslClientOptions, type EslClientState, type EslClientStats, type EslConnector, type EslSocket,
+  ESL_DEFAULTS,
+  type EslClientError,
+  type EslClientNotice,
+  type EslClientOptions,
+  type EslClientState,
+  type EslClientStats,
+  type EslConnector,
+  type EslSocket,
 } from "./types.ts";
 
 interface Pending {
@@ -106,7 +113,9 @@ export class EslClient {
           this.#jobs.delete(jobUuid);
           resolve(r.ok ? ok({ jobUuid, body: r.value }) : r);
         },
-        timer: this.clock.setTimer(this.#o.jobTimeoutMs, () => job.settle(err({ code: "ESL_JOB_TIMEOUT", message: `no BACKGROUND_JOB for ${jobUuid} within ${this.#o.jobTimeoutMs} ms` }))),
+        timer: this.clock.setTimer(this.#o.jobTimeoutMs, () =>
+          job.settle(err({ code: "ESL_JOB_TIMEOUT", message: `no BACKGROUND_JOB for ${jobUuid} within ${this.#o.jobTimeoutMs} ms` })),
+        ),
       };
       this.#jobs.set(jobUuid, job);
       void this.command({ kind: "bgapi", command, jobUuid }).then((r) => {
@@ -208,12 +217,17 @@ export class EslClient {
   #authenticate(): void {
     if (this.#state !== "connecting") return this.#protocolError("ESL_UNEXPECTED_AUTH", "auth/request outside the handshake");
     this.#state = "authenticating";
-    this.#send({ kind: "auth", password: this.#o.password.reveal() }, (r) => {
-      if (!r.ok) return;
-      const reply = headerValue(r.value.headers, "Reply-Text") ?? "";
-      if (!reply.startsWith("+OK")) return this.#fatal({ code: "ESL_AUTH_FAILED", message: `FreeSWITCH rejected the ESL password (${reply || "no Reply-Text"})` });
-      this.#subscribe();
-    }, false);
+    this.#send(
+      { kind: "auth", password: this.#o.password.reveal() },
+      (r) => {
+        if (!r.ok) return;
+        const reply = headerValue(r.value.headers, "Reply-Text") ?? "";
+        if (!reply.startsWith("+OK"))
+          return this.#fatal({ code: "ESL_AUTH_FAILED", message: `FreeSWITCH rejected the ESL password (${reply || "no Reply-Text"})` });
+        this.#subscribe();
+      },
+      false,
+    );
   }
 
   #subscribe(): void {
@@ -225,12 +239,16 @@ export class EslClient {
     const next = (i: number): void => {
       const cmd = steps[i];
       if (cmd === undefined) return this.#ready();
-      const sent = this.#send(cmd, (r) => {
-        if (!r.ok) return;
-        const reply = headerValue(r.value.headers, "Reply-Text") ?? "";
-        if (!reply.startsWith("+OK")) return this.#fatal({ code: "ESL_COMMAND_FAILED", message: `${cmd.kind} refused by FreeSWITCH: ${reply}` });
-        next(i + 1);
-      }, false);
+      const sent = this.#send(
+        cmd,
+        (r) => {
+          if (!r.ok) return;
+          const reply = headerValue(r.value.headers, "Reply-Text") ?? "";
+          if (!reply.startsWith("+OK")) return this.#fatal({ code: "ESL_COMMAND_FAILED", message: `${cmd.kind} refused by FreeSWITCH: ${reply}` });
+          next(i + 1);
+        },
+        false,
+      );
       if (!sent.ok) this.#fatal(sent.error);
     };
     next(0);

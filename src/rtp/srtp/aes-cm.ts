@@ -25,7 +25,7 @@ export class AesCm {
     for (let j = 0; j < blocks; j++) {
       c.set(iv, j * 16);
       // Add j to the low 16 bits (SRTP packets stay below 2^16 blocks).
-      const lo = ((iv[14] as number) << 8 | (iv[15] as number)) + j;
+      const lo = (((iv[14] as number) << 8) | (iv[15] as number)) + j;
       c[j * 16 + 14] = (lo >> 8) & 0xff;
       c[j * 16 + 15] = lo & 0xff;
       if (lo > 0xffff) {

@@ -47,7 +47,11 @@ describe("RFC 7714 §16 vectors", () => {
   });
 
   test("KDF: the 96-bit master salt fills the first 12 octets of the 112-bit KDF salt (RFC 7714 §11, erratum 4938), no auth key", () => {
-    const k = deriveSessionKeys("AEAD_AES_128_GCM", Uint8Array.from({ length: 16 }, (_, i) => i), Uint8Array.from({ length: 12 }, (_, i) => 0x40 + i));
+    const k = deriveSessionKeys(
+      "AEAD_AES_128_GCM",
+      Uint8Array.from({ length: 16 }, (_, i) => i),
+      Uint8Array.from({ length: 12 }, (_, i) => 0x40 + i),
+    );
     // The session salt libsrtp and webrtc-srtp derive for this master key and salt (label 2 at octet 7).
     expect(toHex(k.rtp.salt)).toBe("1fcd5d561e66dc49ec1c3ccb");
     expect([k.rtp.enc.length, k.rtp.salt.length, k.rtp.auth.length, k.rtcp.salt.length]).toEqual([16, 12, 0, 12]);
@@ -58,7 +62,17 @@ describe("SrtpContext with AEAD_AES_128_GCM", () => {
   const key = Uint8Array.from({ length: 16 }, (_, i) => i + 7);
   const salt = Uint8Array.from({ length: 12 }, (_, i) => 0xc0 + i);
   const ctx = (o: { maxSsrcs?: number } = {}) => new SrtpContext({ suite: "AEAD_AES_128_GCM", masterKey: key, masterSalt: salt, ...o });
-  const rtp = (seq: number, ssrc = 0x1234) => serializeRtp({ marker: false, payloadType: 0, sequence: seq, timestamp: seq * 160, ssrc, csrcs: [0xabcdef01], payload: new Uint8Array(160).fill(seq & 0xff), paddingLength: 0 });
+  const rtp = (seq: number, ssrc = 0x1234) =>
+    serializeRtp({
+      marker: false,
+      payloadType: 0,
+      sequence: seq,
+      timestamp: seq * 160,
+      ssrc,
+      csrcs: [0xabcdef01],
+      payload: new Uint8Array(160).fill(seq & 0xff),
+      paddingLength: 0,
+    });
 
   test("across the sequence wrap (a CSRC in the header), the ROC follows; 16-octet tags; replays refused", () => {
     const [tx, rx] = [ctx(), ctx()];

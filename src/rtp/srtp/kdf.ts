@@ -29,7 +29,8 @@ export function deriveKey(prf: AesCm, masterSalt: Uint8Array, label: number, len
 
 export function deriveSessionKeys(suite: SrtpSuite, masterKey: Uint8Array, masterSalt: Uint8Array): { rtp: SessionKeys; rtcp: SessionKeys } {
   const p = SUITES[suite];
-  if (masterKey.length !== p.keyLength || masterSalt.length !== p.saltLength) throw new Error(`${suite} needs a ${p.keyLength}-byte master key and a ${p.saltLength}-byte salt`);
+  if (masterKey.length !== p.keyLength || masterSalt.length !== p.saltLength)
+    throw new Error(`${suite} needs a ${p.keyLength}-byte master key and a ${p.saltLength}-byte salt`);
   const prf = new AesCm(masterKey);
   // RFC 7714 §11 (erratum 4938): the 96-bit AEAD master salt "must be multiplied by 2^16" to form the
   // 112-bit KDF salt, i.e. it fills the first 12 of the 14 octets, as deriveKey places any salt.

@@ -14,13 +14,22 @@ describe("RFC 3711 Appendix B", () => {
     const v = V["rfc3711_B2_aes_cm"] as { session_key: string; session_salt_shifted: string; keystream_blocks: { counter: string; keystream: string }[] };
     const cm = new AesCm(hex(v.session_key));
     for (const b of v.keystream_blocks) expect(toHex(cm.keystream(hex(b.counter), 16))).toBe(b.keystream);
-    expect(toHex(cm.keystream(hex(v.session_salt_shifted), 48))).toBe(v.keystream_blocks.slice(0, 3).map((b) => b.keystream).join(""));
+    expect(toHex(cm.keystream(hex(v.session_salt_shifted), 48))).toBe(
+      v.keystream_blocks
+        .slice(0, 3)
+        .map((b) => b.keystream)
+        .join(""),
+    );
   });
 
   test("B.3 key derivation: cipher key, cipher salt, auth key", () => {
     const v = V["rfc3711_B3_key_derivation"] as Record<string, string>;
     const k = deriveSessionKeys("AES_CM_128_HMAC_SHA1_80", hex(v["master_key"]), hex(v["master_salt"]));
-    expect([toHex(k.rtp.enc), toHex(k.rtp.salt), toHex(k.rtp.auth)]).toEqual([String(v["cipher_key"]), String(v["cipher_salt"]), String(v["auth_key_hmac_sha1_20_octets"])]);
+    expect([toHex(k.rtp.enc), toHex(k.rtp.salt), toHex(k.rtp.auth)]).toEqual([
+      String(v["cipher_key"]),
+      String(v["cipher_salt"]),
+      String(v["auth_key_hmac_sha1_20_octets"]),
+    ]);
   });
 
   test("B.1 (AES-f8) is not supported: no SDES suite uses it (listed, not skipped silently)", () => {
@@ -50,7 +59,8 @@ describe("libSRTP reference packets (AES_CM_128_HMAC_SHA1_80)", () => {
 describe("streams", () => {
   const key = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
   const salt = Uint8Array.from({ length: 14 }, (_, i) => 0xa0 + i);
-  const rtp = (seq: number, payload = new Uint8Array(160).fill(seq & 0xff)) => serializeRtp({ marker: false, payloadType: 0, sequence: seq, timestamp: seq * 160, ssrc: 0x1234, csrcs: [], payload, paddingLength: 0 });
+  const rtp = (seq: number, payload = new Uint8Array(160).fill(seq & 0xff)) =>
+    serializeRtp({ marker: false, payloadType: 0, sequence: seq, timestamp: seq * 160, ssrc: 0x1234, csrcs: [], payload, paddingLength: 0 });
 
   for (const suite of ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32"] as const) {
     test(`${suite}: across the 16-bit sequence wrap the ROC follows on both sides`, () => {
@@ -73,14 +83,21 @@ describe("streams", () => {
     expect(rx.unprotectRtp(packets[5] as Uint8Array)).toMatchObject({ ok: false, error: { code: "SRTP_REPLAY" } });
     expect(rx.unprotectRtp(packets[150] as Uint8Array).ok).toBe(true);
     expect(rx.unprotectRtp(packets[140] as Uint8Array).ok).toBe(true);
-    expect(rx.unprotectRtp(packets[10] as Uint8Array)).toMatchObject({ ok: false, error: { code: "SRTP_REPLAY", message: "packet older than the replay window" } });
+    expect(rx.unprotectRtp(packets[10] as Uint8Array)).toMatchObject({
+      ok: false,
+      error: { code: "SRTP_REPLAY", message: "packet older than the replay window" },
+    });
   });
 
   test("a bad tag is dropped before decryption and creates no state; messages carry no key", () => {
     const tx = new SrtpContext({ suite: "AES_CM_128_HMAC_SHA1_80", masterKey: key, masterSalt: salt });
     const rx = new SrtpContext({ suite: "AES_CM_128_HMAC_SHA1_80", masterKey: key, masterSalt: salt, maxSsrcs: 2 });
     for (let i = 0; i < 100; i++) {
-      const forged = (tx.protectRtp(serializeRtp({ marker: false, payloadType: 0, sequence: i, timestamp: 0, ssrc: 5000 + i, csrcs: [], payload: new Uint8Array(20), paddingLength: 0 })) as { value: Uint8Array }).value;
+      const forged = (
+        tx.protectRtp(
+          serializeRtp({ marker: false, payloadType: 0, sequence: i, timestamp: 0, ssrc: 5000 + i, csrcs: [], payload: new Uint8Array(20), paddingLength: 0 }),
+        ) as { value: Uint8Array }
+      ).value;
       forged[forged.length - 1] = (forged[forged.length - 1] as number) ^ 1;
       const r = rx.unprotectRtp(forged);
       expect(r.ok ? "ok" : r.error.code).toBe("SRTP_AUTH");

@@ -3,15 +3,29 @@ import { buildAuthorization, digestResponse, parseChallenge, pickChallenge } fro
 
 describe("digest vectors", () => {
   test("RFC 2617 §3.5 (MD5, qop=auth)", () => {
-    const c = parseChallenge('Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"');
+    const c = parseChallenge(
+      'Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"',
+    );
     if (!c.ok) throw new Error(c.error);
-    const r = digestResponse(c.value, { username: "Mufasa", password: "Circle Of Life", method: "GET", uri: "/dir/index.html", cnonce: "0a4f113b", nc: 1 }, "auth");
+    const r = digestResponse(
+      c.value,
+      { username: "Mufasa", password: "Circle Of Life", method: "GET", uri: "/dir/index.html", cnonce: "0a4f113b", nc: 1 },
+      "auth",
+    );
     expect(r).toBe("6629fae49393a05397450978507c4ef1");
   });
 
   test("RFC 7616 §3.9.1 (SHA-256 and MD5, qop=auth)", () => {
-    const input = { username: "Mufasa", password: "Circle of Life", method: "GET", uri: "/dir/index.html", cnonce: "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", nc: 1 };
-    const base = 'realm="http-auth@example.org", qop="auth, auth-int", nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"';
+    const input = {
+      username: "Mufasa",
+      password: "Circle of Life",
+      method: "GET",
+      uri: "/dir/index.html",
+      cnonce: "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
+      nc: 1,
+    };
+    const base =
+      'realm="http-auth@example.org", qop="auth, auth-int", nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"';
     const sha = parseChallenge(`Digest ${base}, algorithm=SHA-256`);
     const md5 = parseChallenge(`Digest ${base}, algorithm=MD5`);
     if (!sha.ok || !md5.ok) throw new Error("parse");
@@ -22,7 +36,10 @@ describe("digest vectors", () => {
 
 describe("challenges", () => {
   test("parse: quoted commas, stale, algorithm case, no qop (RFC 2069 style)", () => {
-    expect(parseChallenge('Digest realm="a, b", nonce="n", stale=TRUE, algorithm=sha-256')).toEqual({ ok: true, value: { realm: "a, b", nonce: "n", algorithm: "SHA-256", qop: [], stale: true } });
+    expect(parseChallenge('Digest realm="a, b", nonce="n", stale=TRUE, algorithm=sha-256')).toEqual({
+      ok: true,
+      value: { realm: "a, b", nonce: "n", algorithm: "SHA-256", qop: [], stale: true },
+    });
     expect(parseChallenge("Basic realm=x").ok).toBe(false);
     expect(parseChallenge('Digest realm="x"').ok).toBe(false);
     expect(parseChallenge('Digest realm="x", nonce="y", algorithm=SHA-512').ok).toBe(false);

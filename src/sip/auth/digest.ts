@@ -27,7 +27,8 @@ function authParams(s: string): Map<string, string> {
   const out = new Map<string, string>();
   const re = /\s*([A-Za-z0-9_-]+)\s*=\s*("((?:[^"\\]|\\.)*)"|[^,\s]*)\s*(?:,|$)/gy;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null && m[0] !== "") out.set((m[1] as string).toLowerCase(), m[3] !== undefined ? m[3].replace(/\\(.)/g, "$1") : (m[2] as string));
+  while ((m = re.exec(s)) !== null && m[0] !== "")
+    out.set((m[1] as string).toLowerCase(), m[3] !== undefined ? m[3].replace(/\\(.)/g, "$1") : (m[2] as string));
   return out;
 }
 
@@ -57,7 +58,9 @@ export function pickChallenge(values: readonly string[]): Challenge | undefined 
 }
 
 function h(alg: DigestAlgorithm, s: string | Uint8Array): string {
-  return createHash(alg.startsWith("SHA-256") ? "sha256" : "md5").update(s).digest("hex");
+  return createHash(alg.startsWith("SHA-256") ? "sha256" : "md5")
+    .update(s)
+    .digest("hex");
 }
 
 export interface DigestInput {
@@ -74,7 +77,8 @@ export interface DigestInput {
 export function digestResponse(c: Challenge, i: DigestInput, qop: string | undefined): string {
   let ha1 = h(c.algorithm, `${i.username}:${c.realm}:${i.password}`);
   if (c.algorithm.endsWith("-sess")) ha1 = h(c.algorithm, `${ha1}:${c.nonce}:${i.cnonce}`);
-  const ha2 = qop === "auth-int" ? h(c.algorithm, `${i.method}:${i.uri}:${h(c.algorithm, i.body ?? new Uint8Array())}`) : h(c.algorithm, `${i.method}:${i.uri}`);
+  const ha2 =
+    qop === "auth-int" ? h(c.algorithm, `${i.method}:${i.uri}:${h(c.algorithm, i.body ?? new Uint8Array())}`) : h(c.algorithm, `${i.method}:${i.uri}`);
   const nc = i.nc.toString(16).padStart(8, "0");
   return qop === undefined ? h(c.algorithm, `${ha1}:${c.nonce}:${ha2}`) : h(c.algorithm, `${ha1}:${c.nonce}:${nc}:${i.cnonce}:${qop}:${ha2}`);
 }

@@ -60,7 +60,10 @@ export function dialogFromResponse(inv: SipRequest, res: SipResponse, localConta
   const target = contactUri(res);
   const callId = header(inv, "call-id");
   if (remoteTag === undefined || localTag === undefined || target === undefined || callId === undefined) {
-    return err({ code: "DIALOG_MISSING_FIELD", message: `cannot form a dialog: ${remoteTag === undefined ? "no To tag" : target === undefined ? "no Contact" : "no From tag or Call-ID"}` });
+    return err({
+      code: "DIALOG_MISSING_FIELD",
+      message: `cannot form a dialog: ${remoteTag === undefined ? "no To tag" : target === undefined ? "no Contact" : "no From tag or Call-ID"}`,
+    });
   }
   return ok({
     callId,
@@ -81,7 +84,8 @@ export function dialogFromRequest(req: SipRequest, localTag: string, localContac
   const remoteTag = tagOf(header(req, "from"));
   const target = contactUri(req);
   const callId = header(req, "call-id");
-  if (remoteTag === undefined || target === undefined || callId === undefined) return err({ code: "DIALOG_MISSING_FIELD", message: "cannot form a dialog: the request lacks a From tag, Contact or Call-ID" });
+  if (remoteTag === undefined || target === undefined || callId === undefined)
+    return err({ code: "DIALOG_MISSING_FIELD", message: "cannot form a dialog: the request lacks a From tag, Contact or Call-ID" });
   const to = header(req, "to") as string;
   return ok({
     callId,

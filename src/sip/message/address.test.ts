@@ -23,7 +23,20 @@ describe("URIs", () => {
 
   test("parts", () => {
     const r = parseUri("sips:srs@[2001:db8::1]:5061;transport=TLS;lr?x=1");
-    expect(r).toEqual({ ok: true, value: { scheme: "sips", user: "srs", host: "[2001:db8::1]", port: 5061, params: [["transport", "TLS"], ["lr", undefined]], headers: [["x", "1"]] } });
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        scheme: "sips",
+        user: "srs",
+        host: "[2001:db8::1]",
+        port: 5061,
+        params: [
+          ["transport", "TLS"],
+          ["lr", undefined],
+        ],
+        headers: [["x", "1"]],
+      },
+    });
     if (r.ok) expect([uriParam(r.value, "TRANSPORT"), uriParam(r.value, "lr"), uriParam(r.value, "maddr")]).toEqual(["TLS", "", undefined]);
   });
 
@@ -61,7 +74,16 @@ describe("name-addr", () => {
   });
 
   test("serialize", () => {
-    expect(serializeNameAddr({ displayName: 'A "B"', uri: "sip:a@b", params: [["tag", "1"], ["+sip.src", undefined]] })).toBe('"A \\"B\\"" <sip:a@b>;tag=1;+sip.src');
+    expect(
+      serializeNameAddr({
+        displayName: 'A "B"',
+        uri: "sip:a@b",
+        params: [
+          ["tag", "1"],
+          ["+sip.src", undefined],
+        ],
+      }),
+    ).toBe('"A \\"B\\"" <sip:a@b>;tag=1;+sip.src');
   });
 
   test("refused", () => {
@@ -73,7 +95,14 @@ describe("name-addr", () => {
 describe("Via and CSeq", () => {
   test("Via with rport, received, IPv6, odd spacing", () => {
     const r = parseVia("SIP  /   2.0 /UDP  192.0.2.2;rport;branch=390skdjuw");
-    expect(r.ok && r.value).toEqual({ transport: "UDP", host: "192.0.2.2", params: [["rport", undefined], ["branch", "390skdjuw"]] });
+    expect(r.ok && r.value).toEqual({
+      transport: "UDP",
+      host: "192.0.2.2",
+      params: [
+        ["rport", undefined],
+        ["branch", "390skdjuw"],
+      ],
+    });
     const v6 = parseVia("SIP/2.0/TLS [2001:db8::9]:5061;branch=z9hG4bK1;received=2001:db8::9");
     expect(v6.ok && [v6.value.host, v6.value.port, viaParam(v6.value, "received")]).toEqual(["[2001:db8::9]", 5061, "2001:db8::9"]);
     if (v6.ok) expect(serializeVia(v6.value)).toBe("SIP/2.0/TLS [2001:db8::9]:5061;branch=z9hG4bK1;received=2001:db8::9");

@@ -46,7 +46,11 @@ describe("SIP message codec", () => {
   });
 
   test("compact forms, folding, LF line ends, comma lists", () => {
-    const m = parsed(enc("OPTIONS sip:a@b SIP/2.0\ni: abc\nv: SIP/2.0/UDP h;branch=z9hG4bK1\nf: <sip:x@y>;tag=1\nt: <sip:a@b>\nSubject: long\n  folded value\nContact: \"A, B\" <sip:a@x>, <sip:b@x>\nl: 0\n\n"));
+    const m = parsed(
+      enc(
+        'OPTIONS sip:a@b SIP/2.0\ni: abc\nv: SIP/2.0/UDP h;branch=z9hG4bK1\nf: <sip:x@y>;tag=1\nt: <sip:a@b>\nSubject: long\n  folded value\nContact: "A, B" <sip:a@x>, <sip:b@x>\nl: 0\n\n',
+      ),
+    );
     expect(header(m, "Call-ID")).toBe("abc");
     expect(header(m, "via")).toBe("SIP/2.0/UDP h;branch=z9hG4bK1");
     expect(header(m, "subject")).toBe("long folded value");
@@ -103,7 +107,9 @@ describe("multipart/mixed", () => {
 
   test("build → parse round trip, with offsets", () => {
     const body = buildMultipart(parts, "siprec-b1");
-    expect(dec(body)).toBe("--siprec-b1\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n\r\n--siprec-b1\r\nContent-Type: application/rs-metadata+xml\r\nContent-Disposition: recording-session\r\n\r\n<recording/>\r\n--siprec-b1--\r\n");
+    expect(dec(body)).toBe(
+      "--siprec-b1\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n\r\n--siprec-b1\r\nContent-Type: application/rs-metadata+xml\r\nContent-Disposition: recording-session\r\n\r\n<recording/>\r\n--siprec-b1--\r\n",
+    );
     const r = parseMultipart(body, "siprec-b1");
     if (!r.ok) throw new Error(r.error.message);
     expect(r.value.closed).toBe(true);

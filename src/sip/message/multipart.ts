@@ -69,7 +69,8 @@ export function partDisposition(p: BodyPart): string | undefined {
 }
 
 export function parseMultipart(body: Uint8Array, boundary: string): Result<Multipart, MultipartError> {
-  if (!isValidBoundary(boundary)) return err({ code: "MULTIPART_BAD_BOUNDARY", message: `boundary ${JSON.stringify(boundary)} is not valid (RFC 2046 §5.1.1: 1-70 characters)` });
+  if (!isValidBoundary(boundary))
+    return err({ code: "MULTIPART_BAD_BOUNDARY", message: `boundary ${JSON.stringify(boundary)} is not valid (RFC 2046 §5.1.1: 1-70 characters)` });
   const text = bytesToLatin1(body);
   const delim = `--${boundary}`;
   // Delimiter lines: at the start, or after a line break.

@@ -52,13 +52,16 @@ function headerEnd(b: Uint8Array): { end: number; sep: number } | undefined {
 
 const METHOD = /^[A-Za-z0-9.!%*_+`'~-]+$/;
 
-function startLine(line: string): Result<{ kind: "request"; method: string; uri: string } | { kind: "response"; status: number; reason: string }, SipParseError> {
+function startLine(
+  line: string,
+): Result<{ kind: "request"; method: string; uri: string } | { kind: "response"; status: number; reason: string }, SipParseError> {
   const resp = /^SIP\/2\.0 ([1-6]\d\d)(?: (.*))?$/.exec(line);
   if (resp !== null) return ok({ kind: "response", status: Number(resp[1]), reason: resp[2] ?? "" });
   const parts = line.split(" ");
   if (parts.length === 3 && METHOD.test(parts[0] as string) && parts[2] === "SIP/2.0" && /^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(parts[1] as string)) {
     // RFC 3261 §19.1.1 / RFC 4475 §3.1.2.10: headers ("?...") are not allowed in a SIP Request-URI.
-    if (/^sips?:[^?]*\?/i.test(parts[1] as string)) return fail("SIP_BAD_START_LINE", "the Request-URI carries URI headers (?...), which a request line may not", 0);
+    if (/^sips?:[^?]*\?/i.test(parts[1] as string))
+      return fail("SIP_BAD_START_LINE", "the Request-URI carries URI headers (?...), which a request line may not", 0);
     return ok({ kind: "request", method: parts[0] as string, uri: parts[1] as string });
   }
   return fail("SIP_BAD_START_LINE", `expected "METHOD uri SIP/2.0" or "SIP/2.0 code reason", got ${JSON.stringify(line.slice(0, 80))}`, 0);
@@ -82,7 +85,8 @@ function parseHeaders(text: string, base: number): Result<HeaderField[], SipPars
     }
     const colon = line.indexOf(":");
     const name = colon < 0 ? "" : line.slice(0, colon).trimEnd();
-    if (colon < 0 || !/^[A-Za-z0-9.!%*_+`'~-]+$/.test(name)) return fail("SIP_BAD_HEADER", `expected "Name: value", got ${JSON.stringify(line.slice(0, 80))}`, here);
+    if (colon < 0 || !/^[A-Za-z0-9.!%*_+`'~-]+$/.test(name))
+      return fail("SIP_BAD_HEADER", `expected "Name: value", got ${JSON.stringify(line.slice(0, 80))}`, here);
     if (headers.length >= MAX_HEADERS) return fail("SIP_TOO_MANY_HEADERS", `more than ${MAX_HEADERS} header fields`, here);
     headers.push({ name, value: line.slice(colon + 1).trim() });
   }
@@ -98,7 +102,13 @@ export function parseMessage(bytes: Uint8Array, opts: ParseOptions = {}): Result
   const first = (firstBreak < 0 ? head : head.slice(0, firstBreak)).replace(/\r$/, "");
   const sl = startLine(first);
   if (!sl.ok) return sl;
-  const headers = firstBreak < 0 ? ok<HeaderField[]>([]) : parseHeaders(head.slice(firstBreak).replace(/^\r?\n/, ""), new TextEncoder().encode(head.slice(0, firstBreak)).length + (head[firstBreak] === "\r" ? 2 : 1));
+  const headers =
+    firstBreak < 0
+      ? ok<HeaderField[]>([])
+      : parseHeaders(
+          head.slice(firstBreak).replace(/^\r?\n/, ""),
+          new TextEncoder().encode(head.slice(0, firstBreak)).length + (head[firstBreak] === "\r" ? 2 : 1),
+        );
   if (!headers.ok) return headers;
   const bodyOffset = he.end + he.sep;
   const rest = opts.headOnly === true ? new Uint8Array() : bytes.subarray(bodyOffset);
@@ -107,7 +117,8 @@ export function parseMessage(bytes: Uint8Array, opts: ParseOptions = {}): Result
   if (cl.length > 0 && opts.headOnly !== true) {
     const values = new Set(cl.map((h) => h.value));
     const v = cl[0]?.value ?? "";
-    if (values.size > 1 || !/^\d{1,9}$/.test(v)) return fail("SIP_BAD_CONTENT_LENGTH", `Content-Length must be one decimal number, got ${JSON.stringify([...values].join(", "))}`, bodyOffset);
+    if (values.size > 1 || !/^\d{1,9}$/.test(v))
+      return fail("SIP_BAD_CONTENT_LENGTH", `Content-Length must be one decimal number, got ${JSON.stringify([...values].join(", "))}`, bodyOffset);
     const n = Number(v);
     if (n > rest.length) return fail("SIP_BODY_TRUNCATED", `Content-Length says ${n} bytes but only ${rest.length} follow`, bytes.length);
     body = rest.subarray(0, n);

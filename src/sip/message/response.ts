@@ -88,6 +88,7 @@ export function framingErrorResponse(head: Uint8Array, status: 400 | 413 | 513, 
   text = text.replace(/\r?\n(?:content-length|l)[ \t]*:[^\r\n]*/gi, "").replace(/(\r?\n)*$/, "");
   const r = parseMessage(new TextEncoder().encode(`${text}\r\nContent-Length: 0\r\n\r\n`), { framing: "datagram" });
   if (!r.ok || r.value.kind !== "request" || r.value.method === "ACK") return undefined;
-  const reason = status === 413 ? "Request Entity Too Large" : status === 513 ? "Message Too Large" : "Bad Request: missing or invalid Content-Length on a stream transport";
+  const reason =
+    status === 413 ? "Request Entity Too Large" : status === 513 ? "Message Too Large" : "Bad Request: missing or invalid Content-Length on a stream transport";
   return buildResponse(r.value, status, { reason });
 }

@@ -38,7 +38,8 @@ describe("SIP stream framing", () => {
   });
 
   test("identical frames for every pair of split points", () => {
-    for (let i = 0; i <= STREAM.length; i += 3) for (let j = i; j <= STREAM.length; j += 5) expect(frames([STREAM.subarray(0, i), STREAM.subarray(i, j), STREAM.subarray(j)])).toEqual([M1, M2]);
+    for (let i = 0; i <= STREAM.length; i += 3)
+      for (let j = i; j <= STREAM.length; j += 5) expect(frames([STREAM.subarray(0, i), STREAM.subarray(i, j), STREAM.subarray(j)])).toEqual([M1, M2]);
   });
 
   test("one byte at a time", () => {
@@ -62,7 +63,13 @@ describe("SIP stream framing", () => {
 
   test("missing, conflicting or oversized Content-Length", () => {
     expect(new StreamFramer().push(enc("OPTIONS sip:a@b SIP/2.0\r\n\r\n"))).toMatchObject({ ok: false, error: { code: "FRAME_BAD_CONTENT_LENGTH" } });
-    expect(new StreamFramer().push(enc("OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 1\r\nl: 2\r\n\r\n"))).toMatchObject({ ok: false, error: { code: "FRAME_BAD_CONTENT_LENGTH" } });
-    expect(new StreamFramer().push(enc("OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 999999\r\n\r\n"))).toMatchObject({ ok: false, error: { code: "FRAME_TOO_LARGE" } });
+    expect(new StreamFramer().push(enc("OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 1\r\nl: 2\r\n\r\n"))).toMatchObject({
+      ok: false,
+      error: { code: "FRAME_BAD_CONTENT_LENGTH" },
+    });
+    expect(new StreamFramer().push(enc("OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 999999\r\n\r\n"))).toMatchObject({
+      ok: false,
+      error: { code: "FRAME_TOO_LARGE" },
+    });
   });
 });

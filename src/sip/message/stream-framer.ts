@@ -54,13 +54,24 @@ export class StreamFramer {
       const end = findHeaderEnd(view, this.max, Math.max(0, this.#scanned - 3));
       if (end === undefined) {
         this.#scanned = this.#len;
-        if (this.#len > this.max) return this.#fail({ code: "FRAME_HEADER_TOO_LONG", message: `no end of headers within ${this.max} bytes`, head: view.slice(0, Math.min(this.#len, 8192)) });
+        if (this.#len > this.max)
+          return this.#fail({
+            code: "FRAME_HEADER_TOO_LONG",
+            message: `no end of headers within ${this.max} bytes`,
+            head: view.slice(0, Math.min(this.#len, 8192)),
+          });
         break;
       }
       const length = contentLength(view.subarray(0, end.at));
-      if (length === undefined || length < 0) return this.#fail({ code: "FRAME_BAD_CONTENT_LENGTH", message: "a message on a stream transport needs one valid Content-Length (RFC 3261 §18.3)", head: view.slice(0, end.at + end.sep) });
+      if (length === undefined || length < 0)
+        return this.#fail({
+          code: "FRAME_BAD_CONTENT_LENGTH",
+          message: "a message on a stream transport needs one valid Content-Length (RFC 3261 §18.3)",
+          head: view.slice(0, end.at + end.sep),
+        });
       const total = end.at + end.sep + length;
-      if (total > this.max) return this.#fail({ code: "FRAME_TOO_LARGE", message: `message of ${total} bytes exceeds ${this.max}`, head: view.slice(0, end.at + end.sep) });
+      if (total > this.max)
+        return this.#fail({ code: "FRAME_TOO_LARGE", message: `message of ${total} bytes exceeds ${this.max}`, head: view.slice(0, end.at + end.sep) });
       if (this.#len < total) {
         this.#scanned = end.at; // the head is known: later pushes only wait for the body
         break;

@@ -35,7 +35,12 @@ describe("RFC 4475 valid messages", () => {
       expect(essentials(m)).toMatchObject({ ok: true });
       // Round trip: what we write reads back to the same header values and body.
       const again = parseMessage(serializeMessage(m));
-      expect(again.ok && again.value.headers.map((h) => h.value)).toEqual(m.headers.filter((h) => !/^(content-length|l)$/i.test(h.name)).map((h) => h.value).concat([String(m.body.length)]));
+      expect(again.ok && again.value.headers.map((h) => h.value)).toEqual(
+        m.headers
+          .filter((h) => !/^(content-length|l)$/i.test(h.name))
+          .map((h) => h.value)
+          .concat([String(m.body.length)]),
+      );
       expect(again.ok && again.value.body).toEqual(m.body);
     });
   }
@@ -63,7 +68,11 @@ describe("RFC 4475 valid messages", () => {
   });
 
   test("transports, unusual and empty reason phrases", () => {
-    expect(headerValues(parsed("valid/transports.sip"), "via").map((v) => (parseVia(v).ok ? (parseVia(v) as { value: { transport: string } }).value.transport : "?"))).toEqual(["UDP", "SCTP", "TLS", "UNKNOWN", "TCP"]);
+    expect(
+      headerValues(parsed("valid/transports.sip"), "via").map((v) =>
+        parseVia(v).ok ? (parseVia(v) as { value: { transport: string } }).value.transport : "?",
+      ),
+    ).toEqual(["UDP", "SCTP", "TLS", "UNKNOWN", "TCP"]);
     const un = parsed("valid/unreason.sip");
     expect(un.kind === "response" && un.reason).toContain("простое");
     const no = parsed("valid/noreason.sip");

@@ -49,10 +49,12 @@ export function parseUri(text: string): Result<Uri, UriError> {
   const scheme = text.slice(0, Math.max(0, colon)).toLowerCase();
   if (scheme === "tel") {
     const [num, ...rest] = text.slice(colon + 1).split(";");
-    if (num === undefined || !/^(\+[0-9().-]*[0-9][0-9().-]*|[0-9A-Fa-f*#().-]*[0-9A-Fa-f*#][0-9A-Fa-f*#().-]*)$/.test(num)) return err({ code: "URI_SYNTAX", message: `bad telephone number in ${JSON.stringify(text)}` });
+    if (num === undefined || !/^(\+[0-9().-]*[0-9][0-9().-]*|[0-9A-Fa-f*#().-]*[0-9A-Fa-f*#][0-9A-Fa-f*#().-]*)$/.test(num))
+      return err({ code: "URI_SYNTAX", message: `bad telephone number in ${JSON.stringify(text)}` });
     return ok({ scheme: "tel", number: num, params: splitParams(rest.join(";")) });
   }
-  if (scheme !== "sip" && scheme !== "sips") return err({ code: "URI_SCHEME", message: `expected a sip:, sips: or tel: URI, got ${JSON.stringify(text.slice(0, 40))}` });
+  if (scheme !== "sip" && scheme !== "sips")
+    return err({ code: "URI_SCHEME", message: `expected a sip:, sips: or tel: URI, got ${JSON.stringify(text.slice(0, 40))}` });
   let rest = text.slice(colon + 1);
   let headers: [string, string][] = [];
   const q = rest.indexOf("?");
@@ -84,7 +86,8 @@ export function parseUri(text: string): Result<Uri, UriError> {
   const params = semi < 0 ? [] : splitParams(rest.slice(semi + 1));
   const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(hostport);
   const host = m?.[1] ?? "";
-  if (m === null || !HOST.test(host)) return err({ code: "URI_SYNTAX", message: `bad host ${JSON.stringify(hostport)} in ${JSON.stringify(text.slice(0, 80))}` });
+  if (m === null || !HOST.test(host))
+    return err({ code: "URI_SYNTAX", message: `bad host ${JSON.stringify(hostport)} in ${JSON.stringify(text.slice(0, 80))}` });
   let port: number | undefined;
   if (m[2] !== undefined) {
     port = Number(m[2]);

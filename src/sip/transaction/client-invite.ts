@@ -101,7 +101,11 @@ export function stepClientInvite(s: ClientInviteState, i: ClientInviteInput): St
       if (i.kind === "transportError") return done([cancel("A"), cancel("B"), { kind: "transportError" }]);
       if (i.kind === "response") {
         const code = i.res.status;
-        if (code < 200) return { state: { ...s, name: "proceeding" }, effects: s.name === "calling" ? [cancel("A"), cancel("B"), { kind: "passUp", msg: i.res }] : [{ kind: "passUp", msg: i.res }] };
+        if (code < 200)
+          return {
+            state: { ...s, name: "proceeding" },
+            effects: s.name === "calling" ? [cancel("A"), cancel("B"), { kind: "passUp", msg: i.res }] : [{ kind: "passUp", msg: i.res }],
+          };
         if (code < 300) return toAccepted(s, i.res);
         return toCompleted(s, i.res);
       }

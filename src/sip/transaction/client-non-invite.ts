@@ -55,7 +55,10 @@ export function stepClientNonInvite(s: ClientNonInviteState, i: ClientNonInviteI
       if (i.kind === "response") {
         if (i.res.status < 200) return { state: { ...s, name: "proceeding" }, effects: [{ kind: "passUp", msg: i.res }] };
         // "Once the client transaction enters the "Completed" state, it MUST set Timer K to fire in T4 seconds for unreliable transports, and zero seconds for reliable transports."
-        return { state: { ...s, name: "completed" }, effects: [cancel("E"), cancel("F"), { kind: "passUp", msg: i.res }, start("K", s.reliable ? 0 : s.timers.t4)] };
+        return {
+          state: { ...s, name: "completed" },
+          effects: [cancel("E"), cancel("F"), { kind: "passUp", msg: i.res }, start("K", s.reliable ? 0 : s.timers.t4)],
+        };
       }
       return { state: s, effects: [] };
     case "completed":

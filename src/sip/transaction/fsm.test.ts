@@ -34,7 +34,18 @@ const res = (status: number, method = "INVITE"): SipResponse => ({
   body: new Uint8Array(),
   bodyOffset: 0,
 });
-const kinds = (e: readonly Effect[]) => e.map((x) => (x.kind === "startTimer" ? `start ${x.timer}=${x.ms}` : x.kind === "cancelTimer" ? `cancel ${x.timer}` : x.kind === "send" ? `send ${x.msg.kind === "request" ? x.msg.method : x.msg.status}` : x.kind === "passUp" ? `up ${x.msg.kind === "request" ? x.msg.method : x.msg.status}` : x.kind));
+const kinds = (e: readonly Effect[]) =>
+  e.map((x) =>
+    x.kind === "startTimer"
+      ? `start ${x.timer}=${x.ms}`
+      : x.kind === "cancelTimer"
+        ? `cancel ${x.timer}`
+        : x.kind === "send"
+          ? `send ${x.msg.kind === "request" ? x.msg.method : x.msg.status}`
+          : x.kind === "passUp"
+            ? `up ${x.msg.kind === "request" ? x.msg.method : x.msg.status}`
+            : x.kind,
+  );
 
 describe("INVITE client transaction (RFC 3261 §17.1.1)", () => {
   test("UDP: Timer A doubles 500, 1000, 2000 … until Timer B (32 s) times out", () => {

@@ -28,7 +28,8 @@ export function essentials(msg: SipMessage): Result<Essentials, string> {
   if (callId === undefined || callId === "") return err("no Call-ID");
   if (header(msg, "from") === undefined) return err("no From");
   if (header(msg, "to") === undefined) return err("no To");
-  if (msg.kind === "request" && cseq.value.method !== msg.method && !(msg.method === "ACK" && cseq.value.method === "ACK")) return err(`CSeq method ${cseq.value.method} does not match ${msg.method}`);
+  if (msg.kind === "request" && cseq.value.method !== msg.method && !(msg.method === "ACK" && cseq.value.method === "ACK"))
+    return err(`CSeq method ${cseq.value.method} does not match ${msg.method}`);
   return ok({ via: via.value, branch: viaParam(via.value, "branch") ?? "", cseq: cseq.value, callId });
 }
 

@@ -105,7 +105,12 @@ describe("transaction layer over UDP with a manual clock", () => {
     a.sendRequest(request("INVITE"), toB, c.h);
     clock.advance(60_000);
     expect(c.got).toEqual(["100", "486"]);
-    expect(net.log.map((m) => m.text.split("\r\n")[0])).toEqual(["INVITE sip:srs@127.0.0.1:5070 SIP/2.0", "SIP/2.0 100 Trying", "SIP/2.0 486 Busy Here", "ACK sip:srs@127.0.0.1:5070 SIP/2.0"]);
+    expect(net.log.map((m) => m.text.split("\r\n")[0])).toEqual([
+      "INVITE sip:srs@127.0.0.1:5070 SIP/2.0",
+      "SIP/2.0 100 Trying",
+      "SIP/2.0 486 Busy Here",
+      "ACK sip:srs@127.0.0.1:5070 SIP/2.0",
+    ]);
     expect(a.size).toEqual({ clients: 0, servers: 0 });
     expect(b.size).toEqual({ clients: 0, servers: 0 });
   });
@@ -120,7 +125,13 @@ describe("transaction layer over UDP with a manual clock", () => {
       tx.respond(buildResponse(tx.request, 200, { toTag: "t" }));
     };
     a.sendRequest(request("INVITE"), toB, collector().h);
-    const ack: SipRequest = { ...(inv as SipRequest), method: "ACK", headers: (inv as SipRequest).headers.map((h) => (h.name === "CSeq" ? { name: "CSeq", value: "1 ACK" } : h.name === "Via" ? { name: "Via", value: "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-ack" } : h)) };
+    const ack: SipRequest = {
+      ...(inv as SipRequest),
+      method: "ACK",
+      headers: (inv as SipRequest).headers.map((h) =>
+        h.name === "CSeq" ? { name: "CSeq", value: "1 ACK" } : h.name === "Via" ? { name: "Via", value: "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-ack" } : h,
+      ),
+    };
     await a.sendStateless(ack, toB);
     clock.advance(1000);
     expect(acks).toEqual(["ACK"]);
@@ -141,7 +152,8 @@ describe("transaction layer over UDP with a manual clock", () => {
 
   test("requests missing mandatory headers get 400 and create no transaction", () => {
     const { b, net, clock } = setup();
-    const bad = "OPTIONS sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKx\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    const bad =
+      "OPTIONS sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKx\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
     b.receive(new TextEncoder().encode(bad), { protocol: "udp", host: "127.0.0.1", port: 5060 });
     clock.advance(10);
     expect(net.log[0]?.text).toStartWith("SIP/2.0 400 Bad Request (no Call-ID)");
@@ -150,7 +162,8 @@ describe("transaction layer over UDP with a manual clock", () => {
 
   test("a UDP request whose body is cut short gets 400 (RFC 3261 §18.3)", () => {
     const { b, net, clock } = setup();
-    const cut = "OPTIONS sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKcut\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\nCall-ID: cut\r\nCSeq: 1 OPTIONS\r\nContent-Length: 500\r\n\r\nshort";
+    const cut =
+      "OPTIONS sip:srs@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKcut\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>\r\nCall-ID: cut\r\nCSeq: 1 OPTIONS\r\nContent-Length: 500\r\n\r\nshort";
     b.receive(new TextEncoder().encode(cut), { protocol: "udp", host: "127.0.0.1", port: 5060 });
     clock.advance(10);
     expect(net.log[0]?.text).toStartWith("SIP/2.0 400 Bad Request (body shorter than Content-Length)");
@@ -168,7 +181,12 @@ describe("transaction layer over UDP with a manual clock", () => {
   test("garbage and unmatched responses are dropped quietly", () => {
     const { a } = setup();
     a.receive(new TextEncoder().encode("\x00\x01garbage"), { protocol: "udp", host: "127.0.0.1", port: 1 });
-    a.receive(new TextEncoder().encode("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKnone\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>;tag=2\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"), { protocol: "udp", host: "127.0.0.1", port: 1 });
+    a.receive(
+      new TextEncoder().encode(
+        "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKnone\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:b@c>;tag=2\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+      ),
+      { protocol: "udp", host: "127.0.0.1", port: 1 },
+    );
     expect(a.size).toEqual({ clients: 0, servers: 0 });
   });
 

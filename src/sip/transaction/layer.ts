@@ -136,7 +136,9 @@ export class TransactionLayer {
       if (parsed.error.code === "SIP_BODY_TRUNCATED") {
         const head = parseMessage(bytes, { headOnly: true });
         if (head.ok && head.value.kind === "request" && head.value.method !== "ACK" && essentials(head.value).ok) {
-          void this.sendStateless(buildResponse(head.value, 400, { reason: "Bad Request (body shorter than Content-Length)", toTag: "bad" }), from).catch(() => {});
+          void this.sendStateless(buildResponse(head.value, 400, { reason: "Bad Request (body shorter than Content-Length)", toTag: "bad" }), from).catch(
+            () => {},
+          );
         }
       }
       this.#dropped(from, parsed.error.code, parsed.error.message);
@@ -198,7 +200,11 @@ export class TransactionLayer {
     }
     this.#servers.set(key, tx);
     // Send the 100 before the TU sees the request; passUp goes to onRequest.
-    this.#run(tx, st.effects.filter((x) => x.kind !== "passUp"), this.#servers);
+    this.#run(
+      tx,
+      st.effects.filter((x) => x.kind !== "passUp"),
+      this.#servers,
+    );
     try {
       this.onRequest(handle);
     } catch (err) {
@@ -207,7 +213,15 @@ export class TransactionLayer {
     }
   }
 
-  #input(tx: Tx, input: { kind: "response"; res: SipResponse } | { kind: "request"; req: SipRequest } | { kind: "respond"; res: SipResponse } | { kind: "timer"; timer: TimerName } | { kind: "transportError" }): void {
+  #input(
+    tx: Tx,
+    input:
+      | { kind: "response"; res: SipResponse }
+      | { kind: "request"; req: SipRequest }
+      | { kind: "respond"; res: SipResponse }
+      | { kind: "timer"; timer: TimerName }
+      | { kind: "transportError" },
+  ): void {
     const f = tx.fsm;
     const map = f.type === "ci" || f.type === "cn" ? this.#clients : this.#servers;
     let effects: readonly Effect[];
@@ -253,7 +267,10 @@ export class TransactionLayer {
         case "startTimer": {
           const old = tx.timers.get(e.timer);
           if (old !== undefined) this.opts.clock.clearTimer(old);
-          tx.timers.set(e.timer, this.opts.clock.setTimer(e.ms, () => this.#input(tx, { kind: "timer", timer: e.timer })));
+          tx.timers.set(
+            e.timer,
+            this.opts.clock.setTimer(e.ms, () => this.#input(tx, { kind: "timer", timer: e.timer })),
+          );
           break;
         }
         case "cancelTimer": {

@@ -40,7 +40,10 @@ export function startServerInvite(request: SipRequest, reliable: boolean, timers
   // RFC 3261 §17.2.1: "the server transaction MUST generate a 100 (Trying) response unless it knows that the TU will generate a provisional or final response within 200 ms".
   return {
     state: { name: "proceeding", request, reliable, timers, lastResponse: trying, intervalG: timers.t1 },
-    effects: [{ kind: "passUp", msg: request }, { kind: "send", msg: trying }],
+    effects: [
+      { kind: "passUp", msg: request },
+      { kind: "send", msg: trying },
+    ],
   };
 }
 

@@ -45,7 +45,8 @@ export function stepServerNonInvite(s: ServerNonInviteState, i: ServerNonInviteI
         return { state: { ...s, name: "completed", lastResponse: i.res }, effects: [send, start("J", s.reliable ? 0 : 64 * s.timers.t1)] };
       }
       // Trying: retransmissions are discarded; Proceeding: "any retransmissions of the request ... the most recently sent provisional response MUST be passed to the transport".
-      if (i.kind === "request" && s.name === "proceeding" && s.lastResponse !== undefined) return { state: s, effects: [{ kind: "send", msg: s.lastResponse }] };
+      if (i.kind === "request" && s.name === "proceeding" && s.lastResponse !== undefined)
+        return { state: s, effects: [{ kind: "send", msg: s.lastResponse }] };
       if (i.kind === "transportError") return done([{ kind: "transportError" }]);
       return { state: s, effects: [] };
     case "completed":

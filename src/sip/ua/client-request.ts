@@ -60,4 +60,3 @@ export function buildCancel(inv: SipRequest): SipRequest {
   headers.push({ name: "CSeq", value: `${seq} CANCEL` });
   return { kind: "request", method: "CANCEL", uri: inv.uri, headers, body: new Uint8Array(), bodyOffset: 0 };
 }
-

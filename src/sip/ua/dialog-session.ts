@@ -63,7 +63,6 @@ export interface RequestOptions {
 /** Like the recording INVITE's own deadline (invite_timeout): long enough for a busy SRS, short enough that a stalled one does not hold a pause or resume. */
 export const DEFAULT_INVITE_DEADLINE_MS = 8_000;
 
-
 export class DialogSession {
   /** Requests from the peer inside the dialog (not BYE/ACK, which are handled here). */
   onRequest: (r: IncomingDialogRequest) => void = (r) => r.respond({ status: r.request.method === "INVITE" ? 488 : 200 });
@@ -166,7 +165,15 @@ export class DialogSession {
     // RFC 3311 §5.2 and RFC 3261 §12.1.1: a 2xx to a target-refresh request (re-INVITE, UPDATE) carries our Contact.
     const refresh = req.method === "INVITE" || req.method === "UPDATE";
     const reply = (r: Reply): void => {
-      const res = buildResponse(req, r.status, { ...(r.reason === undefined ? {} : { reason: r.reason }), headers: [...(r.headers ?? []), ...(r.contentType === undefined ? [] : [{ name: "Content-Type", value: r.contentType }]), ...(r.status >= 200 && r.status < 300 && refresh ? [{ name: "Contact", value: this.dialog.localContact }] : [])], ...(r.body === undefined ? {} : { body: r.body }) });
+      const res = buildResponse(req, r.status, {
+        ...(r.reason === undefined ? {} : { reason: r.reason }),
+        headers: [
+          ...(r.headers ?? []),
+          ...(r.contentType === undefined ? [] : [{ name: "Content-Type", value: r.contentType }]),
+          ...(r.status >= 200 && r.status < 300 && refresh ? [{ name: "Contact", value: this.dialog.localContact }] : []),
+        ],
+        ...(r.body === undefined ? {} : { body: r.body }),
+      });
       tx.respond(res);
       // §13.3.1.4: a 2xx to a re-INVITE is retransmitted until its ACK, like the first one.
       if (req.method === "INVITE" && r.status >= 200 && r.status < 300) this.retransmit2xx(res, tx, tx.from.protocol !== "udp");
@@ -186,7 +193,8 @@ export class DialogSession {
     if (!refresh) return this.onRequest({ request: req, respond: reply });
     // RFC 4028 §9: every re-INVITE or UPDATE is a session refresh; its 2xx states the interval and the refresher.
     const verdict = refreshRequestVerdict(req, this.#timerState);
-    if (verdict.kind === "too-small") return reply({ status: 422, reason: "Session Interval Too Small", headers: [{ name: "Min-SE", value: String(verdict.minSe) }] });
+    if (verdict.kind === "too-small")
+      return reply({ status: 422, reason: "Session Interval Too Small", headers: [{ name: "Min-SE", value: String(verdict.minSe) }] });
     this.onRequest({
       request: req,
       respond: (r) => {
@@ -209,31 +217,56 @@ export class DialogSession {
   async request(method: string, o: RequestOptions = {}, attempt = 1): Promise<RequestResult> {
     if (this.#ended) return { kind: "transport", reason: "the dialog has ended" };
     if (method === "INVITE") {
-      if (this.#inviteBusy) return { kind: "final", res: { kind: "response", status: 491, reason: "Request Pending (local)", headers: [], body: new Uint8Array(), bodyOffset: 0 } };
+      if (this.#inviteBusy)
+        return { kind: "final", res: { kind: "response", status: 491, reason: "Request Pending (local)", headers: [], body: new Uint8Array(), bodyOffset: 0 } };
       this.#inviteBusy = true;
     }
     const refresh = method === "INVITE" || method === "UPDATE";
     const given = new Set((o.headers ?? []).map((h) => h.name.toLowerCase()));
     const extra: HeaderField[] = [
-      ...(method === "ACK" || (this.ctx.supported ?? []).length === 0 || given.has("supported") ? [] : [{ name: "Supported", value: (this.ctx.supported ?? []).join(", ") }]),
+      ...(method === "ACK" || (this.ctx.supported ?? []).length === 0 || given.has("supported")
+        ? []
+        : [{ name: "Supported", value: (this.ctx.supported ?? []).join(", ") }]),
       ...(method === "INVITE" && !given.has("allow") ? [{ name: "Allow", value: ALLOW }] : []),
       ...(refresh && !given.has("session-expires") ? refreshRequestHeaders(this.#timerState) : []),
     ];
     const { answerInAck, ...plain } = o;
     const branch = newBranch(this.ctx.ids);
     const start = this.dialog;
-    let built = buildInDialogRequest(start, method, { branch, viaHost: this.ctx.via.host, viaPort: this.ctx.via.port, viaTransport: this.ctx.via.transport, ...plain, headers: [...(o.headers ?? []), ...extra] });
+    let built = buildInDialogRequest(start, method, {
+      branch,
+      viaHost: this.ctx.via.host,
+      viaPort: this.ctx.via.port,
+      viaTransport: this.ctx.via.transport,
+      ...plain,
+      headers: [...(o.headers ?? []), ...extra],
+    });
     // RFC 3261 §18.1.1: a request over 1300 bytes toward a UDP peer goes over TCP to the same address.
     let peer = peerForSize(this.ctx.peer, serializeMessage(built.request).length);
     const via = peer !== this.ctx.peer ? this.ctx.viaFor?.("tcp") : this.ctx.via;
     if (via === undefined) peer = this.ctx.peer;
-    else if (via !== this.ctx.via) built = buildInDialogRequest(start, method, { branch, viaHost: via.host, viaPort: via.port, viaTransport: via.transport, ...plain, headers: [...(o.headers ?? []), ...extra] });
+    else if (via !== this.ctx.via)
+      built = buildInDialogRequest(start, method, {
+        branch,
+        viaHost: via.host,
+        viaPort: via.port,
+        viaTransport: via.transport,
+        ...plain,
+        headers: [...(o.headers ?? []), ...extra],
+      });
     this.dialog = built.dialog;
     let ack: SipRequest | undefined;
     const sendAck = async (res: SipResponse) => {
       this.dialog = afterRefreshResponse(this.dialog, res);
       const answer = answerInAck?.(res);
-      ack = buildInDialogRequest(this.dialog, "ACK", { branch: newBranch(this.ctx.ids), viaHost: this.ctx.via.host, viaPort: this.ctx.via.port, viaTransport: this.ctx.via.transport, cseq: built.dialog.localSeq, ...(answer === undefined ? {} : { body: answer.body, contentType: answer.contentType }) }).request;
+      ack = buildInDialogRequest(this.dialog, "ACK", {
+        branch: newBranch(this.ctx.ids),
+        viaHost: this.ctx.via.host,
+        viaPort: this.ctx.via.port,
+        viaTransport: this.ctx.via.transport,
+        cseq: built.dialog.localSeq,
+        ...(answer === undefined ? {} : { body: answer.body, contentType: answer.contentType }),
+      }).request;
       await this.ctx.layer.sendStateless(ack, this.ctx.peer).catch(() => {});
     };
     const result = await this.#withDeadline(method, built.request, peer, (res) => {
@@ -266,7 +299,9 @@ export class DialogSession {
   #withDeadline(method: string, req: SipRequest, peer: Peer, on2xxAgain: (res: SipResponse) => void): Promise<RequestResult> {
     const deadlineMs = this.ctx.inviteDeadlineMs ?? DEFAULT_INVITE_DEADLINE_MS;
     if (method !== "INVITE") return sendRequest(this.ctx.layer, req, peer, { on2xxRetransmission: on2xxAgain });
-    return sendInDialogInvite({ layer: this.ctx.layer, clock: this.ctx.clock }, req, peer, deadlineMs, on2xxAgain, () => this.ctx.logger.warn("in-dialog INVITE without a final response: CANCEL sent, going on without it", { callId: this.dialog.callId, deadlineMs }));
+    return sendInDialogInvite({ layer: this.ctx.layer, clock: this.ctx.clock }, req, peer, deadlineMs, on2xxAgain, () =>
+      this.ctx.logger.warn("in-dialog INVITE without a final response: CANCEL sent, going on without it", { callId: this.dialog.callId, deadlineMs }),
+    );
   }
 
   /** The stream connection toward the peer was lost (connection-probe.ts): gone unless an OPTIONS is answered. */
@@ -306,7 +341,10 @@ export class DialogSession {
         // §10: a refresh that fails with 408 or 481 (or gets no answer) ends the session; others keep the old timer running out.
         if (st >= 300 && this.#sessionTimer === undefined && !this.#ended) {
           this.ctx.logger.warn("session refresh failed", { callId: this.dialog.callId, status: st });
-          this.#sessionTimer = this.ctx.clock.setTimer(Math.max(1000, (state.intervalS * 1000) / 2 - Math.min(32_000, (state.intervalS * 1000) / 3)), () => void this.bye("session-expired"));
+          this.#sessionTimer = this.ctx.clock.setTimer(
+            Math.max(1000, (state.intervalS * 1000) / 2 - Math.min(32_000, (state.intervalS * 1000) / 3)),
+            () => void this.bye("session-expired"),
+          );
         }
       });
     });

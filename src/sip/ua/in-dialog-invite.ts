@@ -20,7 +20,14 @@ export function gaveUp(r: RequestResult): boolean {
   return given.has(r);
 }
 
-export function sendInDialogInvite(o: { readonly layer: TransactionLayer; readonly clock: Clock }, req: SipRequest, peer: Peer, deadlineMs: number, on2xxAgain: (res: SipResponse) => void, onGiveUp: () => void): Promise<RequestResult> {
+export function sendInDialogInvite(
+  o: { readonly layer: TransactionLayer; readonly clock: Clock },
+  req: SipRequest,
+  peer: Peer,
+  deadlineMs: number,
+  on2xxAgain: (res: SipResponse) => void,
+  onGiveUp: () => void,
+): Promise<RequestResult> {
   let provisional = false;
   let late = false;
   const sent = sendRequest(o.layer, req, peer, {
@@ -35,7 +42,17 @@ export function sendInDialogInvite(o: { readonly layer: TransactionLayer; readon
       late = true;
       onGiveUp();
       void sendRequest(o.layer, buildCancel(req), peer);
-      const r: RequestResult = { kind: "final", res: { kind: "response", status: 487, reason: `Request Terminated (no final response in ${deadlineMs} ms; CANCEL sent)`, headers: [], body: new Uint8Array(), bodyOffset: 0 } };
+      const r: RequestResult = {
+        kind: "final",
+        res: {
+          kind: "response",
+          status: 487,
+          reason: `Request Terminated (no final response in ${deadlineMs} ms; CANCEL sent)`,
+          headers: [],
+          body: new Uint8Array(),
+          bodyOffset: 0,
+        },
+      };
       given.add(r);
       resolve(r);
     });

@@ -5,7 +5,10 @@ import { OptionsMonitor, isAlive } from "./options-monitor.ts";
 import { ManualClock } from "../../../test/support/manual-clock.ts";
 import { settle } from "../../../test/support/ua-pair.ts";
 
-function fakeDns(srv: Record<string, { name: string; port: number; priority: number; weight: number }[]>, a: Record<string, string[]>): Resolver & { asked: string[] } {
+function fakeDns(
+  srv: Record<string, { name: string; port: number; priority: number; weight: number }[]>,
+  a: Record<string, string[]>,
+): Resolver & { asked: string[] } {
   const asked: string[] = [];
   return {
     asked,
@@ -24,11 +27,13 @@ describe("RFC 3263 server location", () => {
 
   test("SRV by priority then weight, each name resolved; every address is a fail-over target", async () => {
     const dns = fakeDns(
-      { "_sip._tcp.rec.example.com": [
-        { name: "b.example.com", port: 5080, priority: 20, weight: 0 },
-        { name: "a1.example.com", port: 5060, priority: 10, weight: 10 },
-        { name: "a2.example.com", port: 5062, priority: 10, weight: 60 },
-      ] },
+      {
+        "_sip._tcp.rec.example.com": [
+          { name: "b.example.com", port: 5080, priority: 20, weight: 0 },
+          { name: "a1.example.com", port: 5060, priority: 10, weight: 10 },
+          { name: "a2.example.com", port: 5062, priority: 10, weight: 60 },
+        ],
+      },
       { "a1.example.com": ["192.0.2.1"], "a2.example.com": ["192.0.2.2", "2001:db8::2"], "b.example.com": ["192.0.2.3"] },
     );
     const r = await locate("sip:srs@rec.example.com", "tcp", dns);
@@ -44,7 +49,7 @@ describe("RFC 3263 server location", () => {
       { name: "backup", port: 1, priority: 20, weight: 100 },
     ];
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const first = new Map<string, number>();
     const N = 20_000;
     for (let i = 0; i < N; i++) {
@@ -54,7 +59,13 @@ describe("RFC 3263 server location", () => {
       first.set(o[0]!.name, (first.get(o[0]!.name) ?? 0) + 1);
     }
     // Picked first in proportion to weight/(sum+1): 60/101, 30/101, 10/101, and weight 0 about 1/101.
-    for (const [name, w] of [["w60", 60], ["w30", 30], ["w10", 10], ["w0", 1]] as const) expect(Math.abs((first.get(name) ?? 0) / N - w / 101)).toBeLessThan(0.015);
+    for (const [name, w] of [
+      ["w60", 60],
+      ["w30", 30],
+      ["w10", 10],
+      ["w0", 1],
+    ] as const)
+      expect(Math.abs((first.get(name) ?? 0) / N - w / 101)).toBeLessThan(0.015);
     // Without randomness: higher weight first (the deterministic order the tests above rely on).
     expect(srvOrder(recs).map((r) => r.name)).toEqual(["w60", "w30", "w10", "w0", "backup"]);
   });
@@ -63,7 +74,10 @@ describe("RFC 3263 server location", () => {
     const clock = new ManualClock();
     let failing = true;
     const inner = fakeDns({ "_sip._tcp.rec.example.com": [{ name: "a.example.com", port: 5060, priority: 1, weight: 1 }] }, { "a.example.com": ["192.0.2.1"] });
-    const flaky: Resolver = { srv: inner.srv, addresses: async (h) => (failing && h === "down.example.com" ? Promise.reject(new Error("SERVFAIL")) : inner.addresses(h)) };
+    const flaky: Resolver = {
+      srv: inner.srv,
+      addresses: async (h) => (failing && h === "down.example.com" ? Promise.reject(new Error("SERVFAIL")) : inner.addresses(h)),
+    };
     const dns = new CachingResolver(flaky, clock, { ttlMs: 30_000, negativeTtlMs: 5_000, maxEntries: 3 });
     await Promise.all([locate("sip:srs@rec.example.com", "tcp", dns), locate("sip:srs@rec.example.com", "tcp", dns)]);
     await locate("sip:srs@rec.example.com", "tcp", dns);

@@ -37,7 +37,6 @@ export type LocateError = { readonly code: "LOCATE_BAD_URI" | "LOCATE_NOT_FOUND"
 
 const NUMERIC = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f:.]+)$/;
 
-
 /**
  * RFC 2782: "A client MUST attempt to contact the target host with the
  * lowest-numbered priority it can reach"; within one priority, "arrange all
@@ -70,7 +69,12 @@ export function srvOrder(records: readonly SrvRecord[], random?: () => number): 
   return out;
 }
 
-export async function locate(uriText: string, configured: TransportProtocol | undefined, dns: Resolver, random?: () => number): Promise<{ ok: true; value: Peer[] } | { ok: false; error: LocateError }> {
+export async function locate(
+  uriText: string,
+  configured: TransportProtocol | undefined,
+  dns: Resolver,
+  random?: () => number,
+): Promise<{ ok: true; value: Peer[] } | { ok: false; error: LocateError }> {
   const u = parseUri(uriText);
   if (!u.ok || u.value.scheme === "tel") return { ok: false, error: { code: "LOCATE_BAD_URI", message: `cannot locate ${JSON.stringify(uriText)}` } };
   const protocol = transportFor(uriText, configured) as TransportProtocol;

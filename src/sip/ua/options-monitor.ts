@@ -66,7 +66,11 @@ export class OptionsMonitor {
   }
 
   snapshot(): { name: string; health: Health; lastStatus?: number }[] {
-    return [...this.#entries.values()].map((e) => ({ name: e.target.name, health: e.health, ...(e.lastStatus === undefined ? {} : { lastStatus: e.lastStatus }) }));
+    return [...this.#entries.values()].map((e) => ({
+      name: e.target.name,
+      health: e.health,
+      ...(e.lastStatus === undefined ? {} : { lastStatus: e.lastStatus }),
+    }));
   }
 
   /** Feeds an outcome seen elsewhere (e.g. an INVITE that timed out) into the same counters. */

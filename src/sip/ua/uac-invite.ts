@@ -67,8 +67,15 @@ function buildInvite(ua: UserAgent, r: InviteRequest, a: Attempt, callId: string
       { name: "CSeq", value: `${a.cseq} INVITE` },
       { name: "Contact", value: ua.contact(a.peer.protocol, a.peer) },
       { name: "Allow", value: ALLOW },
-      ...((ua.o.supported ?? []).length === 0 || (r.headers ?? []).some((h) => h.name.toLowerCase() === "supported") ? [] : [{ name: "Supported", value: (ua.o.supported ?? []).join(", ") }]),
-      ...(a.sessionExpires === undefined ? [] : [{ name: "Session-Expires", value: String(a.sessionExpires) }, { name: "Min-SE", value: String(a.sessionExpires) }]),
+      ...((ua.o.supported ?? []).length === 0 || (r.headers ?? []).some((h) => h.name.toLowerCase() === "supported")
+        ? []
+        : [{ name: "Supported", value: (ua.o.supported ?? []).join(", ") }]),
+      ...(a.sessionExpires === undefined
+        ? []
+        : [
+            { name: "Session-Expires", value: String(a.sessionExpires) },
+            { name: "Min-SE", value: String(a.sessionExpires) },
+          ]),
       ...(ua.o.userAgent === undefined ? [] : [{ name: "User-Agent", value: ua.o.userAgent }]),
       ...(a.authorization === undefined ? [] : [a.authorization]),
       ...(r.headers ?? []),
@@ -95,12 +102,21 @@ export async function invite(ua: UserAgent, r: InviteRequest): Promise<InviteOut
       inv = buildInvite(ua, r, a, callId, fromTag);
     }
     const result = await sendWithDeadline(ua, inv, a.peer, r);
-    const tooBig = big.protocol === "tcp" && r.peer.protocol === "udp" ? ` (the ${size}-byte INVITE is over RFC 3261 §18.1.1's 1300 bytes for UDP, so it went over TCP to ${big.host}:${big.port})` : "";
-    if (result.kind !== "final") return { ok: false, status: statusOf(result), reason: result.kind === "timeout" ? `no final response (timeout)${tooBig}` : `transport: ${result.reason}${tooBig}` };
+    const tooBig =
+      big.protocol === "tcp" && r.peer.protocol === "udp"
+        ? ` (the ${size}-byte INVITE is over RFC 3261 §18.1.1's 1300 bytes for UDP, so it went over TCP to ${big.host}:${big.port})`
+        : "";
+    if (result.kind !== "final")
+      return {
+        ok: false,
+        status: statusOf(result),
+        reason: result.kind === "timeout" ? `no final response (timeout)${tooBig}` : `transport: ${result.reason}${tooBig}`,
+      };
     const res = result.res;
     if (res.status >= 200 && res.status < 300) return established(ua, inv, res, a.peer, result.cancelled);
     // The 487 that answers our own deadline CANCEL means "no answer in time" to the caller.
-    if (res.status === 487 && result.cancelled === true) return { ok: false, status: 408, reason: "no final response before the deadline (CANCELled)", response: res };
+    if (res.status === 487 && result.cancelled === true)
+      return { ok: false, status: 408, reason: "no final response before the deadline (CANCELled)", response: res };
     if ((res.status === 401 || res.status === 407) && r.credentials !== undefined) {
       const ch = pickChallenge(headerValues(res, res.status === 401 ? "www-authenticate" : "proxy-authenticate"));
       // Retry once with credentials, and again only when the server says the nonce went stale.
@@ -108,7 +124,14 @@ export async function invite(ua: UserAgent, r: InviteRequest): Promise<InviteOut
         a.authTries++;
         nc = ch.nonce === lastNonce ? nc + 1 : 1;
         lastNonce = ch.nonce;
-        const value = buildAuthorization(ch, { ...r.credentials, method: "INVITE", uri: a.uri, cnonce: randomToken(ua.o.ids, 16), nc, ...(r.body === undefined ? {} : { body: r.body }) });
+        const value = buildAuthorization(ch, {
+          ...r.credentials,
+          method: "INVITE",
+          uri: a.uri,
+          cnonce: randomToken(ua.o.ids, 16),
+          nc,
+          ...(r.body === undefined ? {} : { body: r.body }),
+        });
         a.authorization = { name: res.status === 401 ? "Authorization" : "Proxy-Authorization", value };
         a.cseq++;
         continue;
@@ -123,7 +146,9 @@ export async function invite(ua: UserAgent, r: InviteRequest): Promise<InviteOut
       continue;
     }
     if (res.status >= 300 && res.status < 400 && r.resolve !== undefined && a.redirects < (r.maxRedirects ?? 3)) {
-      const target = headerList(res, "contact").map((c) => parseNameAddr(c)).find((n) => n.ok);
+      const target = headerList(res, "contact")
+        .map((c) => parseNameAddr(c))
+        .find((n) => n.ok);
       const peer = target?.ok === true ? await r.resolve(target.value.uri) : undefined;
       if (target?.ok === true && peer !== undefined) {
         a.redirects++;
@@ -165,7 +190,13 @@ async function established(ua: UserAgent, inv: SipRequest, res: SipResponse, pee
   if (!d.ok) return { ok: false, status: 502, reason: `unusable 2xx: ${d.error.message}`, response: res };
   const s = new DialogSession(d.value, "uac", ua.dialogContext(peer));
   const ctx = ua.dialogContext(peer);
-  const ack = buildInDialogRequest(s.dialog, "ACK", { branch: newBranch(ua.o.ids), viaHost: ctx.via.host, viaPort: ctx.via.port, viaTransport: ctx.via.transport, cseq: s.dialog.localSeq }).request;
+  const ack = buildInDialogRequest(s.dialog, "ACK", {
+    branch: newBranch(ua.o.ids),
+    viaHost: ctx.via.host,
+    viaPort: ctx.via.port,
+    viaTransport: ctx.via.transport,
+    cseq: s.dialog.localSeq,
+  }).request;
   ua.register(s);
   s.acknowledge(ack);
   if (cancelled === true) {
@@ -182,7 +213,11 @@ async function established(ua: UserAgent, inv: SipRequest, res: SipResponse, pee
  * SHOULD try the next element" of the resolved list. A 503 from a server is
  * treated the same (it cannot serve us now); any other answer is final.
  */
-export async function inviteFirstReachable(ua: UserAgent, r: Omit<InviteRequest, "peer">, peers: readonly Peer[]): Promise<InviteOutcome & { tried: readonly Peer[] }> {
+export async function inviteFirstReachable(
+  ua: UserAgent,
+  r: Omit<InviteRequest, "peer">,
+  peers: readonly Peer[],
+): Promise<InviteOutcome & { tried: readonly Peer[] }> {
   const tried: Peer[] = [];
   let last: InviteOutcome = { ok: false, status: 503, reason: "no target to try" };
   for (const peer of peers) {

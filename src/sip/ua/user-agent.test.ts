@@ -7,11 +7,22 @@ import { digestResponse, parseChallenge } from "../auth/digest.ts";
 import { header } from "../message/headers.ts";
 import { run, settle, uaPair } from "../../../test/support/ua-pair.ts";
 
-const SDP = new TextEncoder().encode("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=sendonly\r\na=label:1\r\n");
+const SDP = new TextEncoder().encode(
+  "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=sendonly\r\na=label:1\r\n",
+);
 const firstLines = (net: ReturnType<typeof uaPair>["net"]) => net.log.map((m) => m.text.split("\r\n")[0]);
 
 async function call(p: ReturnType<typeof uaPair>, extra: Partial<Parameters<typeof invite>[1]> = {}): Promise<InviteOutcome> {
-  const out = invite(p.src.ua, { uri: "sip:srs@127.0.0.1:5070", peer: p.srs.peer, from: "<sip:siprec@127.0.0.1>", to: "<sip:srs@127.0.0.1>", body: SDP, contentType: "application/sdp", headers: [{ name: "Require", value: "siprec" }], ...extra });
+  const out = invite(p.src.ua, {
+    uri: "sip:srs@127.0.0.1:5070",
+    peer: p.srs.peer,
+    from: "<sip:siprec@127.0.0.1>",
+    to: "<sip:srs@127.0.0.1>",
+    body: SDP,
+    contentType: "application/sdp",
+    headers: [{ name: "Require", value: "siprec" }],
+    ...extra,
+  });
   let done: InviteOutcome | undefined;
   void out.then((o) => (done = o));
   for (let i = 0; i < 1000 && done === undefined; i++) await run(p.clock, 50, 50);
@@ -31,7 +42,12 @@ describe("user agent: basic call", () => {
     if (!out.ok) return;
     out.session.onTerminated = (r) => ended.push(`src:${r}`);
     await run(p.clock, 100);
-    expect(firstLines(p.net)).toEqual(["INVITE sip:srs@127.0.0.1:5070 SIP/2.0", "SIP/2.0 100 Trying", "SIP/2.0 200 OK", "ACK sip:siprec@127.0.0.1:5070 SIP/2.0"]);
+    expect(firstLines(p.net)).toEqual([
+      "INVITE sip:srs@127.0.0.1:5070 SIP/2.0",
+      "SIP/2.0 100 Trying",
+      "SIP/2.0 200 OK",
+      "ACK sip:siprec@127.0.0.1:5070 SIP/2.0",
+    ]);
     expect(p.net.log[0]?.text).toContain("Contact: <sip:siprec@127.0.0.1:5060>;+sip.src");
     const bye = out.session.bye();
     await run(p.clock, 100);
@@ -78,11 +94,16 @@ describe("user agent: failures and retries", () => {
     let checked = false;
     p.srs.ua.onInvite = (inv: IncomingInvite) => {
       const auth = header(inv.request, "authorization");
-      if (auth === undefined) return inv.reject({ status: 401, headers: [{ name: "WWW-Authenticate", value: 'Digest realm="srs", nonce="n1", qop="auth", algorithm=SHA-256' }] });
+      if (auth === undefined)
+        return inv.reject({ status: 401, headers: [{ name: "WWW-Authenticate", value: 'Digest realm="srs", nonce="n1", qop="auth", algorithm=SHA-256' }] });
       const fields = Object.fromEntries([...auth.matchAll(/(\w+)="?([^",]+)"?/g)].map((m) => [m[1], m[2]]));
       const ch = parseChallenge('Digest realm="srs", nonce="n1", qop="auth", algorithm=SHA-256');
       if (!ch.ok) throw new Error("x");
-      const want = digestResponse(ch.value, { username: "rec", password: "s3cret", method: "INVITE", uri: "sip:srs@127.0.0.1:5070", cnonce: fields["cnonce"] as string, nc: 1 }, "auth");
+      const want = digestResponse(
+        ch.value,
+        { username: "rec", password: "s3cret", method: "INVITE", uri: "sip:srs@127.0.0.1:5070", cnonce: fields["cnonce"] as string, nc: 1 },
+        "auth",
+      );
       checked = fields["response"] === want && header(inv.request, "cseq") === "2 INVITE";
       inv.accept({ body: SDP, contentType: "application/sdp" });
     };
@@ -124,10 +145,16 @@ describe("user agent: failures and retries", () => {
   test("3xx is followed to the Contact (bounded)", async () => {
     const p = uaPair();
     let n = 0;
-    p.srs.ua.onInvite = (inv) => (n++ === 0 ? inv.reject({ status: 302, headers: [{ name: "Contact", value: "<sip:other@127.0.0.1:5070>" }] }) : void inv.accept({ body: SDP, contentType: "application/sdp" }));
+    p.srs.ua.onInvite = (inv) =>
+      n++ === 0
+        ? inv.reject({ status: 302, headers: [{ name: "Contact", value: "<sip:other@127.0.0.1:5070>" }] })
+        : void inv.accept({ body: SDP, contentType: "application/sdp" });
     const out = await call(p, { resolve: async () => p.srs.peer });
     expect(out.ok).toBe(true);
-    expect(firstLines(p.net).filter((l) => l?.startsWith("INVITE"))).toEqual(["INVITE sip:srs@127.0.0.1:5070 SIP/2.0", "INVITE sip:other@127.0.0.1:5070 SIP/2.0"]);
+    expect(firstLines(p.net).filter((l) => l?.startsWith("INVITE"))).toEqual([
+      "INVITE sip:srs@127.0.0.1:5070 SIP/2.0",
+      "INVITE sip:other@127.0.0.1:5070 SIP/2.0",
+    ]);
   });
 
   test("an unsupported Require gets 420 with Unsupported", async () => {
@@ -159,7 +186,12 @@ describe("user agent: inside the dialog", () => {
     await run(p.clock, 200);
     expect((await r).kind).toBe("final");
     expect(bodies.length).toBe(1);
-    expect(firstLines(p.net).slice(-4)).toEqual(["INVITE sip:siprec@127.0.0.1:5070 SIP/2.0", "SIP/2.0 100 Trying", "SIP/2.0 200 OK", "ACK sip:siprec@127.0.0.1:5070 SIP/2.0"]);
+    expect(firstLines(p.net).slice(-4)).toEqual([
+      "INVITE sip:siprec@127.0.0.1:5070 SIP/2.0",
+      "SIP/2.0 100 Trying",
+      "SIP/2.0 200 OK",
+      "ACK sip:siprec@127.0.0.1:5070 SIP/2.0",
+    ]);
     expect(p.net.log.at(-4)?.text).toContain("CSeq: 2 INVITE");
   });
 
@@ -198,7 +230,15 @@ describe("user agent: inside the dialog", () => {
 
   test("session timers: as refresher (Session-Expires ;refresher=uac) we send UPDATE at half the interval", async () => {
     const p = uaPair();
-    p.srs.ua.onInvite = (inv) => void inv.accept({ body: SDP, contentType: "application/sdp", headers: [{ name: "Session-Expires", value: "90;refresher=uac" }, { name: "Require", value: "timer" }] });
+    p.srs.ua.onInvite = (inv) =>
+      void inv.accept({
+        body: SDP,
+        contentType: "application/sdp",
+        headers: [
+          { name: "Session-Expires", value: "90;refresher=uac" },
+          { name: "Require", value: "timer" },
+        ],
+      });
     const out = await call(p);
     expect(out.ok).toBe(true);
     await run(p.clock, 46_000, 500);
@@ -220,7 +260,11 @@ describe("user agent: out of dialog", () => {
     const r = p.src.ua.options("sip:srs@127.0.0.1:5070", p.srs.peer);
     await settle();
     const res = await r;
-    expect(res.kind === "final" && [res.res.status, header(res.res, "allow"), header(res.res, "supported")]).toEqual([200, "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO", "siprec"]);
+    expect(res.kind === "final" && [res.res.status, header(res.res, "allow"), header(res.res, "supported")]).toEqual([
+      200,
+      "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO",
+      "siprec",
+    ]);
   });
 });
 
@@ -241,5 +285,7 @@ describe("fail-over across resolved targets (RFC 3263 §4.3)", () => {
 
 test("one transaction user per transaction layer: a second UserAgent on the same layer throws instead of silently taking the first one's requests", () => {
   const { src } = uaPair();
-  expect(() => new UserAgent({ layer: src.layer, clock: new ManualClock(), ids: new FixedIds(9), local: () => ({ host: "127.0.0.1", port: 5060 }) })).toThrow("already has a transaction user");
+  expect(() => new UserAgent({ layer: src.layer, clock: new ManualClock(), ids: new FixedIds(9), local: () => ({ host: "127.0.0.1", port: 5060 }) })).toThrow(
+    "already has a transaction user",
+  );
 });

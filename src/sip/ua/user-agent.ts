@@ -56,7 +56,8 @@ export class UserAgent {
   /** New INVITEs outside any dialog. Default: 603. */
   onInvite: (inv: IncomingInvite) => void = (inv) => inv.reject({ status: 603 });
   /** Other requests outside dialogs (OPTIONS is answered here). */
-  onRequest: (tx: ServerTransaction) => void = (tx) => tx.respond(buildResponse(tx.request, 405, { toTag: newTag(this.o.ids), headers: [{ name: "Allow", value: ALLOW }] }));
+  onRequest: (tx: ServerTransaction) => void = (tx) =>
+    tx.respond(buildResponse(tx.request, 405, { toTag: newTag(this.o.ids), headers: [{ name: "Allow", value: ALLOW }] }));
   readonly dialogs = new Map<string, DialogSession>();
   /** Unanswered incoming INVITEs by top Via branch, for CANCEL (RFC 3261 §9.2). */
   readonly #pending = new Map<string, { tx: ServerTransaction; cancel: () => void }>();
@@ -81,7 +82,21 @@ export class UserAgent {
 
   dialogContext(peer: Peer): DialogContext {
     const l = this.o.local(peer.protocol, peer);
-    return { layer: this.o.layer, clock: this.o.clock, ids: this.o.ids, logger: this.log, timers: this.timers, peer, via: { transport: peer.protocol.toUpperCase(), host: hostForUri(l.host), port: l.port }, supported: this.o.supported ?? [], viaFor: (p) => { const x = this.o.local(p, peer); return { transport: p.toUpperCase(), host: hostForUri(x.host), port: x.port }; }, ...(this.o.inviteDeadlineMs === undefined ? {} : { inviteDeadlineMs: this.o.inviteDeadlineMs }) };
+    return {
+      layer: this.o.layer,
+      clock: this.o.clock,
+      ids: this.o.ids,
+      logger: this.log,
+      timers: this.timers,
+      peer,
+      via: { transport: peer.protocol.toUpperCase(), host: hostForUri(l.host), port: l.port },
+      supported: this.o.supported ?? [],
+      viaFor: (p) => {
+        const x = this.o.local(p, peer);
+        return { transport: p.toUpperCase(), host: hostForUri(x.host), port: x.port };
+      },
+      ...(this.o.inviteDeadlineMs === undefined ? {} : { inviteDeadlineMs: this.o.inviteDeadlineMs }),
+    };
   }
 
   register(s: DialogSession): void {
@@ -157,7 +172,10 @@ export class UserAgent {
       answered = true;
       this.#pending.delete(branch);
     };
-    const headersOf = (r: Omit<Reply, "status">): HeaderField[] => [...(r.headers ?? []), ...(r.contentType === undefined ? [] : [{ name: "Content-Type", value: r.contentType }])];
+    const headersOf = (r: Omit<Reply, "status">): HeaderField[] => [
+      ...(r.headers ?? []),
+      ...(r.contentType === undefined ? [] : [{ name: "Content-Type", value: r.contentType }]),
+    ];
     const incoming: IncomingInvite = {
       request: req,
       from: tx.from,
@@ -175,7 +193,11 @@ export class UserAgent {
         settle();
         const contact = this.contact(tx.from.protocol, tx.from);
         const d = dialogFromRequest(req, tag, contact);
-        const res = buildResponse(req, r.status ?? 200, { toTag: tag, headers: [{ name: "Contact", value: contact }, { name: "Allow", value: ALLOW }, ...headersOf(r)], ...(r.body === undefined ? {} : { body: r.body }) });
+        const res = buildResponse(req, r.status ?? 200, {
+          toTag: tag,
+          headers: [{ name: "Contact", value: contact }, { name: "Allow", value: ALLOW }, ...headersOf(r)],
+          ...(r.body === undefined ? {} : { body: r.body }),
+        });
         tx.respond(res);
         if (!d.ok) {
           this.log.warn("answered INVITE cannot form a dialog", { reason: d.error.message });

@@ -37,7 +37,10 @@ function parsed(text: string): RecordingMetadata {
 
 describe("XSD validation (embedded libxml2)", () => {
   test("the schema is RFC 7865's published text plus one provenance line", () => {
-    const published = recordingXsd.split("\n").filter((_, i) => i !== 1).join("\n");
+    const published = recordingXsd
+      .split("\n")
+      .filter((_, i) => i !== 1)
+      .join("\n");
     const digest = new Bun.CryptoHasher("sha256").update(published).digest("hex");
     expect(digest).toBe("4d45a27a965428007c7fdb63abee377da1e5b9e035b2e9c0b595a20d2a06b465");
   });
@@ -59,7 +62,8 @@ describe("XSD validation (embedded libxml2)", () => {
   }
 
   test("the xml.xsd import is live (a bad xml:lang fails), and served locally", () => {
-    const doc = (lang: string) => `<?xml version="1.0" encoding="UTF-8"?><recording xmlns="${RECORDING_NS}"><participant participant_id="AAAAAAAAAAAAAAAAAAAAAA=="><nameID aor="sip:a@b"><name xml:lang="${lang}">A</name></nameID></participant></recording>`;
+    const doc = (lang: string) =>
+      `<?xml version="1.0" encoding="UTF-8"?><recording xmlns="${RECORDING_NS}"><participant participant_id="AAAAAAAAAAAAAAAAAAAAAA=="><nameID aor="sip:a@b"><name xml:lang="${lang}">A</name></nameID></participant></recording>`;
     expect(validateMetadataXsd(lib, doc("de-CH"))).toEqual([]);
     expect(validateMetadataXsd(lib, doc("not a language!"))[0]?.message).toContain("lang");
     expect(XML_XSD_URL).toBe("https://www.w3.org/2001/xml.xsd");
@@ -70,7 +74,8 @@ describe("xmllint (Debian libxml2-utils) agrees with the embedded validator", ()
   const dir = mkdtempSync(join(tmpdir(), "siprec-xsd-"));
   writeFileSync(join(dir, "xml.xsd"), xmlXsd);
   writeFileSync(join(dir, "recording.xsd"), recordingXsd.replace(XML_XSD_URL, "xml.xsd"));
-  const xmllint = (file: string) => Bun.spawnSync(["xmllint", "--noout", "--nonet", "--schema", join(dir, "recording.xsd"), file], { stdout: "pipe", stderr: "pipe" });
+  const xmllint = (file: string) =>
+    Bun.spawnSync(["xmllint", "--noout", "--nonet", "--schema", join(dir, "recording.xsd"), file], { stdout: "pipe", stderr: "pipe" });
   const corpus = [...POSITIVE, ...Object.keys(NEGATIVE).map((f) => `examples/constructed/${f}`)];
   test("same verdict on every reference document", () => {
     const disagreements: string[] = [];
@@ -108,7 +113,10 @@ describe("reading metadata", () => {
       { aor: "sip:Paul@biloxi.com", name: { text: "Paul", lang: "it" } },
     ]);
     expect(m.streams.map((s) => s.label)).toEqual(["96", "97", "98", "99"]);
-    expect(m.participantStreamAssocs[0]).toMatchObject({ send: ["i1Pz3to5hGk8fuXl+PbwCw==", "UAAMm5GRQKSCMVvLyl4rFw=="], recv: ["8zc6e0lYTlWIINA6GR+3ag==", "EiXGlc+4TruqqoDaNE76ag=="] });
+    expect(m.participantStreamAssocs[0]).toMatchObject({
+      send: ["i1Pz3to5hGk8fuXl+PbwCw==", "UAAMm5GRQKSCMVvLyl4rFw=="],
+      recv: ["8zc6e0lYTlWIINA6GR+3ag==", "EiXGlc+4TruqqoDaNE76ag=="],
+    });
     expect(m.sessions[0]?.sipSessionIds[0]).toContain("remote=47755a9de7794ba387653f2099600ef2");
   });
 
@@ -122,8 +130,14 @@ describe("reading metadata", () => {
   });
 
   test("wrong root and wrong namespace", () => {
-    expect(parseMetadataXml(lib, readReference("examples/rfc7865-requestsnapshot-example.xml"))).toMatchObject({ ok: false, error: { code: "XML_WRONG_ROOT" } });
-    expect(parseMetadataXml(lib, readReference("examples/constructed/neg-wrong-namespace.xml"))).toMatchObject({ ok: false, error: { code: "XML_WRONG_NAMESPACE", line: 3 } });
+    expect(parseMetadataXml(lib, readReference("examples/rfc7865-requestsnapshot-example.xml"))).toMatchObject({
+      ok: false,
+      error: { code: "XML_WRONG_ROOT" },
+    });
+    expect(parseMetadataXml(lib, readReference("examples/constructed/neg-wrong-namespace.xml"))).toMatchObject({
+      ok: false,
+      error: { code: "XML_WRONG_NAMESPACE", line: 3 },
+    });
   });
 });
 
@@ -148,15 +162,21 @@ describe("writing metadata", () => {
 
   test("characters XML cannot carry become U+FFFD; the rest is escaped", () => {
     expect(xmlSafe("a\u0001b\uFFFFc\uD800d\te")).toBe("a\uFFFDb\uFFFDc\uFFFDd\te");
-    const m: RecordingMetadata = { ...emptyMetadata(), participants: [{ id: newMetadataId(new FixedIds()), nameIds: [{ aor: "sip:x@y", name: { text: 'A\u0007 <&> "\'' } }], extensions: [] }] };
+    const m: RecordingMetadata = {
+      ...emptyMetadata(),
+      participants: [{ id: newMetadataId(new FixedIds()), nameIds: [{ aor: "sip:x@y", name: { text: "A\u0007 <&> \"'" } }], extensions: [] }],
+    };
     const xml = buildMetadataXml(m);
     expect(validateMetadataXsd(lib, xml)).toEqual([]);
-    expect(parsed(xml).participants[0]?.nameIds[0]?.name?.text).toBe('A\uFFFD <&> "\'');
+    expect(parsed(xml).participants[0]?.nameIds[0]?.name?.text).toBe("A\uFFFD <&> \"'");
   });
 
   test("text that looks like an entity reference stays text", () => {
     for (const text of ["&amp;", "&foo;", "&#65;", "a & b", "&&;"]) {
-      const m: RecordingMetadata = { ...emptyMetadata(), participants: [{ id: "AAAAAAAAAAAAAAAAAAAAAA==", nameIds: [{ aor: `sip:x@y;p=${text}`, name: { text } }], extensions: [] }] };
+      const m: RecordingMetadata = {
+        ...emptyMetadata(),
+        participants: [{ id: "AAAAAAAAAAAAAAAAAAAAAA==", nameIds: [{ aor: `sip:x@y;p=${text}`, name: { text } }], extensions: [] }],
+      };
       const back = parsed(buildMetadataXml(m)).participants[0]?.nameIds[0];
       expect(back).toEqual({ aor: `sip:x@y;p=${text}`, name: { text } });
     }
@@ -186,8 +206,13 @@ describe("hostile XML", () => {
     const laughs = `<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">]>\n<recording xmlns="${RECORDING_NS}"><datamode>complete</datamode>&lol;</recording>`;
     // UTF-16LE without a BOM, as a UTF-8 reader sees it: every other character a NUL.
     const utf16 = new TextDecoder().decode(new Uint8Array([...laughs].flatMap((c) => [c.charCodeAt(0), 0])));
-    expect(parseMetadataXml(lib, utf16)).toMatchObject({ ok: false, error: { code: "XML_NOT_WELL_FORMED", message: expect.stringContaining("NUL characters") } });
-    expect(parseMetadataXml(lib, `<?xml version="1.0" encoding="UTF-16"?><recording xmlns="${RECORDING_NS}"><datamode>complete</datamode></recording>`)).toMatchObject({ ok: false, error: { code: "XML_NOT_WELL_FORMED" } });
+    expect(parseMetadataXml(lib, utf16)).toMatchObject({
+      ok: false,
+      error: { code: "XML_NOT_WELL_FORMED", message: expect.stringContaining("NUL characters") },
+    });
+    expect(
+      parseMetadataXml(lib, `<?xml version="1.0" encoding="UTF-16"?><recording xmlns="${RECORDING_NS}"><datamode>complete</datamode></recording>`),
+    ).toMatchObject({ ok: false, error: { code: "XML_NOT_WELL_FORMED" } });
     const commented = `<?xml version="1.0" encoding="UTF-8"?>\n<!-- no <!DOCTYPE here -->\n<recording xmlns="${RECORDING_NS}"><datamode>complete</datamode><extensiondata xmlns="urn:x"><![CDATA[<!ENTITY x>]]></extensiondata></recording>`;
     expect(parseMetadataXml(lib, commented).ok).toBe(true);
   });
@@ -228,7 +253,14 @@ describe("extension trees", () => {
   test("attributes (xml:lang included), nested elements and text survive a round trip", () => {
     const m: RecordingMetadata = {
       ...emptyMetadata(),
-      extensions: [{ ns: "http://example.com/my", name: "mydata", attrs: { kind: "a&b", "xml:lang": "en" }, children: [{ ns: "http://example.com/my", name: "x", attrs: {}, children: ["1 < 2 &amp;"] }] }],
+      extensions: [
+        {
+          ns: "http://example.com/my",
+          name: "mydata",
+          attrs: { kind: "a&b", "xml:lang": "en" },
+          children: [{ ns: "http://example.com/my", name: "x", attrs: {}, children: ["1 < 2 &amp;"] }],
+        },
+      ],
     };
     const xml = buildMetadataXml(m);
     expect(validateMetadataXsd(lib, xml)).toEqual([]);

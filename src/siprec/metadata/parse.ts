@@ -225,8 +225,14 @@ export function parseSnapshotRequest(lib: Lib, text: string): Result<SnapshotReq
   if (!doc.ok) return doc;
   try {
     const root = doc.value.root;
-    if (root.name !== "requestsnapshot") return err({ code: "XML_WRONG_ROOT", message: `the root element is <${root.name}>, expected <requestsnapshot>`, line: root.line });
-    if (root.namespaceUri !== RECORDING_NS) return err({ code: "XML_WRONG_NAMESPACE", message: `<requestsnapshot> is in namespace "${root.namespaceUri}", expected "${RECORDING_NS}"`, line: root.line });
+    if (root.name !== "requestsnapshot")
+      return err({ code: "XML_WRONG_ROOT", message: `the root element is <${root.name}>, expected <requestsnapshot>`, line: root.line });
+    if (root.namespaceUri !== RECORDING_NS)
+      return err({
+        code: "XML_WRONG_NAMESPACE",
+        message: `<requestsnapshot> is in namespace "${root.namespaceUri}", expected "${RECORDING_NS}"`,
+        line: root.line,
+      });
     const reason = elements(lib, root).find((e) => e.name === "requestreason" && e.namespaceUri === RECORDING_NS)?.content;
     return ok(reason === undefined ? {} : { reason });
   } finally {

@@ -37,15 +37,22 @@ export function readXml(lib: Libxml, text: string): Result<Doc, XmlReadError> {
   // declaration; XML 1.0 §2.2 allows no U+0000 at all, so a NUL means another encoding: refused,
   // as is a declared encoding other than UTF-8 (we read every document as UTF-8).
   const nul = text.indexOf("\u0000");
-  if (nul >= 0) return err({ code: "XML_NOT_WELL_FORMED", message: "the document contains NUL characters: recording metadata must be UTF-8 (UTF-16 and UCS-4 are refused)", ...lineColumnOf(text, nul) });
+  if (nul >= 0)
+    return err({
+      code: "XML_NOT_WELL_FORMED",
+      message: "the document contains NUL characters: recording metadata must be UTF-8 (UTF-16 and UCS-4 are refused)",
+      ...lineColumnOf(text, nul),
+    });
   const declared = /^\uFEFF?<\?xml[^>]*\sencoding\s*=\s*["']([^"']+)["']/.exec(text)?.[1];
-  if (declared !== undefined && !/^(utf-?8|us-ascii)$/i.test(declared)) return err({ code: "XML_NOT_WELL_FORMED", message: `encoding="${declared}": recording metadata must be UTF-8`, line: 1, column: 1 });
+  if (declared !== undefined && !/^(utf-?8|us-ascii)$/i.test(declared))
+    return err({ code: "XML_NOT_WELL_FORMED", message: `encoding="${declared}": recording metadata must be UTF-8`, line: 1, column: 1 });
   // RFC 7865 documents never need a DTD; refusing one closes entity-expansion
   // ("billion laughs") and external-entity attacks before any parsing. Comments
   // and CDATA sections may mention "<!DOCTYPE" without declaring one.
   const markup = text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g, (m) => m.replace(/[^\n]/g, " "));
   const dtd = markup.search(/<!DOCTYPE|<!ENTITY/i);
-  if (dtd >= 0) return err({ code: "XML_DTD_FORBIDDEN", message: "a DTD (<!DOCTYPE/<!ENTITY) is not allowed in recording metadata", ...lineColumnOf(text, dtd) });
+  if (dtd >= 0)
+    return err({ code: "XML_DTD_FORBIDDEN", message: "a DTD (<!DOCTYPE/<!ENTITY) is not allowed in recording metadata", ...lineColumnOf(text, dtd) });
   const P = lib.ParseOption;
   try {
     return ok(lib.XmlDocument.fromString(text, { option: P.XML_PARSE_NONET | P.XML_PARSE_NO_XXE | P.XML_PARSE_BIG_LINES }));

@@ -6,16 +6,28 @@ import { FixedIds } from "../../../test/support/fixed-ids.ts";
 
 const t = "2026-01-01T00:00:00Z";
 const view = (carol: boolean): CallView => ({
-  groupId: "Zw==", sessionId: "cw==", sipSessionIds: ["cs@x"], startTime: t, recordingAssociateTime: t,
-  participants: [{ id: "YQ==", aor: "sip:a@x", joinTime: t }, { id: "Yg==", aor: "sip:b@x", joinTime: t, ...(carol ? { leaveTime: t } : {}) }, ...(carol ? [{ id: "Yw==", aor: "sip:c@x", joinTime: t }] : [])],
-  streams: [{ id: "czE=", label: "1", senders: ["YQ=="], receivers: [carol ? "Yw==" : "Yg=="] }, { id: "czI=", label: "2", senders: [carol ? "Yw==" : "Yg=="], receivers: ["YQ=="] }, { id: "czM=", label: "video", senders: ["YQ=="], receivers: [] }],
+  groupId: "Zw==",
+  sessionId: "cw==",
+  sipSessionIds: ["cs@x"],
+  startTime: t,
+  recordingAssociateTime: t,
+  participants: [
+    { id: "YQ==", aor: "sip:a@x", joinTime: t },
+    { id: "Yg==", aor: "sip:b@x", joinTime: t, ...(carol ? { leaveTime: t } : {}) },
+    ...(carol ? [{ id: "Yw==", aor: "sip:c@x", joinTime: t }] : []),
+  ],
+  streams: [
+    { id: "czE=", label: "1", senders: ["YQ=="], receivers: [carol ? "Yw==" : "Yg=="] },
+    { id: "czI=", label: "2", senders: [carol ? "Yw==" : "Yg=="], receivers: ["YQ=="] },
+    { id: "czM=", label: "video", senders: ["YQ=="], receivers: [] },
+  ],
 });
 
 test("a partial update applied to the state before it gives the next complete state", () => {
   const before = buildSnapshot(view(false));
   const after = buildSnapshot(view(true));
   const merged = applyUpdate(before, diffMetadata(before, after));
-  const byId = <T,>(l: readonly T[], k: (x: T) => string) => [...l].sort((x, y) => (k(x) < k(y) ? -1 : 1));
+  const byId = <T>(l: readonly T[], k: (x: T) => string) => [...l].sort((x, y) => (k(x) < k(y) ? -1 : 1));
   expect(byId(merged.participants, (p) => p.id)).toEqual(byId(after.participants, (p) => p.id));
   expect(byId(merged.participantSessionAssocs, (a) => a.participantId)).toEqual(byId(after.participantSessionAssocs, (a) => a.participantId));
   expect(merged.datamode).toBe("complete");

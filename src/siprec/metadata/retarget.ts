@@ -44,9 +44,14 @@ export function applyUpdate(base: RecordingMetadata | undefined, update: Recordi
   const m = (k: keyof Lists) => merge(base[k] as never[], update[k] as never[], KEYS[k] as (x: never) => string);
   return {
     datamode: "complete",
-    groups: m("groups"), sessions: m("sessions"), participants: m("participants"), streams: m("streams"),
-    sessionRecordingAssocs: m("sessionRecordingAssocs"), participantSessionAssocs: m("participantSessionAssocs"),
-    participantStreamAssocs: m("participantStreamAssocs"), extensions: m("extensions"),
+    groups: m("groups"),
+    sessions: m("sessions"),
+    participants: m("participants"),
+    streams: m("streams"),
+    sessionRecordingAssocs: m("sessionRecordingAssocs"),
+    participantSessionAssocs: m("participantSessionAssocs"),
+    participantStreamAssocs: m("participantStreamAssocs"),
+    extensions: m("extensions"),
   };
 }
 

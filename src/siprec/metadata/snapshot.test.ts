@@ -12,7 +12,16 @@ beforeAll(async () => {
 });
 
 const ids = new FixedIds(42);
-const [g, s, alice, bob, carol, s1, s2, s3] = Array.from({ length: 8 }, () => newMetadataId(ids)) as [string, string, string, string, string, string, string, string];
+const [g, s, alice, bob, carol, s1, s2, s3] = Array.from({ length: 8 }, () => newMetadataId(ids)) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 const T0 = "2026-11-26T12:00:00Z";
 const T1 = "2026-11-26T12:05:00Z";
 
@@ -101,7 +110,15 @@ describe("extension data from the configured mapping", () => {
     { from: "variable" as const, name: "missing", element: "nothing" },
   ];
   test("values the call has, under their own namespace, in the session", () => {
-    const ext = buildExtensionData("urn:example:ext", mapping, new Map([["session-id", "ab30317f"], ["User-To-User", "04a1<&>;encoding=hex"]]), new Map([["account_code", "42"]]));
+    const ext = buildExtensionData(
+      "urn:example:ext",
+      mapping,
+      new Map([
+        ["session-id", "ab30317f"],
+        ["User-To-User", "04a1<&>;encoding=hex"],
+      ]),
+      new Map([["account_code", "42"]]),
+    );
     expect(ext?.children.map((c) => (typeof c === "string" ? c : [c.name, c.children[0]]))).toEqual([
       ["session-id", "ab30317f"],
       ["uui", "04a1<&>;encoding=hex"],

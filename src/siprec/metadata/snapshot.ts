@@ -65,7 +65,9 @@ export function buildSnapshot(c: CallView): RecordingMetadata {
       extensions: [],
     })),
     streams: c.streams.map((s) => ({ id: s.id, sessionId: c.sessionId, label: s.label, extensions: [] })),
-    sessionRecordingAssocs: [{ sessionId: c.sessionId, associateTime: c.recordingAssociateTime, ...opt("disassociateTime", c.recordingDisassociateTime), extensions: [] }],
+    sessionRecordingAssocs: [
+      { sessionId: c.sessionId, associateTime: c.recordingAssociateTime, ...opt("disassociateTime", c.recordingDisassociateTime), extensions: [] },
+    ],
     participantSessionAssocs: c.participants.map((p) => ({
       participantId: p.id,
       sessionId: c.sessionId,
@@ -109,7 +111,9 @@ export function diffMetadata(prev: RecordingMetadata, next: RecordingMetadata): 
 
 /** True when a partial update carries nothing (no need to signal). */
 export function isEmptyUpdate(m: RecordingMetadata): boolean {
-  return [m.groups, m.sessions, m.participants, m.streams, m.sessionRecordingAssocs, m.participantSessionAssocs, m.participantStreamAssocs, m.extensions].every((l) => l.length === 0);
+  return [m.groups, m.sessions, m.participants, m.streams, m.sessionRecordingAssocs, m.participantSessionAssocs, m.participantStreamAssocs, m.extensions].every(
+    (l) => l.length === 0,
+  );
 }
 
 export interface ExtensionMapping {

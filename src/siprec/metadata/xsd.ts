@@ -50,7 +50,8 @@ export function validateDocumentXsd(lib: Libxml, doc: Doc): XsdIssue[] {
 /** Every schema violation of `text` (empty when valid). */
 export function validateMetadataXsd(lib: Libxml, text: string): XsdIssue[] {
   const doc = readXml(lib, text);
-  if (!doc.ok) return [{ kind: doc.error.code, message: doc.error.message, ...(doc.error.line === undefined ? {} : { line: doc.error.line, column: doc.error.column }) }];
+  if (!doc.ok)
+    return [{ kind: doc.error.code, message: doc.error.message, ...(doc.error.line === undefined ? {} : { line: doc.error.line, column: doc.error.column }) }];
   try {
     return validateDocumentXsd(lib, doc.value);
   } finally {

@@ -18,7 +18,13 @@ import type { Peer } from "../../sip/transport.ts";
 import type { IdSource } from "../../lib/ids.ts";
 
 /** `keys`: our key per "label/tag" offered, to pick the one the SRS answers. */
-export function initialOffer(c: SessionConfig, locals: readonly LocalStream[], srtp: boolean, address: string, ids: IdSource): { offer: Sdp; keys: Map<string, SendKey> } {
+export function initialOffer(
+  c: SessionConfig,
+  locals: readonly LocalStream[],
+  srtp: boolean,
+  address: string,
+  ids: IdSource,
+): { offer: Sdp; keys: Map<string, SendKey> } {
   const keys = new Map<string, SendKey>();
   const offer = buildRecordingOffer({
     sessionId: String(ids.uint32()),
@@ -40,7 +46,10 @@ export function initialOffer(c: SessionConfig, locals: readonly LocalStream[], s
 }
 
 /** The answer in the SRS's 200 OK: its streams and warnings when at least one is usable, else why not. */
-export function readInitialAnswer(offer: Sdp, res: SipResponse): { ok: true; streams: readonly StreamOutcome[]; warnings: readonly string[] } | { ok: false; why: string } {
+export function readInitialAnswer(
+  offer: Sdp,
+  res: SipResponse,
+): { ok: true; streams: readonly StreamOutcome[]; warnings: readonly string[] } | { ok: false; why: string } {
   const split = splitRecordingBody(header(res, "content-type"), res.body);
   if (!split.ok) return { ok: false, why: split.error.message };
   if (split.value.sdp === undefined) return { ok: false, why: "the 200 OK has no SDP answer" };
@@ -50,7 +59,10 @@ export function readInitialAnswer(offer: Sdp, res: SipResponse): { ok: true; str
   if (!analysis.ok) return { ok: false, why: analysis.error.message };
   const streams = analysis.value.streams;
   if (!streams.some((s) => s.status === "accepted" || s.status === "inactive")) {
-    return { ok: false, why: `no stream accepted (${streams.map((s) => `${s.label}:${s.status}${s.status === "unusable" ? ` ${s.reason}` : ""}`).join(", ")})` };
+    return {
+      ok: false,
+      why: `no stream accepted (${streams.map((s) => `${s.label}:${s.status}${s.status === "unusable" ? ` ${s.reason}` : ""}`).join(", ")})`,
+    };
   }
   return { ok: true, streams, warnings: analysis.value.warnings };
 }

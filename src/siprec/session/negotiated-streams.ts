@@ -44,7 +44,8 @@ export class NegotiatedStreams {
       }),
     };
     for (const o of outcomes) {
-      const k = o.status === "accepted" || o.status === "inactive" ? (o.crypto === undefined ? undefined : offeredKeys.get(`${o.label}/${o.crypto.tag}`)) : undefined;
+      const k =
+        o.status === "accepted" || o.status === "inactive" ? (o.crypto === undefined ? undefined : offeredKeys.get(`${o.label}/${o.crypto.tag}`)) : undefined;
       if (k !== undefined) this.#keys.set(o.label, k);
     }
   }
@@ -97,7 +98,18 @@ export class NegotiatedStreams {
 
   /** An offer from the SRS: our answer, or why we refuse it (488, nothing changed). */
   answer(offer: Sdp, paused: boolean): Result<Sdp, SrsOfferError> {
-    const r = answerSrsOffer({ local: this.#sdp, codecs: this.c.codecs, telephoneEvent: this.c.telephoneEvent, srtpSuites: this.c.srtpSuites, keys: this.#keys, paused, ids: this.ids }, offer);
+    const r = answerSrsOffer(
+      {
+        local: this.#sdp,
+        codecs: this.c.codecs,
+        telephoneEvent: this.c.telephoneEvent,
+        srtpSuites: this.c.srtpSuites,
+        keys: this.#keys,
+        paused,
+        ids: this.ids,
+      },
+      offer,
+    );
     if (!r.ok) return r;
     this.#sdp = r.value.answer;
     for (const [label, k] of r.value.keys) this.#keys.set(label, k);

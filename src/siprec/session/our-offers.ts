@@ -28,7 +28,10 @@ export interface OurOffersContext {
 export async function offerExchange(c: OurOffersContext, direction: "inactive" | "sendonly", what: string, metadataXml?: string): Promise<number> {
   const offer = c.streams.offer(direction);
   const sdp = serializeSdp(offer);
-  const body = metadataXml === undefined ? { body: new TextEncoder().encode(sdp), contentType: "application/sdp" } : buildRecordingBody({ sdp, metadata: metadataXml }, c.ids);
+  const body =
+    metadataXml === undefined
+      ? { body: new TextEncoder().encode(sdp), contentType: "application/sdp" }
+      : buildRecordingBody({ sdp, metadata: metadataXml }, c.ids);
   c.event("out", `re-INVITE (${what})`);
   const r = await c.dialog.request("INVITE", { body: body.body, contentType: body.contentType });
   const status = statusOf(r);
@@ -40,7 +43,10 @@ export async function offerExchange(c: OurOffersContext, direction: "inactive" |
   if (taken?.ok === true) {
     taken.value.forEach((w) => c.warn(w));
     c.applied();
-  } else c.warn(`the SRS's answer to the ${what} re-INVITE is unusable (${answer === undefined ? "no SDP" : !answer.ok ? answer.error.message : taken?.ok === false ? taken.error.message : "?"}); streams unchanged`);
+  } else
+    c.warn(
+      `the SRS's answer to the ${what} re-INVITE is unusable (${answer === undefined ? "no SDP" : !answer.ok ? answer.error.message : taken?.ok === false ? taken.error.message : "?"}); streams unchanged`,
+    );
   return status;
 }
 
@@ -48,7 +54,11 @@ export async function offerExchange(c: OurOffersContext, direction: "inactive" |
 export async function metadataUpdate(c: OurOffersContext, xml: string, what: string): Promise<number> {
   const body = buildRecordingBody({ metadata: xml }, c.ids);
   c.event("out", `UPDATE (${what})`);
-  const r = await c.dialog.request("UPDATE", { body: body.body, contentType: body.contentType, headers: [{ name: "Content-Disposition", value: "recording-session" }] });
+  const r = await c.dialog.request("UPDATE", {
+    body: body.body,
+    contentType: body.contentType,
+    headers: [{ name: "Content-Disposition", value: "recording-session" }],
+  });
   const status = statusOf(r);
   c.event("in", `${status} to UPDATE`);
   return status;

@@ -139,14 +139,28 @@ export class OutboundStreams {
       if (change === "retarget") forker.retargetOutput(id, { port: { send }, payloadType: o.payloadType, ...te, ...protect });
       else {
         if (forker.spec(id) !== undefined) forker.removeOutput(id);
-        const spec: OutputSpec = { id, group, payloadType: o.payloadType, codec, clockRate: 8000, ptimeMs: this.o.ptimeMs, ...te, dtmf: this.o.dtmf, ...protect, port: { send } };
+        const spec: OutputSpec = {
+          id,
+          group,
+          payloadType: o.payloadType,
+          codec,
+          clockRate: 8000,
+          ptimeMs: this.o.ptimeMs,
+          ...te,
+          dtmf: this.o.dtmf,
+          ...protect,
+          port: { send },
+        };
         forker.addOutput(label, spec);
       }
       forker.holdOutput(id, held);
       out.dtmf = undefined;
       if (o.telephoneEventPt !== undefined && this.o.dtmf === "forward") {
         const pt = o.telephoneEventPt;
-        out.dtmf = new DtmfEmitter({ clock: this.o.clock, clockRate: 8000, intervalMs: this.o.ptimeMs }, (marker, ts, payload) => void forker.sendGenerated(id, pt, marker, ts, payload));
+        out.dtmf = new DtmfEmitter(
+          { clock: this.o.clock, clockRate: 8000, intervalMs: this.o.ptimeMs },
+          (marker, ts, payload) => void forker.sendGenerated(id, pt, marker, ts, payload),
+        );
       }
       this.#reporter.add({
         id,

@@ -42,7 +42,10 @@ describe("failover across a group", () => {
     r.b.ua.onInvite = (inv) => void r.answer(inv, () => "v=0\r\nthis is not sdp\r\n");
     const rep = await r.run(r.session().start());
     expect(rep.state).toBe("failed");
-    expect(rep.attempts.map((x) => x.reason)).toEqual(["unusable answer: the 200 OK has no SDP answer", expect.stringContaining("unusable answer: bad SDP answer")]);
+    expect(rep.attempts.map((x) => x.reason)).toEqual([
+      "unusable answer: the 200 OK has no SDP answer",
+      expect.stringContaining("unusable answer: bad SDP answer"),
+    ]);
   });
 
   test("420 (not a recording server) moves on; a status not in the list (403) stops", async () => {
@@ -88,7 +91,8 @@ describe("an established recording", () => {
     const gateAtReinvite: string[] = [];
     r.srsDialog.onRequest = (req) => {
       gateAtReinvite.push(r.media.log.at(-1) ?? "");
-      const inactive = "v=0\r\no=s 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=label:1\r\na=inactive\r\nm=audio 6002 RTP/AVP 0\r\na=label:2\r\na=inactive\r\n";
+      const inactive =
+        "v=0\r\no=s 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=label:1\r\na=inactive\r\nm=audio 6002 RTP/AVP 0\r\na=label:2\r\na=inactive\r\n";
       req.respond(seen++ === 0 ? { status: 491 } : { status: 200, body: new TextEncoder().encode(inactive), contentType: "application/sdp" });
     };
     expect(await r.run(r.s.pause(), 10_000)).toBe(true);
@@ -105,7 +109,8 @@ describe("an established recording", () => {
 
   test("a rejected resume (500) keeps the recording paused and the gate closed", async () => {
     const r = await established();
-    r.srsDialog.onRequest = (req) => req.respond({ status: req.request.body.length > 0 && new TextDecoder().decode(req.request.body).includes("a=sendonly") ? 500 : 200 });
+    r.srsDialog.onRequest = (req) =>
+      req.respond({ status: req.request.body.length > 0 && new TextDecoder().decode(req.request.body).includes("a=sendonly") ? 500 : 200 });
     expect(await r.run(r.s.pause(), 5000)).toBe(true);
     expect(await r.run(r.s.resume(), 5000)).toBe(false);
     expect(r.s.state).toBe("paused");
@@ -165,7 +170,11 @@ describe("an established recording", () => {
       got.push({ method: req.request.method, type: header(req.request, "content-type") ?? "", body: new TextDecoder().decode(req.request.body) });
       req.respond({ status: 200, ...answerOffer(req.request) });
     };
-    const ask = r.srsDialog.request("UPDATE", { body: new TextEncoder().encode('<?xml version="1.0" encoding="UTF-8"?><requestsnapshot xmlns="urn:ietf:params:xml:ns:recording:1"/>'), contentType: "application/rs-metadata-request", headers: [{ name: "Content-Disposition", value: "recording-session" }] });
+    const ask = r.srsDialog.request("UPDATE", {
+      body: new TextEncoder().encode('<?xml version="1.0" encoding="UTF-8"?><requestsnapshot xmlns="urn:ietf:params:xml:ns:recording:1"/>'),
+      contentType: "application/rs-metadata-request",
+      headers: [{ name: "Content-Disposition", value: "recording-session" }],
+    });
     await r.run(ask, 2000);
     await r.run(Promise.resolve(), 200);
     expect(got.length).toBe(1);

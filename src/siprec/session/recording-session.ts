@@ -62,8 +62,19 @@ export class RecordingSession {
   readonly #pause: PauseSignalling;
 
   constructor(private readonly o: RecordingSessionOptions) {
-    this.#md = new SessionMetadata({ current: () => o.snapshot?.() ?? buildSnapshot(o.metadata()), send: (xml, kind) => this.#sendMetadata(xml, kind), warn: (m) => this.#warnings.push(m) });
-    this.#pause = new PauseSignalling({ clock: o.clock, gate: (open) => o.media.gate(open), reinvite: (d) => this.#reinvite(d), warn: (m) => this.#warnings.push(m), state: () => this.#state, setState: (st) => ((this.#state = st), this.#watch()) });
+    this.#md = new SessionMetadata({
+      current: () => o.snapshot?.() ?? buildSnapshot(o.metadata()),
+      send: (xml, kind) => this.#sendMetadata(xml, kind),
+      warn: (m) => this.#warnings.push(m),
+    });
+    this.#pause = new PauseSignalling({
+      clock: o.clock,
+      gate: (open) => o.media.gate(open),
+      reinvite: (d) => this.#reinvite(d),
+      warn: (m) => this.#warnings.push(m),
+      state: () => this.#state,
+      setState: (st) => ((this.#state = st), this.#watch()),
+    });
     this.#log = o.logger ?? silentLogger;
     this.#loss = new SrsLoss(o.clock, o.media, o.config.rtcpTimeoutIntervals ?? 0, (end) => this.#lose(end));
   }
@@ -162,7 +173,10 @@ export class RecordingSession {
         uri: srs.uri,
         from: `<${fromUri}>`,
         to: `<${srs.uri}>`,
-        headers: [{ name: "Require", value: "siprec" }, { name: "Accept", value: SRC_ACCEPT }],
+        headers: [
+          { name: "Require", value: "siprec" },
+          { name: "Accept", value: SRC_ACCEPT },
+        ],
         body: body.body,
         contentType: body.contentType,
         timeoutMs: Math.max(1, Math.min(c.inviteTimeoutMs, deadline - this.o.clock.now())),
@@ -191,12 +205,21 @@ export class RecordingSession {
     }
     this.#warnings.push(...read.warnings);
     // RFC 7866 §6.2: "the SRS uses +sip.srs in its Contact"; a server without it may not be a recorder at all.
-    if (!/;\s*\+sip\.srs\b/i.test(header(out.response, "contact") ?? "")) this.#warnings.push(`${srs.name}'s 200 OK has no +sip.srs in its Contact (RFC 7866 §6.2): is it a recording server?`);
+    if (!/;\s*\+sip\.srs\b/i.test(header(out.response, "contact") ?? ""))
+      this.#warnings.push(`${srs.name}'s 200 OK has no +sip.srs in its Contact (RFC 7866 §6.2): is it a recording server?`);
     this.#establish(srs, out.session, offer, snapshot, read.streams, locals, keys);
     return "established";
   }
 
-  #establish(srs: SrsTarget, dialog: DialogSession, offer: Sdp, snapshot: RecordingMetadata, outcomes: readonly StreamOutcome[], locals: readonly LocalStream[], keys: Map<string, SendKey>): void {
+  #establish(
+    srs: SrsTarget,
+    dialog: DialogSession,
+    offer: Sdp,
+    snapshot: RecordingMetadata,
+    outcomes: readonly StreamOutcome[],
+    locals: readonly LocalStream[],
+    keys: Map<string, SendKey>,
+  ): void {
     this.#dialog = dialog;
     const neg = new NegotiatedStreams(offer, outcomes, locals, keys, this.o.config, this.o.ids);
     this.#neg = neg;
@@ -300,7 +323,9 @@ export class RecordingSession {
   }
 
   #sendMetadata(xml: string, kind: "complete snapshot" | "partial update"): Promise<number> {
-    return kind === "complete snapshot" ? offerExchange(this.#ours(), this.#state === "paused" ? "inactive" : "sendonly", kind, xml) : metadataUpdate(this.#ours(), xml, kind);
+    return kind === "complete snapshot"
+      ? offerExchange(this.#ours(), this.#state === "paused" ? "inactive" : "sendonly", kind, xml)
+      : metadataUpdate(this.#ours(), xml, kind);
   }
 
   /** PCI pause (pause-signalling.ts): the gate closes before the inactive re-INVITE. */

@@ -80,7 +80,10 @@ export class RtcpWatchdog {
   intervalMs(): number {
     const a = this.o.feedback().recent;
     if (a.length < 2) return RFC3550_MIN_MS;
-    const gaps = a.slice(1).map((t, i) => t - (a[i] as number)).sort((x, y) => x - y);
+    const gaps = a
+      .slice(1)
+      .map((t, i) => t - (a[i] as number))
+      .sort((x, y) => x - y);
     return Math.max(FLOOR_MS, gaps[Math.floor(gaps.length / 2)] as number);
   }
 

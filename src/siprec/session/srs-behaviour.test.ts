@@ -55,7 +55,15 @@ describe("SRS offers get real answers (RFC 3264 §6, RFC 7866 §7.1.1)", () => {
     const r = await established(INACTIVE);
     expect(r.s.state).toBe("recording");
     expect(r.media.starts).toEqual(["1:inactive@127.0.0.1:6000 2:inactive@127.0.0.1:6002"]);
-    const res = await r.reoffer(srsOffer({ version: 2, streams: [{ label: "1", port: 7000 }, { label: "2", port: 7002 }] }));
+    const res = await r.reoffer(
+      srsOffer({
+        version: 2,
+        streams: [
+          { label: "1", port: 7000 },
+          { label: "2", port: 7002 },
+        ],
+      }),
+    );
     expect(res.kind === "final" && res.res.status).toBe(200);
     const answer = res.kind === "final" ? text(res.res.body) : "";
     expect(answer.match(/a=sendonly/g)?.length).toBe(2);
@@ -67,12 +75,28 @@ describe("SRS offers get real answers (RFC 3264 §6, RFC 7866 §7.1.1)", () => {
 
   test("per stream: inactive → inactive and held; a new c=/port re-targets; port 0 → port 0 for good, also in our later offers", async () => {
     const r = await established();
-    let res = await r.reoffer(srsOffer({ version: 2, streams: [{ label: "1", port: 6000 }, { label: "2", port: 6002, dir: "inactive" }] }));
+    let res = await r.reoffer(
+      srsOffer({
+        version: 2,
+        streams: [
+          { label: "1", port: 6000 },
+          { label: "2", port: 6002, dir: "inactive" },
+        ],
+      }),
+    );
     let answer = res.kind === "final" ? text(res.res.body) : "";
     expect(answer.split("m=audio")[2]).toContain("a=inactive");
     expect(answer.split("m=audio")[1]).toContain("a=sendonly");
     expect(r.media.starts.at(-1)).toBe("1:accepted@127.0.0.1:6000 2:inactive@127.0.0.1:6002");
-    res = await r.reoffer(srsOffer({ version: 3, streams: [{ label: "1", port: 6100, address: "127.0.0.2" }, { label: "2", port: 0 }] }));
+    res = await r.reoffer(
+      srsOffer({
+        version: 3,
+        streams: [
+          { label: "1", port: 6100, address: "127.0.0.2" },
+          { label: "2", port: 0 },
+        ],
+      }),
+    );
     answer = res.kind === "final" ? text(res.res.body) : "";
     expect(answer).toContain("m=audio 0 RTP/AVP");
     expect(r.media.starts.at(-1)).toBe("1:accepted@127.0.0.2:6100");
@@ -90,10 +114,28 @@ describe("SRS offers get real answers (RFC 3264 §6, RFC 7866 §7.1.1)", () => {
     const r = await established();
     const before = [...r.media.starts];
     for (const bad of [
-      srsOffer({ version: 2, streams: [{ label: "1", port: 6000, dir: "sendrecv" }, { label: "2", port: 6002 }] }),
-      srsOffer({ version: 2, streams: [{ label: "1", port: 6000, formats: "18" }, { label: "2", port: 6002 }] }),
+      srsOffer({
+        version: 2,
+        streams: [
+          { label: "1", port: 6000, dir: "sendrecv" },
+          { label: "2", port: 6002 },
+        ],
+      }),
+      srsOffer({
+        version: 2,
+        streams: [
+          { label: "1", port: 6000, formats: "18" },
+          { label: "2", port: 6002 },
+        ],
+      }),
       srsOffer({ version: 2, streams: [{ label: "1", port: 6000 }] }),
-      srsOffer({ version: 2, streams: [{ label: "2", port: 6000 }, { label: "1", port: 6002 }] }),
+      srsOffer({
+        version: 2,
+        streams: [
+          { label: "2", port: 6000 },
+          { label: "1", port: 6002 },
+        ],
+      }),
     ]) {
       const res = await r.reoffer(bad);
       expect(res.kind === "final" && res.res.status).toBe(488);
@@ -102,7 +144,15 @@ describe("SRS offers get real answers (RFC 3264 §6, RFC 7866 §7.1.1)", () => {
     expect(r.media.starts).toEqual(before);
     expect(r.s.state).toBe("recording");
     // A good offer afterwards is answered from the unchanged session: version 2 (one codec chosen), the refusals sent no SDP.
-    const ok = await r.reoffer(srsOffer({ version: 3, streams: [{ label: "1", port: 6000 }, { label: "2", port: 6002 }] }));
+    const ok = await r.reoffer(
+      srsOffer({
+        version: 3,
+        streams: [
+          { label: "1", port: 6000 },
+          { label: "2", port: 6002 },
+        ],
+      }),
+    );
     expect(ok.kind === "final" ? text(ok.res.body) : "").toMatch(/o=siprec \d+ 2 IN/);
   });
 
@@ -110,9 +160,25 @@ describe("SRS offers get real answers (RFC 3264 §6, RFC 7866 §7.1.1)", () => {
     const r = await established();
     let dropAcks = true;
     r.net.drop = (bytes) => dropAcks && new TextDecoder().decode(bytes.subarray(0, 4)) === "ACK ";
-    await r.reoffer(srsOffer({ version: 2, streams: [{ label: "1", port: 6000 }, { label: "2", port: 6002 }] }));
+    await r.reoffer(
+      srsOffer({
+        version: 2,
+        streams: [
+          { label: "1", port: 6000 },
+          { label: "2", port: 6002 },
+        ],
+      }),
+    );
     dropAcks = false;
-    await r.reoffer(srsOffer({ version: 3, streams: [{ label: "1", port: 6000 }, { label: "2", port: 6002 }] }));
+    await r.reoffer(
+      srsOffer({
+        version: 3,
+        streams: [
+          { label: "1", port: 6000 },
+          { label: "2", port: 6002 },
+        ],
+      }),
+    );
     await r.wait(40_000);
     expect(r.s.state).toBe("recording");
     expect(r.seen.filter((q) => q.method === "BYE")).toEqual([]);
@@ -120,7 +186,19 @@ describe("SRS offers get real answers (RFC 3264 §6, RFC 7866 §7.1.1)", () => {
 
   test("an UPDATE with SDP is an offer too: answered with SDP (RFC 3311 §5.2), Contact in the 2xx", async () => {
     const r = await established();
-    const res = await r.run(r.srsDialog.request("UPDATE", { body: srsOffer({ version: 2, streams: [{ label: "1", port: 6000, dir: "inactive" }, { label: "2", port: 6002 }] }), contentType: "application/sdp" }), 3000);
+    const res = await r.run(
+      r.srsDialog.request("UPDATE", {
+        body: srsOffer({
+          version: 2,
+          streams: [
+            { label: "1", port: 6000, dir: "inactive" },
+            { label: "2", port: 6002 },
+          ],
+        }),
+        contentType: "application/sdp",
+      }),
+      3000,
+    );
     expect(res.kind === "final" && res.res.status).toBe(200);
     expect(res.kind === "final" ? header(res.res, "content-type") : "").toBe("application/sdp");
     expect(res.kind === "final" ? header(res.res, "contact") : "").toContain("+sip.src");
@@ -134,7 +212,13 @@ describe("SRS offers get real answers (RFC 3264 §6, RFC 7866 §7.1.1)", () => {
       r.srsDialog.request("INVITE", {
         answerInAck: (res) => {
           offered = text(res.body);
-          return answerOffer(res, new Map([["1", 8000], ["2", 8002]]));
+          return answerOffer(
+            res,
+            new Map([
+              ["1", 8000],
+              ["2", 8002],
+            ]),
+          );
         },
       }),
       3000,
@@ -149,7 +233,10 @@ describe("SRS offers get real answers (RFC 3264 §6, RFC 7866 §7.1.1)", () => {
 
 describe("session timers (RFC 4028) never cut a refreshed recording", () => {
   test("the SRS refreshes (90 s, refresher=uas) by UPDATE every 30 s: two hours later still recording, no BYE from us", async () => {
-    const r = await established(undefined, [{ name: "Session-Expires", value: "90;refresher=uas" }, { name: "Require", value: "timer" }]);
+    const r = await established(undefined, [
+      { name: "Session-Expires", value: "90;refresher=uas" },
+      { name: "Require", value: "timer" },
+    ]);
     expect(headerList(r.invites[0] as SipRequest, "supported")).toContain("timer");
     let refreshes = 0;
     const refresh = async (): Promise<void> => {
@@ -173,7 +260,10 @@ describe("session timers (RFC 4028) never cut a refreshed recording", () => {
   });
 
   test("we refresh (refresher=uac in the 2xx): an UPDATE every 45 s for two hours, each carrying Session-Expires and Supported: timer", async () => {
-    const r = await established(undefined, [{ name: "Session-Expires", value: "90;refresher=uac" }, { name: "Require", value: "timer" }]);
+    const r = await established(undefined, [
+      { name: "Session-Expires", value: "90;refresher=uac" },
+      { name: "Require", value: "timer" },
+    ]);
     await r.wait(7200_000);
     const updates = r.seen.filter((q) => q.method === "UPDATE");
     expect(updates.length).toBe(160);
@@ -241,7 +331,10 @@ describe("SDES keys over a plain transport (RFC 4568 §8.3)", () => {
       offers.push(new TextDecoder().decode(inv.request.body));
       r.answer(inv, (sdp) => sdp.replace(/RTP\/SAVP/g, "RTP/SAVP"));
     };
-    const s = r.session({ config: { ...CONFIG, srtp, ...(srtpOverPlain === undefined ? {} : { srtpOverPlain }) }, servers: [{ name: "A", uri: "sip:srs@127.0.0.1:5070", peers: async () => [r.a.peer] }] });
+    const s = r.session({
+      config: { ...CONFIG, srtp, ...(srtpOverPlain === undefined ? {} : { srtpOverPlain }) },
+      servers: [{ name: "A", uri: "sip:srs@127.0.0.1:5070", peers: async () => [r.a.peer] }],
+    });
     const rep = await r.run(s.start());
     return { rep, offers };
   };

@@ -35,7 +35,12 @@ export class SrsLoss {
       intervals: feedback === undefined ? 0 : intervals,
       feedback: () => feedback?.() ?? { count: 0, lastAt: undefined, recent: [] },
       silent: (quietMs, intervalMs) =>
-        silent({ by: "error", cause: "rtcp-silence", reason: `the SRS sent no RTCP for ${Math.round(quietMs)} ms (${intervals} of its ${Math.round(intervalMs)} ms report intervals): gone or frozen`, unheardMs: Math.round(quietMs) }),
+        silent({
+          by: "error",
+          cause: "rtcp-silence",
+          reason: `the SRS sent no RTCP for ${Math.round(quietMs)} ms (${intervals} of its ${Math.round(intervalMs)} ms report intervals): gone or frozen`,
+          unheardMs: Math.round(quietMs),
+        }),
     });
   }
 

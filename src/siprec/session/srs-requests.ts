@@ -44,7 +44,14 @@ export function handleSrsRequest(c: SrsRequestContext, r: IncomingDialogRequest)
   const snapshot = SNAPSHOT.test(text);
   c.event("in", `${req.method} from the SRS${snapshot ? " (snapshot request)" : ""}`);
   if (req.method === "OPTIONS") {
-    return r.respond({ status: 200, headers: [{ name: "Allow", value: ALLOW }, { name: "Accept", value: SRC_ACCEPT }, { name: "Supported", value: "siprec, timer" }] });
+    return r.respond({
+      status: 200,
+      headers: [
+        { name: "Allow", value: ALLOW },
+        { name: "Accept", value: SRC_ACCEPT },
+        { name: "Supported", value: "siprec, timer" },
+      ],
+    });
   }
   if (req.method !== "INVITE" && req.method !== "UPDATE" && req.method !== "INFO") {
     return r.respond({ status: 405, headers: [{ name: "Allow", value: ALLOW }] });

@@ -37,13 +37,24 @@ export function streamChanges(prev: ReadonlyMap<string, ActiveStream>, next: rea
       const a = was.outcome;
       const b = stream.outcome;
       if (a.codec !== b.codec) return { stream, change: "recodec" as const, held };
-      const same = a.connection.address === b.connection.address && a.port === b.port && rtcpKey(was) === rtcpKey(stream) && a.payloadType === b.payloadType && a.telephoneEventPt === b.telephoneEventPt && keyText(was) === keyText(stream);
+      const same =
+        a.connection.address === b.connection.address &&
+        a.port === b.port &&
+        rtcpKey(was) === rtcpKey(stream) &&
+        a.payloadType === b.payloadType &&
+        a.telephoneEventPt === b.telephoneEventPt &&
+        keyText(was) === keyText(stream);
       return { stream, change: same ? ("same" as const) : ("retarget" as const), held };
     }),
   };
 }
 
 /** Where a stream's RTCP goes and from which socket: its RTP socket with rtcp-mux, else the RTCP one (RFC 5761, RFC 3605). */
-export function rtcpRoute<S>(o: ActiveStream["outcome"], sockets: { readonly rtp: S; readonly rtcp?: S | undefined }): { readonly port: number; readonly host: string; readonly via: S } {
-  return o.rtcp === "mux" ? { port: o.port, host: o.connection.address, via: sockets.rtp } : { port: o.rtcp.port, host: o.rtcp.address, via: sockets.rtcp ?? sockets.rtp };
+export function rtcpRoute<S>(
+  o: ActiveStream["outcome"],
+  sockets: { readonly rtp: S; readonly rtcp?: S | undefined },
+): { readonly port: number; readonly host: string; readonly via: S } {
+  return o.rtcp === "mux"
+    ? { port: o.port, host: o.connection.address, via: sockets.rtp }
+    : { port: o.rtcp.port, host: o.rtcp.address, via: sockets.rtcp ?? sockets.rtp };
 }

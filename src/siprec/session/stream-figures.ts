@@ -17,7 +17,16 @@ export function outputFigures(label: string, forker: Forker, outputId: string, r
     octets: c?.octetsOut ?? 0,
     gaps: c?.gaps ?? 0,
     droppedPaused: c?.droppedPaused ?? 0,
-    ...(rtcp === undefined ? {} : { rtcp: { fractionLost: rtcp.fractionLost, cumulativeLost: rtcp.cumulativeLost, jitterMs: rtcp.jitterMs, ...(rtcp.rttMs === undefined ? {} : { rttMs: rtcp.rttMs }) } }),
+    ...(rtcp === undefined
+      ? {}
+      : {
+          rtcp: {
+            fractionLost: rtcp.fractionLost,
+            cumulativeLost: rtcp.cumulativeLost,
+            jitterMs: rtcp.jitterMs,
+            ...(rtcp.rttMs === undefined ? {} : { rttMs: rtcp.rttMs }),
+          },
+        }),
   };
 }
 
@@ -26,7 +35,11 @@ interface Closable {
 }
 
 /** Closes the sockets of `local` streams that are not active (an SRS that failed, a label it refused). */
-export function releaseUnused(local: readonly LocalStream[], sockets: Map<string, { readonly rtp: Closable; readonly rtcp?: Closable | undefined }>, active: readonly ActiveStream[]): void {
+export function releaseUnused(
+  local: readonly LocalStream[],
+  sockets: Map<string, { readonly rtp: Closable; readonly rtcp?: Closable | undefined }>,
+  active: readonly ActiveStream[],
+): void {
   for (const l of local) {
     const s = sockets.get(l.label);
     if (s === undefined || active.some((a) => a.local.label === l.label)) continue;

@@ -90,21 +90,53 @@ export class DaemonRig {
 
   writeConfig(): void {
     const o = this.o;
-    writeFileSync(this.config, [
-      "[freeswitch]", 'host = "127.0.0.1"', `port = ${o.eslPort ?? this.fs.ports.esl}`, `password = "${o.password ?? this.fs.password}"`, "reconnect_initial_ms = 100", "reconnect_max_ms = 1000",
-      "[tap]", 'address = "127.0.0.1"', "sip_port = 0", `profile = "${o.tapProfile ?? "internal"}"`, "answer_timeout_ms = 3000", "rtp_port_min = 36000", "rtp_port_max = 37999",
-      "[[srs]]", 'name = "local"', `uri = "sip:srs@127.0.0.1:${this.srsPort}"`, 'transport = "tcp"', 'group = "default"', "options_interval = 0",
-      "[recording]", 'rtp_address = "127.0.0.1"', "rtp_port_min = 38000", "rtp_port_max = 39999", ...(o.recording ?? []),
-      ...(o.triggers ?? ["[[trigger]]", 'kind = "event"', 'srs_groups = ["default"]']),
-      "[control]", "enabled = true", 'address = "127.0.0.1"', `port = ${this.controlPort}`,
-      "[state]", `path = "${join(this.dir, "state.db")}"`,
-      "[log]", 'level = "debug"', 'format = "json"',
-      ...(o.extra ?? []),
-    ].join("\n"));
+    writeFileSync(
+      this.config,
+      [
+        "[freeswitch]",
+        'host = "127.0.0.1"',
+        `port = ${o.eslPort ?? this.fs.ports.esl}`,
+        `password = "${o.password ?? this.fs.password}"`,
+        "reconnect_initial_ms = 100",
+        "reconnect_max_ms = 1000",
+        "[tap]",
+        'address = "127.0.0.1"',
+        "sip_port = 0",
+        `profile = "${o.tapProfile ?? "internal"}"`,
+        "answer_timeout_ms = 3000",
+        "rtp_port_min = 36000",
+        "rtp_port_max = 37999",
+        "[[srs]]",
+        'name = "local"',
+        `uri = "sip:srs@127.0.0.1:${this.srsPort}"`,
+        'transport = "tcp"',
+        'group = "default"',
+        "options_interval = 0",
+        "[recording]",
+        'rtp_address = "127.0.0.1"',
+        "rtp_port_min = 38000",
+        "rtp_port_max = 39999",
+        ...(o.recording ?? []),
+        ...(o.triggers ?? ["[[trigger]]", 'kind = "event"', 'srs_groups = ["default"]']),
+        "[control]",
+        "enabled = true",
+        'address = "127.0.0.1"',
+        `port = ${this.controlPort}`,
+        "[state]",
+        `path = "${join(this.dir, "state.db")}"`,
+        "[log]",
+        'level = "debug"',
+        'format = "json"',
+        ...(o.extra ?? []),
+      ].join("\n"),
+    );
   }
 
   async startSrs(port = 0): Promise<void> {
-    this.#srs = spawnLogged([BIN, "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", this.recordings, ...(this.o.srsFlags ?? [])], this.dir);
+    this.#srs = spawnLogged(
+      [BIN, "srs", "--listen", `127.0.0.1:${port}`, "--transport", "tcp", "--dir", this.recordings, ...(this.o.srsFlags ?? [])],
+      this.dir,
+    );
     await this.until(() => /listening on tcp 127\.0\.0\.1:(\d+)/.test(this.#srs?.out ?? ""), 10_000, "siprec srs to listen");
     this.srsPort = Number(/listening on tcp 127\.0\.0\.1:(\d+)/.exec(this.#srs?.out ?? "")?.[1]);
   }
@@ -182,7 +214,10 @@ export class DaemonRig {
   }
 
   async control(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-    const r = await fetch(`http://127.0.0.1:${this.controlPort}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }) });
+    const r = await fetch(`http://127.0.0.1:${this.controlPort}${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+    });
     const text = await r.text();
     return { status: r.status, json: text === "" ? undefined : JSON.parse(text) };
   }
@@ -194,7 +229,9 @@ export class DaemonRig {
         // The whole logs stay beside the run for a look afterwards.
         const full = join(this.dir, "timeout-logs.txt");
         writeFileSync(full, `--- daemon ---\n${this.daemonLog}\n--- srs ---\n${this.srsLog}\n`);
-        throw new Error(`timed out waiting for ${what} (full logs: ${full})\n--- daemon ---\n${this.daemonLog.split("\n").slice(-25).join("\n")}\n--- srs ---\n${this.srsLog.split("\n").slice(-10).join("\n")}\n--- FreeSWITCH ---\n${this.fs.logTail(15)}`);
+        throw new Error(
+          `timed out waiting for ${what} (full logs: ${full})\n--- daemon ---\n${this.daemonLog.split("\n").slice(-25).join("\n")}\n--- srs ---\n${this.srsLog.split("\n").slice(-10).join("\n")}\n--- FreeSWITCH ---\n${this.fs.logTail(15)}`,
+        );
       }
       await Bun.sleep(25);
     }

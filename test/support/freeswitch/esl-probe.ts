@@ -39,7 +39,11 @@ export class EslProbe {
 
   private constructor(private readonly socket: Socket<undefined>) {}
 
-  static async connect(port: number, password: string, events = "CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE CHANNEL_HOLD CHANNEL_UNHOLD MEDIA_BUG_START MEDIA_BUG_STOP DTMF CUSTOM siprec::start siprec::started siprec::failed siprec::paused siprec::resumed siprec::stopped"): Promise<EslProbe> {
+  static async connect(
+    port: number,
+    password: string,
+    events = "CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE CHANNEL_HOLD CHANNEL_UNHOLD MEDIA_BUG_START MEDIA_BUG_STOP DTMF CUSTOM siprec::start siprec::started siprec::failed siprec::paused siprec::resumed siprec::stopped",
+  ): Promise<EslProbe> {
     let probe: EslProbe | undefined;
     const socket = await Bun.connect({
       hostname: "127.0.0.1",

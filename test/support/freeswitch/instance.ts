@@ -22,7 +22,23 @@ export interface FreeswitchInstall {
 }
 
 /** Modules freeswitch.xml loads; the harness refuses an install without them, naming the missing ones. */
-export const REQUIRED_MODULES = ["mod_console", "mod_logfile", "mod_event_socket", "mod_sofia", "mod_loopback", "mod_commands", "mod_dptools", "mod_db", "mod_hash", "mod_dialplan_xml", "mod_spandsp", "mod_opus", "mod_sndfile", "mod_native_file", "mod_tone_stream"];
+export const REQUIRED_MODULES = [
+  "mod_console",
+  "mod_logfile",
+  "mod_event_socket",
+  "mod_sofia",
+  "mod_loopback",
+  "mod_commands",
+  "mod_dptools",
+  "mod_db",
+  "mod_hash",
+  "mod_dialplan_xml",
+  "mod_spandsp",
+  "mod_opus",
+  "mod_sndfile",
+  "mod_native_file",
+  "mod_tone_stream",
+];
 
 const PREFIXES = ["/usr/local/freeswitch", "/opt/freeswitch"];
 
@@ -103,8 +119,19 @@ export class RealFreeswitch {
     const folders = ["conf", "log", "db", "run", "temp", "storage", "cache", "recordings", "sounds", "certs", "scripts"];
     for (const f of folders) mkdirSync(join(dir, f));
     const template = readFileSync(new URL("./freeswitch.xml", import.meta.url), "utf8");
-    const fill: Record<string, string> = { ESL_PORT: String(ports.esl), ESL_PASSWORD: "ClueCon-test", INTERNAL_PORT: String(ports.internal), EXTERNAL_PORT: String(ports.external), RTP_MIN: String(ports.rtpMin), RTP_MAX: String(ports.rtpMax), LOG_DIR: join(dir, "log") };
-    writeFileSync(join(dir, "conf", "freeswitch.xml"), template.replace(/@([A-Z_]+)@/g, (m, k: string) => fill[k] ?? m));
+    const fill: Record<string, string> = {
+      ESL_PORT: String(ports.esl),
+      ESL_PASSWORD: "ClueCon-test",
+      INTERNAL_PORT: String(ports.internal),
+      EXTERNAL_PORT: String(ports.external),
+      RTP_MIN: String(ports.rtpMin),
+      RTP_MAX: String(ports.rtpMax),
+      LOG_DIR: join(dir, "log"),
+    };
+    writeFileSync(
+      join(dir, "conf", "freeswitch.xml"),
+      template.replace(/@([A-Z_]+)@/g, (m, k: string) => fill[k] ?? m),
+    );
     const args = [install.bin, "-nc", "-nonat", "-nf", "-mod", install.modDir, ...folders.flatMap((f) => [`-${f}`, join(dir, f)])];
     // FreeSWITCH makes two 4096-bit RSA keys (DTLS, WSS) at its first start in a folder: ~6 s. One
     // start per machine makes them; later instances copy them (test keys, never used for real traffic).
@@ -160,7 +187,9 @@ export class RealFreeswitch {
     const phone = o.phoneUuid ?? RealFreeswitch.uuid();
     // The phone runs the dialplan's tone (or park) extension once answered: `&playback(...)` in an originate plays its tone once, not in a loop.
     const app = o.toneHz === undefined ? "park XML default" : `tone-${o.toneHz} XML default`;
-    const r = await this.esl.api(`originate {origination_uuid=${phone},absolute_codec_string=${o.codec ?? "PCMU"},ignore_early_media=true}sofia/internal/${dest}@127.0.0.1:${this.ports.external} ${app}`);
+    const r = await this.esl.api(
+      `originate {origination_uuid=${phone},absolute_codec_string=${o.codec ?? "PCMU"},ignore_early_media=true}sofia/internal/${dest}@127.0.0.1:${this.ports.external} ${app}`,
+    );
     if (!r.startsWith("+OK")) throw new Error(`originate ${dest}: ${r.trim()}\n${this.logTail()}`);
     const callId = (await this.esl.api(`uuid_getvar ${phone} sip_call_id`)).trim();
     return { phone, aLeg: await this.legWith(callId, phone) };

@@ -23,7 +23,14 @@ export function realFreeswitchSuite(name: string, body: (ctx: SuiteContext) => v
     const none = (): never => {
       throw new Error("no FreeSWITCH install");
     };
-    describe.skip(`real FreeSWITCH: ${name}`, () => body({ get fs(): RealFreeswitch { return none(); }, rig: none, restartFreeswitch: none }));
+    describe.skip(`real FreeSWITCH: ${name}`, () =>
+      body({
+        get fs(): RealFreeswitch {
+          return none();
+        },
+        rig: none,
+        restartFreeswitch: none,
+      }));
     return;
   }
   describe(`real FreeSWITCH: ${name}`, () => {
