@@ -10,8 +10,7 @@ import type { RtpSocketPort } from "../rtp/rtp-socket-port.ts";
 import type { RecordingMedia } from "../recorder/ports.ts";
 import type { TapLeg } from "../recorder/tap-listener.ts";
 import { OutboundStreams } from "../siprec/session/outbound-streams.ts";
-import type { RtcpFeedback } from "../siprec/session/rtcp-watchdog.ts";
-import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../siprec/session/types.ts";
+import type { MediaDriver } from "../siprec/session/types.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
 import type { Logger } from "../lib/log.ts";
@@ -32,7 +31,7 @@ export interface ForkerMediaOptions {
 
 export class ForkerRecordingMedia implements RecordingMedia {
   readonly forker: Forker;
-  readonly #drivers = new Set<GroupDriver>();
+  readonly #drivers = new Set<OutboundStreams>();
   readonly #attached = new Set<string>();
 
   constructor(private readonly o: ForkerMediaOptions) {
@@ -64,7 +63,10 @@ export class ForkerRecordingMedia implements RecordingMedia {
   }
 
   dtmf(label: string, digit: string, durationSamples: number): void {
-    for (const d of this.#drivers) d.dtmf(label, digit, (durationSamples * 1000) / 8000);
+    for (const d of this.#drivers) {
+      if (d.dtmf(label, digit, (durationSamples * 1000) / 8000) === false)
+        this.o.log.warn("DTMF digit not sent to the SRS", { group: d.group, label, digit, why: "more than 32 digits waiting or no stream timeline yet" });
+    }
   }
 
   close(): void {
@@ -75,31 +77,14 @@ export class ForkerRecordingMedia implements RecordingMedia {
 
   /** Latest RTCP loss per SRS stream of this recording. */
   rtcpLoss(): { group: string; label: string; fractionLost: number }[] {
-    return [...this.#drivers].flatMap((d) => d.rtcpLoss());
+    return [...this.#drivers].flatMap((d) => d.rtcpLoss().map((l) => ({ group: d.group, ...l })));
   }
 
+  /** One SRS group's streams of this recording: the outbound-stream component on the recording's forker. */
   driverFor(group: string): MediaDriver {
-    const d = new GroupDriver(this, group, this.o);
-    this.#drivers.add(d);
-    return d;
-  }
-
-  forget(d: GroupDriver): void {
-    this.#drivers.delete(d);
-  }
-}
-
-/** One SRS group's streams of the recording: the outbound-stream component on the recording's forker. */
-class GroupDriver implements MediaDriver {
-  readonly #streams: OutboundStreams;
-
-  constructor(
-    private readonly media: ForkerRecordingMedia,
-    private readonly group: string,
-    private readonly o: ForkerMediaOptions,
-  ) {
-    const forker = media.forker;
-    this.#streams = new OutboundStreams({
+    const o = this.o;
+    const forker = this.forker;
+    const d: OutboundStreams = new OutboundStreams({
       clock: o.clock,
       ids: o.ids,
       forker,
@@ -108,6 +93,8 @@ class GroupDriver implements MediaDriver {
       ptimeMs: o.ptimeMs,
       rtcpMux: false,
       dtmf: o.dtmf,
+      watched: true,
+      group,
       outputId: (label) => `${group}/${label}`,
       // The tap leg is the input (attachLeg): a label without one has nothing to send yet.
       inputFor: (label) => forker.inputCounters(label) !== undefined,
@@ -115,46 +102,9 @@ class GroupDriver implements MediaDriver {
         o.totals.packets++;
         o.totals.bytes += bytes;
       },
+      onStop: () => this.#drivers.delete(d),
     });
-  }
-
-  prepare(labels: readonly string[]): Promise<LocalStream[]> {
-    return this.#streams.prepare(labels);
-  }
-
-  start(streams: readonly ActiveStream[], group: string): void {
-    this.#streams.apply(streams, group);
-  }
-
-  feedback(): RtcpFeedback {
-    return this.#streams.feedback();
-  }
-
-  gate(open: boolean, closed: "drop" | "silence" = "drop"): void {
-    this.media.forker.setGate(this.group, open, closed);
-  }
-
-  rtcpLoss(): { group: string; label: string; fractionLost: number }[] {
-    return this.#streams.rtcpLoss().map((l) => ({ group: this.group, ...l }));
-  }
-
-  dtmf(label: string, digit: string, durationMs: number): void {
-    if (!this.#streams.dtmf(label, digit, durationMs))
-      this.o.log.warn("DTMF digit not sent to the SRS", {
-        group: this.group,
-        label,
-        digit,
-        why: "no telephone-event negotiated, more than 32 digits waiting or no stream timeline yet",
-      });
-  }
-
-  stop(): StreamFigures[] {
-    const figures = this.#streams.stop();
-    this.media.forget(this);
-    return figures;
-  }
-
-  release(local: readonly LocalStream[]): void {
-    this.#streams.release(local);
+    this.#drivers.add(d);
+    return d;
   }
 }

@@ -21,9 +21,8 @@ import type { Libxml } from "../siprec/metadata/libxml.ts";
 import type { OfferCodec } from "../siprec/offer.ts";
 import type { ClientTls } from "../sip/transport.ts";
 import type { SipStack } from "../sip/ua/stack-port.ts";
-import { DEFAULT_FAILOVER_ON } from "../siprec/session/failover.ts";
 import type { SrcNet } from "../siprec/session/net-port.ts";
-import { RecordingSession } from "../siprec/session/recording-session.ts";
+import { openToolStack, toolSession } from "../siprec/session/tool-session.ts";
 import type { SessionReport } from "../siprec/session/types.ts";
 
 export interface ReplayOptions {
@@ -104,18 +103,6 @@ export function streamsOf(call: CapturedCall, warnings: string[]): Map<string, R
   return new Map([...groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([label, fl]) => [label, merged(fl)]));
 }
 
-/** The SIP stack replays run on (one per call, or one shared by a run of calls). */
-export function openReplayStack(o: Pick<ReplayOptions, "net" | "localHost" | "transport" | "clock" | "ids" | "tls">): Promise<SipStack> {
-  return o.net.openStack({
-    role: "src",
-    host: o.localHost,
-    protocols: [o.transport],
-    clock: o.clock,
-    ids: o.ids,
-    ...(o.tls === undefined ? {} : { tls: o.tls }),
-  });
-}
-
 export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<ReplayResult> {
   const warnings: string[] = [];
   const flows = streamsOf(call, warnings);
@@ -136,7 +123,7 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
   const timeline = capturedTimeline(call, o.lib, labels, o.ids, warnings);
   let current = timeline?.initial;
   let updates: Promise<unknown> = Promise.resolve();
-  const stack = o.stack ?? (await openReplayStack(o));
+  const stack = o.stack ?? (await openToolStack(o));
   const driver = new ReplayStreams({
     clock: o.clock,
     ids: o.ids,
@@ -156,37 +143,15 @@ export async function replayCall(call: CapturedCall, o: ReplayOptions): Promise<
     })),
   });
   const view = callViewOf(call, o.ids, labels);
-  const session = new RecordingSession({
+  const session = toolSession({
+    ...o,
+    tool: "replay",
     ua: stack.ua,
-    clock: o.clock,
-    ids: o.ids,
-    config: {
-      codecs,
-      ptime: 20,
-      telephoneEvent: true,
-      rtcpMux: false,
-      srtp: o.srtp,
-      srtpSuites: o.srtpSuites ?? ["AES_CM_128_HMAC_SHA1_80"],
-      transport: o.transport,
-      failoverOn: DEFAULT_FAILOVER_ON,
-      setupTimeoutMs: 10_000,
-      inviteTimeoutMs: 8_000,
-      fromUri: `sip:replay@${o.localHost}`,
-      localAddress: o.localHost,
-    },
-    servers: [
-      {
-        name: "srs",
-        uri: o.srsUri,
-        peers: () => o.net.locate(o.srsUri, o.transport, o.tls),
-        ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
-      },
-    ],
-    media: driver,
+    codecs,
+    media: driver.media,
     metadata: () => view,
     ...(current === undefined ? {} : { snapshot: () => current as RecordingMetadata }),
     labels,
-    group: "replay",
   });
   try {
     void o.interrupted?.then(() => driver.interrupt());

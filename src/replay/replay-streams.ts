@@ -10,7 +10,6 @@
 import { Forker } from "../rtp/forker.ts";
 import type { RtpSocketPort } from "../rtp/rtp-socket-port.ts";
 import { OutboundStreams } from "../siprec/session/outbound-streams.ts";
-import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../siprec/session/types.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
 import type { KeptPacket } from "../pcap/rtp-flow.ts";
@@ -33,12 +32,12 @@ export interface ReplayStreamsOptions extends Omit<CapturePacerOptions, "clock">
   readonly flows: ReadonlyMap<string, ReplayStream>;
 }
 
-export class ReplayStreams implements MediaDriver {
+/** The captured packets as a source and their outbound streams (`media`, the session's MediaDriver). */
+export class ReplayStreams {
   readonly #forker: Forker;
-  readonly #streams: OutboundStreams;
+  readonly media: OutboundStreams;
   readonly #pacer: CapturePacer;
   #captureMs = 0;
-  #group = "";
   #playing = false;
   /** Resolves when every packet has been handed to the forker (or the replay was stopped). */
   readonly finished: Promise<void>;
@@ -55,7 +54,7 @@ export class ReplayStreams implements MediaDriver {
     this.#forker = forker;
     this.#pacer = new CapturePacer(o);
     this.finished = this.#pacer.finished;
-    this.#streams = new OutboundStreams({
+    this.media = new OutboundStreams({
       clock: o.clock,
       ids: o.ids,
       forker,
@@ -65,6 +64,7 @@ export class ReplayStreams implements MediaDriver {
       rtcpMux: false,
       // Captured telephone-events go out as they were.
       dtmf: "forward",
+      watched: false,
       outputId: (label) => label,
       inputFor: (label) => {
         const flow = o.flows.get(label);
@@ -79,6 +79,8 @@ export class ReplayStreams implements MediaDriver {
         return true;
       },
       onRemoved: (label) => forker.removeInput(label),
+      onStart: () => this.#play(),
+      onStop: () => this.#pacer.stop(),
     });
   }
 
@@ -86,37 +88,19 @@ export class ReplayStreams implements MediaDriver {
     return this.#pacer.sent;
   }
 
-  prepare(labels: readonly string[]): Promise<LocalStream[]> {
-    return this.#streams.prepare(labels);
-  }
-
-  start(streams: readonly ActiveStream[], group: string): void {
-    this.#group = group;
-    this.#streams.apply(streams, group);
+  /** All accepted flows merged in capture order, once. */
+  #play(): void {
     if (this.#playing) return;
     this.#playing = true;
-    const packets = this.#streams.current.flatMap((s) => (this.o.flows.get(s.local.label)?.kept ?? []).map((p) => ({ label: s.local.label, ...p })));
+    const packets = this.media.current.flatMap((s) => (this.o.flows.get(s.local.label)?.kept ?? []).map((p) => ({ label: s.local.label, ...p })));
     this.#pacer.play(packets, (p) => {
       this.#captureMs = p.timeUs / 1000;
       this.#forker.receive(p.label, p.bytes);
     });
   }
 
-  gate(open: boolean): void {
-    this.#forker.setGate(this.#group, open);
-  }
-
   /** Ends the replay early (the operator interrupted it): no more packets, `finished` resolves. */
   interrupt(): void {
     this.#pacer.stop();
-  }
-
-  stop(): StreamFigures[] {
-    this.#pacer.stop();
-    return this.#streams.stop();
-  }
-
-  release(local: readonly LocalStream[]): void {
-    this.#streams.release(local);
   }
 }

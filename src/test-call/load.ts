@@ -1,6 +1,7 @@
 /** `siprec test-call --count N --concurrency C`: N test calls, C at a time, over one shared SIP stack. */
 import { firstFailure as firstFailureOf } from "./checks.ts";
-import { type TestCallOptions, openTestCallStack, runTestCall } from "./run.ts";
+import { type TestCallOptions, runTestCall } from "./run.ts";
+import { openToolStack } from "../siprec/session/tool-session.ts";
 
 export interface LoadResult {
   readonly calls: number;
@@ -13,7 +14,7 @@ export interface LoadResult {
 
 /** `--count N --concurrency C`: N test calls, C at a time, over one shared SIP stack. */
 export async function runLoad(o: TestCallOptions, count: number, concurrency: number, progress?: (done: number) => void): Promise<LoadResult> {
-  const stack = await openTestCallStack(o);
+  const stack = await openToolStack(o);
   let next = 0;
   let passed = 0;
   let failed = 0;

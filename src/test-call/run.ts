@@ -11,9 +11,8 @@ import type { Logger } from "../lib/log.ts";
 import { metadataTime, newMetadataId } from "../siprec/metadata/model.ts";
 import type { CallView } from "../siprec/metadata/snapshot.ts";
 import type { OfferCodec } from "../siprec/offer.ts";
-import { DEFAULT_FAILOVER_ON } from "../siprec/session/failover.ts";
 import type { SrcNet } from "../siprec/session/net-port.ts";
-import { RecordingSession } from "../siprec/session/recording-session.ts";
+import { openToolStack, toolSession } from "../siprec/session/tool-session.ts";
 import type { SessionReport } from "../siprec/session/types.ts";
 import type { ClientTls } from "../sip/transport.ts";
 import type { SipStack } from "../sip/ua/stack-port.ts";
@@ -94,22 +93,8 @@ function callView(o: TestCallOptions, ids: IdSource, startMs: number): CallView 
   };
 }
 
-/** The SIP stack test calls run on (one per call, or one shared by a load run). */
-export function openTestCallStack(o: TestCallOptions): Promise<SipStack> {
-  return o.net.openStack({
-    role: "src",
-    host: o.localHost,
-    protocols: [o.transport],
-    clock: o.clock,
-    ids: o.ids,
-    ...(o.inviteDeadlineMs === undefined ? {} : { inviteDeadlineMs: o.inviteDeadlineMs }),
-    ...(o.tls === undefined ? {} : { tls: o.tls }),
-    ...(o.logger === undefined ? {} : { logger: o.logger }),
-  });
-}
-
 export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
-  const stack = o.stack ?? (await openTestCallStack(o));
+  const stack = o.stack ?? (await openToolStack(o));
   const driver = new ToneStreams({
     clock: o.clock,
     ids: o.ids,
@@ -121,37 +106,13 @@ export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
     ...(o.perStream === undefined ? {} : { perStream: o.perStream }),
   });
   const view = callView(o, o.ids, o.clock.wallNow());
-  const session = new RecordingSession({
+  const session = toolSession({
+    ...o,
+    tool: "test-call",
     ua: stack.ua,
-    clock: o.clock,
-    ids: o.ids,
-    ...(o.logger === undefined ? {} : { logger: o.logger }),
-    config: {
-      codecs: o.codecs,
-      ptime: 20,
-      telephoneEvent: true,
-      rtcpMux: false,
-      srtp: o.srtp,
-      srtpSuites: o.srtpSuites ?? ["AES_CM_128_HMAC_SHA1_80"],
-      transport: o.transport,
-      failoverOn: DEFAULT_FAILOVER_ON,
-      setupTimeoutMs: 10_000,
-      inviteTimeoutMs: 8_000,
-      fromUri: `sip:test-call@${o.localHost}`,
-      localAddress: o.localHost,
-    },
-    servers: [
-      {
-        name: "srs",
-        uri: o.srsUri,
-        peers: () => o.net.locate(o.srsUri, o.transport, o.tls),
-        ...(o.credentials === undefined ? {} : { credentials: o.credentials }),
-      },
-    ],
-    media: driver,
+    media: driver.media,
     metadata: () => view,
     labels: o.streams === 2 ? ["1", "2"] : ["1"],
-    group: "test-call",
   });
   const checks: Check[] = [];
   try {
@@ -177,8 +138,18 @@ export async function runTestCall(o: TestCallOptions): Promise<TestCallResult> {
     await sleep(o.clock, o.durationMs - (o.clock.now() - t0));
     if (session.state === "recording" || session.state === "paused") await session.stop();
     const report = session.report();
-    checks.push(...judge({ started, report, pausedOk, resumedOk, rtcpReceived: driver.rtcpReceived, rtcpLooped: driver.rtcpLooped, rtpBack: driver.rtpBack }));
-    return { ok: checks.every((c) => c.ok !== false), report, checks, rtcpReceived: driver.rtcpReceived };
+    checks.push(
+      ...judge({
+        started,
+        report,
+        pausedOk,
+        resumedOk,
+        rtcpReceived: driver.media.rtcpReceived,
+        rtcpLooped: driver.media.rtcpLooped,
+        rtpBack: driver.media.rtpBack,
+      }),
+    );
+    return { ok: checks.every((c) => c.ok !== false), report, checks, rtcpReceived: driver.media.rtcpReceived };
   } finally {
     if (o.stack === undefined) await stack.close();
   }

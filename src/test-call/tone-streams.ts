@@ -11,7 +11,6 @@ import { FramePacer } from "../rtp/frame-pacer.ts";
 import { serializeRtp } from "../rtp/packet.ts";
 import type { RtpSocketPort } from "../rtp/rtp-socket-port.ts";
 import { OutboundStreams } from "../siprec/session/outbound-streams.ts";
-import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "../siprec/session/types.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
 
@@ -28,11 +27,11 @@ export interface ToneStreamsOptions {
   readonly perStream?: readonly Int16Array[];
 }
 
-export class ToneStreams implements MediaDriver {
+/** The tone source and its outbound streams (`media`, the session's MediaDriver). */
+export class ToneStreams {
   readonly #forker: Forker;
-  readonly #streams: OutboundStreams;
+  readonly media: OutboundStreams;
   #pacer?: FramePacer;
-  #group = "";
   /** Per label: its audio and the G.711 law its input is in. */
   readonly #sources = new Map<string, { next: () => Int16Array; law: "PCMU" | "PCMA" }>();
   #wavAt = 0;
@@ -40,7 +39,7 @@ export class ToneStreams implements MediaDriver {
   constructor(private readonly o: ToneStreamsOptions) {
     const forker = new Forker({ clock: o.clock, ids: o.ids });
     this.#forker = forker;
-    this.#streams = new OutboundStreams({
+    this.media = new OutboundStreams({
       clock: o.clock,
       ids: o.ids,
       forker,
@@ -49,6 +48,7 @@ export class ToneStreams implements MediaDriver {
       ptimeMs: o.ptimeMs,
       rtcpMux: o.rtcpMux,
       dtmf: "drop",
+      watched: false,
       outputId: (label) => label,
       // G.711 in the SRS's law (the forker transcodes to G.722 when that was chosen).
       inputFor: (label, codec) => {
@@ -60,35 +60,13 @@ export class ToneStreams implements MediaDriver {
         return true;
       },
       onRemoved: (label) => forker.removeInput(label),
+      onStart: () => {
+        if (this.#pacer !== undefined) return;
+        this.#pacer = new FramePacer({ clock: o.clock, ptimeMs: o.ptimeMs }, (n) => this.#tick(n));
+        this.#pacer.start();
+      },
+      onStop: () => this.#pacer?.stop(),
     });
-  }
-
-  /** RTCP packets from the SRS with a report block about our streams. */
-  get rtcpReceived(): number {
-    return this.#streams.rtcpReceived;
-  }
-
-  /** Our own RTCP coming back (a loop at the SRS). */
-  get rtcpLooped(): number {
-    return this.#streams.rtcpLooped;
-  }
-
-  /** RTP arriving on our sendonly streams (the SRS sends media back: a loop). */
-  get rtpBack(): number {
-    return this.#streams.rtpBack;
-  }
-
-  prepare(labels: readonly string[]): Promise<LocalStream[]> {
-    return this.#streams.prepare(labels);
-  }
-
-  start(streams: readonly ActiveStream[], group: string): void {
-    this.#group = group;
-    this.#streams.apply(streams, group);
-    if (this.#pacer === undefined) {
-      this.#pacer = new FramePacer({ clock: this.o.clock, ptimeMs: this.o.ptimeMs }, (n) => this.#tick(n));
-      this.#pacer.start();
-    }
   }
 
   /** Stream `i`'s audio: its own tone, its captured direction, or the WAV. */
@@ -105,7 +83,7 @@ export class ToneStreams implements MediaDriver {
   }
 
   #tick(n: number): void {
-    for (const s of this.#streams.current) {
+    for (const s of this.media.current) {
       const label = s.local.label;
       const src = this.#sources.get(label);
       if (src === undefined) continue;
@@ -125,18 +103,5 @@ export class ToneStreams implements MediaDriver {
       );
     }
     this.#wavAt += (this.o.ptimeMs * 8000) / 1000;
-  }
-
-  gate(open: boolean): void {
-    this.#forker.setGate(this.#group, open);
-  }
-
-  stop(): StreamFigures[] {
-    this.#pacer?.stop();
-    return this.#streams.stop();
-  }
-
-  release(local: readonly LocalStream[]): void {
-    this.#streams.release(local);
   }
 }

@@ -20,7 +20,8 @@ import { cryptoIds } from "../../platform/crypto-ids.ts";
 import { realNet } from "../../platform/net.ts";
 import { loadLibxml } from "../../siprec/metadata/libxml.ts";
 import type { SipStack } from "../../sip/ua/stack-port.ts";
-import { type ReplayOptions, type ReplayResult, openReplayStack } from "../../replay/replay-call.ts";
+import type { ReplayOptions, ReplayResult } from "../../replay/replay-call.ts";
+import { openToolStack } from "../../siprec/session/tool-session.ts";
 import { replayRun } from "../../replay/replay-run.ts";
 
 export interface ReplayRequest {
@@ -67,7 +68,7 @@ export async function replayCalls(ctx: CliContext, q: ReplayRequest, resolved: R
   const net = realNet(localAddress);
   let stack: SipStack;
   try {
-    stack = await openReplayStack({
+    stack = await openToolStack({
       net,
       localHost: localAddress,
       transport,

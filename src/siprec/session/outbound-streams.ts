@@ -22,7 +22,7 @@ import { type RtcpFeedback, RtcpHeard } from "./rtcp-watchdog.ts";
 import { sdesContexts } from "./sdes-keys.ts";
 import { rtcpRoute, streamChanges } from "./stream-changes.ts";
 import { outputFigures, releaseUnused } from "./stream-figures.ts";
-import type { ActiveStream, LocalStream, StreamFigures } from "./types.ts";
+import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "./types.ts";
 
 /** The codecs the forker can send toward an SRS. */
 export type OutputCodec = "PCMU" | "PCMA" | "G722";
@@ -46,6 +46,8 @@ export interface OutboundStreamsOptions {
   readonly rtcpMux: boolean;
   /** DTMF toward the SRS: telephone-events when it negotiated them ("forward"), or none. */
   readonly dtmf: "forward" | "drop";
+  /** The SRS group (the PCI gate's key), when known before the first start. */
+  readonly group?: string;
   /** The forker output of a label (the daemon's groups share one forker: "group/label"). */
   readonly outputId: (label: string) => string;
   /** A label gets a new output (not a re-target): set up its forker input for `codec`; false leaves the label out. */
@@ -54,6 +56,12 @@ export interface OutboundStreamsOptions {
   readonly onRemoved?: (label: string) => void;
   /** Every datagram sent (daemon-wide counters). */
   readonly onSent?: (bytes: number) => void;
+  /** After each start (or later exchange) was applied: the packet source starts feeding the forker. */
+  readonly onStart?: () => void;
+  /** Before the streams stop: the packet source stops. */
+  readonly onStop?: () => void;
+  /** The session's RTCP watchdog reads what we hear from the SRS (the daemon); false: not watched (the tools). */
+  readonly watched: boolean;
 }
 
 interface Out {
@@ -63,7 +71,7 @@ interface Out {
   dtmf?: DtmfEmitter | undefined;
 }
 
-export class OutboundStreams {
+export class OutboundStreams implements MediaDriver {
   readonly #outs = new Map<string, Out>();
   /** The streams as the last offer/answer left them (accepted or inactive). */
   readonly #current = new Map<string, ActiveStream>();
@@ -71,6 +79,9 @@ export class OutboundStreams {
   /** Valid RTCP from the SRS (not our own reflected back): the session's watchdog reads it. */
   readonly #heard = new RtcpHeard();
   #stopped = false;
+  #group = "";
+  /** RTCP heard from the SRS, for the session's watchdog (absent when not watched). */
+  readonly feedback?: () => RtcpFeedback;
   /** RTCP packets from the SRS with a report block about our streams. */
   rtcpReceived = 0;
   /** Our own RTCP coming back (a loop at the SRS). */
@@ -80,6 +91,25 @@ export class OutboundStreams {
 
   constructor(private readonly o: OutboundStreamsOptions) {
     this.#reporter = new RtcpReporter({ clock: o.clock, ids: o.ids, cname: o.cname });
+    if (o.watched) this.feedback = () => this.#heard;
+    this.#group = o.group ?? "";
+  }
+
+  /** The SRS group the streams were started for (the PCI gate's key in the forker). */
+  get group(): string {
+    return this.#group;
+  }
+
+  /** MediaDriver: applies the exchange, then lets the packet source run. */
+  start(streams: readonly ActiveStream[], group: string): void {
+    this.#group = group;
+    this.apply(streams, group);
+    this.o.onStart?.();
+  }
+
+  /** The PCI gate of this group: closed, every packet stops at once ("drop"), or silence goes out instead. */
+  gate(open: boolean, closed: "drop" | "silence" = "drop"): void {
+    this.o.forker.setGate(this.#group, open, closed);
   }
 
   /** Sockets per label for the offer; all or none (what one label took goes back when another finds no port). */
@@ -210,10 +240,6 @@ export class OutboundStreams {
     return [...this.#current.values()];
   }
 
-  feedback(): RtcpFeedback {
-    return this.#heard;
-  }
-
   /** Latest RTCP loss per stream, as the SRS reported it. */
   rtcpLoss(): { label: string; fractionLost: number }[] {
     return this.current.flatMap((s) => {
@@ -223,16 +249,17 @@ export class OutboundStreams {
     });
   }
 
-  /** A digit as RFC 4733 telephone-events on `label`'s stream; false when it cannot be sent (none negotiated, queue full). */
-  dtmf(label: string, digit: string, durationMs: number): boolean {
+  /** A digit as RFC 4733 telephone-events on `label`'s stream; false when it cannot be sent (queue full, no timeline yet), undefined when the SRS took no telephone-events. */
+  dtmf(label: string, digit: string, durationMs: number): boolean | undefined {
     const id = this.o.outputId(label);
-    return this.#outs.get(label)?.dtmf?.enqueue(digit, Math.max(40, Math.min(8000, durationMs)), () => this.o.forker.timestampNow(id)) ?? false;
+    return this.#outs.get(label)?.dtmf?.enqueue(digit, Math.max(40, Math.min(8000, durationMs)), () => this.o.forker.timestampNow(id));
   }
 
   /** RTCP BYE, the figures, the outputs gone; the sockets close once the BYE has left. */
   stop(): StreamFigures[] {
     if (this.#stopped) return [];
     this.#stopped = true;
+    this.o.onStop?.();
     this.#reporter.bye();
     const active = this.current;
     const figures = active.map((s) => outputFigures(s.local.label, this.o.forker, this.o.outputId(s.local.label), this.#reporter));
