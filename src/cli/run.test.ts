@@ -36,6 +36,54 @@ describe("global flags", () => {
   });
 });
 
+describe("one CLI vocabulary", () => {
+  test("--log-level is global: checked before any command runs, before or after the command name", async () => {
+    for (const argv of [
+      ["--log-level", "loud", "config", "check"],
+      ["config", "check", "--log-level", "loud"],
+    ]) {
+      const io = memoryIo();
+      expect(await run(argv, io)).toBe(2);
+      expect(io.stderr.join("\n")).toContain('--log-level must be one of trace, debug, info, warn, error, got "loud"');
+    }
+  });
+
+  test("srs: one error line per bad flag, each naming the flag and what it takes", async () => {
+    const io = memoryIo();
+    expect(await run(["srs", "--listen", "nowhere", "--reject", "99", "--stop-after", "-1", "--refresher", "both", "--transport", "udp,sctp"], io)).toBe(2);
+    expect(io.stderr).toEqual([
+      'siprec srs: --listen "nowhere": expected host:port',
+      'siprec srs: --transport: "sctp" (udp, tcp, tls)',
+      "siprec srs: --reject 99: a status 300-699",
+      "siprec srs: --stop-after -1: seconds ≥ 0",
+      "siprec srs: --refresher both: uas or uac",
+    ]);
+  });
+
+  test("test-call and replay share the SRS-target options (--local-address; test-call's old --local hidden)", async () => {
+    const help = async (cmd: string) => {
+      const io = memoryIo();
+      await run([cmd, "--help"], io);
+      return io.stdout.join("\n");
+    };
+    const [tc, rp] = [await help("test-call"), await help("replay")];
+    for (const flag of [
+      "--srs <uri|name>",
+      "-c, --config <file>",
+      "--transport <t>",
+      "--tls-ca <file>",
+      "--tls-no-verify",
+      "--srtp ",
+      "--srtp-suite <list>",
+      "--local-address <ip>",
+    ]) {
+      expect(tc).toContain(flag);
+      expect(rp).toContain(flag);
+    }
+    expect(tc).not.toContain("--local <");
+  });
+});
+
 describe("siprec config check", () => {
   test("valid file: exit 0 and a summary", async () => {
     const io = memoryIo({ files: { "/c.toml": EXAMPLE } });

@@ -5,7 +5,7 @@
  */
 import { TomlError, parse as parseToml } from "smol-toml";
 import type { ConfigIssue } from "./issues.ts";
-import { keyIndex } from "./locate.ts";
+import { keyIndex } from "./key-position.ts";
 import { type ConfigDraft, parseConfigValue } from "./schema.ts";
 import { type Result, err, ok } from "../lib/result.ts";
 

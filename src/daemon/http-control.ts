@@ -6,7 +6,20 @@
  */
 import type { Registry } from "prom-client";
 import { timingSafeEqualText } from "../lib/secret.ts";
-import type { Daemon } from "./app.ts";
+import type { Daemon, DaemonStatus } from "./app.ts";
+
+/** GET /healthz's body (`siprec status` reads it). */
+export interface HealthBody {
+  readonly status: "ok" | "degraded";
+  readonly esl: DaemonStatus["esl"];
+  readonly srs: DaemonStatus["srs"];
+  readonly recordings: number;
+}
+
+/** GET /recordings's body. */
+export interface RecordingsBody {
+  readonly recordings: DaemonStatus["recordings"];
+}
 
 export interface ControlOptions {
   readonly host: string;
@@ -47,10 +60,11 @@ async function route(daemon: Daemon, o: ControlOptions, req: Request): Promise<R
   if (req.method === "GET" && path === "/healthz") {
     const s = daemon.status();
     const ok = s.esl === "ready";
-    return json(ok ? 200 : 503, { status: ok ? "ok" : "degraded", esl: s.esl, srs: s.srs, recordings: s.recordings.length });
+    const body: HealthBody = { status: ok ? "ok" : "degraded", esl: s.esl, srs: s.srs, recordings: s.recordings.length };
+    return json(ok ? 200 : 503, body);
   }
   if (req.method === "GET" && path === "/metrics") return new Response(await o.metrics.metrics(), { headers: { "content-type": o.metrics.contentType } });
-  if (req.method === "GET" && path === "/recordings") return json(200, { recordings: daemon.status().recordings });
+  if (req.method === "GET" && path === "/recordings") return json(200, { recordings: daemon.status().recordings } satisfies RecordingsBody);
   if (req.method === "POST" && path === "/recordings") {
     const body = await readJson(req);
     if (!body.ok) return problem(400, "BAD_BODY", body.message);

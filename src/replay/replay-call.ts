@@ -15,6 +15,7 @@ import { callViewOf, capturedTimeline } from "./replay-metadata.ts";
 import { decryptFlow } from "../pcap/captured-srtp.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
+import type { Logger } from "../lib/log.ts";
 import type { CapturedCall, RtpFlow } from "../pcap/calls.ts";
 import type { RecordingMetadata } from "../siprec/metadata/model.ts";
 import type { Libxml } from "../siprec/metadata/libxml.ts";
@@ -43,6 +44,7 @@ export interface ReplayOptions {
   readonly localHost: string;
   readonly clock: Clock;
   readonly ids: IdSource;
+  readonly logger?: Logger;
   /** SIP stacks, RTP sockets and SRS location (platform/net.ts). */
   readonly net: SrcNet;
   /** One SIP stack for many calls; otherwise one is opened and closed here. */

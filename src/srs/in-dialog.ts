@@ -13,7 +13,7 @@
  * - `--stall-reinvite`: re-INVITEs get the transaction's 100 Trying and
  *   never a final response (a stalled recorder, for tests).
  */
-import type { Recording } from "./recording.ts";
+import type { ReceivedRecording } from "./received-recording.ts";
 import { closeStream } from "../rtp/rtp-socket-port.ts";
 import type { Libxml } from "../siprec/metadata/libxml.ts";
 import { parseSdp } from "../sdp/parse.ts";
@@ -38,7 +38,7 @@ export interface InDialogState {
 }
 
 export interface InDialogContext {
-  readonly rec: Recording;
+  readonly rec: ReceivedRecording;
   readonly state: InDialogState;
   readonly lib: Libxml;
   readonly lenient: boolean;

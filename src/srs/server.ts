@@ -7,7 +7,7 @@
  * Fault options make it a test peer (--reject, --bye-after,
  * --request-snapshot-after).
  */
-import { Recording } from "./recording.ts";
+import { ReceivedRecording } from "./received-recording.ts";
 import type { RecordingSink } from "./recording-sink.ts";
 import { type SrsReport, markedInterrupted } from "./report.ts";
 import type { Clock, TimerId } from "../lib/clock.ts";
@@ -80,7 +80,7 @@ function statusFor(rule: string): number {
 export class SrsServer {
   onRecordingDone: (report: SrsReport) => void = () => {};
   readonly finished: SrsReport[] = [];
-  readonly #active = new Map<Recording, { session: DialogSession; timers: TimerId[] }>();
+  readonly #active = new Map<ReceivedRecording, { session: DialogSession; timers: TimerId[] }>();
   readonly #log: Logger;
 
   constructor(
@@ -139,7 +139,7 @@ export class SrsServer {
     const callId = header(req, "call-id") ?? "unknown";
     const started = this.o.clock.wallNow();
     const folder = this.ports.sink.folder(`${new Date(started).toISOString().replace(/[:.]/g, "-")}-${callId.replace(/[^A-Za-z0-9_.-]/g, "_").slice(0, 60)}`);
-    const rec = new Recording(folder, callId, started);
+    const rec = new ReceivedRecording(folder, callId, started);
     rec.warnings.push(...findings.map((f) => `${f.severity} [${f.rule}] ${f.message}`));
     if (body.value.metadata !== undefined) rec.addMetadata(body.value.metadata);
     rec.event("INVITE received", started);
@@ -282,7 +282,7 @@ export class SrsServer {
     }
   }
 
-  #finish(rec: Recording, by: "client" | "srs"): void {
+  #finish(rec: ReceivedRecording, by: "client" | "srs"): void {
     const a = this.#active.get(rec);
     if (a === undefined) return;
     this.#active.delete(rec);

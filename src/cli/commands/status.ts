@@ -5,20 +5,11 @@
 import type { CliCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
 import { loadConfig } from "../../config/load.ts";
+import type { HealthBody, RecordingsBody } from "../../daemon/http-control.ts";
 
 interface Options {
   config?: string;
   json?: boolean;
-}
-
-interface Health {
-  status: string;
-  esl: string;
-  srs: { name: string; health: string }[];
-}
-
-interface Listed {
-  recordings: { id: string; callUuid: string; status: string; mode: string; groups: string[]; fallback?: string }[];
 }
 
 export const statusCommand: CliCommand = {
@@ -44,8 +35,8 @@ export const statusCommand: CliCommand = {
         }
         const base = `http://${c.address.includes(":") ? `[${c.address}]` : c.address}:${c.port}`;
         const headers: Record<string, string> = c.token === undefined ? {} : { authorization: `Bearer ${c.token.reveal()}` };
-        let health: Health;
-        let listed: Listed;
+        let health: HealthBody;
+        let listed: RecordingsBody;
         try {
           const [h, l] = await Promise.all([
             fetch(`${base}/healthz`, { headers, signal: AbortSignal.timeout(3000) }),
@@ -55,8 +46,8 @@ export const statusCommand: CliCommand = {
             io.err("siprec status: the daemon refused the control token");
             return ctx.setExit(EXIT.FAILURE);
           }
-          health = (await h.json()) as Health;
-          listed = (await l.json()) as Listed;
+          health = (await h.json()) as HealthBody;
+          listed = (await l.json()) as RecordingsBody;
         } catch (e) {
           io.err(`siprec status: no daemon answers on ${base} (${e instanceof Error ? e.message : String(e)})`);
           return ctx.setExit(EXIT.FAILURE);

@@ -5,6 +5,7 @@
  */
 import type { CliCommand } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
+import { loggerFor } from "../logger.ts";
 import { type SrsTargetFlags, addSrsTargetOptions, readSrsTarget } from "../srs-target-flags.ts";
 import { type TestCallOptions, type TestCallResult, runTestCall } from "../../test-call/run.ts";
 import { runLoad } from "../../test-call/load.ts";
@@ -121,6 +122,7 @@ export const testCallCommand: CliCommand = {
         const concurrency = Number(o.concurrency);
         if (!(Number.isInteger(count) && count >= 1 && count <= 1_000_000) || !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 10_000))
           return usage("--count and --concurrency are whole numbers ≥ 1");
+        const level = ctx.logLevel();
         const base: TestCallOptions = {
           srsUri: uri,
           transport,
@@ -140,6 +142,7 @@ export const testCallCommand: CliCommand = {
           ...(credentials === undefined ? {} : { credentials }),
           clock: io.clock,
           ids: cryptoIds,
+          ...(level === undefined ? {} : { logger: loggerFor(io, { level, format: "auto" }) }),
         };
         if (count > 1) {
           let shown = 0;

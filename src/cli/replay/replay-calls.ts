@@ -13,6 +13,7 @@
  */
 import type { CliContext } from "../command.ts";
 import { EXIT } from "../exit-codes.ts";
+import { loggerFor } from "../logger.ts";
 import { progressLine } from "../progress-bar.ts";
 import type { ResolvedTarget } from "../srs-target-flags.ts";
 import { fileScan } from "../../pcap/file-scan.ts";
@@ -66,9 +67,12 @@ export async function replayCalls(ctx: CliContext, q: ReplayRequest, resolved: R
   const transport = target.transport;
   const lib = chosen.some((c) => c.siprec) ? await loadLibxml() : undefined;
   const net = realNet(localAddress);
+  const level = ctx.logLevel();
+  const logger = level === undefined ? {} : { logger: loggerFor(io, { level, format: "auto" }) };
   let stack: SipStack;
   try {
     stack = await openToolStack({
+      ...logger,
       net,
       localHost: localAddress,
       transport,
@@ -81,6 +85,7 @@ export async function replayCalls(ctx: CliContext, q: ReplayRequest, resolved: R
     return ctx.setExit(EXIT.FAILURE);
   }
   const base: ReplayOptions = {
+    ...logger,
     srsUri: target.uri,
     transport,
     ...(target.tls === undefined ? {} : { tls: target.tls }),

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { locateKey, parsePath } from "./locate.ts";
+import { locateKey, parsePath } from "./key-position.ts";
 
 const TEXT = `# c
 [freeswitch]

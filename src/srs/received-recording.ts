@@ -52,7 +52,7 @@ export interface ReceivedStream {
 const MAX_METADATA = 1000;
 const MAX_EVENTS = 10_000;
 
-export class Recording {
+export class ReceivedRecording {
   readonly streams = new Map<string, ReceivedStream>();
   readonly metadata: string[] = [];
   readonly events: { atMs: number; what: string }[] = [];
