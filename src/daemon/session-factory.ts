@@ -17,7 +17,6 @@ import type { UserAgent } from "../sip/ua/user-agent.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
 import type { Logger } from "../lib/log.ts";
-import type { ForkerRecordingMedia } from "./forker-media.ts";
 
 export interface SessionFactoryDeps {
   readonly ua: UserAgent;
@@ -76,7 +75,7 @@ export function openSession(d: SessionFactoryDeps, args: OpenSessionArgs): Sessi
     localAddressFor: (peer) => ({ sip: d.addresses.sip.for(peer.host), media: d.addresses.media.for(peer.host) }),
     servers: targets,
     isUsable: (name) => !(args.skipServers ?? []).includes(name) && d.isUsable(name),
-    media: (args.media as ForkerRecordingMedia).driverFor(args.group),
+    media: args.media.driverFor(args.group),
     metadata: args.metadata,
     labels: args.labels,
     group: args.group,

@@ -11,7 +11,7 @@ import type { EslCommand } from "../esl/command.ts";
 import type { BgapiResult } from "../esl/client/client.ts";
 import type { EslClientError } from "../esl/client/types.ts";
 import type { CallView } from "../siprec/metadata/snapshot.ts";
-import type { SessionReport, SessionState } from "../siprec/session/types.ts";
+import type { MediaDriver, SessionReport, SessionState } from "../siprec/session/types.ts";
 import type { MetadataMapping } from "./call-metadata.ts";
 import type { TapExpectation, TapLeg } from "./tap-listener.ts";
 import type { Dialog } from "../sip/dialog/dialog.ts";
@@ -36,6 +36,8 @@ export interface RecordingMedia {
   gate(open: boolean, closed?: "drop" | "silence"): void;
   /** An RFC 4733 event on the stream with this label (when its SRS accepted telephone-event). */
   dtmf(label: string, digit: string, durationSamples: number): void;
+  /** The streams of this recording toward one SRS group, for that group's recording session. */
+  driverFor(group: string): MediaDriver;
   close(): void;
 }
 

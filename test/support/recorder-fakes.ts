@@ -108,6 +108,8 @@ export class RecorderWorld {
       detachLeg: (label) => j.push(`detach ${label}`),
       gate: (open, closed) => j.push(`gate ${open ? "open" : closed === "silence" ? "closed (silence)" : "closed"}`),
       dtmf: (label, digit, dur) => j.push(`dtmf ${label} ${digit} ${dur}`),
+      // The fake sessions never ask for streams; a real one would get an inert driver.
+      driverFor: () => ({ prepare: async () => [], start: () => {}, gate: () => {}, stop: () => [], release: () => {} }),
       close: () => j.push(`media close ${id.slice(0, 4)}`),
     };
   }

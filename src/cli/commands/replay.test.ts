@@ -101,6 +101,8 @@ describe("siprec replay --srs (into siprec srs)", () => {
         // The capture's timeline, whatever the pace: about 3 s of audio per stream.
         expect(Math.abs(a.ms - 3000)).toBeLessThan(250);
         expect(readFileSync(join(folder, "metadata-1.xml"), "utf8")).toContain("<sipSessionID>1-5700@127.0.0.1</sipSessionID>");
+        // Replay sends RTCP sender reports like the daemon (one outbound-stream component; none before).
+        expect(rec.streams.map((s) => (s.rtcp?.senderReports ?? 0) > 0)).toEqual([true, true]);
       } finally {
         await srs.stop();
       }
