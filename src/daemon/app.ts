@@ -16,18 +16,18 @@ import { Triggers } from "../recorder/triggers.ts";
 import { PortAllocator } from "../rtp/port-allocator.ts";
 import { openOnFreePort, udpRtpSockets } from "../rtp/udp-socket.ts";
 import { OptionsMonitor } from "../sip/ua/options-monitor.ts";
-import { type SipStack, openSipStack } from "../sip/stack.ts";
-import { type SrsFacing, srsFacing } from "./srs-facing.ts";
+import type { SipStack } from "../sip/stack.ts";
+import { openDaemonStacks } from "./daemon-stacks.ts";
+import type { SrsFacing } from "./srs-facing.ts";
 import { auditChannels } from "../recorder/channel-audit.ts";
 import type { TimerId } from "../lib/clock.ts";
-import type { Peer } from "../sip/transport.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
 import type { Logger } from "../lib/log.ts";
 import { ForkerRecordingMedia } from "./forker-media.ts";
 import { SqliteRecordingStore } from "./sqlite-store.ts";
 import { parseEventJson } from "../esl/event.ts";
-import type { StoredRecording } from "../recorder/ports.ts";
+import type { RecorderPolicy, StoredRecording } from "../recorder/ports.ts";
 import { DialogSession } from "../sip/ua/dialog-session.ts";
 import { openSession } from "./session-factory.ts";
 import { srsPeers, transportOf } from "../config/srs-target.ts";
@@ -141,16 +141,7 @@ export class Daemon {
           port: stack.transports.get("udp")?.local.port ?? cfg.tap.sip_port,
           answerTimeoutMs: cfg.tap.answer_timeout_ms,
         },
-        policy: {
-          onFailure: r.on_failure,
-          hangupCause: r.hangup_cause,
-          ...(r.failure_announcement === undefined ? {} : { announcement: { file: r.failure_announcement, seconds: r.failure_announcement_seconds } }),
-          ...(r.indication_announcement === undefined ? {} : { indication: { file: r.indication_announcement, onResume: r.indication_on_resume } }),
-          dtmf: r.dtmf,
-          pauseMode: r.pause_mode,
-          defaultStreams: r.streams,
-          metadata: { namespace: cfg.metadata.namespace, map: cfg.metadata.map },
-        },
+        policy: recorderPolicy(cfg),
         openMedia: (id) => {
           const m = new ForkerRecordingMedia({
             clock: d.clock,
@@ -208,40 +199,7 @@ export class Daemon {
   }
 
   static async start(cfg: Config, d: DaemonDeps, tls: ReadonlyMap<string, ClientTls> = new Map()): Promise<Daemon> {
-    const protocols = new Set<"udp" | "tcp" | "tls">(["udp", "tcp"]);
-    for (const s of cfg.srs) protocols.add(transportOf(s));
-    const facing = srsFacing(cfg);
-    const log = d.log.child({ part: "sip" });
-    const advertise = (peer: Peer | undefined) => (peer === undefined ? cfg.tap.address : facing.sip.for(peer.host));
-    const stack = await openSipStack({
-      role: "src",
-      host: cfg.tap.address,
-      protocols: facing.separate ? ["udp", "tcp"] : [...protocols],
-      clock: d.clock,
-      ids: d.ids,
-      logger: log,
-      listenPort: cfg.tap.sip_port,
-      ...(facing.separate ? {} : { advertise }),
-    });
-    let srsStack = stack;
-    if (facing.separate) {
-      try {
-        srsStack = await openSipStack({
-          role: "src",
-          host: facing.sipBind,
-          protocols: [...protocols],
-          clock: d.clock,
-          ids: d.ids,
-          logger: log.child({ side: "srs" }),
-          listenPort: cfg.recording.sip_port,
-          advertise,
-        });
-      } catch (e) {
-        await stack.close();
-        throw e;
-      }
-      log.info("SRS-facing SIP stack", { bind: facing.sipBind, ports: [...srsStack.transports].map(([p, t]) => `${p}:${t.local.port}`).join(" ") });
-    }
+    const { stack, srsStack, facing } = await openDaemonStacks(cfg, d);
     const daemon = new Daemon(cfg, stack, srsStack, facing, d);
     daemon.#tls = tls;
     daemon.#endOrphanDialogs();
@@ -403,6 +361,21 @@ function openStore(path: string, log: Logger): SqliteRecordingStore | undefined 
     log.warn("crash recovery is off: cannot open the state file", { path, error: e instanceof Error ? e.message : String(e) });
     return undefined;
   }
+}
+
+/** [recording] and [metadata] as the recorder's policy. */
+function recorderPolicy(cfg: Config): RecorderPolicy {
+  const r = cfg.recording;
+  return {
+    onFailure: r.on_failure,
+    hangupCause: r.hangup_cause,
+    ...(r.failure_announcement === undefined ? {} : { announcement: { file: r.failure_announcement, seconds: r.failure_announcement_seconds } }),
+    ...(r.indication_announcement === undefined ? {} : { indication: { file: r.indication_announcement, onResume: r.indication_on_resume } }),
+    dtmf: r.dtmf,
+    pauseMode: r.pause_mode,
+    defaultStreams: r.streams,
+    metadata: { namespace: cfg.metadata.namespace, map: cfg.metadata.map },
+  };
 }
 
 function groupsOf(cfg: Config): Set<string> {
