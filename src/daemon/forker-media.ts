@@ -9,7 +9,7 @@ import { Forker } from "../rtp/forker.ts";
 import type { RtpSocketPort } from "../rtp/rtp-socket-port.ts";
 import type { RecordingMedia } from "../recorder/ports.ts";
 import type { TapLeg } from "../recorder/tap-listener.ts";
-import { OutboundStreams } from "../siprec/session/outbound-streams.ts";
+import { OutboundStreams, streamEnv } from "../siprec/session/outbound-streams.ts";
 import type { MediaDriver } from "../siprec/session/types.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
@@ -85,11 +85,8 @@ export class ForkerRecordingMedia implements RecordingMedia {
     const o = this.o;
     const forker = this.forker;
     const d: OutboundStreams = new OutboundStreams({
-      clock: o.clock,
-      ids: o.ids,
+      ...streamEnv(o),
       forker,
-      sockets: o.sockets,
-      cname: o.cname,
       ptimeMs: o.ptimeMs,
       rtcpMux: false,
       dtmf: o.dtmf,

@@ -9,7 +9,7 @@
  */
 import { Forker } from "../rtp/forker.ts";
 import type { RtpSocketPort } from "../rtp/rtp-socket-port.ts";
-import { OutboundStreams } from "../siprec/session/outbound-streams.ts";
+import { OutboundStreams, streamEnv } from "../siprec/session/outbound-streams.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
 import type { KeptPacket } from "../pcap/rtp-flow.ts";
@@ -55,11 +55,8 @@ export class ReplayStreams {
     this.#pacer = new CapturePacer(o);
     this.finished = this.#pacer.finished;
     this.media = new OutboundStreams({
-      clock: o.clock,
-      ids: o.ids,
+      ...streamEnv(o),
       forker,
-      sockets: o.sockets,
-      cname: o.cname,
       ptimeMs: 20,
       rtcpMux: false,
       // Captured telephone-events go out as they were.

@@ -10,7 +10,7 @@ import { Forker } from "../rtp/forker.ts";
 import { FramePacer } from "../rtp/frame-pacer.ts";
 import { serializeRtp } from "../rtp/packet.ts";
 import type { RtpSocketPort } from "../rtp/rtp-socket-port.ts";
-import { OutboundStreams } from "../siprec/session/outbound-streams.ts";
+import { OutboundStreams, streamEnv } from "../siprec/session/outbound-streams.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
 
@@ -40,11 +40,8 @@ export class ToneStreams {
     const forker = new Forker({ clock: o.clock, ids: o.ids });
     this.#forker = forker;
     this.media = new OutboundStreams({
-      clock: o.clock,
-      ids: o.ids,
+      ...streamEnv(o),
       forker,
-      sockets: o.sockets,
-      cname: o.cname,
       ptimeMs: o.ptimeMs,
       rtcpMux: o.rtcpMux,
       dtmf: "drop",

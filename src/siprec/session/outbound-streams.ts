@@ -35,12 +35,21 @@ export function outputCodec(o: ActiveStream["outcome"]): OutputCodec {
 /** How long stop() lets the final RTCP BYE leave before the sockets close (one send batch and then some). */
 export const RTCP_BYE_LINGER_MS = 50;
 
-export interface OutboundStreamsOptions {
+/** What every packet source hands its outbound streams: time, ids, the RTP socket port, the RTCP CNAME. */
+export interface StreamEnv {
   readonly clock: Clock;
   readonly ids: IdSource;
-  readonly forker: Forker;
   readonly sockets: RtpSocketPort;
   readonly cname: string;
+}
+
+/** The StreamEnv part of a packet source's options. */
+export function streamEnv(o: StreamEnv): StreamEnv {
+  return { clock: o.clock, ids: o.ids, sockets: o.sockets, cname: o.cname };
+}
+
+export interface OutboundStreamsOptions extends StreamEnv {
+  readonly forker: Forker;
   readonly ptimeMs: number;
   /** Our own sockets: RTCP muxed on the RTP socket (RFC 5761) instead of the odd port above. */
   readonly rtcpMux: boolean;
