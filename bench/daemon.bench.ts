@@ -97,7 +97,7 @@ export async function run(): Promise<Figure[]> {
       toUp.push(performance.now() - p0);
       fs.playCallEnd(a, b);
       await until(() => srs.finished.length === n + 1, 10_000, `call ${n} to end`);
-      const events = srs.finished[n]!["events"] as { atMs: number; what: string }[];
+      const events = srs.finished[n]!.events as { atMs: number; what: string }[];
       toInvite.push(events.find((e) => e.what === "INVITE received")!.atMs - t0);
     }
     // Load: 50 at once.
@@ -117,7 +117,7 @@ export async function run(): Promise<Figure[]> {
     const before = srs.finished.length;
     for (const [a, b] of calls) fs.playCallEnd(a, b);
     await until(() => srs.finished.length === before + N, 20_000, "50 recordings to end");
-    const streams = srs.finished.slice(before).flatMap((r) => r["streams"] as { packets: number; whilePaused: number }[]);
+    const streams = srs.finished.slice(before).flatMap((r) => r.streams as { packets: number; whilePaused: number }[]);
     const fallbacks = fs.fired.filter((e) => e.get("Event-Subclass") === "siprec::started" && e.has("SIPREC-Fallback")).length;
     const idleCpu = ((idle1.cpuS - idle0.cpuS) / 2) * 100;
     const loadCpu = ((load1.cpuS - load0.cpuS) / windowS) * 100;

@@ -109,17 +109,17 @@ describe("compiled siprec daemon", () => {
     fs.callAlreadyUp();
     const oldLegs = fs.legs.legs.map((l) => l.plan.legUuid);
     // The SRS still waits on the dead daemon's dialog (the report, if any, says why it ended).
-    expect(srs.finished.map((r) => [r["endedBy"], r["events"]])).toEqual([]);
+    expect(srs.finished.map((r) => [r.endedBy, r.events])).toEqual([]);
 
     const second = spawn();
     await until(() => srs.finished.length === 1, 8000, "the orphaned dialog's BYE", log);
-    expect(srs.finished[0]!["endedBy"]).toBe("client");
+    expect(srs.finished[0]!.endedBy).toBe("client");
     await until(() => fs.fired.filter((e) => e.get("Event-Subclass") === "siprec::started").length === 2, 8000, "the call recorded again", log);
     for (const leg of oldLegs) expect(fs.commands).toContain(`api uuid_kill ${leg}`);
     await Bun.sleep(500);
     fs.playCallEnd();
     await until(() => srs.finished.length === 2, 8000, "the second recording to end", log);
-    const [a, b] = srs.finished.map((r) => r["folder"] as string);
+    const [a, b] = srs.finished.map((r) => r.folder);
     expect(groupId(a!)).not.toBe("");
     expect(groupId(b!)).toBe(groupId(a!));
     second.kill("SIGTERM");
@@ -138,6 +138,6 @@ describe("compiled siprec daemon", () => {
     expect(await p.exited).toBe(0);
     expect(Date.now() - t0).toBeLessThan(5000);
     await until(() => srs.finished.length === 1, 3000, "the BYE", log);
-    expect(srs.finished[0]!["endedBy"]).toBe("client");
+    expect(srs.finished[0]!.endedBy).toBe("client");
   }, 30_000);
 });

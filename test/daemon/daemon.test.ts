@@ -3,6 +3,7 @@
  * captured ESL frames, tap legs placed over real SIP with the captured
  * RTP), the SRS is `siprec srs` writing WAVs. Everything on 127.0.0.1.
  */
+import type { SrsReport } from "../../src/srs/report.ts";
 import { tmpdir } from "node:os";
 import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
 import { cryptoIds } from "../../src/platform/crypto-ids.ts";
@@ -36,7 +37,7 @@ async function pauseAndResume(r: DaemonRig, before: number, paused: number, afte
 }
 
 type Stream = { label: string; wav: string; packets: number; whilePaused: number };
-const streamsOf = (r: DaemonRig): Stream[] => (r.srs.finished[0]?.["streams"] as Stream[]) ?? [];
+const streamsOf = (r: DaemonRig): Stream[] => (r.srs.finished[0]?.streams as Stream[]) ?? [];
 
 describe("siprec daemon against the FreeSWITCH emulator", () => {
   test("separate streams: two native taps, label 1 is the caller (440 Hz), label 2 the callee (880 Hz); pause leaks nothing; hangup stops; events and variables back to FreeSWITCH", async () => {
@@ -61,7 +62,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
       expect(s.packets).toBeGreaterThan(40);
       expect(s.whilePaused).toBe(0);
     }
-    const folder = r.srs.finished[0]!["folder"] as string;
+    const folder = r.srs.finished[0]!.folder;
     expect(wavTone(join(folder, "label-1.wav")).hz).toBe(440);
     expect(wavTone(join(folder, "label-2.wav")).hz).toBe(880);
     // Who talked to whom, from FreeSWITCH's channel data: the caller and the bridged callee; the captured call has no
@@ -70,7 +71,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     expect(snapshot).toContain('<nameID aor="sip:1001@127.0.0.1:5070">');
     expect(snapshot).toContain('<nameID aor="sip:callee@127.0.0.1:5092"');
     expect(snapshot).not.toContain("<sipSessionID>");
-    expect((r.srs.finished[0]!["pauses"] as unknown[]).length).toBe(1);
+    expect((r.srs.finished[0]!.pauses as unknown[]).length).toBe(1);
     expect(r.fired("stopped")[0]!.get("SIPREC-Target-UUID")).toBe(CALL_A);
     r.stop();
     expect(await r.exit).toBe(0);
@@ -84,7 +85,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     await Bun.sleep(600);
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
-    const streams = r.srs.finished[0]!["streams"] as { srtp: boolean; packets: number; rejected: number }[];
+    const streams = r.srs.finished[0]!.streams as { srtp: boolean; packets: number; rejected: number }[];
     expect(streams.map((s) => [s.srtp, s.rejected, s.packets > 10])).toEqual([
       [true, 0, true],
       [true, 0, true],
@@ -116,8 +117,8 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     // The caller's stream carries the first leg's audio and the replacement's, minus the gap (about 0.5 s).
     expect(one.packets).toBeGreaterThan(read.rtpSent + 20);
     expect(two.packets).toBeGreaterThan(one.packets);
-    expect(wavTone(join(r.srs.finished[0]!["folder"] as string, one.wav)).hz).toBe(440);
-    expect(r.srs.finished[0]!["metadataVersions"]).toBeLessThanOrEqual(2);
+    expect(wavTone(join(r.srs.finished[0]!.folder, one.wav)).hz).toBe(440);
+    expect(r.srs.finished[0]!.metadataVersions).toBeLessThanOrEqual(2);
     expect(r.log.some((l) => l.includes("tap leg lost mid-recording"))).toBe(true);
     expect(r.log.some((l) => l.includes("tap leg restored"))).toBe(true);
   }, 30_000);
@@ -129,7 +130,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     await Bun.sleep(600);
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
-    const to = (r.srs.finished[0]!["streams"] as { rtcp: { to: string } }[]).map((s) => Number(s.rtcp.to.split(":").at(-1)));
+    const to = (r.srs.finished[0]!.streams as { rtcp: { to: string } }[]).map((s) => Number(s.rtcp.to.split(":").at(-1)));
     expect(to.length).toBe(2);
     for (const p of to) expect(p % 2 === 1 && p > 47000 && p <= 47009).toBe(true);
   }, 30_000);
@@ -155,7 +156,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     expect(sdp).toContain("c=IN IP4 127.0.0.2");
     expect(sdp).toContain("o=siprec ");
     expect(sdp).not.toContain("127.0.0.1");
-    const streams = r.srs.finished[0]!["streams"] as { packets: number }[];
+    const streams = r.srs.finished[0]!.streams as { packets: number }[];
     expect(streams.length).toBe(2);
     for (const s of streams) expect(s.packets).toBeGreaterThan(10);
   }, 30_000);
@@ -187,10 +188,9 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
       await Bun.sleep(800);
       r.fs.playCallEnd();
       await r.until(() => r.srs.finished.length === 1 && backup.finished.length === 1, 5000, "both recordings written");
-      const group = (rep: Record<string, unknown>) =>
-        /<group group_id="([^"]+)"/.exec(readFileSync(join(rep["folder"] as string, "metadata-1.xml"), "utf8"))?.[1];
+      const group = (rep: SrsReport) => /<group group_id="([^"]+)"/.exec(readFileSync(join(rep.folder, "metadata-1.xml"), "utf8"))?.[1];
       expect(group(backup.finished[0]!)).toBe(group(r.srs.finished[0]!));
-      for (const st of backup.finished[0]!["streams"] as { packets: number }[]) expect(st.packets).toBeGreaterThan(20);
+      for (const st of backup.finished[0]!.streams as { packets: number }[]) expect(st.packets).toBeGreaterThan(20);
       await r.until(() => r.controlUrl() !== undefined, 3000, "the control API");
       expect(await (await fetch(`${r.controlUrl()}/metrics`)).text()).toContain('siprec_recordings_interrupted_total{reason="srs-bye"} 1');
     } finally {
@@ -216,10 +216,10 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
     const rec = r.srs.finished[0]!;
-    expect(rec["pauses"]).toEqual([]); // nothing signalled
-    expect((rec["events"] as { what: string }[]).some((e) => e.what.startsWith("re-INVITE"))).toBe(false);
+    expect(rec.pauses).toEqual([]); // nothing signalled
+    expect((rec.events as { what: string }[]).some((e) => e.what.startsWith("re-INVITE"))).toBe(false);
     for (const s of streamsOf(r)) {
-      const w = parseWav(new Uint8Array(readFileSync(join(rec["folder"] as string, s.wav))));
+      const w = parseWav(new Uint8Array(readFileSync(join(rec.folder, s.wav))));
       if (!w.ok) throw new Error(w.error.message);
       const pcm = w.value.samples8k;
       // The longest run of exact zeros: the pause (about 0.8 s), never the tone.
@@ -241,7 +241,7 @@ describe("siprec daemon against the FreeSWITCH emulator", () => {
     await pauseAndResume(r, 500, 400, 500);
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1 && r.fired("stopped").length === 1, 5000, "the recording to finish");
-    const folder = r.srs.finished[0]!["folder"] as string;
+    const folder = r.srs.finished[0]!.folder;
     expect(streamsOf(r).map((s) => [s.label, s.whilePaused])).toEqual([
       ["1", 0],
       ["2", 0],
@@ -315,15 +315,15 @@ describe("siprec daemon: call changes mirrored to the SRS", () => {
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
     const report = r.srs.finished[0]!;
-    const streams = report["streams"] as { label: string; dtmfPackets: number }[];
+    const streams = report.streams as { label: string; dtmfPackets: number }[];
     // The caller pressed 5 (DTMF-Source RTP on A): the events go on the caller's stream only.
     expect(streams.find((s) => s.label === "1")!.dtmfPackets).toBeGreaterThanOrEqual(4);
     expect(streams.find((s) => s.label === "2")!.dtmfPackets).toBe(0);
-    expect((report["pauses"] as unknown[]).length).toBe(1);
+    expect((report.pauses as unknown[]).length).toBe(1);
     // The snapshot already had B (bridged before the INVITE); hold and unhold are partial updates (every recv removed,
     // then restored: RFC 7865 §6.8.1); the transfer to another leg is a partial update where B leaves.
-    expect(report["metadataVersions"]).toBe(5);
-    const read = (n: number) => readFileSync(join(report["folder"] as string, `metadata-${n}.xml`), "utf8");
+    expect(report.metadataVersions).toBe(5);
+    const read = (n: number) => readFileSync(join(report.folder, `metadata-${n}.xml`), "utf8");
     expect(read(2)).toContain("<datamode>partial</datamode>");
     expect(read(2)).toContain("<participantstreamassoc");
     expect(read(2)).not.toContain("<recv>");
@@ -343,7 +343,7 @@ describe("siprec daemon: call changes mirrored to the SRS", () => {
     await Bun.sleep(500);
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1, 5000, "the recording to finish");
-    expect((r.srs.finished[0]!["streams"] as { dtmfPackets: number }[]).every((s) => s.dtmfPackets === 0)).toBe(true);
+    expect((r.srs.finished[0]!.streams as { dtmfPackets: number }[]).every((s) => s.dtmfPackets === 0)).toBe(true);
   }, 30_000);
 });
 
@@ -381,7 +381,7 @@ describe("siprec daemon: SIGHUP", () => {
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 1, 5000, "the recording");
     expect(r.log.some((l) => l.includes("configuration reloaded"))).toBe(false);
-    for (const st of r.srs.finished[0]!["streams"] as { packets: number }[]) expect(st.packets).toBeGreaterThan(20);
+    for (const st of r.srs.finished[0]!.streams as { packets: number }[]) expect(st.packets).toBeGreaterThan(20);
   }, 60_000);
 
   test("a reload adds an SRS group without touching the running recording", async () => {
@@ -403,8 +403,8 @@ describe("siprec daemon: SIGHUP", () => {
     r.fs.playCallEnd();
     await r.until(() => r.srs.finished.length === 2, 5000, "both recordings to end");
     for (const rec of r.srs.finished) {
-      expect(rec["endedBy"]).toBe("client");
-      expect((rec["streams"] as { packets: number }[]).every((s) => s.packets > 20)).toBe(true);
+      expect(rec.endedBy).toBe("client");
+      expect((rec.streams as { packets: number }[]).every((s) => s.packets > 20)).toBe(true);
     }
   }, 30_000);
 });

@@ -68,7 +68,7 @@ describe("siprec daemon: an SRS that loses the recording without a BYE", () => {
     expect(r.fs.commands.some((c) => c.includes(`siprec_status=stopped`) && c.includes(`siprec_gap_ms=${gap}`))).toBe(true);
     // The quiet SRS got a BYE anyway (it may be alive but deaf) and wrote what it had.
     await r.until(() => r.srs.finished.length === 1, 3000, "the first SRS's recording");
-    for (const st of b.finished[0]!["streams"] as { packets: number }[]) expect(st.packets).toBeGreaterThan(15);
+    for (const st of b.finished[0]!.streams as { packets: number }[]) expect(st.packets).toBeGreaterThan(15);
     expect(r.log.some((l) => l.includes("recording taken over") && l.includes('"gapMs"'))).toBe(true);
   }, 30_000);
 

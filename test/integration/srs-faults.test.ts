@@ -54,8 +54,8 @@ const call = (port: number, o: Partial<TestCallOptions> = {}) =>
   });
 
 type StreamReport = { label: string; packets: number; whilePaused: number; durationMs: number };
-const streamsOf = (server: SrsServer) => (server.finished[0]?.["streams"] ?? []) as StreamReport[];
-const eventsOf = (server: SrsServer) => ((server.finished[0]?.["events"] ?? []) as { what: string }[]).map((e) => e.what);
+const streamsOf = (server: SrsServer) => (server.finished[0]?.streams ?? []) as StreamReport[];
+const eventsOf = (server: SrsServer) => ((server.finished[0]?.events ?? []) as { what: string }[]).map((e) => e.what);
 
 describe("siprec srs fault behaviours, test-call records through them", () => {
   test("--answer-inactive-for 1: nothing is sent while the SRS is not ready; its recvonly re-INVITE starts both streams (RFC 7866 Figure 7)", async () => {
@@ -93,7 +93,7 @@ describe("siprec srs fault behaviours, test-call records through them", () => {
       expect(r.report.streams.map((s) => `${s.label}:${s.status}`)).toEqual(["1:accepted", "2:rejected"]);
       expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
       // Our pause/resume re-INVITEs kept label 2 at port 0: the SRS accepted them without a warning about m-lines.
-      expect(((server.finished[0]?.["warnings"] ?? []) as string[]).filter((w) => /m-line|o= /.test(w))).toEqual([]);
+      expect(((server.finished[0]?.warnings ?? []) as string[]).filter((w) => /m-line|o= /.test(w))).toEqual([]);
     } finally {
       await server.stop();
     }
@@ -111,7 +111,7 @@ describe("siprec srs fault behaviours, test-call records through them", () => {
       expect(r.report.pauses[0]?.signalled).toBe(false);
       expect(r.report.warnings.join("\n")).toContain("pause re-INVITE failed with 487");
       for (const s of streamsOf(server)) expect(s.packets).toBeLessThan(60);
-      expect(server.finished[0]?.["endedBy"]).toBe("client");
+      expect(server.finished[0]?.endedBy).toBe("client");
     } finally {
       await server.stop();
     }
@@ -127,8 +127,8 @@ describe("snapshots pass the SRS's validation", () => {
       expect(r.report.snapshotsSent).toBe(1);
       expect(r.report.warnings).toEqual([]);
       const rec = server.finished[0] as Record<string, unknown>;
-      expect(rec["metadataVersions"]).toBe(2);
-      expect(((rec["warnings"] ?? []) as string[]).filter((w) => w.startsWith("INVITE:"))).toEqual([]);
+      expect(rec.metadataVersions).toBe(2);
+      expect(((rec.warnings ?? []) as string[]).filter((w) => w.startsWith("INVITE:"))).toEqual([]);
       expect(eventsOf(server).some((e) => e.startsWith("re-INVITE with metadata"))).toBe(true);
       expect(r.checks.filter((c) => c.ok === false)).toEqual([]);
     } finally {

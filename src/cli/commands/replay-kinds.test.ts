@@ -4,6 +4,7 @@
  * RTP alone, SDP that points at ports never seen, --all in batches with a
  * progress bar, and TLS + SRTP taken from a config's [[srs]].
  */
+import type { SrsReport } from "../../srs/report.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -48,7 +49,7 @@ async function withSrs(fn: (srs: SrsServer) => Promise<void>): Promise<void> {
   }
 }
 
-async function waitFor(srs: SrsServer, n: number): Promise<Record<string, unknown>[]> {
+async function waitFor(srs: SrsServer, n: number): Promise<SrsReport[]> {
   for (let i = 0; i < 100 && srs.finished.length < n; i++) await Bun.sleep(20);
   return srs.finished;
 }
@@ -96,7 +97,7 @@ describe("a SIPREC session in the capture", () => {
       const code = await run(["replay", siprecPcap, "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed", "--max-duration", "3"], io);
       expect([code, io.stderr]).toEqual([0, []]);
       const [rec] = await waitFor(srs, 1);
-      const folder = rec!["folder"] as string;
+      const folder = rec!.folder;
       expect([toneOf(folder, "label-10.wav"), toneOf(folder, "label-11.wav")]).toEqual([440, 880]);
       const xml = readFileSync(join(folder, "metadata-1.xml"), "utf8");
       expect(xml).not.toContain("Carol");
@@ -117,14 +118,14 @@ describe("a SIPREC session in the capture", () => {
       expect(capturedIds.length).toBeGreaterThan(0);
       for (const id of capturedIds) expect(xml).not.toContain(id!);
       // The captured transfer (1.5 s in) arrives as our own partial update, under the ids of our first document.
-      expect(rec!["metadataVersions"]).toBe(2);
+      expect(rec!.metadataVersions).toBe(2);
       const update = readFileSync(join(folder, "metadata-2.xml"), "utf8");
       expect(update).toContain("<datamode>partial</datamode>");
       expect(update).toContain("Carol Supervisor");
       expect(update).not.toContain("Alice Agent");
       const sessionId = /<session session_id="([^"]+)"/.exec(xml)![1]!;
       expect(update).toContain(`session_id="${sessionId}"`);
-      const events = rec!["events"] as { atMs: number; what: string }[];
+      const events = rec!.events as { atMs: number; what: string }[];
       const t = (what: string) => events.find((e) => e.what.startsWith(what))!.atMs;
       expect(t("UPDATE (metadata)")).toBeGreaterThanOrEqual(t("200 OK sent"));
     });
@@ -149,7 +150,7 @@ describe("SRTP in the capture", () => {
       );
       expect(io.stdout.join("\n")).not.toContain("warning");
       const [rec] = await waitFor(srs, 1);
-      expect([toneOf(rec!["folder"] as string, "label-10.wav"), toneOf(rec!["folder"] as string, "label-11.wav")]).toEqual([440, 880]);
+      expect([toneOf(rec!.folder, "label-10.wav"), toneOf(rec!.folder, "label-11.wav")]).toEqual([440, 880]);
       const bad = realIo();
       expect(await run(["replay", join(dir, "srtp-wrong.pcap"), "--srs", `sip:srs@127.0.0.1:${srs.portOf("tcp")}`, "--max-speed"], bad)).toBe(1);
       expect(bad.stdout.join("\n")).toMatch(/FAIL .*nothing to replay: the label 10 flow to 10\.2\.2\.2:40000: \d+ of \d+ SRTP packets failed authentication/);
@@ -199,7 +200,7 @@ describe("--rtp-only", () => {
       );
       expect([code, io.stderr]).toEqual([0, []]);
       const [rec] = await waitFor(srs, 1);
-      const folder = rec!["folder"] as string;
+      const folder = rec!.folder;
       expect([toneOf(folder, "label-1.wav"), toneOf(folder, "label-2.wav")]).toEqual([440, 880]);
       expect(readFileSync(join(folder, "metadata-1.xml"), "utf8")).toContain('aor="sip:127.0.0.1:6100"');
     });
@@ -256,7 +257,7 @@ describe("every packet and every DTMF event", () => {
         ),
       ).toBe(0);
       const [rec] = await waitFor(srs, 1);
-      const streams = rec!["streams"] as { label: string; packets: number; dtmfPackets: number }[];
+      const streams = rec!.streams as { label: string; packets: number; dtmfPackets: number }[];
       expect(streams.map((x) => [x.label, x.packets, x.dtmfPackets])).toEqual([
         ["1", 603, 13],
         ["2", 460, 0],
@@ -356,7 +357,7 @@ describe("--concurrency", () => {
         ["04ef549e-6485-1240-14b1-024870d3a09e", true],
       ]);
       const recs = await waitFor(srs, 2);
-      for (const rec of recs) expect([toneOf(rec["folder"] as string, "label-1.wav"), toneOf(rec["folder"] as string, "label-2.wav")]).toEqual([440, 880]);
+      for (const rec of recs) expect([toneOf(rec.folder, "label-1.wav"), toneOf(rec.folder, "label-2.wav")]).toEqual([440, 880]);
       expect(io.statusLines.filter((l) => l !== "").at(-1)).toMatch(/^2\/2 calls \[#+\] 100%/);
       expect(await run(["replay", "x.pcap", "--all", "--concurrency", "0", "--srs", "sip:a@127.0.0.1"], memoryIo())).toBe(2);
     });
@@ -412,8 +413,8 @@ describe("interrupted", () => {
       expect(Date.now() - t0).toBeLessThan(3000);
       expect(io.stderr.join("\n")).toContain("interrupted (SIGINT) after 1 of 2 calls");
       const [rec] = await waitFor(srs, 1);
-      expect(rec!["endedBy"]).toBe("client");
-      const streams = rec!["streams"] as { durationMs: number }[];
+      expect(rec!.endedBy).toBe("client");
+      const streams = rec!.streams as { durationMs: number }[];
       expect(streams.every((x) => x.durationMs > 300 && x.durationMs < 1500)).toBe(true);
       await Bun.sleep(300);
       expect(srs.finished.length).toBe(1);
@@ -467,12 +468,12 @@ describe("TLS and SRTP as configured", () => {
     );
     expect([code, io.stderr]).toEqual([0, []]);
     const [rec] = await waitFor(srs, 1);
-    const streams = rec!["streams"] as { srtp: boolean; packets: number; rejected: number }[];
+    const streams = rec!.streams as { srtp: boolean; packets: number; rejected: number }[];
     expect(streams.map((s) => [s.srtp, s.rejected, s.packets > 80])).toEqual([
       [true, 0, true],
       [true, 0, true],
     ]);
-    expect([toneOf(rec!["folder"] as string, "label-1.wav"), toneOf(rec!["folder"] as string, "label-2.wav")]).toEqual([440, 880]);
+    expect([toneOf(rec!.folder, "label-1.wav"), toneOf(rec!.folder, "label-2.wav")]).toEqual([440, 880]);
     const bad = realIo();
     expect(
       await run(

@@ -90,7 +90,7 @@ describe("siprec replay --srs (into siprec srs)", () => {
         else expect(took).toBeGreaterThan(2900);
         for (let i = 0; i < 50 && srs.finished.length === 0; i++) await Bun.sleep(20);
         const rec = srs.finished[0]!;
-        const folder = rec["folder"] as string;
+        const folder = rec.folder;
         const tone = (f: string) => {
           const w = parseWav(new Uint8Array(readFileSync(join(folder, f))));
           if (!w.ok) throw new Error(w.error.message);
