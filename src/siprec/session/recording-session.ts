@@ -34,7 +34,6 @@ import { type Logger, silentLogger } from "../../lib/log.ts";
 /** How long the final metadata update may delay the BYE. */
 const STOP_UPDATE_MS = 2000;
 
-export { failsOver } from "./failover.ts";
 export type { RecordingSessionOptions } from "./types.ts";
 
 export class RecordingSession {
