@@ -3,6 +3,7 @@
  * sockets and clock). Each stream's WAV holds its own tone, the paused span
  * is silence of the right length, the WAV covers the wall time.
  */
+import { loopbackCall } from "../support/test-call-options.ts";
 import { realNet } from "../../src/platform/net.ts";
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -42,20 +43,7 @@ async function srs(extra: Partial<ConstructorParameters<typeof Object>[0]> = {})
 }
 
 function call(port: number, o: Partial<TestCallOptions> = {}) {
-  return runTestCall({
-    srsUri: `sip:srs@127.0.0.1:${port}`,
-    transport: "tcp",
-    streams: 2,
-    durationMs: 3000,
-    codecs: ["PCMU", "PCMA"],
-    srtp: "off",
-    participants: [],
-    localHost: "127.0.0.1",
-    net: realNet("127.0.0.1"),
-    clock: systemClock,
-    ids: cryptoIds,
-    ...o,
-  });
+  return runTestCall(loopbackCall(port, o));
 }
 
 function wav(folder: string, file: string): Int16Array {

@@ -6,14 +6,12 @@
  * re-INVITE. SIPp's <ereg check_it> lines judge our answers; the report
  * and tshark judge the media. Runs when TEST_INTEGRATION=1.
  */
-import { realNet } from "../../src/platform/net.ts";
+import { loopbackCall } from "../support/test-call-options.ts";
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestCallOptions, runTestCall } from "../../src/test-call/run.ts";
-import { cryptoIds } from "../../src/platform/crypto-ids.ts";
-import { systemClock } from "../../src/platform/system-clock.ts";
 import { freePort } from "../support/sip-stack.ts";
 import { sipp } from "../support/sipp.ts";
 
@@ -24,20 +22,7 @@ async function against(scenario: string, o: Partial<TestCallOptions> & { timeout
   const mp = 30000 + 8 * Math.floor(Math.random() * 1200);
   const run = sipp({ scenario, port, transport: "tcp", mediaPort: mp, timeoutS: o.timeoutS ?? 20 });
   await Bun.sleep(500);
-  const result = await runTestCall({
-    srsUri: `sip:srs@127.0.0.1:${port}`,
-    transport: "tcp",
-    streams: 2,
-    durationMs: 3000,
-    codecs: ["PCMU"],
-    srtp: "off",
-    participants: [],
-    localHost: "127.0.0.1",
-    net: realNet("127.0.0.1"),
-    clock: systemClock,
-    ids: cryptoIds,
-    ...o,
-  });
+  const result = await runTestCall(loopbackCall(port, { codecs: ["PCMU"], ...o }));
   const done = await run.exited;
   return { result, done, mp };
 }
@@ -94,19 +79,7 @@ describe.if(ON)("the recording client against SIPp as a real SRS", () => {
     const packets = await rtpTo(mp + 4, mp + 7, async () => {
       const run = sipp({ scenario: "uas-offerless-reinvite.xml", port, transport: "tcp", mediaPort: mp });
       await Bun.sleep(500);
-      const result = await runTestCall({
-        srsUri: `sip:srs@127.0.0.1:${port}`,
-        transport: "tcp",
-        streams: 2,
-        durationMs: 3000,
-        codecs: ["PCMU"],
-        srtp: "off",
-        participants: [],
-        localHost: "127.0.0.1",
-        net: realNet("127.0.0.1"),
-        clock: systemClock,
-        ids: cryptoIds,
-      });
+      const result = await runTestCall(loopbackCall(port, { codecs: ["PCMU"] }));
       res = { result, done: await run.exited, mp };
       mpSeen = mp;
     });

@@ -3,14 +3,12 @@
  * 127.0.0.1 (scenarios in test/integration/sipp/). Runs when
  * TEST_INTEGRATION=1 (scripts/test.sh sets it and installs sip-tester).
  */
-import { realNet } from "../../src/platform/net.ts";
+import { loopbackCall } from "../support/test-call-options.ts";
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runTestCall } from "../../src/test-call/run.ts";
-import { cryptoIds } from "../../src/platform/crypto-ids.ts";
-import { systemClock } from "../../src/platform/system-clock.ts";
 import { invite } from "../../src/sip/ua/uac-invite.ts";
 import { header } from "../../src/sip/message/headers.ts";
 import { freePort, sipStack } from "../support/sip-stack.ts";
@@ -162,19 +160,7 @@ describe.if(ON)("test-call against SIPp as a strict SRS", () => {
     const run = sipp({ scenario: "uas-strict-srs.xml", port, transport: "tcp", mediaPort: mp });
     await Bun.sleep(500);
     // SIPp's -mp sets [media_port]; the scenario answers on it and +2.
-    const result = await runTestCall({
-      srsUri: `sip:srs@127.0.0.1:${port}`,
-      transport: "tcp",
-      streams: 2,
-      durationMs: 3000,
-      codecs: ["PCMU"],
-      srtp: "off",
-      participants: [],
-      localHost: "127.0.0.1",
-      net: realNet("127.0.0.1"),
-      clock: systemClock,
-      ids: cryptoIds,
-    });
+    const result = await runTestCall(loopbackCall(port, { codecs: ["PCMU"] }));
     expect(result.checks.filter((c) => c.ok === false)).toEqual([]);
     const done = await run.exited;
     await Bun.sleep(300);

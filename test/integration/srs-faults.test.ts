@@ -5,7 +5,7 @@
  * real sockets and the system clock. What arrived is read from the SRS's
  * own report: packets per label and packets during a pause.
  */
-import { realNet } from "../../src/platform/net.ts";
+import { loopbackCall } from "../support/test-call-options.ts";
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,21 +37,7 @@ async function srs(extra: Partial<SrsServerOptions> = {}) {
   });
 }
 
-const call = (port: number, o: Partial<TestCallOptions> = {}) =>
-  runTestCall({
-    srsUri: `sip:srs@127.0.0.1:${port}`,
-    transport: "tcp",
-    streams: 2,
-    durationMs: 3000,
-    codecs: ["PCMU", "PCMA"],
-    srtp: "off",
-    participants: [],
-    localHost: "127.0.0.1",
-    net: realNet("127.0.0.1"),
-    clock: systemClock,
-    ids: cryptoIds,
-    ...o,
-  });
+const call = (port: number, o: Partial<TestCallOptions> = {}) => runTestCall(loopbackCall(port, o));
 
 type StreamReport = { label: string; packets: number; whilePaused: number; durationMs: number };
 const streamsOf = (server: SrsServer) => (server.finished[0]?.streams ?? []) as StreamReport[];
