@@ -13,6 +13,12 @@ import { type SrsReport, wavName } from "./report.ts";
 /** Audio kept in memory for late packets (0.5 s at 8 kHz); the rest is on disk. */
 export const JITTER_SAMPLES = 4000;
 
+/** How often the SRS puts a recording's audio on disk (the report every second time). */
+export const AUDIO_FLUSH_MS = 500;
+
+/** The most audio an SRS killed without warning has received but not written: one flush interval plus the jitter window. */
+export const UNWRITTEN_AT_KILL_MS = AUDIO_FLUSH_MS + JITTER_SAMPLES / 8;
+
 /** What the writer reads of a recording. */
 export interface Written {
   readonly streams: ReadonlyMap<string, { readonly label: string; readonly timeline: Timeline }>;

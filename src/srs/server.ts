@@ -9,6 +9,7 @@
  */
 import { ReceivedRecording } from "./received-recording.ts";
 import type { RecordingSink } from "./recording-sink.ts";
+import { AUDIO_FLUSH_MS } from "./recording-writer.ts";
 import { type SrsReport, markedInterrupted } from "./report.ts";
 import type { Clock, TimerId } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
@@ -195,9 +196,9 @@ export class SrsServer {
     rec.start(this.o.clock.wallNow());
     const timers: TimerId[] = [];
     this.#active.set(rec, { session, timers });
-    // Audio on disk every 0.5 s (the report every second): a killed SRS loses at most that plus the 0.5 s jitter window.
+    // Audio on disk every AUDIO_FLUSH_MS (the report every second): a killed SRS loses at most that plus the jitter window.
     const flush = (): void => {
-      const id = this.o.clock.setTimer(500, () => {
+      const id = this.o.clock.setTimer(AUDIO_FLUSH_MS, () => {
         timers.splice(timers.indexOf(id), 1);
         if (!this.#active.has(rec)) return;
         rec.flush(this.o.clock.wallNow());

@@ -51,7 +51,7 @@ export class TapLegEmulator {
   #rtp!: Udp;
   readonly #byCallId = new Map<
     string,
-    { leg: LiveLeg; invite: string; toTag?: string; remote?: number; timer?: ReturnType<typeof setInterval>; cseq: number; settle: (status: number) => void }
+    { leg: LiveLeg; invite: string; toTag?: string; remote?: number; timer?: ReturnType<typeof setTimeout>; cseq: number; settle: (status: number) => void }
   >();
 
   static async open(): Promise<TapLegEmulator> {
@@ -113,7 +113,7 @@ export class TapLegEmulator {
   }
 
   close(): void {
-    for (const c of this.#byCallId.values()) clearInterval(c.timer);
+    for (const c of this.#byCallId.values()) clearTimeout(c.timer);
     this.#sip.close();
     this.#rtp.close();
   }
@@ -138,23 +138,30 @@ export class TapLegEmulator {
       c.settle(status);
       if (c.leg.plan.hangUpAfterAnswer) return void setTimeout(() => this.#bye(callId), 30);
       const packets = CAPTURED_TAP_RTP[c.leg.plan.direction];
+      // 50 packets a second on absolute deadlines, as FreeSWITCH's media thread keeps its clock: a late
+      // timer (a loaded test box) sends what is due at once instead of drifting (setInterval(20) drifts).
+      const t0 = performance.now();
       let i = 0;
-      c.timer = setInterval(() => {
-        if (c.leg.state !== "up") return clearInterval(c.timer);
-        try {
-          this.#rtp.send(packets[i % packets.length]!, c.remote!, "127.0.0.1");
-        } catch {
-          // the daemon's port is gone (killed): FreeSWITCH keeps sending into the void too
+      const tick = (): void => {
+        if (c.leg.state !== "up") return;
+        while (performance.now() >= t0 + i * 20) {
+          try {
+            this.#rtp.send(packets[i % packets.length]!, c.remote!, "127.0.0.1");
+          } catch {
+            // the daemon's port is gone (killed): FreeSWITCH keeps sending into the void too
+          }
+          c.leg.rtpSent++;
+          i++;
         }
-        c.leg.rtpSent++;
-        i++;
-      }, 20);
+        c.timer = setTimeout(tick, Math.max(0, t0 + i * 20 - performance.now()));
+      };
+      tick();
       return;
     }
     if (text.startsWith("BYE ")) {
       c.leg.state = "ended";
       c.leg.endedBy ??= "them";
-      clearInterval(c.timer);
+      clearTimeout(c.timer);
       const via = /Via: .*/i.exec(text)?.[0] ?? "";
       const pick = (h: string): string => new RegExp(`^${h}: .*$`, "im").exec(text)?.[0] ?? "";
       this.#sendSip(
@@ -179,7 +186,7 @@ export class TapLegEmulator {
     if (c === undefined || c.leg.state !== "up") return;
     c.leg.state = "ended";
     c.leg.endedBy = "us";
-    clearInterval(c.timer);
+    clearTimeout(c.timer);
     c.cseq++;
     this.#sendSip(this.#request("BYE", callId, c, c.cseq), c.leg.plan.port, c.leg.plan.host);
   }
