@@ -2,7 +2,8 @@
  * The SIP and RTP side of the FreeSWITCH emulator: places a tap leg the way
  * FreeSWITCH 1.10.12 does (its captured INVITE, with the originate's
  * variables as X-Siprec-* headers), answers BYE, sends BYE when the
- * recorded call ends, and plays the leg's captured RTP at 20 ms.
+ * recorded call ends, and plays the leg's captured RTP at 20 ms from a
+ * socket of the leg's own (its SDP's m= port, as FreeSWITCH sends it).
  */
 import { udpDatagrams } from "./pcap-udp.ts";
 
@@ -41,32 +42,55 @@ export interface LiveLeg {
   status: number | undefined;
   rtpSent: number;
   endedBy: "us" | "them" | undefined;
+  /** The leg's own RTP port (its SDP offer's m= port, where its RTP comes from), and the daemon's answered port. */
+  rtpPort: number;
+  remotePort: number | undefined;
 }
+
+/**
+ * Where a leg's RTP comes from: by default the emulator opens a socket per
+ * leg (FreeSWITCH sends each leg from the port its SDP offered) and plays the
+ * captured packets; `external` offers the port it is given and sends nothing,
+ * for a bench whose C sender plays the legs from those ports.
+ */
+export type TapRtpSource = { readonly kind: "captured" } | { readonly kind: "external"; readonly port: (legIndex: number) => number };
 
 type Udp = Bun.udp.Socket<"buffer">;
 
 export class TapLegEmulator {
   readonly legs: LiveLeg[] = [];
   #sip!: Udp;
-  #rtp!: Udp;
   readonly #byCallId = new Map<
     string,
-    { leg: LiveLeg; invite: string; toTag?: string; remote?: number; timer?: ReturnType<typeof setTimeout>; cseq: number; settle: (status: number) => void }
+    {
+      leg: LiveLeg;
+      invite: string;
+      rtp?: Udp;
+      toTag?: string;
+      remote?: number;
+      timer?: ReturnType<typeof setTimeout>;
+      cseq: number;
+      settle: (status: number) => void;
+    }
   >();
 
-  static async open(): Promise<TapLegEmulator> {
-    const e = new TapLegEmulator();
+  private constructor(private readonly rtpSource: TapRtpSource) {}
+
+  static async open(rtpSource: TapRtpSource = { kind: "captured" }): Promise<TapLegEmulator> {
+    const e = new TapLegEmulator(rtpSource);
     // ICMP port-unreachable from a daemon that died comes back as a socket error: FreeSWITCH shrugs, so do we.
     e.#sip = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { data: (_s, d) => e.#onSip(dec(d)), error: () => {} } });
-    e.#rtp = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { error: () => {} } });
     return e;
   }
 
   /** Places the leg; resolves with the final status FreeSWITCH would see. */
-  place(plan: TapLegPlan): Promise<number> {
+  async place(plan: TapLegPlan): Promise<number> {
     const n = this.legs.length + 1;
     const callId = `fs-emu-${n}-${plan.legUuid}`;
-    const leg: LiveLeg = { plan, state: "calling", status: undefined, rtpSent: 0, endedBy: undefined };
+    const src = this.rtpSource;
+    const rtp = src.kind === "captured" ? await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { error: () => {} } }) : undefined;
+    const rtpPort = rtp?.port ?? (src.kind === "external" ? src.port(n - 1) : 0);
+    const leg: LiveLeg = { plan, state: "calling", status: undefined, rtpSent: 0, endedBy: undefined, rtpPort, remotePort: undefined };
     this.legs.push(leg);
     let invite = CAPTURED_TAP_INVITE.replace(/^INVITE sip:tap@127\.0\.0\.1:5090/, `INVITE sip:tap@${plan.host}:${plan.port}`)
       .replace("To: <sip:tap@127.0.0.1:5090>", `To: <sip:tap@${plan.host}:${plan.port}>`)
@@ -81,11 +105,11 @@ export class TapLegEmulator {
           .map(([k, v]) => `${k}: ${v}\r\n`)
           .join(""),
       )
-      .replace(/m=audio \d+/, `m=audio ${this.#rtp.port}`);
+      .replace(/m=audio \d+/, `m=audio ${rtpPort}`);
     const [head, body] = invite.split("\r\n\r\n") as [string, string];
     invite = `${head.replace(/Content-Length: \d+/, `Content-Length: ${Buffer.byteLength(body)}`)}\r\n\r\n${body}`;
     return new Promise((settle) => {
-      this.#byCallId.set(callId, { leg, invite, cseq: 1, settle });
+      this.#byCallId.set(callId, { leg, invite, ...(rtp === undefined ? {} : { rtp }), cseq: 1, settle });
       // Timer A (RFC 3261 §17.1.1.2), as sofia-sip does: resend until a response, 500 ms doubling.
       const send = (interval: number): void => {
         if (leg.status !== undefined || interval > 16_000) return;
@@ -113,9 +137,11 @@ export class TapLegEmulator {
   }
 
   close(): void {
-    for (const c of this.#byCallId.values()) clearTimeout(c.timer);
+    for (const c of this.#byCallId.values()) {
+      clearTimeout(c.timer);
+      c.rtp?.close();
+    }
     this.#sip.close();
-    this.#rtp.close();
   }
 
   #onSip(text: string): void {
@@ -127,16 +153,19 @@ export class TapLegEmulator {
       if (status < 200 || !/CSeq: \d+ INVITE/i.test(text) || c.leg.status !== undefined) return;
       c.leg.status = status;
       if (status >= 300) {
-        c.leg.state = "ended";
+        this.#end(c);
         this.#sendSip(this.#request("ACK", callId, c, 1, /To: .*;tag=(\S+)/.exec(text)?.[1]), c.leg.plan.port, c.leg.plan.host);
         return c.settle(status);
       }
       c.toTag = /To: .*;tag=(\S+)/.exec(text)?.[1];
       c.remote = Number(/m=audio (\d+)/.exec(text)?.[1]);
+      c.leg.remotePort = c.remote;
       c.leg.state = "up";
       this.#sendSip(this.#request("ACK", callId, c, 1), c.leg.plan.port, c.leg.plan.host);
       c.settle(status);
       if (c.leg.plan.hangUpAfterAnswer) return void setTimeout(() => this.#bye(callId), 30);
+      const rtp = c.rtp;
+      if (rtp === undefined) return; // an external sender plays this leg
       const packets = CAPTURED_TAP_RTP[c.leg.plan.direction];
       // 50 packets a second on absolute deadlines, as FreeSWITCH's media thread keeps its clock: a late
       // timer (a loaded test box) sends what is due at once instead of drifting (setInterval(20) drifts).
@@ -146,7 +175,7 @@ export class TapLegEmulator {
         if (c.leg.state !== "up") return;
         while (performance.now() >= t0 + i * 20) {
           try {
-            this.#rtp.send(packets[i % packets.length]!, c.remote!, "127.0.0.1");
+            rtp.send(packets[i % packets.length]!, c.remote!, "127.0.0.1");
           } catch {
             // the daemon's port is gone (killed): FreeSWITCH keeps sending into the void too
           }
@@ -159,9 +188,8 @@ export class TapLegEmulator {
       return;
     }
     if (text.startsWith("BYE ")) {
-      c.leg.state = "ended";
       c.leg.endedBy ??= "them";
-      clearTimeout(c.timer);
+      this.#end(c);
       const via = /Via: .*/i.exec(text)?.[0] ?? "";
       const pick = (h: string): string => new RegExp(`^${h}: .*$`, "im").exec(text)?.[0] ?? "";
       this.#sendSip(
@@ -184,11 +212,17 @@ export class TapLegEmulator {
   #bye(callId: string): void {
     const c = this.#byCallId.get(callId);
     if (c === undefined || c.leg.state !== "up") return;
-    c.leg.state = "ended";
     c.leg.endedBy = "us";
-    clearTimeout(c.timer);
+    this.#end(c);
     c.cseq++;
     this.#sendSip(this.#request("BYE", callId, c, c.cseq), c.leg.plan.port, c.leg.plan.host);
+  }
+
+  /** The leg is over: its RTP stops and its port closes, as FreeSWITCH's does. */
+  #end(c: { leg: LiveLeg; rtp?: Udp; timer?: ReturnType<typeof setTimeout> }): void {
+    c.leg.state = "ended";
+    clearTimeout(c.timer);
+    c.rtp?.close();
   }
 
   #request(method: string, callId: string, c: { invite: string; toTag?: string }, cseq: number, toTag = c.toTag): string {

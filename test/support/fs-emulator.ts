@@ -10,7 +10,7 @@
 import { type EslEvent, parseEventFrame, parseEventPlain } from "../../src/esl/event.ts";
 import { eslFrames } from "./esl-fixtures.ts";
 import { rawFrames } from "./esl-replay-server.ts";
-import { TapLegEmulator } from "./fs-emulator-sip.ts";
+import { TapLegEmulator, type TapRtpSource } from "./fs-emulator-sip.ts";
 
 const enc = new TextEncoder();
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -118,6 +118,8 @@ export interface FsEmulatorOptions {
   readonly format?: "plain" | "json";
   /** Native read/write legs answer and hang up without RTP (FreeSWITCH's codec-mismatch case). */
   readonly nativeMismatch?: boolean;
+  /** Where the tap legs' RTP comes from (default: the captured packets, from a socket per leg). */
+  readonly tapRtp?: TapRtpSource;
 }
 
 export class FsEmulator {
@@ -139,7 +141,7 @@ export class FsEmulator {
   }
 
   static async start(o: FsEmulatorOptions = {}): Promise<FsEmulator> {
-    const fs = new FsEmulator(await TapLegEmulator.open(), o);
+    const fs = new FsEmulator(await TapLegEmulator.open(o.tapRtp), o);
     fs.#server = Bun.listen<{ out: QueuedWriter; inbox: string }>({
       hostname: "127.0.0.1",
       port: 0,

@@ -1,0 +1,137 @@
+/**
+ * The media path as it runs in production (issue #14): the compiled daemon
+ * with N concurrent recordings, FreeSWITCH's tap legs placed over real SIP
+ * by the emulator and their RTP (50 packets/s per leg, each from its own
+ * port) played by a C sender, the SRS's RTP received by a C sink; against
+ * the C relay on the same socket layout, measured in the same run.
+ * - separate streams at each N (plain RTP), the same with SRTP toward the
+ *   SRS, mixed streams; 500 recordings held for BENCH_MEDIA_LONG_SECONDS (60);
+ * - per step: packets lost at the sink (sequence gaps per stream), daemon
+ *   CPU and RSS per recording (over the daemon idle), p50/p99 latency from
+ *   the sender through the daemon to the sink (two loopback hops; the C
+ *   relay's figure is the floor);
+ * - the highest N each holds with 0 loss, and the ratio;
+ * - set-up: 50 calls/s for 20 s, siprec::start → INVITE at the SRS.
+ * BENCH_MEDIA_STEPS, BENCH_MEDIA_SECONDS (10) shorten or widen it.
+ */
+import type { Figure } from "./stats.ts";
+import { benchDir, buildTool, openSinkSrs, proc, startDaemon, until } from "./media/harness.ts";
+import { type DaemonRig, daemonStep, LEG_PORT_BASE, LEG_PORTS, lossless, relayStep, SINK_PORT, type StepResult } from "./media/steps.ts";
+import { setupRate } from "./media/setup-rate.ts";
+import { FsEmulator } from "../test/support/fs-emulator.ts";
+
+const list = (v: string | undefined, d: number[]): number[] => (v === undefined ? d : v.split(",").map(Number));
+const STEPS = list(process.env["BENCH_MEDIA_STEPS"], [50, 200, 500, 1000, 1500, 2000]);
+const SECONDS = Number(process.env["BENCH_MEDIA_SECONDS"] ?? 10);
+const LONG_SECONDS = Number(process.env["BENCH_MEDIA_LONG_SECONDS"] ?? 60);
+
+async function rig(streams: "separate" | "mixed", srtp: boolean): Promise<{ r: DaemonRig; idleCpuPct: number; idleRssKiB: number; stop(): Promise<void> }> {
+  const fs = await FsEmulator.start({ tapRtp: { kind: "external", port: (i) => LEG_PORT_BASE + (i % LEG_PORTS) } });
+  const dir = benchDir("media");
+  const srs = await openSinkSrs(SINK_PORT, dir);
+  const d = { dir, proc: startDaemon({ eslPort: fs.port, srsPort: srs.transports.get("tcp")!.local.port, srtp, streams }, dir) };
+  await until(() => fs.commands.some((c) => c.startsWith("event plain ")), 10_000, "the daemon's subscription");
+  await Bun.sleep(500);
+  const a = proc(d.proc.pid);
+  await Bun.sleep(2000);
+  const b = proc(d.proc.pid);
+  return {
+    r: { fs, srs, pid: d.proc.pid, dir: d.dir, streams, srtp, calls: 0, started: new Map(), firedRead: 0 },
+    idleCpuPct: ((b.cpuS - a.cpuS) / 2) * 100,
+    idleRssKiB: b.rssKiB,
+    async stop() {
+      d.proc.kill("SIGTERM");
+      await d.proc.exited;
+      await srs.stop();
+      fs.stop();
+    },
+  };
+}
+
+const ms = (us: number): string => (us / 1000).toFixed(2);
+
+function figure(kind: string, s: StepResult, idleRssKiB: number | undefined): Figure {
+  const rss = idleRssKiB === undefined ? "" : `, RSS/rec ${Math.round((s.rssKiB - idleRssKiB) / s.n)} KiB`;
+  const fb = s.fallbacks === 0 ? "" : `, ${s.fallbacks} fell back to mixed`;
+  return {
+    bench: "media-path",
+    metric: `${kind} ${s.n} recordings`,
+    value: s.cpuPctPerRecording,
+    unit: "% core/rec",
+    note: `cpu ${s.cpuPct.toFixed(0)}%, lost ${s.sink.lost} (${s.sink.lossyStreams} of ${s.sink.streams}/${s.expectedStreams} streams), p50 ${ms(s.sink.p50us)} ms, p99 ${ms(s.sink.p99us)} ms${rss}${fb}`,
+  };
+}
+
+async function daemonSeries(kind: string, streams: "separate" | "mixed", srtp: boolean, steps: number[], figures: Figure[]): Promise<StepResult[]> {
+  const g = await rig(streams, srtp);
+  const out: StepResult[] = [];
+  try {
+    figures.push({ bench: "media-path", metric: `${kind}: daemon idle`, value: g.idleCpuPct, unit: "% core", note: `RSS ${g.idleRssKiB} KiB` });
+    for (const n of steps) {
+      const s = await daemonStep(g.r, n, SECONDS, g.idleCpuPct);
+      out.push(s);
+      figures.push(figure(kind, s, g.idleRssKiB));
+    }
+    if (kind === "separate" && LONG_SECONDS > 0) {
+      const s = await daemonStep(g.r, 500, LONG_SECONDS, g.idleCpuPct);
+      figures.push({ ...figure(`${kind} ${LONG_SECONDS} s:`, s, g.idleRssKiB), value: s.sink.lost, unit: "packets lost" });
+    }
+  } finally {
+    await g.stop();
+  }
+  return out;
+}
+
+const best = (xs: StepResult[]): number => Math.max(0, ...xs.filter(lossless).map((s) => s.n));
+
+export async function run(): Promise<Figure[]> {
+  buildTool();
+  const figures: Figure[] = [];
+  const dir = benchDir("relay");
+  const relay: StepResult[] = [];
+  for (const n of STEPS) {
+    const s = await relayStep(dir, n, SECONDS);
+    relay.push(s);
+    figures.push(figure("C relay", s, undefined));
+  }
+  const sep = await daemonSeries("separate", "separate", false, STEPS, figures);
+  await daemonSeries(
+    "separate+SRTP",
+    "separate",
+    true,
+    STEPS.filter((n) => n <= 1000),
+    figures,
+  );
+  await daemonSeries(
+    "mixed",
+    "mixed",
+    false,
+    STEPS.filter((n) => n <= 1000),
+    figures,
+  );
+  const c = best(relay);
+  const ours = best(sep);
+  figures.push({ bench: "media-path", metric: "C relay: most recordings lossless", value: c, unit: "recordings", note: `${c * 100} packets/s in and out` });
+  figures.push({
+    bench: "media-path",
+    metric: "daemon: most recordings lossless",
+    value: ours,
+    unit: "recordings",
+    note: `${ours * 100} packets/s in and out`,
+  });
+  figures.push({
+    bench: "media-path",
+    metric: "ratio daemon / C relay (lossless)",
+    value: c === 0 ? 0 : ours / c,
+    unit: "x",
+    note: "target >= 0.8; capped by the steps",
+  });
+  for (const n of [200, 500]) {
+    const d = sep.find((s) => s.n === n);
+    const r = relay.find((s) => s.n === n);
+    if (d !== undefined && r !== undefined)
+      figures.push({ bench: "media-path", metric: `CPU daemon / C relay at ${n}`, value: d.cpuPctPerRecording / r.cpuPctPerRecording, unit: "x" });
+  }
+  figures.push(...(await setupRate()));
+  return figures;
+}

@@ -1,0 +1,65 @@
+/**
+ * Set-up latency and rate: calls start at 50/s for 20 s (each recorded for
+ * 2 s, so about 100 at once), through the compiled daemon's whole set-up
+ * path: siprec::start leaves "FreeSWITCH", the daemon originates both tap
+ * legs, they answer over SIP and carry RTP (the emulator's captured packets,
+ * from each leg's own port), then the SIPREC INVITE reaches the SRS.
+ */
+import type { Figure } from "../stats.ts";
+import { median, percentile } from "../stats.ts";
+import { FsEmulator } from "../../test/support/fs-emulator.ts";
+import { benchDir, openSinkSrs, startDaemon, startSink, until } from "./harness.ts";
+import { SINK_PORT } from "./steps.ts";
+
+const RATE = Number(process.env["BENCH_SETUP_RATE"] ?? 50);
+const SECONDS = Number(process.env["BENCH_SETUP_SECONDS"] ?? 20);
+const HOLD_MS = 2000;
+
+const uuid = (n: number, side: number): string => `${side.toString(16).padStart(8, "0")}-0000-4000-9000-${n.toString(16).padStart(12, "0")}`;
+
+export async function setupRate(): Promise<Figure[]> {
+  const fs = await FsEmulator.start();
+  const dir = benchDir("setup");
+  const srs = await openSinkSrs(SINK_PORT, dir);
+  const sink = await startSink(SINK_PORT, true);
+  const daemon = startDaemon({ eslPort: fs.port, srsPort: srs.transports.get("tcp")!.local.port, srtp: false, streams: "separate" }, dir);
+  try {
+    await until(() => fs.commands.some((c) => c.startsWith("event plain ")), 10_000, "the daemon's subscription");
+    const total = RATE * SECONDS;
+    const startedAt = new Map<string, number>();
+    const inviteAt = new Map<string, number>();
+    // The INVITE's metadata names the recorded call (its uuid): when each arrived, in this process's clock.
+    const handle = srs.ua.onInvite;
+    srs.ua.onInvite = (inv) => {
+      const a = /0000000a-0000-4000-9000-[0-9a-f]{12}/.exec(new TextDecoder().decode(inv.request.body ?? new Uint8Array()))?.[0];
+      if (a !== undefined && !inviteAt.has(a)) inviteAt.set(a, performance.now());
+      handle(inv);
+    };
+    const t0 = performance.now();
+    for (let i = 0; i < total; i++) {
+      // Absolute deadlines: a late timer starts what is due at once.
+      const wait = t0 + (i * 1000) / RATE - performance.now();
+      if (wait > 1) await Bun.sleep(wait);
+      const [a, b] = [uuid(i, 0xa), uuid(i, 0xb)];
+      startedAt.set(a, performance.now());
+      fs.playCallStart(a, b);
+      setTimeout(() => fs.playCallEnd(a, b), HOLD_MS);
+    }
+    await until(() => srs.finished.length >= total, 60_000, `${total} recordings to end`);
+    const toInvite = [...inviteAt].map(([a, t]) => t - startedAt.get(a)!);
+    const lastInvite = Math.max(...inviteAt.values());
+    const achieved = toInvite.length / ((lastInvite - t0) / 1000);
+    return [
+      { bench: "media-path", metric: `set-up at ${RATE} calls/s, ${SECONDS} s`, value: toInvite.length, unit: `of ${total} recorded` },
+      { bench: "media-path", metric: "set-up rate achieved", value: achieved, unit: "recordings/s" },
+      { bench: "media-path", metric: "start event -> INVITE at SRS p50", value: median(toInvite), unit: "ms", note: "tap legs over SIP + first RTP + INVITE" },
+      { bench: "media-path", metric: "start event -> INVITE at SRS p99", value: percentile(toInvite, 99), unit: "ms" },
+    ];
+  } finally {
+    daemon.kill("SIGTERM");
+    await daemon.exited;
+    await sink.stop();
+    await srs.stop();
+    fs.stop();
+  }
+}
