@@ -58,7 +58,7 @@ export interface SinkResult {
 }
 
 /** Reads a child's stdout until it prints `ready`; resolves with the rest it prints. */
-async function readyThenRest(p: ReturnType<typeof Bun.spawn>, what: string): Promise<Promise<string>> {
+async function readyThenRest(p: ReturnType<typeof Bun.spawn>, what: string): Promise<{ rest: Promise<string> }> {
   const r = (p.stdout as ReadableStream<Uint8Array>).getReader();
   let s = "";
   while (!s.includes("ready")) {
@@ -66,19 +66,21 @@ async function readyThenRest(p: ReturnType<typeof Bun.spawn>, what: string): Pro
     if (chunk.done) throw new Error(`${what} exited before it was ready`);
     s += new TextDecoder().decode(chunk.value);
   }
-  return (async () => {
+  // Wrapped: an async function returning a bare promise would wait for it.
+  const rest = (async () => {
     for (;;) {
       const chunk = await r.read();
       if (chunk.done) return s;
       s += new TextDecoder().decode(chunk.value);
     }
   })();
+  return { rest };
 }
 
 /** The SRS's RTP: counts per SSRC from now until `stop()` (at most an hour). */
 export async function startSink(port: number, plain: boolean): Promise<{ stop(): Promise<SinkResult> }> {
   const p = Bun.spawn([TOOL, "sink", String(port), "3600", plain ? "plain" : "srtp"], { stdout: "pipe", stderr: "inherit" });
-  const rest = await readyThenRest(p, "sink");
+  const { rest } = await readyThenRest(p, "sink");
   return {
     async stop() {
       p.kill("SIGTERM");

@@ -45,7 +45,7 @@ export async function setupRate(): Promise<Figure[]> {
       fs.playCallStart(a, b);
       setTimeout(() => fs.playCallEnd(a, b), HOLD_MS);
     }
-    await until(() => srs.finished.length >= total, 60_000, `${total} recordings to end`);
+    await until(() => srs.finished.length >= total, 60_000, `${total} recordings to end (${JSON.stringify([...new Set(fs.fired.map((e) => e.get("Event-Subclass")))])} ${srs.finished.length} ended, ${inviteAt.size} INVITEs seen, ${fs.fired.filter((e) => e.get("Event-Subclass") === "siprec::started").length} started, ${fs.fired.filter((e) => e.get("Event-Subclass") === "siprec::failed").length} failed)`);
     const toInvite = [...inviteAt].map(([a, t]) => t - startedAt.get(a)!);
     const lastInvite = Math.max(...inviteAt.values());
     const achieved = toInvite.length / ((lastInvite - t0) / 1000);

@@ -88,10 +88,12 @@ export class TapLegEmulator {
     const n = this.legs.length + 1;
     const callId = `fs-emu-${n}-${plan.legUuid}`;
     const src = this.rtpSource;
+    // The leg is numbered and listed before the socket's await: legs placed at once must not share a number.
+    const leg: LiveLeg = { plan, state: "calling", status: undefined, rtpSent: 0, endedBy: undefined, rtpPort: 0, remotePort: undefined };
+    this.legs.push(leg);
     const rtp = src.kind === "captured" ? await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { error: () => {} } }) : undefined;
     const rtpPort = rtp?.port ?? (src.kind === "external" ? src.port(n - 1) : 0);
-    const leg: LiveLeg = { plan, state: "calling", status: undefined, rtpSent: 0, endedBy: undefined, rtpPort, remotePort: undefined };
-    this.legs.push(leg);
+    leg.rtpPort = rtpPort;
     let invite = CAPTURED_TAP_INVITE.replace(/^INVITE sip:tap@127\.0\.0\.1:5090/, `INVITE sip:tap@${plan.host}:${plan.port}`)
       .replace("To: <sip:tap@127.0.0.1:5090>", `To: <sip:tap@${plan.host}:${plan.port}>`)
       .replace(/Call-ID: \S+/, `Call-ID: ${callId}`)
