@@ -39,10 +39,10 @@ export function proc(pid: number): ProcFigures {
   };
 }
 
-export async function until(pred: () => boolean, ms: number, what: string): Promise<void> {
+export async function until(pred: () => boolean, ms: number, what: string | (() => string)): Promise<void> {
   const end = Date.now() + ms;
   while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
     await Bun.sleep(20);
   }
 }

@@ -125,6 +125,8 @@ export interface FsEmulatorOptions {
 export class FsEmulator {
   readonly commands: string[] = [];
   readonly fired: Map<string, string>[] = [];
+  /** When each of `fired` arrived (performance.now()), for set-up latency benches. */
+  readonly firedAt: number[] = [];
   readonly legs: TapLegEmulator;
   #socket: { write(b: Uint8Array): number; end(): void } | undefined;
   #server: Bun.TCPSocketListener<{ out: QueuedWriter; inbox: string }> | undefined;
@@ -280,6 +282,7 @@ export class FsEmulator {
     if (kill !== null && kill[1] !== CALL_A) return this.#api(s, this.legs.hangup(kill[1]!) ? "+OK\n" : "-ERR No such channel!\n");
     if (first.startsWith("api ")) return this.#api(s, "+OK\n");
     if (first.startsWith("sendevent ")) {
+      this.firedAt.push(performance.now());
       this.fired.push(new Map(rest.map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()] as [string, string])));
       return this.#reply(s, "+OK 00000000-0000-4000-8000-000000000000");
     }
