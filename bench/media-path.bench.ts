@@ -12,7 +12,8 @@
  *   relay's figure is the floor);
  * - the highest N each holds with 0 loss, and the ratio;
  * - set-up: 50 calls/s for 20 s, siprec::start → INVITE at the SRS.
- * BENCH_MEDIA_STEPS, BENCH_MEDIA_SECONDS (10) shorten or widen it.
+ * BENCH_MEDIA_STEPS, BENCH_MEDIA_SECONDS (10) shorten or widen it;
+ * BENCH_MEDIA_ONLY picks sections; BENCH_DAEMON_LOG sets the daemon's log level.
  */
 import type { Figure } from "./stats.ts";
 import { benchDir, buildTool, openSinkSrs, proc, startDaemon, until } from "./media/harness.ts";
@@ -24,6 +25,8 @@ const list = (v: string | undefined, d: number[]): number[] => (v === undefined 
 const STEPS = list(process.env["BENCH_MEDIA_STEPS"], [50, 200, 500, 1000, 1500, 2000]);
 const SECONDS = Number(process.env["BENCH_MEDIA_SECONDS"] ?? 10);
 const LONG_SECONDS = Number(process.env["BENCH_MEDIA_LONG_SECONDS"] ?? 60);
+/** BENCH_MEDIA_ONLY=relay,separate,srtp,mixed,setup runs only those sections. */
+const ONLY = process.env["BENCH_MEDIA_ONLY"]?.split(",");
 
 async function rig(streams: "separate" | "mixed", srtp: boolean): Promise<{ r: DaemonRig; idleCpuPct: number; idleRssKiB: number; stop(): Promise<void> }> {
   const fs = await FsEmulator.start({ tapRtp: { kind: "external", port: (i) => LEG_PORT_BASE + (i % LEG_PORTS) } });
@@ -84,31 +87,43 @@ async function daemonSeries(kind: string, streams: "separate" | "mixed", srtp: b
 
 const best = (xs: StepResult[]): number => Math.max(0, ...xs.filter(lossless).map((s) => s.n));
 
+/** One section's failure is a figure; the others still run and print. */
+async function section<T>(figures: Figure[], name: string, fallback: T, f: () => Promise<T>): Promise<T> {
+  if (
+    ONLY !== undefined &&
+    !ONLY.includes(
+      name
+        .replace(/^separate\+SRTP$/, "srtp")
+        .replace(/^C relay$/, "relay")
+        .replace(/^set-up rate$/, "setup"),
+    )
+  )
+    return fallback;
+  try {
+    return await f();
+  } catch (e) {
+    figures.push({ bench: "media-path", metric: `${name}: FAILED`, value: 0, unit: "", note: e instanceof Error ? e.message : String(e) });
+    return fallback;
+  }
+}
+
 export async function run(): Promise<Figure[]> {
   buildTool();
   const figures: Figure[] = [];
   const dir = benchDir("relay");
-  const relay: StepResult[] = [];
-  for (const n of STEPS) {
-    const s = await relayStep(dir, n, SECONDS);
-    relay.push(s);
-    figures.push(figure("C relay", s, undefined));
-  }
-  const sep = await daemonSeries("separate", "separate", false, STEPS, figures);
-  await daemonSeries(
-    "separate+SRTP",
-    "separate",
-    true,
-    STEPS.filter((n) => n <= 1000),
-    figures,
-  );
-  await daemonSeries(
-    "mixed",
-    "mixed",
-    false,
-    STEPS.filter((n) => n <= 1000),
-    figures,
-  );
+  const relay = await section(figures, "C relay", [] as StepResult[], async () => {
+    const out: StepResult[] = [];
+    for (const n of STEPS) {
+      const s = await relayStep(dir, n, SECONDS);
+      out.push(s);
+      figures.push(figure("C relay", s, undefined));
+    }
+    return out;
+  });
+  const upTo1000 = STEPS.filter((n) => n <= 1000);
+  const sep = await section(figures, "separate", [] as StepResult[], () => daemonSeries("separate", "separate", false, STEPS, figures));
+  await section(figures, "separate+SRTP", [], () => daemonSeries("separate+SRTP", "separate", true, upTo1000, figures));
+  await section(figures, "mixed", [], () => daemonSeries("mixed", "mixed", false, upTo1000, figures));
   const c = best(relay);
   const ours = best(sep);
   figures.push({ bench: "media-path", metric: "C relay: most recordings lossless", value: c, unit: "recordings", note: `${c * 100} packets/s in and out` });
@@ -132,6 +147,6 @@ export async function run(): Promise<Figure[]> {
     if (d !== undefined && r !== undefined)
       figures.push({ bench: "media-path", metric: `CPU daemon / C relay at ${n}`, value: d.cpuPctPerRecording / r.cpuPctPerRecording, unit: "x" });
   }
-  figures.push(...(await setupRate()));
+  figures.push(...(await section(figures, "set-up rate", [] as Figure[], setupRate)));
   return figures;
 }

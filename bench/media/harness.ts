@@ -188,7 +188,7 @@ export function startDaemon(s: DaemonSetup, dir: string): ReturnType<typeof Bun.
       "[state]",
       `path = "${join(dir, "state.db")}"`,
       "[log]",
-      'level = "error"',
+      `level = "${process.env["BENCH_DAEMON_LOG"] ?? "error"}"`,
       'format = "json"',
     ].join("\n"),
   );

@@ -65,27 +65,40 @@ export async function daemonStep(r: DaemonRig, n: number, seconds: number, idleC
   const legsBefore = r.fs.legs.legs.length;
   const perCall = r.streams === "separate" ? 2 : 1;
   const sink = await startSink(SINK_PORT, !r.srtp);
-  for (const [a, b] of calls) r.fs.playCallStart(a, b);
-  const legs = () => r.fs.legs.legs.slice(legsBefore);
-  await until(() => legs().length === n * perCall && legs().every((l) => l.remotePort !== undefined), 180_000, `${n * perCall} tap legs answered`);
-  const sender = startLegs(
-    r.dir,
-    legs().map((l) => [l.rtpPort, l.remotePort!] as const),
-  );
-  await until(
-    () => {
-      readStarted(r);
-      return calls.every(([a]) => r.started.has(a));
-    },
-    180_000,
-    `${n} recordings started`,
-  );
-  const setupS = (performance.now() - t0) / 1000;
-  await Bun.sleep(1000);
-  const w = await window(r.pid, seconds);
-  await sender.stop();
-  await Bun.sleep(300); // what is in flight reaches the sink
-  const s = await sink.stop();
+  let sender: { stop(): Promise<void> } | undefined;
+  let setupS = 0;
+  let w: { cpuPct: number; rssKiB: number };
+  let s: SinkResult;
+  try {
+    for (const [a, b] of calls) r.fs.playCallStart(a, b);
+    // This step's legs that are up: a late re-originate of an earlier step's leg (its call gone) hangs up at once.
+    const mine = new Set(calls.map(([a]) => a));
+    const legs = () => r.fs.legs.legs.slice(legsBefore).filter((l) => mine.has(l.plan.callUuid) && l.state === "up" && l.remotePort !== undefined);
+    await until(
+      () => legs().length >= n * perCall,
+      180_000,
+      () => `${n * perCall} tap legs answered (${legs().length} so far)`,
+    );
+    sender = startLegs(
+      r.dir,
+      legs().map((l) => [l.rtpPort, l.remotePort!] as const),
+    );
+    await until(
+      () => {
+        readStarted(r);
+        return calls.every(([a]) => r.started.has(a));
+      },
+      180_000,
+      () => `${n} recordings started (${calls.filter(([a]) => r.started.has(a)).length} so far)`,
+    );
+    setupS = (performance.now() - t0) / 1000;
+    await Bun.sleep(1000);
+    w = await window(r.pid, seconds);
+  } finally {
+    await sender?.stop();
+    await Bun.sleep(300); // what is in flight reaches the sink
+    s = await sink.stop();
+  }
   const done = r.srs.finished.length;
   for (const [a, b] of calls) r.fs.playCallEnd(a, b);
   await until(() => r.srs.finished.length >= done + n, 120_000, `${n} recordings ended`);

@@ -309,15 +309,18 @@ export class FsEmulator {
     const direction = vars.get("sip_h_X-Siprec-Direction") as "read" | "write" | "both";
     const headers: Record<string, string> = {};
     for (const [k, v] of vars) if (k.startsWith("sip_h_")) headers[k.slice(6)] = v;
+    const callUuid = /eavesdrop\(([0-9a-f-]{36})/.exec(command)?.[1] ?? "";
     void this.legs
       .place({
-        callUuid: /eavesdrop\(([0-9a-f-]{36})/.exec(command)?.[1] ?? "",
+        callUuid,
         legUuid: vars.get("origination_uuid") ?? "",
         host: m[2]!,
         port: Number(m[3]),
         headers,
         direction,
-        hangUpAfterAnswer: this.o.nativeMismatch === true && direction !== "both",
+        // As FreeSWITCH: the tap leg is placed first and eavesdrops once answered; on a call that is gone
+        // (or a codec native_eavesdrop refuses) the app returns at once and the leg hangs up.
+        hangUpAfterAnswer: (this.o.nativeMismatch === true && direction !== "both") || (this.#live.length > 0 && !this.#live.includes(callUuid)),
       })
       .then((status) => job(status < 300 ? `+OK ${vars.get("origination_uuid")}\n` : "-ERR CALL_REJECTED\n"));
   }
