@@ -78,10 +78,12 @@ async function readyThenRest(p: ReturnType<typeof Bun.spawn>, what: string): Pro
 }
 
 /** The SRS's RTP: counts per SSRC from now until `stop()` (at most an hour). */
-export async function startSink(port: number, plain: boolean): Promise<{ stop(): Promise<SinkResult> }> {
+export async function startSink(port: number, plain: boolean): Promise<{ steady(): void; stop(): Promise<SinkResult> }> {
   const p = Bun.spawn([TOOL, "sink", String(port), "3600", plain ? "plain" : "srtp"], { stdout: "pipe", stderr: "inherit" });
   const { rest } = await readyThenRest(p, "sink");
   return {
+    /** Latency counts from now: the set-up burst is over (loss counting goes on). */
+    steady: () => p.kill("SIGUSR1"),
     async stop() {
       p.kill("SIGTERM");
       const t = await rest;
@@ -192,5 +194,11 @@ export function startDaemon(s: DaemonSetup, dir: string): ReturnType<typeof Bun.
       'format = "json"',
     ].join("\n"),
   );
-  return Bun.spawn([join(ROOT, "dist/siprec"), "daemon", "-c", config], { stdout: "ignore", stderr: "inherit" });
+  // BENCH_DAEMON_PROFILE=DIR: the daemon from source under Bun's sampling profiler (markdown written at exit).
+  const prof = process.env["BENCH_DAEMON_PROFILE"];
+  const argv =
+    prof === undefined
+      ? [join(ROOT, "dist/siprec")]
+      : [process.execPath, "--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${prof}`, "--cpu-prof-interval=200", join(ROOT, "src/main.ts")];
+  return Bun.spawn([...argv, "daemon", "-c", config], { stdout: "ignore", stderr: "inherit" });
 }

@@ -11,7 +11,8 @@
  *   rtp-load sink  <port> <seconds> <plain|srtp>
  *       Stands in for the SRS's RTP: one socket (and RTCP on port+1) takes
  *       every stream, for <seconds> or until SIGTERM; counts per SSRC (packets, sequence gaps = lost), and
- *       with plain RTP the added latency from the send time in the payload.
+ *       with plain RTP the added latency from the send time in the payload
+ *       (SIGUSR1: from now on only, once the set-up burst is over).
  *       Prints "received <n> streams <s> lost <n> lossy_streams <n>
  *       max_stream_loss <n> p50_us <us> p99_us <us>".
  *   rtp-load relay <pairs-file>
@@ -116,8 +117,10 @@ static int legs(const char *file, double pps, double secs) {
   return 0;
 }
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, reset_latency;
 static void on_term(int sig) { (void)sig; stop = 1; }
+/* SIGUSR1: latency from now on only (the set-up burst is over); loss counting goes on. */
+static void on_usr1(int sig) { (void)sig; reset_latency = 1; }
 
 struct stream { uint32_t ssrc; uint32_t packets; uint32_t first; uint32_t highest; uint16_t last_seq; };
 
@@ -136,6 +139,7 @@ static int sink(int port, double secs, int plain) {
   struct iovec io[BATCH];
   uint64_t end = now_ns() + (uint64_t)(secs * 1e9);
   signal(SIGTERM, on_term);
+  signal(SIGUSR1, on_usr1);
   printf("ready\n");
   fflush(stdout);
   while (!stop && now_ns() < end) {
@@ -168,6 +172,7 @@ static int sink(int port, double secs, int plain) {
       n++;
       if (plain && m[i].msg_len >= 20) {
         uint64_t sent; memcpy(&sent, b + 12, 8);
+        if (reset_latency) { reset_latency = 0; nl = 0; }
         if (nl < cap && t > sent) lat[nl++] = t - sent;
       }
     }

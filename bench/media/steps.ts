@@ -93,6 +93,7 @@ export async function daemonStep(r: DaemonRig, n: number, seconds: number, idleC
     );
     setupS = (performance.now() - t0) / 1000;
     await Bun.sleep(1000);
+    sink.steady();
     w = await window(r.pid, seconds);
   } finally {
     await sender?.stop();
@@ -127,6 +128,7 @@ export async function relayStep(dir: string, n: number, seconds: number): Promis
     legs.map((i) => [LEG_PORT_BASE + i, RELAY_PORT_BASE + i] as const),
   );
   await Bun.sleep(1000);
+  sink.steady();
   const w = await window(relay.pid, seconds);
   await sender.stop();
   await Bun.sleep(300);

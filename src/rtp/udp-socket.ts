@@ -19,39 +19,68 @@ export interface RtpSocketOptions {
 }
 
 /** Datagrams waiting for the end of this event-loop turn, per socket. */
-class Batch {
-  readonly items: (Uint8Array | number | string)[] = [];
-  scheduled = false;
+interface Batch {
+  readonly items: (Uint8Array | number | string)[];
+  flush(): void;
 }
 
+/**
+ * One flush per event-loop turn for every socket with datagrams waiting (a
+ * stream's socket rarely has more than one per turn, so a timer per socket
+ * would cost more than the send). Swapped, not copied: batches queued while
+ * flushing wait for the next turn.
+ */
+let dirty: Batch[] = [];
+let spare: Batch[] = [];
+const flushAll = (): void => {
+  const now = dirty;
+  dirty = spare;
+  spare = now;
+  for (let i = 0; i < now.length; i++) (now[i] as Batch).flush();
+  now.length = 0;
+};
+
 export async function openRtpSocket(o: RtpSocketOptions): Promise<RtpEndpoint> {
-  const batch = new Batch();
-  const socket: udp.Socket<"buffer"> = await Bun.udpSocket({
+  const onPacket = o.onPacket;
+  // "uint8array": the datagram arrives as a plain Uint8Array, no wrapper made per packet.
+  const socket: udp.Socket<"uint8array"> = await Bun.udpSocket({
     hostname: o.host,
     port: o.port,
+    binaryType: "uint8array",
     socket: {
-      data: (_s, buf, port, address) => o.onPacket(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), address, port),
+      data: (_s, buf, port, address) => onPacket(buf, address, port),
       // ICMP port-unreachable from a stopped SRS arrives here; RTP carries on.
       error: (_s, e) => o.onError?.(e),
     },
   });
   let closed = false;
-  const flush = () => {
-    batch.scheduled = false;
-    if (closed || batch.items.length === 0) return;
-    const items = batch.items.splice(0);
-    if (items.length === 3) socket.send(items[0] as Uint8Array, items[1] as number, items[2] as string);
-    else socket.sendMany(items as unknown as Parameters<typeof socket.sendMany>[0]);
+  const items: (Uint8Array | number | string)[] = [];
+  const batch: Batch = {
+    items,
+    flush() {
+      if (closed || items.length === 0) {
+        items.length = 0;
+        return;
+      }
+      try {
+        if (items.length === 3) socket.send(items[0] as Uint8Array, items[1] as number, items[2] as string);
+        else socket.sendMany(items as unknown as Parameters<typeof socket.sendMany>[0]);
+      } catch (e) {
+        // One socket's failure (the OS refused the send) costs its own datagrams, not the other sockets' turn.
+        o.onError?.(e instanceof Error ? e : new Error(String(e)));
+      }
+      items.length = 0;
+    },
   };
   return {
     port: socket.port,
     send(data, port, host) {
       if (closed) return false;
-      batch.items.push(data, port, host);
-      if (!batch.scheduled) {
-        batch.scheduled = true;
-        setImmediate(flush);
+      if (items.length === 0) {
+        if (dirty.length === 0) setImmediate(flushAll);
+        dirty.push(batch);
       }
+      items.push(data, port, host);
       return true;
     },
     close() {
