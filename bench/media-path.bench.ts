@@ -61,7 +61,7 @@ function figure(kind: string, s: StepResult, idleRssKiB: number | undefined): Fi
     metric: `${kind} ${s.n} recordings`,
     value: s.cpuPctPerRecording,
     unit: "% core/rec",
-    note: `cpu ${s.cpuPct.toFixed(0)}%, lost ${s.sink.lost} (${s.sink.lossyStreams} of ${s.sink.streams}/${s.expectedStreams} streams), p50 ${ms(s.sink.p50us)} ms, p99 ${ms(s.sink.p99us)} ms${rss}${fb}`,
+    note: `cpu ${s.cpuPct.toFixed(0)}%, lost ${s.sink.lost} (${s.sink.lossyStreams} of ${s.sink.streams}/${s.expectedStreams} streams), ${kind.includes("SRTP") ? "latency n/a (the sink cannot read the encrypted send time)" : `p50 ${ms(s.sink.p50us)} ms, p99 ${ms(s.sink.p99us)} ms`}${rss}${fb}`,
   };
 }
 
