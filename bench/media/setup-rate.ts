@@ -57,7 +57,7 @@ export async function setupRate(): Promise<Figure[]> {
       const at = startedAt.get(e.get("SIPREC-Target-UUID") ?? "");
       if (e.get("Event-Subclass") === "siprec::started" && at !== undefined) toStarted.push(fs.firedAt[i]! - at);
     });
-    const achieved = invites.length / ((Math.max(...invites) - t0) / 1000);
+    const achieved = invites.length === 0 ? 0 : invites.length / ((Math.max(...invites) - t0) / 1000);
     return [
       { bench: "media-path", metric: `set-up at ${RATE} calls/s, ${SECONDS} s`, value: toStarted.length, unit: `of ${total} recorded` },
       { bench: "media-path", metric: "set-up rate achieved (INVITEs at the SRS)", value: achieved, unit: "recordings/s" },

@@ -20,7 +20,6 @@ export interface RtpSocketOptions {
 
 /** Datagrams waiting for the end of this event-loop turn, per socket. */
 interface Batch {
-  readonly items: (Uint8Array | number | string)[];
   flush(): void;
 }
 
@@ -56,7 +55,6 @@ export async function openRtpSocket(o: RtpSocketOptions): Promise<RtpEndpoint> {
   let closed = false;
   const items: (Uint8Array | number | string)[] = [];
   const batch: Batch = {
-    items,
     flush() {
       if (closed || items.length === 0) {
         items.length = 0;

@@ -319,7 +319,8 @@ export class FsEmulator {
         headers,
         direction,
         // As FreeSWITCH: the tap leg is placed first and eavesdrops once answered; on a call that is gone
-        // (or a codec native_eavesdrop refuses) the app returns at once and the leg hangs up.
+        // (or a codec native_eavesdrop refuses) the app returns at once and the leg hangs up. With no call
+        // played at all (tests that only fire siprec::start), every target counts as up.
         hangUpAfterAnswer: (this.o.nativeMismatch === true && direction !== "both") || (this.#live.length > 0 && !this.#live.includes(callUuid)),
       })
       .then((status) => job(status < 300 ? `+OK ${vars.get("origination_uuid")}\n` : "-ERR CALL_REJECTED\n"));
