@@ -48,6 +48,22 @@ const tapSchema = z
     rtp_port_max: port.default(39999),
     /** Seconds a tap leg may take from originate to first RTP before it counts as failed. */
     answer_timeout_ms: millis(500, 60_000).default(5000),
+    /**
+     * How audio leaves FreeSWITCH: "legs" (native_eavesdrop/eavesdrop tap legs over SIP) or
+     * "media-bug" (one stereo uuid_record per call into a named pipe in pipe_dir; any call codec).
+     */
+    method: z.enum(["legs", "media-bug"]).default("legs"),
+    /** media-bug: the private directory (0700) of the pipes; FreeSWITCH must run as this daemon's user (or root). */
+    pipe_dir: z
+      .string()
+      .regex(/^\/[A-Za-z0-9_./-]{0,3000}$/, { message: "expected an absolute path of letters, digits, _ . / -" })
+      .default("/run/siprec/tap"),
+    /** media-bug: pipe buffer (F_SETPIPE_SZ); 1 MiB holds 32 s of a call if the daemon stalls. */
+    pipe_bytes: z.number().int().min(4096).max(64 * 1024 * 1024).default(1024 * 1024),
+    /** media-bug: audio older than this when the daemon reads it (it fell behind) is dropped and reported as a gap. */
+    max_backlog_ms: millis(20, 280).default(200),
+    /** media-bug: no audio for this long from a running recording: FreeSWITCH lost it, it is set up again. */
+    stall_timeout_ms: millis(1000, 60_000).default(5000),
     /** The Sofia profile FreeSWITCH places tap legs from (`sofia/<profile>/tap@address:port`). */
     profile: z
       .string()

@@ -12,6 +12,8 @@ import type { EslClientNotice } from "../esl/client/types.ts";
 import { tcpEslConnector } from "../esl/tcp-connection.ts";
 import { Recorder } from "../recorder/recorder.ts";
 import { TapListener } from "../recorder/tap-listener.ts";
+import { recordStopCommand } from "../recorder/record-command.ts";
+import { FifoPcmPipes } from "../platform/pcm-pipes.ts";
 import { Triggers } from "../recorder/triggers.ts";
 import { PortAllocator } from "../rtp/port-allocator.ts";
 import { openOnFreePort, udpRtpSockets } from "../rtp/udp-socket.ts";
@@ -47,6 +49,7 @@ export const ESL_EVENTS = [
   "DTMF",
   "BACKGROUND_JOB",
   "MEDIA_BUG_START",
+  "RECORD_STOP",
 ] as const;
 
 export interface DaemonDeps {
@@ -90,6 +93,8 @@ export class Daemon {
   readonly forwarded = { packets: 0, bytes: 0 };
 
   readonly #store: SqliteRecordingStore | undefined;
+  /** The media-bug tap's pipes ([tap] method = "media-bug"); undefined: tap legs. */
+  readonly #pipes: FifoPcmPipes | undefined;
   /** Recordings a previous process left behind, handled once FreeSWITCH is reachable. */
   #orphans: StoredRecording[] = [];
 
@@ -126,6 +131,7 @@ export class Daemon {
     this.#monitor = new OptionsMonitor({ clock: d.clock, onChange: (name, health) => d.log.info("SRS health changed", { srs: name, health }) });
     const triggers = new Triggers(cfg.trigger, groupsOf(cfg));
     const r = cfg.recording;
+    this.#pipes = openPipes(cfg, d.log);
     const srsPorts = new PortAllocator(r.rtp_port_min, r.rtp_port_max);
     const srsSockets = udpRtpSockets(facing.rtpBind, srsPorts);
     this.recorder = new Recorder(
@@ -142,6 +148,7 @@ export class Daemon {
           answerTimeoutMs: cfg.tap.answer_timeout_ms,
         },
         policy: recorderPolicy(cfg),
+        ...(this.#pipes === undefined ? {} : { pipes: this.#pipes }),
         openMedia: (id) => {
           const m = new ForkerRecordingMedia({
             clock: d.clock,
@@ -312,6 +319,12 @@ export class Daemon {
     this.#orphans = [];
     for (const o of orphans) {
       for (const leg of o.legUuids) await this.esl.api(`uuid_kill ${leg}`);
+      // A media-bug tap the dead process left: FreeSWITCH stops writing into its pipe (it fails with EPIPE meanwhile).
+      for (const path of o.tapFiles ?? []) {
+        const stop = recordStopCommand(o.callUuid, path);
+        if (stop.ok) await this.esl.api(stop.value);
+        this.#pipes?.release(path);
+      }
       if (live.has(o.callUuid)) {
         const dump = await this.esl.api(`uuid_dump ${o.callUuid} json`);
         const e = dump.ok ? parseEventJson(dump.value) : undefined;
@@ -353,6 +366,15 @@ export class Daemon {
   }
 }
 
+/** [tap] method = "media-bug": the pipe directory, or undefined (tap legs) with the reason logged. */
+function openPipes(cfg: Config, log: Logger): FifoPcmPipes | undefined {
+  if (cfg.tap.method !== "media-bug") return undefined;
+  const p = FifoPcmPipes.create({ dir: cfg.tap.pipe_dir, pipeBytes: cfg.tap.pipe_bytes, log: log.child({ part: "tap" }) });
+  if (p.ok) return p.value;
+  log.error("media-bug tap unavailable; recording with tap legs", { code: p.error.code, reason: p.error.message });
+  return undefined;
+}
+
 function openStore(path: string, log: Logger): SqliteRecordingStore | undefined {
   if (path === "") return undefined;
   try {
@@ -375,6 +397,8 @@ function recorderPolicy(cfg: Config): RecorderPolicy {
     pauseMode: r.pause_mode,
     defaultStreams: r.streams,
     metadata: { namespace: cfg.metadata.namespace, map: cfg.metadata.map },
+    tapMethod: cfg.tap.method,
+    mediaBug: { maxBacklogMs: cfg.tap.max_backlog_ms, stallMs: cfg.tap.stall_timeout_ms },
   };
 }
 

@@ -27,6 +27,30 @@ export interface TapPort {
   expect(e: TapExpectation): () => void;
 }
 
+/** A named pipe FreeSWITCH records a call into (the media-bug tap), already open for reading. */
+export interface PcmPipe {
+  /** Where FreeSWITCH writes (the `uuid_record` path). */
+  readonly path: string;
+  /** Stops reading, closes and deletes the pipe. */
+  close(): void;
+}
+
+export interface PcmPipeError {
+  readonly code: "PIPE_CREATE" | "PIPE_OPEN";
+  readonly message: string;
+}
+
+export interface PcmPipePort {
+  /**
+   * A new pipe named after `name` (a recording id), open for reading before
+   * FreeSWITCH is asked to write. `onData` gets every read and the bytes
+   * still queued in the pipe behind it (0 where that cannot be asked).
+   */
+  open(name: string, onData: (chunk: Uint8Array, queuedBytes: number) => void): Result<PcmPipe, PcmPipeError>;
+  /** A pipe a dead process left: a writer still blocked opening it returns (and then fails its writes), and the pipe is deleted. */
+  release(path: string): void;
+}
+
 /** One recording's audio path: tap legs in, the forker's outputs to every SRS of the recording out. */
 export interface RecordingMedia {
   attachLeg(label: string, leg: TapLeg): void;
@@ -64,6 +88,8 @@ export interface StoredRecording {
   readonly mode: "separate" | "mixed";
   readonly startedMs: number;
   readonly legUuids: readonly string[];
+  /** Media-bug taps: the pipes FreeSWITCH records into (`uuid_record <callUuid> stop <path>` after a crash). */
+  readonly tapFiles?: readonly string[];
   readonly dialogs: readonly { readonly group: string; readonly dialog: Dialog; readonly peer: Peer }[];
 }
 
@@ -85,6 +111,9 @@ export interface OpenSessionArgs {
 
 export type PauseMode = "inactive" | "drop" | "silence" | "detach";
 
+/** How audio leaves FreeSWITCH: tap legs (native_eavesdrop/eavesdrop over SIP) or one stereo `uuid_record` into a pipe. */
+export type TapMethod = "legs" | "media-bug";
+
 export interface RecorderPolicy {
   readonly onFailure: "continue" | "hangup";
   /** Q.850 cause name for uuid_kill when recording is required and failed. */
@@ -97,6 +126,10 @@ export interface RecorderPolicy {
   readonly pauseMode: PauseMode;
   readonly defaultStreams: "separate" | "mixed";
   readonly metadata: MetadataMapping;
+  /** Default "legs"; "media-bug" needs RecorderDeps.pipes. */
+  readonly tapMethod?: TapMethod;
+  /** The media-bug tap's bounds (media-bug-tap.ts): backlog dropped as a gap, silence taken as a lost recording. */
+  readonly mediaBug?: { readonly maxBacklogMs: number; readonly stallMs: number };
 }
 
 export interface TapTarget {
@@ -118,6 +151,8 @@ export interface RecorderDeps {
   openMedia(recordingId: string): RecordingMedia;
   openSession(args: OpenSessionArgs): SessionPort;
   readonly store?: RecordingStore;
+  /** The media-bug tap's pipes (policy.tapMethod = "media-bug"). */
+  readonly pipes?: PcmPipePort;
   /** Where FreeSWITCH may write the tap-only repair probe (tap-only-repair.ts), and how to delete it. */
   readonly tapRepair?: { readonly probeDir: string; readonly removeProbe?: (path: string) => void };
 }

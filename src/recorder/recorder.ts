@@ -25,6 +25,8 @@ export interface RecorderCounters {
   tapRepairs: number;
   triggerProblems: number;
   unknownCalls: number;
+  /** Audio the media-bug tap dropped because the daemon fell behind (ms, all recordings). */
+  tapGapMs: number;
   /** SRS sessions ended or lost mid-call, by cause (srs-bye, session-expired, dialog-lost, ack-timeout, error). */
   interrupted: Record<string, number>;
 }
@@ -43,6 +45,7 @@ export class Recorder {
     tapRepairs: 0,
     triggerProblems: 0,
     unknownCalls: 0,
+    tapGapMs: 0,
     interrupted: {},
   };
   #draining = false;
@@ -86,6 +89,7 @@ export class Recorder {
     const rec = uuid === undefined ? undefined : this.#byCall.get(uuid);
     const info = uuid === undefined ? undefined : this.table.get(uuid)?.info;
     if (rec !== undefined && info !== undefined) rec.channelChanged(info);
+    if (e.name === "RECORD_STOP" && rec !== undefined) rec.recordStopped(e.headers.get("Record-File-Path") ?? "");
     if (e.name === "MEDIA_BUG_START" && rec !== undefined && uuid !== undefined && rec.nativeTapsUp)
       this.#tapRepair.bugStarted(uuid, e.headers.get("Media-Bug-Function") ?? "", e.headers.get("Media-Bug-Target"));
     const { intents, problems } = this.triggers.evaluate(e);
@@ -237,6 +241,7 @@ export class Recorder {
 
   #notice(n: RecordingNotice): void {
     const r = n.recording;
+    if (n.kind === "gap") return this.#gap(r, n.gapMs ?? 0, n.reason ?? "");
     if (n.kind === "started") this.counters.started++;
     if (n.kind === "started" && r.fallback !== undefined) this.counters.fallbacks++;
     if (n.kind === "failed") this.counters.failed++;
@@ -284,6 +289,14 @@ export class Recorder {
         this.#track(this.d.esl.api(`sched_hangup +${a.seconds} ${r.callUuid} ${this.d.policy.hangupCause}`));
       }
     }
+  }
+
+  /** Audio the tap dropped mid-recording (the daemon fell behind): logged, counted, told to FreeSWITCH; the recording goes on. */
+  #gap(r: RecordingNotice["recording"], ms: number, reason: string): void {
+    this.counters.tapGapMs += ms;
+    this.d.log.warn("recording gap", { recordingId: r.id, callUuid: r.callUuid, gapMs: ms, totalGapMs: r.gapMs, reason });
+    this.#track(this.#fire("gap", r.callUuid, r.id, { "SIPREC-Gap-Ms": String(ms), "SIPREC-Reason": reason, "SIPREC-SRS": r.groups.join(",") }));
+    this.#track(this.d.esl.api(`uuid_setvar ${r.callUuid} siprec_gap_ms ${r.gapMs}`));
   }
 
   async #fire(kind: string, callUuid: string, recordingId: string | undefined, fields: Record<string, string>): Promise<void> {

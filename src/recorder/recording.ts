@@ -12,6 +12,9 @@ import type { ChannelInfo } from "./channel.ts";
 import { CallMetadata, labelOfTap, labelsFor } from "./call-metadata.ts";
 import type { RecorderDeps, RecordingMedia, SessionPort } from "./ports.ts";
 import { TapSet } from "./tap-set.ts";
+import { MediaBugTap } from "./media-bug-tap.ts";
+import type { TapSetEvents, TapSource } from "./tap-source.ts";
+import type { TapMethod } from "./ports.ts";
 import type { RecordingIntent, StreamMode } from "./triggers.ts";
 import type { SessionReport } from "../siprec/session/types.ts";
 import { GapLedger, takeOver } from "./take-over.ts";
@@ -20,14 +23,14 @@ export type RecordingStatus = "tapping" | "starting" | "recording" | "paused" | 
 
 export interface RecordingNotice {
   /** "interrupted": the SRS ended or lost one group's session mid-call (re-recording follows). */
-  readonly kind: "started" | "failed" | "paused" | "resumed" | "stopped" | "interrupted";
+  readonly kind: "started" | "failed" | "paused" | "resumed" | "stopped" | "interrupted" | "gap";
   /** For "interrupted": srs-bye, session-expired, dialog-lost, ack-timeout or error. */
   readonly cause?: string;
   readonly recording: Recording;
   readonly reason?: string;
   /** Set when only these SRS groups paused/resumed/stopped; the recording goes on for the others. */
   readonly groups?: readonly string[];
-  /** Audio missed (ms): on a take-over, that gap; on stop, the most any SRS group missed in all. */
+  /** Audio missed (ms): on a take-over or a "gap", that gap; on stop, the most any SRS group missed in all. */
   readonly gapMs?: number;
 }
 
@@ -38,7 +41,7 @@ export class Recording {
   #status: RecordingStatus = "tapping";
   #mode: StreamMode;
   #fallback: string | undefined;
-  readonly #taps: TapSet;
+  #taps: TapSource;
   #paused = false;
   #held = false;
   #metadata: CallMetadata | undefined;
@@ -57,7 +60,7 @@ export class Recording {
     private readonly d: RecorderDeps,
     readonly id: string,
     readonly callUuid: string,
-    token: string,
+    private readonly token: string,
     private a: ChannelInfo,
     mode: StreamMode,
     groups: readonly string[],
@@ -68,22 +71,36 @@ export class Recording {
     this.#mode = mode;
     this.startedMs = d.clock.wallNow();
     this.#media = d.openMedia(id);
-    this.#taps = new TapSet(
-      d,
-      { recordingId: id, callUuid, token, codec: () => this.a.readCodec ?? "PCMU", channelDirection: () => this.a.direction },
-      this.#media,
-      {
-        ready: () => this.#legsReady(),
-        failed: (reason) => this.#legFailed(reason),
-        restoring: (direction, attempt, why) => {
-          this.d.log.warn("tap leg lost mid-recording; originating it again", { recordingId: id, callUuid, direction, attempt, why });
-          this.persist();
-        },
-        restored: (direction) => this.d.log.info("tap leg restored", { recordingId: id, callUuid, direction }),
-        lost: (reason) => this.d.log.error("tap leg lost", { recordingId: id, callUuid, reason }),
-      },
-    );
+    this.#taps = this.#makeTaps(d.policy.tapMethod === "media-bug" && d.pipes !== undefined ? "media-bug" : "legs");
     for (const g of groups) this.#pendingGroups.add(g);
+  }
+
+  /** The tap of `method` for this recording, reporting to it. */
+  #makeTaps(method: TapMethod): TapSource {
+    const d = this.d;
+    const id = this.id;
+    const callUuid = this.callUuid;
+    const target = { recordingId: id, callUuid, token: this.token, codec: () => this.a.readCodec ?? "PCMU", channelDirection: () => this.a.direction };
+    const events: TapSetEvents & { gap(ms: number): void } = {
+      ready: () => this.#legsReady(),
+      failed: (reason) => this.#legFailed(reason),
+      restoring: (direction, attempt, why) => {
+        d.log.warn(`${method === "legs" ? "tap leg" : "media-bug tap"} lost mid-recording; setting it up again`, { recordingId: id, callUuid, direction, attempt, why });
+        this.persist();
+      },
+      restored: (direction) => d.log.info("tap restored", { recordingId: id, callUuid, direction, method }),
+      lost: (reason) => d.log.error("tap lost", { recordingId: id, callUuid, reason }),
+      gap: (ms) => {
+        for (const g of this.groups) this.#gaps.add(g, ms);
+        this.notify({ kind: "gap", recording: this, gapMs: ms, reason: `the daemon fell behind reading FreeSWITCH's audio: ${ms} ms dropped` });
+      },
+    };
+    if (method === "legs") return new TapSet(d, target, this.#media, events);
+    return new MediaBugTap(d, target, this.#media, events, d.policy.mediaBug ?? { maxBacklogMs: 200, stallMs: 5000 });
+  }
+
+  get tapMethod(): TapMethod {
+    return this.#taps.method;
   }
 
   get status(): RecordingStatus {
@@ -108,7 +125,7 @@ export class Recording {
 
   /** Native (separate-stream) tap legs are on the call now. */
   get nativeTapsUp(): boolean {
-    return this.#mode === "separate" && this.#taps.count > 0 && (this.#status === "starting" || this.#status === "recording" || this.#status === "paused");
+    return this.#taps.method === "legs" && this.#mode === "separate" && this.#taps.count > 0 && (this.#status === "starting" || this.#status === "recording" || this.#status === "paused");
   }
 
   /** Audio missed so far (ms): the most any SRS group missed (each group's gaps summed). */
@@ -126,16 +143,26 @@ export class Recording {
   }
 
   begin(): void {
+    this.#separateNeedsG711();
+    this.#taps.start(this.#mode);
+    this.persist();
+  }
+
+  /** Native taps carry the call's own codec: separate streams of tap legs need G.711 (the media-bug tap takes any). */
+  #separateNeedsG711(): void {
     const codec = (this.a.readCodec ?? "PCMU").toUpperCase();
-    if (this.#mode === "separate" && !G711.has(codec)) {
+    if (this.#taps.method === "legs" && this.#mode === "separate" && !G711.has(codec)) {
       // Native taps carry the call's own codec, which the forker cannot turn into the G.711 it
       // offers (an Opus or G.722 call would reach the SRS as nothing); eavesdrop transcodes.
       this.#fallback = `the call's codec ${codec} cannot be recorded as separate G.711 streams; recording one mixed stream`;
       this.d.log.warn("tap fallback to mixed", { recordingId: this.id, callUuid: this.callUuid, reason: `call codec ${codec}` });
       this.#mode = "mixed";
     }
-    this.#taps.start(this.#mode);
-    this.persist();
+  }
+
+  /** FreeSWITCH reported a recording of this call stopped (RECORD_STOP with its path). */
+  recordStopped(path: string): void {
+    this.#taps.recordStopped?.(path);
   }
 
   /** More groups for a call already being recorded (a second trigger). */
@@ -258,6 +285,16 @@ export class Recording {
 
   #legFailed(reason: string): void {
     if (this.#status !== "tapping") return;
+    if (this.#taps.method === "media-bug") {
+      // FreeSWITCH would not record into our pipe: tap legs still can.
+      this.#fallback = `the media-bug tap failed (${reason}); recording with tap legs`;
+      this.d.log.warn("tap fallback to legs", { recordingId: this.id, callUuid: this.callUuid, reason });
+      this.#taps = this.#makeTaps("legs");
+      this.#separateNeedsG711();
+      this.#taps.start(this.#mode);
+      this.persist();
+      return;
+    }
     if (this.#mode === "separate") {
       this.#fallback = `separate streams failed (${reason}); recording one mixed stream`;
       this.d.log.warn("tap fallback to mixed", { recordingId: this.id, callUuid: this.callUuid, reason });
@@ -374,6 +411,7 @@ export class Recording {
       mode: this.#mode,
       startedMs: this.startedMs,
       legUuids: this.#taps.legUuids,
+      tapFiles: this.#taps.files,
       dialogs,
     });
   }

@@ -19,8 +19,8 @@ import { uuidV4 } from "../lib/ids.ts";
 import type { RecorderDeps, RecordingMedia } from "./ports.ts";
 import { type TapDirection, originateOutcome, tapOriginateCommand } from "./tap-command.ts";
 import type { StreamMode } from "./triggers.ts";
+import { MAX_RESTORES, type TapSetEvents, type TapSetTarget, type TapSource } from "./tap-source.ts";
 
-const MAX_RESTORES = 5;
 /** 0.5 s, 1 s, 2 s ... before a tap leg is originated again. */
 const RESTORE_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
 
@@ -46,28 +46,9 @@ export function tapCodec(direction: TapDirection, callCodec: string): string {
   return /^PCM[AU]$/i.test(callCodec) ? callCodec.toUpperCase() : "PCMU";
 }
 
-export interface TapSetTarget {
-  readonly recordingId: string;
-  readonly callUuid: string;
-  readonly token: string;
-  /** The recorded channel's codec now (absolute_codec_string of native legs). */
-  codec(): string;
-  /** Whether the recorded channel is inbound or outbound: which party its read tap hears (labelOfTap). */
-  channelDirection(): "inbound" | "outbound";
-}
-
-export interface TapSetEvents {
-  ready(): void;
-  failed(reason: string): void;
-  /** A leg ended mid-recording and is being originated again (attempt 1..MAX_RESTORES). */
-  restoring?(direction: TapDirection, attempt: number, why: string): void;
-  /** A replacement leg carries audio again. */
-  restored?(direction: TapDirection): void;
-  /** No more attempts: the stream stays silent. */
-  lost?(reason: string): void;
-}
-
-export class TapSet {
+export class TapSet implements TapSource {
+  readonly method = "legs" as const;
+  readonly files: string[] = [];
   #legs: Leg[] = [];
   #timer: TimerId | undefined;
   #restoreTimers = new Set<TimerId>();

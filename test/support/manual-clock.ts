@@ -52,4 +52,19 @@ export class ManualClock implements Clock {
     }
     this.#now = end;
   }
+
+  /**
+   * The whole process stood still for `ms` (SIGSTOP, a long GC): time moves
+   * on first, then every timer that fell due fires late, at the new time.
+   */
+  jump(ms: number): void {
+    this.#now += ms;
+    for (;;) {
+      let next: Pending | undefined;
+      for (const t of this.#timers.values()) if (t.at <= this.#now && (next === undefined || t.at < next.at || (t.at === next.at && t.id < next.id))) next = t;
+      if (next === undefined) break;
+      this.#timers.delete(next.id);
+      next.fire();
+    }
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { ok, err } from "../../src/lib/result.ts";
 import type { EslCommand } from "../../src/esl/command.ts";
-import type { OpenSessionArgs, RecorderDeps, RecorderPolicy, RecordingMedia, SessionPort } from "../../src/recorder/ports.ts";
+import type { OpenSessionArgs, PcmPipePort, RecorderDeps, RecorderPolicy, RecordingMedia, SessionPort } from "../../src/recorder/ports.ts";
 import type { TapExpectation } from "../../src/recorder/tap-listener.ts";
 import type { SessionReport, SessionState } from "../../src/siprec/session/types.ts";
 import { silentLogger } from "../../src/lib/log.ts";
@@ -23,6 +23,9 @@ export class RecorderWorld {
   readonly events: Record<string, string>[] = [];
   readonly expectations: TapExpectation[] = [];
   readonly sessions: FakeSession[] = [];
+  /** Every packet fed to a recording's media (copied: the media-bug tap reuses its buffers). */
+  readonly packets: { label: string; bytes: Uint8Array }[] = [];
+  readonly pipes = new FakePipes(this.journal);
   /** How FreeSWITCH answers each originate: "+OK <uuid>\n" by default. */
   originate: OriginateAnswer = (cmd) => `+OK ${/origination_uuid=([0-9a-f-]+)/.exec(cmd)?.[1]}\n`;
   /** How each SRS session ends its start(). */
@@ -71,6 +74,7 @@ export class RecorderWorld {
         ...policy,
       },
       openMedia: (id) => this.#media(id),
+      pipes: this.pipes,
       openSession: (args) => {
         const s = new FakeSession(args, this);
         this.sessions.push(s);
@@ -104,7 +108,7 @@ export class RecorderWorld {
     const j = this.journal;
     return {
       attachLeg: (label) => j.push(`attach ${label}`),
-      packet: () => {},
+      packet: (label, bytes) => void this.packets.push({ label, bytes: bytes.slice() }),
       detachLeg: (label) => j.push(`detach ${label}`),
       gate: (open, closed) => j.push(`gate ${open ? "open" : closed === "silence" ? "closed (silence)" : "closed"}`),
       dtmf: (label, digit, dur) => j.push(`dtmf ${label} ${digit} ${dur}`),
@@ -164,6 +168,41 @@ export class FakeSession implements SessionPort {
   async updateMetadata(): Promise<boolean> {
     this.w.journal.push(`UPDATE metadata ${this.args.group}`);
     return true;
+  }
+}
+
+/** Named pipes in memory: the test feeds what FreeSWITCH would write. */
+export class FakePipes implements PcmPipePort {
+  readonly opened: { path: string; onData: (chunk: Uint8Array, queued: number) => void; closed: boolean }[] = [];
+  readonly released: string[] = [];
+  /** Makes open() fail with this message. */
+  refuse: string | undefined;
+
+  constructor(private readonly journal: string[]) {}
+
+  open(name: string, onData: (chunk: Uint8Array, queued: number) => void) {
+    if (this.refuse !== undefined) return err({ code: "PIPE_CREATE" as const, message: this.refuse });
+    const pipe = { path: `/run/siprec/tap/${name}.r8`, onData, closed: false };
+    this.opened.push(pipe);
+    this.journal.push("pipe open");
+    return ok({
+      path: pipe.path,
+      close: () => {
+        pipe.closed = true;
+        this.journal.push("pipe close");
+      },
+    });
+  }
+
+  release(path: string): void {
+    this.released.push(path);
+  }
+
+  /** FreeSWITCH writes into the latest pipe. */
+  write(chunk: Uint8Array, queued = 0): void {
+    const p = this.opened.at(-1);
+    if (p === undefined || p.closed) throw new Error("no open pipe");
+    p.onData(chunk, queued);
   }
 }
 

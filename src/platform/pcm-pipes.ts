@@ -1,0 +1,163 @@
+/**
+ * The media-bug tap's named pipes on disk: one FIFO per recording in a
+ * private directory (0700, owned by this process's user; FreeSWITCH opens
+ * the FIFOs for writing, so it runs as the same user, or as root).
+ *
+ * A pipe is opened O_RDWR | O_NONBLOCK before FreeSWITCH is asked to write:
+ * opening never blocks, FreeSWITCH's own open(O_WRONLY) finds a reader at
+ * once, and the read side never sees end-of-file between two writers (a
+ * restored recording). When this process dies, its descriptors close and
+ * FreeSWITCH's next write fails with EPIPE: FreeSWITCH never blocks on a
+ * pipe whose reader is gone. The buffer is enlarged with F_SETPIPE_SZ (1 MiB
+ * holds 32 s of stereo 8 kHz audio), and every read reports what is still
+ * queued (FIONREAD), so the tap can tell a backlog from live audio.
+ *
+ * mkfifo, fcntl and ioctl come from libc through bun:ffi (no native addon:
+ * it works inside the compiled binary). Without it (no libc.so.6), `mkfifo`
+ * is run as a command and the pipe keeps the kernel's 64 KiB.
+ */
+import { FFIType, dlopen, ptr } from "bun:ffi";
+import { spawnSync } from "node:child_process";
+import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Logger } from "../lib/log.ts";
+import { type Result, err, ok } from "../lib/result.ts";
+import type { PcmPipe, PcmPipeError, PcmPipePort } from "../recorder/ports.ts";
+
+const F_SETPIPE_SZ = 1031;
+const FIONREAD = 0x541b;
+
+interface Libc {
+  mkfifo(path: Uint8Array, mode: number): number;
+  fcntl(fd: number, cmd: number, arg: number): number;
+  ioctl(fd: number, request: number, out: Int32Array): number;
+}
+
+let libc: Libc | null | undefined;
+
+function loadLibc(): Libc | null {
+  if (libc !== undefined) return libc;
+  try {
+    const l = dlopen("libc.so.6", {
+      mkfifo: { args: [FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
+      fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+      ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+    });
+    const s = l.symbols;
+    libc = {
+      mkfifo: (path, mode) => s.mkfifo(ptr(path), mode),
+      fcntl: (fd, cmd, arg) => s.fcntl(fd, cmd, arg),
+      ioctl: (fd, request, out) => s.ioctl(fd, request, ptr(out)),
+    };
+  } catch {
+    libc = null;
+  }
+  return libc;
+}
+
+const queuedOut = new Int32Array(1);
+
+export interface PcmPipesOptions {
+  readonly dir: string;
+  /** Pipe buffer asked for (F_SETPIPE_SZ); the kernel caps it at /proc/sys/fs/pipe-max-size. */
+  readonly pipeBytes: number;
+  readonly log: Logger;
+}
+
+export class FifoPcmPipes implements PcmPipePort {
+  readonly #open = new Set<string>();
+  #sizeWarned = false;
+
+  private constructor(private readonly o: PcmPipesOptions) {}
+
+  /** Makes (or checks) the private directory and ends the pipes a dead process left in it. */
+  static create(o: PcmPipesOptions): Result<FifoPcmPipes, PcmPipeError> {
+    try {
+      mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+      const st = statSync(o.dir);
+      if (!st.isDirectory()) return err({ code: "PIPE_CREATE", message: `${o.dir} is not a directory` });
+      const uid = process.getuid?.();
+      if (uid !== undefined && st.uid !== uid) return err({ code: "PIPE_CREATE", message: `${o.dir} belongs to uid ${st.uid}, not to this process (uid ${uid})` });
+      if ((st.mode & 0o077) !== 0) chmodSync(o.dir, 0o700);
+    } catch (e) {
+      return err({ code: "PIPE_CREATE", message: `cannot make the pipe directory ${o.dir}: ${e instanceof Error ? e.message : String(e)}` });
+    }
+    const pipes = new FifoPcmPipes(o);
+    for (const f of readdirSync(o.dir)) if (f.endsWith(".r8")) pipes.release(join(o.dir, f));
+    return ok(pipes);
+  }
+
+  get dir(): string {
+    return this.o.dir;
+  }
+
+  open(name: string, onData: (chunk: Uint8Array, queuedBytes: number) => void): Result<PcmPipe, PcmPipeError> {
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(name)) return err({ code: "PIPE_CREATE", message: `pipe name ${JSON.stringify(name)} is not allowed` });
+    const path = join(this.o.dir, `${name}.r8`);
+    rmSync(path, { force: true });
+    const made = makeFifo(path);
+    if (made !== undefined) return err({ code: "PIPE_CREATE", message: `mkfifo ${path}: ${made}` });
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+    } catch (e) {
+      rmSync(path, { force: true });
+      return err({ code: "PIPE_OPEN", message: `cannot open ${path}: ${e instanceof Error ? e.message : String(e)}` });
+    }
+    const c = loadLibc();
+    if ((c === null || c.fcntl(fd, F_SETPIPE_SZ, this.o.pipeBytes) < 0) && !this.#sizeWarned) {
+      this.#sizeWarned = true;
+      this.o.log.warn("tap pipe buffer not enlarged; a stall of the daemon overflows it sooner", { path, asked: this.o.pipeBytes });
+    }
+    const queued = c === null ? () => 0 : () => (c.ioctl(fd, FIONREAD, queuedOut) === 0 ? (queuedOut[0] as number) : 0);
+    const reader = Bun.file(fd).stream().getReader();
+    let closed = false;
+    this.#open.add(path);
+    void (async () => {
+      try {
+        for (;;) {
+          const r = await reader.read();
+          if (r.done || closed) return;
+          onData(r.value, queued());
+        }
+      } catch (e) {
+        if (!closed) this.o.log.warn("tap pipe read failed", { path, error: e instanceof Error ? e.message : String(e) });
+      }
+    })();
+    return ok({
+      path,
+      close: () => {
+        if (closed) return;
+        closed = true;
+        this.#open.delete(path);
+        void reader.cancel().catch(() => {});
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed
+        }
+        rmSync(path, { force: true });
+      },
+    });
+  }
+
+  release(path: string): void {
+    if (!path.startsWith(`${this.o.dir}/`) || this.#open.has(path)) return;
+    try {
+      if (!lstatSync(path).isFIFO()) return;
+      // A writer blocked in open(O_WRONLY) gets its reader and returns; its writes then fail (EPIPE).
+      closeSync(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
+    } catch {
+      // gone already
+    }
+    rmSync(path, { force: true });
+  }
+}
+
+/** undefined when made; else why not. */
+function makeFifo(path: string): string | undefined {
+  const c = loadLibc();
+  if (c !== null) return c.mkfifo(Buffer.from(`${path}\0`), 0o600) === 0 ? undefined : "mkfifo failed";
+  const r = spawnSync("mkfifo", ["-m", "600", path]);
+  return r.status === 0 ? undefined : r.stderr.toString().trim() || `exit ${r.status}`;
+}
