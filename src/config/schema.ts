@@ -59,7 +59,12 @@ const tapSchema = z
       .regex(/^\/[A-Za-z0-9_./-]{0,3000}$/, { message: "expected an absolute path of letters, digits, _ . / -" })
       .default("/run/siprec/tap"),
     /** media-bug: pipe buffer (F_SETPIPE_SZ); 1 MiB holds 32 s of a call if the daemon stalls. */
-    pipe_bytes: z.number().int().min(4096).max(64 * 1024 * 1024).default(1024 * 1024),
+    pipe_bytes: z
+      .number()
+      .int()
+      .min(4096)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
     /** media-bug: audio older than this when the daemon reads it (it fell behind) is dropped and reported as a gap. */
     max_backlog_ms: millis(20, 280).default(200),
     /** media-bug: no audio for this long from a running recording: FreeSWITCH lost it, it is set up again. */

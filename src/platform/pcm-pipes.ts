@@ -77,7 +77,8 @@ export class FifoPcmPipes implements PcmPipePort {
       const st = statSync(o.dir);
       if (!st.isDirectory()) return err({ code: "PIPE_CREATE", message: `${o.dir} is not a directory` });
       const uid = process.getuid?.();
-      if (uid !== undefined && st.uid !== uid) return err({ code: "PIPE_CREATE", message: `${o.dir} belongs to uid ${st.uid}, not to this process (uid ${uid})` });
+      if (uid !== undefined && st.uid !== uid)
+        return err({ code: "PIPE_CREATE", message: `${o.dir} belongs to uid ${st.uid}, not to this process (uid ${uid})` });
       if ((st.mode & 0o077) !== 0) chmodSync(o.dir, 0o700);
     } catch (e) {
       return err({ code: "PIPE_CREATE", message: `cannot make the pipe directory ${o.dir}: ${e instanceof Error ? e.message : String(e)}` });

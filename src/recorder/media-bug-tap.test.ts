@@ -67,7 +67,13 @@ describe("media-bug tap", () => {
   test("reads cut anywhere give whole 20 ms packets with continuous numbering", async () => {
     const { w } = await setup();
     const all = pcm(5);
-    for (const cut of [[0, 100], [100, 700], [700, 1900], [1900, 3200]] as const) w.pipes.write(all.subarray(cut[0], cut[1]));
+    for (const cut of [
+      [0, 100],
+      [100, 700],
+      [700, 1900],
+      [1900, 3200],
+    ] as const)
+      w.pipes.write(all.subarray(cut[0], cut[1]));
     await flush();
     const ones = w.packets.filter((p) => p.label === "1").map((p) => p.bytes);
     expect(ones).toHaveLength(5);
@@ -202,7 +208,7 @@ describe("media-bug tap", () => {
     const deps = { ...w.deps({ tapMethod: "media-bug" }), store: { save: (r: unknown) => void saved.push(r), remove: () => {}, load: () => [] } };
     const rec = new Recorder(deps, new Triggers([{ kind: "event", srs_groups: ["default"] }], GROUPS), GROUPS);
     rec.onEvent(ev[0]!);
-    rec.onEvent(withHeaders(ev[1]!, { "variable_read_codec": "opus", "Channel-Read-Codec-Name": "opus" }));
+    rec.onEvent(withHeaders(ev[1]!, { variable_read_codec: "opus", "Channel-Read-Codec-Name": "opus" }));
     rec.onEvent(ev[2]!);
     await flush();
     expect(rec.recordings[0]!.mode).toBe("separate");

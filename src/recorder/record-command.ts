@@ -29,6 +29,8 @@ export const RECORD_VARS: readonly string[] = [
   "enable_file_write_buffering=false",
   "RECORD_PRE_BUFFER_FRAMES=1",
   "RECORD_MIN_SEC=0",
+  // A `.r8` path does not set the rate FreeSWITCH writes at: without this a G.722 call is written at 16 kHz, Opus at 48.
+  "record_sample_rate=8000",
   "RECORD_HANGUP_ON_ERROR=false",
   "RECORD_ANSWER_REQ=false",
   "RECORD_BRIDGE_REQ=false",

@@ -85,7 +85,13 @@ export class Recording {
       ready: () => this.#legsReady(),
       failed: (reason) => this.#legFailed(reason),
       restoring: (direction, attempt, why) => {
-        d.log.warn(`${method === "legs" ? "tap leg" : "media-bug tap"} lost mid-recording; setting it up again`, { recordingId: id, callUuid, direction, attempt, why });
+        d.log.warn(`${method === "legs" ? "tap leg" : "media-bug tap"} lost mid-recording; setting it up again`, {
+          recordingId: id,
+          callUuid,
+          direction,
+          attempt,
+          why,
+        });
         this.persist();
       },
       restored: (direction) => d.log.info("tap restored", { recordingId: id, callUuid, direction, method }),
@@ -125,7 +131,12 @@ export class Recording {
 
   /** Native (separate-stream) tap legs are on the call now. */
   get nativeTapsUp(): boolean {
-    return this.#taps.method === "legs" && this.#mode === "separate" && this.#taps.count > 0 && (this.#status === "starting" || this.#status === "recording" || this.#status === "paused");
+    return (
+      this.#taps.method === "legs" &&
+      this.#mode === "separate" &&
+      this.#taps.count > 0 &&
+      (this.#status === "starting" || this.#status === "recording" || this.#status === "paused")
+    );
   }
 
   /** Audio missed so far (ms): the most any SRS group missed (each group's gaps summed). */

@@ -55,6 +55,8 @@ export interface RigOptions {
   readonly eslPort?: number;
   /** [tap] profile (default: internal). */
   readonly tapProfile?: string;
+  /** [tap] method (default: legs); media-bug pipes go in the rig's folder. */
+  readonly tapMethod?: "legs" | "media-bug";
   /** Don't wait for the daemon to connect (it is expected to fail). */
   readonly noWait?: boolean;
 }
@@ -106,6 +108,8 @@ export class DaemonRig {
         "answer_timeout_ms = 3000",
         "rtp_port_min = 36000",
         "rtp_port_max = 37999",
+        `method = "${o.tapMethod ?? "legs"}"`,
+        `pipe_dir = "${join(this.dir, "tap")}"`,
         "[[srs]]",
         'name = "local"',
         `uri = "sip:srs@127.0.0.1:${this.srsPort}"`,
