@@ -33,6 +33,26 @@ describe("RTCP watchdog (RFC 3550 §6.3.5 timeout)", () => {
     expect(r.clock.now() - stoppedAt).toBeLessThan(16_500);
   });
 
+  test("this process stalled (SIGSTOP) for 10 s: the late check accuses nobody, the reports waiting in the socket count; a really silent SRS is still noticed one interval later", () => {
+    const r = rig();
+    r.w.arm();
+    r.reports(1000, 10_000);
+    r.clock.jump(10_000); // the daemon stood still; the SRS kept reporting into the socket
+    expect(r.silent).toEqual([]);
+    r.fb.heard(r.clock.now()); // read once the process runs again
+    r.reports(1000, 10_000);
+    expect(r.silent).toEqual([]);
+    // The same stall with an SRS that really went quiet: noticed, a second later than on time.
+    const dead = rig();
+    dead.w.arm();
+    dead.reports(1000, 10_000);
+    dead.clock.jump(10_000);
+    expect(dead.silent).toEqual([]);
+    dead.clock.advance(1000);
+    expect(dead.silent.length).toBe(1);
+    expect(dead.silent[0]!.quietMs).toBeGreaterThanOrEqual(11_000);
+  });
+
   test("the interval is the SRS's own: reports every 1 s time out after about 3 s; every 10 s not before 30 s", () => {
     const fast = rig();
     fast.w.arm();

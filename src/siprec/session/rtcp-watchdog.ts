@@ -56,9 +56,16 @@ export interface RtcpWatchdogOptions {
 
 const RFC3550_MIN_MS = 5000;
 const FLOOR_MS = 1000;
+/**
+ * A check that runs this much later than it was due found this process
+ * stalled (SIGSTOP, swap): the SRS's reports of that time may still wait
+ * in the socket. It accuses nobody and looks again one interval later.
+ */
+const LATE_CHECK_MS = 500;
 
 export class RtcpWatchdog {
   #timer: TimerId | undefined;
+  #due = 0;
   #armedCount = 0;
 
   constructor(private readonly o: RtcpWatchdogOptions) {}
@@ -88,6 +95,7 @@ export class RtcpWatchdog {
   }
 
   #schedule(at: number): void {
+    this.#due = Math.max(at, this.o.clock.now() + 1);
     this.#timer = this.o.clock.setTimer(Math.max(1, at - this.o.clock.now()), () => this.#check());
   }
 
@@ -101,6 +109,7 @@ export class RtcpWatchdog {
     // Nothing since arming: this SRS does not report (or not yet); keep looking, never accuse it.
     if (f.count === this.#armedCount || f.lastAt === undefined) return this.#schedule(now + (learning ? FLOOR_MS : limit));
     const quiet = now - f.lastAt;
+    if (quiet >= limit && now - this.#due > LATE_CHECK_MS) return this.#schedule(now + this.intervalMs());
     if (quiet >= limit) return this.o.silent(quiet, this.intervalMs());
     // Checked again at the latest when the limit would pass, and often enough to learn the interval.
     this.#schedule(learning ? now + FLOOR_MS : Math.min(f.lastAt + limit, now + Math.max(FLOOR_MS, this.intervalMs() / 2)));
