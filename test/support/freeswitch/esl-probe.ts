@@ -33,6 +33,8 @@ function headerBlock(text: string): Map<string, string> {
 
 export class EslProbe {
   readonly events: EslEvent[] = [];
+  /** BACKGROUND_JOB results by Job-UUID. */
+  readonly #jobs = new Map<string, (body: string) => void>();
   #buf = "";
   #waiters: ((f: Frame) => void)[] = [];
   #queue: Promise<unknown> = Promise.resolve();
@@ -42,7 +44,7 @@ export class EslProbe {
   static async connect(
     port: number,
     password: string,
-    events = "CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE CHANNEL_HOLD CHANNEL_UNHOLD MEDIA_BUG_START MEDIA_BUG_STOP DTMF CUSTOM siprec::start siprec::started siprec::failed siprec::paused siprec::resumed siprec::stopped",
+    events = "CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE CHANNEL_HOLD CHANNEL_UNHOLD MEDIA_BUG_START MEDIA_BUG_STOP DTMF BACKGROUND_JOB CUSTOM siprec::start siprec::started siprec::failed siprec::paused siprec::resumed siprec::stopped siprec::gap",
   ): Promise<EslProbe> {
     let probe: EslProbe | undefined;
     const socket = await Bun.connect({
@@ -70,7 +72,10 @@ export class EslProbe {
       this.#buf = this.#buf.slice(end + 2 + len);
       if (headers.get("Content-Type") === "text/event-plain") {
         const split = body.indexOf("\n\n");
-        this.events.push(headerBlock(split < 0 ? body : body.slice(0, split)));
+        const h = headerBlock(split < 0 ? body : body.slice(0, split));
+        this.events.push(h);
+        const job = h.get("Event-Name") === "BACKGROUND_JOB" ? this.#jobs.get(h.get("Job-UUID") ?? "") : undefined;
+        job?.(split < 0 ? "" : body.slice(split + 2));
       } else this.#waiters.shift()?.({ headers, body });
     }
   }
@@ -90,6 +95,17 @@ export class EslProbe {
     const run = this.#queue.then(async () => (await this.#command(`api ${cmd}`)).body);
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** `bgapi CMD`: FreeSWITCH answers at once; the promise is the job's result, whenever FreeSWITCH's job ends. */
+  async bgapi(cmd: string): Promise<string> {
+    const jobUuid = crypto.randomUUID();
+    const result = new Promise<string>((r) => this.#jobs.set(jobUuid, r));
+    const run = this.#queue.then(() => this.#command(`bgapi ${cmd}\nJob-UUID: ${jobUuid}`));
+    this.#queue = run.catch(() => undefined);
+    const reply = await run;
+    if (!reply.headers.get("Reply-Text")?.startsWith("+OK")) throw new Error(`bgapi ${cmd}: ${reply.headers.get("Reply-Text")}`);
+    return result;
   }
 
   /** Events of a CUSTOM subclass (e.g. siprec::started), optionally for one call. */
