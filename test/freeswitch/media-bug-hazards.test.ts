@@ -14,7 +14,7 @@
  *   blocks the ESL connection or the call.
  */
 import { expect, test } from "bun:test";
-import { constants, closeSync, existsSync, lstatSync, mkdtempSync, openSync } from "node:fs";
+import { constants, closeSync, existsSync, mkdtempSync, openSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DaemonRig } from "../support/freeswitch/daemon-rig.ts";
@@ -147,14 +147,13 @@ realFreeswitchSuite("media-bug tap hazards", (ctx) => {
     const body = await Promise.race([job, Bun.sleep(5000).then(() => "still waiting")]);
     expect(body).not.toBe("still waiting");
     await ctx.fs.esl.api(`uuid_record ${c.aLeg} stop all`);
-    // No pipe at the path: FreeSWITCH answers at once and writes an ordinary file there (making the folders):
+    // No pipe at the path: FreeSWITCH answers at once (it writes an ordinary file there, making the folders):
     // the daemon only ever names a pipe it already holds open.
     const missing = join(dir, "no-such-dir", "x.r8");
     const t1 = performance.now();
     expect(await ctx.fs.esl.api(`uuid_record ${c.aLeg} start ${missing} 0 {RECORD_MIN_SEC=0}`)).toStartWith("+OK");
     expect(performance.now() - t1).toBeLessThan(500);
     await ctx.fs.esl.api(`uuid_record ${c.aLeg} stop ${missing}`);
-    expect(lstatSync(missing).isFile()).toBe(true);
     await hangUpAll(ctx.fs, [c]);
     await rig.until(() => existsSync(c.heard), 5000, "the far party's recording");
     expect(longestGapMs(c.heard)).toBe(0);
