@@ -1,24 +1,30 @@
 /**
  * The recorder on a real FreeSWITCH (an install found as the tests find
  * it: $SIPREC_FREESWITCH, /usr/local/freeswitch, /opt/freeswitch; skipped
- * with one line without one). In one run: N concurrent calls unrecorded,
- * then the same N calls recorded (separate streams) by the compiled daemon
- * into the compiled `siprec srs`:
- * - FreeSWITCH CPU per call, unrecorded and recorded (the tap legs' cost),
- *   and their ratio;
- * - the daemon's CPU and RSS per recording (RSS against the same daemon
- *   idle, measured in this run);
- * - set-up latency: siprec::start fired by FreeSWITCH's dialplan
- *   (Event-Date-Timestamp) to the SIPREC INVITE at the SRS, p50/p99.
- * N = BENCH_FS_CALLS (default 30), each phase measured over BENCH_FS_SECONDS (default 10).
+ * with one line without one), both tap methods side by side in one run:
+ * N concurrent calls unrecorded (the baseline), then the same N recorded
+ * in separate streams with [tap] method = "legs", then "media-bug":
+ * - FreeSWITCH CPU per call, and what recording adds to it;
+ * - the daemon's CPU and RSS per recording (against the same daemon idle);
+ * - the total cost of recording a call (FreeSWITCH's extra + the daemon's),
+ *   the issue's goal being the C module's +0.42% of a core per call;
+ * - set-up: siprec::start from the dialplan → INVITE at the SRS, p50/p99;
+ * - added latency: a tone's first voiced packet in the call → the first
+ *   voiced packet of that party's stream at the SRS (onset.ts), p50/p99.
+ * N = BENCH_FS_CALLS (default 30), each phase measured over BENCH_FS_SECONDS
+ * (default 10); BENCH_FS_ONSET calls per method for the latency (default 10).
  */
 import { readFileSync } from "node:fs";
 import { type Figure, median, percentile } from "./stats.ts";
 import { RealFreeswitch, findFreeswitch } from "../test/support/freeswitch/instance.ts";
 import { DaemonRig } from "../test/support/freeswitch/daemon-rig.ts";
+import { onsetLatencies } from "./freeswitch/onset.ts";
 
 const CALLS = Number(process.env["BENCH_FS_CALLS"] ?? 30);
 const SECONDS = Number(process.env["BENCH_FS_SECONDS"] ?? 10);
+const ONSET = Number(process.env["BENCH_FS_ONSET"] ?? 10);
+/** The daemon's SRS-facing RTP ports in DaemonRig's config. */
+const DAEMON_RTP: readonly [number, number] = [38000, 39999];
 
 function cpuSeconds(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
@@ -42,6 +48,63 @@ async function hangUpAll(fs: RealFreeswitch): Promise<void> {
   for (let i = 0; i < 100 && (await fs.channels()).length > 0; i++) await Bun.sleep(100);
 }
 
+interface MethodFigures {
+  readonly fsPerCall: number;
+  readonly daemonPerRec: number;
+  readonly rssPerRec: number;
+  readonly setup: number[];
+  readonly onset: number[];
+  readonly fallbacks: number;
+}
+
+/** N recorded calls with one tap method: FreeSWITCH's and the daemon's CPU, RSS, set-up and onset latency. */
+async function measure(fs: RealFreeswitch, method: "legs" | "media-bug", idleFs: number): Promise<MethodFigures> {
+  const rig = await DaemonRig.start(fs, { tapMethod: method });
+  try {
+    const daemonPid = rig.daemonPid as number;
+    const idleRss = rssKiB(daemonPid);
+    const idleCpu = await cpuPercent(daemonPid, 2);
+    const recorded: string[] = [];
+    // Each call's caller number names it in the metadata (participant AOR sip:<number>@...).
+    const numbers = new Map<string, string>();
+    for (let i = 0; i < CALLS; i++) {
+      const number = String(5550000 + i);
+      const { aLeg } = await fs.call("record-660", { toneHz: 440, callerNumber: number });
+      recorded.push(aLeg);
+      numbers.set(aLeg, number);
+    }
+    await rig.until(() => recorded.every((u) => fs.esl.custom("siprec::started", u).length === 1), 60_000, "every recording up");
+    await Bun.sleep(1000);
+    const [fsCpu, daemonCpu] = await Promise.all([cpuPercent(fs.pid, SECONDS), cpuPercent(daemonPid, SECONDS)]);
+    const rss = rssKiB(daemonPid);
+    const fallbacks = recorded.filter((u) => fs.esl.custom("siprec::started", u)[0]?.get("SIPREC-Fallback") !== undefined).length;
+    await hangUpAll(fs);
+    await rig.until(() => rig.reports().length === CALLS, 30_000, "every SRS report");
+    // siprec::start (FreeSWITCH's clock, µs) → INVITE received at the SRS (same host's clock, ms).
+    const setup: number[] = [];
+    const reports = rig.reports();
+    for (const u of recorded) {
+      const startUs = Number(fs.esl.custom("siprec::start", u)[0]?.get("Event-Date-Timestamp") ?? Number.NaN);
+      const aor = `"sip:${numbers.get(u) ?? "?"}@`;
+      const r = reports.find((x) => x.metadataVersions > 0 && readFileSync(`${x.folder}/metadata-1.xml`, "utf8").includes(aor));
+      const invite = r?.events.find((e) => e.what.startsWith("INVITE"))?.atMs;
+      if (invite !== undefined && Number.isFinite(startUs)) setup.push(invite - startUs / 1000);
+    }
+    const onset = ONSET > 0 ? await onsetLatencies(fs, rig, ONSET, DAEMON_RTP) : [];
+    return {
+      fsPerCall: (fsCpu - idleFs) / CALLS,
+      daemonPerRec: (daemonCpu - idleCpu) / CALLS,
+      rssPerRec: (rss - idleRss) / CALLS,
+      setup,
+      onset,
+      fallbacks,
+    };
+  } finally {
+    await rig.close();
+    await hangUpAll(fs);
+  }
+}
+
 export async function run(): Promise<Figure[]> {
   const install = findFreeswitch();
   if ("skip" in install) {
@@ -49,78 +112,40 @@ export async function run(): Promise<Figure[]> {
     return [];
   }
   const fs = await RealFreeswitch.start(install);
-  const rig = await DaemonRig.start(fs);
   try {
     const idle = await cpuPercent(fs.pid, 2);
-    const calls: string[] = [];
-    for (let i = 0; i < CALLS; i++) calls.push((await fs.call("tone-660", { toneHz: 440 })).aLeg);
+    for (let i = 0; i < CALLS; i++) await fs.call("tone-660", { toneHz: 440 });
     await Bun.sleep(1000);
-    const plain = (await cpuPercent(fs.pid, SECONDS)) - idle;
+    const plain = ((await cpuPercent(fs.pid, SECONDS)) - idle) / CALLS;
     await hangUpAll(fs);
-
-    const daemonPid = rig.daemonPid!;
-    const daemonIdleRss = rssKiB(daemonPid);
-    const daemonIdleCpu = await cpuPercent(daemonPid, 2);
-    const recorded: string[] = [];
-    for (let i = 0; i < CALLS; i++) recorded.push((await fs.call("record-660", { toneHz: 440 })).aLeg);
-    await rig.until(() => recorded.every((u) => fs.esl.custom("siprec::started", u).length === 1), 60_000, "every recording up");
-    const sipCallIds = new Map<string, string>();
-    for (const u of recorded) sipCallIds.set(u, await fs.getVar(u, "sip_call_id"));
-    await Bun.sleep(1000);
-    const [fsRec, daemonCpu] = await Promise.all([cpuPercent(fs.pid, SECONDS), cpuPercent(daemonPid, SECONDS)]);
-    const daemonRss = rssKiB(daemonPid);
-    await hangUpAll(fs);
-    await rig.until(() => rig.reports().length === CALLS, 30_000, "every SRS report");
-
-    // siprec::start (FreeSWITCH's clock, µs) → INVITE received at the SRS (same host's clock, ms).
-    const latency: number[] = [];
-    const reports = rig.reports();
-    for (const u of recorded) {
-      const startUs = Number(fs.esl.custom("siprec::start", u)[0]?.get("Event-Date-Timestamp") ?? NaN);
-      // The metadata names the recorded call by its SIP Call-ID.
-      const callId = sipCallIds.get(u) ?? "?";
-      const r = reports.find((x) => x.metadataVersions > 0 && readFileSync(`${x.folder}/metadata-1.xml`, "utf8").includes(callId));
-      const invite = r?.events.find((e) => e.what.startsWith("INVITE"))?.atMs;
-      if (invite !== undefined && Number.isFinite(startUs)) latency.push(invite - startUs / 1000);
-    }
-    const perCall = (x: number) => x / CALLS;
-    const fsRecPerCall = perCall(fsRec - idle);
-    return [
-      {
-        bench: "freeswitch",
-        metric: `FreeSWITCH CPU per call, unrecorded`,
-        value: perCall(plain),
-        unit: "% core",
-        note: `${CALLS} calls, ${SECONDS} s, FreeSWITCH ${install.version.split("+")[0]}`,
-      },
-      { bench: "freeswitch", metric: `FreeSWITCH CPU per call, recorded`, value: fsRecPerCall, unit: "% core", note: "native tap legs" },
-      { bench: "freeswitch", metric: "FreeSWITCH recorded / unrecorded", value: fsRecPerCall / perCall(plain), unit: "x" },
-      {
-        bench: "freeswitch",
-        metric: "daemon CPU per recording",
-        value: perCall(daemonCpu - daemonIdleCpu),
-        unit: "% core",
-        note: `idle ${daemonIdleCpu.toFixed(2)}%`,
-      },
-      {
-        bench: "freeswitch",
-        metric: "recording's total cost per call",
-        value: fsRecPerCall - perCall(plain) + perCall(daemonCpu - daemonIdleCpu),
-        unit: "% core",
-        note: "FreeSWITCH's extra + the daemon's",
-      },
-      {
-        bench: "freeswitch",
-        metric: "daemon RSS per recording",
-        value: (daemonRss - daemonIdleRss) / CALLS,
-        unit: "KiB",
-        note: `idle ${Math.round(daemonIdleRss / 1024)} MiB`,
-      },
-      { bench: "freeswitch", metric: "set-up: siprec::start → INVITE p50", value: median(latency), unit: "ms", note: `${latency.length} calls` },
-      { bench: "freeswitch", metric: "set-up: siprec::start → INVITE p99", value: percentile(latency, 99), unit: "ms" },
+    const legs = await measure(fs, "legs", idle);
+    const bug = await measure(fs, "media-bug", idle);
+    const b = "freeswitch";
+    const figures: Figure[] = [
+      { bench: b, metric: "FreeSWITCH CPU per call, unrecorded", value: plain, unit: "% core", note: `${CALLS} calls, ${SECONDS} s, FreeSWITCH ${install.version.split("+")[0]}` },
     ];
+    for (const [name, m] of [
+      ["legs", legs],
+      ["media-bug", bug],
+    ] as const) {
+      const extra = m.fsPerCall - plain;
+      figures.push(
+        { bench: b, metric: `${name}: FreeSWITCH CPU per call, recorded`, value: m.fsPerCall, unit: "% core", note: `×${(m.fsPerCall / plain).toFixed(2)} unrecorded` },
+        { bench: b, metric: `${name}: FreeSWITCH's extra per call`, value: extra, unit: "% core" },
+        { bench: b, metric: `${name}: daemon CPU per recording`, value: m.daemonPerRec, unit: "% core" },
+        { bench: b, metric: `${name}: recording's total cost per call`, value: extra + m.daemonPerRec, unit: "% core", note: "goal ≤ 0.42 (the C module)" },
+        { bench: b, metric: `${name}: daemon RSS per recording`, value: m.rssPerRec, unit: "KiB" },
+        { bench: b, metric: `${name}: set-up siprec::start → INVITE p50`, value: median(m.setup), unit: "ms", note: `${m.setup.length} calls, ${m.fallbacks} fallbacks` },
+        { bench: b, metric: `${name}: set-up siprec::start → INVITE p99`, value: percentile(m.setup, 99), unit: "ms" },
+        { bench: b, metric: `${name}: added latency (tone onset → SRS) p50`, value: median(m.onset), unit: "ms", note: `${m.onset.length} calls` },
+        { bench: b, metric: `${name}: added latency (tone onset → SRS) p99`, value: percentile(m.onset, 99), unit: "ms", note: "goal ≤ 60" },
+      );
+    }
+    const total = (m: MethodFigures): number => m.fsPerCall - plain + m.daemonPerRec;
+    figures.push({ bench: b, metric: "media-bug / legs: total cost per call", value: total(bug) / total(legs), unit: "x" });
+    figures.push({ bench: b, metric: "media-bug / legs: FreeSWITCH's extra per call", value: (bug.fsPerCall - plain) / (legs.fsPerCall - plain), unit: "x" });
+    return figures;
   } finally {
-    await rig.close();
     await fs.stop();
   }
 }

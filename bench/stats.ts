@@ -19,6 +19,7 @@ export interface Figure {
 }
 
 export function printFigure(f: Figure): void {
-  const v = Number.isInteger(f.value) ? String(f.value) : f.value.toFixed(2);
+  // A figure with no samples (an empty percentile) prints as "n/a", not as a crash of the whole bench.
+  const v = typeof f.value !== "number" || Number.isNaN(f.value) ? "n/a" : Number.isInteger(f.value) ? String(f.value) : f.value.toFixed(2);
   console.log(`${f.bench.padEnd(14)} ${f.metric.padEnd(34)} ${v.padStart(10)} ${f.unit}${f.note === undefined ? "" : `   (${f.note})`}`);
 }

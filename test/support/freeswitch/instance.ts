@@ -183,12 +183,13 @@ export class RealFreeswitch {
    * `toneHz`; the inbound leg there runs `dest` in the dialplan. Returns the
    * inbound leg's uuid: the call's A-leg, as when a phone calls in.
    */
-  async call(dest: string, o: { toneHz?: number; codec?: string; phoneUuid?: string } = {}): Promise<{ phone: string; aLeg: string }> {
+  /** `callerNumber`: the phone's caller id (the recorded party's AOR in the metadata, so a bench can tell calls apart). */
+  async call(dest: string, o: { toneHz?: number; codec?: string; phoneUuid?: string; callerNumber?: string } = {}): Promise<{ phone: string; aLeg: string }> {
     const phone = o.phoneUuid ?? RealFreeswitch.uuid();
     // The phone runs the dialplan's tone (or park) extension once answered: `&playback(...)` in an originate plays its tone once, not in a loop.
     const app = o.toneHz === undefined ? "park XML default" : `tone-${o.toneHz} XML default`;
     const r = await this.esl.api(
-      `originate {origination_uuid=${phone},absolute_codec_string=${o.codec ?? "PCMU"},ignore_early_media=true}sofia/internal/${dest}@127.0.0.1:${this.ports.external} ${app}`,
+      `originate {origination_uuid=${phone},absolute_codec_string=${o.codec ?? "PCMU"},ignore_early_media=true${o.callerNumber === undefined ? "" : `,origination_caller_id_number=${o.callerNumber}`}}sofia/internal/${dest}@127.0.0.1:${this.ports.external} ${app}`,
     );
     if (!r.startsWith("+OK")) throw new Error(`originate ${dest}: ${r.trim()}\n${this.logTail()}`);
     const callId = (await this.esl.api(`uuid_getvar ${phone} sip_call_id`)).trim();
