@@ -122,7 +122,13 @@ export async function run(): Promise<Figure[]> {
     const bug = await measure(fs, "media-bug", idle);
     const b = "freeswitch";
     const figures: Figure[] = [
-      { bench: b, metric: "FreeSWITCH CPU per call, unrecorded", value: plain, unit: "% core", note: `${CALLS} calls, ${SECONDS} s, FreeSWITCH ${install.version.split("+")[0]}` },
+      {
+        bench: b,
+        metric: "FreeSWITCH CPU per call, unrecorded",
+        value: plain,
+        unit: "% core",
+        note: `${CALLS} calls, ${SECONDS} s, FreeSWITCH ${install.version.split("+")[0]}`,
+      },
     ];
     for (const [name, m] of [
       ["legs", legs],
@@ -130,12 +136,24 @@ export async function run(): Promise<Figure[]> {
     ] as const) {
       const extra = m.fsPerCall - plain;
       figures.push(
-        { bench: b, metric: `${name}: FreeSWITCH CPU per call, recorded`, value: m.fsPerCall, unit: "% core", note: `×${(m.fsPerCall / plain).toFixed(2)} unrecorded` },
+        {
+          bench: b,
+          metric: `${name}: FreeSWITCH CPU per call, recorded`,
+          value: m.fsPerCall,
+          unit: "% core",
+          note: `×${(m.fsPerCall / plain).toFixed(2)} unrecorded`,
+        },
         { bench: b, metric: `${name}: FreeSWITCH's extra per call`, value: extra, unit: "% core" },
         { bench: b, metric: `${name}: daemon CPU per recording`, value: m.daemonPerRec, unit: "% core" },
         { bench: b, metric: `${name}: recording's total cost per call`, value: extra + m.daemonPerRec, unit: "% core", note: "goal ≤ 0.42 (the C module)" },
         { bench: b, metric: `${name}: daemon RSS per recording`, value: m.rssPerRec, unit: "KiB" },
-        { bench: b, metric: `${name}: set-up siprec::start → INVITE p50`, value: median(m.setup), unit: "ms", note: `${m.setup.length} calls, ${m.fallbacks} fallbacks` },
+        {
+          bench: b,
+          metric: `${name}: set-up siprec::start → INVITE p50`,
+          value: median(m.setup),
+          unit: "ms",
+          note: `${m.setup.length} calls, ${m.fallbacks} fallbacks`,
+        },
         { bench: b, metric: `${name}: set-up siprec::start → INVITE p99`, value: percentile(m.setup, 99), unit: "ms" },
         { bench: b, metric: `${name}: added latency (tone onset → SRS) p50`, value: median(m.onset), unit: "ms", note: `${m.onset.length} calls` },
         { bench: b, metric: `${name}: added latency (tone onset → SRS) p99`, value: percentile(m.onset, 99), unit: "ms", note: "goal ≤ 60" },

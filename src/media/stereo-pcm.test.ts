@@ -1,6 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { alaw, mulaw } from "alawmulaw";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { FIXTURES } from "../../test/support/vectors.ts";
+import { decodeG711 } from "./g711.ts";
 import { StereoFramer, encodeStereo } from "./stereo-pcm.ts";
+import { dominantFrequency } from "./tone.ts";
 
 /** Interleaved s16le stereo from two channels' samples. */
 function stereo(left: number[], right: number[]): Uint8Array {
@@ -84,5 +89,31 @@ describe("StereoFramer", () => {
     const seen: number[] = [];
     f.push(frameOf(5), (b, o) => void seen.push(b[o] as number));
     expect(seen).toEqual([5]);
+  });
+});
+
+describe("on FreeSWITCH's own bytes (uuid_record RECORD_STEREO into a pipe, test/fixtures/freeswitch-media-bug)", () => {
+  const r8 = new Uint8Array(readFileSync(join(FIXTURES, "freeswitch-media-bug", "stereo-440-660.r8")));
+
+  test("whole 640-byte frames; left is the party the channel hears (440 Hz), right its own side (660 Hz), each clean", () => {
+    expect(r8.length % 640).toBe(0);
+    const f = new StereoFramer(160);
+    const left: number[] = [];
+    const right: number[] = [];
+    const l = new Uint8Array(160);
+    const r = new Uint8Array(160);
+    // In the odd sizes a pipe read may have: the same frames come out.
+    for (let at = 0; at < r8.length; at += 999) {
+      f.push(r8.subarray(at, Math.min(r8.length, at + 999)), (b, o) => {
+        encodeStereo(b, o, 160, "PCMU", "separate", l, r);
+        left.push(...decodeG711("PCMU", l));
+        right.push(...decodeG711("PCMU", r));
+      });
+    }
+    expect(left.length).toBe(r8.length / 4);
+    // The middle second (the first frames may precede the tones).
+    const mid = (x: number[]): Int16Array => Int16Array.from(x.slice(1600, 1600 + 4000));
+    expect(dominantFrequency(mid(left), 8000, [440, 660, 880, 1000])).toBe(440);
+    expect(dominantFrequency(mid(right), 8000, [440, 660, 880, 1000])).toBe(660);
   });
 });

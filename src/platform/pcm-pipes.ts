@@ -56,6 +56,8 @@ function loadLibc(): Libc | null {
 }
 
 const queuedOut = new Int32Array(1);
+/** One 20 ms stereo frame at 8 kHz: what a pipe that keeps up yields per read. */
+const LIVE_READ_BYTES = 640;
 
 export interface PcmPipesOptions {
   readonly dir: string;
@@ -110,6 +112,8 @@ export class FifoPcmPipes implements PcmPipePort {
       this.#sizeWarned = true;
       this.o.log.warn("tap pipe buffer not enlarged; a stall of the daemon overflows it sooner", { path, asked: this.o.pipeBytes });
     }
+    // Asked only after a read of more than one 20 ms frame (640 bytes): a live pipe gives one frame a read,
+    // and the ioctl would cost as much as the rest of the read.
     const queued = c === null ? () => 0 : () => (c.ioctl(fd, FIONREAD, queuedOut) === 0 ? (queuedOut[0] as number) : 0);
     const reader = Bun.file(fd).stream().getReader();
     let closed = false;
@@ -119,7 +123,7 @@ export class FifoPcmPipes implements PcmPipePort {
         for (;;) {
           const r = await reader.read();
           if (r.done || closed) return;
-          onData(r.value, queued());
+          onData(r.value, r.value.length > LIVE_READ_BYTES ? queued() : 0);
         }
       } catch (e) {
         if (!closed) this.o.log.warn("tap pipe read failed", { path, error: e instanceof Error ? e.message : String(e) });

@@ -7,7 +7,7 @@ import type { RecorderPolicy } from "./ports.ts";
 import { RECORD_VARS } from "./record-command.ts";
 import { PIPE_LINGER_MS } from "./media-bug-tap.ts";
 import { RecorderWorld, flush } from "../../test/support/recorder-fakes.ts";
-import { fixtureEvents, withHeaders } from "../../test/support/esl-events.ts";
+import { fixtureEvents, mediaBugEvents, withHeaders } from "../../test/support/esl-events.ts";
 
 const A = "327f0dfa-fd7e-4caf-8d4f-7763a90079bb";
 const ev = fixtureEvents("esl-call-plain");
@@ -139,9 +139,11 @@ describe("media-bug tap", () => {
     const { w, rec, starts, path } = await setup();
     w.pipes.write(pcm(1));
     await flush();
-    rec.onEvent(withHeaders(ev[1]!, { "Event-Name": "RECORD_STOP", "Record-File-Path": path() }));
+    // FreeSWITCH's own RECORD_STOP (captured), as this call's and this pipe's.
+    const stopped = mediaBugEvents().find((e) => e.name === "RECORD_STOP")!;
+    rec.onEvent(withHeaders(stopped, { "Unique-ID": A, "Record-File-Path": path() }));
     // Someone else's recording stopping changes nothing.
-    rec.onEvent(withHeaders(ev[1]!, { "Event-Name": "RECORD_STOP", "Record-File-Path": "/tmp/customer.wav" }));
+    rec.onEvent(withHeaders(stopped, { "Unique-ID": A, "Record-File-Path": "/tmp/customer.wav" }));
     expect(starts()).toHaveLength(1);
     w.clock.advance(499);
     expect(starts()).toHaveLength(1);

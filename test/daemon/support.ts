@@ -35,6 +35,8 @@ export interface DaemonRig {
 export async function startRig(
   o: FsEmulatorOptions & {
     recording?: string;
+    /** Lines added under [tap] (e.g. method = "media-bug"). */
+    tap?: string;
     extra?: string;
     srsOptions?: { reject?: number; rtcpIntervalMs?: number; byeAfterMs?: number; stopRtcpAfterMs?: number };
     srsUri?: string;
@@ -77,6 +79,8 @@ export async function startRig(
       "answer_timeout_ms = 1500",
       "rtp_port_min = 41000",
       "rtp_port_max = 41999",
+      `pipe_dir = "${join(dir, "tap")}"`,
+      o.tap ?? "",
       "[[srs]]",
       'name = "local"',
       `uri = "${o.srsUri ?? o.srsUriFor?.(srs.portOf(transport) as number) ?? `sip:srs@${srsHost}:${srs.portOf(transport)}`}"`,

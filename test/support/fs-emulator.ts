@@ -11,6 +11,8 @@ import { type EslEvent, parseEventFrame, parseEventPlain } from "../../src/esl/e
 import { eslFrames } from "./esl-fixtures.ts";
 import { rawFrames } from "./esl-replay-server.ts";
 import { TapLegEmulator, type TapRtpSource } from "./fs-emulator-sip.ts";
+import { RecordWriters } from "./fs-emulator-record.ts";
+import { mediaBugEvents } from "./esl-events.ts";
 
 const enc = new TextEncoder();
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -47,6 +49,8 @@ const A_DUMP = (() => {
 const PLAIN_EVENTS = eslFrames("esl-call-plain").map((f) => (f.contentType === "text/event-plain" ? parseEventFrame(f) : undefined));
 const PLAIN_A = "327f0dfa-fd7e-4caf-8d4f-7763a90079bb";
 const PLAIN_B = "f4f5b02e-08df-43f9-a39c-0be47a4b5228";
+/** FreeSWITCH's captured RECORD_STOP (test/fixtures/freeswitch-media-bug), re-addressed to each recording. */
+const RECORD_STOP_EVENT = mediaBugEvents().find((e) => e.name === "RECORD_STOP") as EslEvent;
 const JOB_EVENT = (TAP_EVENTS.find((e) => e?.ok === true && e.value.name === "BACKGROUND_JOB") as { value: EslEvent }).value;
 
 /** A captured frame as another call's: the uuids have the same length, so every Content-Length stays right. */
@@ -128,6 +132,8 @@ export class FsEmulator {
   /** When each of `fired` arrived (performance.now()), for set-up latency benches. */
   readonly firedAt: number[] = [];
   readonly legs: TapLegEmulator;
+  /** uuid_record into the daemon's pipes (the media-bug tap). */
+  readonly records = new RecordWriters((callUuid, path) => this.#recordStopped(callUuid, path));
   #socket: { write(b: Uint8Array): number; end(): void } | undefined;
   #server: Bun.TCPSocketListener<{ out: QueuedWriter; inbox: string }> | undefined;
   #connections = 0;
@@ -190,6 +196,7 @@ export class FsEmulator {
     for (const f of CALL_END) this.#event(renamed(f, a, b));
     this.#live = this.#live.filter((u) => u !== a && u !== b);
     this.legs.hangupCall(a);
+    this.records.callEnded(a);
   }
 
   /** The captured siprec::start of call A with another action (pause/resume/stop) or extra headers. */
@@ -236,6 +243,7 @@ export class FsEmulator {
     this.#socket?.end();
     this.#server?.stop(true);
     this.legs.close();
+    this.records.close();
   }
 
   /** An event to the subscriber, in the format it subscribed with. */
@@ -280,6 +288,9 @@ export class FsEmulator {
     if (first === `api uuid_dump ${CALL_A} json`) return this.#api(s, this.#live.includes(CALL_A) ? A_DUMP : "-ERR No such channel!\n");
     const kill = /^api uuid_kill ([0-9a-f-]{36})$/.exec(first);
     if (kill !== null && kill[1] !== CALL_A) return this.#api(s, this.legs.hangup(kill[1]!) ? "+OK\n" : "-ERR No such channel!\n");
+    const record = /^(bgapi|api) uuid_record ([0-9a-f-]{36}) (start|stop) (\S+)/.exec(first);
+    if (record !== null)
+      return this.#uuidRecord(record[1] as string, record[2] as string, record[3] as string, record[4] as string, first.slice(record[1]!.length + 1), rest, s);
     if (first.startsWith("api ")) return this.#api(s, "+OK\n");
     if (first.startsWith("sendevent ")) {
       this.firedAt.push(performance.now());
@@ -292,6 +303,31 @@ export class FsEmulator {
       return s.end();
     }
     this.#reply(s, "-ERR command not found");
+  }
+
+  /** FreeSWITCH stops a recording by itself (an error, someone's `uuid_record ... stop`): RECORD_STOP follows. */
+  stopRecording(callUuid: string, path = "all"): void {
+    this.records.stop(callUuid, path);
+  }
+
+  #recordStopped(callUuid: string, path: string): void {
+    const h = new Map(RECORD_STOP_EVENT.headers);
+    for (const k of ["Unique-ID", "Channel-Call-UUID"]) h.set(k, callUuid);
+    h.set("Record-File-Path", path);
+    this.#event(plainEventFrame(h));
+  }
+
+  #uuidRecord(kind: string, uuid: string, action: string, path: string, command: string, rest: string[], s: { write(b: Uint8Array): number }): void {
+    const gone = this.#live.length > 0 && !this.#live.includes(uuid);
+    const body = gone ? "-ERR Cannot locate session!\n" : action === "start" ? this.records.start(uuid, path) : this.records.stop(uuid, path);
+    if (kind === "api") return this.#api(s, body);
+    const jobUuid = rest.find((l) => l.startsWith("Job-UUID: "))?.slice(10) ?? "00000000-0000-4000-8000-00000000000e";
+    s.write(enc.encode(`Content-Type: command/reply\nReply-Text: +OK Job-UUID: ${jobUuid}\nJob-UUID: ${jobUuid}\n\n`));
+    const h = new Map(JOB_EVENT.headers);
+    h.set("Job-UUID", jobUuid);
+    h.set("Job-Command", "uuid_record");
+    h.set("Job-Command-Arg", command.slice("uuid_record ".length));
+    this.#event(plainEventFrame(h, body));
   }
 
   #originate(command: string, rest: string[], s: { write(b: Uint8Array): number }): void {
