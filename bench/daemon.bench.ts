@@ -67,6 +67,7 @@ export async function run(): Promise<Figure[]> {
       "sip_port = 0",
       "rtp_port_min = 43000",
       "rtp_port_max = 44999",
+      'method = "legs"',
       "[[srs]]",
       'name = "local"',
       `uri = "sip:srs@127.0.0.1:${srs.portOf("tcp")}"`,

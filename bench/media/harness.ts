@@ -172,6 +172,7 @@ export function startDaemon(s: DaemonSetup, dir: string): ReturnType<typeof Bun.
       "sip_port = 0",
       "rtp_port_min = 16000",
       "rtp_port_max = 19999",
+      'method = "legs"',
       // The C sender starts once every leg is answered: a leg must not time out waiting for it.
       "answer_timeout_ms = 60000",
       "[[srs]]",

@@ -49,10 +49,11 @@ const tapSchema = z
     /** Seconds a tap leg may take from originate to first RTP before it counts as failed. */
     answer_timeout_ms: millis(500, 60_000).default(5000),
     /**
-     * How audio leaves FreeSWITCH: "legs" (native_eavesdrop/eavesdrop tap legs over SIP) or
-     * "media-bug" (one stereo uuid_record per call into a named pipe in pipe_dir; any call codec).
+     * How audio leaves FreeSWITCH: "media-bug" (one stereo uuid_record per call into a named pipe
+     * in pipe_dir; any call codec; FreeSWITCH on this host) or "legs" (native_eavesdrop/eavesdrop
+     * tap legs over SIP).
      */
-    method: z.enum(["legs", "media-bug"]).default("legs"),
+    method: z.enum(["legs", "media-bug"]).default("media-bug"),
     /** media-bug: the private directory (0700) of the pipes; FreeSWITCH must run as this daemon's user (or root). */
     pipe_dir: z
       .string()

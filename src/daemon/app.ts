@@ -13,6 +13,7 @@ import { tcpEslConnector } from "../esl/tcp-connection.ts";
 import { Recorder } from "../recorder/recorder.ts";
 import { TapListener } from "../recorder/tap-listener.ts";
 import { recordStopCommand } from "../recorder/record-command.ts";
+import { isLoopback } from "../config/fields.ts";
 import { FifoPcmPipes } from "../platform/pcm-pipes.ts";
 import { Triggers } from "../recorder/triggers.ts";
 import { PortAllocator } from "../rtp/port-allocator.ts";
@@ -369,6 +370,11 @@ export class Daemon {
 /** [tap] method = "media-bug": the pipe directory, or undefined (tap legs) with the reason logged. */
 function openPipes(cfg: Config, log: Logger): FifoPcmPipes | undefined {
   if (cfg.tap.method !== "media-bug") return undefined;
+  if (!isLoopback(cfg.freeswitch.host)) {
+    // FreeSWITCH on another host cannot open a pipe on this one.
+    log.warn("media-bug tap needs FreeSWITCH on this host; recording with tap legs", { freeswitch: cfg.freeswitch.host });
+    return undefined;
+  }
   const p = FifoPcmPipes.create({ dir: cfg.tap.pipe_dir, pipeBytes: cfg.tap.pipe_bytes, log: log.child({ part: "tap" }) });
   if (p.ok) return p.value;
   log.error("media-bug tap unavailable; recording with tap legs", { code: p.error.code, reason: p.error.message });

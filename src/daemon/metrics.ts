@@ -39,7 +39,16 @@ export function daemonMetrics(status: () => DaemonStatus, forwarded: ForwardTota
   counter("siprec_recordings_started_total", "Recordings an SRS accepted.", (s) => s.counters.started);
   counter("siprec_recordings_failed_total", "Recordings (or SRS groups of one) that could not be set up.", (s) => s.counters.failed);
   counter("siprec_recordings_stopped_total", "Recordings ended.", (s) => s.counters.stopped);
-  counter("siprec_tap_fallbacks_total", "Recordings that fell back from separate native taps to one mixed tap.", (s) => s.counters.fallbacks);
+  counter(
+    "siprec_tap_fallbacks_total",
+    "Recordings that fell back from the media-bug tap to tap legs, or from separate native taps to one mixed tap.",
+    (s) => s.counters.fallbacks,
+  );
+  counter(
+    "siprec_tap_gap_ms_total",
+    "Milliseconds of audio the media-bug tap dropped because the daemon fell behind reading it (each reported as siprec::gap).",
+    (s) => s.counters.tapGapMs,
+  );
   counter(
     "siprec_tap_only_repairs_total",
     "Times FreeSWITCH's tap-only flag was recomputed so another media bug (a customer's own recording) hears both parties.",

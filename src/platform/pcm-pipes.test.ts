@@ -40,7 +40,13 @@ describe("FifoPcmPipes", () => {
     const got: number[] = [];
     const r = p.open("rec-1", (chunk) => void got.push(chunk.length));
     if (!r.ok) throw new Error(r.error.message);
-    expect(r.value.path).toBe(join(dir, "rec-1.r8"));
+    expect(r.value.path).toBe(join(dir, "rec-1-1.r8"));
+    // The same name again (a recording's new pipe while the old one drains): another path.
+    const again = p.open("rec-1", () => {});
+    if (!again.ok) throw new Error(again.error.message);
+    expect(again.value.path).not.toBe(r.value.path);
+    again.value.close();
+    expect(lstatSync(r.value.path).isFIFO()).toBe(true);
     expect(lstatSync(r.value.path).isFIFO()).toBe(true);
     // A writer (FreeSWITCH) opens without blocking: the reader is already there.
     const w = openSync(r.value.path, constants.O_WRONLY | constants.O_NONBLOCK);

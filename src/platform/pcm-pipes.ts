@@ -9,8 +9,9 @@
  * restored recording). When this process dies, its descriptors close and
  * FreeSWITCH's next write fails with EPIPE: FreeSWITCH never blocks on a
  * pipe whose reader is gone. The buffer is enlarged with F_SETPIPE_SZ (1 MiB
- * holds 32 s of stereo 8 kHz audio), and every read reports what is still
- * queued (FIONREAD), so the tap can tell a backlog from live audio.
+ * holds 32 s of stereo 8 kHz audio). Every pipe is read through one epoll
+ * set (pipe-poller.ts); a read that did not empty the pipe reports what is
+ * still queued (FIONREAD), so the tap can tell a backlog from live audio.
  *
  * mkfifo, fcntl and ioctl come from libc through bun:ffi (no native addon:
  * it works inside the compiled binary). Without it (no libc.so.6), `mkfifo`
@@ -23,6 +24,7 @@ import { join } from "node:path";
 import type { Logger } from "../lib/log.ts";
 import { type Result, err, ok } from "../lib/result.ts";
 import type { PcmPipe, PcmPipeError, PcmPipePort } from "../recorder/ports.ts";
+import { PipePoller } from "./pipe-poller.ts";
 
 const F_SETPIPE_SZ = 1031;
 const FIONREAD = 0x541b;
@@ -68,6 +70,7 @@ export interface PcmPipesOptions {
 
 export class FifoPcmPipes implements PcmPipePort {
   readonly #open = new Set<string>();
+  #seq = 0;
   #sizeWarned = false;
 
   private constructor(private readonly o: PcmPipesOptions) {}
@@ -96,7 +99,8 @@ export class FifoPcmPipes implements PcmPipePort {
 
   open(name: string, onData: (chunk: Uint8Array, queuedBytes: number) => void): Result<PcmPipe, PcmPipeError> {
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(name)) return err({ code: "PIPE_CREATE", message: `pipe name ${JSON.stringify(name)} is not allowed` });
-    const path = join(this.o.dir, `${name}.r8`);
+    // A fresh name each time: a recording's earlier pipe may still be draining (pause "detach", a restart of its tap).
+    const path = join(this.o.dir, `${name}-${++this.#seq}.r8`);
     rmSync(path, { force: true });
     const made = makeFifo(path);
     if (made !== undefined) return err({ code: "PIPE_CREATE", message: `mkfifo ${path}: ${made}` });
@@ -115,27 +119,25 @@ export class FifoPcmPipes implements PcmPipePort {
     // Asked only after a read of more than one 20 ms frame (640 bytes): a live pipe gives one frame a read,
     // and the ioctl would cost as much as the rest of the read.
     const queued = c === null ? () => 0 : () => (c.ioctl(fd, FIONREAD, queuedOut) === 0 ? (queuedOut[0] as number) : 0);
-    const reader = Bun.file(fd).stream().getReader();
     let closed = false;
     this.#open.add(path);
-    void (async () => {
-      try {
-        for (;;) {
-          const r = await reader.read();
-          if (r.done || closed) return;
-          onData(r.value, r.value.length > LIVE_READ_BYTES ? queued() : 0);
-        }
-      } catch (e) {
-        if (!closed) this.o.log.warn("tap pipe read failed", { path, error: e instanceof Error ? e.message : String(e) });
-      }
-    })();
+    const poller = this.#poller();
+    const stopReading =
+      poller?.add(fd, (chunk, more) => onData(chunk, more ? queued() : 0)) === true
+        ? () => poller.remove(fd)
+        : this.#streamRead(
+            fd,
+            path,
+            (chunk) => onData(chunk, chunk.length > LIVE_READ_BYTES ? queued() : 0),
+            () => closed,
+          );
     return ok({
       path,
       close: () => {
         if (closed) return;
         closed = true;
         this.#open.delete(path);
-        void reader.cancel().catch(() => {});
+        stopReading();
         try {
           closeSync(fd);
         } catch {
@@ -144,6 +146,31 @@ export class FifoPcmPipes implements PcmPipePort {
         rmSync(path, { force: true });
       },
     });
+  }
+
+  #pollerState: PipePoller | null | undefined;
+
+  /** One epoll set for every pipe (pipe-poller.ts), or null where FFI cannot reach epoll. */
+  #poller(): PipePoller | null {
+    if (this.#pollerState === undefined) this.#pollerState = PipePoller.open() ?? null;
+    return this.#pollerState;
+  }
+
+  /** Without epoll: Bun's own stream over the pipe (a promise per read). Returns how to stop it. */
+  #streamRead(fd: number, path: string, onData: (chunk: Uint8Array) => void, closed: () => boolean): () => void {
+    const reader = Bun.file(fd).stream().getReader();
+    void (async () => {
+      try {
+        for (;;) {
+          const r = await reader.read();
+          if (r.done || closed()) return;
+          onData(r.value);
+        }
+      } catch (e) {
+        if (!closed()) this.o.log.warn("tap pipe read failed", { path, error: e instanceof Error ? e.message : String(e) });
+      }
+    })();
+    return () => void reader.cancel().catch(() => {});
   }
 
   release(path: string): void {

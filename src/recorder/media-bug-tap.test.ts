@@ -111,7 +111,8 @@ describe("media-bug tap", () => {
     const { w, rec } = await setup({}, () => "-ERR Cannot record session!\n");
     await flush();
     expect(w.commands.filter((c) => c.includes("originate"))).toHaveLength(2);
-    expect(rec.recordings[0]!.fallback).toContain("media-bug tap failed (uuid_record into the tap pipe failed: Cannot record session!)");
+    expect(rec.recordings[0]!.fallback).toContain("media-bug tap failed (uuid_record into the tap pipe failed: Cannot record session!");
+    expect(rec.recordings[0]!.fallback).toContain("must run as the daemon's user");
     expect(w.pipes.opened[0]!.closed).toBe(true);
     expect(rec.recordings[0]!.tapMethod).toBe("legs");
   });

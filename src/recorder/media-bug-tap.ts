@@ -169,7 +169,9 @@ export class MediaBugTap implements TapSource {
       const outcome = r.ok ? recordOutcome(r.value.body) : { ok: false as const, cause: r.error.message };
       if (!outcome.ok) {
         this.#recording = false;
-        broken(`uuid_record into the tap pipe failed: ${outcome.cause}`);
+        // FreeSWITCH's only word for a file it cannot open (most often: it runs as another user than the daemon).
+        const hint = /Cannot record session/i.test(outcome.cause) ? " (can FreeSWITCH open the pipe? it must run as the daemon's user or root)" : "";
+        broken(`uuid_record into the tap pipe failed: ${outcome.cause}${hint}`);
       }
     });
     this.#clear("answer");

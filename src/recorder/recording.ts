@@ -94,7 +94,7 @@ export class Recording {
         });
         this.persist();
       },
-      restored: (direction) => d.log.info("tap restored", { recordingId: id, callUuid, direction, method }),
+      restored: (direction) => d.log.info(`${method === "legs" ? "tap leg" : "media-bug tap"} restored`, { recordingId: id, callUuid, direction }),
       lost: (reason) => d.log.error("tap lost", { recordingId: id, callUuid, reason }),
       gap: (ms) => {
         for (const g of this.groups) this.#gaps.add(g, ms);

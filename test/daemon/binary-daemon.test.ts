@@ -62,6 +62,7 @@ async function setup() {
       "answer_timeout_ms = 1500",
       "rtp_port_min = 42000",
       "rtp_port_max = 42999",
+      'method = "legs"',
       "[[srs]]",
       'name = "local"',
       `uri = "sip:srs@127.0.0.1:${srs.portOf("tcp")}"`,

@@ -80,7 +80,8 @@ export async function startRig(
       "rtp_port_min = 41000",
       "rtp_port_max = 41999",
       `pipe_dir = "${join(dir, "tap")}"`,
-      o.tap ?? "",
+      // The emulator suites test tap legs unless they ask for the media-bug tap (its own file).
+      o.tap ?? 'method = "legs"',
       "[[srs]]",
       'name = "local"',
       `uri = "${o.srsUri ?? o.srsUriFor?.(srs.portOf(transport) as number) ?? `sip:srs@${srsHost}:${srs.portOf(transport)}`}"`,

@@ -85,6 +85,10 @@ realFreeswitchSuite("media-bug tap hazards", (ctx) => {
         expect(Number(ctx.fs.esl.custom("siprec::stopped", c.aLeg)[0]?.get("SIPREC-Gap-Ms"))).toBe(gap);
         expect(ctx.fs.esl.custom("siprec::failed", c.aLeg)).toEqual([]);
       }
+      // Counted for monitoring too: the sum of what every recording reported.
+      const metrics = await (await fetch(`http://127.0.0.1:${rig.controlPort}/metrics`)).text();
+      const total = Number(/^siprec_tap_gap_ms_total (\d+)$/m.exec(metrics)?.[1]);
+      expect(total).toBe(calls.reduce((sum, c) => sum + gapsOf(ctx.fs, c.aLeg), 0));
       await rig.until(() => rig.reports().length >= 10, 15_000, "10 SRS reports");
       for (const report of rig.reports()) {
         // Recording resumed: both parties in the last 2 s before the hangup.

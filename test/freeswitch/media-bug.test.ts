@@ -6,10 +6,10 @@
  * before and after ours both hearing both parties.
  */
 import { expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { nthReport, realFreeswitchSuite, siprecEvent, started } from "../support/freeswitch/suite.ts";
-import { toneProfile, toneShares } from "../support/freeswitch/wav-check.ts";
+import { toneProfile, toneShares, voicedBetween } from "../support/freeswitch/wav-check.ts";
 
 realFreeswitchSuite("media-bug tap", (ctx) => {
   for (const codec of ["PCMU", "PCMA", "G722", "OPUS"] as const) {
@@ -33,7 +33,7 @@ realFreeswitchSuite("media-bug tap", (ctx) => {
       expect(Math.min(a.purity, b.purity)).toBeGreaterThan(0.95);
       expect(Math.min(a.voicedMs, b.voicedMs)).toBeGreaterThan(2200);
       // The pipe is gone with the recording.
-      await rig.until(() => !existsSync(join(rig.dir, "tap", `${report.callId}.r8`)), 5000, "the pipe to be removed");
+      await rig.until(() => readdirSync(join(rig.dir, "tap")).length === 0, 5000, "the pipe to be removed");
     }, 40_000);
   }
 
@@ -94,5 +94,27 @@ realFreeswitchSuite("media-bug tap", (ctx) => {
     // About 5.5 s of call, of which 1.5 s paused and 1 s held.
     expect(a.voicedMs).toBeGreaterThan(2200);
     expect(a.voicedMs).toBeLessThan(4200);
+  }, 40_000);
+
+  test('pause_mode = "detach": our uuid_record leaves the call while paused (no media bug of ours) and a new one records after resume', async () => {
+    const rig = await ctx.rig({ tapMethod: "media-bug", recording: ['pause_mode = "detach"'] });
+    const { phone, aLeg } = await ctx.fs.call("record-660", { toneHz: 440 });
+    await started(rig, ctx.fs, aLeg);
+    await Bun.sleep(1000);
+    await siprecEvent(ctx.fs, "pause", aLeg);
+    await rig.until(() => ctx.fs.esl.custom("siprec::paused", aLeg).length === 1, 5000, "siprec::paused");
+    await Bun.sleep(300);
+    expect(await ctx.fs.esl.api(`uuid_buglist ${aLeg}`)).not.toContain("session_record");
+    await Bun.sleep(1000);
+    await siprecEvent(ctx.fs, "resume", aLeg);
+    await Bun.sleep(1500);
+    expect(await ctx.fs.esl.api(`uuid_buglist ${aLeg}`)).toContain("session_record");
+    await ctx.fs.esl.api(`uuid_kill ${phone}`);
+    const report = await nthReport(rig, 1);
+    for (const s of report.streams) expect(s.whilePaused).toBe(0);
+    const a = toneProfile(rig.wav(report, "1"));
+    expect(a.tone).toBe(440);
+    expect(voicedBetween(a, a.ms - 1400, a.ms - 200)).toBeGreaterThan(900);
+    await rig.until(() => readdirSync(join(rig.dir, "tap")).length === 0, 5000, "no pipe left");
   }, 40_000);
 });

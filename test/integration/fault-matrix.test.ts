@@ -130,6 +130,7 @@ async function rig(o: { primaryFlags?: string[]; proxy?: boolean; recording?: st
     "answer_timeout_ms = 1500",
     "rtp_port_min = 43000",
     "rtp_port_max = 44999",
+    'method = "legs"',
     "[[srs]]",
     'name = "a"',
     `uri = "sip:srs@127.0.0.1:${proxy?.port ?? a.port}"`,
