@@ -13,6 +13,10 @@
  * - the highest N each holds with 0 loss, and the ratio;
  * - set-up: 50 calls/s for 20 s, siprec::start → INVITE at the SRS.
  * BENCH_MEDIA_STEPS, BENCH_MEDIA_SECONDS (10) shorten or widen it;
+ * The default tap (media-bug: one pipe per recording, a C writer playing
+ * FreeSWITCH's recording threads) through the same daemon and sink: plain
+ * and SRTP (BENCH_MEDIA_ONLY sections media-bug, media-bug-srtp; its latency
+ * is not measurable here: the send time does not survive PCM → G.711).
  * BENCH_MEDIA_ONLY picks sections; BENCH_DAEMON_LOG sets the daemon's log level.
  */
 import type { Figure } from "./stats.ts";
@@ -28,18 +32,24 @@ const LONG_SECONDS = Number(process.env["BENCH_MEDIA_LONG_SECONDS"] ?? 60);
 /** BENCH_MEDIA_ONLY=relay,separate,srtp,mixed,setup runs only those sections. */
 const ONLY = process.env["BENCH_MEDIA_ONLY"]?.split(",");
 
-async function rig(streams: "separate" | "mixed", srtp: boolean): Promise<{ r: DaemonRig; idleCpuPct: number; idleRssKiB: number; stop(): Promise<void> }> {
-  const fs = await FsEmulator.start({ tapRtp: { kind: "external", port: (i) => LEG_PORT_BASE + (i % LEG_PORTS) } });
+type Tap = "legs" | "media-bug";
+
+async function rig(
+  streams: "separate" | "mixed",
+  srtp: boolean,
+  tap: Tap,
+): Promise<{ r: DaemonRig; idleCpuPct: number; idleRssKiB: number; stop(): Promise<void> }> {
+  const fs = await FsEmulator.start({ tapRtp: { kind: "external", port: (i) => LEG_PORT_BASE + (i % LEG_PORTS) }, records: "external" });
   const dir = benchDir("media");
   const srs = await openSinkSrs(SINK_PORT, dir);
-  const d = { dir, proc: startDaemon({ eslPort: fs.port, srsPort: srs.transports.get("tcp")!.local.port, srtp, streams }, dir) };
+  const d = { dir, proc: startDaemon({ eslPort: fs.port, srsPort: srs.transports.get("tcp")!.local.port, srtp, streams, tap }, dir) };
   await until(() => fs.commands.some((c) => c.startsWith("event plain ")), 10_000, "the daemon's subscription");
   await Bun.sleep(500);
   const a = proc(d.proc.pid);
   await Bun.sleep(2000);
   const b = proc(d.proc.pid);
   return {
-    r: { fs, srs, pid: d.proc.pid, dir: d.dir, streams, srtp, calls: 0, started: new Map(), firedRead: 0 },
+    r: { fs, srs, pid: d.proc.pid, dir: d.dir, streams, srtp, tap, calls: 0, started: new Map(), firedRead: 0 },
     idleCpuPct: ((b.cpuS - a.cpuS) / 2) * 100,
     idleRssKiB: b.rssKiB,
     async stop() {
@@ -61,12 +71,19 @@ function figure(kind: string, s: StepResult, idleRssKiB: number | undefined): Fi
     metric: `${kind} ${s.n} recordings`,
     value: s.cpuPctPerRecording,
     unit: "% core/rec",
-    note: `cpu ${s.cpuPct.toFixed(0)}%, lost ${s.sink.lost} (${s.sink.lossyStreams} of ${s.sink.streams}/${s.expectedStreams} streams), ${kind.includes("SRTP") ? "latency n/a (the sink cannot read the encrypted send time)" : `p50 ${ms(s.sink.p50us)} ms, p99 ${ms(s.sink.p99us)} ms`}${rss}${fb}`,
+    note: `cpu ${s.cpuPct.toFixed(0)}%, lost ${s.sink.lost} (${s.sink.lossyStreams} of ${s.sink.streams}/${s.expectedStreams} streams), ${kind.includes("SRTP") ? "latency n/a (the sink cannot read the encrypted send time)" : kind.includes("media-bug") ? "latency n/a (the send time does not survive PCM → G.711; see bench/freeswitch)" : `p50 ${ms(s.sink.p50us)} ms, p99 ${ms(s.sink.p99us)} ms`}${rss}${fb}`,
   };
 }
 
-async function daemonSeries(kind: string, streams: "separate" | "mixed", srtp: boolean, steps: number[], figures: Figure[]): Promise<StepResult[]> {
-  const g = await rig(streams, srtp);
+async function daemonSeries(
+  kind: string,
+  streams: "separate" | "mixed",
+  srtp: boolean,
+  steps: number[],
+  figures: Figure[],
+  tap: Tap = "legs",
+): Promise<StepResult[]> {
+  const g = await rig(streams, srtp, tap);
   const out: StepResult[] = [];
   try {
     figures.push({ bench: "media-path", metric: `${kind}: daemon idle`, value: g.idleCpuPct, unit: "% core", note: `RSS ${g.idleRssKiB} KiB` });
@@ -75,7 +92,7 @@ async function daemonSeries(kind: string, streams: "separate" | "mixed", srtp: b
       out.push(s);
       figures.push(figure(kind, s, g.idleRssKiB));
     }
-    if (kind === "separate" && LONG_SECONDS > 0) {
+    if ((kind === "separate" || kind === "media-bug separate") && LONG_SECONDS > 0) {
       const s = await daemonStep(g.r, 500, LONG_SECONDS, g.idleCpuPct);
       figures.push({ ...figure(`${kind} ${LONG_SECONDS} s:`, s, g.idleRssKiB), value: s.sink.lost, unit: "packets lost" });
     }
@@ -94,6 +111,8 @@ async function section<T>(figures: Figure[], name: string, fallback: T, f: () =>
     !ONLY.includes(
       name
         .replace(/^separate\+SRTP$/, "srtp")
+        .replace(/^media-bug separate$/, "media-bug")
+        .replace(/^media-bug separate\+SRTP$/, "media-bug-srtp")
         .replace(/^C relay$/, "relay")
         .replace(/^set-up rate$/, "setup"),
     )
@@ -124,6 +143,11 @@ export async function run(): Promise<Figure[]> {
   const sep = await section(figures, "separate", [] as StepResult[], () => daemonSeries("separate", "separate", false, STEPS, figures));
   await section(figures, "separate+SRTP", [], () => daemonSeries("separate+SRTP", "separate", true, upTo1000, figures));
   await section(figures, "mixed", [], () => daemonSeries("mixed", "mixed", false, upTo1000, figures));
+  // The default tap: one pipe per recording (a C writer plays FreeSWITCH's recording threads), the same SRS streams.
+  const bug = await section(figures, "media-bug separate", [] as StepResult[], () =>
+    daemonSeries("media-bug separate", "separate", false, STEPS, figures, "media-bug"),
+  );
+  await section(figures, "media-bug separate+SRTP", [], () => daemonSeries("media-bug separate+SRTP", "separate", true, upTo1000, figures, "media-bug"));
   const c = best(relay);
   const ours = best(sep);
   figures.push({ bench: "media-path", metric: "C relay: most recordings lossless", value: c, unit: "recordings", note: `${c * 100} packets/s in and out` });
@@ -141,11 +165,17 @@ export async function run(): Promise<Figure[]> {
     unit: "x",
     note: "target >= 0.8; capped by the steps",
   });
+  figures.push({ bench: "media-path", metric: "media-bug daemon: most recordings lossless", value: best(bug), unit: "recordings" });
   for (const n of [200, 500]) {
-    const d = sep.find((s) => s.n === n);
     const r = relay.find((s) => s.n === n);
-    if (d !== undefined && r !== undefined)
-      figures.push({ bench: "media-path", metric: `CPU daemon / C relay at ${n}`, value: d.cpuPctPerRecording / r.cpuPctPerRecording, unit: "x" });
+    for (const [name, series] of [
+      ["legs", sep],
+      ["media-bug", bug],
+    ] as const) {
+      const d = series.find((s) => s.n === n);
+      if (d !== undefined && r !== undefined)
+        figures.push({ bench: "media-path", metric: `CPU daemon (${name}) / C relay at ${n}`, value: d.cpuPctPerRecording / r.cpuPctPerRecording, unit: "x" });
+    }
   }
   figures.push(...(await section(figures, "set-up rate", [] as Figure[], setupRate)));
   return figures;

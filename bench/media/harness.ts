@@ -22,7 +22,7 @@ const TICKS = 100; // USER_HZ on Linux
 /** Builds the C tool (a fresh clone has no .bench/). */
 export function buildTool(): void {
   mkdirSync(join(ROOT, ".bench"), { recursive: true });
-  const cc = Bun.spawnSync(["cc", "-O2", "-o", TOOL, join(ROOT, "bench/media/rtp-load.c")], { stderr: "pipe" });
+  const cc = Bun.spawnSync(["cc", "-O2", "-o", TOOL, join(ROOT, "bench/media/rtp-load.c"), "-lm"], { stderr: "pipe" });
   if (cc.exitCode !== 0) throw new Error(`cc: ${cc.stderr.toString()}`);
 }
 
@@ -115,6 +115,19 @@ export function startLegs(dir: string, pairs: readonly (readonly [number, number
   };
 }
 
+/** FreeSWITCH's media-bug recordings: 640 bytes into each pipe every 20 ms. */
+export function startPipes(dir: string, paths: readonly string[]): { stop(): Promise<void> } {
+  const file = join(dir, `pipes-${paths.length}-${Date.now()}.txt`);
+  writeFileSync(file, paths.join("\n"));
+  const p = Bun.spawn([TOOL, "pipes", file, "3600"], { stdout: "ignore", stderr: "inherit" });
+  return {
+    async stop() {
+      p.kill("SIGTERM");
+      await p.exited;
+    },
+  };
+}
+
 /** The reference relay on the daemon's socket layout; resolves once its sockets are bound. */
 export async function startRelay(dir: string, pairs: readonly (readonly [number, number])[]): Promise<ReturnType<typeof Bun.spawn>> {
   const file = join(dir, `relay-${pairs.length}.txt`);
@@ -155,6 +168,7 @@ export interface DaemonSetup {
   readonly srsPort: number;
   readonly srtp: boolean;
   readonly streams: "separate" | "mixed";
+  readonly tap: "legs" | "media-bug";
 }
 
 /** The compiled daemon in its own process: tap RTP on 16000-19999, SRS streams on 20000-29999. */
@@ -172,7 +186,8 @@ export function startDaemon(s: DaemonSetup, dir: string): ReturnType<typeof Bun.
       "sip_port = 0",
       "rtp_port_min = 16000",
       "rtp_port_max = 19999",
-      'method = "legs"',
+      `method = "${s.tap}"`,
+      `pipe_dir = "${join(dir, "tap")}"`,
       // The C sender starts once every leg is answered: a leg must not time out waiting for it.
       "answer_timeout_ms = 60000",
       "[[srs]]",

@@ -15,6 +15,13 @@
  *       (SIGUSR1: from now on only, once the set-up burst is over).
  *       Prints "received <n> streams <s> lost <n> lossy_streams <n>
  *       max_stream_loss <n> p50_us <us> p99_us <us>".
+ *   rtp-load pipes <paths-file> <seconds>
+ *       Plays FreeSWITCH's media-bug recordings: each line is a named pipe the
+ *       daemon holds open; every 20 ms 640 bytes of 16-bit stereo PCM (400 Hz
+ *       left, 600 Hz right, whole cycles per frame) are written to each,
+ *       paced on absolute deadlines with the pipes spread evenly over the
+ *       20 ms, as FreeSWITCH's recording threads write. A full pipe drops
+ *       the frame (counted). Prints "written <frames> dropped <n>".
  *   rtp-load relay <pairs-file>
  *       The physical-limit reference on the daemon's socket layout: each line
  *       "<listen-port> <dst-port>" is one tap leg received on its own socket
@@ -29,6 +36,8 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +128,43 @@ static int legs(const char *file, double pps, double secs) {
 
 static volatile sig_atomic_t stop, reset_latency;
 static void on_term(int sig) { (void)sig; stop = 1; }
+
+static int pipes(const char *file, double secs) {
+  static char path[4096];
+  static int fds[MAXLEGS];
+  int n = 0;
+  FILE *f = fopen(file, "r");
+  if (!f) { perror(file); return 1; }
+  while (n < MAXLEGS && fgets(path, sizeof path, f)) {
+    path[strcspn(path, "\n")] = 0;
+    if (!*path) continue;
+    fds[n] = open(path, O_WRONLY | O_NONBLOCK);
+    if (fds[n] < 0) { fprintf(stderr, "open %s: %s\n", path, strerror(errno)); return 1; }
+    n++;
+  }
+  fclose(f);
+  if (n == 0) return 0;
+  int16_t frame[320];
+  for (int i = 0; i < 160; i++) {
+    frame[2 * i] = (int16_t)(8000 * sin(2 * M_PI * 400 * i / 8000.0));
+    frame[2 * i + 1] = (int16_t)(8000 * sin(2 * M_PI * 600 * i / 8000.0));
+  }
+  signal(SIGTERM, on_term);
+  uint64_t start = now_ns(), written = 0, dropped = 0, total = (uint64_t)(50 * secs) * (uint64_t)n;
+  double rate = 50.0 * n;
+  while (!stop && written + dropped < total) {
+    uint64_t due = (uint64_t)((double)(now_ns() - start) / 1e9 * rate);
+    if (due > total) due = total;
+    for (; written + dropped < due; ) {
+      int k = (int)((written + dropped) % (uint64_t)n);
+      if (write(fds[k], frame, sizeof frame) == (ssize_t)sizeof frame) written++;
+      else dropped++;
+    }
+    usleep(250);
+  }
+  printf("written %llu dropped %llu\n", (unsigned long long)written, (unsigned long long)dropped);
+  return 0;
+}
 /* SIGUSR1: latency from now on only (the set-up burst is over); loss counting goes on. */
 static void on_usr1(int sig) { (void)sig; reset_latency = 1; }
 
@@ -237,6 +283,7 @@ int main(int argc, char **argv) {
   if (argc == 5 && !strcmp(argv[1], "legs")) return legs(argv[2], atof(argv[3]), atof(argv[4]));
   if (argc == 5 && !strcmp(argv[1], "sink")) return sink(atoi(argv[2]), atof(argv[3]), !strcmp(argv[4], "plain"));
   if (argc == 3 && !strcmp(argv[1], "relay")) return relay(argv[2]);
-  fprintf(stderr, "usage: rtp-load legs <pairs> <pps> <s> | sink <port> <s> <plain|srtp> | relay <pairs>\n");
+  if (argc == 4 && !strcmp(argv[1], "pipes")) return pipes(argv[2], atof(argv[3]));
+  fprintf(stderr, "usage: rtp-load legs <pairs> <pps> <s> | sink <port> <s> <plain|srtp> | relay <pairs> | pipes <paths> <s>\n");
   return 2;
 }

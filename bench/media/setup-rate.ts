@@ -22,7 +22,7 @@ export async function setupRate(): Promise<Figure[]> {
   const dir = benchDir("setup");
   const srs = await openSinkSrs(SINK_PORT, dir);
   const sink = await startSink(SINK_PORT, true);
-  const daemon = startDaemon({ eslPort: fs.port, srsPort: srs.transports.get("tcp")!.local.port, srtp: false, streams: "separate" }, dir);
+  const daemon = startDaemon({ eslPort: fs.port, srsPort: srs.transports.get("tcp")!.local.port, srtp: false, streams: "separate", tap: "legs" }, dir);
   try {
     await until(() => fs.commands.some((c) => c.startsWith("event plain ")), 10_000, "the daemon's subscription");
     const total = RATE * SECONDS;

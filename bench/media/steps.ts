@@ -6,7 +6,7 @@
  */
 import type { SrsServer } from "../../src/srs/server.ts";
 import type { FsEmulator } from "../../test/support/fs-emulator.ts";
-import { proc, type SinkResult, startLegs, startRelay, startSink, until } from "./harness.ts";
+import { proc, type SinkResult, startLegs, startPipes, startRelay, startSink, until } from "./harness.ts";
 
 export const SINK_PORT = 7000;
 /** The C sender's leg ports (below the ephemeral range), leg i from LEG_PORT_BASE + i % LEG_PORTS. */
@@ -33,6 +33,7 @@ export interface DaemonRig {
   readonly dir: string;
   readonly streams: "separate" | "mixed";
   readonly srtp: boolean;
+  readonly tap: "legs" | "media-bug";
   /** Calls placed so far (uuids stay unique across steps). */
   calls: number;
   /** siprec::started seen so far, by the recorded call's uuid, and how far fs.fired was read. */
@@ -64,25 +65,37 @@ export async function daemonStep(r: DaemonRig, n: number, seconds: number, idleC
   r.calls += n;
   const legsBefore = r.fs.legs.legs.length;
   const perCall = r.streams === "separate" ? 2 : 1;
-  const sink = await startSink(SINK_PORT, !r.srtp);
+  // The send time the C sender puts in a packet does not survive the media-bug tap's PCM → G.711.
+  const sink = await startSink(SINK_PORT, !r.srtp && r.tap === "legs");
   let sender: { stop(): Promise<void> } | undefined;
   let setupS = 0;
   let w: { cpuPct: number; rssKiB: number };
   let s: SinkResult;
   try {
     for (const [a, b] of calls) r.fs.playCallStart(a, b);
-    // This step's legs that are up: a late re-originate of an earlier step's leg (its call gone) hangs up at once.
     const mine = new Set(calls.map(([a]) => a));
-    const legs = () => r.fs.legs.legs.slice(legsBefore).filter((l) => mine.has(l.plan.callUuid) && l.state === "up" && l.remotePort !== undefined);
-    await until(
-      () => legs().length >= n * perCall,
-      180_000,
-      () => `${n * perCall} tap legs answered (${legs().length} so far)`,
-    );
-    sender = startLegs(
-      r.dir,
-      legs().map((l) => [l.rtpPort, l.remotePort!] as const),
-    );
+    if (r.tap === "media-bug") {
+      // One pipe per recording, whatever the streams: the C writer plays FreeSWITCH's recording threads.
+      const paths = () => [...r.fs.records.externalPaths].filter(([, c]) => mine.has(c)).map(([p]) => p);
+      await until(
+        () => paths().length >= n,
+        180_000,
+        () => `${n} uuid_records (${paths().length} so far)`,
+      );
+      sender = startPipes(r.dir, paths());
+    } else {
+      // This step's legs that are up: a late re-originate of an earlier step's leg (its call gone) hangs up at once.
+      const legs = () => r.fs.legs.legs.slice(legsBefore).filter((l) => mine.has(l.plan.callUuid) && l.state === "up" && l.remotePort !== undefined);
+      await until(
+        () => legs().length >= n * perCall,
+        180_000,
+        () => `${n * perCall} tap legs answered (${legs().length} so far)`,
+      );
+      sender = startLegs(
+        r.dir,
+        legs().map((l) => [l.rtpPort, l.remotePort!] as const),
+      );
+    }
     await until(
       () => {
         readStarted(r);

@@ -107,6 +107,18 @@ describe("media-bug tap", () => {
     expect((ts(ones[0]!) - before) >>> 0).toBe(160 * 40);
   });
 
+  test("a backlog before the SRS records (the INVITE still out) is no gap: nothing of it would have been sent", async () => {
+    const { w, rec } = await setup();
+    w.sessionOutcome = () => "recording";
+    // The first read already holds a second of audio: the recording is not up yet when it is cut.
+    w.pipes.write(pcm(50));
+    w.pipes.write(pcm(1));
+    await flush();
+    expect(rec.recordings[0]!.status).toBe("recording");
+    expect(w.events.filter((e) => e["Event-Subclass"] === "siprec::gap")).toEqual([]);
+    expect(rec.recordings[0]!.gapMs).toBe(0);
+  });
+
   test("uuid_record refused: the recording falls back to tap legs and says so", async () => {
     const { w, rec } = await setup({}, () => "-ERR Cannot record session!\n");
     await flush();

@@ -8,6 +8,7 @@
  * FreeSWITCH's call thread: every command is an ESL request.
  */
 import { randomToken, uuidV4 } from "../lib/ids.ts";
+import { WorkQueue } from "../lib/work-queue.ts";
 import type { EslEvent } from "../esl/event.ts";
 import { CallTable } from "./call-table.ts";
 import { TapOnlyRepair } from "./tap-only-repair.ts";
@@ -53,6 +54,12 @@ export class Recorder {
   readonly #inflight = new Set<Promise<unknown>>();
 
   readonly #tapRepair: TapOnlyRepair;
+  /**
+   * What the recorder tells FreeSWITCH (events, channel variables, hangups) waits its turn here: a
+   * burst (hundreds of recordings starting at once, a stall that gaps them all) must not meet the ESL
+   * client's limit on commands out at once and be refused.
+   */
+  readonly #toFs = new WorkQueue(256, 50_000);
 
   constructor(
     private readonly d: RecorderDeps,
@@ -264,29 +271,29 @@ export class Recorder {
     // The channel variables describe the whole recording: a change on some servers only leaves them as they are.
     if (n.groups === undefined)
       this.#track(
-        this.d.esl.api(
+        this.#api(
           `uuid_setvar_multi ${r.callUuid} siprec_status=${status};siprec_recording_id=${r.id}${n.gapMs === undefined ? "" : `;siprec_gap_ms=${n.gapMs}`}`,
         ),
       );
     // An interruption on some servers is still the call's news: the dialplan and CDRs see the cause and the gap so far.
     else if (n.kind === "interrupted" || n.gapMs !== undefined)
       this.#track(
-        this.d.esl.api(`uuid_setvar_multi ${r.callUuid} ${n.kind === "interrupted" ? `siprec_interrupted=${n.cause ?? "error"}` : `siprec_gap_ms=${r.gapMs}`}`),
+        this.#api(`uuid_setvar_multi ${r.callUuid} ${n.kind === "interrupted" ? `siprec_interrupted=${n.cause ?? "error"}` : `siprec_gap_ms=${r.gapMs}`}`),
       );
     // RFC 7866 §6.1.2: "The SRC MUST provide recording indications to all participants in the CS";
     // a UA that is not record-aware learns it by "other means", here an announcement to both parties.
     const ind = this.d.policy.indication;
     if (ind !== undefined && n.groups === undefined && (n.kind === "started" || (n.kind === "resumed" && ind.onResume))) {
-      this.#track(this.d.esl.api(`uuid_broadcast ${r.callUuid} playback::${ind.file} both`));
+      this.#track(this.#api(`uuid_broadcast ${r.callUuid} playback::${ind.file} both`));
     }
     if (n.kind === "failed" && r.status === "failed" && this.d.policy.onFailure === "hangup") {
       // Recording required: the call may not go on unrecorded.
       this.d.log.warn("recording required and failed: hanging the call up", { callUuid: r.callUuid, cause: this.d.policy.hangupCause });
       const a = this.d.policy.announcement;
-      if (a === undefined) this.#track(this.d.esl.api(`uuid_kill ${r.callUuid} ${this.d.policy.hangupCause}`));
+      if (a === undefined) this.#track(this.#api(`uuid_kill ${r.callUuid} ${this.d.policy.hangupCause}`));
       else {
-        this.#track(this.d.esl.api(`uuid_broadcast ${r.callUuid} playback::${a.file} both`));
-        this.#track(this.d.esl.api(`sched_hangup +${a.seconds} ${r.callUuid} ${this.d.policy.hangupCause}`));
+        this.#track(this.#api(`uuid_broadcast ${r.callUuid} playback::${a.file} both`));
+        this.#track(this.#api(`sched_hangup +${a.seconds} ${r.callUuid} ${this.d.policy.hangupCause}`));
       }
     }
   }
@@ -296,7 +303,17 @@ export class Recorder {
     this.counters.tapGapMs += ms;
     this.d.log.warn("recording gap", { recordingId: r.id, callUuid: r.callUuid, gapMs: ms, totalGapMs: r.gapMs, reason });
     this.#track(this.#fire("gap", r.callUuid, r.id, { "SIPREC-Gap-Ms": String(ms), "SIPREC-Reason": reason, "SIPREC-SRS": r.groups.join(",") }));
-    this.#track(this.d.esl.api(`uuid_setvar ${r.callUuid} siprec_gap_ms ${r.gapMs}`));
+    this.#track(this.#api(`uuid_setvar ${r.callUuid} siprec_gap_ms ${r.gapMs}`));
+  }
+
+  /** An `api` command to FreeSWITCH through the queue (see #toFs). */
+  #api(command: string): Promise<unknown> {
+    return this.#toFs
+      .run(() => this.d.esl.api(command))
+      .then((r) => {
+        if (r === undefined) this.d.log.warn("FreeSWITCH not told: too many messages waiting", { command: command.split(" ").slice(0, 2).join(" ") });
+        return r;
+      });
   }
 
   async #fire(kind: string, callUuid: string, recordingId: string | undefined, fields: Record<string, string>): Promise<void> {
@@ -306,7 +323,10 @@ export class Recorder {
     ];
     if (recordingId !== undefined) headers.push(["SIPREC-Recording-ID", recordingId]);
     for (const [k, v] of Object.entries(fields)) headers.push([k, v.replace(/[\r\n]+/g, " ")]);
-    const r = await this.d.esl.command({ kind: "sendevent", name: "CUSTOM", headers });
+    const r = (await this.#toFs.run(() => this.d.esl.command({ kind: "sendevent", name: "CUSTOM", headers }))) ?? {
+      ok: false as const,
+      error: { code: "QUEUE_FULL" },
+    };
     if (!r.ok) this.d.log.warn("could not fire siprec event", { kind, callUuid, code: r.error.code });
   }
 }

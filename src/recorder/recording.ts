@@ -97,6 +97,8 @@ export class Recording {
       restored: (direction) => d.log.info(`${method === "legs" ? "tap leg" : "media-bug tap"} restored`, { recordingId: id, callUuid, direction }),
       lost: (reason) => d.log.error("tap lost", { recordingId: id, callUuid, reason }),
       gap: (ms) => {
+        // Before the SRS records (and while paused) nothing of this audio would have been sent: not a gap.
+        if (this.#status !== "recording") return;
         for (const g of this.groups) this.#gaps.add(g, ms);
         this.notify({ kind: "gap", recording: this, gapMs: ms, reason: `the daemon fell behind reading FreeSWITCH's audio: ${ms} ms dropped` });
       },

@@ -7,6 +7,8 @@
  * drops the frame (FreeSWITCH would buffer it); a pipe without a reader is
  * refused at once (FreeSWITCH would wait in its job: the daemon never asks
  * for that). Stopping fires FreeSWITCH's captured RECORD_STOP, as this call's.
+ * `external`: the emulator only answers and lists the paths (`externalPaths`)
+ * for a bench whose C writer plays every recording.
  */
 import { closeSync, constants, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -26,10 +28,15 @@ interface Writer {
 
 export class RecordWriters {
   readonly #writers = new Map<string, Writer>();
+  /** With `external`: the recordings started, by path, with their call. */
+  readonly externalPaths = new Map<string, string>();
   /** Frames written, all recordings. */
   written = 0;
 
-  constructor(private readonly stopped: (callUuid: string, path: string) => void) {}
+  constructor(
+    private readonly stopped: (callUuid: string, path: string) => void,
+    private readonly external = false,
+  ) {}
 
   get active(): number {
     return this.#writers.size;
@@ -44,6 +51,11 @@ export class RecordWriters {
     } catch {
       return "-ERR Cannot record session!\n";
     }
+    if (this.external) {
+      closeSync(fd);
+      this.externalPaths.set(path, callUuid);
+      return "+OK Success\n";
+    }
     const w: Writer = { callUuid, path, fd, timer: undefined, at: performance.now(), frames: 0 };
     this.#writers.set(path, w);
     this.#tick(w);
@@ -54,12 +66,18 @@ export class RecordWriters {
   stop(callUuid: string, path: string): string {
     const mine = [...this.#writers.values()].filter((w) => w.callUuid === callUuid && (path === "all" || w.path === path));
     for (const w of mine) this.#end(w, true);
-    return mine.length > 0 ? "+OK Success\n" : "-ERR Cannot stop record session!\n";
+    const outside = [...this.externalPaths].filter(([p, c]) => c === callUuid && (path === "all" || p === path));
+    for (const [p] of outside) {
+      this.externalPaths.delete(p);
+      this.stopped(callUuid, p);
+    }
+    return mine.length + outside.length > 0 ? "+OK Success\n" : "-ERR Cannot stop record session!\n";
   }
 
   /** The call hung up: its recordings end (RECORD_STOP each). */
   callEnded(callUuid: string): void {
     for (const w of [...this.#writers.values()]) if (w.callUuid === callUuid) this.#end(w, true);
+    for (const [p, c] of [...this.externalPaths]) if (c === callUuid) this.externalPaths.delete(p);
   }
 
   close(): void {

@@ -122,6 +122,8 @@ export interface FsEmulatorOptions {
   readonly format?: "plain" | "json";
   /** Native read/write legs answer and hang up without RTP (FreeSWITCH's codec-mismatch case). */
   readonly nativeMismatch?: boolean;
+  /** uuid_record: write the captured stereo PCM (default), or only list the pipes for a bench's own writer. */
+  readonly records?: "captured" | "external";
   /** Where the tap legs' RTP comes from (default: the captured packets, from a socket per leg). */
   readonly tapRtp?: TapRtpSource;
 }
@@ -133,7 +135,7 @@ export class FsEmulator {
   readonly firedAt: number[] = [];
   readonly legs: TapLegEmulator;
   /** uuid_record into the daemon's pipes (the media-bug tap). */
-  readonly records = new RecordWriters((callUuid, path) => this.#recordStopped(callUuid, path));
+  readonly records: RecordWriters;
   #socket: { write(b: Uint8Array): number; end(): void } | undefined;
   #server: Bun.TCPSocketListener<{ out: QueuedWriter; inbox: string }> | undefined;
   #connections = 0;
@@ -146,6 +148,7 @@ export class FsEmulator {
     private readonly o: FsEmulatorOptions,
   ) {
     this.legs = legs;
+    this.records = new RecordWriters((callUuid, path) => this.#recordStopped(callUuid, path), o.records === "external");
   }
 
   static async start(o: FsEmulatorOptions = {}): Promise<FsEmulator> {
