@@ -6,7 +6,7 @@
  * `eavesdrop` transcodes) and say so in SIPREC-Fallback.
  */
 import { expect, test } from "bun:test";
-import { nthReport, realFreeswitchSuite, started } from "../support/freeswitch/suite.ts";
+import { hangUpAndProfiles, nthReport, realFreeswitchSuite, started } from "../support/freeswitch/suite.ts";
 import { toneProfile, toneShares } from "../support/freeswitch/wav-check.ts";
 
 realFreeswitchSuite("codecs", (ctx) => {
@@ -18,9 +18,7 @@ realFreeswitchSuite("codecs", (ctx) => {
       await started(rig, ctx.fs, aLeg);
       expect(ctx.fs.esl.custom("siprec::started", aLeg)[0]?.get("SIPREC-Streams")).toBe("separate");
       await Bun.sleep(2500);
-      await ctx.fs.esl.api(`uuid_kill ${phone}`);
-      const report = await nthReport(rig, 1);
-      const [a, b] = [toneProfile(rig.wav(report, "1")), toneProfile(rig.wav(report, "2"))];
+      const { one: a, two: b } = await hangUpAndProfiles(rig, ctx.fs, phone);
       expect([a.tone, b.tone]).toEqual([440, 660]);
       expect(Math.min(a.purity, b.purity)).toBeGreaterThan(0.95);
     }, 40_000);

@@ -8,7 +8,7 @@
 import { expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { nthReport, realFreeswitchSuite, siprecEvent, started } from "../support/freeswitch/suite.ts";
+import { hangUpAndProfiles, nthReport, realFreeswitchSuite, siprecEvent, started } from "../support/freeswitch/suite.ts";
 import { toneProfile, toneShares, voicedBetween } from "../support/freeswitch/wav-check.ts";
 
 realFreeswitchSuite("media-bug tap", (ctx) => {
@@ -26,9 +26,7 @@ realFreeswitchSuite("media-bug tap", (ctx) => {
       const bugs = await ctx.fs.esl.api(`uuid_buglist ${aLeg}`);
       expect(bugs).toContain("session_record");
       await Bun.sleep(2500);
-      await ctx.fs.esl.api(`uuid_kill ${phone}`);
-      const report = await nthReport(rig, 1);
-      const [a, b] = [toneProfile(rig.wav(report, "1")), toneProfile(rig.wav(report, "2"))];
+      const { one: a, two: b } = await hangUpAndProfiles(rig, ctx.fs, phone);
       expect([a.tone, b.tone]).toEqual([440, 660]);
       expect(Math.min(a.purity, b.purity)).toBeGreaterThan(0.95);
       expect(Math.min(a.voicedMs, b.voicedMs)).toBeGreaterThan(2200);

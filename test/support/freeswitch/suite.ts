@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect } from "bun:test";
 import { RealFreeswitch, freeswitchOrSkip } from "./instance.ts";
 import { DaemonRig, type RigOptions, type SrsReport } from "./daemon-rig.ts";
+import { type ToneProfile, toneProfile } from "./wav-check.ts";
 
 export interface SuiteContext {
   readonly fs: RealFreeswitch;
@@ -85,6 +86,13 @@ export async function waitNoChannels(fs: RealFreeswitch, ms = 5000): Promise<str
 export async function nthReport(r: DaemonRig, n: number, ms = 10_000): Promise<SrsReport> {
   await r.until(() => r.reports().length >= n, ms, `SRS report #${n}`);
   return r.reports()[n - 1]!;
+}
+
+/** Hangs the call up from its phone leg and returns the SRS's report with each party's tone profile (labels 1 and 2). */
+export async function hangUpAndProfiles(r: DaemonRig, fs: RealFreeswitch, phone: string): Promise<{ report: SrsReport; one: ToneProfile; two: ToneProfile }> {
+  await fs.esl.api(`uuid_kill ${phone}`);
+  const report = await nthReport(r, 1);
+  return { report, one: toneProfile(r.wav(report, "1")), two: toneProfile(r.wav(report, "2")) };
 }
 
 /** The recording's CUSTOM siprec::started for `uuid`, awaited. */
