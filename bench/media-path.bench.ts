@@ -88,7 +88,12 @@ async function daemonSeries(
   try {
     figures.push({ bench: "media-path", metric: `${kind}: daemon idle`, value: g.idleCpuPct, unit: "% core", note: `RSS ${g.idleRssKiB} KiB` });
     for (const n of steps) {
-      const s = await daemonStep(g.r, n, SECONDS, g.idleCpuPct);
+      // A step that fails ends the series; the steps before it keep their figures.
+      const s = await daemonStep(g.r, n, SECONDS, g.idleCpuPct).catch((e: unknown) => {
+        figures.push({ bench: "media-path", metric: `${kind} ${n} recordings: FAILED`, value: 0, unit: "", note: e instanceof Error ? e.message : String(e) });
+        return undefined;
+      });
+      if (s === undefined) return out;
       out.push(s);
       figures.push(figure(kind, s, g.idleRssKiB));
     }
