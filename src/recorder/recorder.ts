@@ -8,7 +8,6 @@
  * FreeSWITCH's call thread: every command is an ESL request.
  */
 import { randomToken, uuidV4 } from "../lib/ids.ts";
-import { WorkQueue } from "../lib/work-queue.ts";
 import type { EslEvent } from "../esl/event.ts";
 import { CallTable } from "./call-table.ts";
 import { TapOnlyRepair } from "./tap-only-repair.ts";
@@ -54,12 +53,6 @@ export class Recorder {
   readonly #inflight = new Set<Promise<unknown>>();
 
   readonly #tapRepair: TapOnlyRepair;
-  /**
-   * What the recorder tells FreeSWITCH (events, channel variables, hangups) waits its turn here: a
-   * burst (hundreds of recordings starting at once, a stall that gaps them all) must not meet the ESL
-   * client's limit on commands out at once and be refused.
-   */
-  readonly #toFs = new WorkQueue(256, 50_000);
 
   constructor(
     private readonly d: RecorderDeps,
@@ -306,14 +299,12 @@ export class Recorder {
     this.#track(this.#api(`uuid_setvar ${r.callUuid} siprec_gap_ms ${r.gapMs}`));
   }
 
-  /** An `api` command to FreeSWITCH through the queue (see #toFs). */
+  /** An `api` command telling FreeSWITCH something (a burst waits its turn in the ESL client, esl/client/client.ts). */
   #api(command: string): Promise<unknown> {
-    return this.#toFs
-      .run(() => this.d.esl.api(command))
-      .then((r) => {
-        if (r === undefined) this.d.log.warn("FreeSWITCH not told: too many messages waiting", { command: command.split(" ").slice(0, 2).join(" ") });
-        return r;
-      });
+    return this.d.esl.api(command).then((r) => {
+      if (!r.ok) this.d.log.warn("FreeSWITCH not told", { command: command.split(" ").slice(0, 2).join(" "), code: r.error.code });
+      return r;
+    });
   }
 
   async #fire(kind: string, callUuid: string, recordingId: string | undefined, fields: Record<string, string>): Promise<void> {
@@ -323,10 +314,7 @@ export class Recorder {
     ];
     if (recordingId !== undefined) headers.push(["SIPREC-Recording-ID", recordingId]);
     for (const [k, v] of Object.entries(fields)) headers.push([k, v.replace(/[\r\n]+/g, " ")]);
-    const r = (await this.#toFs.run(() => this.d.esl.command({ kind: "sendevent", name: "CUSTOM", headers }))) ?? {
-      ok: false as const,
-      error: { code: "QUEUE_FULL" },
-    };
+    const r = await this.d.esl.command({ kind: "sendevent", name: "CUSTOM", headers });
     if (!r.ok) this.d.log.warn("could not fire siprec event", { kind, callUuid, code: r.error.code });
   }
 }

@@ -173,15 +173,35 @@ describe("ESL client commands", () => {
     expect(await job).toEqual({ ok: true, value: { jobUuid, body } });
   });
 
-  test("commands are refused while not ready, past maxPending, and when they would inject a line", async () => {
-    const { client, handshake } = setup({ maxPending: 2 });
+  test("commands are refused while not ready, past maxPending + maxQueued, and when they would inject a line", async () => {
+    const { client, handshake } = setup({ maxPending: 2, maxQueued: 1 });
     expect(await client.api("status")).toMatchObject({ ok: false, error: { code: "ESL_NOT_CONNECTED" } });
     client.start();
     handshake();
     expect(await client.command({ kind: "api", command: "status\n\nexit" })).toMatchObject({ ok: false, error: { code: "ESL_BAD_COMMAND" } });
     void client.api("status");
     void client.api("status");
+    void client.api("status"); // waits, unsent
     expect(await client.api("status")).toMatchObject({ ok: false, error: { code: "ESL_TOO_MANY_PENDING" } });
+  });
+
+  test("past maxPending, commands wait unsent and go out in order as replies come; a lost connection fails them", async () => {
+    const { client, handshake, connector } = setup({ maxPending: 2 });
+    client.start();
+    handshake();
+    const written = (): string[] => connector.last.written.filter((w) => w.startsWith("api "));
+    const replies = [1, 2, 3, 4].map((i) => client.api(`echo ${i}`));
+    expect(written().map((w) => w.trim())).toEqual(["api echo 1", "api echo 2"]);
+    const reply = (body: string): void => connector.last.feed(`Content-Type: api/response\nContent-Length: ${body.length}\n\n${body}`);
+    reply("one");
+    expect(written().map((w) => w.trim())).toEqual(["api echo 1", "api echo 2", "api echo 3"]);
+    reply("two");
+    reply("three");
+    reply("four");
+    expect((await Promise.all(replies)).map((r) => (r.ok ? r.value : r.error.code))).toEqual(["one", "two", "three", "four"]);
+    const late = [client.api("echo 5"), client.api("echo 6"), client.api("echo 7")];
+    connector.last.drop();
+    for (const r of await Promise.all(late)) expect(r.ok).toBe(false);
   });
 });
 

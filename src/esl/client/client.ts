@@ -54,6 +54,8 @@ export class EslClient {
   #framer = new EslFramer();
   #generation = 0;
   #pending: Pending[] = [];
+  /** Commands not sent yet: more than maxPending wait for replies. */
+  #queued: { readonly cmd: EslCommand; readonly resolve: (r: Result<EslFrame, EslClientError>) => void }[] = [];
   #jobs = new Map<string, Job>();
   #attempt = 0;
   #timer: TimerId | undefined;
@@ -128,13 +130,29 @@ export class EslClient {
   /** Any command; resolves with its reply frame, or an error (a `-ERR` command/reply is ESL_COMMAND_FAILED). */
   command(cmd: EslCommand): Promise<Result<EslFrame, EslClientError>> {
     if (this.#state !== "ready") return Promise.resolve(err({ code: "ESL_NOT_CONNECTED", message: `ESL is ${this.#state}` }));
-    if (this.#pending.length >= this.#o.maxPending) {
-      return Promise.resolve(err({ code: "ESL_TOO_MANY_PENDING", message: `${this.#pending.length} commands already wait for replies` }));
+    if (this.#pending.length >= this.#o.maxPending || this.#queued.length > 0) {
+      if (this.#queued.length >= this.#o.maxQueued) {
+        return Promise.resolve(
+          err({ code: "ESL_TOO_MANY_PENDING", message: `${this.#pending.length} commands wait for replies and ${this.#queued.length} to be sent` }),
+        );
+      }
+      // Sent, in order, as replies free places (#pump).
+      return new Promise((resolve) => this.#queued.push({ cmd, resolve }));
     }
     return new Promise((resolve) => {
       const sent = this.#send(cmd, (r) => resolve(r), true);
       if (!sent.ok) resolve(sent);
     });
+  }
+
+  /** Sends queued commands while fewer than maxPending wait for replies. */
+  #pump(): void {
+    while (this.#state === "ready" && this.#pending.length < this.#o.maxPending) {
+      const next = this.#queued.shift();
+      if (next === undefined) return;
+      const sent = this.#send(next.cmd, (r) => next.resolve(r), true);
+      if (!sent.ok) next.resolve(sent);
+    }
   }
 
   #send(cmd: EslCommand, settle: (r: Result<EslFrame, EslClientError>) => void, timed: boolean): Result<true, EslClientError> {
@@ -264,6 +282,11 @@ export class EslClient {
   }
 
   #onReply(frame: EslFrame): void {
+    this.#settleReply(frame);
+    this.#pump();
+  }
+
+  #settleReply(frame: EslFrame): void {
     const p = this.#pending.shift();
     if (p === undefined) return this.#protocolError("ESL_UNEXPECTED_REPLY", `${frame.contentType} with no command waiting`);
     if (p.timer !== undefined) this.clock.clearTimer(p.timer);
@@ -328,6 +351,9 @@ export class EslClient {
   #failAll(error: EslClientError, includeAcceptedJobs: boolean): void {
     const pending = this.#pending;
     this.#pending = [];
+    const queued = this.#queued;
+    this.#queued = [];
+    for (const q of queued) q.resolve(err(error));
     for (const p of pending) {
       if (p.timer !== undefined) this.clock.clearTimer(p.timer);
       p.settle(err(error));

@@ -42,8 +42,10 @@ export interface EslClientOptions {
   /** From connect to "+OK accepted" and the subscription's reply. */
   readonly handshakeTimeoutMs?: number;
   readonly backoff?: EslBackoff;
-  /** Commands waiting for a reply at once; more are refused. */
+  /** Commands waiting for a reply at once; more wait, unsent, in order (a burst of calls must not be refused). */
   readonly maxPending?: number;
+  /** Commands waiting to be sent behind maxPending; past this they are refused (ESL_TOO_MANY_PENDING). */
+  readonly maxQueued?: number;
 }
 
 export type EslClientState = "idle" | "connecting" | "authenticating" | "subscribing" | "ready" | "backoff" | "failed" | "stopped";
@@ -87,4 +89,5 @@ export const ESL_DEFAULTS = {
   handshakeTimeoutMs: 5_000,
   backoff: { initialMs: 250, maxMs: 30_000 },
   maxPending: 1_000,
+  maxQueued: 50_000,
 } as const;
