@@ -168,6 +168,27 @@ describe("media-bug tap", () => {
     expect(rec.recordings[0]!.status).toBe("recording");
   });
 
+  test("FreeSWITCH will not record into the pipe again (5 restores): the pipe goes, the same streams go on from tap legs, the fallback says why", async () => {
+    const { w, rec, path } = await setup();
+    w.pipes.write(pcm(1));
+    await flush();
+    const stopped = mediaBugEvents().find((e) => e.name === "RECORD_STOP")!;
+    rec.onEvent(withHeaders(stopped, { "Unique-ID": A, "Record-File-Path": path() }));
+    // Every restore gets no audio: 0.5+1+2+4+8 s of back-off and a 3 s answer timeout each.
+    for (let i = 0; i < 40; i++) {
+      w.clock.advance(1000);
+      await flush();
+    }
+    expect(w.commands.filter((c) => c.startsWith(`bgapi uuid_record ${A} start`))).toHaveLength(6);
+    expect(w.commands.filter((c) => c.includes("originate"))).toHaveLength(2);
+    const r = rec.recordings[0]!;
+    expect(r.tapMethod).toBe("legs");
+    expect(r.status).toBe("recording");
+    expect(r.fallback).toContain("the media-bug tap was lost mid-recording");
+    expect(w.sessions).toHaveLength(1); // the same SRS session goes on
+    expect(w.pipes.opened[0]!.closed).toBe(true);
+  });
+
   test("no audio for stall_timeout_ms: stop and start again; a watchdog round this process was too stalled to run on time blames nobody", async () => {
     const { w, starts, stops } = await setup();
     w.pipes.write(pcm(1));

@@ -11,9 +11,8 @@
 import type { ChannelInfo } from "./channel.ts";
 import { CallMetadata, labelOfTap, labelsFor } from "./call-metadata.ts";
 import type { RecorderDeps, RecordingMedia, SessionPort } from "./ports.ts";
-import { TapSet } from "./tap-set.ts";
-import { MediaBugTap } from "./media-bug-tap.ts";
-import type { TapSetEvents, TapSource } from "./tap-source.ts";
+import { makeTaps } from "./recording-taps.ts";
+import type { TapSource } from "./tap-source.ts";
 import type { TapMethod } from "./ports.ts";
 import type { RecordingIntent, StreamMode } from "./triggers.ts";
 import type { SessionReport } from "../siprec/session/types.ts";
@@ -75,36 +74,42 @@ export class Recording {
     for (const g of groups) this.#pendingGroups.add(g);
   }
 
-  /** The tap of `method` for this recording, reporting to it. */
+  /** The tap of `method` for this recording (recording-taps.ts), reporting to it. */
   #makeTaps(method: TapMethod): TapSource {
-    const d = this.d;
-    const id = this.id;
-    const callUuid = this.callUuid;
-    const target = { recordingId: id, callUuid, token: this.token, codec: () => this.a.readCodec ?? "PCMU", channelDirection: () => this.a.direction };
-    const events: TapSetEvents & { gap(ms: number): void } = {
+    return makeTaps(method, {
+      d: this.d,
+      id: this.id,
+      callUuid: this.callUuid,
+      token: this.token,
+      media: this.#media,
+      channel: () => this.a,
       ready: () => this.#legsReady(),
       failed: (reason) => this.#legFailed(reason),
-      restoring: (direction, attempt, why) => {
-        d.log.warn(`${method === "legs" ? "tap leg" : "media-bug tap"} lost mid-recording; setting it up again`, {
-          recordingId: id,
-          callUuid,
-          direction,
-          attempt,
-          why,
-        });
-        this.persist();
-      },
-      restored: (direction) => d.log.info(`${method === "legs" ? "tap leg" : "media-bug tap"} restored`, { recordingId: id, callUuid, direction }),
-      lost: (reason) => d.log.error("tap lost", { recordingId: id, callUuid, reason }),
+      persist: () => this.persist(),
       gap: (ms) => {
         // Before the SRS records (and while paused) nothing of this audio would have been sent: not a gap.
         if (this.#status !== "recording") return;
         for (const g of this.groups) this.#gaps.add(g, ms);
         this.notify({ kind: "gap", recording: this, gapMs: ms, reason: `the daemon fell behind reading FreeSWITCH's audio: ${ms} ms dropped` });
       },
-    };
-    if (method === "legs") return new TapSet(d, target, this.#media, events);
-    return new MediaBugTap(d, target, this.#media, events, d.policy.mediaBug ?? { maxBacklogMs: 200, stallMs: 5000 });
+      toLegs: (reason) => {
+        // Mid-recording the streams are set: legs carry them if the call is G.711 or the stream is mixed.
+        const live = this.#status === "recording" || this.#status === "paused" || this.#status === "starting";
+        if (live && (this.#mode === "mixed" || G711.has((this.a.readCodec ?? "PCMU").toUpperCase())))
+          this.#switchToLegs(`the media-bug tap was lost mid-recording (${reason}); recording with tap legs`);
+      },
+    });
+  }
+
+  /** From the media-bug tap to tap legs (SIPREC-Fallback says why). */
+  #switchToLegs(why: string): void {
+    this.#addFallback(why);
+    this.d.log.warn("tap fallback to legs", { recordingId: this.id, callUuid: this.callUuid, reason: why });
+    this.#taps.drop();
+    this.#taps = this.#makeTaps("legs");
+    this.#separateNeedsG711();
+    this.#taps.start(this.#mode);
+    this.persist();
   }
 
   get tapMethod(): TapMethod {
@@ -167,10 +172,15 @@ export class Recording {
     if (this.#taps.method === "legs" && this.#mode === "separate" && !G711.has(codec)) {
       // Native taps carry the call's own codec, which the forker cannot turn into the G.711 it
       // offers (an Opus or G.722 call would reach the SRS as nothing); eavesdrop transcodes.
-      this.#fallback = `the call's codec ${codec} cannot be recorded as separate G.711 streams; recording one mixed stream`;
+      this.#addFallback(`the call's codec ${codec} cannot be recorded as separate G.711 streams; recording one mixed stream`);
       this.d.log.warn("tap fallback to mixed", { recordingId: this.id, callUuid: this.callUuid, reason: `call codec ${codec}` });
       this.#mode = "mixed";
     }
+  }
+
+  /** SIPREC-Fallback says every step down this recording took, in order. */
+  #addFallback(why: string): void {
+    this.#fallback = this.#fallback === undefined ? why : `${this.#fallback}; ${why}`;
   }
 
   /** FreeSWITCH reported a recording of this call stopped (RECORD_STOP with its path). */
@@ -298,18 +308,10 @@ export class Recording {
 
   #legFailed(reason: string): void {
     if (this.#status !== "tapping") return;
-    if (this.#taps.method === "media-bug") {
-      // FreeSWITCH would not record into our pipe: tap legs still can.
-      this.#fallback = `the media-bug tap failed (${reason}); recording with tap legs`;
-      this.d.log.warn("tap fallback to legs", { recordingId: this.id, callUuid: this.callUuid, reason });
-      this.#taps = this.#makeTaps("legs");
-      this.#separateNeedsG711();
-      this.#taps.start(this.#mode);
-      this.persist();
-      return;
-    }
+    // FreeSWITCH would not record into our pipe: tap legs still can.
+    if (this.#taps.method === "media-bug") return this.#switchToLegs(`the media-bug tap failed (${reason}); recording with tap legs`);
     if (this.#mode === "separate") {
-      this.#fallback = `separate streams failed (${reason}); recording one mixed stream`;
+      this.#addFallback(`separate streams failed (${reason}); recording one mixed stream`);
       this.d.log.warn("tap fallback to mixed", { recordingId: this.id, callUuid: this.callUuid, reason });
       this.#mode = "mixed";
       this.#taps.start("mixed");
