@@ -106,6 +106,14 @@ describe("errors name the key path and what was found", () => {
     expect(all[2]?.message).toBe('duplicate name "a" (already used by srs[0])');
   });
 
+  test('G722 toward the SRS needs tap legs: refused with the default media-bug tap, accepted with method = "legs"', () => {
+    const g722 = `${MIN}[recording]\ncodecs = ["PCMU", "G722"]\n`;
+    expect(only(g722)).toMatchObject({ path: "recording.codecs", severity: "error" });
+    expect(only(g722).message).toContain('G722 needs [tap] method = "legs"');
+    expect(only(`${g722}[tap]\nmethod = "media-bug"\n`).path).toBe("recording.codecs");
+    expect(parseConfigText(`${g722}[tap]\nmethod = "legs"\n`).ok).toBe(true);
+  });
+
   test("an empty file says so", () => {
     expect(only("").message).toContain("empty");
     expect(only("  \n# only a comment\n").message).toStartWith("at least one [[srs]]");
