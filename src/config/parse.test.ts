@@ -114,6 +114,12 @@ describe("errors name the key path and what was found", () => {
     expect(parseConfigText(`${g722}[tap]\nmethod = "legs"\n`).ok).toBe(true);
   });
 
+  test("tap.pipe_dir: an absolute path without .. segments", () => {
+    expect(only(`${MIN}[tap]\npipe_dir = "run/tap"\n`).path).toBe("tap.pipe_dir");
+    expect(only(`${MIN}[tap]\npipe_dir = "/run/../etc"\n`).message).toContain(".. segment");
+    expect(parseConfigText(`${MIN}[tap]\npipe_dir = "/var/run/siprec.tap"\n`).ok).toBe(true);
+  });
+
   test("an empty file says so", () => {
     expect(only("").message).toContain("empty");
     expect(only("  \n# only a comment\n").message).toStartWith("at least one [[srs]]");

@@ -58,6 +58,7 @@ const tapSchema = z
     pipe_dir: z
       .string()
       .regex(/^\/[A-Za-z0-9_./-]{0,3000}$/, { message: "expected an absolute path of letters, digits, _ . / -" })
+      .refine((p) => !p.split("/").includes(".."), { message: "must not contain a .. segment" })
       .default("/run/siprec/tap"),
     /** media-bug: pipe buffer (F_SETPIPE_SZ); 1 MiB holds 32 s of a call if the daemon stalls. */
     pipe_bytes: z

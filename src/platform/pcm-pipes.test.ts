@@ -1,7 +1,7 @@
 /** The media-bug tap's pipes on a real file system: FIFOs, their buffer, what a writer sees. */
 import { afterEach, describe, expect, test } from "bun:test";
 import { FFIType, dlopen } from "bun:ffi";
-import { closeSync, constants, existsSync, lstatSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { silentLogger } from "../lib/log.ts";
@@ -116,6 +116,14 @@ describe("FifoPcmPipes", () => {
     if (!bad.ok) expect(bad.error.message).toContain("not allowed");
     p.release("/etc/passwd"); // outside: untouched
     expect(existsSync("/etc/passwd")).toBe(true);
+    // A directory that is not private is refused, never changed.
+    const shared = join(dir, "shared");
+    mkdirSync(shared, { mode: 0o755 });
+    chmodSync(shared, 0o755);
+    const notPrivate = FifoPcmPipes.create({ dir: shared, pipeBytes: 65536, log: silentLogger });
+    expect(notPrivate.ok).toBe(false);
+    if (!notPrivate.ok) expect(notPrivate.error.message).toContain("is not private (mode 755)");
+    expect(statSync(shared).mode & 0o777).toBe(0o755);
     const file = join(dir, "plain");
     writeSync(openSync(file, "w"), "x");
     const notDir = FifoPcmPipes.create({ dir: file, pipeBytes: 65536, log: silentLogger });

@@ -19,7 +19,7 @@
  */
 import { FFIType, dlopen, ptr } from "bun:ffi";
 import { spawnSync } from "node:child_process";
-import { chmodSync, closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "../lib/log.ts";
 import { type Result, err, ok } from "../lib/result.ts";
@@ -84,7 +84,9 @@ export class FifoPcmPipes implements PcmPipePort {
       const uid = process.getuid?.();
       if (uid !== undefined && st.uid !== uid)
         return err({ code: "PIPE_CREATE", message: `${o.dir} belongs to uid ${st.uid}, not to this process (uid ${uid})` });
-      if ((st.mode & 0o077) !== 0) chmodSync(o.dir, 0o700);
+      // Never loosen or tighten a directory someone else made (pipe_dir = "/tmp" must not become 0700): refuse it.
+      if ((st.mode & 0o077) !== 0)
+        return err({ code: "PIPE_CREATE", message: `${o.dir} is not private (mode ${(st.mode & 0o777).toString(8)}): make it 0700 or name another pipe_dir` });
     } catch (e) {
       return err({ code: "PIPE_CREATE", message: `cannot make the pipe directory ${o.dir}: ${e instanceof Error ? e.message : String(e)}` });
     }
