@@ -117,13 +117,13 @@ describe("FifoPcmPipes", () => {
     p.release("/etc/passwd"); // outside: untouched
     expect(existsSync("/etc/passwd")).toBe(true);
     // A directory that is not private is refused, never changed.
-    const shared = join(dir, "shared");
-    mkdirSync(shared, { mode: 0o755 });
-    chmodSync(shared, 0o755);
-    const notPrivate = FifoPcmPipes.create({ dir: shared, pipeBytes: 65536, log: silentLogger });
+    const looseDir = join(dir, "loose");
+    mkdirSync(looseDir, { mode: 0o755 });
+    chmodSync(looseDir, 0o755);
+    const notPrivate = FifoPcmPipes.create({ dir: looseDir, pipeBytes: 65536, log: silentLogger });
     expect(notPrivate.ok).toBe(false);
     if (!notPrivate.ok) expect(notPrivate.error.message).toContain("is not private (mode 755)");
-    expect(statSync(shared).mode & 0o777).toBe(0o755);
+    expect(statSync(looseDir).mode & 0o777).toBe(0o755);
     const file = join(dir, "plain");
     writeSync(openSync(file, "w"), "x");
     const notDir = FifoPcmPipes.create({ dir: file, pipeBytes: 65536, log: silentLogger });
