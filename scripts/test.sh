@@ -11,6 +11,8 @@ ensure_npm_packages || exit 1
 ensure_debian_packages xmllint:libxml2-utils sipp:sip-tester openssl:openssl tshark:tshark cc:gcc pkg-config:pkg-config || exit 1
 # libsrtp2 (headers) for the independent SRTP check; it has no command to look for.
 if [[ ! -f /usr/include/srtp2/srtp.h ]]; then ensure_debian_packages srtp2-dev-missing:libsrtp2-dev || exit 1; fi
+# spandsp (headers) for the independent G.722 check.
+if [[ ! -f /usr/include/spandsp.h ]]; then ensure_debian_packages spandsp-dev-missing:libspandsp-dev || exit 1; fi
 
 failed_steps=0
 echo "==> tsc --noEmit"

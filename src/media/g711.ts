@@ -25,6 +25,19 @@ ALAW_TO_MULAW[0x55] = 0x7f;
 /** The silence byte of each law (linear 0). */
 export const SILENCE: Readonly<Record<G711, number>> = { PCMU: 0xff, PCMA: 0xd5 };
 
+let mulawTable: Uint8Array | undefined;
+let alawTable: Uint8Array | undefined;
+
+/** The code of every 16-bit value (indexed by the value's unsigned bits): one lookup per sample on hot paths. */
+export function linearToG711Table(law: G711): Uint8Array {
+  if (law === "PCMU") {
+    mulawTable ??= Uint8Array.from({ length: 65536 }, (_, u) => mulaw.encodeSample(u >= 32768 ? u - 65536 : u));
+    return mulawTable;
+  }
+  alawTable ??= Uint8Array.from({ length: 65536 }, (_, u) => alaw.encodeSample(u >= 32768 ? u - 65536 : u));
+  return alawTable;
+}
+
 export function encodeG711(law: G711, pcm: Int16Array): Uint8Array {
   const out = new Uint8Array(pcm.length);
   const enc = law === "PCMU" ? mulaw.encodeSample : alaw.encodeSample;

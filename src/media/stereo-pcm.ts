@@ -7,26 +7,14 @@
  *
  * `StereoFramer` cuts the byte stream (a pipe read may hold part of a frame
  * or many frames) into whole frames of `samples` per channel; `encodeStereo`
- * turns one frame into the G.711 payload of each side, or of their sum.
+ * turns one frame into the G.711 payload of each side, or of their sum;
+ * `splitStereoL16` into L16 (RFC 3551 §4.5.11: network byte order) for
+ * the 16 kHz recording (`.r16`) of the wideband tap.
  */
-import { alaw, mulaw } from "alawmulaw";
-import type { G711 } from "./g711.ts";
+import { type G711, linearToG711Table } from "./g711.ts";
 
 /** Bytes per stereo sample frame: two channels of 16 bits. */
 export const STEREO_FRAME_BYTES = 4;
-
-let mulawTable: Uint8Array | undefined;
-let alawTable: Uint8Array | undefined;
-
-/** The code of every 16-bit value (indexed by the value's unsigned bits): one lookup per sample on the hot path. */
-function tableFor(law: G711): Uint8Array {
-  if (law === "PCMU") {
-    mulawTable ??= Uint8Array.from({ length: 65536 }, (_, u) => mulaw.encodeSample(u >= 32768 ? u - 65536 : u));
-    return mulawTable;
-  }
-  alawTable ??= Uint8Array.from({ length: 65536 }, (_, u) => alaw.encodeSample(u >= 32768 ? u - 65536 : u));
-  return alawTable;
-}
 
 export type StereoLayout = "separate" | "mixed";
 
@@ -36,7 +24,7 @@ export type StereoLayout = "separate" | "mixed";
  * both channels (clipped to 16 bits) and leaves `right` alone.
  */
 export function encodeStereo(pcm: Uint8Array, offset: number, samples: number, law: G711, layout: StereoLayout, left: Uint8Array, right: Uint8Array): void {
-  const t = tableFor(law);
+  const t = linearToG711Table(law);
   let o = offset;
   if (layout === "separate") {
     for (let i = 0; i < samples; i++, o += 4) {
@@ -103,5 +91,32 @@ export class StereoFramer {
   /** Drops a partial frame (the writer went away mid-frame; the next one starts aligned). */
   reset(): void {
     this.#carried = 0;
+  }
+}
+
+/**
+ * One frame of `samples` stereo samples at `offset` of `pcm` as L16
+ * (16-bit big-endian, RFC 3551 §4.5.11 "in network byte order"): "separate"
+ * fills `left` and `right` (2 bytes a sample); "mixed" fills `left` with the
+ * clipped sum and leaves `right` alone.
+ */
+export function splitStereoL16(pcm: Uint8Array, offset: number, samples: number, layout: StereoLayout, left: Uint8Array, right: Uint8Array): void {
+  let o = offset;
+  if (layout === "separate") {
+    for (let i = 0, w = 0; i < samples; i++, o += 4, w += 2) {
+      left[w] = pcm[o + 1] as number;
+      left[w + 1] = pcm[o] as number;
+      right[w] = pcm[o + 3] as number;
+      right[w + 1] = pcm[o + 2] as number;
+    }
+    return;
+  }
+  for (let i = 0, w = 0; i < samples; i++, o += 4, w += 2) {
+    const l = (((pcm[o] as number) | ((pcm[o + 1] as number) << 8)) << 16) >> 16;
+    const r = (((pcm[o + 2] as number) | ((pcm[o + 3] as number) << 8)) << 16) >> 16;
+    const s = l + r;
+    const c = (s > 32767 ? 32767 : s < -32768 ? -32768 : s) & 0xffff;
+    left[w] = c >>> 8;
+    left[w + 1] = c & 0xff;
   }
 }

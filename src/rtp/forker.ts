@@ -2,21 +2,22 @@
  * The forker: every incoming stream (a tap leg) feeds one or more outgoing
  * streams (one per recording server that records it). Each outgoing stream
  * is our own RTP stream (stream-rewriter.ts), carries the codec its SRS
- * chose (PCMU↔PCMA transcoded by table), maps or drops telephone-events by
+ * chose (transcode.ts: PCMU↔PCMA by table; the wideband tap's L16 as L16,
+ * G.722 or G.711), maps or drops telephone-events by
  * policy, optionally goes through SRTP, and passes a per-recording gate.
  *
  * The pause gate (PCI): closing it drops every packet of that recording
  * from that instant; nothing is buffered, so nothing leaks out late on
  * resume. Resume continues the same SSRC with the next sequence number and a
  * timestamp advanced by the paused time (the rewriter re-anchors).
- * Closed with "silence" instead, each packet's audio is replaced by G.711
+ * Closed with "silence" instead, each packet's audio is replaced by
  * silence of the same length (the SRS timeline has no gap, no call audio
- * leaves) and DTMF events are dropped; a codec without a one-byte silence
- * (G.722) is dropped as with "drop".
+ * leaves) and DTMF events are dropped; a codec passed through without a
+ * one-byte silence (G.722 from a G.722 leg) is dropped as with "drop".
  */
-import { ALAW_TO_MULAW, MULAW_TO_ALAW } from "../media/g711.ts";
 import { encodeRtpInto, rtpLength, rtpPayloadEnd, rtpPayloadOffset } from "./packet.ts";
 import { GAP, MARKER, StreamRewriter } from "./stream-rewriter.ts";
+import { SILENCE_BYTE, type Transcoder, transcoderFor } from "./transcode.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { IdSource } from "../lib/ids.ts";
 import { type Logger, silentLogger } from "../lib/log.ts";
@@ -30,6 +31,8 @@ interface Output {
   held: boolean;
   readonly rewriter: StreamRewriter;
   readonly counters: StreamCounters;
+  /** From the input's codec to this output's; undefined: the same codec; null: impossible (dropped, counted). */
+  readonly transcoder: Transcoder | undefined | null;
 }
 
 interface Input {
@@ -41,9 +44,6 @@ interface Input {
 }
 
 export type GateClosed = "drop" | "silence";
-
-/** G.711 silence (ITU-T G.711: the codes for +0). */
-const SILENCE_BYTE: Readonly<Record<string, number>> = { PCMU: 0xff, PCMA: 0xd5 };
 
 const newCounters = (): StreamCounters => ({
   packetsIn: 0,
@@ -95,11 +95,15 @@ export class Forker {
     if (input === undefined) throw new Error(`no input ${inputId}`);
     if (this.#outputs.has(spec.id)) throw new Error(`output ${spec.id} exists`);
     const ids = this.o.ids;
+    const t = transcoderFor(input.spec, spec);
+    const transcoder = t.ok ? t.transcoder : null;
+    const ptimeSamples = (spec.clockRate * spec.ptimeMs) / 1000;
     const out: Output = {
       spec,
-      rewriter: new StreamRewriter(ids.uint32(), ids.uint32() & 0xffff, ids.uint32(), spec.clockRate, (spec.clockRate * spec.ptimeMs) / 1000),
+      rewriter: new StreamRewriter(ids.uint32(), ids.uint32() & 0xffff, ids.uint32(), spec.clockRate, ptimeSamples, transcoder?.tsDivisor ?? 1),
       counters: newCounters(),
       held: false,
+      transcoder,
     };
     input.outputs.set(spec.id, out);
     this.#outputs.set(spec.id, out);
@@ -198,18 +202,19 @@ export class Forker {
       return;
     }
     const closed = this.#closedGroups.get(s.group);
-    let silence: number | undefined;
+    const tc = out.transcoder;
+    let silence = false;
     if (closed !== undefined) {
-      silence = closed === "silence" && !isEvent ? SILENCE_BYTE[s.codec] : undefined;
-      if (silence === undefined) {
+      // Silence in the output's codec: a transcoder makes it, else the codec's silence byte fills the payload.
+      silence = closed === "silence" && !isEvent && tc !== null && (tc !== undefined || SILENCE_BYTE[s.codec] !== undefined);
+      if (!silence) {
         c.droppedPaused++;
         return;
       }
       c.silenced++;
     }
     let payloadType = s.payloadType;
-    let table: Uint8Array | undefined;
-    if (silence !== undefined) {
+    if (silence) {
       // Not one byte of the call's audio: the whole payload is replaced.
     } else if (isEvent) {
       if (s.dtmf === "drop" || s.telephoneEventPt === undefined) {
@@ -217,9 +222,8 @@ export class Forker {
         return;
       }
       payloadType = s.telephoneEventPt;
-    } else if (input.spec.codec !== s.codec) {
-      table = input.spec.codec === "PCMU" && s.codec === "PCMA" ? MULAW_TO_ALAW : input.spec.codec === "PCMA" && s.codec === "PCMU" ? ALAW_TO_MULAW : undefined;
-      if (table === undefined) {
+    } else if (tc !== undefined) {
+      if (tc === null) {
         c.droppedCodec++;
         return;
       }
@@ -229,7 +233,8 @@ export class Forker {
     const flags = rw.nextRaw(ssrc, seq, ts, marker, now);
     if ((flags & GAP) !== 0) c.gaps++;
     // One allocation per packet: a fixed 12-byte header (our stream has no CSRCs or extensions) and the payload.
-    const n = payload.length;
+    const coded = tc !== undefined && tc !== null && !isEvent;
+    const n = coded ? tc.outLength(payload.length) : payload.length;
     let wire: Uint8Array = new Uint8Array(12 + n);
     const oseq = rw.lastSequence;
     const ots = rw.lastTimestamp;
@@ -246,9 +251,9 @@ export class Forker {
     wire[9] = (ossrc >>> 16) & 0xff;
     wire[10] = (ossrc >>> 8) & 0xff;
     wire[11] = ossrc & 0xff;
-    if (silence !== undefined) wire.fill(silence, 12);
-    else if (table === undefined) wire.set(payload, 12);
-    else for (let i = 0; i < n; i++) wire[12 + i] = table[payload[i] as number] as number;
+    if (coded) tc.run(payload, silence, wire, 12);
+    else if (silence) wire.fill(SILENCE_BYTE[s.codec] as number, 12);
+    else wire.set(payload, 12);
     if (s.protect !== undefined) {
       const pr = s.protect(wire);
       if (!pr.ok) {

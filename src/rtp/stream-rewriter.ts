@@ -40,6 +40,8 @@ export class StreamRewriter {
     initialTs: number,
     readonly clockRate: number,
     private readonly ptimeSamples: number,
+    /** Input timestamp units per output unit (2: a 16 kHz input onto an 8000 Hz clock, G.722 or G.711 from L16/16000). */
+    private readonly divisor = 1,
   ) {
     this.#seq = (initialSeq - 1) & 0xffff;
     this.#lastTs = initialTs >>> 0;
@@ -80,7 +82,7 @@ export class StreamRewriter {
       gap = true;
     } else {
       const wallDelta = wallMs - this.#lastWall;
-      const tsDelta = (inTs - this.#inTs) | 0;
+      const tsDelta = this.divisor === 1 ? (inTs - this.#inTs) | 0 : Math.round(((inTs - this.#inTs) | 0) / this.divisor);
       const seqDelta = (inSeq - this.#inSeq) & 0xffff;
       const skewMs = Math.abs((tsDelta * 1000) / this.clockRate - wallDelta);
       const jumped = this.#reanchor || inSsrc !== this.#inSsrc || tsDelta <= 0 || skewMs > MAX_SKEW_MS || seqDelta > 1000;
