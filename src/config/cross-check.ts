@@ -31,7 +31,6 @@ export function crossCheck(doc: unknown): ConfigIssue[] {
     const group = s["group"] ?? "default";
     if (typeof group === "string") groups.add(group);
   });
-  issues.push(...g722NeedsLegs(root));
   if (servers.length === 0) return issues;
   issues.push(...loopbackTowardRemote(root, servers));
   asTables(root["trigger"]).forEach((t, i) => {
@@ -80,23 +79,3 @@ function loopbackTowardRemote(root: Raw, servers: Raw[]): ConfigIssue[] {
   return out;
 }
 
-/**
- * The media-bug tap (the default) sends what FreeSWITCH decodes to 8 kHz PCM, as G.711: an SRS
- * that picks G.722 from the offer would get nothing. G.722 toward the SRS is a tap-legs feature
- * (a G.722 call's native tap passed through), so it must be asked for with it.
- */
-function g722NeedsLegs(root: Raw): ConfigIssue[] {
-  const recording = root["recording"];
-  const tap = root["tap"];
-  const codecs = typeof recording === "object" && recording !== null ? (recording as Raw)["codecs"] : undefined;
-  const method = typeof tap === "object" && tap !== null ? ((tap as Raw)["method"] ?? "media-bug") : "media-bug";
-  if (!Array.isArray(codecs) || !codecs.includes("G722") || method !== "media-bug") return [];
-  return [
-    {
-      path: "recording.codecs",
-      message:
-        'G722 needs [tap] method = "legs": the media-bug tap sends G.711 (FreeSWITCH decodes the call to 8 kHz), and an SRS that picked G722 would get nothing',
-      severity: "error",
-    },
-  ];
-}

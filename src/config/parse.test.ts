@@ -106,12 +106,9 @@ describe("errors name the key path and what was found", () => {
     expect(all[2]?.message).toBe('duplicate name "a" (already used by srs[0])');
   });
 
-  test('G722 toward the SRS needs tap legs: refused with the default media-bug tap, accepted with method = "legs"', () => {
-    const g722 = `${MIN}[recording]\ncodecs = ["PCMU", "G722"]\n`;
-    expect(only(g722)).toMatchObject({ path: "recording.codecs", severity: "error" });
-    expect(only(g722).message).toContain('G722 needs [tap] method = "legs"');
-    expect(only(`${g722}[tap]\nmethod = "media-bug"\n`).path).toBe("recording.codecs");
-    expect(parseConfigText(`${g722}[tap]\nmethod = "legs"\n`).ok).toBe(true);
+  test("wideband codecs toward the SRS (G722, L16 = L16/16000) with either tap method; an unknown codec named with the list", () => {
+    for (const method of ["media-bug", "legs"]) expect(parseConfigText(`${MIN}[recording]\ncodecs = ["G722", "L16", "PCMU"]\n[tap]\nmethod = "${method}"\n`).ok).toBe(true);
+    expect(only(`${MIN}[recording]\ncodecs = ["L16/8000"]\n`).path).toBe("recording.codecs[0]");
   });
 
   test("tap.pipe_dir: an absolute path without .. segments", () => {

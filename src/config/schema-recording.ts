@@ -11,7 +11,8 @@ export const DEFAULT_FAILOVER_ON: readonly (number | "4xx" | "5xx" | "6xx")[] = 
 
 const ipOrAuto = z.string().regex(/^(auto|\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/, { message: 'expected "auto" or an IP address' });
 
-export const CODECS = ["PCMU", "PCMA", "G722"] as const;
+/** What we offer the SRS, in preference order: G.711, G.722 and L16 (16-bit linear at 16 kHz, RFC 3551 §4.5.11). */
+export const CODECS = ["PCMU", "PCMA", "G722", "L16"] as const;
 export const SRTP_SUITES = ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "AEAD_AES_128_GCM"] as const;
 
 export const recordingSchema = z

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Decimator } from "./halfband.ts";
+import { Decimator, Interpolator } from "./halfband.ts";
 import { goertzelPower } from "./tone.ts";
 
 const tone = (hz: number, n: number, amp = 12000): Int16Array =>
@@ -46,5 +46,44 @@ describe("Decimator (16 kHz → 8 kHz)", () => {
       out,
     );
     expect(Math.min(...out.subarray(20))).toBeGreaterThan(32000);
+  });
+});
+
+describe("Interpolator (8 kHz → 16 kHz)", () => {
+  const tone8k = (hz: number, n: number): Int16Array => Int16Array.from({ length: n }, (_, i) => Math.round(12000 * Math.sin((2 * Math.PI * hz * i) / 8000)));
+
+  function interpolateInPackets(pcm: Int16Array, packet = 160): Int16Array {
+    const it = new Interpolator();
+    const out = new Int16Array(pcm.length * 2);
+    for (let i = 0; i < pcm.length; i += packet) {
+      const part = new Int16Array(packet * 2);
+      const block = pcm.subarray(i, i + packet);
+      it.interpolateWith((k) => block[k] as number, block.length, part);
+      out.set(part, i * 2);
+    }
+    return out;
+  }
+
+  test("a 1 kHz tone comes out at 16 kHz at full level, with no image at 7 kHz", () => {
+    const out = interpolateInPackets(tone8k(1000, 8000)).subarray(400);
+    expect(rms(out) / (12000 / Math.SQRT2)).toBeGreaterThan(0.97);
+    expect(rms(out) / (12000 / Math.SQRT2)).toBeLessThan(1.03);
+    expect(goertzelPower(out, 16000, 1000)).toBeGreaterThan(goertzelPower(out, 16000, 7000) * 1e6);
+  });
+
+  test("packet boundaries leave no trace", () => {
+    const pcm = tone8k(700, 1600);
+    expect(interpolateInPackets(pcm, 40)).toEqual(interpolateInPackets(pcm, 160));
+  });
+
+  test("down after up gives the input back (1 ms of filter delay apart)", () => {
+    const pcm = tone8k(500, 1600);
+    const up = interpolateInPackets(pcm);
+    const down = new Int16Array(1600);
+    new Decimator().decimate(up, down);
+    const delay = 15; // 8 input samples through the interpolator, 14 16 kHz samples (7) through the decimator
+    let worst = 0;
+    for (let i = 100; i < 1500; i++) worst = Math.max(worst, Math.abs((down[i] as number) - (pcm[i - delay] as number)));
+    expect(worst).toBeLessThan(120);
   });
 });

@@ -25,9 +25,15 @@ export class Timeline {
   late = 0;
   dropped = 0;
 
+  /**
+   * `clockRate`: samples per second of the audio; `samplesPerTick`: audio
+   * samples per RTP timestamp unit (2 for G.722: 16 kHz audio on an 8000 Hz
+   * RTP clock, RFC 3551 §4.5.2).
+   */
   constructor(
     private readonly clockRate = 8000,
     private readonly maxSeconds = 4 * 3600,
+    private readonly samplesPerTick = 1,
   ) {}
 
   /** Samples placed so far, drained or not (the WAV length). */
@@ -41,6 +47,11 @@ export class Timeline {
   }
 
   add(timestamp: number, law: G711, payload: Uint8Array): void {
+    this.addSamples(timestamp, decodeG711(law, payload));
+  }
+
+  /** Decoded samples of a packet with RTP timestamp `timestamp`. */
+  addSamples(timestamp: number, samples: Int16Array): void {
     this.packets++;
     if (this.#first === undefined) {
       this.#first = timestamp;
@@ -53,18 +64,18 @@ export class Timeline {
       return;
     }
     this.#lastTs = timestamp;
-    const at = timestamp + this.#wraps * 0x100000000 - this.#first;
+    const at = (timestamp + this.#wraps * 0x100000000 - this.#first) * this.samplesPerTick;
     if (at < this.#base) {
       this.late++;
       return;
     }
-    const end = at + payload.length;
+    const end = at + samples.length;
     if (end > this.clockRate * this.maxSeconds) {
       this.dropped++;
       return;
     }
     this.#reserve(end - this.#base);
-    this.#samples.set(decodeG711(law, payload), at - this.#base);
+    this.#samples.set(samples, at - this.#base);
     this.#length = Math.max(this.#length, end);
   }
 

@@ -91,7 +91,7 @@ export class FifoPcmPipes implements PcmPipePort {
       return err({ code: "PIPE_CREATE", message: `cannot make the pipe directory ${o.dir}: ${e instanceof Error ? e.message : String(e)}` });
     }
     const pipes = new FifoPcmPipes(o);
-    for (const f of readdirSync(o.dir)) if (f.endsWith(".r8")) pipes.release(join(o.dir, f));
+    for (const f of readdirSync(o.dir)) if (f.endsWith(".r8") || f.endsWith(".r16")) pipes.release(join(o.dir, f));
     return ok(pipes);
   }
 
@@ -99,10 +99,10 @@ export class FifoPcmPipes implements PcmPipePort {
     return this.o.dir;
   }
 
-  open(name: string, onData: (chunk: Uint8Array, queuedBytes: number) => void): Result<PcmPipe, PcmPipeError> {
+  open(name: string, onData: (chunk: Uint8Array, queuedBytes: number) => void, sampleRate: 8000 | 16000 = 8000): Result<PcmPipe, PcmPipeError> {
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(name)) return err({ code: "PIPE_CREATE", message: `pipe name ${JSON.stringify(name)} is not allowed` });
     // A fresh name each time: a recording's earlier pipe may still be draining (pause "detach", a restart of its tap).
-    const path = join(this.o.dir, `${name}-${++this.#seq}.r8`);
+    const path = join(this.o.dir, `${name}-${++this.#seq}.r${sampleRate / 1000}`);
     rmSync(path, { force: true });
     const made = makeFifo(path);
     if (made !== undefined) return err({ code: "PIPE_CREATE", message: `mkfifo ${path}: ${made}` });

@@ -46,7 +46,7 @@ describe("media-bug tap", () => {
   test("one stereo uuid_record into a pipe opened first; left and right become labels 1 and 2; the INVITE waits for audio", async () => {
     const { w, rec, starts, path } = await setup();
     expect(w.journal.indexOf("pipe open")).toBeGreaterThanOrEqual(0);
-    expect(starts()).toEqual([`bgapi uuid_record ${A} start ${path()} 0 {${RECORD_VARS.join(",")}}`]);
+    expect(starts()).toEqual([`bgapi uuid_record ${A} start ${path()} 0 {${RECORD_VARS.join(",")},record_sample_rate=8000}`]);
     expect(w.commands.some((c) => c.includes("originate"))).toBe(false); // no tap legs
     expect(w.sessions).toHaveLength(0);
     w.pipes.write(pcm(1));
@@ -250,5 +250,34 @@ describe("media-bug tap", () => {
     expect(rec.recordings[0]!.mode).toBe("separate");
     expect(rec.recordings[0]!.fallback).toBeUndefined();
     expect(saved.at(-1)).toMatchObject({ tapFiles: [w.pipes.opened[0]!.path], legUuids: [] });
+  });
+
+  test("wideband (an SRS may take G.722 or L16): FreeSWITCH records at 16 kHz into a .r16 pipe; each side goes on as L16/16000, 20 ms a packet", async () => {
+    const { w, starts, path } = await setup({ mediaBug: { maxBacklogMs: 200, stallMs: 5000, sampleRate: 16000 } });
+    expect(path()).toEndWith(".r16");
+    expect(starts()).toEqual([`bgapi uuid_record ${A} start ${path()} 0 {${RECORD_VARS.join(",")},record_sample_rate=16000}`]);
+    // Two 20 ms frames at 16 kHz: 1280 bytes each, left 1000, right -2000 (little-endian in the pipe).
+    const b = new Uint8Array(2 * 1280);
+    const v = new DataView(b.buffer);
+    for (let i = 0; i < 640; i++) {
+      v.setInt16(i * 4, 1000, true);
+      v.setInt16(i * 4 + 2, -2000, true);
+    }
+    w.pipes.write(b);
+    await flush();
+    expect(w.legs).toEqual([
+      { label: "1", codec: "L16", clockRate: 16000 },
+      { label: "2", codec: "L16", clockRate: 16000 },
+    ]);
+    const one = w.packets.filter((p) => p.label === "1");
+    const two = w.packets.filter((p) => p.label === "2");
+    expect(one).toHaveLength(2);
+    expect(one[0]!.bytes.length).toBe(12 + 640);
+    expect(one[0]!.bytes[1]! & 0x7f).toBe(96);
+    // Network byte order: 1000 = 0x03e8, -2000 = 0xf830.
+    expect([...one[0]!.bytes.subarray(12, 16)]).toEqual([0x03, 0xe8, 0x03, 0xe8]);
+    expect([...two[0]!.bytes.subarray(12, 16)]).toEqual([0xf8, 0x30, 0xf8, 0x30]);
+    expect((ts(one[1]!.bytes) - ts(one[0]!.bytes)) >>> 0).toBe(320);
+    expect((seq(one[1]!.bytes) - seq(one[0]!.bytes)) & 0xffff).toBe(1);
   });
 });

@@ -3,7 +3,10 @@
  * record-command.ts) into a named pipe the daemon opened for reading first;
  * the daemon cuts the PCM into 20 ms frames, encodes each side as G.711
  * (or their sum for a mixed stream) and feeds RecordingMedia as RTP under
- * the stream labels, exactly where tap-leg RTP would go. FreeSWITCH
+ * the stream labels, exactly where tap-leg RTP would go. Wideband
+ * (`sampleRate` 16000, a `.r16` recording: the SRS may take G.722 or L16):
+ * each side goes in as L16/16000 and the forker makes each SRS's codec of
+ * it (transcode.ts: L16, G.722, or G.711 decimated). FreeSWITCH
  * decodes the call whatever its codec, so Opus and G.722 calls record as
  * separate streams too, and no SIP channel is added to FreeSWITCH.
  *
@@ -25,18 +28,13 @@
  */
 import { type Backoff, backoffMs } from "../lib/backoff.ts";
 import type { TimerId } from "../lib/clock.ts";
-import { StereoFramer, type StereoLayout, encodeStereo } from "../media/stereo-pcm.ts";
+import { StereoFramer, type StereoLayout, encodeStereo, splitStereoL16 } from "../media/stereo-pcm.ts";
 import { labelOfTap } from "./call-metadata.ts";
 import type { PcmPipe, RecorderDeps, RecordingMedia } from "./ports.ts";
 import { recordOutcome, recordStartCommand, recordStopCommand } from "./record-command.ts";
 import { MAX_RESTORES, type TapSetEvents, type TapSetTarget, type TapSource } from "./tap-source.ts";
 import type { StreamMode } from "./triggers.ts";
 
-/** 20 ms at 8 kHz: what FreeSWITCH writes each time. */
-const FRAME_SAMPLES = 160;
-const FRAME_BYTES = FRAME_SAMPLES * 4;
-/** Bytes of stereo PCM per millisecond (8 kHz, 2 channels of 16 bits). */
-const BYTES_PER_MS = 32;
 const RESTORE_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000 };
 const WATCH_MS = 1000;
 /** A watchdog round later than this was held up by this process, not by FreeSWITCH. */
@@ -49,6 +47,35 @@ export interface MediaBugTapOptions {
   readonly maxBacklogMs: number;
   /** No audio for this long from a flowing recording: FreeSWITCH lost it, set it up again. */
   readonly stallMs: number;
+  /** The rate FreeSWITCH records at: 8000 (G.711 toward the SRS) or 16000 (wideband SRS codecs offered). */
+  readonly sampleRate?: 8000 | 16000;
+}
+
+/** What one sample rate means for the frames and the packets fed to the forker. */
+interface Format {
+  readonly rate: 8000 | 16000;
+  /** 20 ms per channel: what FreeSWITCH writes each time. */
+  readonly frameSamples: number;
+  readonly frameBytes: number;
+  /** Bytes of stereo PCM per millisecond (2 channels of 16 bits). */
+  readonly bytesPerMs: number;
+  readonly codec: "PCMU" | "L16";
+  readonly payloadType: number;
+  readonly payloadBytes: number;
+}
+
+function formatFor(rate: 8000 | 16000): Format {
+  const frameSamples = rate / 50;
+  const wide = rate === 16000;
+  return {
+    rate,
+    frameSamples,
+    frameBytes: frameSamples * 4,
+    bytesPerMs: (rate * 4) / 1000,
+    codec: wide ? "L16" : "PCMU",
+    payloadType: wide ? 96 : 0,
+    payloadBytes: wide ? frameSamples * 2 : frameSamples,
+  };
 }
 
 interface Stream {
@@ -67,7 +94,8 @@ export class MediaBugTap implements TapSource {
   #pipe: PcmPipe | undefined;
   #streams: Stream[] = [];
   #layout: StereoLayout = "separate";
-  readonly #framer = new StereoFramer(FRAME_SAMPLES);
+  readonly #f: Format;
+  readonly #framer: StereoFramer;
   /** Whether our `uuid_record` is (believed to be) on the call. */
   #recording = false;
   #done = true;
@@ -87,7 +115,10 @@ export class MediaBugTap implements TapSource {
     private readonly media: RecordingMedia,
     private readonly events: TapSetEvents & { gap?(ms: number): void },
     private readonly o: MediaBugTapOptions,
-  ) {}
+  ) {
+    this.#f = formatFor(o.sampleRate ?? 8000);
+    this.#framer = new StereoFramer(this.#f.frameSamples);
+  }
 
   get count(): number {
     return this.#pipe === undefined || this.#done ? 0 : 1;
@@ -106,21 +137,21 @@ export class MediaBugTap implements TapSource {
     const dir = this.t.channelDirection();
     const labels = mode === "separate" ? [labelOfTap("read", dir), labelOfTap("write", dir)] : ["1"];
     this.#streams = labels.map((label) => {
-      const packet = new Uint8Array(12 + FRAME_SAMPLES);
+      const packet = new Uint8Array(12 + this.#f.payloadBytes);
       return { label, ssrc: this.d.ids.uint32(), seq: this.d.ids.uint32() & 0xffff, ts: this.d.ids.uint32(), packet, payload: packet.subarray(12) };
     });
     const pipes = this.d.pipes;
     if (pipes === undefined) return this.#failSoon("the media-bug tap has no pipe directory");
-    const opened = pipes.open(this.t.recordingId, (chunk, queued) => this.#onData(chunk, queued));
+    const opened = pipes.open(this.t.recordingId, (chunk, queued) => this.#onData(chunk, queued), this.#f.rate);
     if (!opened.ok) return this.#failSoon(`cannot open the tap pipe: ${opened.error.message}`);
     this.#pipe = opened.value;
     for (const s of this.#streams) {
       this.media.attachLeg(s.label, {
         recordingId: this.t.recordingId,
         direction: mode === "mixed" ? "both" : s === this.#streams[0] ? "read" : "write",
-        codec: "PCMU",
-        payloadType: 0,
-        clockRate: 8000,
+        codec: this.#f.codec,
+        payloadType: this.#f.payloadType,
+        clockRate: this.#f.rate,
         telephoneEventPt: undefined,
         hangup: () => {},
       });
@@ -160,7 +191,7 @@ export class MediaBugTap implements TapSource {
   #record(restore: boolean): void {
     const pipe = this.#pipe;
     if (pipe === undefined) return;
-    const cmd = recordStartCommand(this.t.callUuid, pipe.path);
+    const cmd = recordStartCommand(this.t.callUuid, pipe.path, this.#f.rate);
     const broken = (reason: string): void => (restore ? this.#restoreLater(reason) : this.#fail(reason));
     if (!cmd.ok) return this.#failSoon(cmd.error.message);
     this.#recording = true;
@@ -185,16 +216,17 @@ export class MediaBugTap implements TapSource {
   #onData(chunk: Uint8Array, queued: number): void {
     if (this.#done) return; // stopping: read and discard until the pipe closes
     this.#lastDataMs = this.d.clock.now();
-    const available = Math.floor((this.#framer.pending + chunk.length) / FRAME_BYTES);
+    const f = this.#f;
+    const available = Math.floor((this.#framer.pending + chunk.length) / f.frameBytes);
     // Frame i of `available` has (available-1-i) frames and `queued` bytes behind it: its age in the pipe.
-    const keep = Math.max(0, Math.floor((this.o.maxBacklogMs * BYTES_PER_MS - queued) / FRAME_BYTES) + 1);
+    const keep = Math.max(0, Math.floor((this.o.maxBacklogMs * f.bytesPerMs - queued) / f.frameBytes) + 1);
     let skip = Math.max(0, available - keep);
-    if (skip > 0) this.#gapMs += (skip * FRAME_SAMPLES) / 8;
+    if (skip > 0) this.#gapMs += skip * 20;
     else if (this.#gapMs > 0) this.#flushGap();
     this.#framer.push(chunk, (bytes, offset) => {
       if (skip > 0) {
         skip--;
-        for (const s of this.#streams) s.ts = (s.ts + FRAME_SAMPLES) >>> 0;
+        for (const s of this.#streams) s.ts = (s.ts + f.frameSamples) >>> 0;
         return;
       }
       this.#frame(bytes, offset);
@@ -204,12 +236,14 @@ export class MediaBugTap implements TapSource {
   #frame(bytes: Uint8Array, offset: number): void {
     const [a, b] = this.#streams;
     if (a === undefined) return;
-    encodeStereo(bytes, offset, FRAME_SAMPLES, "PCMU", this.#layout, a.payload, (b ?? a).payload);
+    const f = this.#f;
+    if (f.codec === "L16") splitStereoL16(bytes, offset, f.frameSamples, this.#layout, a.payload, (b ?? a).payload);
+    else encodeStereo(bytes, offset, f.frameSamples, "PCMU", this.#layout, a.payload, (b ?? a).payload);
     for (const s of this.#streams) {
       const p = s.packet;
       s.seq = (s.seq + 1) & 0xffff;
       p[0] = 0x80;
-      p[1] = 0; // PCMU; the forker sets its own marker on any gap
+      p[1] = f.payloadType; // the forker sets its own marker on any gap
       p[2] = s.seq >>> 8;
       p[3] = s.seq & 0xff;
       p[4] = s.ts >>> 24;
@@ -220,7 +254,7 @@ export class MediaBugTap implements TapSource {
       p[9] = (s.ssrc >>> 16) & 0xff;
       p[10] = (s.ssrc >>> 8) & 0xff;
       p[11] = s.ssrc & 0xff;
-      s.ts = (s.ts + FRAME_SAMPLES) >>> 0;
+      s.ts = (s.ts + f.frameSamples) >>> 0;
       this.media.packet(s.label, p);
     }
     if (!this.#ready) {

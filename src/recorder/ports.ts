@@ -45,8 +45,9 @@ export interface PcmPipePort {
    * A new pipe named after `name` (a recording id), open for reading before
    * FreeSWITCH is asked to write. `onData` gets every read and the bytes
    * still queued in the pipe behind it (0 where that cannot be asked).
+   * `sampleRate` names the file `.r8` or `.r16`.
    */
-  open(name: string, onData: (chunk: Uint8Array, queuedBytes: number) => void): Result<PcmPipe, PcmPipeError>;
+  open(name: string, onData: (chunk: Uint8Array, queuedBytes: number) => void, sampleRate?: 8000 | 16000): Result<PcmPipe, PcmPipeError>;
   /** A pipe a dead process left: a writer still blocked opening it returns (and then fails its writes), and the pipe is deleted. */
   release(path: string): void;
 }
@@ -129,7 +130,7 @@ export interface RecorderPolicy {
   /** Default "legs"; "media-bug" needs RecorderDeps.pipes. */
   readonly tapMethod?: TapMethod;
   /** The media-bug tap's bounds (media-bug-tap.ts): backlog dropped as a gap, silence taken as a lost recording. */
-  readonly mediaBug?: { readonly maxBacklogMs: number; readonly stallMs: number };
+  readonly mediaBug?: { readonly maxBacklogMs: number; readonly stallMs: number; readonly sampleRate?: 8000 | 16000 };
 }
 
 export interface TapTarget {

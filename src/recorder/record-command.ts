@@ -29,8 +29,6 @@ export const RECORD_VARS: readonly string[] = [
   "enable_file_write_buffering=false",
   "RECORD_PRE_BUFFER_FRAMES=1",
   "RECORD_MIN_SEC=0",
-  // A `.r8` path does not set the rate FreeSWITCH writes at: without this a G.722 call is written at 16 kHz, Opus at 48.
-  "record_sample_rate=8000",
   "RECORD_HANGUP_ON_ERROR=false",
   "RECORD_ANSWER_REQ=false",
   "RECORD_BRIDGE_REQ=false",
@@ -39,8 +37,8 @@ export const RECORD_VARS: readonly string[] = [
 ];
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-/** Our own pipe paths: an absolute path of plain characters ending in .r8 (16-bit PCM at 8 kHz, no header). */
-const PIPE_PATH = /^\/[A-Za-z0-9_./-]{1,4000}\.r8$/;
+/** Our own pipe paths: an absolute path of plain characters ending in .r8 or .r16 (16-bit PCM at 8 or 16 kHz, no header). */
+const PIPE_PATH = /^\/[A-Za-z0-9_./-]{1,4000}\.r(8|16)$/;
 
 function check(callUuid: string, path: string): TapCommandError | undefined {
   if (!UUID.test(callUuid)) return { code: "TAP_BAD_VALUE", message: `call uuid ${JSON.stringify(callUuid)} is not allowed in uuid_record` };
@@ -49,11 +47,15 @@ function check(callUuid: string, path: string): TapCommandError | undefined {
   return undefined;
 }
 
-/** `uuid_record <uuid> start <path> 0 {vars}` (0 = no time limit). */
-export function recordStartCommand(callUuid: string, path: string): Result<string, TapCommandError> {
+/**
+ * `uuid_record <uuid> start <path> 0 {vars}` (0 = no time limit). The path's
+ * `.r8`/`.r16` does not set the rate FreeSWITCH writes at (observed: a G.722
+ * call into `.r8` came at 16 kHz, Opus at 48): record_sample_rate does.
+ */
+export function recordStartCommand(callUuid: string, path: string, sampleRate: 8000 | 16000 = 8000): Result<string, TapCommandError> {
   const bad = check(callUuid, path);
   if (bad !== undefined) return err(bad);
-  return ok(`uuid_record ${callUuid} start ${path} 0 {${RECORD_VARS.join(",")}}`);
+  return ok(`uuid_record ${callUuid} start ${path} 0 {${[...RECORD_VARS, `record_sample_rate=${sampleRate}`].join(",")}}`);
 }
 
 /** `uuid_record <uuid> stop <path>`: only our recording; a customer's own goes on. */

@@ -126,7 +126,8 @@ function pickCodec(o: Media, a: Media): { payloadType: number; codec: string; cl
     if (ar?.encodingName.toLowerCase() === "telephone-event") continue;
     const name = ar?.encodingName ?? STATIC_NAMES[pt];
     if (name === undefined) continue;
-    const or = o.rtpmaps.find((r) => r.encodingName.toLowerCase() === name.toLowerCase());
+    // The same codec at the same clock (L16/16000 is not L16/8000).
+    const or = o.rtpmaps.find((r) => r.encodingName.toLowerCase() === name.toLowerCase() && (ar === undefined || r.clockRate === ar.clockRate));
     if (or === undefined && !(o.formats.includes(f) && STATIC_NAMES[pt] !== undefined)) continue;
     return { payloadType: pt, codec: name.toUpperCase(), clockRate: ar?.clockRate ?? 8000 };
   }

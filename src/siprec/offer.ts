@@ -8,15 +8,28 @@
  */
 import type { AddrType, CryptoAttr, Direction, Media, RtpMap, Sdp } from "../sdp/types.ts";
 
-export type OfferCodec = "PCMU" | "PCMA" | "G722";
+export type OfferCodec = "PCMU" | "PCMA" | "G722" | "L16";
 
-/** RFC 3551 §6 static payload types; G722's rtpmap says 8000 Hz for historical reasons (§4.5.2). */
+/**
+ * RFC 3551 §6 static payload types; G722's rtpmap says 8000 Hz for historical
+ * reasons (§4.5.2). L16 at 16 kHz mono has no static type: it takes the
+ * dynamic type 96 (RFC 3551 §4.5.11: "L16 denotes uncompressed audio data
+ * samples, using 16-bit signed representation ... in network byte order").
+ */
 export const STATIC_CODECS: Readonly<Record<OfferCodec, RtpMap>> = {
   PCMU: { payloadType: 0, encodingName: "PCMU", clockRate: 8000 },
   PCMA: { payloadType: 8, encodingName: "PCMA", clockRate: 8000 },
   G722: { payloadType: 9, encodingName: "G722", clockRate: 8000 },
+  L16: { payloadType: 96, encodingName: "L16", clockRate: 16000 },
 };
 export const TELEPHONE_EVENT_PT = 101;
+/** telephone-event at 16 kHz, offered beside L16/16000 (RFC 4733 §2.1: the event clock is the audio's). */
+export const TELEPHONE_EVENT_16K_PT = 102;
+
+/** The RTP clock of a codec as offered (what its timestamps count). */
+export function codecClockRate(codec: string): number {
+  return codec === "L16" ? 16000 : 8000;
+}
 
 export interface OfferStream {
   /** RFC 4574 label, unique in the offer; numeric by convention. */
@@ -48,14 +61,19 @@ export function buildOfferMedia(
   direction: Direction = "sendonly",
 ): Media {
   const rtpmaps: RtpMap[] = o.codecs.map((c) => STATIC_CODECS[c]);
-  if (o.telephoneEvent) rtpmaps.push({ payloadType: TELEPHONE_EVENT_PT, encodingName: "telephone-event", clockRate: 8000 });
+  const events: RtpMap[] = [];
+  if (o.telephoneEvent) {
+    if (o.codecs.some((c) => codecClockRate(c) === 8000)) events.push({ payloadType: TELEPHONE_EVENT_PT, encodingName: "telephone-event", clockRate: 8000 });
+    if (o.codecs.includes("L16")) events.push({ payloadType: TELEPHONE_EVENT_16K_PT, encodingName: "telephone-event", clockRate: 16000 });
+  }
+  rtpmaps.push(...events);
   return {
     type: "audio",
     port: s.port,
     protocol: o.srtp ? "RTP/SAVP" : "RTP/AVP",
     formats: rtpmaps.map((r) => String(r.payloadType)),
     rtpmaps,
-    fmtps: o.telephoneEvent ? [{ payloadType: TELEPHONE_EVENT_PT, params: "0-15" }] : [],
+    fmtps: events.map((e) => ({ payloadType: e.payloadType, params: "0-15" })),
     ptime: o.ptime,
     ...(s.rtcpPort !== undefined && !o.rtcpMux ? { rtcp: { port: s.rtcpPort } } : {}),
     rtcpMux: o.rtcpMux,

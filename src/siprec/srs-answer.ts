@@ -1,7 +1,9 @@
 /**
  * The reference SRS's SDP answer to a recording offer (RFC 7866 §8, RFC 3264
  * §6): one recvonly stream per offered label, with the first offered codec
- * it can record (PCMU or PCMA; telephone-event kept); a stream it cannot
+ * it can record (PCMU, PCMA, G722, L16/16000; or the first of its own
+ * preference list that is offered; telephone-event at that codec's clock
+ * kept); a stream it cannot
  * take is answered with port 0. For RTP/SAVP it answers one crypto line
  * with the offered tag and suite and its own fresh key (RFC 4568 §7.1.2).
  */
@@ -13,7 +15,7 @@ export interface AnsweredStream {
   readonly label: string;
   readonly accepted: boolean;
   readonly reason?: string;
-  readonly codec?: "PCMU" | "PCMA";
+  readonly codec?: SrsCodec;
   readonly payloadType?: number;
   readonly telephoneEventPt?: number;
   /** The offerer's SRTP key (to decrypt what it sends) and ours (for our RTCP). */
@@ -22,16 +24,40 @@ export interface AnsweredStream {
   readonly rtcpTo?: { readonly address: string; readonly port: number; readonly mux: boolean };
 }
 
-const STATIC: Readonly<Record<number, "PCMU" | "PCMA">> = { 0: "PCMU", 8: "PCMA" };
+/** What the reference SRS records (and decodes into its WAVs). */
+export const SRS_CODECS = ["PCMU", "PCMA", "G722", "L16"] as const;
+export type SrsCodec = (typeof SRS_CODECS)[number];
 
-function pickCodec(m: Media): { pt: number; codec: "PCMU" | "PCMA" } | undefined {
-  for (const f of m.formats) {
+const STATIC: Readonly<Record<number, SrsCodec>> = { 0: "PCMU", 8: "PCMA", 9: "G722" };
+/** Each codec's RTP clock: L16 is recorded at 16 kHz mono only; G.722's clock is 8000 (RFC 3551 §4.5.2). */
+const RATE: Readonly<Record<SrsCodec, number>> = { PCMU: 8000, PCMA: 8000, G722: 8000, L16: 16000 };
+
+/** The offered formats we can record, in the offer's order. */
+function recordable(m: Media): { pt: number; codec: SrsCodec }[] {
+  return m.formats.flatMap((f) => {
     const pt = Number(f);
-    const name = (m.rtpmaps.find((r) => r.payloadType === pt)?.encodingName ?? STATIC[pt] ?? "").toUpperCase();
-    if (name === "PCMU" || name === "PCMA") return { pt, codec: name };
+    const map = m.rtpmaps.find((r) => r.payloadType === pt);
+    const codec = SRS_CODECS.find((c) => c === (map?.encodingName ?? STATIC[pt] ?? "").toUpperCase());
+    if (codec === undefined || (map !== undefined && (map.clockRate !== RATE[codec] || (map.channels ?? 1) !== 1))) return [];
+    return [{ pt, codec }];
+  });
+}
+
+/** The offer's first recordable codec, or the first of `prefer` that is offered. */
+function pickCodec(m: Media, prefer?: readonly SrsCodec[]): { pt: number; codec: SrsCodec } | undefined {
+  const offered = recordable(m);
+  if (prefer === undefined) return offered[0];
+  for (const c of prefer) {
+    const hit = offered.find((o) => o.codec === c);
+    if (hit !== undefined) return hit;
   }
   return undefined;
 }
+
+const teFor = (m: Media, codec: SrsCodec) =>
+  m.rtpmaps.find((r) => r.encodingName.toLowerCase() === "telephone-event" && r.clockRate === RATE[codec] && m.formats.includes(String(r.payloadType)));
+
+const noCodec = (prefer?: readonly SrsCodec[]): string => `none of ${(prefer ?? SRS_CODECS).join(", ")} offered`;
 
 /** `rtcpPorts`: where we take RTCP per label when not muxed (announced with a=rtcp, RFC 3605). */
 export function buildSrsAnswer(
@@ -40,6 +66,7 @@ export function buildSrsAnswer(
   address: string,
   ids: IdSource,
   rtcpPorts: ReadonlyMap<string, number> = new Map(),
+  prefer?: readonly SrsCodec[],
 ): { sdp: Sdp; streams: AnsweredStream[] } {
   const streams: AnsweredStream[] = [];
   const media = offer.media.map((m, i): Media => {
@@ -50,11 +77,11 @@ export function buildSrsAnswer(
     };
     if (m.port === 0) return reject("the offer disabled it");
     if (m.type !== "audio") return reject(`${m.type} is not recorded`);
-    const codec = pickCodec(m);
-    if (codec === undefined) return reject("no PCMU or PCMA offered");
+    const codec = pickCodec(m, prefer);
+    if (codec === undefined) return reject(noCodec(prefer));
     const port = ports.get(label);
     if (port === undefined) return reject("no port free");
-    const te = m.rtpmaps.find((r) => r.encodingName.toLowerCase() === "telephone-event" && r.clockRate === 8000);
+    const te = teFor(m, codec.codec);
     let srtp: AnsweredStream["srtp"];
     let crypto: Media["crypto"] = [];
     if (m.protocol === "RTP/SAVP") {
@@ -64,7 +91,7 @@ export function buildSrsAnswer(
       crypto = [ours.attr];
       srtp = { suite: c.suite as CryptoSuite, theirKeyParams: c.keyParams, ourKeySalt: ours.keySalt };
     }
-    const rtpmaps: RtpMap[] = [{ payloadType: codec.pt, encodingName: codec.codec, clockRate: 8000 }, ...(te === undefined ? [] : [te])];
+    const rtpmaps: RtpMap[] = [{ payloadType: codec.pt, encodingName: codec.codec, clockRate: RATE[codec.codec] }, ...(te === undefined ? [] : [te])];
     const from = (m.connection ?? offer.connection)?.address;
     const rtcpTo =
       from === undefined
@@ -133,8 +160,9 @@ export interface ReofferAnswer {
  * resume, snapshot re-INVITE, UPDATE with SDP), built from that offer and
  * the SRS's previous answer (RFC 3264 §8): m-lines keep their place and
  * ports, a disabled one stays at port 0, sendonly → recvonly, inactive →
- * inactive. What a recording server cannot take (fewer m-lines, a stream
- * that wants to receive, no G.711) is an error: the caller answers 488.
+ * inactive; the codec stays the one answered before when still offered.
+ * What a recording server cannot take (fewer m-lines, a stream that wants
+ * to receive, no codec it records) is an error: the caller answers 488.
  * RFC 3264 §8: the o= version goes up by one for a changed description
  * and stays for an unchanged one; anything else is a warning.
  */
@@ -169,16 +197,17 @@ export function answerSrsReoffer(prev: Sdp, prevOffer: Sdp | undefined, offer: S
     const dir = m.direction ?? offer.direction ?? "sendrecv";
     if (dir === "sendrecv" || dir === "recvonly")
       return { ok: false, error: `label ${label} is ${dir}: a recording stream is sendonly or inactive (RFC 7866 §8.1.1)` };
-    const codec = pickCodec(m);
-    if (codec === undefined) return { ok: false, error: `label ${label} offers no PCMU or PCMA` };
+    const before = SRS_CODECS.find((c) => c === p.rtpmaps[0]?.encodingName.toUpperCase());
+    const codec = pickCodec(m, before === undefined ? undefined : [before]) ?? pickCodec(m);
+    if (codec === undefined) return { ok: false, error: `label ${label} offers ${noCodec()}` };
     let crypto: CryptoAttr | undefined;
     if (m.protocol === "RTP/SAVP") {
       crypto = m.crypto.find((x) => isKnownSuite(x.suite) && p.crypto.some((y) => y.suite === x.suite)) ?? m.crypto.find((x) => isKnownSuite(x.suite));
       if (crypto === undefined) return { ok: false, error: `label ${label} offers no crypto suite we support` };
     }
     const ours = crypto === undefined ? [] : [{ ...(p.crypto.find((y) => y.suite === crypto?.suite) ?? (p.crypto[0] as CryptoAttr)), tag: crypto.tag }];
-    const te = m.rtpmaps.find((r) => r.encodingName.toLowerCase() === "telephone-event" && r.clockRate === 8000);
-    const rtpmaps: RtpMap[] = [{ payloadType: codec.pt, encodingName: codec.codec, clockRate: 8000 }, ...(te === undefined ? [] : [te])];
+    const te = teFor(m, codec.codec);
+    const rtpmaps: RtpMap[] = [{ payloadType: codec.pt, encodingName: codec.codec, clockRate: RATE[codec.codec] }, ...(te === undefined ? [] : [te])];
     const state = dir === "inactive" ? "inactive" : "recvonly";
     streams.push({ label, state, ...(crypto === undefined ? {} : { crypto }) });
     media.push({

@@ -13,7 +13,7 @@
  * changes nothing (RFC 3261 §14.2).
  */
 import type { StreamOutcome } from "./answer.ts";
-import { type OfferCodec, STATIC_CODECS, TELEPHONE_EVENT_PT } from "./offer.ts";
+import { type OfferCodec, STATIC_CODECS, TELEPHONE_EVENT_PT, codecClockRate } from "./offer.ts";
 import { type CryptoSuite, isKnownSuite, newCryptoAttr } from "../sdp/crypto-attr.ts";
 import type { CryptoAttr, Direction, Media, RtpMap, Sdp } from "../sdp/types.ts";
 import { effectiveConnection, effectiveDirection } from "../sdp/types.ts";
@@ -136,10 +136,11 @@ function answerStream(c: SrsOfferContext, offer: Sdp, o: Media, l: Media | undef
     }
   }
   const direction: Direction = offered === "inactive" || c.paused ? "inactive" : "sendonly";
+  const rate = codecClockRate(codec.codec);
   const te = c.telephoneEvent
-    ? o.rtpmaps.find((r) => r.encodingName.toLowerCase() === "telephone-event" && r.clockRate === 8000 && o.formats.includes(String(r.payloadType)))
+    ? o.rtpmaps.find((r) => r.encodingName.toLowerCase() === "telephone-event" && r.clockRate === rate && o.formats.includes(String(r.payloadType)))
     : undefined;
-  const rtpmaps: RtpMap[] = [{ payloadType: codec.payloadType, encodingName: codec.codec, clockRate: 8000 }, ...(te === undefined ? [] : [te])];
+  const rtpmaps: RtpMap[] = [{ payloadType: codec.payloadType, encodingName: codec.codec, clockRate: rate }, ...(te === undefined ? [] : [te])];
   const rtcpMux = o.rtcpMux && l.rtcpMux;
   const media: Media = {
     ...l,
@@ -161,7 +162,7 @@ function answerStream(c: SrsOfferContext, offer: Sdp, o: Media, l: Media | undef
     rtcp: rtcpMux ? "mux" : { address: o.rtcp?.connection?.address ?? connection.address, port: o.rtcp?.port ?? o.port + 1 },
     payloadType: codec.payloadType,
     codec: codec.codec,
-    clockRate: 8000,
+    clockRate: rate,
     ...(te === undefined ? {} : { telephoneEventPt: te.payloadType }),
     ...(crypto === undefined ? {} : { crypto }),
   };
@@ -174,7 +175,7 @@ function pickCodec(codecs: readonly OfferCodec[], o: Media): { payloadType: numb
     const pt = Number(f);
     const map = o.rtpmaps.find((r) => r.payloadType === pt);
     const name = (map?.encodingName ?? Object.values(STATIC_CODECS).find((s) => s.payloadType === pt && pt < 96)?.encodingName ?? "").toUpperCase();
-    const codec = codecs.find((x) => x === name);
+    const codec = codecs.find((x) => x === name && (map === undefined || map.clockRate === codecClockRate(x)));
     if (codec !== undefined && pt !== TELEPHONE_EVENT_PT) return { payloadType: pt, codec };
   }
   return undefined;

@@ -22,10 +22,13 @@ export class WavFile implements WavWriter {
   #samples = 0;
   error: string | undefined;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    readonly sampleRate = 8000,
+  ) {
     try {
       this.#fd = openSync(path, "w");
-      writeSync(this.#fd, wavHeader(0), 0, 44, 0);
+      writeSync(this.#fd, wavHeader(0, sampleRate), 0, 44, 0);
     } catch (e) {
       this.#failed(e);
     }
@@ -41,7 +44,7 @@ export class WavFile implements WavWriter {
       const bytes = pcmBytes(samples);
       writeSync(this.#fd, bytes, 0, bytes.length, 44 + this.#samples * 2);
       this.#samples += samples.length;
-      writeSync(this.#fd, wavHeader(this.#samples), 0, 44, 0);
+      writeSync(this.#fd, wavHeader(this.#samples, this.sampleRate), 0, 44, 0);
     } catch (e) {
       this.#failed(e);
     }
@@ -98,7 +101,7 @@ export function fileRecordingSink(dir: string): RecordingSink {
             return `${join(path, file)}: ${message(e)}`;
           }
         },
-        openWav: (file) => (make(), new WavFile(join(path, file))),
+        openWav: (file, rate) => (make(), new WavFile(join(path, file), rate)),
       };
     },
     unfinished(mark) {

@@ -9,7 +9,7 @@
  * Memory per recording is bounded: the jitter window per stream, at most
  * 1,000 metadata versions and 10,000 events (the rest counted).
  */
-import type { G711 } from "../media/g711.ts";
+import { type PayloadDecoder, payloadDecoder } from "../media/payload-decoder.ts";
 import { Timeline } from "../media/timeline.ts";
 import { parseRtp } from "../rtp/packet.ts";
 import { RtcpReceiver } from "../rtp/rtcp-receiver.ts";
@@ -17,14 +17,16 @@ import { isRtcp, type RtpStreamSockets } from "../rtp/rtp-socket-port.ts";
 import { sdesContext } from "../rtp/srtp/sdes.ts";
 import { type CryptoSuite, splitKeySalt } from "../sdp/crypto-attr.ts";
 import { SrtpContext } from "../rtp/srtp/context.ts";
-import type { AnsweredStream } from "../siprec/srs-answer.ts";
+import type { AnsweredStream, SrsCodec } from "../siprec/srs-answer.ts";
 import type { RecordingFolder } from "./recording-sink.ts";
 import { type SrsReport, type SrsStreamReport, wavName } from "./report.ts";
 import { RecordingWriter } from "./recording-writer.ts";
 
 export interface ReceivedStream {
   readonly label: string;
-  readonly codec: G711;
+  readonly codec: SrsCodec;
+  /** Linear audio out of the payloads (the WAV's sample rate is its). */
+  readonly decoder: PayloadDecoder;
   readonly payloadType: number;
   readonly telephoneEventPt?: number;
   readonly sockets: RtpStreamSockets;
@@ -89,13 +91,16 @@ export class ReceivedRecording {
             ...(ours === undefined ? {} : { protect: ours }),
             ...(srtp === undefined ? {} : { unprotect: srtp }),
           });
+    const codec = a.codec ?? "PCMU";
+    const decoder = payloadDecoder(codec);
     const s: ReceivedStream = {
       label: a.label,
-      codec: a.codec as G711,
+      codec,
+      decoder,
       payloadType: a.payloadType as number,
       ...(a.telephoneEventPt === undefined ? {} : { telephoneEventPt: a.telephoneEventPt }),
       sockets,
-      timeline: new Timeline(),
+      timeline: new Timeline(decoder.sampleRate, undefined, decoder.samplesPerTick),
       ...(srtp === undefined ? {} : { srtp }),
       ...(a.srtp === undefined ? {} : { srtpSuite: a.srtp.suite, keyParams: a.srtp.theirKeyParams }),
       ...(reports === undefined ? {} : { rtcp: reports }),
@@ -153,7 +158,7 @@ export class ReceivedRecording {
       s.rejected++;
       return;
     }
-    s.timeline.add(p.value.timestamp, s.codec, p.value.payload);
+    s.timeline.addSamples(p.value.timestamp, s.decoder.decode(p.value.payload));
   }
 
   /** An RTCP datagram from the client (its own socket, or muxed on the RTP one). */
@@ -201,6 +206,7 @@ export class ReceivedRecording {
       return {
         label: s.label,
         codec: s.codec,
+        sampleRate: s.decoder.sampleRate,
         wav: wavName(s.label),
         packets: s.packets,
         payloadBytes: s.bytes,
@@ -209,7 +215,7 @@ export class ReceivedRecording {
         rejected: s.rejected,
         whilePaused: s.whilePaused,
         late: s.timeline.late,
-        durationMs: Math.round(s.timeline.length / 8),
+        durationMs: Math.round((s.timeline.length * 1000) / s.decoder.sampleRate),
         srtp: s.srtp !== undefined,
         ...(s.srtpSuite === undefined ? {} : { srtpSuite: s.srtpSuite }),
         ...(s.rtcp === undefined ? {} : { rtcp: s.rtcp.figures() }),

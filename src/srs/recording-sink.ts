@@ -8,7 +8,7 @@
 import type { SrsReport } from "./report.ts";
 
 export interface WavWriter {
-  /** Appends 8 kHz 16-bit samples; the header's sizes stay true after each append. */
+  /** Appends 16-bit samples (at the rate the file was opened with); the header's sizes stay true after each append. */
   append(samples: Int16Array): void;
   close(): void;
   /** The first write error, if any. */
@@ -20,7 +20,8 @@ export interface RecordingFolder {
   readonly path: string;
   /** Writes (or replaces) a whole file; the error text, or undefined. */
   writeText(name: string, text: string): string | undefined;
-  openWav(name: string): WavWriter;
+  /** A mono 16-bit WAV at `sampleRate` (8000, or 16000 for a wideband stream). */
+  openWav(name: string, sampleRate: number): WavWriter;
 }
 
 export interface RecordingSink {

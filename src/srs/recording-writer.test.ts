@@ -15,7 +15,7 @@ function memoryFolder(failWrites = false) {
       files.set(name, text);
       return undefined;
     },
-    openWav: (name): WavWriter => {
+    openWav: (name, _rate): WavWriter => {
       wavs.set(name, 0);
       return { append: (s) => void wavs.set(name, (wavs.get(name) ?? 0) + s.length), close: () => {}, error: undefined };
     },
@@ -29,7 +29,7 @@ function recording(): Written & { metadata: string[]; timeline: Timeline } {
   return {
     timeline,
     metadata,
-    streams: new Map([["1", { label: "1", timeline }]]),
+    streams: new Map([["1", { label: "1", timeline, decoder: { sampleRate: 8000 } }]]),
     report: (nowMs, complete) => ({ complete, writtenAt: String(nowMs) }) as unknown as SrsReport,
   };
 }

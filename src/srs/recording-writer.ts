@@ -10,18 +10,20 @@ import type { Timeline } from "../media/timeline.ts";
 import type { RecordingFolder, WavWriter } from "./recording-sink.ts";
 import { type SrsReport, wavName } from "./report.ts";
 
-/** Audio kept in memory for late packets (0.5 s at 8 kHz); the rest is on disk. */
-export const JITTER_SAMPLES = 4000;
+/** Audio kept in memory for late packets (0.5 s); the rest is on disk. */
+export const JITTER_MS = 500;
+/** The jitter window at 8 kHz. */
+export const JITTER_SAMPLES = (8000 * JITTER_MS) / 1000;
 
 /** How often the SRS puts a recording's audio on disk (the report every second time). */
 export const AUDIO_FLUSH_MS = 500;
 
 /** The most audio an SRS killed without warning has received but not written: one flush interval plus the jitter window. */
-export const UNWRITTEN_AT_KILL_MS = AUDIO_FLUSH_MS + JITTER_SAMPLES / 8;
+export const UNWRITTEN_AT_KILL_MS = AUDIO_FLUSH_MS + JITTER_MS;
 
 /** What the writer reads of a recording. */
 export interface Written {
-  readonly streams: ReadonlyMap<string, { readonly label: string; readonly timeline: Timeline }>;
+  readonly streams: ReadonlyMap<string, { readonly label: string; readonly timeline: Timeline; readonly decoder: { readonly sampleRate: number } }>;
   readonly metadata: readonly string[];
   report(nowMs: number, complete: boolean): SrsReport;
 }
@@ -37,7 +39,7 @@ export class RecordingWriter {
   ) {}
 
   start(rec: Written, nowMs: number): void {
-    for (const s of rec.streams.values()) this.#wavs.set(s.label, this.folder.openWav(wavName(s.label)));
+    for (const s of rec.streams.values()) this.#wavs.set(s.label, this.folder.openWav(wavName(s.label), s.decoder.sampleRate));
     this.metadata(rec.metadata);
     this.flush(rec, nowMs);
   }
@@ -50,7 +52,7 @@ export class RecordingWriter {
 
   /** All but the jitter window of each stream on disk; the in-progress report every second call. */
   flush(rec: Written, nowMs: number): void {
-    for (const s of rec.streams.values()) this.#wavs.get(s.label)?.append(s.timeline.drain(JITTER_SAMPLES));
+    for (const s of rec.streams.values()) this.#wavs.get(s.label)?.append(s.timeline.drain((s.decoder.sampleRate * JITTER_MS) / 1000));
     if (this.#flushes++ % 2 === 0) this.#report(rec.report(nowMs, false));
   }
 

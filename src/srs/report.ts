@@ -8,6 +8,8 @@ import type { RtcpReceiverFigures } from "../rtp/rtcp-receiver.ts";
 export type SrsStreamReport = {
   readonly label: string;
   readonly codec: string;
+  /** The WAV's sample rate: 8000, or 16000 for G.722 and L16/16000. */
+  readonly sampleRate: number;
   /** The WAV's file name in the folder. */
   readonly wav: string;
   readonly packets: number;

@@ -21,7 +21,7 @@ import { serializeSdp } from "../sdp/serialize.ts";
 import type { Sdp } from "../sdp/types.ts";
 import { splitRecordingBody } from "../siprec/body.ts";
 import type { Libxml } from "../siprec/metadata/libxml.ts";
-import { buildSrsAnswer, srsOfferFor } from "../siprec/srs-answer.ts";
+import { type SrsCodec, buildSrsAnswer, srsOfferFor } from "../siprec/srs-answer.ts";
 import { type InDialogContext, onClientAck, onClientRequest, takeClientAnswer } from "./in-dialog.ts";
 import { header } from "../sip/message/headers.ts";
 import { serializeMessage } from "../sip/message/serialize.ts";
@@ -53,6 +53,8 @@ export interface SrsBehaviour {
   readonly stallReinvite?: boolean;
   /** Concurrent recordings at most (default 1,000); more get 486. */
   readonly maxRecordings?: number;
+  /** The codecs this server records, most wanted first; default: the client's first offered one it records. */
+  readonly codecs?: readonly SrsCodec[];
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly lib: Libxml;
@@ -167,7 +169,7 @@ export class SrsServer {
     }
     const rtpPorts = new Map([...sockets].map(([l, s]) => [l, s.rtp.port]));
     const rtcpPorts = new Map([...sockets].flatMap(([l, s]) => (s.rtcp === undefined ? [] : [[l, s.rtcp.port] as const])));
-    const answer = buildSrsAnswer(offer.value, rtpPorts, this.o.host, this.o.ids, rtcpPorts);
+    const answer = buildSrsAnswer(offer.value, rtpPorts, this.o.host, this.o.ids, rtcpPorts, this.o.codecs);
     for (const a of answer.streams) {
       const sock = sockets.get(a.label);
       if (!a.accepted || sock === undefined) {

@@ -25,6 +25,8 @@ export class RecorderWorld {
   readonly sessions: FakeSession[] = [];
   /** Every packet fed to a recording's media (copied: the media-bug tap reuses its buffers). */
   readonly packets: { label: string; bytes: Uint8Array }[] = [];
+  /** The codec and clock of every leg attached (tap legs or the media-bug tap's streams). */
+  readonly legs: { label: string; codec: string; clockRate: number }[] = [];
   readonly pipes = new FakePipes(this.journal);
   /** How FreeSWITCH answers each originate: "+OK <uuid>\n" by default. */
   originate: OriginateAnswer = (cmd) => `+OK ${/origination_uuid=([0-9a-f-]+)/.exec(cmd)?.[1]}\n`;
@@ -107,7 +109,10 @@ export class RecorderWorld {
   #media(id: string): RecordingMedia {
     const j = this.journal;
     return {
-      attachLeg: (label) => j.push(`attach ${label}`),
+      attachLeg: (label, leg) => {
+        j.push(`attach ${label}`);
+        this.legs.push({ label, codec: leg.codec, clockRate: leg.clockRate });
+      },
       packet: (label, bytes) => void this.packets.push({ label, bytes: bytes.slice() }),
       detachLeg: (label) => j.push(`detach ${label}`),
       gate: (open, closed) => j.push(`gate ${open ? "open" : closed === "silence" ? "closed (silence)" : "closed"}`),
@@ -180,9 +185,9 @@ export class FakePipes implements PcmPipePort {
 
   constructor(private readonly journal: string[]) {}
 
-  open(name: string, onData: (chunk: Uint8Array, queued: number) => void) {
+  open(name: string, onData: (chunk: Uint8Array, queued: number) => void, sampleRate: 8000 | 16000 = 8000) {
     if (this.refuse !== undefined) return err({ code: "PIPE_CREATE" as const, message: this.refuse });
-    const pipe = { path: `/run/siprec/tap/${name}.r8`, onData, closed: false };
+    const pipe = { path: `/run/siprec/tap/${name}.r${sampleRate / 1000}`, onData, closed: false };
     this.opened.push(pipe);
     this.journal.push("pipe open");
     return ok({

@@ -12,6 +12,7 @@ import { openSrs } from "../../srs/open-srs.ts";
 import type { SrsServer } from "../../srs/server.ts";
 import { cryptoIds } from "../../platform/crypto-ids.ts";
 import { loadLibxml } from "../../siprec/metadata/libxml.ts";
+import { SRS_CODECS, type SrsCodec } from "../../siprec/srs-answer.ts";
 
 interface Options {
   listen: string;
@@ -35,6 +36,7 @@ interface Options {
   reofferPort0?: string;
   stallReinvite?: boolean;
   maxRecordings?: string;
+  codecs?: string;
 }
 
 function hostPort(s: string): { host: string; port: number } | undefined {
@@ -74,6 +76,7 @@ export const srsCommand: CliCommand = {
       .option("--reoffer-port0 <label>", "1 s after answering, re-INVITE with that label's stream at port 0 (RFC 3264 §8.2)")
       .option("--stall-reinvite", "never answer in-dialog re-INVITEs beyond 100 Trying (a stalled recorder)")
       .option("--max-recordings <n>", "concurrent recordings at most; more get 486 Busy Here", "1000")
+      .option("--codecs <list>", `codecs recorded, most wanted first (${SRS_CODECS.join(", ")}; L16 = L16/16000); default: the client's first offered one`)
       .option("--stop-after <seconds>", "stop after this long (default: until SIGINT/SIGTERM)")
       .addOption(new Option("--duration <seconds>").hideHelp())
       .option("--json", "print the startup line as JSON (listening addresses, folder)")
@@ -106,6 +109,10 @@ export const srsCommand: CliCommand = {
         if (o.reofferPort0 !== undefined && !/^[!#-'*+.0-9A-Z^-z|~-]+$/.test(o.reofferPort0))
           bad.push(`--reoffer-port0 ${JSON.stringify(o.reofferPort0)}: a label token`);
         if (!(Number.isInteger(maxRecordings) && maxRecordings >= 1 && maxRecordings <= 100_000)) bad.push(`--max-recordings ${o.maxRecordings}: 1-100000`);
+        const codecs = o.codecs?.split(",").map((c) => c.trim().toUpperCase());
+        const notCodecs = codecs?.filter((c) => !SRS_CODECS.some((k) => k === c)) ?? [];
+        if (codecs !== undefined && (notCodecs.length > 0 || codecs.length === 0))
+          bad.push(`--codecs ${JSON.stringify(o.codecs)}: a comma-separated list of ${SRS_CODECS.join(", ")}`);
         if (bad.length > 0 || at === undefined) {
           for (const b of bad) io.err(`siprec srs: ${b}`);
           return ctx.setExit(EXIT.USAGE);
@@ -131,6 +138,7 @@ export const srsCommand: CliCommand = {
           ...(rtcpMs === undefined ? {} : { rtcpIntervalMs: Math.max(100, rtcpMs) }),
           ...(stopRtcpMs === undefined ? {} : { stopRtcpAfterMs: stopRtcpMs }),
           maxRecordings,
+          ...(codecs === undefined ? {} : { codecs: codecs as SrsCodec[] }),
         };
         let server: SrsServer;
         try {

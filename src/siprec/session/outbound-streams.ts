@@ -11,6 +11,7 @@
  * says how a new stream's input is set up (`inputFor`).
  */
 import { DtmfEmitter } from "../../rtp/dtmf.ts";
+import { codecClockRate } from "../offer.ts";
 import type { Forker } from "../../rtp/forker.ts";
 import type { OutputSpec } from "../../rtp/forker-types.ts";
 import { RtcpReporter } from "../../rtp/rtcp-reporter.ts";
@@ -25,10 +26,11 @@ import { outputFigures, releaseUnused } from "./stream-figures.ts";
 import type { ActiveStream, LocalStream, MediaDriver, StreamFigures } from "./types.ts";
 
 /** The codecs the forker can send toward an SRS. */
-export type OutputCodec = "PCMU" | "PCMA" | "G722";
+export type OutputCodec = "PCMU" | "PCMA" | "G722" | "L16";
 
-/** The forker codec for what the SRS chose (PCMU unless PCMA or G.722). */
+/** The forker codec for what the SRS chose (PCMU unless PCMA, G.722 or L16/16000). */
 export function outputCodec(o: ActiveStream["outcome"]): OutputCodec {
+  if (o.codec === "L16" && o.clockRate === 16000) return "L16";
   return o.codec === "PCMA" ? "PCMA" : o.codec === "G722" ? "G722" : "PCMU";
 }
 
@@ -183,7 +185,7 @@ export class OutboundStreams implements MediaDriver {
           group,
           payloadType: o.payloadType,
           codec,
-          clockRate: 8000,
+          clockRate: codecClockRate(codec),
           ptimeMs: this.o.ptimeMs,
           ...te,
           dtmf: this.o.dtmf,
@@ -197,7 +199,7 @@ export class OutboundStreams implements MediaDriver {
       if (o.telephoneEventPt !== undefined && this.o.dtmf === "forward") {
         const pt = o.telephoneEventPt;
         out.dtmf = new DtmfEmitter(
-          { clock: this.o.clock, clockRate: 8000, intervalMs: this.o.ptimeMs },
+          { clock: this.o.clock, clockRate: codecClockRate(codec), intervalMs: this.o.ptimeMs },
           (marker, ts, payload) => void forker.sendGenerated(id, pt, marker, ts, payload),
         );
       }

@@ -44,7 +44,7 @@ try {
       pcm.push(r.value);
     }
   })();
-  await say(`api uuid_record ${aLeg} start ${fifo} 0 {${RECORD_VARS.join(",")}}`);
+  await say(`api uuid_record ${aLeg} start ${fifo} 0 {${RECORD_VARS.join(",")},record_sample_rate=8000}`);
   await Bun.sleep(1000);
   await say(`api uuid_record ${aLeg} stop ${fifo}`);
   await Bun.sleep(500);
