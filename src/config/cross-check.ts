@@ -78,4 +78,3 @@ function loopbackTowardRemote(root: Raw, servers: Raw[]): ConfigIssue[] {
   }
   return out;
 }
-

@@ -107,7 +107,8 @@ describe("errors name the key path and what was found", () => {
   });
 
   test("wideband codecs toward the SRS (G722, L16 = L16/16000) with either tap method; an unknown codec named with the list", () => {
-    for (const method of ["media-bug", "legs"]) expect(parseConfigText(`${MIN}[recording]\ncodecs = ["G722", "L16", "PCMU"]\n[tap]\nmethod = "${method}"\n`).ok).toBe(true);
+    for (const method of ["media-bug", "legs"])
+      expect(parseConfigText(`${MIN}[recording]\ncodecs = ["G722", "L16", "PCMU"]\n[tap]\nmethod = "${method}"\n`).ok).toBe(true);
     expect(only(`${MIN}[recording]\ncodecs = ["L16/8000"]\n`).path).toBe("recording.codecs[0]");
   });
 

@@ -405,7 +405,11 @@ function recorderPolicy(cfg: Config): RecorderPolicy {
     metadata: { namespace: cfg.metadata.namespace, map: cfg.metadata.map },
     tapMethod: cfg.tap.method,
     // FreeSWITCH records at 16 kHz only when an SRS may take a wideband codec; G.711 needs no more than 8.
-    mediaBug: { maxBacklogMs: cfg.tap.max_backlog_ms, stallMs: cfg.tap.stall_timeout_ms, sampleRate: r.codecs.some((c) => c === "G722" || c === "L16") ? 16000 : 8000 },
+    mediaBug: {
+      maxBacklogMs: cfg.tap.max_backlog_ms,
+      stallMs: cfg.tap.stall_timeout_ms,
+      sampleRate: r.codecs.some((c) => c === "G722" || c === "L16") ? 16000 : 8000,
+    },
   };
 }
 

@@ -152,7 +152,11 @@ describe("forker: L16/16000 from the wideband tap", () => {
       r.forker.receive("in", serializeRtp({ marker: false, payloadType: 9, sequence: k, timestamp: k * 160, ssrc: 9, csrcs: [], payload, paddingLength: 0 }));
       r.clock.advance(20);
     }
-    for (const [id, bytes, tsStep, rate] of [["pcmu", 160, 160, 8000], ["pcma", 160, 160, 8000], ["l16", 640, 320, 16000]] as const) {
+    for (const [id, bytes, tsStep, rate] of [
+      ["pcmu", 160, 160, 8000],
+      ["pcma", 160, 160, 8000],
+      ["l16", 640, 320, 16000],
+    ] as const) {
       const out = r.sent.get(id) as RtpPacket[];
       expect(out.length).toBe(50);
       expect(out.every((p) => p.payload.length === bytes)).toBe(true);
