@@ -47,7 +47,7 @@ export class ToneStreams {
       dtmf: "drop",
       watched: false,
       outputId: (label) => label,
-      // G.711 in the SRS's law (the forker transcodes to G.722 when that was chosen).
+      // G.711 in the SRS's law (the forker makes G.722 or L16/16000 of it when the SRS chose one).
       inputFor: (label, codec) => {
         const law = codec === "PCMA" ? "PCMA" : "PCMU";
         forker.removeInput(label);

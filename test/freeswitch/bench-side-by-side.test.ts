@@ -12,7 +12,7 @@ import { freeswitchOrSkip } from "../support/freeswitch/instance.ts";
 const install = freeswitchOrSkip();
 
 test.skipIf(install === undefined)(
-  "real FreeSWITCH: the side-by-side bench of both tap methods runs end to end (4 calls, 2 s a phase, 2 onset calls each)",
+  "real FreeSWITCH: the side-by-side bench of both tap methods (and the 16 kHz media bug) runs end to end (4 calls, 2 s a phase, 2 onset calls each)",
   async () => {
     process.env["BENCH_FS_CALLS"] = "4";
     process.env["BENCH_FS_SECONDS"] = "2";
@@ -28,6 +28,9 @@ test.skipIf(install === undefined)(
       expect(by(`${method}: added latency (tone onset → SRS) p99`)?.value).toBeGreaterThan(0);
     }
     expect(Number.isFinite(by("media-bug / legs: total cost per call")?.value)).toBe(true);
+    // The wideband run: FreeSWITCH at 16 kHz, G.722 to the SRS, every call recorded without a fallback.
+    expect(by("media-bug 16 kHz → G.722: set-up siprec::start → INVITE p50")?.note).toBe("4 calls, 0 fallbacks");
+    expect(Number.isFinite(by("media-bug 16 kHz / 8 kHz: total cost per call")?.value)).toBe(true);
   },
   240_000,
 );

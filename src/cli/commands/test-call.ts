@@ -67,7 +67,7 @@ export const testCallCommand: CliCommand = {
     addSrsTargetOptions(program.command("test-call").description(`${this.summary}; exit 0 all checks pass, 1 a check failed, 2 usage`), { srsRequired: true })
       .option("--streams <n>", "1 (mixed) or 2 (one per direction)", "2")
       .option("--duration <seconds>", "how long to record", "5")
-      .option("--codec <codec>", "PCMU or PCMA, offered first", "PCMU")
+      .option("--codec <codec>", "PCMU, PCMA, G722 or L16 (L16/16000), offered first (then PCMU, PCMA)", "PCMU")
       .option("--wav <file>", "play this WAV (16-bit PCM 8/16 kHz or G.711) instead of tones")
       .option("--capture <file>", "play a captured call (pcap/pcapng): its caller on stream 1, its callee on stream 2")
       .option("--call-id <id>", "with --capture: which call (default: the first with G.711 audio both ways)")
@@ -89,7 +89,7 @@ export const testCallCommand: CliCommand = {
         if (streams !== 1 && streams !== 2) return usage("--streams must be 1 or 2");
         if (duration === undefined || !(duration > 0 && duration <= 3600)) return usage("--duration must be 0-3600 seconds");
         if ([pauseAt, resumeAt].some((x) => x !== undefined && !(x >= 0))) return usage("--pause-at/--resume-at are seconds");
-        if (o.codec !== "PCMU" && o.codec !== "PCMA") return usage("--codec must be PCMU or PCMA");
+        if (!["PCMU", "PCMA", "G722", "L16"].includes(o.codec)) return usage("--codec must be PCMU, PCMA, G722 or L16");
         const caller = party(o.caller);
         const callee = party(o.callee);
         if (caller === undefined || callee === undefined) return usage("--caller/--callee look like 'Name <sip:user@host>'");
@@ -129,7 +129,7 @@ export const testCallCommand: CliCommand = {
           ...(tls === undefined ? {} : { tls }),
           streams,
           durationMs: duration * 1000,
-          codecs: (o.codec === "PCMA" ? ["PCMA", "PCMU"] : ["PCMU", "PCMA"]) as OfferCodec[],
+          codecs: [o.codec, ...["PCMU", "PCMA"].filter((c) => c !== o.codec)] as OfferCodec[],
           srtp,
           srtpSuites,
           ...(wav === undefined ? {} : { wav }),

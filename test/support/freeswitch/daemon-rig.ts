@@ -20,7 +20,16 @@ export interface SrsReport {
   readonly folder: string;
   readonly endedBy: "client" | "srs";
   readonly metadataVersions: number;
-  readonly streams: readonly { label: string; codec: string; wav: string; packets: number; dtmfPackets: number; whilePaused: number; durationMs: number }[];
+  readonly streams: readonly {
+    label: string;
+    codec: string;
+    sampleRate: number;
+    wav: string;
+    packets: number;
+    dtmfPackets: number;
+    whilePaused: number;
+    durationMs: number;
+  }[];
   readonly pauses: readonly { label?: string; fromMs: number; toMs: number }[];
   readonly events: readonly { atMs: number; what: string }[];
 }
