@@ -21,9 +21,15 @@ function wav(path: string): { rate: number; pcm: Int16Array } {
   return { rate, pcm };
 }
 
-/** Share of the signal's energy at `hz` over the voiced middle (skipping set-up). */
+/**
+ * Share of the signal's energy at `hz` over the voiced middle (skipping
+ * set-up), and its AC level: FreeSWITCH's G.722 decoding leaves a small DC
+ * offset (observed: 132 on the 6 kHz leg), which is not audio.
+ */
 function share(w: { rate: number; pcm: Int16Array }, hz: number): { share: number; rms: number } {
-  const x = w.pcm.subarray(Math.floor(w.rate * 0.5), Math.max(Math.floor(w.rate * 0.5), w.pcm.length - Math.floor(w.rate * 0.3)));
+  const raw = w.pcm.subarray(Math.floor(w.rate * 0.5), Math.max(Math.floor(w.rate * 0.5), w.pcm.length - Math.floor(w.rate * 0.3)));
+  const mean = raw.reduce((a, v) => a + v, 0) / Math.max(1, raw.length);
+  const x = Int16Array.from(raw, (v) => Math.round(v - mean));
   const energy = x.reduce((a, v) => a + v * v, 0);
   const rms = Math.sqrt(energy / Math.max(1, x.length));
   return { share: energy === 0 ? 0 : goertzelPower(x, w.rate, hz) / ((x.length * energy) / 2), rms };
@@ -69,7 +75,8 @@ realFreeswitchSuite("wideband toward the SRS", (ctx) => {
     // 6 kHz would alias to 2 kHz without the low-pass: label 2 stays (near) silent instead.
     const two = wav(rig.wav(report, "2"));
     expect(two.rate).toBe(8000);
-    expect(share(two, 2000).rms).toBeLessThan(60);
+    expect(two.pcm.length).toBeGreaterThan(16000);
+    expect(share(two, 2000).rms).toBeLessThan(30);
   }, 40_000);
 
   test("a PCMU call toward a G.722 SRS: FreeSWITCH upsamples, both parties' tones on their labels", async () => {
