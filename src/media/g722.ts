@@ -32,8 +32,19 @@ class Band {
   a1 = 0;
   p0 = 0;
   p1 = 0;
-  readonly b = [0, 0, 0, 0, 0, 0];
-  readonly d = [0, 0, 0, 0, 0, 0, 0];
+  /** Zero-section coefficients b1..b6 (here b0..b5) and the last six quantized differences d1..d6. */
+  b0 = 0;
+  b1 = 0;
+  b2 = 0;
+  b3 = 0;
+  b4 = 0;
+  b5 = 0;
+  d1 = 0;
+  d2 = 0;
+  d3 = 0;
+  d4 = 0;
+  d5 = 0;
+  d6 = 0;
   /** Log scale factor (NBL/NBH) and the linear one (DETL/DETH). */
   nb = 0;
   det: number;
@@ -59,17 +70,20 @@ class Band {
     const p = sat16(this.sz + dx);
     // UPPOL2
     let wd1 = sat16(this.a0 << 2);
-    let wd32 = sign(p ^ this.p0) !== 0 ? wd1 : -wd1;
+    // (0 - wd1) | 0, not -wd1: a -0 would turn the JIT's integer arithmetic into doubles.
+    let wd32 = sign(p ^ this.p0) !== 0 ? wd1 : (0 - wd1) | 0;
     if (wd32 > 32767) wd32 = 32767;
     let wd3 = wrap16((sign(p ^ this.p1) !== 0 ? -128 : 128) + (wd32 >> 7) + ((this.a1 * 32512) >> 15));
-    if (Math.abs(wd3) > 12288) wd3 = wd3 < 0 ? -12288 : 12288;
+    if (wd3 > 12288) wd3 = 12288;
+    else if (wd3 < -12288) wd3 = -12288;
     const ap1 = wd3;
     // UPPOL1
     wd1 = sign(p ^ this.p0) !== 0 ? -192 : 192;
     const wd2 = wrap16((this.a0 * 32640) >> 15);
     let ap0 = sat16(wd1 + wd2);
     wd3 = sat16(15360 - ap1);
-    if (Math.abs(ap0) > wd3) ap0 = ap0 < 0 ? -wd3 : wd3;
+    if (ap0 > wd3) ap0 = wd3;
+    else if (ap0 < -wd3) ap0 = -wd3;
     // FILTEP
     const e1 = wrap16((ap0 * sat16(r + r)) >> 15);
     const e2 = wrap16((ap1 * sat16(this.r + this.r)) >> 15);
@@ -79,40 +93,63 @@ class Band {
     this.a0 = ap0;
     this.p1 = this.p0;
     this.p0 = p;
-    // UPZERO, DELAYA, FILTEZ
+    // UPZERO, DELAYA, FILTEZ over the six zeros: b_i adapts on sgn(dx)·sgn(d_i), the difference i samples back.
     const step = dx === 0 ? 0 : 128;
-    const d = this.d;
-    const b = this.b;
-    d[0] = dx;
-    let sz = 0;
-    for (let i = 5; i >= 0; i--) {
-      const w2 = sign((d[i + 1] as number) ^ dx) !== 0 ? -step : step;
-      const w3 = wrap16(((b[i] as number) * 32640) >> 15);
-      b[i] = sat16(w2 + w3);
-      sz += ((b[i] as number) * sat16((d[i] as number) * 2)) >> 15;
-      d[i + 1] = d[i] as number;
-    }
+    const neg = dx & 0x8000;
+    const down = (0 - step) | 0;
+    const { d1, d2, d3, d4, d5, d6 } = this;
+    const b5 = sat16(((this.b5 * 32640) >> 15) + ((d6 & 0x8000) !== neg ? down : step));
+    const b4 = sat16(((this.b4 * 32640) >> 15) + ((d5 & 0x8000) !== neg ? down : step));
+    const b3 = sat16(((this.b3 * 32640) >> 15) + ((d4 & 0x8000) !== neg ? down : step));
+    const b2 = sat16(((this.b2 * 32640) >> 15) + ((d3 & 0x8000) !== neg ? down : step));
+    const b1 = sat16(((this.b1 * 32640) >> 15) + ((d2 & 0x8000) !== neg ? down : step));
+    const b0 = sat16(((this.b0 * 32640) >> 15) + ((d1 & 0x8000) !== neg ? down : step));
+    const sz =
+      ((b5 * sat16(d5 * 2)) >> 15) +
+      ((b4 * sat16(d4 * 2)) >> 15) +
+      ((b3 * sat16(d3 * 2)) >> 15) +
+      ((b2 * sat16(d2 * 2)) >> 15) +
+      ((b1 * sat16(d1 * 2)) >> 15) +
+      ((b0 * sat16(dx * 2)) >> 15);
+    this.b0 = b0;
+    this.b1 = b1;
+    this.b2 = b2;
+    this.b3 = b3;
+    this.b4 = b4;
+    this.b5 = b5;
+    this.d6 = d5;
+    this.d5 = d4;
+    this.d4 = d3;
+    this.d3 = d2;
+    this.d2 = d1;
+    this.d1 = dx;
     this.sz = sat16(sz);
     this.s = sat16(sp + this.sz);
   }
 }
 
-/** The 24-tap QMF's delay line: two interleaved 12-sample rings. */
+/**
+ * The 24-tap QMF's delay line: two interleaved 12-sample rings, each sample
+ * stored twice (at i and i + 12) so the 12 newest are always contiguous.
+ */
 class Qmf {
-  readonly x = new Int32Array(12);
-  readonly y = new Int32Array(12);
+  readonly x = new Int32Array(24);
+  readonly y = new Int32Array(24);
   ptr = 0;
 
   push(x: number, y: number): void {
-    this.x[this.ptr] = x;
-    this.y[this.ptr] = y;
-    this.ptr = this.ptr === 11 ? 0 : this.ptr + 1;
+    const p = this.ptr;
+    this.x[p] = x;
+    this.x[p + 12] = x;
+    this.y[p] = y;
+    this.y[p + 12] = y;
+    this.ptr = p === 11 ? 0 : p + 1;
   }
 
   /** Σ ring[(ptr+k) mod 12] · coeffs[k]: the oldest sample meets the first coefficient. */
   dot(ring: Int32Array, coeffs: Int32Array): number {
     let z = 0;
-    for (let k = 0, i = this.ptr; k < 12; k++, i = i === 11 ? 0 : i + 1) z += (ring[i] as number) * (coeffs[k] as number);
+    for (let k = 0, i = this.ptr; k < 12; k++, i++) z += (ring[i] as number) * (coeffs[k] as number);
     return z;
   }
 }
@@ -138,8 +175,15 @@ export class G722Encoder {
       // Lower band: SUBTRA, QUANTL, INVQAL, LOGSCL, SCALEL, then the predictor.
       const el = sat16(xlow - lo.s);
       const wl = el >= 0 ? el : ~el;
-      let i = 1;
-      while (i < 30 && wl >= ((Q6[i] as number) * lo.det) >> 12) i++;
+      // QUANTL: the first decision level above |el| (levels rise with i: a binary search over 1..29, else 30).
+      let lo1 = 1;
+      let hi1 = 30;
+      while (lo1 < hi1) {
+        const mid = (lo1 + hi1) >> 1;
+        if (wl < ((Q6[mid] as number) * lo.det) >> 12) hi1 = mid;
+        else lo1 = mid + 1;
+      }
+      const i = lo1;
       const ilow = (el < 0 ? ILN[i] : ILP[i]) as number;
       const ril = ilow >> 2;
       const dlow = wrap16((lo.det * (QM4[ril] as number)) >> 15);
@@ -176,7 +220,8 @@ export class G722Decoder {
     const q = this.#qmf;
     const out = new Int16Array(code.length * 2);
     let o = 0;
-    for (const c of code) {
+    for (let j = 0; j < code.length; j++) {
+      const c = code[j] as number;
       const ilow = c & 0x3f;
       const ihigh = (c >> 6) & 0x03;
       // Lower band: INVQBL (6-bit, what is heard), RECONS, LIMIT; INVQAL (4-bit) feeds the predictor.
