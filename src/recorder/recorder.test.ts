@@ -110,8 +110,8 @@ describe("recorder on esl-call-plain", () => {
     expect(rec.counters.fallbacks).toBe(1);
   });
 
-  test("a G.722 or Opus call: no G.711 path for native taps, so one mixed eavesdrop leg asking for PCMU from the start, with the reason in SIPREC-Fallback", async () => {
-    for (const codec of ["G722", "opus"]) {
+  test("an Opus call: the forker cannot decode its native taps, so one mixed eavesdrop leg asking for PCMU from the start, with the reason in SIPREC-Fallback", async () => {
+    for (const codec of ["opus", "AMR-WB"]) {
       const w = new RecorderWorld();
       const rec = new Recorder(w.deps(), new Triggers([{ kind: "event", srs_groups: ["default"] }], GROUPS), GROUPS);
       for (const e of ev.slice(0, 3)) {
@@ -125,8 +125,22 @@ describe("recorder on esl-call-plain", () => {
       w.answerLeg("both");
       await flush();
       expect(w.sessions.map((s) => s.args.labels)).toEqual([["1"]]);
-      expect(w.events.at(-1)!["SIPREC-Fallback"]).toContain(`the call's codec ${codec.toUpperCase()} cannot be recorded as separate G.711 streams`);
+      expect(w.events.at(-1)!["SIPREC-Fallback"]).toContain(`the call's codec ${codec.toUpperCase()} cannot be recorded as separate streams with tap legs`);
     }
+  });
+
+  test("a G.722 call: two native taps in G.722 (the forker decodes them), separate streams, no fallback", async () => {
+    const w = new RecorderWorld();
+    const rec = new Recorder(w.deps(), new Triggers([{ kind: "event", srs_groups: ["default"] }], GROUPS), GROUPS);
+    for (const e of ev.slice(0, 3)) {
+      rec.onEvent(e.headers.has("Channel-Read-Codec-Name") ? withHeaders(e, { "Channel-Read-Codec-Name": "G722" }) : e);
+      await flush();
+    }
+    const originates = w.commands.filter((c) => c.startsWith("bgapi originate"));
+    expect(originates.length).toBe(2);
+    for (const o of originates) expect(o).toContain("absolute_codec_string=G722,");
+    expect(rec.recordings[0]!.mode).toBe("separate");
+    expect(rec.recordings[0]!.fallback).toBeUndefined();
   });
 
   test("no RTP within the answer timeout also falls back; mixed failing too with on_failure=hangup kills the call with the configured cause", async () => {

@@ -33,8 +33,8 @@ export interface RecordingNotice {
   readonly gapMs?: number;
 }
 
-/** Codecs whose native taps the forker can forward or transcode to what it offers. */
-const G711 = new Set(["PCMU", "PCMA"]);
+/** Codecs whose native taps the forker can forward or transcode to any codec it offers (transcode.ts). */
+const TRANSCODABLE = new Set(["PCMU", "PCMA", "G722"]);
 
 export class Recording {
   #status: RecordingStatus = "tapping";
@@ -93,9 +93,9 @@ export class Recording {
         this.notify({ kind: "gap", recording: this, gapMs: ms, reason: `the daemon fell behind reading FreeSWITCH's audio: ${ms} ms dropped` });
       },
       toLegs: (reason) => {
-        // Mid-recording the streams are set: legs carry them if the call is G.711 or the stream is mixed.
+        // Mid-recording the streams are set: legs carry them if the call's codec can be transcoded or the stream is mixed.
         const live = this.#status === "recording" || this.#status === "paused" || this.#status === "starting";
-        if (live && (this.#mode === "mixed" || G711.has((this.a.readCodec ?? "PCMU").toUpperCase())))
+        if (live && (this.#mode === "mixed" || TRANSCODABLE.has((this.a.readCodec ?? "PCMU").toUpperCase())))
           this.#switchToLegs(`the media-bug tap was lost mid-recording (${reason}); recording with tap legs`);
       },
     });
@@ -107,7 +107,7 @@ export class Recording {
     this.d.log.warn("tap fallback to legs", { recordingId: this.id, callUuid: this.callUuid, reason: why });
     this.#taps.drop();
     this.#taps = this.#makeTaps("legs");
-    this.#separateNeedsG711();
+    this.#separateNeedsCodec();
     this.#taps.start(this.#mode);
     this.persist();
   }
@@ -161,18 +161,18 @@ export class Recording {
   }
 
   begin(): void {
-    this.#separateNeedsG711();
+    this.#separateNeedsCodec();
     this.#taps.start(this.#mode);
     this.persist();
   }
 
-  /** Native taps carry the call's own codec: separate streams of tap legs need G.711 (the media-bug tap takes any). */
-  #separateNeedsG711(): void {
+  /** Native taps carry the call's own codec: separate streams of tap legs need one the forker transcodes (the media-bug tap takes any). */
+  #separateNeedsCodec(): void {
     const codec = (this.a.readCodec ?? "PCMU").toUpperCase();
-    if (this.#taps.method === "legs" && this.#mode === "separate" && !G711.has(codec)) {
-      // Native taps carry the call's own codec, which the forker cannot turn into the G.711 it
-      // offers (an Opus or G.722 call would reach the SRS as nothing); eavesdrop transcodes.
-      this.#addFallback(`the call's codec ${codec} cannot be recorded as separate G.711 streams; recording one mixed stream`);
+    if (this.#taps.method === "legs" && this.#mode === "separate" && !TRANSCODABLE.has(codec)) {
+      // Native taps carry the call's own codec, which the forker cannot turn into what it offers
+      // (an Opus call would reach the SRS as nothing); eavesdrop transcodes.
+      this.#addFallback(`the call's codec ${codec} cannot be recorded as separate streams with tap legs; recording one mixed stream`);
       this.d.log.warn("tap fallback to mixed", { recordingId: this.id, callUuid: this.callUuid, reason: `call codec ${codec}` });
       this.#mode = "mixed";
     }
