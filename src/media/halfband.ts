@@ -32,6 +32,17 @@ const H = design();
 const PAIRS = Float64Array.from({ length: 8 }, (_, j) => H[HALF + 2 * j + 1] as number);
 const CENTER = H[HALF] as number;
 
+/** The work buffer (grown when a block is longer) with `count` new samples after the `keep` carried over. */
+function load(work: Float64Array, keep: number, sample: (i: number) => number, count: number): Float64Array {
+  let w = work;
+  if (w.length < keep + count) {
+    w = new Float64Array(keep + count);
+    w.set(work.subarray(0, keep));
+  }
+  for (let i = 0; i < count; i++) w[keep + i] = sample(i);
+  return w;
+}
+
 export class Decimator {
   /** The last TAPS-1 inputs, then the new block. */
   #work = new Float64Array(TAPS - 1 + 640);
@@ -42,13 +53,7 @@ export class Decimator {
    */
   decimateWith(sample: (i: number) => number, count: number, out: Int16Array): void {
     const keep = TAPS - 1;
-    if (this.#work.length < keep + count) {
-      const grown = new Float64Array(keep + count);
-      grown.set(this.#work.subarray(0, keep));
-      this.#work = grown;
-    }
-    const w = this.#work;
-    for (let i = 0; i < count; i++) w[keep + i] = sample(i);
+    const w = (this.#work = load(this.#work, keep, sample, count));
     // Output n is centred on input 2n+1 of the block (delay HALF), i.e. w[2n + 1 + keep - HALF].
     for (let n = 0, c = 1 + keep - HALF; n < count >> 1; n++, c += 2) {
       let acc = CENTER * (w[c] as number);
@@ -74,13 +79,7 @@ export class Interpolator {
    */
   interpolateWith(sample: (i: number) => number, count: number, out: Int16Array): void {
     const keep = HALF;
-    if (this.#work.length < keep + count) {
-      const grown = new Float64Array(keep + count);
-      grown.set(this.#work.subarray(0, keep));
-      this.#work = grown;
-    }
-    const w = this.#work;
-    for (let i = 0; i < count; i++) w[keep + i] = sample(i);
+    const w = (this.#work = load(this.#work, keep, sample, count));
     // Centre c: the input sample itself, then the point halfway to c + 1 (Σ 2·h[2j+1]·(x[c-j] + x[c+1+j])).
     for (let i = 0, c = 7; i < count; i++, c++) {
       out[2 * i] = w[c] as number;

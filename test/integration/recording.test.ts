@@ -6,10 +6,8 @@
 import { loopbackCall } from "../support/test-call-options.ts";
 import { realNet } from "../../src/platform/net.ts";
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { openSrs } from "../../src/srs/open-srs.ts";
 import { runTestCall, type TestCallOptions } from "../../src/test-call/run.ts";
 import { STREAM_TONES, dominantFrequency } from "../../src/media/tone.ts";
 import { parseWav } from "../../src/media/wav.ts";
@@ -20,27 +18,14 @@ import { validateMetadataXsd } from "../../src/siprec/metadata/xsd.ts";
 import { testPki } from "../support/tls-certs.ts";
 import { run } from "../../src/cli/run.ts";
 import { memoryIo } from "../support/memory-io.ts";
+import { loopbackSrs } from "../support/loopback-srs.ts";
 import { nodeConfigFs } from "../../src/config/load.ts";
 import { FS_FIXTURES } from "../support/esl-fixtures.ts";
 import { header } from "../../src/sip/message/headers.ts";
 
 setDefaultTimeout(30_000);
 
-async function srs(extra: Partial<ConstructorParameters<typeof Object>[0]> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "siprec-srs-"));
-  const server = await openSrs({
-    host: "127.0.0.1",
-    port: 0,
-    transports: ["tcp", "udp"],
-    dir,
-    lenient: false,
-    clock: systemClock,
-    ids: cryptoIds,
-    lib: await loadLibxml(),
-    ...extra,
-  });
-  return { server, dir };
-}
+const srs = loopbackSrs;
 
 function call(port: number, o: Partial<TestCallOptions> = {}) {
   return runTestCall(loopbackCall(port, o));

@@ -7,35 +7,17 @@
  */
 import { loopbackCall } from "../support/test-call-options.ts";
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { SrsServer } from "../../src/srs/server.ts";
-import { type SrsServerOptions, openSrs } from "../../src/srs/open-srs.ts";
+import type { SrsServerOptions } from "../../src/srs/open-srs.ts";
 import { type TestCallOptions, runTestCall } from "../../src/test-call/run.ts";
-import { cryptoIds } from "../../src/platform/crypto-ids.ts";
-import { systemClock } from "../../src/platform/system-clock.ts";
-import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
 import { header } from "../../src/sip/message/headers.ts";
 import { invite } from "../../src/sip/ua/uac-invite.ts";
 import { sipStack } from "../support/sip-stack.ts";
+import { loopbackSrs } from "../support/loopback-srs.ts";
 
 setDefaultTimeout(30_000);
 
-async function srs(extra: Partial<SrsServerOptions> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "siprec-srs-"));
-  return openSrs({
-    host: "127.0.0.1",
-    port: 0,
-    transports: ["tcp", "udp"],
-    dir,
-    lenient: false,
-    clock: systemClock,
-    ids: cryptoIds,
-    lib: await loadLibxml(),
-    ...extra,
-  });
-}
+const srs = async (extra: Partial<SrsServerOptions> = {}) => (await loopbackSrs(extra)).server;
 
 const call = (port: number, o: Partial<TestCallOptions> = {}) => runTestCall(loopbackCall(port, o));
 

@@ -5,35 +5,18 @@
  * a 16 kHz WAV. Each label's tone must come through, with SRTP too.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type SrsServerOptions, openSrs } from "../../src/srs/open-srs.ts";
+import type { SrsServerOptions } from "../../src/srs/open-srs.ts";
 import type { SrsReport } from "../../src/srs/report.ts";
 import { runTestCall } from "../../src/test-call/run.ts";
-import { cryptoIds } from "../../src/platform/crypto-ids.ts";
-import { systemClock } from "../../src/platform/system-clock.ts";
-import { loadLibxml } from "../../src/siprec/metadata/libxml.ts";
 import type { SrsCodec } from "../../src/siprec/srs-answer.ts";
 import { toneProfile } from "../support/freeswitch/wav-check.ts";
 import { loopbackCall } from "../support/test-call-options.ts";
+import { loopbackSrs } from "../support/loopback-srs.ts";
 
 setDefaultTimeout(30_000);
 
-async function srs(extra: Partial<SrsServerOptions> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "siprec-srs-"));
-  return openSrs({
-    host: "127.0.0.1",
-    port: 0,
-    transports: ["tcp"],
-    dir,
-    lenient: false,
-    clock: systemClock,
-    ids: cryptoIds,
-    lib: await loadLibxml(),
-    ...extra,
-  });
-}
+const srs = async (extra: Partial<SrsServerOptions> = {}) => (await loopbackSrs(extra)).server;
 
 describe("wideband between test-call and siprec srs", () => {
   for (const [codec, srtp] of [
