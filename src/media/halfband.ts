@@ -33,7 +33,7 @@ const PAIRS = Float64Array.from({ length: 8 }, (_, j) => H[HALF + 2 * j + 1] as 
 const CENTER = H[HALF] as number;
 
 /** The work buffer (grown when a block is longer) with `count` new samples after the `keep` carried over. */
-function load(work: Float64Array, keep: number, sample: (i: number) => number, count: number): Float64Array {
+function load(work: Float64Array<ArrayBuffer>, keep: number, sample: (i: number) => number, count: number): Float64Array<ArrayBuffer> {
   let w = work;
   if (w.length < keep + count) {
     w = new Float64Array(keep + count);
