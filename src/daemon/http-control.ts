@@ -1,12 +1,14 @@
 /**
  * The control API (HTTP, 127.0.0.1 by default): health, Prometheus metrics,
- * the running recordings, and start/pause/resume/stop. A bearer token from
+ * the running recordings, start/pause/resume/stop, and where the memory is
+ * (GET /debug/memory, memory-report.ts). A bearer token from
  * the config guards every route when set (required off loopback). Bodies
  * are bounded; every refusal is JSON with a code and a message.
  */
 import type { Registry } from "prom-client";
 import { timingSafeEqualText } from "../lib/secret.ts";
 import type { Daemon, DaemonStatus } from "./app.ts";
+import { memoryReport } from "./memory-report.ts";
 
 /** GET /healthz's body (`siprec status` reads it). */
 export interface HealthBody {
@@ -65,6 +67,7 @@ async function route(daemon: Daemon, o: ControlOptions, req: Request): Promise<R
   }
   if (req.method === "GET" && path === "/metrics") return new Response(await o.metrics.metrics(), { headers: { "content-type": o.metrics.contentType } });
   if (req.method === "GET" && path === "/recordings") return json(200, { recordings: daemon.status().recordings } satisfies RecordingsBody);
+  if (req.method === "GET" && path === "/debug/memory") return json(200, memoryReport(daemon.status().recordings.length));
   if (req.method === "POST" && path === "/recordings") {
     const body = await readJson(req);
     if (!body.ok) return problem(400, "BAD_BODY", body.message);

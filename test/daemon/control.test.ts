@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../../src/cli/run.ts";
 import { nodeConfigFs } from "../../src/config/load.ts";
+import type { MemoryReport } from "../../src/daemon/memory-report.ts";
 import { CALL_A } from "../support/fs-emulator.ts";
 import { memoryIo } from "../support/memory-io.ts";
 import { type DaemonRig, startRig } from "./support.ts";
@@ -69,6 +70,16 @@ describe("control API", () => {
     expect(await run(["status", "-c", cfgPath], io)).toBe(0);
     expect(io.stdout).toContain("FreeSWITCH event socket: ready");
     expect(io.stdout).toContain(`  ${id}  call ${CALL_A}  recording  separate  -> default`);
+
+    // Where the memory is, after a full collection: the one recording, the heap's objects by type.
+    const mem = (await (await fetch(`${base}/debug/memory`, { headers: auth })).json()) as MemoryReport;
+    expect(mem.recordings).toBe(1);
+    expect(mem.rssBytes).toBeGreaterThan(mem.heapBytes);
+    expect(mem.heapBytes).toBeGreaterThan(1_000_000);
+    expect(mem.objects).toBeGreaterThan(1000);
+    expect(Object.keys(mem.objectTypes).length).toBe(40);
+    expect(mem.objectTypes["Object"]).toBeGreaterThan(100);
+    expect((await fetch(`${base}/debug/memory`)).status).toBe(401);
 
     await Bun.sleep(300);
     const metrics = await (await fetch(`${base}/metrics`, { headers: auth })).text();
