@@ -20,7 +20,9 @@
  * BENCH_MEDIA_ONLY picks sections; BENCH_DAEMON_LOG sets the daemon's log level.
  */
 import type { Figure } from "./stats.ts";
-import { benchDir, buildTool, openSinkSrs, proc, startDaemon, until } from "./media/harness.ts";
+import { benchDir, buildTool, daemonMemory, openSinkSrs, proc, startDaemon, until } from "./media/harness.ts";
+import type { MemoryReport } from "../src/daemon/memory-report.ts";
+import { freePort } from "../test/support/sip-stack.ts";
 import { type DaemonRig, daemonStep, LEG_PORT_BASE, LEG_PORTS, lossless, relayStep, SINK_PORT, type StepResult } from "./media/steps.ts";
 import { setupRate } from "./media/setup-rate.ts";
 import { FsEmulator } from "../test/support/fs-emulator.ts";
@@ -38,20 +40,23 @@ async function rig(
   streams: "separate" | "mixed",
   srtp: boolean,
   tap: Tap,
-): Promise<{ r: DaemonRig; idleCpuPct: number; idleRssKiB: number; stop(): Promise<void> }> {
+): Promise<{ r: DaemonRig; idleCpuPct: number; idleRssKiB: number; idleMemory: MemoryReport; stop(): Promise<void> }> {
   const fs = await FsEmulator.start({ tapRtp: { kind: "external", port: (i) => LEG_PORT_BASE + (i % LEG_PORTS) }, records: "external" });
   const dir = benchDir("media");
   const srs = await openSinkSrs(SINK_PORT, dir);
-  const d = { dir, proc: startDaemon({ eslPort: fs.port, srsPort: srs.transports.get("tcp")!.local.port, srtp, streams, tap }, dir) };
+  const controlPort = await freePort();
+  const d = { dir, proc: startDaemon({ eslPort: fs.port, srsPort: srs.transports.get("tcp")!.local.port, srtp, streams, tap, controlPort }, dir) };
   await until(() => fs.commands.some((c) => c.startsWith("event plain ")), 10_000, "the daemon's subscription");
   await Bun.sleep(500);
   const a = proc(d.proc.pid);
   await Bun.sleep(2000);
   const b = proc(d.proc.pid);
+  const idleMemory = await daemonMemory(controlPort);
   return {
-    r: { fs, srs, pid: d.proc.pid, dir: d.dir, streams, srtp, tap, calls: 0, started: new Map(), firedRead: 0 },
+    r: { fs, srs, pid: d.proc.pid, dir: d.dir, streams, srtp, tap, controlPort, calls: 0, started: new Map(), firedRead: 0 },
     idleCpuPct: ((b.cpuS - a.cpuS) / 2) * 100,
     idleRssKiB: b.rssKiB,
+    idleMemory,
     async stop() {
       d.proc.kill("SIGTERM");
       await d.proc.exited;
@@ -72,6 +77,29 @@ function figure(kind: string, s: StepResult, idleRssKiB: number | undefined): Fi
     value: s.cpuPctPerRecording,
     unit: "% core/rec",
     note: `cpu ${s.cpuPct.toFixed(0)}%, lost ${s.sink.lost} (${s.sink.lossyStreams} of ${s.sink.streams}/${s.expectedStreams} streams), ${kind.includes("SRTP") ? "latency n/a (the sink cannot read the encrypted send time)" : kind.includes("media-bug") ? "latency n/a (the send time does not survive PCM → G.711; see bench/freeswitch)" : `p50 ${ms(s.sink.p50us)} ms, p99 ${ms(s.sink.p99us)} ms`}${rss}${fb}`,
+  };
+}
+
+/**
+ * Where one recording's memory is (GET /debug/memory with N up, less idle,
+ * over N, both after a full collection): the JavaScript heap, array
+ * buffers, and the object types that grew most per recording.
+ */
+function memoryFigure(kind: string, n: number, m: MemoryReport, idle: MemoryReport): Figure {
+  const per = (a: number, b: number): number => (a - b) / n;
+  const types = Object.entries(m.objectTypes)
+    .map(([t, c]) => [t, per(c, idle.objectTypes[t] ?? 0)] as const)
+    .filter(([, c]) => c >= 1)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([t, c]) => `${t} ${c.toFixed(0)}`)
+    .join(", ");
+  return {
+    bench: "media-path",
+    metric: `${kind} ${n} recordings: RSS per recording (after GC)`,
+    value: per(m.rssBytes, idle.rssBytes) / 1024,
+    unit: "KiB",
+    note: `heap ${(per(m.heapBytes, idle.heapBytes) / 1024).toFixed(0)} KiB (${per(m.objects, idle.objects).toFixed(0)} objects: ${types}), array buffers ${(per(m.arrayBufferBytes, idle.arrayBufferBytes) / 1024).toFixed(0)} KiB, outside the heap ${(per(m.extraBytes, idle.extraBytes) / 1024).toFixed(0)} KiB`,
   };
 }
 
@@ -96,6 +124,7 @@ async function daemonSeries(
       if (s === undefined) return out;
       out.push(s);
       figures.push(figure(kind, s, g.idleRssKiB));
+      if (s.memory !== undefined) figures.push(memoryFigure(kind, s.n, s.memory, g.idleMemory));
     }
     if ((kind === "separate" || kind === "media-bug separate") && LONG_SECONDS > 0) {
       const s = await daemonStep(g.r, 500, LONG_SECONDS, g.idleCpuPct);

@@ -4,6 +4,7 @@
  * SRS whose answers point every stream at the C sink, process figures from
  * /proc. All on 127.0.0.1.
  */
+import type { MemoryReport } from "../../src/daemon/memory-report.ts";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -161,6 +162,13 @@ export async function openSinkSrs(sinkPort: number, dir: string): Promise<SrsSer
   );
 }
 
+/** The daemon's memory report (GET /debug/memory; src/daemon/memory-report.ts). */
+export async function daemonMemory(controlPort: number): Promise<MemoryReport> {
+  const r = await fetch(`http://127.0.0.1:${controlPort}/debug/memory`);
+  if (!r.ok) throw new Error(`GET /debug/memory: ${r.status}`);
+  return (await r.json()) as MemoryReport;
+}
+
 export const benchDir = (what: string): string => mkdtempSync(join(tmpdir(), `siprec-bench-${what}-`));
 
 export interface DaemonSetup {
@@ -169,6 +177,8 @@ export interface DaemonSetup {
   readonly srtp: boolean;
   readonly streams: "separate" | "mixed";
   readonly tap: "legs" | "media-bug";
+  /** The control API's port (GET /debug/memory). */
+  readonly controlPort: number;
 }
 
 /** The compiled daemon in its own process: tap RTP on 16000-19999, SRS streams on 20000-29999. */
@@ -203,6 +213,10 @@ export function startDaemon(s: DaemonSetup, dir: string): ReturnType<typeof Bun.
       ...(s.srtp ? ['srtp_over_plain = "warn"'] : []),
       "rtp_port_min = 20000",
       "rtp_port_max = 29999",
+      "[control]",
+      "enabled = true",
+      'address = "127.0.0.1"',
+      `port = ${s.controlPort}`,
       "[state]",
       `path = "${join(dir, "state.db")}"`,
       "[log]",

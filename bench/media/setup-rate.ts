@@ -5,6 +5,7 @@
  * legs, they answer over SIP and carry RTP (the emulator's captured packets,
  * from each leg's own port), then the SIPREC INVITE reaches the SRS.
  */
+import { freePort } from "../../test/support/sip-stack.ts";
 import type { Figure } from "../stats.ts";
 import { median, percentile } from "../stats.ts";
 import { FsEmulator } from "../../test/support/fs-emulator.ts";
@@ -22,7 +23,10 @@ export async function setupRate(): Promise<Figure[]> {
   const dir = benchDir("setup");
   const srs = await openSinkSrs(SINK_PORT, dir);
   const sink = await startSink(SINK_PORT, true);
-  const daemon = startDaemon({ eslPort: fs.port, srsPort: srs.transports.get("tcp")!.local.port, srtp: false, streams: "separate", tap: "legs" }, dir);
+  const daemon = startDaemon(
+    { eslPort: fs.port, srsPort: srs.transports.get("tcp")!.local.port, srtp: false, streams: "separate", tap: "legs", controlPort: await freePort() },
+    dir,
+  );
   try {
     await until(() => fs.commands.some((c) => c.startsWith("event plain ")), 10_000, "the daemon's subscription");
     const total = RATE * SECONDS;

@@ -6,7 +6,8 @@
  */
 import type { SrsServer } from "../../src/srs/server.ts";
 import type { FsEmulator } from "../../test/support/fs-emulator.ts";
-import { proc, type SinkResult, startLegs, startPipes, startRelay, startSink, until } from "./harness.ts";
+import type { MemoryReport } from "../../src/daemon/memory-report.ts";
+import { daemonMemory, proc, type SinkResult, startLegs, startPipes, startRelay, startSink, until } from "./harness.ts";
 
 export const SINK_PORT = 7000;
 /** The C sender's leg ports (below the ephemeral range), leg i from LEG_PORT_BASE + i % LEG_PORTS. */
@@ -24,6 +25,8 @@ export interface StepResult {
   /** Recordings that started on something other than the asked-for streams (fallback to mixed). */
   readonly fallbacks: number;
   readonly setupS: number;
+  /** The daemon's memory report with the N recordings up (daemon steps). */
+  readonly memory?: MemoryReport;
 }
 
 export interface DaemonRig {
@@ -34,6 +37,7 @@ export interface DaemonRig {
   readonly streams: "separate" | "mixed";
   readonly srtp: boolean;
   readonly tap: "legs" | "media-bug";
+  readonly controlPort: number;
   /** Calls placed so far (uuids stay unique across steps). */
   calls: number;
   /** siprec::started seen so far, by the recorded call's uuid, and how far fs.fired was read. */
@@ -71,6 +75,7 @@ export async function daemonStep(r: DaemonRig, n: number, seconds: number, idleC
   let setupS = 0;
   let w: { cpuPct: number; rssKiB: number };
   let s: SinkResult;
+  let memory: MemoryReport | undefined;
   try {
     for (const [a, b] of calls) r.fs.playCallStart(a, b);
     const mine = new Set(calls.map(([a]) => a));
@@ -108,6 +113,7 @@ export async function daemonStep(r: DaemonRig, n: number, seconds: number, idleC
     await Bun.sleep(1000);
     sink.steady();
     w = await window(r.pid, seconds);
+    memory = await daemonMemory(r.controlPort);
   } finally {
     await sender?.stop();
     await Bun.sleep(300); // what is in flight reaches the sink
@@ -125,6 +131,7 @@ export async function daemonStep(r: DaemonRig, n: number, seconds: number, idleC
     expectedStreams: n * perCall,
     fallbacks: calls.filter(([a]) => r.started.get(a) === true).length,
     setupS,
+    ...(memory === undefined ? {} : { memory }),
   };
 }
 
