@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { openRtpSocket } from "./udp-socket.ts";
+import { openRtpSocket, udpRtpSockets } from "./udp-socket.ts";
+import { PortAllocator } from "./port-allocator.ts";
+import { closeStream } from "./rtp-socket-port.ts";
 
 const collect = async (): Promise<{ port: number; got: [Uint8Array, number][]; close(): void }> => {
   const got: [Uint8Array, number][] = [];
@@ -53,5 +55,25 @@ describe("RTP sockets", () => {
     b.close();
     c.close();
     sink.close();
+  });
+});
+
+describe("the daemon's RTP range with a block held by another process", () => {
+  test("40 pairs in a row taken by someone else: the next free pair is found (the whole range is scanned once), and a full range says so", async () => {
+    const held: { close(): void }[] = [];
+    // Someone else's block: the first 40 pairs of a 100-pair range.
+    for (let p = 24600; p < 24680; p++) held.push(await Bun.udpSocket({ hostname: "127.0.0.1", port: p }));
+    try {
+      const ports = new PortAllocator(24600, 24799);
+      const sockets = udpRtpSockets("127.0.0.1", ports);
+      const s = await sockets.open({ rtcpMux: false, onRtp: () => {}, onRtcp: () => {} });
+      expect(s?.rtp.port).toBe(24680);
+      expect(s?.rtcp?.port).toBe(24681);
+      const small = udpRtpSockets("127.0.0.1", new PortAllocator(24600, 24679));
+      expect(await small.open({ rtcpMux: false, onRtp: () => {}, onRtcp: () => {} })).toBeUndefined();
+      if (s !== undefined) closeStream(s);
+    } finally {
+      for (const h of held) h.close();
+    }
   });
 });

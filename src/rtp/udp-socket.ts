@@ -197,7 +197,9 @@ export function udpRtpSockets(host: string, ports?: PortAllocator): RtpSocketPor
           },
         };
       }
-      return openRtpPair(pool, { host, onRtp: r.onRtp, onRtcp: r.onRtcp }, ports === undefined ? 512 : 32);
+      // The daemon's own range is scanned once round before giving up: another process holding a block of
+      // it (seen: the reference SRS's pairs, 200 ports in a row) must not fail a recording while pairs are free.
+      return openRtpPair(pool, { host, onRtp: r.onRtp, onRtcp: r.onRtcp }, ports === undefined ? 512 : ports.capacity);
     },
   };
 }

@@ -14,7 +14,7 @@
  *   blocks the ESL connection or the call.
  */
 import { expect, test } from "bun:test";
-import { constants, closeSync, existsSync, mkdtempSync, openSync } from "node:fs";
+import { constants, closeSync, existsSync, mkdtempSync, openSync, readSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DaemonRig } from "../support/freeswitch/daemon-rig.ts";
@@ -146,11 +146,24 @@ realFreeswitchSuite("media-bug tap hazards", (ctx) => {
     expect(await ctx.fs.esl.api("status")).toContain("UP");
     expect(performance.now() - t0).toBeLessThan(500);
     await Bun.sleep(1500);
-    // A reader that opens and closes (what the daemon does with a pipe it did not make or no longer wants) frees the job.
-    closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK));
+    // A reader opening the pipe (what the daemon's release does with a pipe it did not make or no longer wants) frees the job.
+    const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    // Drained until the recording is stopped, as the daemon drains its own pipes: a recording thread left
+    // writing into a pipe nobody reads makes FreeSWITCH slow (>20 s, seen once) to tear the channel down.
+    const chunk = Buffer.alloc(65536);
+    const drain = setInterval(() => {
+      try {
+        while (readSync(fd, chunk) > 0);
+      } catch {
+        // EAGAIN: nothing more for now
+      }
+    }, 20);
     const body = await Promise.race([job, Bun.sleep(5000).then(() => "still waiting")]);
     expect(body).not.toBe("still waiting");
     await ctx.fs.esl.api(`uuid_record ${c.aLeg} stop all`);
+    await Bun.sleep(200);
+    clearInterval(drain);
+    closeSync(fd);
     // No pipe at the path: FreeSWITCH answers at once (it writes an ordinary file there, making the folders):
     // the daemon only ever names a pipe it already holds open.
     const missing = join(dir, "no-such-dir", "x.r8");
