@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { rfc7989SessionIds, CallMetadata, labelOfTap, labelsFor } from "./call-metadata.ts";
+import { rfc7989SessionIds, CallMetadata, labelOfTap, labelsFor, metadataHeaderFilter } from "./call-metadata.ts";
 import { channelFromEvent } from "./channel.ts";
 import { buildSnapshot, diffMetadata } from "../siprec/metadata/snapshot.ts";
 import { buildMetadataXml } from "../siprec/metadata/build.ts";
@@ -137,5 +137,21 @@ describe("labelOfTap: labels stay by party whichever leg is recorded", () => {
   });
   test("outbound channel (B-leg): read hears the callee → 2, write the caller → 1", () => {
     expect([labelOfTap("read", "outbound"), labelOfTap("write", "outbound")]).toEqual(["2", "1"]);
+  });
+});
+
+describe("a tracked channel keeps only the headers the metadata reads", () => {
+  test("the captured A-leg's ~200 headers shrink to the SIP ones and the mapped variable; the metadata built from them is the same", () => {
+    const keep = metadataHeaderFilter(() => mapping);
+    const slim = channelFromEvent(ev[2]!, keep)!;
+    expect(ev[2]!.headers.size).toBeGreaterThan(150);
+    expect(slim.headers.size).toBeLessThan(ev[2]!.headers.size / 5);
+    expect(a.headers.get("variable_siprec_tenant")).toBeDefined();
+    expect(slim.headers.get("variable_siprec_tenant")).toBe(a.headers.get("variable_siprec_tenant"));
+    expect(slim.headers.get("variable_sip_call_id")).toBe("1-5443@127.0.0.1");
+    expect([...slim.headers.keys()].every((k) => k.startsWith("variable_"))).toBe(true);
+    const full = new CallMetadata(new FixedIds(), a, "separate", mapping, T0).view();
+    const trimmed = new CallMetadata(new FixedIds(), slim, "separate", mapping, T0).view();
+    expect(JSON.stringify(trimmed)).toBe(JSON.stringify(full));
   });
 });

@@ -41,6 +41,30 @@ function aor(uri: string, fallbackUser: string, host: string): string {
 }
 
 /** The SIP header a mapping names, as FreeSWITCH exposes it in channel data. */
+/** The channel variables the metadata reads besides the SIP headers (sip_h_/sip_i_) and the mapping's own. */
+const READ_VARIABLES = new Set([
+  "variable_sip_call_id",
+  "variable_sip_full_from",
+  "variable_sip_full_to",
+  "variable_sip_user_agent",
+  "variable_session_uuid",
+  "variable_remote_session_uuid",
+]);
+
+/**
+ * Which of a channel event's ~200 headers the metadata can ever read (what
+ * sipHeaders, variables and rfc7989SessionIds below look at, and the
+ * variables the mapping names): the call table keeps only those per channel.
+ */
+export function metadataHeaderFilter(mapping: () => MetadataMapping): (key: string) => boolean {
+  return (k) => {
+    if (!k.startsWith("variable_")) return false;
+    if (k.startsWith("variable_sip_h_") || k.startsWith("variable_sip_i_") || READ_VARIABLES.has(k)) return true;
+    const name = k.slice("variable_".length);
+    return mapping().map.some((m) => m.from !== "header" && m.name === name);
+  };
+}
+
 function sipHeaders(h: ReadonlyMap<string, string>): Map<string, string> {
   const out = new Map<string, string>();
   const known: Record<string, string> = {

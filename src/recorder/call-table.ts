@@ -30,7 +30,11 @@ export class CallTable {
   readonly #channels = new Map<string, TrackedChannel>();
   #evicted = 0;
 
-  constructor(private readonly maxChannels = 20_000) {}
+  /** `keep`: the event headers a channel keeps (channel.ts); all when absent. */
+  constructor(
+    private readonly maxChannels = 20_000,
+    private readonly keep?: (key: string) => boolean,
+  ) {}
 
   get size(): number {
     return this.#channels.size;
@@ -52,7 +56,7 @@ export class CallTable {
 
   /** Applies one event; returns what changed for recordings. */
   apply(e: EslEvent): CallChange[] {
-    const info = channelFromEvent(e);
+    const info = channelFromEvent(e, this.keep);
     if (info === undefined) return [];
     const existing = this.#channels.get(info.uuid);
     const c = existing ?? this.#add(info, eventTimeMs(e) ?? 0);

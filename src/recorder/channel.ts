@@ -31,11 +31,12 @@ export interface ChannelInfo {
   readonly callState: string;
   /** Microseconds since the epoch (Caller-Channel-Created-Time). */
   readonly createdUs: number;
-  /** The event's full header map: variables and SIP headers for the extension-data mapping. */
+  /** The event's headers the metadata reads (variables, SIP headers; all of them without a `keep` filter). */
   readonly headers: ReadonlyMap<string, string>;
 }
 
-export function channelFromEvent(e: EslEvent): ChannelInfo | undefined {
+/** `keep`: which headers to hold on to (a channel event carries ~200; a tracked channel needs a few). */
+export function channelFromEvent(e: EslEvent, keep?: (key: string) => boolean): ChannelInfo | undefined {
   const h = e.headers;
   const uuid = h.get("Unique-ID");
   if (uuid === undefined || uuid === "" || !h.has("Channel-Name")) return undefined;
@@ -67,8 +68,14 @@ export function channelFromEvent(e: EslEvent): ChannelInfo | undefined {
     answered: get("Answer-State") === "answered",
     callState: get("Channel-Call-State"),
     createdUs: num("Caller-Channel-Created-Time") ?? num("Event-Date-Timestamp") ?? 0,
-    headers: h,
+    headers: keep === undefined ? h : kept(h, keep),
   };
+}
+
+function kept(h: ReadonlyMap<string, string>, keep: (key: string) => boolean): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of h) if (keep(k)) out.set(k, v);
+  return out;
 }
 
 /** Event-Date-Timestamp in milliseconds since the epoch (FreeSWITCH sends microseconds). */

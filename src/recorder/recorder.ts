@@ -10,6 +10,7 @@
 import { randomToken, uuidV4 } from "../lib/ids.ts";
 import type { EslEvent } from "../esl/event.ts";
 import { CallTable } from "./call-table.ts";
+import { metadataHeaderFilter } from "./call-metadata.ts";
 import { TapOnlyRepair } from "./tap-only-repair.ts";
 import { otherLegFromEvent } from "./channel.ts";
 import type { RecorderDeps, StoredRecording } from "./ports.ts";
@@ -34,7 +35,11 @@ export interface RecorderCounters {
 export type StartError = { readonly code: "CALL_UNKNOWN" | "CALL_NOT_ANSWERED" | "GROUP_UNKNOWN" | "DRAINING"; readonly message: string };
 
 export class Recorder {
-  readonly table = new CallTable();
+  /** Each channel keeps only the headers the metadata reads (the mapping as the policy says now). */
+  readonly table = new CallTable(
+    undefined,
+    metadataHeaderFilter(() => this.d.policy.metadata),
+  );
   readonly #byCall = new Map<string, Recording>();
   readonly #byId = new Map<string, Recording>();
   readonly counters: RecorderCounters = {
