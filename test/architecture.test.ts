@@ -107,6 +107,10 @@ describe("the checker itself catches violations", () => {
       "layer 1 uses node:crypto (only rtp/srtp and sip/auth may compute with it)",
     ]);
     expect(msgs("src/rtp/srtp/kdf.ts", 'import { createCipheriv } from "node:crypto";')).toEqual([]);
+    expect(msgs("src/rtp/srtp/context.ts", 'const h = new Bun.CryptoHasher("sha1", k);')).toEqual([]);
+    expect(msgs("src/sdp/a.ts", 'const h = new Bun.CryptoHasher("sha1", k);')).toEqual([
+      "layer 1 uses Bun.CryptoHasher (only rtp/srtp and sip/auth may compute with it)",
+    ]);
     expect(msgs("src/lib/a.ts", 'import { z } from "zod";')).toEqual(['layer 0 imports package "zod"']);
     expect(msgs("src/sdp/a.ts", "// Date.now() is not used here\n/* setTimeout( */ export {};")).toEqual([]);
     expect(msgs("src/cli/a.ts", "process.exit(1); Bun.spawn([]);")).toEqual([]);

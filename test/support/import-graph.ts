@@ -48,7 +48,13 @@ interface Banned {
 /** APIs a layer must not use (the layer and every layer below it). */
 export const BANNED: readonly Banned[] = [
   { re: /\bprocess\s*\.\s*(exit|argv|env|on|once|stdout|stderr|stdin)\b/, what: "process (argv/env/exit/streams)", maxLayer: 3 },
-  { re: /\bBun\s*\./, what: "Bun APIs", maxLayer: 2 },
+  { re: /\bBun\s*\.(?!\s*CryptoHasher\b)/, what: "Bun APIs", maxLayer: 2 },
+  {
+    re: /\bBun\s*\.\s*CryptoHasher\b/,
+    what: "Bun.CryptoHasher (only rtp/srtp and sip/auth may compute with it)",
+    maxLayer: 2,
+    except: /^src\/(rtp\/srtp|sip\/auth)\//,
+  },
   { re: /\b(setTimeout|setInterval|setImmediate|queueMicrotask)\s*\(/, what: "timers (use the injected Clock)", maxLayer: 2 },
   { re: /\b(Date\.now|performance\.now)\s*\(|\bnew Date\(\s*\)/, what: "the wall clock (use the injected Clock)", maxLayer: 2 },
   { re: /\bMath\.random\s*\(|\bcrypto\.(getRandomValues|randomUUID)\s*\(/, what: "randomness (use the injected IdSource)", maxLayer: 2 },

