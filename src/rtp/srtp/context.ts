@@ -118,6 +118,10 @@ function tag(mac: HmacSha1, data: Uint8Array, length: number): Uint8Array {
   return mac.tag(data, length);
 }
 
+const u16 = (b: Uint8Array, at: number): number => ((b[at] as number) << 8) | (b[at + 1] as number);
+const u32 = (b: Uint8Array, at: number): number =>
+  (((b[at] as number) << 24) | ((b[at + 1] as number) << 16) | ((b[at + 2] as number) << 8) | (b[at + 3] as number)) >>> 0;
+
 function putU32(b: Uint8Array, at: number, n: number): void {
   b[at] = n >>> 24;
   b[at + 1] = (n >>> 16) & 0xff;
@@ -156,9 +160,9 @@ export class SrtpContext {
   protectRtp(packet: Uint8Array): Result<Uint8Array, SrtpError> {
     const hl = rtpHeaderLength(packet);
     if (hl < 0) return fail("SRTP_BAD_HEADER", "not a well-formed RTP packet");
-    const dv = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
-    const seq = dv.getUint16(2);
-    const ssrc = dv.getUint32(8);
+    // Bytes, not a DataView: reading `.buffer` of a fresh packet makes JSC build an ArrayBuffer for it (measured).
+    const seq = u16(packet, 2);
+    const ssrc = u32(packet, 8);
     let st = this.#sendRoc.get(ssrc);
     if (st === undefined) {
       st = { roc: 0, last: seq };
@@ -186,9 +190,8 @@ export class SrtpContext {
     const body = packet.subarray(0, packet.length - t);
     const hl = rtpHeaderLength(body);
     if (hl < 0) return fail("SRTP_BAD_HEADER", "the SRTP header is malformed");
-    const dv = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
-    const seq = dv.getUint16(2);
-    const ssrc = dv.getUint32(8);
+    const seq = u16(packet, 2);
+    const ssrc = u32(packet, 8);
     const st = this.#recv.get(ssrc);
     // RFC 3711 Appendix A: estimate the ROC from the highest sequence seen.
     let v = st?.roc ?? 0;
@@ -230,7 +233,7 @@ export class SrtpContext {
   protectRtcp(packet: Uint8Array, index = this.#rtcpIndex): Result<Uint8Array, SrtpError> {
     if (packet.length < 8 || (packet[0] as number) >> 6 !== 2) return fail("SRTP_BAD_HEADER", "not a well-formed RTCP packet");
     this.#rtcpIndex = (index + 1) & 0x7fffffff;
-    const ssrc = new DataView(packet.buffer, packet.byteOffset, packet.byteLength).getUint32(4);
+    const ssrc = u32(packet, 4);
     if (this.#p.aead) return ok(gcmProtectRtcp(this.#rtcp.gcm, packet, ssrc, index));
     const out = new Uint8Array(packet.length + 4 + this.#p.rtcpTagLength);
     out.set(packet);
