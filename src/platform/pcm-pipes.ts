@@ -58,7 +58,7 @@ function loadLibc(): Libc | null {
 }
 
 const queuedOut = new Int32Array(1);
-/** One 20 ms stereo frame at 8 kHz: what a pipe that keeps up yields per read. */
+/** One 20 ms stereo frame at 8 kHz: what a pipe that keeps up yields per read (twice that at 16 kHz). */
 const LIVE_READ_BYTES = 640;
 
 export interface PcmPipesOptions {
@@ -118,7 +118,7 @@ export class FifoPcmPipes implements PcmPipePort {
       this.#sizeWarned = true;
       this.o.log.warn("tap pipe buffer not enlarged; a stall of the daemon overflows it sooner", { path, asked: this.o.pipeBytes });
     }
-    // Asked only after a read of more than one 20 ms frame (640 bytes): a live pipe gives one frame a read,
+    // Asked only after a read of more than one 20 ms frame (640 bytes at 8 kHz): a live pipe gives one frame a read,
     // and the ioctl would cost as much as the rest of the read.
     const queued = c === null ? () => 0 : () => (c.ioctl(fd, FIONREAD, queuedOut) === 0 ? (queuedOut[0] as number) : 0);
     let closed = false;
@@ -130,7 +130,7 @@ export class FifoPcmPipes implements PcmPipePort {
         : this.#streamRead(
             fd,
             path,
-            (chunk) => onData(chunk, chunk.length > LIVE_READ_BYTES ? queued() : 0),
+            (chunk) => onData(chunk, chunk.length > (LIVE_READ_BYTES * sampleRate) / 8000 ? queued() : 0),
             () => closed,
           );
     return ok({
