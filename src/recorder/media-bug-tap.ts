@@ -28,7 +28,8 @@
  */
 import { type Backoff, backoffMs } from "../lib/backoff.ts";
 import type { TimerId } from "../lib/clock.ts";
-import { StereoFramer, type StereoLayout, encodeStereo, splitStereoL16 } from "../media/stereo-pcm.ts";
+import { StereoFramer, type StereoLayout } from "../media/stereo-pcm.ts";
+import { type Format, type FrameStream, formatFor, frameToPackets } from "./media-bug-frames.ts";
 import { labelOfTap } from "./call-metadata.ts";
 import type { PcmPipe, RecorderDeps, RecordingMedia } from "./ports.ts";
 import { recordOutcome, recordStartCommand, recordStopCommand } from "./record-command.ts";
@@ -51,48 +52,13 @@ export interface MediaBugTapOptions {
   readonly sampleRate?: 8000 | 16000;
 }
 
-/** What one sample rate means for the frames and the packets fed to the forker. */
-interface Format {
-  readonly rate: 8000 | 16000;
-  /** 20 ms per channel: what FreeSWITCH writes each time. */
-  readonly frameSamples: number;
-  readonly frameBytes: number;
-  /** Bytes of stereo PCM per millisecond (2 channels of 16 bits). */
-  readonly bytesPerMs: number;
-  readonly codec: "PCMU" | "L16";
-  readonly payloadType: number;
-  readonly payloadBytes: number;
-}
-
-function formatFor(rate: 8000 | 16000): Format {
-  const frameSamples = rate / 50;
-  const wide = rate === 16000;
-  return {
-    rate,
-    frameSamples,
-    frameBytes: frameSamples * 4,
-    bytesPerMs: (rate * 4) / 1000,
-    codec: wide ? "L16" : "PCMU",
-    payloadType: wide ? 96 : 0,
-    payloadBytes: wide ? frameSamples * 2 : frameSamples,
-  };
-}
-
-interface Stream {
-  readonly label: string;
-  readonly ssrc: number;
-  seq: number;
-  ts: number;
-  /** One reused packet: the forker copies what it sends. */
-  readonly packet: Uint8Array;
-  readonly payload: Uint8Array;
-}
-
 export class MediaBugTap implements TapSource {
   readonly method = "media-bug" as const;
   readonly legUuids: string[] = [];
   #pipe: PcmPipe | undefined;
-  #streams: Stream[] = [];
+  #streams: FrameStream[] = [];
+  /** Where each frame's packets go (made once: a frame is 50 a second per recording). */
+  readonly #send = (label: string, packet: Uint8Array): void => this.media.packet(label, packet);
   #layout: StereoLayout = "separate";
   readonly #f: Format;
   readonly #framer: StereoFramer;
@@ -234,29 +200,8 @@ export class MediaBugTap implements TapSource {
   }
 
   #frame(bytes: Uint8Array, offset: number): void {
-    const [a, b] = this.#streams;
-    if (a === undefined) return;
-    const f = this.#f;
-    if (f.codec === "L16") splitStereoL16(bytes, offset, f.frameSamples, this.#layout, a.payload, (b ?? a).payload);
-    else encodeStereo(bytes, offset, f.frameSamples, "PCMU", this.#layout, a.payload, (b ?? a).payload);
-    for (const s of this.#streams) {
-      const p = s.packet;
-      s.seq = (s.seq + 1) & 0xffff;
-      p[0] = 0x80;
-      p[1] = f.payloadType; // the forker sets its own marker on any gap
-      p[2] = s.seq >>> 8;
-      p[3] = s.seq & 0xff;
-      p[4] = s.ts >>> 24;
-      p[5] = (s.ts >>> 16) & 0xff;
-      p[6] = (s.ts >>> 8) & 0xff;
-      p[7] = s.ts & 0xff;
-      p[8] = s.ssrc >>> 24;
-      p[9] = (s.ssrc >>> 16) & 0xff;
-      p[10] = (s.ssrc >>> 8) & 0xff;
-      p[11] = s.ssrc & 0xff;
-      s.ts = (s.ts + f.frameSamples) >>> 0;
-      this.media.packet(s.label, p);
-    }
+    if (this.#streams.length === 0) return;
+    frameToPackets(this.#f, this.#layout, bytes, offset, this.#streams, this.#send);
     if (!this.#ready) {
       this.#ready = true;
       this.#clear("answer");
