@@ -181,7 +181,10 @@ export interface DaemonSetup {
   readonly controlPort: number;
 }
 
-/** The compiled daemon in its own process: tap RTP on 16000-19999, SRS streams on 20000-29999. */
+/**
+ * The compiled daemon in its own process: tap RTP on 16000-23999 (4,000 legs: 2,000 separate-stream
+ * recordings with room for the step before to finish releasing), SRS streams on 24000-31999 (4,000 pairs).
+ */
 export function startDaemon(s: DaemonSetup, dir: string): ReturnType<typeof Bun.spawn> {
   const config = join(dir, "siprec.toml");
   writeFileSync(
@@ -195,7 +198,7 @@ export function startDaemon(s: DaemonSetup, dir: string): ReturnType<typeof Bun.
       'address = "127.0.0.1"',
       "sip_port = 0",
       "rtp_port_min = 16000",
-      "rtp_port_max = 19999",
+      "rtp_port_max = 23999",
       `method = "${s.tap}"`,
       `pipe_dir = "${join(dir, "tap")}"`,
       // The C sender starts once every leg is answered: a leg must not time out waiting for it.
@@ -211,8 +214,8 @@ export function startDaemon(s: DaemonSetup, dir: string): ReturnType<typeof Bun.
       `srtp = "${s.srtp ? "require" : "off"}"`,
       // SDES keys over TCP on loopback: the bench measures the cipher, not the key exchange.
       ...(s.srtp ? ['srtp_over_plain = "warn"'] : []),
-      "rtp_port_min = 20000",
-      "rtp_port_max = 29999",
+      "rtp_port_min = 24000",
+      "rtp_port_max = 31999",
       "[control]",
       "enabled = true",
       'address = "127.0.0.1"',
