@@ -94,19 +94,12 @@ function memoryFigure(kind: string, n: number, m: MemoryReport, idle: MemoryRepo
     .slice(0, 8)
     .map(([t, c]) => `${t} ${c.toFixed(0)}`)
     .join(", ");
-  const bytes = Object.entries(m.bytesByType ?? {})
-    .map(([t, c]) => [t, per(c.bytes, idle.bytesByType?.[t]?.bytes ?? 0)] as const)
-    .filter(([, b]) => b >= 256)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 6)
-    .map(([t, b]) => `${t} ${(b / 1024).toFixed(1)}`)
-    .join(", ");
   return {
     bench: "media-path",
     metric: `${kind} ${n} recordings: RSS per recording (after GC)`,
     value: per(m.rssBytes, idle.rssBytes) / 1024,
     unit: "KiB",
-    note: `heap ${(per(m.heapBytes, idle.heapBytes) / 1024).toFixed(0)} KiB (${per(m.objects, idle.objects).toFixed(0)} objects: ${types}; KiB by type: ${bytes}), array buffers ${(per(m.arrayBufferBytes, idle.arrayBufferBytes) / 1024).toFixed(0)} KiB, outside the heap ${(per(m.extraBytes, idle.extraBytes) / 1024).toFixed(0)} KiB`,
+    note: `heap ${(per(m.heapBytes, idle.heapBytes) / 1024).toFixed(0)} KiB (${per(m.objects, idle.objects).toFixed(0)} objects: ${types}), array buffers ${(per(m.arrayBufferBytes, idle.arrayBufferBytes) / 1024).toFixed(0)} KiB, outside the heap ${(per(m.extraBytes, idle.extraBytes) / 1024).toFixed(0)} KiB`,
   };
 }
 

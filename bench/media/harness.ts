@@ -164,7 +164,7 @@ export async function openSinkSrs(sinkPort: number, dir: string): Promise<SrsSer
 
 /** The daemon's memory report (GET /debug/memory; src/daemon/memory-report.ts). */
 export async function daemonMemory(controlPort: number): Promise<MemoryReport> {
-  const r = await fetch(`http://127.0.0.1:${controlPort}/debug/memory?detail=1`);
+  const r = await fetch(`http://127.0.0.1:${controlPort}/debug/memory`);
   if (!r.ok) throw new Error(`GET /debug/memory: ${r.status}`);
   return (await r.json()) as MemoryReport;
 }

@@ -67,8 +67,7 @@ async function route(daemon: Daemon, o: ControlOptions, req: Request): Promise<R
   }
   if (req.method === "GET" && path === "/metrics") return new Response(await o.metrics.metrics(), { headers: { "content-type": o.metrics.contentType } });
   if (req.method === "GET" && path === "/recordings") return json(200, { recordings: daemon.status().recordings } satisfies RecordingsBody);
-  if (req.method === "GET" && path === "/debug/memory")
-    return json(200, memoryReport(daemon.status().recordings.length, url.searchParams.get("detail") === "1"));
+  if (req.method === "GET" && path === "/debug/memory") return json(200, memoryReport(daemon.status().recordings.length));
   if (req.method === "POST" && path === "/recordings") {
     const body = await readJson(req);
     if (!body.ok) return problem(400, "BAD_BODY", body.message);

@@ -79,10 +79,6 @@ describe("control API", () => {
     expect(mem.objects).toBeGreaterThan(1000);
     expect(Object.keys(mem.objectTypes).length).toBe(40);
     expect(mem.objectTypes["Object"]).toBeGreaterThan(100);
-    expect(mem.bytesByType).toBeUndefined();
-    const detail = (await (await fetch(`${base}/debug/memory?detail=1`, { headers: auth })).json()) as MemoryReport;
-    expect(detail.bytesByType?.["string"]?.bytes).toBeGreaterThan(10_000);
-    expect(detail.bytesByType?.["string"]?.count).toBeGreaterThan(100);
     expect((await fetch(`${base}/debug/memory`)).status).toBe(401);
 
     await Bun.sleep(300);
