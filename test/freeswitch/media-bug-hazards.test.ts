@@ -148,8 +148,7 @@ realFreeswitchSuite("media-bug tap hazards", (ctx) => {
     await Bun.sleep(1500);
     // A reader opening the pipe (what the daemon's release does with a pipe it did not make or no longer wants) frees the job.
     const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-    // Drained until the recording is stopped, as the daemon drains its own pipes: a recording thread left
-    // writing into a pipe nobody reads makes FreeSWITCH slow (>20 s, seen once) to tear the channel down.
+    // Drained until the call is gone, as the daemon drains its own pipes until FreeSWITCH has let go.
     const chunk = Buffer.alloc(65536);
     const drain = setInterval(() => {
       try {
@@ -161,9 +160,6 @@ realFreeswitchSuite("media-bug tap hazards", (ctx) => {
     const body = await Promise.race([job, Bun.sleep(5000).then(() => "still waiting")]);
     expect(body).not.toBe("still waiting");
     await ctx.fs.esl.api(`uuid_record ${c.aLeg} stop all`);
-    await Bun.sleep(200);
-    clearInterval(drain);
-    closeSync(fd);
     // No pipe at the path: FreeSWITCH answers at once (it writes an ordinary file there, making the folders):
     // the daemon only ever names a pipe it already holds open.
     const missing = join(dir, "no-such-dir", "x.r8");
@@ -175,8 +171,10 @@ realFreeswitchSuite("media-bug tap hazards", (ctx) => {
     await rig.until(() => existsSync(c.heard), 5000, "the far party's recording");
     expect(longestGapMs(c.heard)).toBe(0);
     await nthReport(rig, 1);
-    // FreeSWITCH tears down a channel whose recording thread met a reader that went away more slowly
-    // (it joins that thread): give it up to 15 s before the suite checks nothing is left.
+    // The reader stays until the call is gone: a recording thread of FreeSWITCH's that (re)opens the pipe
+    // with no reader blocks in open(), and FreeSWITCH then cannot tear the channel down (seen twice).
     for (let i = 0; i < 150 && (await ctx.fs.channels()).length > 0; i++) await Bun.sleep(100);
+    clearInterval(drain);
+    closeSync(fd);
   }, 60_000);
 });
