@@ -75,7 +75,6 @@ export async function daemonStep(r: DaemonRig, n: number, seconds: number, idleC
   let setupS = 0;
   let w: { cpuPct: number; rssKiB: number };
   let s: SinkResult;
-  let memory: MemoryReport | undefined;
   try {
     for (const [a, b] of calls) r.fs.playCallStart(a, b);
     const mine = new Set(calls.map(([a]) => a));
@@ -120,7 +119,7 @@ export async function daemonStep(r: DaemonRig, n: number, seconds: number, idleC
   }
   // With the N recordings still up, after the sink stopped: the full collection and heap snapshot pause
   // the daemon for a while, which must not land in the latency figures.
-  memory = await daemonMemory(r.controlPort);
+  const memory: MemoryReport = await daemonMemory(r.controlPort);
   const done = r.srs.finished.length;
   for (const [a, b] of calls) r.fs.playCallEnd(a, b);
   await until(() => r.srs.finished.length >= done + n, 120_000, `${n} recordings ended`);
@@ -133,7 +132,7 @@ export async function daemonStep(r: DaemonRig, n: number, seconds: number, idleC
     expectedStreams: n * perCall,
     fallbacks: calls.filter(([a]) => r.started.get(a) === true).length,
     setupS,
-    ...(memory === undefined ? {} : { memory }),
+    memory,
   };
 }
 
