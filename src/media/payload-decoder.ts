@@ -24,9 +24,8 @@ export function payloadDecoder(codec: "PCMU" | "PCMA" | "G722" | "L16"): Payload
   return { sampleRate: 8000, samplesPerTick: 1, decode: (p) => decodeG711(codec, p) };
 }
 
-/** L16 big-endian samples (an odd trailing byte is not a sample). */
-export function decodeL16(payload: Uint8Array): Int16Array {
-  const out = new Int16Array(payload.length >> 1);
+/** L16 big-endian samples (an odd trailing byte is not a sample), into `out` when given (its length is how many). */
+export function decodeL16(payload: Uint8Array, out: Int16Array = new Int16Array(payload.length >> 1)): Int16Array {
   for (let i = 0; i < out.length; i++) out[i] = ((((payload[2 * i] as number) << 8) | (payload[2 * i + 1] as number)) << 16) >> 16;
   return out;
 }

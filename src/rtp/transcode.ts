@@ -18,6 +18,7 @@
 import { ALAW_DECODE, ALAW_TO_MULAW, MULAW_DECODE, MULAW_TO_ALAW, linearToG711Table } from "../media/g711.ts";
 import { G722Decoder, G722Encoder } from "../media/g722.ts";
 import { Decimator, Interpolator } from "../media/halfband.ts";
+import { decodeL16 } from "../media/payload-decoder.ts";
 
 export interface CodecOf {
   readonly codec: string;
@@ -130,10 +131,7 @@ class LinearTranscoder implements Transcoder {
 
   #decode(payload: Uint8Array, pcm: Int16Array): Int16Array {
     if (this.#decodeG722 !== undefined) return this.#decodeG722.decode(payload);
-    if (this.from === "L16") {
-      for (let i = 0; i < pcm.length; i++) pcm[i] = ((((payload[2 * i] as number) << 8) | (payload[2 * i + 1] as number)) << 16) >> 16;
-      return pcm;
-    }
+    if (this.from === "L16") return decodeL16(payload, pcm);
     const t = this.from === "PCMU" ? MULAW_DECODE : ALAW_DECODE;
     for (let i = 0; i < pcm.length; i++) pcm[i] = t[payload[i] as number] as number;
     return pcm;
