@@ -103,6 +103,24 @@ function memoryFigure(kind: string, n: number, m: MemoryReport, idle: MemoryRepo
   };
 }
 
+/**
+ * One more recording's memory between two steps of the same daemon (both
+ * after a full collection, with their recordings up): what the target
+ * "RSS per active recording" asks. The figure over the cold daemon also
+ * carries the one-off cost of the first recordings (the JIT's compiled
+ * code, ~25 KiB per recording at 200 in a heap snapshot; runtime pools).
+ */
+function marginalMemoryFigure(kind: string, n0: number, m0: MemoryReport, n1: number, m1: MemoryReport): Figure {
+  const per = (a: number, b: number): number => (a - b) / (n1 - n0) / 1024;
+  return {
+    bench: "media-path",
+    metric: `${kind} ${n0} → ${n1} recordings: RSS per added recording`,
+    value: per(m1.rssBytes, m0.rssBytes),
+    unit: "KiB",
+    note: `heap ${per(m1.heapBytes, m0.heapBytes).toFixed(0)} KiB, outside the heap ${per(m1.extraBytes, m0.extraBytes).toFixed(0)} KiB, array buffers ${per(m1.arrayBufferBytes, m0.arrayBufferBytes).toFixed(0)} KiB (target <= 150 KiB RSS)`,
+  };
+}
+
 async function daemonSeries(
   kind: string,
   streams: "separate" | "mixed",
@@ -122,9 +140,11 @@ async function daemonSeries(
         return undefined;
       });
       if (s === undefined) return out;
+      const prev = out.at(-1);
       out.push(s);
       figures.push(figure(kind, s, g.idleRssKiB));
       if (s.memory !== undefined) figures.push(memoryFigure(kind, s.n, s.memory, g.idleMemory));
+      if (s.memory !== undefined && prev?.memory !== undefined) figures.push(marginalMemoryFigure(kind, prev.n, prev.memory, s.n, s.memory));
     }
     if ((kind === "separate" || kind === "media-bug separate") && LONG_SECONDS > 0) {
       const s = await daemonStep(g.r, 500, LONG_SECONDS, g.idleCpuPct);

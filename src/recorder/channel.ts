@@ -4,6 +4,7 @@
  * carries. Events without channel data (a bare `sendevent`) give undefined.
  */
 import type { EslEvent } from "../esl/event.ts";
+import { detach, detachOptional } from "../lib/detach.ts";
 
 export interface ChannelInfo {
   readonly uuid: string;
@@ -35,12 +36,18 @@ export interface ChannelInfo {
   readonly headers: ReadonlyMap<string, string>;
 }
 
-/** `keep`: which headers to hold on to (a channel event carries ~200; a tracked channel needs a few). */
+/**
+ * `keep`: which headers to hold on to (a channel event carries ~200; a tracked channel needs a few).
+ * Every string kept is detached from the event's text (lib/detach.ts): a tracked channel lives as
+ * long as its call, its event does not.
+ */
 export function channelFromEvent(e: EslEvent, keep?: (key: string) => boolean): ChannelInfo | undefined {
   const h = e.headers;
-  const uuid = h.get("Unique-ID");
-  if (uuid === undefined || uuid === "" || !h.has("Channel-Name")) return undefined;
-  const get = (k: string): string => h.get(k) ?? "";
+  const id = h.get("Unique-ID");
+  if (id === undefined || id === "" || !h.has("Channel-Name")) return undefined;
+  const uuid = detach(id);
+  const get = (k: string): string => detach(h.get(k) ?? "");
+  const opt = (v: string | undefined): string | undefined => detachOptional(v || undefined);
   const num = (k: string): number | undefined => {
     const v = Number(h.get(k));
     return Number.isFinite(v) && v > 0 ? v : undefined;
@@ -56,15 +63,15 @@ export function channelFromEvent(e: EslEvent, keep?: (key: string) => boolean): 
     calleeIdNumber: get("Caller-Callee-ID-Number"),
     destination: get("Caller-Destination-Number"),
     context: get("Caller-Context"),
-    profile: h.get("variable_sofia_profile_name") ?? h.get("variable_sip_profile_name") ?? "",
+    profile: detach(h.get("variable_sofia_profile_name") ?? h.get("variable_sip_profile_name") ?? ""),
     fromUri: get("variable_sip_from_uri"),
     toUri: get("variable_sip_to_uri"),
     sipCallId: get("variable_sip_call_id"),
-    readCodec: h.get("Channel-Read-Codec-Name") || undefined,
+    readCodec: opt(h.get("Channel-Read-Codec-Name")),
     readRate: num("Channel-Read-Codec-Rate"),
-    originator: h.get("variable_originator") || undefined,
-    otherLegUuid: other === undefined || other === "" ? undefined : other,
-    tapOf: h.get("variable_sip_h_X-Siprec-Session") || undefined,
+    originator: opt(h.get("variable_originator")),
+    otherLegUuid: opt(other),
+    tapOf: opt(h.get("variable_sip_h_X-Siprec-Session")),
     answered: get("Answer-State") === "answered",
     callState: get("Channel-Call-State"),
     createdUs: num("Caller-Channel-Created-Time") ?? num("Event-Date-Timestamp") ?? 0,
@@ -74,7 +81,7 @@ export function channelFromEvent(e: EslEvent, keep?: (key: string) => boolean): 
 
 function kept(h: ReadonlyMap<string, string>, keep: (key: string) => boolean): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [k, v] of h) if (keep(k)) out.set(k, v);
+  for (const [k, v] of h) if (keep(k)) out.set(detach(k), detach(v));
   return out;
 }
 
@@ -91,9 +98,10 @@ export function eventTimeMs(e: EslEvent): number | undefined {
  */
 export function otherLegFromEvent(e: EslEvent): ChannelInfo | undefined {
   const h = e.headers;
-  const uuid = h.get("Other-Leg-Unique-ID");
-  if (uuid === undefined || uuid === "") return undefined;
-  const get = (k: string): string => h.get(`Other-Leg-${k}`) ?? "";
+  const id = h.get("Other-Leg-Unique-ID");
+  if (id === undefined || id === "") return undefined;
+  const uuid = detach(id);
+  const get = (k: string): string => detach(h.get(`Other-Leg-${k}`) ?? "");
   const name = get("Channel-Name");
   const host = name.split("@")[1] ?? "";
   const destination = get("Destination-Number");
@@ -114,7 +122,7 @@ export function otherLegFromEvent(e: EslEvent): ChannelInfo | undefined {
     readCodec: undefined,
     readRate: undefined,
     originator: undefined,
-    otherLegUuid: h.get("Unique-ID"),
+    otherLegUuid: detachOptional(h.get("Unique-ID")),
     tapOf: undefined,
     answered: true,
     callState: "ACTIVE",
