@@ -15,7 +15,8 @@
  * BENCH_MEDIA_STEPS, BENCH_MEDIA_SECONDS (10) shorten or widen it;
  * The default tap (media-bug: one pipe per recording, a C writer playing
  * FreeSWITCH's recording threads) through the same daemon and sink: plain
- * and SRTP (BENCH_MEDIA_ONLY sections media-bug, media-bug-srtp; its latency
+ * and SRTP, and with [recording] ptime = 40 (two 20 ms writes a packet)
+ * (BENCH_MEDIA_ONLY sections media-bug, media-bug-srtp, media-bug-ptime40; its latency
  * is not measurable here: the send time does not survive PCM → G.711).
  * BENCH_MEDIA_ONLY picks sections; BENCH_DAEMON_LOG sets the daemon's log level.
  */
@@ -31,7 +32,7 @@ const list = (v: string | undefined, d: number[]): number[] => (v === undefined 
 const STEPS = list(process.env["BENCH_MEDIA_STEPS"], [50, 200, 500, 1000, 1500, 2000]);
 const SECONDS = Number(process.env["BENCH_MEDIA_SECONDS"] ?? 10);
 const LONG_SECONDS = Number(process.env["BENCH_MEDIA_LONG_SECONDS"] ?? 60);
-/** BENCH_MEDIA_ONLY=relay,separate,srtp,mixed,setup runs only those sections. */
+/** BENCH_MEDIA_ONLY=relay,separate,srtp,mixed,media-bug,media-bug-srtp,media-bug-ptime40,setup runs only those sections. */
 const ONLY = process.env["BENCH_MEDIA_ONLY"]?.split(",");
 
 type Tap = "legs" | "media-bug";
@@ -40,12 +41,13 @@ async function rig(
   streams: "separate" | "mixed",
   srtp: boolean,
   tap: Tap,
+  ptime: number,
 ): Promise<{ r: DaemonRig; idleCpuPct: number; idleRssKiB: number; idleMemory: MemoryReport; stop(): Promise<void> }> {
   const fs = await FsEmulator.start({ tapRtp: { kind: "external", port: (i) => LEG_PORT_BASE + (i % LEG_PORTS) }, records: "external" });
   const dir = benchDir("media");
   const srs = await openSinkSrs(SINK_PORT, dir);
   const controlPort = await freePort();
-  const d = { dir, proc: startDaemon({ eslPort: fs.port, srsPort: srs.transports.get("tcp")!.local.port, srtp, streams, tap, controlPort }, dir) };
+  const d = { dir, proc: startDaemon({ eslPort: fs.port, srsPort: srs.transports.get("tcp")!.local.port, srtp, streams, tap, ptime, controlPort }, dir) };
   await until(() => fs.commands.some((c) => c.startsWith("event plain ")), 10_000, "the daemon's subscription");
   await Bun.sleep(500);
   const a = proc(d.proc.pid);
@@ -128,8 +130,9 @@ async function daemonSeries(
   steps: number[],
   figures: Figure[],
   tap: Tap = "legs",
+  ptime = 20,
 ): Promise<StepResult[]> {
-  const g = await rig(streams, srtp, tap);
+  const g = await rig(streams, srtp, tap, ptime);
   const out: StepResult[] = [];
   try {
     figures.push({ bench: "media-path", metric: `${kind}: daemon idle`, value: g.idleCpuPct, unit: "% core", note: `RSS ${g.idleRssKiB} KiB` });
@@ -167,6 +170,7 @@ async function section<T>(figures: Figure[], name: string, fallback: T, f: () =>
         .replace(/^separate\+SRTP$/, "srtp")
         .replace(/^media-bug separate$/, "media-bug")
         .replace(/^media-bug separate\+SRTP$/, "media-bug-srtp")
+        .replace(/^media-bug separate, ptime 40$/, "media-bug-ptime40")
         .replace(/^C relay$/, "relay")
         .replace(/^set-up rate$/, "setup"),
     )
@@ -202,6 +206,10 @@ export async function run(): Promise<Figure[]> {
     daemonSeries("media-bug separate", "separate", false, STEPS, figures, "media-bug"),
   );
   await section(figures, "media-bug separate+SRTP", [], () => daemonSeries("media-bug separate+SRTP", "separate", true, upTo1000, figures, "media-bug"));
+  // [recording] ptime = 40: the media-bug tap packs two of FreeSWITCH's 20 ms writes into a packet (half the packets).
+  const bug40 = await section(figures, "media-bug separate, ptime 40", [] as StepResult[], () =>
+    daemonSeries("media-bug separate, ptime 40", "separate", false, upTo1000, figures, "media-bug", 40),
+  );
   const c = best(relay);
   const ours = best(sep);
   figures.push({ bench: "media-path", metric: "C relay: most recordings lossless", value: c, unit: "recordings", note: `${c * 100} packets/s in and out` });
@@ -220,6 +228,11 @@ export async function run(): Promise<Figure[]> {
     note: "target >= 0.8; capped by the steps",
   });
   figures.push({ bench: "media-path", metric: "media-bug daemon: most recordings lossless", value: best(bug), unit: "recordings" });
+  for (const d of bug40) {
+    const twenty = bug.find((s) => s.n === d.n);
+    if (twenty !== undefined)
+      figures.push({ bench: "media-path", metric: `CPU media-bug ptime 40 / ptime 20 at ${d.n}`, value: d.cpuPctPerRecording / twenty.cpuPctPerRecording, unit: "x" });
+  }
   for (const n of [200, 500]) {
     const r = relay.find((s) => s.n === n);
     for (const [name, series] of [

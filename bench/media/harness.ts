@@ -177,6 +177,8 @@ export interface DaemonSetup {
   readonly srtp: boolean;
   readonly streams: "separate" | "mixed";
   readonly tap: "legs" | "media-bug";
+  /** [recording] ptime (20 when absent): the media-bug tap's packets toward the SRS. */
+  readonly ptime?: number;
   /** The control API's port (GET /debug/memory). */
   readonly controlPort: number;
 }
@@ -211,6 +213,7 @@ export function startDaemon(s: DaemonSetup, dir: string): ReturnType<typeof Bun.
       "[recording]",
       'rtp_address = "127.0.0.1"',
       `streams = "${s.streams}"`,
+      `ptime = ${s.ptime ?? 20}`,
       `srtp = "${s.srtp ? "require" : "off"}"`,
       // SDES keys over TCP on loopback: the bench measures the cipher, not the key exchange.
       ...(s.srtp ? ['srtp_over_plain = "warn"'] : []),

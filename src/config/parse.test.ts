@@ -84,7 +84,11 @@ describe("errors name the key path and what was found", () => {
   test("numeric ranges", () => {
     expect(only(`[freeswitch]\nport = 70000\n${MIN}`)).toMatchObject({ path: "freeswitch.port", message: "must be <= 65535, got 70000", line: 2 });
     expect(only(`${MIN}options_interval = -1\n`)).toMatchObject({ path: "srs[0].options_interval", message: "must be >= 0, got -1" });
-    expect(only(`[recording]\nptime = 25\n${MIN}`)).toMatchObject({ path: "recording.ptime", message: "expected one of 10|20|30, got 25" });
+    expect(only(`[recording]\nptime = 25\n${MIN}`)).toMatchObject({ path: "recording.ptime", message: "expected one of 10|20|30|40|60, got 25" });
+    expect(only(`[recording]\nptime = 60\ncodecs = ["L16", "PCMU"]\n${MIN}`)).toMatchObject({
+      path: "recording.ptime",
+      message: "60 ms of L16 at 16 kHz is 1932 bytes a packet, over a 1,500-byte MTU: use ptime 40 or less with L16",
+    });
     expect(only(`[tap]\nrtp_port_min = 40000\nrtp_port_max = 30000\n${MIN}`).path).toBe("tap.rtp_port_min");
     expect(only(`[freeswitch]\nport = 80.5\n${MIN}`).message).toBe("expected an integer, got 80.5");
   });

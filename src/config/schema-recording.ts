@@ -21,7 +21,12 @@ export const recordingSchema = z
     streams: z.enum(["separate", "mixed"]).default("separate"),
     /** Codecs offered to the SRS, in preference order. */
     codecs: z.array(z.enum(CODECS)).min(1).max(CODECS.length).default(["PCMU", "PCMA"]),
-    ptime: z.literal([10, 20, 30]).default(20),
+    /**
+     * Milliseconds of audio per packet toward the SRS. The media-bug tap packs FreeSWITCH's 20 ms writes into
+     * packets of this length (40 or 60 halve or third the packets, and the daemon's per-packet cost, for 20–40 ms
+     * more delay at the SRS); tap legs forward FreeSWITCH's own 20 ms packets.
+     */
+    ptime: z.literal([10, 20, 30, 40, 60]).default(20),
     srtp: z.enum(["off", "offer", "require"]).default("off"),
     srtp_suites: z.array(z.enum(SRTP_SUITES)).min(1).default(["AES_CM_128_HMAC_SHA1_80"]),
     /** SDES keys toward a server without TLS (RFC 4568 §8.3): "warn" (report and log), or "refuse" to never send them. */
@@ -71,6 +76,15 @@ export const recordingSchema = z
   })
   .superRefine((r, ctx) => {
     if (new Set(r.codecs).size !== r.codecs.length) ctx.addIssue({ code: "custom", path: ["codecs"], message: "lists a codec twice", input: r.codecs });
+    // L16 at 16 kHz is 32 bytes a millisecond: 60 ms makes a 1,932-byte packet, over an Ethernet MTU (IP fragments).
+    if (r.ptime > 40 && r.codecs.includes("L16")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ptime"],
+        message: `${r.ptime} ms of L16 at 16 kHz is ${r.ptime * 32 + 12} bytes a packet, over a 1,500-byte MTU: use ptime 40 or less with L16`,
+        input: r.ptime,
+      });
+    }
     if (r.rtp_port_min > r.rtp_port_max) {
       ctx.addIssue({
         code: "custom",

@@ -409,6 +409,7 @@ function recorderPolicy(cfg: Config): RecorderPolicy {
       maxBacklogMs: cfg.tap.max_backlog_ms,
       stallMs: cfg.tap.stall_timeout_ms,
       sampleRate: r.codecs.some((c) => c === "G722" || c === "L16") ? 16000 : 8000,
+      ptimeMs: r.ptime,
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The media-bug tap's frames as RTP for the forker (media-bug-tap.ts): what
- * a recording's sample rate means for frame and packet sizes, and one 20 ms
- * stereo frame written as one packet per stream (G.711 at 8 kHz, L16 at
+ * a recording's sample rate and the ptime mean for frame and packet sizes,
+ * and one stereo frame (ptime long) written as one packet per stream (G.711 at 8 kHz, L16 at
  * 16 kHz) into buffers the streams reuse (the forker copies what it sends).
  */
 import { type StereoLayout, encodeStereo, splitStereoL16 } from "../media/stereo-pcm.ts";
@@ -9,7 +9,7 @@ import { type StereoLayout, encodeStereo, splitStereoL16 } from "../media/stereo
 /** What one sample rate means for the frames and the packets fed to the forker. */
 export interface Format {
   readonly rate: 8000 | 16000;
-  /** 20 ms per channel: what FreeSWITCH writes each time. */
+  /** One packet's samples per channel (ptime; FreeSWITCH writes 20 ms at a time, the framer cuts whatever this is). */
   readonly frameSamples: number;
   readonly frameBytes: number;
   /** Bytes of stereo PCM per millisecond (2 channels of 16 bits). */
@@ -19,8 +19,8 @@ export interface Format {
   readonly payloadBytes: number;
 }
 
-export function formatFor(rate: 8000 | 16000): Format {
-  const frameSamples = rate / 50;
+export function formatFor(rate: 8000 | 16000, ptimeMs = 20): Format {
+  const frameSamples = (rate / 1000) * ptimeMs;
   const wide = rate === 16000;
   return {
     rate,

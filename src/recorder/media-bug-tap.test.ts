@@ -83,6 +83,29 @@ describe("media-bug tap", () => {
     }
   });
 
+  test("[recording] ptime packs FreeSWITCH's 20 ms writes: 40 ms packets from two writes, 10 ms packets two per write", async () => {
+    for (const [ptimeMs, writes, packets, payload] of [
+      [40, 5, 2, 320],
+      [60, 6, 2, 480],
+      [10, 2, 4, 80],
+    ] as const) {
+      const { w } = await setup({ mediaBug: { maxBacklogMs: 200, stallMs: 5000, ptimeMs } });
+      for (let i = 0; i < writes; i++) w.pipes.write(pcm(1));
+      await flush();
+      const ones = w.packets.filter((p) => p.label === "1").map((p) => p.bytes);
+      const twos = w.packets.filter((p) => p.label === "2").map((p) => p.bytes);
+      // 5 writes of 20 ms with 40 ms packets: two whole packets, 20 ms waiting in the framer.
+      expect([ptimeMs, ones.length, twos.length]).toEqual([ptimeMs, packets, packets]);
+      expect(ones[0]!.length).toBe(12 + payload);
+      expect(ones[0]!.subarray(12).every((x) => x === (mulaw.encodeSample(1000) & 0xff))).toBe(true);
+      expect(twos[0]!.subarray(12).every((x) => x === (mulaw.encodeSample(-2000) & 0xff))).toBe(true);
+      for (let i = 1; i < ones.length; i++) {
+        expect((ts(ones[i]!) - ts(ones[i - 1]!)) >>> 0).toBe(payload);
+        expect((seq(ones[i]!) - seq(ones[i - 1]!)) & 0xffff).toBe(1);
+      }
+    }
+  });
+
   test("a backlog (the daemon fell behind): audio older than max_backlog_ms is dropped, the timestamps step over it, a gap is reported", async () => {
     const { w, rec } = await setup();
     w.pipes.write(pcm(1));

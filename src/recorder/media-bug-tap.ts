@@ -1,7 +1,8 @@
 /**
  * The media-bug tap: FreeSWITCH records the call in stereo (`uuid_record`,
  * record-command.ts) into a named pipe the daemon opened for reading first;
- * the daemon cuts the PCM into 20 ms frames, encodes each side as G.711
+ * the daemon cuts the PCM into frames of [recording] ptime (20 ms unless
+ * set; FreeSWITCH writes 20 ms at a time), encodes each side as G.711
  * (or their sum for a mixed stream) and feeds RecordingMedia as RTP under
  * the stream labels, exactly where tap-leg RTP would go. Wideband
  * (`sampleRate` 16000, a `.r16` recording: the SRS may take G.722 or L16):
@@ -50,6 +51,8 @@ export interface MediaBugTapOptions {
   readonly stallMs: number;
   /** The rate FreeSWITCH records at: 8000 (G.711 toward the SRS) or 16000 (wideband SRS codecs offered). */
   readonly sampleRate?: 8000 | 16000;
+  /** Milliseconds of audio per packet fed to the forker ([recording] ptime; 20 when absent). */
+  readonly ptimeMs?: number;
 }
 
 export class MediaBugTap implements TapSource {
@@ -82,7 +85,7 @@ export class MediaBugTap implements TapSource {
     private readonly events: TapSetEvents & { gap?(ms: number): void },
     private readonly o: MediaBugTapOptions,
   ) {
-    this.#f = formatFor(o.sampleRate ?? 8000);
+    this.#f = formatFor(o.sampleRate ?? 8000, o.ptimeMs ?? 20);
     this.#framer = new StereoFramer(this.#f.frameSamples);
   }
 

@@ -130,7 +130,7 @@ export interface RecorderPolicy {
   /** Default "legs"; "media-bug" needs RecorderDeps.pipes. */
   readonly tapMethod?: TapMethod;
   /** The media-bug tap's bounds (media-bug-tap.ts): backlog dropped as a gap, silence taken as a lost recording. */
-  readonly mediaBug?: { readonly maxBacklogMs: number; readonly stallMs: number; readonly sampleRate?: 8000 | 16000 };
+  readonly mediaBug?: { readonly maxBacklogMs: number; readonly stallMs: number; readonly sampleRate?: 8000 | 16000; readonly ptimeMs?: number };
 }
 
 export interface TapTarget {

@@ -20,7 +20,7 @@ const OUTPUTS: Record<string, Out> = {
   pcma: { codec: "PCMA", clockRate: 8000, payloadType: 8 },
 };
 
-function rig(inputCodec = "L16", inputRate = 16000) {
+function rig(inputCodec = "L16", inputRate = 16000, ptimeMs = 20) {
   const clock = new ManualClock();
   const forker = new Forker({ clock, ids: new FixedIds(5) });
   forker.addInput({ id: "in", codec: inputCodec, clockRate: inputRate });
@@ -31,7 +31,7 @@ function rig(inputCodec = "L16", inputRate = 16000) {
       id,
       group: "g",
       ...o,
-      ptimeMs: 20,
+      ptimeMs,
       dtmf: "drop",
       port: { send: (b) => void sent.get(id)?.push((parseRtp(b) as { value: RtpPacket }).value) },
     });
@@ -39,24 +39,25 @@ function rig(inputCodec = "L16", inputRate = 16000) {
   return { clock, forker, sent };
 }
 
-/** `count` 20 ms L16/16000 packets of a `hz` tone, 20 ms apart. */
-function feedTone(r: ReturnType<typeof rig>, hz: number, count: number, from = 0): void {
+/** `count` L16/16000 packets of `ms` (20) of a `hz` tone, `ms` apart. */
+function feedTone(r: ReturnType<typeof rig>, hz: number, count: number, from = 0, ms = 20): void {
+  const n = 16 * ms;
   for (let k = from; k < from + count; k++) {
-    const payload = new Uint8Array(640);
+    const payload = new Uint8Array(2 * n);
     const dv = new DataView(payload.buffer);
-    for (let i = 0; i < 320; i++) dv.setInt16(2 * i, Math.round(9000 * Math.sin((2 * Math.PI * hz * (k * 320 + i)) / 16000)), false);
+    for (let i = 0; i < n; i++) dv.setInt16(2 * i, Math.round(9000 * Math.sin((2 * Math.PI * hz * (k * n + i)) / 16000)), false);
     const pkt = serializeRtp({
       marker: k === 0,
       payloadType: 96,
       sequence: k & 0xffff,
-      timestamp: (1000 + k * 320) >>> 0,
+      timestamp: (1000 + k * n) >>> 0,
       ssrc: 77,
       csrcs: [],
       payload,
       paddingLength: 0,
     });
     r.forker.receive("in", pkt);
-    r.clock.advance(20);
+    r.clock.advance(ms);
   }
 }
 
@@ -91,6 +92,21 @@ describe("forker: L16/16000 from the wideband tap", () => {
       const pcm = pcmOf(id, out).subarray(rate / 10);
       expect(goertzelPower(pcm, rate, 1000)).toBeGreaterThan(goertzelPower(pcm, rate, 2000) * 1000);
       expect(r.forker.counters(id)?.transcoded).toBe(id === "l16" ? 0 : 50);
+    }
+  });
+
+  test("40 ms packets ([recording] ptime 40 on the media-bug tap): every codec's payload and timestamp step double, no gap after the first packet", () => {
+    const r = rig("L16", 16000, 40);
+    feedTone(r, 1000, 25, 0, 40);
+    const sizes: Record<string, [number, number, number]> = { l16: [1280, 640, 16000], g722: [320, 320, 16000], pcmu: [320, 320, 8000], pcma: [320, 320, 8000] };
+    for (const [id, [bytes, tsStep, rate]] of Object.entries(sizes)) {
+      const out = r.sent.get(id) as RtpPacket[];
+      expect(out.length).toBe(25);
+      expect(out.every((p) => p.payload.length === bytes)).toBe(true);
+      for (let i = 1; i < out.length; i++) expect(((out[i] as RtpPacket).timestamp - (out[i - 1] as RtpPacket).timestamp) >>> 0).toBe(tsStep);
+      const pcm = pcmOf(id, out).subarray(rate / 10);
+      expect(goertzelPower(pcm, rate, 1000)).toBeGreaterThan(goertzelPower(pcm, rate, 2000) * 1000);
+      expect(r.forker.counters(id)?.gaps).toBe(1); // the first packet only
     }
   });
 
