@@ -35,6 +35,23 @@ realFreeswitchSuite("media-bug tap", (ctx) => {
     }, 40_000);
   }
 
+  test("[recording] ptime = 40: the SRS gets 40 ms packets (two of FreeSWITCH's 20 ms writes each) with each party's tone", async () => {
+    const rig = await ctx.rig({ tapMethod: "media-bug", recording: ["ptime = 40"] });
+    const { phone, aLeg } = await ctx.fs.call("record-660", { toneHz: 440 });
+    await started(rig, ctx.fs, aLeg, 1, 15_000);
+    await Bun.sleep(2500);
+    const { one: a, two: b } = await hangUpAndProfiles(rig, ctx.fs, phone);
+    expect([a.tone, b.tone]).toEqual([440, 660]);
+    expect(Math.min(a.voicedMs, b.voicedMs)).toBeGreaterThan(2200);
+    const report = await nthReport(rig, 1);
+    for (const s of report.streams) {
+      expect(s.codec).toBe("PCMU");
+      // 40 ms of PCMU is 320 bytes: every packet carries two of FreeSWITCH's 20 ms frames.
+      expect(s.packets).toBeGreaterThan(50);
+      expect(s.payloadBytes / s.packets).toBe(320);
+    }
+  }, 40_000);
+
   test("mixed stream on request: one label with both tones", async () => {
     const rig = await ctx.rig({ tapMethod: "media-bug" });
     const { phone, aLeg } = await ctx.fs.call("record-mixed-660", { toneHz: 440 });
