@@ -119,7 +119,7 @@ function marginalMemoryFigure(kind: string, n0: number, m0: MemoryReport, n1: nu
     metric: `${kind} ${n0} → ${n1} recordings: RSS per added recording`,
     value: per(m1.rssBytes, m0.rssBytes),
     unit: "KiB",
-    note: `heap ${per(m1.heapBytes, m0.heapBytes).toFixed(0)} KiB, outside the heap ${per(m1.extraBytes, m0.extraBytes).toFixed(0)} KiB, array buffers ${per(m1.arrayBufferBytes, m0.arrayBufferBytes).toFixed(0)} KiB (target <= 150 KiB RSS)`,
+    note: `heap ${per(m1.heapBytes, m0.heapBytes).toFixed(0)} KiB live of ${per(m1.heapCapacityBytes, m0.heapCapacityBytes).toFixed(0)} KiB the collector holds, outside the heap ${per(m1.extraBytes, m0.extraBytes).toFixed(0)} KiB, array buffers ${per(m1.arrayBufferBytes, m0.arrayBufferBytes).toFixed(0)} KiB (target <= 150 KiB RSS)`,
   };
 }
 

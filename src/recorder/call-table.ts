@@ -7,6 +7,7 @@
  */
 import type { EslEvent } from "../esl/event.ts";
 import { type ChannelInfo, channelFromEvent, eventTimeMs } from "./channel.ts";
+import { detachOptional } from "../lib/detach.ts";
 
 export type CallChange =
   | { readonly kind: "answer"; readonly uuid: string }
@@ -69,7 +70,8 @@ export class CallTable {
       case "CHANNEL_BRIDGE": {
         const a = e.headers.get("Bridge-A-Unique-ID");
         const b = e.headers.get("Bridge-B-Unique-ID");
-        const other = info.uuid === b ? a : (b ?? info.otherLegUuid);
+        // Detached: a bridged channel keeps this for the call's life, not the event's text with it.
+        const other = detachOptional(info.uuid === b ? a : (b ?? info.otherLegUuid));
         if (other !== undefined && other !== c.bridgedTo) {
           out.push({ kind: "bridge", uuid: info.uuid, otherUuid: other, previousOtherUuid: c.bridgedTo });
           c.bridgedTo = other;

@@ -26,6 +26,7 @@ export interface SrsReport {
     sampleRate: number;
     wav: string;
     packets: number;
+    payloadBytes: number;
     dtmfPackets: number;
     whilePaused: number;
     durationMs: number;
