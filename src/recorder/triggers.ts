@@ -14,6 +14,7 @@ import type { triggerSchema } from "../config/schema-recording.ts";
 import type { EslEvent } from "../esl/event.ts";
 import { channelFromEvent } from "./channel.ts";
 import { parseNameAddr } from "../sip/message/name-addr.ts";
+import { detach, detachOptional } from "../lib/detach.ts";
 
 type DeepReadonly<T> = T extends readonly (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 export type TriggerConfig = DeepReadonly<z.output<typeof triggerSchema>>;
@@ -98,7 +99,8 @@ export class Triggers {
     if (this.#eventGroups === undefined || (action !== "start" && action !== "pause" && action !== "resume" && action !== "stop"))
       return { intents: [], problems: [] };
     const h = e.headers;
-    const callUuid = h.get("SIPREC-Target-UUID") || h.get("Unique-ID") || undefined;
+    // Values a recording keeps for the call's life are detached from the event's text (lib/detach.ts).
+    const callUuid = detachOptional(h.get("SIPREC-Target-UUID") || h.get("Unique-ID") || undefined);
     if (callUuid === undefined) {
       return none({ code: "TRIGGER_NO_TARGET", message: `${e.subclass} names no call (neither SIPREC-Target-UUID nor Unique-ID)`, callUuid: undefined });
     }
@@ -179,11 +181,14 @@ function none(problem: TriggerProblem): TriggerResult {
 function parseParty(text: string): PartyOverride | undefined {
   const n = parseNameAddr(text.trim());
   if (!n.ok || !/^(sips?|tel):[^\s<>"]+$/i.test(n.value.uri) || n.value.uri.length > 256) return undefined;
-  return { name: (n.value.displayName ?? "").slice(0, 128), aor: n.value.uri };
+  return { name: detach((n.value.displayName ?? "").slice(0, 128)), aor: detach(n.value.uri) };
 }
 
 function splitGroups(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  const groups = value.split(/[,\s]+/).filter((g) => g !== "");
+  const groups = value
+    .split(/[,\s]+/)
+    .filter((g) => g !== "")
+    .map(detach);
   return groups.length === 0 ? undefined : groups;
 }
