@@ -24,7 +24,7 @@ import type { Figure } from "./stats.ts";
 import { benchDir, buildTool, daemonMemory, openSinkSrs, proc, startDaemon, until } from "./media/harness.ts";
 import type { MemoryReport } from "../src/daemon/memory-report.ts";
 import { freePort } from "../test/support/sip-stack.ts";
-import { type DaemonRig, daemonStep, LEG_PORT_BASE, LEG_PORTS, lossless, relayStep, SINK_PORT, type StepResult } from "./media/steps.ts";
+import { type DaemonRig, daemonStep, LEG_PORT_BASE, LEG_PORTS, lossless, relayStep, SINK_PORT, SIP_TIMER_M_S, type StepResult } from "./media/steps.ts";
 import { setupRate } from "./media/setup-rate.ts";
 import { FsEmulator } from "../test/support/fs-emulator.ts";
 
@@ -87,7 +87,8 @@ function figure(kind: string, s: StepResult, idleRssKiB: number | undefined): Fi
  * over N, both after a full collection): the JavaScript heap, array
  * buffers, and the object types that grew most per recording.
  */
-function memoryFigure(kind: string, n: number, m: MemoryReport, idle: MemoryReport): Figure {
+function memoryFigure(kind: string, s: StepResult, m: MemoryReport, idle: MemoryReport): Figure {
+  const n = s.n;
   const per = (a: number, b: number): number => (a - b) / n;
   const types = Object.entries(m.objectTypes)
     .map(([t, c]) => [t, per(c, idle.objectTypes[t] ?? 0)] as const)
@@ -98,7 +99,7 @@ function memoryFigure(kind: string, n: number, m: MemoryReport, idle: MemoryRepo
     .join(", ");
   return {
     bench: "media-path",
-    metric: `${kind} ${n} recordings: RSS per recording (after GC)`,
+    metric: `${kind} ${n} recordings: RSS per recording (after GC, ${s.memoryAfterS ?? 0} s up)`,
     value: per(m.rssBytes, idle.rssBytes) / 1024,
     unit: "KiB",
     note: `heap ${(per(m.heapBytes, idle.heapBytes) / 1024).toFixed(0)} KiB (${per(m.objects, idle.objects).toFixed(0)} objects: ${types}), array buffers ${(per(m.arrayBufferBytes, idle.arrayBufferBytes) / 1024).toFixed(0)} KiB, outside the heap ${(per(m.extraBytes, idle.extraBytes) / 1024).toFixed(0)} KiB`,
@@ -112,11 +113,12 @@ function memoryFigure(kind: string, n: number, m: MemoryReport, idle: MemoryRepo
  * carries the one-off cost of the first recordings (the JIT's compiled
  * code, ~25 KiB per recording at 200 in a heap snapshot; runtime pools).
  */
-function marginalMemoryFigure(kind: string, n0: number, m0: MemoryReport, n1: number, m1: MemoryReport): Figure {
+function marginalMemoryFigure(kind: string, s0: StepResult, m0: MemoryReport, s1: StepResult, m1: MemoryReport): Figure {
+  const [n0, n1] = [s0.n, s1.n];
   const per = (a: number, b: number): number => (a - b) / (n1 - n0) / 1024;
   return {
     bench: "media-path",
-    metric: `${kind} ${n0} → ${n1} recordings: RSS per added recording`,
+    metric: `${kind} ${n0} → ${n1} recordings: RSS per added recording (${s1.memoryAfterS ?? 0} s up)`,
     value: per(m1.rssBytes, m0.rssBytes),
     unit: "KiB",
     note: `heap ${per(m1.heapBytes, m0.heapBytes).toFixed(0)} KiB live of ${per(m1.heapCapacityBytes, m0.heapCapacityBytes).toFixed(0)} KiB the collector holds, outside the heap ${per(m1.extraBytes, m0.extraBytes).toFixed(0)} KiB, array buffers ${per(m1.arrayBufferBytes, m0.arrayBufferBytes).toFixed(0)} KiB (target <= 150 KiB RSS)`,
@@ -138,7 +140,9 @@ async function daemonSeries(
     figures.push({ bench: "media-path", metric: `${kind}: daemon idle`, value: g.idleCpuPct, unit: "% core", note: `RSS ${g.idleRssKiB} KiB` });
     for (const n of steps) {
       // A step that fails ends the series; the steps before it keep their figures.
-      const s = await daemonStep(g.r, n, SECONDS, g.idleCpuPct).catch((e: unknown) => {
+      // The plain separate sections read memory in a long call's steady state (after SIP Timer M) up to 500.
+      const settle = !srtp && streams === "separate" && n <= 500 ? SIP_TIMER_M_S + 3 : 0;
+      const s = await daemonStep(g.r, n, SECONDS, g.idleCpuPct, settle).catch((e: unknown) => {
         figures.push({ bench: "media-path", metric: `${kind} ${n} recordings: FAILED`, value: 0, unit: "", note: e instanceof Error ? e.message : String(e) });
         return undefined;
       });
@@ -146,8 +150,9 @@ async function daemonSeries(
       const prev = out.at(-1);
       out.push(s);
       figures.push(figure(kind, s, g.idleRssKiB));
-      if (s.memory !== undefined) figures.push(memoryFigure(kind, s.n, s.memory, g.idleMemory));
-      if (s.memory !== undefined && prev?.memory !== undefined) figures.push(marginalMemoryFigure(kind, prev.n, prev.memory, s.n, s.memory));
+      if (s.memory !== undefined) figures.push(memoryFigure(kind, s, s.memory, g.idleMemory));
+      if (s.memory !== undefined && prev?.memory !== undefined && prev.memoryAfterS === s.memoryAfterS)
+        figures.push(marginalMemoryFigure(kind, prev, prev.memory, s, s.memory));
     }
     if ((kind === "separate" || kind === "media-bug separate") && LONG_SECONDS > 0) {
       const s = await daemonStep(g.r, 500, LONG_SECONDS, g.idleCpuPct);
@@ -231,7 +236,12 @@ export async function run(): Promise<Figure[]> {
   for (const d of bug40) {
     const twenty = bug.find((s) => s.n === d.n);
     if (twenty !== undefined)
-      figures.push({ bench: "media-path", metric: `CPU media-bug ptime 40 / ptime 20 at ${d.n}`, value: d.cpuPctPerRecording / twenty.cpuPctPerRecording, unit: "x" });
+      figures.push({
+        bench: "media-path",
+        metric: `CPU media-bug ptime 40 / ptime 20 at ${d.n}`,
+        value: d.cpuPctPerRecording / twenty.cpuPctPerRecording,
+        unit: "x",
+      });
   }
   for (const n of [200, 500]) {
     const r = relay.find((s) => s.n === n);

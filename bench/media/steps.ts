@@ -27,6 +27,8 @@ export interface StepResult {
   readonly setupS: number;
   /** The daemon's memory report with the N recordings up (daemon steps). */
   readonly memory?: MemoryReport;
+  /** Seconds the recordings were up, at least, when `memory` was read. */
+  readonly memoryAfterS?: number;
 }
 
 export interface DaemonRig {
@@ -62,8 +64,15 @@ async function window(pid: number, seconds: number): Promise<{ cpuPct: number; r
   return { cpuPct: ((b.cpuS - a.cpuS) / ((performance.now() - t0) / 1000)) * 100, rssKiB: b.rssKiB };
 }
 
-/** N recordings at once through the daemon for `seconds` of measurement. */
-export async function daemonStep(r: DaemonRig, n: number, seconds: number, idleCpuPct: number): Promise<StepResult> {
+/**
+ * An INVITE client transaction stays 32 s after its 2xx (RFC 6026 §8.4, Timer M = 64*T1: "the client
+ * transaction MUST ... start timer M"), holding the 200 OK: a recording's memory is read after that
+ * (`settleS` since its set-up) when the step asks for the steady state of a long call.
+ */
+export const SIP_TIMER_M_S = 32;
+
+/** N recordings at once through the daemon for `seconds` of measurement; memory read `settleS` after set-up at the earliest. */
+export async function daemonStep(r: DaemonRig, n: number, seconds: number, idleCpuPct: number, settleS = 0): Promise<StepResult> {
   const t0 = performance.now();
   const calls = Array.from({ length: n }, (_, i) => [uuid(r.calls + i, 0xa), uuid(r.calls + i, 0xb)] as const);
   r.calls += n;
@@ -117,8 +126,10 @@ export async function daemonStep(r: DaemonRig, n: number, seconds: number, idleC
     await Bun.sleep(300); // what is in flight reaches the sink
     s = await sink.stop();
   }
-  // With the N recordings still up, after the sink stopped: the full collection and heap snapshot pause
-  // the daemon for a while, which must not land in the latency figures.
+  // With the N recordings still up, after the sink stopped: the full collection pauses the daemon
+  // for a while, which must not land in the latency figures.
+  const wait = t0 + setupS * 1000 + settleS * 1000 - performance.now();
+  if (wait > 0) await Bun.sleep(wait);
   const memory: MemoryReport = await daemonMemory(r.controlPort);
   const done = r.srs.finished.length;
   for (const [a, b] of calls) r.fs.playCallEnd(a, b);
@@ -133,6 +144,7 @@ export async function daemonStep(r: DaemonRig, n: number, seconds: number, idleC
     fallbacks: calls.filter(([a]) => r.started.get(a) === true).length,
     setupS,
     memory,
+    memoryAfterS: Math.max(settleS, seconds),
   };
 }
 

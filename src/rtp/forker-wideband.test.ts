@@ -98,7 +98,12 @@ describe("forker: L16/16000 from the wideband tap", () => {
   test("40 ms packets ([recording] ptime 40 on the media-bug tap): every codec's payload and timestamp step double, no gap after the first packet", () => {
     const r = rig("L16", 16000, 40);
     feedTone(r, 1000, 25, 0, 40);
-    const sizes: Record<string, [number, number, number]> = { l16: [1280, 640, 16000], g722: [320, 320, 16000], pcmu: [320, 320, 8000], pcma: [320, 320, 8000] };
+    const sizes: Record<string, [number, number, number]> = {
+      l16: [1280, 640, 16000],
+      g722: [320, 320, 16000],
+      pcmu: [320, 320, 8000],
+      pcma: [320, 320, 8000],
+    };
     for (const [id, [bytes, tsStep, rate]] of Object.entries(sizes)) {
       const out = r.sent.get(id) as RtpPacket[];
       expect(out.length).toBe(25);
