@@ -3,7 +3,8 @@
  * it: $SIPREC_FREESWITCH, /usr/local/freeswitch, /opt/freeswitch; skipped
  * with one line without one), both tap methods side by side in one run:
  * N concurrent calls unrecorded (the baseline), then the same N recorded
- * in separate streams with [tap] method = "legs", then "media-bug":
+ * in separate streams with [tap] method = "legs", then "media-bug" (8 kHz,
+ * 16 kHz toward a G.722 SRS, and [recording] ptime = 40):
  * - FreeSWITCH CPU per call, and what recording adds to it;
  * - the daemon's CPU and RSS per recording (against the same daemon idle);
  * - the total cost of recording a call (FreeSWITCH's extra + the daemon's),
@@ -58,9 +59,8 @@ interface MethodFigures {
 }
 
 /** N recorded calls with one tap method: FreeSWITCH's and the daemon's CPU, RSS, set-up and onset latency. */
-async function measure(fs: RealFreeswitch, method: "legs" | "media-bug", idleFs: number, wideband = false): Promise<MethodFigures> {
-  // Wideband: G722 offered first, so the reference SRS takes it and FreeSWITCH records at 16 kHz.
-  const rig = await DaemonRig.start(fs, { tapMethod: method, ...(wideband ? { recording: ['codecs = ["G722", "PCMU"]'] } : {}) });
+async function measure(fs: RealFreeswitch, method: "legs" | "media-bug", idleFs: number, recording: string[] = []): Promise<MethodFigures> {
+  const rig = await DaemonRig.start(fs, { tapMethod: method, ...(recording.length > 0 ? { recording } : {}) });
   try {
     const daemonPid = rig.daemonPid as number;
     const idleRss = rssKiB(daemonPid);
@@ -92,7 +92,7 @@ async function measure(fs: RealFreeswitch, method: "legs" | "media-bug", idleFs:
       if (invite !== undefined && Number.isFinite(startUs)) setup.push(invite - startUs / 1000);
     }
     // The onset detector reads G.711 payloads: not measured for the wideband run.
-    const onset = ONSET > 0 && !wideband ? await onsetLatencies(fs, rig, ONSET, DAEMON_RTP) : [];
+    const onset = ONSET > 0 && !recording.some((l) => l.startsWith("codecs")) ? await onsetLatencies(fs, rig, ONSET, DAEMON_RTP) : [];
     return {
       fsPerCall: (fsCpu - idleFs) / CALLS,
       daemonPerRec: (daemonCpu - idleCpu) / CALLS,
@@ -122,7 +122,10 @@ export async function run(): Promise<Figure[]> {
     await hangUpAll(fs);
     const legs = await measure(fs, "legs", idle);
     const bug = await measure(fs, "media-bug", idle);
-    const wide = await measure(fs, "media-bug", idle, true);
+    // Wideband: G722 offered first, so the reference SRS takes it and FreeSWITCH records at 16 kHz.
+    const wide = await measure(fs, "media-bug", idle, ['codecs = ["G722", "PCMU"]']);
+    // Two of FreeSWITCH's 20 ms writes a packet toward the SRS: half the daemon's packets, 20 ms more at the SRS.
+    const bug40 = await measure(fs, "media-bug", idle, ["ptime = 40"]);
     const b = "freeswitch";
     const figures: Figure[] = [
       {
@@ -137,6 +140,7 @@ export async function run(): Promise<Figure[]> {
       ["legs", legs],
       ["media-bug", bug],
       ["media-bug 16 kHz → G.722", wide],
+      ["media-bug ptime 40", bug40],
     ] as const) {
       const extra = m.fsPerCall - plain;
       figures.push(
@@ -170,6 +174,7 @@ export async function run(): Promise<Figure[]> {
     figures.push({ bench: b, metric: "media-bug / legs: total cost per call", value: total(bug) / total(legs), unit: "x" });
     figures.push({ bench: b, metric: "media-bug / legs: FreeSWITCH's extra per call", value: (bug.fsPerCall - plain) / (legs.fsPerCall - plain), unit: "x" });
     figures.push({ bench: b, metric: "media-bug 16 kHz / 8 kHz: total cost per call", value: total(wide) / total(bug), unit: "x" });
+    figures.push({ bench: b, metric: "media-bug ptime 40 / ptime 20: daemon per recording", value: bug40.daemonPerRec / bug.daemonPerRec, unit: "x" });
     return figures;
   } finally {
     await fs.stop();

@@ -12,13 +12,21 @@ import { join } from "node:path";
 import type { RealFreeswitch } from "../../test/support/freeswitch/instance.ts";
 import type { DaemonRig } from "../../test/support/freeswitch/daemon-rig.ts";
 
-/** A G.711 payload that is mostly not silence codes (0xFF/0x7F µ-law, 0xD5/0x55 A-law, ±1). */
+/**
+ * A G.711 payload with a 20 ms piece (160 bytes) that is mostly not silence codes (0xFF/0x7F µ-law,
+ * 0xD5/0x55 A-law, ±1): a 40 ms packet ([recording] ptime = 40) whose second half starts the tone is
+ * voiced when it arrives, not one packet later.
+ */
 function voiced(hexPayload: string): boolean {
   const bytes = Buffer.from(hexPayload.replaceAll(":", ""), "hex").subarray(12);
   if (bytes.length < 80) return false;
-  let loud = 0;
-  for (const b of bytes) if (![0xff, 0x7f, 0xfe, 0x7e, 0xd5, 0x55].includes(b)) loud++;
-  return loud > bytes.length / 2;
+  for (let at = 0; at < bytes.length; at += 160) {
+    const piece = bytes.subarray(at, at + 160);
+    let loud = 0;
+    for (const b of piece) if (![0xff, 0x7f, 0xfe, 0x7e, 0xd5, 0x55].includes(b)) loud++;
+    if (piece.length >= 80 && loud > piece.length / 2) return true;
+  }
+  return false;
 }
 
 interface Pkt {
