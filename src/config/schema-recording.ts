@@ -24,7 +24,8 @@ export const recordingSchema = z
     /**
      * Milliseconds of audio per packet toward the SRS. The media-bug tap packs FreeSWITCH's 20 ms writes into
      * packets of this length (40 or 60 halve or third the packets, and the daemon's per-packet cost, for 20–40 ms
-     * more delay at the SRS); tap legs forward FreeSWITCH's own 20 ms packets.
+     * more delay at the SRS); tap legs forward FreeSWITCH's own 20 ms packets. RFC 3551 §4.2: "A receiver
+     * SHOULD accept packets representing between 0 and 200 ms of audio data."
      */
     ptime: z.literal([10, 20, 30, 40, 60]).default(20),
     srtp: z.enum(["off", "offer", "require"]).default("off"),
