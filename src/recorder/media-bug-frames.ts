@@ -11,6 +11,8 @@ export interface Format {
   readonly rate: 8000 | 16000;
   /** One packet's samples per channel (ptime; FreeSWITCH writes 20 ms at a time, the framer cuts whatever this is). */
   readonly frameSamples: number;
+  /** One packet's milliseconds (ptime). */
+  readonly frameMs: number;
   readonly frameBytes: number;
   /** Bytes of stereo PCM per millisecond (2 channels of 16 bits). */
   readonly bytesPerMs: number;
@@ -25,6 +27,7 @@ export function formatFor(rate: 8000 | 16000, ptimeMs = 20): Format {
   return {
     rate,
     frameSamples,
+    frameMs: ptimeMs,
     frameBytes: frameSamples * 4,
     bytesPerMs: (rate * 4) / 1000,
     codec: wide ? "L16" : "PCMU",

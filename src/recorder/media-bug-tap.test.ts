@@ -106,6 +106,25 @@ describe("media-bug tap", () => {
     }
   });
 
+  test("ptime 40: the INVITE goes out on FreeSWITCH's first 20 ms, not a packet later; a dropped backlog counts 40 ms a packet", async () => {
+    const { w, rec } = await setup({ mediaBug: { maxBacklogMs: 200, stallMs: 5000, ptimeMs: 40 } });
+    w.pipes.write(pcm(1));
+    await flush();
+    expect(w.sessions).toHaveLength(1); // audio flows: no need to wait for a whole 40 ms packet
+    expect(w.packets).toHaveLength(0);
+    w.pipes.write(pcm(1));
+    await flush();
+    expect(w.packets.filter((p) => p.label === "1")).toHaveLength(1);
+    w.packets.length = 0;
+    // 15 packets' worth in one read with 20 frames (400 ms) queued behind: all too old. Then the 20 frames: the newest 6 packets (≤ 200 ms) kept.
+    w.pipes.write(pcm(30), 20 * 640);
+    w.pipes.write(pcm(20));
+    w.pipes.write(pcm(2));
+    await flush();
+    expect(w.packets.filter((p) => p.label === "1")).toHaveLength(7);
+    expect(rec.recordings[0]!.gapMs).toBe((15 + 4) * 40);
+  });
+
   test("a backlog (the daemon fell behind): audio older than max_backlog_ms is dropped, the timestamps step over it, a gap is reported", async () => {
     const { w, rec } = await setup();
     w.pipes.write(pcm(1));

@@ -190,7 +190,7 @@ export class MediaBugTap implements TapSource {
     // Frame i of `available` has (available-1-i) frames and `queued` bytes behind it: its age in the pipe.
     const keep = Math.max(0, Math.floor((this.o.maxBacklogMs * f.bytesPerMs - queued) / f.frameBytes) + 1);
     let skip = Math.max(0, available - keep);
-    if (skip > 0) this.#gapMs += skip * 20;
+    if (skip > 0) this.#gapMs += skip * f.frameMs;
     else if (this.#gapMs > 0) this.#flushGap();
     this.#framer.push(chunk, (bytes, offset) => {
       if (skip > 0) {
@@ -200,11 +200,18 @@ export class MediaBugTap implements TapSource {
       }
       this.#frame(bytes, offset);
     });
+    // Audio flows from the first bytes on: the INVITE does not wait for a whole (40 or 60 ms) packet.
+    if (chunk.length > 0) this.#flowing();
   }
 
   #frame(bytes: Uint8Array, offset: number): void {
     if (this.#streams.length === 0) return;
     frameToPackets(this.#f, this.#layout, bytes, offset, this.#streams, this.#send);
+  }
+
+  /** FreeSWITCH's recording reaches the pipe: the recording is ready, or restored. */
+  #flowing(): void {
+    if (this.#streams.length === 0) return;
     if (!this.#ready) {
       this.#ready = true;
       this.#clear("answer");
