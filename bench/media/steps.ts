@@ -121,15 +121,17 @@ export async function daemonStep(r: DaemonRig, n: number, seconds: number, idleC
     await Bun.sleep(1000);
     sink.steady();
     w = await window(r.pid, seconds);
+    // The audio goes on until the memory is read: without it the tap watchdogs would be repairing
+    // every recording by then (legs re-originated, uuid_records restarted), not holding a long call.
+    const wait = t0 + setupS * 1000 + settleS * 1000 - performance.now();
+    if (wait > 0) await Bun.sleep(wait);
   } finally {
     await sender?.stop();
     await Bun.sleep(300); // what is in flight reaches the sink
     s = await sink.stop();
   }
-  // With the N recordings still up, after the sink stopped: the full collection pauses the daemon
-  // for a while, which must not land in the latency figures.
-  const wait = t0 + setupS * 1000 + settleS * 1000 - performance.now();
-  if (wait > 0) await Bun.sleep(wait);
+  // With the N recordings still up, right after the sink stopped: the full collection pauses the
+  // daemon for a while, which must not land in the latency figures.
   const memory: MemoryReport = await daemonMemory(r.controlPort);
   const done = r.srs.finished.length;
   for (const [a, b] of calls) r.fs.playCallEnd(a, b);
