@@ -65,9 +65,10 @@ async function window(pid: number, seconds: number): Promise<{ cpuPct: number; r
 }
 
 /**
- * An INVITE client transaction stays 32 s after its 2xx (RFC 6026 §8.4, Timer M = 64*T1: "the client
- * transaction MUST ... start timer M"), holding the 200 OK: a recording's memory is read after that
- * (`settleS` since its set-up) when the step asks for the steady state of a long call.
+ * An INVITE client transaction stays 32 s after its 2xx, holding the 200 OK (RFC 6026 §8.4: on a 2xx
+ * it "MUST transition to the "Accepted" state, pass the 2xx response to the TU, and set Timer M to
+ * 64*T1"): a recording's memory is read after that (`settleS` since its set-up) when the step asks for
+ * the steady state of a long call.
  */
 export const SIP_TIMER_M_S = 32;
 
