@@ -1,8 +1,9 @@
 /**
  * The media-bug tap's frames as RTP for the forker (media-bug-tap.ts): what
  * a recording's sample rate and the ptime mean for frame and packet sizes,
- * and one stereo frame (ptime long) written as one packet per stream (G.711 at 8 kHz, L16 at
- * 16 kHz) into buffers the streams reuse (the forker copies what it sends).
+ * and one stereo frame (ptime long) written as one packet per stream
+ * (G.711 at 8 kHz, L16 at 16 kHz) into buffers the streams reuse (the
+ * forker copies what it sends).
  */
 import { type StereoLayout, encodeStereo, splitStereoL16 } from "../media/stereo-pcm.ts";
 
